@@ -1,0 +1,1 @@
+"""Citizen mobile accounts with OTP; staff users, roles and scopes."""

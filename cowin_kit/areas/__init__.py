@@ -1,0 +1,1 @@
+"""Administrative hierarchy: import, look-up, scoping."""

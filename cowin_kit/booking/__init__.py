@@ -1,0 +1,1 @@
+"""Facilities, sessions, capacity, appointments and availability."""

@@ -1,0 +1,121 @@
+"""``cowin-kit demo`` (one-command demo instance) and ``cowin-kit init`` (a real instance).
+
+Domains take part through hook modules, called in the order of ``cowin_kit.app.DOMAINS``:
+
+- ``cowin_kit/<domain>/demo.py``      ``seed(app, profile, echo) -> None`` (idempotent demo data)
+- ``cowin_kit/<domain>/bootstrap.py`` ``init_instance(app, profile, echo, options) -> None``
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import click
+
+from cowin_kit.cli.common import AppContextError, database_error, make_app
+
+
+def prepare_instance(profile: str | None, instance_dir: str | None, hook: str,
+                     options: dict | None = None):
+    """Migrate the database and run every domain's ``hook``; return the app."""
+    from sqlalchemy.exc import OperationalError
+
+    from cowin_kit.app import domain_modules
+    from cowin_kit.core import migrate
+    from cowin_kit.profiles import get_profile
+
+    if profile:
+        os.environ["COWIN_KIT_PROFILE"] = profile
+    if instance_dir:
+        os.environ["COWIN_KIT_INSTANCE_DIR"] = str(Path(instance_dir).resolve())
+    app = make_app()
+    with app.app_context():
+        loaded = get_profile()
+        click.echo(f"Profile: {loaded.country_name('en')} ({loaded.code})")
+        click.echo(f"Instance folder: {app.instance_path}")
+        try:
+            click.echo("Migrating database schema…")
+            migrate.upgrade("head")
+            for module in domain_modules(hook):
+                started = time.monotonic()
+                fn = module.seed if hook == "demo" else module.init_instance
+                args = (app, loaded, click.echo) if hook == "demo" else (
+                    app, loaded, click.echo, options or {})
+                fn(*args)
+                domain = module.__name__.split(".")[1]
+                click.echo(f"  {domain}: ready ({time.monotonic() - started:.1f}s)")
+        except OperationalError as exc:
+            raise database_error(exc) from exc
+        from cowin_kit.core.db import db
+
+        db.engine.dispose()
+    return app
+
+
+@click.command("demo")
+@click.option("--profile", "profile", default=None, metavar="CC",
+              help="Country profile code or folder (default: COWIN_KIT_PROFILE or 'in').")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--instance-dir", default="instance", show_default=True,
+              help="Folder for the SQLite database, keys and secrets.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
+@click.option("--no-serve", is_flag=True, help="Prepare the instance and exit.")
+def demo_command(profile, host, port, instance_dir, workers, threads, no_serve) -> None:
+    """Create a demo instance (SQLite, demo data, staff logins) and serve it."""
+    prepare_instance(profile, instance_dir, "demo")
+    if no_serve:
+        click.echo("Demo instance ready.")
+        return
+    click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)")
+    serve(host, port, workers, threads)
+
+
+@click.command("init")
+@click.option("--profile", "profile", default=None, metavar="CC",
+              help="Country profile code or folder (default: COWIN_KIT_PROFILE).")
+@click.option("--admin-username", default="admin", show_default=True)
+@click.option("--admin-password", default=None, help="Password for the first national admin "
+              "(asked for when not given; or set COWIN_KIT_ADMIN_PASSWORD).",
+              envvar="COWIN_KIT_ADMIN_PASSWORD")
+def init_command(profile, admin_username, admin_password) -> None:
+    """Prepare a real instance: schema, the profile's areas and the first national admin."""
+    if admin_password is None and os.isatty(0):
+        admin_password = click.prompt("Password for the first national admin", hide_input=True,
+                                      confirmation_prompt=True)
+    prepare_instance(profile, None, "bootstrap",
+                     {"admin_username": admin_username, "admin_password": admin_password})
+    click.echo("Instance initialised.")
+
+
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the app with gunicorn's threaded workers (the same server as production)."""
+    from gunicorn.app.base import BaseApplication
+
+    class DemoServer(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", threads)
+            self.cfg.set("timeout", 60)
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("access_log_format", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms')
+
+        def load(self):
+            from cowin_kit.app import create_app
+
+            return create_app()
+
+    try:
+        DemoServer().run()
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise AppContextError(f"the server could not start on {host}:{port} "
+                                  "(is the port in use? try --port)") from exc
+
+
+commands = [demo_command, init_command]

@@ -1,0 +1,1 @@
+"""Shared kernel: database base, errors, i18n helpers, audit, SMS, security. Imports no domain."""

@@ -1,0 +1,147 @@
+"""Domain exceptions, raised by operations and mapped to HTTP in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+
+class KitError(Exception):
+    """A failure the user can understand; ``code`` is stable, ``message`` is localised."""
+
+    status = 400
+    code = "BAD_REQUEST"
+    default_message = _l("The request could not be processed.")
+
+    def __init__(self, message: Any = None, *, code: str | None = None, status: int | None = None,
+                 fields: dict[str, list[str]] | None = None, **params: Any) -> None:
+        self.message = message if message is not None else self.default_message
+        if code:
+            self.code = code
+        if status:
+            self.status = status
+        self.fields = fields or {}
+        self.params = params
+        super().__init__(str(self.code))
+
+    def text(self) -> str:
+        """Return the localised message with its parameters filled in."""
+        text = str(self.message)
+        return text % self.params if self.params else text
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.text()}
+        if self.fields:
+            body["fields"] = {k: [str(m) for m in v] for k, v in self.fields.items()}
+        return body
+
+
+class ValidationFailed(KitError):
+    status = 422
+    code = "VALIDATION_FAILED"
+    default_message = _l("Some of the information given is not valid.")
+
+
+class NotFound(KitError):
+    status = 404
+    code = "NOT_FOUND"
+    default_message = _l("We could not find what you asked for.")
+
+
+class Conflict(KitError):
+    status = 409
+    code = "CONFLICT"
+    default_message = _l("This conflicts with the current state; please refresh and try again.")
+
+
+class Unauthorized(KitError):
+    status = 401
+    code = "UNAUTHENTICATED"
+    default_message = _l("Please sign in to continue.")
+
+
+class Forbidden(KitError):
+    status = 403
+    code = "FORBIDDEN"
+    default_message = _l("You are not allowed to do this.")
+
+
+class RateLimited(KitError):
+    status = 429
+    code = "RATE_LIMITED"
+    default_message = _l("Too many requests. Please wait a little and try again.")
+
+
+HTTP_TITLES = {
+    400: _l("Bad request"),
+    401: _l("Please sign in"),
+    403: _l("Not allowed"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    409: _l("Conflict"),
+    413: _l("Upload too large"),
+    422: _l("Invalid information"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong"),
+    503: _l("Service unavailable"),
+}
+
+HTTP_MESSAGES = {
+    404: _l("The page you are looking for does not exist or has moved."),
+    500: _l("An unexpected error happened on our side. Please try again in a moment."),
+    503: _l("The service is temporarily unavailable. Please try again in a moment."),
+}
+
+
+def wants_json() -> bool:
+    """Answer in JSON for API paths and for clients that prefer JSON over HTML."""
+    if request.path.startswith("/api/") or request.path.startswith("/.well-known/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and not request.accept_mimetypes["text/html"]
+
+
+def _render(status: int, code: str, message: str, fields: dict | None = None):
+    if wants_json():
+        body: dict[str, Any] = {"code": code, "message": message}
+        if fields:
+            body["fields"] = fields
+        return jsonify({"error": body}), status
+    title = str(HTTP_TITLES.get(status, HTTP_TITLES[400 if status < 500 else 500]))
+    return render_template("web/error.html", status=status, title=title, message=message,
+                           fields=fields or {}), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Map domain exceptions and HTTP errors to localised HTML pages or JSON under /api/."""
+
+    @app.errorhandler(KitError)
+    def _kit_error(exc: KitError):
+        body = exc.to_dict()
+        return _render(exc.status, exc.code, body["message"], body.get("fields"))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        status = exc.code or 500
+        fields = None
+        # flask-smorest/webargs put marshmallow messages here.
+        data = getattr(exc, "data", None) or {}
+        if isinstance(data, dict) and data.get("messages"):
+            fields = data["messages"]
+        message = HTTP_MESSAGES.get(status) or HTTP_TITLES.get(status) or exc.description
+        code = {422: "VALIDATION_FAILED"}.get(status, (exc.name or "error").upper().replace(" ", "_"))
+        body, status = _render(status, code, str(message), fields)
+        response = app.make_response((body, status))
+        if getattr(exc, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):  # pragma: no cover - handled above
+            return _http_error(exc)
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return _render(500, "INTERNAL_ERROR", str(HTTP_MESSAGES[500]))

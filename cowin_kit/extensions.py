@@ -1,0 +1,25 @@
+"""Flask extensions, created unbound and attached in create_app()."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import Babel
+from flask_smorest import Api, Blueprint
+
+from cowin_kit.core.db import db
+
+babel = Babel()
+
+__all__ = ["db", "babel", "init_api", "register_api_blueprint"]
+
+
+def init_api(app: Flask) -> Api:
+    """Attach a flask-smorest Api to this app (one per app: its OpenAPI spec is per app)."""
+    api = Api(app)
+    app.extensions["kit_api"] = api
+    return api
+
+
+def register_api_blueprint(app: Flask, blueprint: Blueprint, **options) -> None:
+    """Register a flask-smorest blueprint of the native API, so it appears in the OpenAPI doc."""
+    app.extensions["kit_api"].register_blueprint(blueprint, **options)

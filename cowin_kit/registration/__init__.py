@@ -1,0 +1,1 @@
+"""Beneficiaries and their identity documents."""

@@ -1,0 +1,36 @@
+"""A beneficiary: a person registered under a citizen account (or as a walk-in)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cowin_kit.core.db import db, utcnow
+
+
+class Beneficiary(db.Model):
+    __tablename__ = "beneficiary"
+    __table_args__ = (
+        # The same identity document cannot be registered twice.
+        sa.UniqueConstraint("id_doc_type", "id_hash"),
+        sa.CheckConstraint("gender IN ('M', 'F', 'O')", name="gender"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference_id: Mapped[str] = mapped_column(sa.String(14), unique=True)  # 14 digits
+    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("citizen_account.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    birth_year: Mapped[int] = mapped_column()
+    birth_date: Mapped[dt.date | None] = mapped_column()
+    gender: Mapped[str] = mapped_column(sa.String(1))
+    id_doc_type: Mapped[str] = mapped_column(sa.String(32))  # profile identity_documents[].id
+    id_hash: Mapped[str] = mapped_column(sa.String(64))  # keyed HMAC-SHA256, hex
+    id_masked: Mapped[str] = mapped_column(sa.String(64))
+    groups: Mapped[list] = mapped_column(default=list)  # priority groups from the profile
+    comorbidity: Mapped[bool] = mapped_column(default=False)
+    locale: Mapped[str | None] = mapped_column(sa.String(16))  # preferred language
+    area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("area.id"), index=True)
+    registered_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))  # walk-ins
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

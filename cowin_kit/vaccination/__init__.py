@@ -1,0 +1,1 @@
+"""Vaccinator desk, dose records, walk-ins, AEFI reports."""

@@ -1,0 +1,50 @@
+"""Dose records (what was given, to whom, where, by whom) and AEFI reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cowin_kit.core.db import db, utcnow
+
+
+class DoseRecord(db.Model):
+    __tablename__ = "dose_record"
+    __table_args__ = (sa.UniqueConstraint("beneficiary_id", "dose_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    beneficiary_id: Mapped[int] = mapped_column(sa.ForeignKey("beneficiary.id"), index=True)
+    appointment_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("appointment.id"))
+    session_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("vaccination_session.id"))
+    facility_id: Mapped[int] = mapped_column(sa.ForeignKey("facility.id"), index=True)
+    vaccinator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    vaccine: Mapped[str] = mapped_column(sa.String(32))  # profile vaccines[].id
+    lot: Mapped[str] = mapped_column(sa.String(32))
+    dose_number: Mapped[int] = mapped_column()
+    series_total: Mapped[int] = mapped_column()  # doses in the primary series (for certificates)
+    is_booster: Mapped[bool] = mapped_column(default=False)
+    administered_on: Mapped[dt.date] = mapped_column(index=True)
+    administered_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    corrected_at: Mapped[dt.datetime | None] = mapped_column()
+
+    facility = relationship("Facility")
+
+
+class AefiReport(db.Model):
+    """Adverse event following immunisation, linked to the dose record."""
+
+    __tablename__ = "aefi_report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dose_record_id: Mapped[int] = mapped_column(sa.ForeignKey("dose_record.id"), index=True)
+    reported_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    onset_at: Mapped[dt.datetime] = mapped_column()
+    symptoms: Mapped[list] = mapped_column(default=list)
+    severity: Mapped[str] = mapped_column(sa.String(16))  # mild | moderate | severe | death
+    outcome: Mapped[str] = mapped_column(sa.String(32))  # recovered | recovering | hospitalised …
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,1 @@
+"""Layout, static files, language switcher, home page and health checks."""

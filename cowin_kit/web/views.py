@@ -1,0 +1,31 @@
+"""Home page and the language switcher."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, redirect, render_template, request
+
+from cowin_kit.core.i18n import match_locale, remember_locale, supported_locales
+
+bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/static/web")
+
+
+@bp.get("/")
+def index():
+    return render_template("web/index.html")
+
+
+@bp.route("/language/<lang>", methods=["GET", "POST"])
+def set_language(lang: str):
+    """Remember the chosen language and go back where the user was."""
+    match = match_locale(lang, supported_locales())
+    if match:
+        remember_locale(match)
+    target = request.values.get("next") or "/"
+    # Only local paths: never redirect to another site.
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/"):
+        target = "/"
+    return redirect(target)
