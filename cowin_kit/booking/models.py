@@ -62,8 +62,8 @@ class VaccinationSession(db.Model):
 class SessionCapacity(db.Model):
     """Capacity for one kind of dose in a session, claimed atomically by booking.
 
-    ``dose_kind`` is "1" (first dose), "2" (second dose of a primary series, also 3rd for
-    three-dose series: "n"), or "booster". Booking runs
+    ``dose_kind`` is "1" (first dose), "2" (any later dose of the primary series) or
+    "booster" (CoWIN's dose1 / dose2 / precaution capacities). Booking runs
     ``UPDATE … SET booked = booked + 1 WHERE id = :id AND booked < capacity``.
     """
 
