@@ -3,10 +3,20 @@ test session, emptied after every test. PostgreSQL when COWIN_KIT_TEST_DATABASE_
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
 from tests.dbutil import clear_tables, create_database, drop_database, on_postgres
+
+
+def pytest_sessionstart(session):
+    """Compile the translation catalogs (build output, not in git) once per test run."""
+    from cowin_kit.config import DEFAULTS
+    from cowin_kit.core.i18n_tools import compile_catalogs
+
+    compile_catalogs(Path(DEFAULTS["LOCALES_DIR"]), echo=lambda _line: None)
 
 
 def pytest_report_header(config):

@@ -31,6 +31,9 @@ def prepare_instance(profile: str | None, instance_dir: str | None, hook: str,
     if instance_dir:
         os.environ["COWIN_KIT_INSTANCE_DIR"] = str(Path(instance_dir).resolve())
     app = make_app()
+    from cowin_kit.core.i18n_tools import compile_catalogs
+
+    compile_catalogs(Path(app.config["LOCALES_DIR"]), echo=lambda _line: None)
     with app.app_context():
         loaded = get_profile()
         click.echo(f"Profile: {loaded.country_name('en')} ({loaded.code})")

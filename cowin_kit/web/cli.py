@@ -1,0 +1,84 @@
+"""``cowin-kit i18n extract|update|compile|check``: the translation catalog workflow."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from cowin_kit.config import DEFAULTS, SOURCE_ROOT
+
+
+def _dirs(locales_dir: str | None, profiles_dir: str | None) -> tuple[Path, Path]:
+    import os
+
+    locales = Path(locales_dir or os.environ.get("COWIN_KIT_LOCALES_DIR") or DEFAULTS["LOCALES_DIR"])
+    profiles = Path(profiles_dir or os.environ.get("COWIN_KIT_PROFILES_DIR")
+                    or DEFAULTS["PROFILES_DIR"])
+    return locales, profiles
+
+
+locales_option = click.option("--locales-dir", default=None, help="Catalog folder (default: locales/).")
+
+
+@click.group("i18n")
+def i18n_group() -> None:
+    """Translation catalogs (Babel): extract, update, compile, check."""
+
+
+@i18n_group.command("extract")
+@locales_option
+def extract_command(locales_dir) -> None:
+    """Extract translatable messages from the code and templates into locales/messages.pot."""
+    from cowin_kit.core.i18n_tools import extract
+
+    locales, _ = _dirs(locales_dir, None)
+    extract(SOURCE_ROOT, locales, echo=click.echo)
+
+
+@i18n_group.command("update")
+@locales_option
+@click.option("--add", "languages", multiple=True, metavar="LANG",
+              help="Create a catalog for a new language (e.g. --add sw).")
+def update_command(locales_dir, languages) -> None:
+    """Merge messages.pot into every catalog (new messages appear untranslated)."""
+    from cowin_kit.core.i18n_tools import update
+
+    locales, _ = _dirs(locales_dir, None)
+    if not (locales / "messages.pot").exists():
+        raise click.ClickException("no locales/messages.pot yet: run 'cowin-kit i18n extract' first")
+    update(locales, list(languages), echo=click.echo)
+
+
+@i18n_group.command("compile")
+@locales_option
+@click.option("--force", is_flag=True, help="Recompile even when up to date.")
+def compile_command(locales_dir, force) -> None:
+    """Compile the catalogs (.po) into the binary form the app reads (.mo)."""
+    from cowin_kit.core.i18n_tools import compile_catalogs
+
+    locales, _ = _dirs(locales_dir, None)
+    count = compile_catalogs(locales, echo=click.echo, force=force)
+    click.echo(f"{count} catalog(s) compiled")
+
+
+@i18n_group.command("check")
+@locales_option
+@click.option("--profiles-dir", default=None, help="Profiles whose languages need catalogs.")
+def check_command(locales_dir, profiles_dir) -> None:
+    """Fail on missing, fuzzy or stale translations, placeholder or plural mismatches,
+    and profile languages without a catalog."""
+    from cowin_kit.core.i18n_tools import check
+
+    locales, profiles = _dirs(locales_dir, profiles_dir)
+    problems = check(locales, profiles)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found", err=True)
+        sys.exit(1)
+    click.echo("all catalogs complete")
+
+
+commands = [i18n_group]
