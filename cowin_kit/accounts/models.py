@@ -12,10 +12,13 @@ from cowin_kit.core.db import db, utcnow
 
 
 class CitizenAccount(db.Model):
+    """A citizen's sign-in: one mobile number, under which beneficiaries are registered."""
+
     __tablename__ = "citizen_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mobile: Mapped[str] = mapped_column(sa.String(20), unique=True)  # E.164
+    locale: Mapped[str | None] = mapped_column(sa.String(16))  # language of the last sign-in (SMS)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column()
 
@@ -24,12 +27,16 @@ class OtpTransaction(db.Model):
     """One OTP sent to a mobile; the OTP itself is stored only as a hash."""
 
     __tablename__ = "otp_transaction"
+    __table_args__ = (
+        # Resend cool-down and daily cap: the newest transactions of one mobile.
+        sa.Index("ix_otp_transaction_mobile_created_at", "mobile", "created_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)  # txnId
-    mobile: Mapped[str] = mapped_column(sa.String(20), index=True)
-    otp_hash: Mapped[str] = mapped_column(sa.String(128))
+    mobile: Mapped[str] = mapped_column(sa.String(20))
+    otp_hash: Mapped[str] = mapped_column(sa.String(128))  # HMAC of sha256(otp), never the OTP
     purpose: Mapped[str] = mapped_column(sa.String(16), default="login")
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column()
     tries: Mapped[int] = mapped_column(default=0)
     confirmed_at: Mapped[dt.datetime | None] = mapped_column()

@@ -1,0 +1,178 @@
+"""Mobile OTP sign-in: request an OTP by SMS, confirm it, get (or create) the citizen account.
+
+The OTP is never stored: we keep HMAC-SHA256(app key, sha256_hex(otp)), because CoWIN clients
+send sha256(otp) on confirmation and the web form sends the plain OTP; both reduce to the same
+hex digest before the keyed hash is compared in constant time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+import uuid
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from cowin_kit.accounts.models import CitizenAccount, OtpTransaction
+from cowin_kit.core.audit import audit
+from cowin_kit.core.db import db, utcnow
+from cowin_kit.core.errors import RateLimited, ValidationFailed
+from cowin_kit.core.security import derived_key
+from cowin_kit.core.sms import render_sms, send_sms
+
+OTP_DIGITS = 6
+DAILY_WINDOW = dt.timedelta(hours=24)
+_PLAIN_OTP = re.compile(r"^[0-9]{%d}$" % OTP_DIGITS)
+_SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+class OtpExpired(ValidationFailed):
+    code = "OTP_EXPIRED"
+    default_message = _l("This OTP has expired or was already used. Please ask for a new one.")
+
+
+class OtpWrong(ValidationFailed):
+    code = "OTP_WRONG"
+    default_message = _l("The OTP is not correct. Tries left: %(left)s.")
+
+
+class OtpTooManyTries(RateLimited):
+    code = "OTP_TOO_MANY_TRIES"
+    default_message = _l("Too many wrong tries for this OTP. Please ask for a new one.")
+
+
+class OtpDailyLimit(RateLimited):
+    code = "OTP_DAILY_LIMIT"
+    default_message = _l("Too many OTPs were sent to this mobile number today. "
+                         "Please try again tomorrow.")
+
+
+class OtpResendTooSoon(RateLimited):
+    code = "OTP_RESEND_TOO_SOON"
+    default_message = _l("Please wait %(seconds)s seconds before asking for a new OTP.")
+
+
+def _setting(name: str) -> int:
+    return int(current_app.config[name])
+
+
+def hash_otp(otp_sha256_hex: str) -> str:
+    """Return the stored form of an OTP given as its SHA-256 hex digest."""
+    return hmac.new(derived_key("otp"), otp_sha256_hex.lower().encode(), hashlib.sha256).hexdigest()
+
+
+def _lock_mobile(mobile: str) -> None:
+    """Serialise OTP requests of one mobile on PostgreSQL (cool-down and cap stay exact)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(mobile.encode()).digest()[:8], "big", signed=True)
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def request_otp(mobile_raw: str, locale: str, *, now: dt.datetime | None = None) -> OtpTransaction:
+    """Send a new 6-digit OTP to a mobile; return its transaction (the id is the txnId)."""
+    from cowin_kit.profiles import get_profile
+    from cowin_kit.profiles.phones import normalize_mobile
+
+    mobile = normalize_mobile(get_profile(), mobile_raw)
+    now = now or utcnow()
+    _lock_mobile(mobile)
+    last = db.session.scalar(sa.select(sa.func.max(OtpTransaction.created_at))
+                             .where(OtpTransaction.mobile == mobile))
+    cool_down = dt.timedelta(seconds=_setting("OTP_RESEND_SECONDS"))
+    if last is not None and now - last < cool_down:
+        db.session.rollback()
+        wait = int((cool_down - (now - last)).total_seconds()) + 1
+        raise OtpResendTooSoon(seconds=wait)
+    sent_today = db.session.scalar(
+        sa.select(sa.func.count()).select_from(OtpTransaction)
+        .where(OtpTransaction.mobile == mobile, OtpTransaction.created_at > now - DAILY_WINDOW))
+    if sent_today >= _setting("OTP_DAILY_CAP"):
+        db.session.rollback()
+        raise OtpDailyLimit()
+    otp = f"{secrets.randbelow(10 ** OTP_DIGITS):0{OTP_DIGITS}d}"
+    txn = OtpTransaction(
+        id=uuid.uuid4(), mobile=mobile, purpose="login", created_at=now, tries=0,
+        otp_hash=hash_otp(hashlib.sha256(otp.encode()).hexdigest()),
+        expires_at=now + dt.timedelta(seconds=_setting("OTP_VALID_SECONDS")))
+    db.session.add(txn)
+    db.session.commit()
+    send_sms(mobile, render_sms("otp", locale, otp=otp), purpose="otp", locale=locale)
+    return txn
+
+
+def _as_sha256_hex(otp_or_sha256: str) -> str | None:
+    value = (otp_or_sha256 or "").strip()
+    if _PLAIN_OTP.match(value):
+        return hashlib.sha256(value.encode()).hexdigest()
+    if _SHA256_HEX.match(value):
+        return value.lower()
+    return None
+
+
+def _parse_txn_id(txn_id: str | uuid.UUID) -> uuid.UUID:
+    if isinstance(txn_id, uuid.UUID):
+        return txn_id
+    try:
+        return uuid.UUID(str(txn_id).strip())
+    except ValueError:
+        raise OtpExpired() from None
+
+
+def confirm_otp(txn_id: str | uuid.UUID, otp_or_sha256: str, *, locale: str | None = None,
+                now: dt.datetime | None = None) -> tuple[CitizenAccount, bool]:
+    """Check an OTP (plain or SHA-256 hex); return the citizen account and whether it is new."""
+    now = now or utcnow()
+    txn = db.session.get(OtpTransaction, _parse_txn_id(txn_id))
+    if txn is None or txn.confirmed_at is not None or now >= txn.expires_at:
+        db.session.rollback()
+        raise OtpExpired()
+    max_tries = _setting("OTP_MAX_TRIES")
+    # Claim one try atomically before comparing, so parallel guesses cannot exceed the limit.
+    table = OtpTransaction.__table__
+    tries = db.session.execute(
+        table.update()
+        .where(table.c.id == txn.id, table.c.tries < max_tries, table.c.confirmed_at.is_(None))
+        .values(tries=table.c.tries + 1).returning(table.c.tries)).scalar()
+    if tries is None:
+        db.session.rollback()
+        raise OtpTooManyTries()
+    given = _as_sha256_hex(otp_or_sha256)
+    if given is None or not hmac.compare_digest(hash_otp(given), txn.otp_hash):
+        db.session.commit()  # the wrong try counts
+        if tries >= max_tries:
+            raise OtpTooManyTries()
+        raise OtpWrong(left=max_tries - tries)
+    used = db.session.execute(
+        table.update().where(table.c.id == txn.id, table.c.confirmed_at.is_(None))
+        .values(confirmed_at=now)).rowcount
+    if not used:
+        db.session.rollback()
+        raise OtpExpired()
+    account, created = _get_or_create_account(txn.mobile, now)
+    account.last_login_at = now
+    if locale:
+        account.locale = locale
+    audit("citizen.sign_in", "citizen_account", account.id, actor=("citizen", str(account.id)),
+          new_account=created, txn=str(txn.id))
+    db.session.commit()
+    return account, created
+
+
+def _get_or_create_account(mobile: str, now: dt.datetime) -> tuple[CitizenAccount, bool]:
+    query = sa.select(CitizenAccount).where(CitizenAccount.mobile == mobile)
+    account = db.session.scalar(query)
+    if account is not None:
+        return account, False
+    try:
+        with db.session.begin_nested():
+            account = CitizenAccount(mobile=mobile, created_at=now)
+            db.session.add(account)
+        return account, True
+    except IntegrityError:  # the same mobile signed in twice at once: use the other's account
+        return db.session.scalar(query), False
