@@ -1,0 +1,148 @@
+"""Keep ``DoseCounter`` exactly in step with ``DoseRecord``: the counters change in the same
+transaction as the dose (a SQLAlchemy ``after_flush`` hook), so a rollback undoes both.
+
+Why a flush hook rather than the ``dose_recorded`` signal: the hook also sees corrections and
+deletions, and it cannot be forgotten by a code path that writes doses without sending the
+signal. Rows written with Core ``insert()`` (bulk seeding) bypass it; ``reports rollup``
+rebuilds the counters from the records in that case (or after any repair).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from cowin_kit.areas.models import Area
+from cowin_kit.booking.models import Facility
+from cowin_kit.registration.models import Beneficiary
+from cowin_kit.reporting.bands import DEFAULT_BANDS, AgeBand, age_bands, band_of
+from cowin_kit.reporting.models import NATIONAL, SHARDS, DoseCounter
+from cowin_kit.vaccination.models import DoseRecord
+
+#: The DoseRecord attributes a counter key depends on.
+KEY_ATTRS = ("beneficiary_id", "facility_id", "vaccine", "dose_number", "series_total",
+             "is_booster", "administered_on")
+KEY_COLUMNS = ("day", "area_id", "vaccine", "dose_number", "is_booster", "completes_series",
+               "gender", "age_band", "shard")
+
+
+def ancestor_ids(path: str) -> list[int]:
+    """Turn a materialised path "/1/17/203/" into [0, 1, 17, 203] (0 = national)."""
+    return [NATIONAL, *(int(part) for part in path.strip("/").split("/") if part)]
+
+
+def _bands() -> list[AgeBand]:
+    if has_app_context():
+        from cowin_kit.profiles import get_profile
+
+        try:
+            return age_bands(get_profile())
+        except Exception:  # a broken profile must not block recording a dose
+            current_app.logger.exception("age bands unavailable; using defaults")
+    return [AgeBand(low, high) for low, high in DEFAULT_BANDS]
+
+
+def upsert_counts(connection: sa.Connection, deltas: dict[tuple, int]) -> None:
+    """Add ``deltas`` ({key tuple: +n/-n}) to the counters, inserting missing rows.
+
+    Rows are written in key order so concurrent transactions lock them in the same order
+    (no deadlocks between vaccinators).
+    """
+    rows = [dict(zip(KEY_COLUMNS, key), doses=n) for key, n in sorted(deltas.items()) if n]
+    if not rows:
+        return
+    table = DoseCounter.__table__
+    dialect = connection.dialect.name
+    if dialect not in ("postgresql", "sqlite"):  # pragma: no cover - only the two supported
+        raise RuntimeError(f"counter upsert not implemented for {dialect}")
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    statement = insert.on_conflict_do_update(
+        index_elements=list(KEY_COLUMNS),
+        set_={"doses": table.c.doses + insert.excluded.doses})
+    for start in range(0, len(rows), 500):
+        connection.execute(statement, rows[start:start + 500])
+
+
+def counter_deltas(connection: sa.Connection, changes: Iterable[tuple[dict, int]],
+                   bands: list[AgeBand], shard: int = 0) -> dict[tuple, int]:
+    """Turn dose changes ([(dose attributes, +1/-1)]) into counter deltas for every area level."""
+    changes = list(changes)
+    if not changes:
+        return {}
+    person_ids = {c["beneficiary_id"] for c, _ in changes}
+    facility_ids = {c["facility_id"] for c, _ in changes}
+    people = {row.id: row for row in connection.execute(
+        sa.select(Beneficiary.id, Beneficiary.gender, Beneficiary.birth_year)
+        .where(Beneficiary.id.in_(person_ids)))}
+    paths = dict(connection.execute(
+        sa.select(Facility.id, Area.path).join(Area, Area.id == Facility.area_id)
+        .where(Facility.id.in_(facility_ids))).all())
+    deltas: Counter = Counter()
+    for dose, sign in changes:
+        person = people[dose["beneficiary_id"]]
+        band = band_of(bands, dose["administered_on"].year - person.birth_year)
+        completes = bool(dose["dose_number"] == dose["series_total"] and not dose["is_booster"])
+        for area_id in ancestor_ids(paths[dose["facility_id"]]):
+            key = (dose["administered_on"], area_id, dose["vaccine"], dose["dose_number"],
+                   bool(dose["is_booster"]), completes, person.gender, band, shard)
+            deltas[key] += sign
+    return deltas
+
+
+OLD_VALUES = "reporting.dose_old_values"
+
+
+def _before_flush(session: Session, flush_context, instances) -> None:
+    """Read the stored key values of doses about to change or go (the ORM may not hold them)."""
+    ids = [obj.id for obj in (*session.dirty, *session.deleted)
+           if isinstance(obj, DoseRecord) and obj.id is not None]
+    if not ids:
+        return
+    columns = [getattr(DoseRecord, name) for name in KEY_ATTRS]
+    rows = session.connection().execute(
+        sa.select(DoseRecord.id, *columns).where(DoseRecord.id.in_(ids)))
+    stored = session.info.setdefault(OLD_VALUES, {})
+    for row in rows:
+        stored[row.id] = {name: getattr(row, name) for name in KEY_ATTRS}
+
+
+def _changes(session: Session) -> list[tuple[dict, int]]:
+    old_values = session.info.pop(OLD_VALUES, {})
+    changes: list[tuple[dict, int]] = []
+    for obj in session.new:
+        if isinstance(obj, DoseRecord):
+            changes.append(({name: getattr(obj, name) for name in KEY_ATTRS}, +1))
+    for obj in (*session.dirty, *session.deleted):
+        old = old_values.get(getattr(obj, "id", None)) if isinstance(obj, DoseRecord) else None
+        if old is None:
+            continue
+        if obj in session.deleted:
+            changes.append((old, -1))
+            continue
+        new = {name: getattr(obj, name) for name in KEY_ATTRS}
+        if new != old:
+            changes.extend([(old, -1), (new, +1)])
+    return changes
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    changes = _changes(session)
+    if not changes:
+        return
+    connection = session.connection()
+    deltas = counter_deltas(connection, changes, _bands(), shard=random.randrange(SHARDS))
+    upsert_counts(connection, deltas)
+
+
+def install() -> None:
+    """Listen to every ORM session's flushes (idempotent)."""
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "before_flush", _before_flush)
+        event.listen(Session, "after_flush", _after_flush)

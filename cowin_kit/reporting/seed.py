@@ -1,0 +1,205 @@
+"""Synthetic national-scale data for load tests: facilities, sessions, beneficiaries, doses.
+
+Rows go in with bulk statements (COPY on PostgreSQL, executemany elsewhere) and explicit ids,
+bypassing the ORM (and so the counter hook); the caller rebuilds the counters afterwards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from cowin_kit.areas.models import Area
+from cowin_kit.booking.models import Facility, VaccinationSession
+from cowin_kit.core.db import db, utcnow
+from cowin_kit.registration.models import Beneficiary
+from cowin_kit.vaccination.models import DoseRecord
+
+#: Share of people of each age (years) among the registered: more young adults, like CoWIN.
+AGE_WEIGHTS = [(12, 17, 8), (18, 44, 55), (45, 59, 22), (60, 90, 15)]
+GENDERS = (("M", 510), ("F", 489), ("O", 1))
+
+
+@dataclass(frozen=True)
+class SeriesPlan:
+    """Doses in the primary series and the usual gap between doses (days)."""
+
+    doses: int
+    gap_days: int
+    booster_gap_days: int
+
+
+def series_plans(profile, vaccine_ids: list[str]) -> dict[str, SeriesPlan]:
+    """Ask the schedule engine how far apart doses are, once per vaccine."""
+    plans = {}
+    try:
+        from cowin_kit.profiles.schedule import DoseGiven, DueDose, Person, next_dose
+    except ImportError:  # engine not available: a 2-dose series four weeks apart
+        return {v: SeriesPlan(2, 28, 182) for v in vaccine_ids}
+    start = dt.date(2022, 1, 3)
+    person = Person(birth_year=1980)
+    for vaccine in vaccine_ids:
+        plan = SeriesPlan(1, 28, 182)
+        due = next_dose(profile, person, [DoseGiven(vaccine, 1, start)], start)
+        if isinstance(due, DueDose):
+            gap = (due.earliest - start).days
+            plan = SeriesPlan(due.series_total, gap, 182) if not due.is_booster \
+                else SeriesPlan(1, gap, gap)
+        plans[vaccine] = plan
+    return plans
+
+
+def _weighted(rng: random.Random, items: list, weights: list[float], k: int) -> list:
+    return rng.choices(items, weights=weights, k=k)
+
+
+def _birth_year(rng: random.Random, year: int) -> int:
+    low, high, _w = rng.choices(AGE_WEIGHTS, weights=[w for *_r, w in AGE_WEIGHTS])[0]
+    return year - rng.randint(low, high)
+
+
+class Loader:
+    """Bulk-insert rows: COPY on PostgreSQL, executemany elsewhere, in one connection."""
+
+    def __init__(self, connection: sa.Connection):
+        self.connection = connection
+        self.postgres = connection.dialect.name == "postgresql"
+
+    def insert(self, table: sa.Table, columns: list[str], rows: list[tuple]) -> None:
+        if not rows:
+            return
+        if self.postgres:
+            raw = self.connection.connection.driver_connection
+            names = ", ".join(columns)
+            with raw.cursor() as cursor, cursor.copy(
+                    f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            self.connection.execute(table.insert(), [dict(zip(columns, row)) for row in rows])
+
+    def next_id(self, column: sa.Column) -> int:
+        return (self.connection.execute(sa.select(sa.func.max(column))).scalar() or 0) + 1
+
+    def fix_sequence(self, column: sa.Column) -> None:
+        if self.postgres:
+            self.connection.execute(sa.text(
+                f"SELECT setval(pg_get_serial_sequence('{column.table.name}', '{column.name}'), "
+                f"(SELECT COALESCE(MAX({column.name}), 1) FROM {column.table.name}))"))
+
+
+def seed(profile, *, beneficiaries: int, facilities: int, days: int, today: dt.date,
+         batch: int = 20_000, rng_seed: int = 2021,
+         progress: Callable[[int], None] | None = None) -> dict[str, int]:
+    """Add synthetic facilities, sessions, beneficiaries and doses over the past ``days`` days."""
+    rng = random.Random(rng_seed)
+    connection = db.session.connection()
+    loader = Loader(connection)
+    leaves = list(connection.execute(
+        sa.select(Area.id).where(~sa.exists().where(
+            sa.orm.aliased(Area).parent_id == Area.id))).scalars())
+    if not leaves:
+        raise ValueError("no areas: run `cowin-kit areas import` (or `cowin-kit init`) first")
+    weights = [rng.lognormvariate(0, 0.8) for _ in leaves]
+    vaccines = [v.id for v in profile.vaccines] or ["vaccine"]
+    plans = series_plans(profile, vaccines)
+    doc_type = profile.id_documents[0].id if profile.id_documents else "seed"
+
+    # Facilities: spread over the lowest areas by their (random) populations; one vaccine each.
+    first_facility = loader.next_id(Facility.id)
+    facility_rows, facility_vaccine, by_area = [], {}, {}
+    now = utcnow()
+    for i, area_id in enumerate(_weighted(rng, leaves, weights, facilities)):
+        fid = first_facility + i
+        facility_vaccine[fid] = rng.choices(vaccines, weights=range(len(vaccines), 0, -1))[0]
+        by_area.setdefault(area_id, []).append(fid)
+        facility_rows.append((fid, f"SEED-{fid}", f"Seed facility {fid}", area_id, "", None,
+                              "Free", dt.time(9), dt.time(17), True, now))
+    loader.insert(Facility.__table__, ["id", "code", "name", "area_id", "address", "postal_code",
+                                       "fee_type", "opens", "closes", "active", "created_at"],
+                  facility_rows)
+    loader.fix_sequence(Facility.__table__.c.id)
+    all_facilities = list(facility_vaccine)
+
+    first_person = loader.next_id(Beneficiary.id)
+    first_dose = loader.next_id(DoseRecord.id)
+    start = today - dt.timedelta(days=days - 1)
+    person_cols = ["id", "reference_id", "name", "birth_year", "gender", "id_doc_type", "id_hash",
+                   "id_masked", "groups", "comorbidity", "area_id", "created_at"]
+    dose_cols = ["id", "beneficiary_id", "session_id", "facility_id", "vaccine", "lot",
+                 "dose_number", "series_total", "is_booster", "administered_on",
+                 "administered_at", "recorded_at"]
+    session_cols = ["id", "facility_id", "date", "vaccine", "min_age", "max_age", "fee",
+                    "slots", "status", "doses_opened", "created_at"]
+    slots = '["09:00-13:00"]' if loader.postgres else ["09:00-13:00"]
+    sessions: dict[tuple[int, dt.date], list] = {}  # -> [id, doses given]
+    genders, gender_w = zip(*GENDERS)
+    groups_json = "[]" if loader.postgres else []
+    dose_id = first_dose
+    for offset in range(0, beneficiaries, batch):
+        people, doses, new_sessions = [], [], []
+        size = min(batch, beneficiaries - offset)
+        areas = _weighted(rng, leaves, weights, size)
+        for j in range(size):
+            pid = first_person + offset + j
+            area_id = areas[j]
+            gender = rng.choices(genders, weights=gender_w)[0]
+            people.append((pid, f"9{pid:013d}", f"Seed person {pid}", _birth_year(rng, today.year),
+                           gender, doc_type, uuid.uuid4().hex + uuid.uuid4().hex,
+                           f"XXXX XXXX {pid % 10000:04d}", groups_json, False, area_id, now))
+            if rng.random() > 0.9:
+                continue  # registered, not yet vaccinated
+            local = by_area.get(area_id)
+            fid = rng.choice(local) if local else rng.choice(all_facilities)
+            vaccine = facility_vaccine[fid]
+            plan = plans[vaccine]
+            day = start + dt.timedelta(days=rng.randrange(days))
+            for number in range(1, plan.doses + 2):
+                booster = number > plan.doses
+                key = (fid, day)
+                if key not in sessions:
+                    sessions[key] = [uuid.uuid4(), 0]
+                    new_sessions.append((sessions[key][0], fid, day, facility_vaccine[fid], 18,
+                                         None, 0, slots, "closed", 0, now))
+                sid = sessions[key][0]
+                sessions[key][1] += 1
+                at = dt.datetime.combine(day, dt.time(10), dt.timezone.utc)
+                doses.append((dose_id, pid, sid, fid, vaccine, f"LOT-{fid % 97:02d}", number,
+                              plan.doses, booster, day, at, at))
+                dose_id += 1
+                gap = plan.booster_gap_days if number >= plan.doses else plan.gap_days
+                day = day + dt.timedelta(days=gap + rng.randrange(0, 21))
+                if day > today or rng.random() > 0.8:
+                    break
+        loader.insert(Beneficiary.__table__, person_cols, people)
+        loader.insert(VaccinationSession.__table__, session_cols, new_sessions)
+        loader.insert(DoseRecord.__table__, dose_cols, doses)
+        if progress:
+            progress(size)
+    loader.fix_sequence(Beneficiary.__table__.c.id)
+    loader.fix_sequence(DoseRecord.__table__.c.id)
+    _set_doses_opened(loader, sessions.values(), rng)
+    return {"facilities": facilities, "beneficiaries": beneficiaries,
+            "doses": dose_id - first_dose, "sessions": len(sessions)}
+
+
+def _set_doses_opened(loader: Loader, sessions: Iterable[list], rng: random.Random) -> None:
+    """Record vials opened per session: whole 10-dose vials, now and then one more wasted."""
+    temp = sa.Table("seed_opened", sa.MetaData(), sa.Column("id", sa.Uuid, primary_key=True),
+                    sa.Column("opened", sa.Integer), prefixes=["TEMPORARY"])
+    temp.create(loader.connection)
+    rows = [(sid, -(-given // 10) * 10 + (10 if rng.random() < 0.05 else 0))
+            for sid, given in sessions]
+    for start in range(0, len(rows), 50_000):
+        loader.insert(temp, ["id", "opened"], rows[start:start + 50_000])
+    table = VaccinationSession.__table__
+    loader.connection.execute(
+        table.update().where(table.c.id.in_(sa.select(temp.c.id)))
+        .values(doses_opened=sa.select(temp.c.opened).where(temp.c.id == table.c.id)
+                .scalar_subquery()))
+    temp.drop(loader.connection)

@@ -1,0 +1,76 @@
+"""A small country for reporting tests: two states, districts, facilities, people, doses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import uuid
+
+import pytest
+
+TODAY = dt.date(2021, 9, 17)
+
+
+class World:
+    """Create areas, facilities, people and doses through the ORM (so the counter hook runs)."""
+
+    def __init__(self, db):
+        from cowin_kit.areas.models import Area
+
+        self.db = db
+        self.seq = itertools.count(1)
+        self.areas = {}
+        for code, parent, names in [
+            ("S1", None, {"en": "North", "hi": "उत्तर"}),
+            ("S1-D1", "S1", {"en": "Hill", "hi": "पहाड़"}),
+            ("S1-D2", "S1", {"en": "Lake", "hi": "झील"}),
+            ("S2", None, {"en": "South", "hi": "दक्षिण"}),
+            ("S2-D1", "S2", {"en": "Coast", "hi": "तट"}),
+        ]:
+            parent_area = self.areas.get(parent)
+            area = Area(code=code, parent_id=parent_area.id if parent_area else None,
+                        level=2 if parent else 1, level_key="district" if parent else "state",
+                        name=names["en"], names=names, path="")
+            db.session.add(area)
+            db.session.flush()
+            area.path = f"{parent_area.path if parent_area else '/'}{area.id}/"
+            self.areas[code] = area
+        db.session.flush()
+        self.facilities = {code: self.facility(code) for code in ("S1-D1", "S1-D2", "S2-D1")}
+
+    def facility(self, area_code: str):
+        from cowin_kit.booking.models import Facility
+
+        n = next(self.seq)
+        facility = Facility(code=f"F{n}", name=f"Centre {n}", area_id=self.areas[area_code].id)
+        self.db.session.add(facility)
+        self.db.session.flush()
+        return facility
+
+    def person(self, *, birth_year=1980, gender="F", area_code="S1-D1", **extra):
+        from cowin_kit.registration.models import Beneficiary
+
+        n = next(self.seq)
+        person = Beneficiary(reference_id=f"{n:014d}", name=f"Person {n}", birth_year=birth_year,
+                             gender=gender, id_doc_type="aadhaar", id_hash=uuid.uuid4().hex,
+                             id_masked="XXXX", area_id=self.areas[area_code].id, **extra)
+        self.db.session.add(person)
+        self.db.session.flush()
+        return person
+
+    def dose(self, person, *, facility_area="S1-D1", vaccine="covishield", number=1,
+             series_total=2, booster=False, day=TODAY, session=None):
+        from cowin_kit.vaccination.models import DoseRecord
+
+        record = DoseRecord(beneficiary_id=person.id, facility_id=self.facilities[facility_area].id,
+                            vaccine=vaccine, lot="LOT1", dose_number=number,
+                            series_total=series_total, is_booster=booster, administered_on=day,
+                            session_id=session.id if session else None)
+        self.db.session.add(record)
+        self.db.session.flush()
+        return record
+
+
+@pytest.fixture
+def world(db):
+    return World(db)
