@@ -1,0 +1,128 @@
+"""Citizen web pages: sign in with an OTP, sign out, and the personal dashboard."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import gettext as _
+
+from cowin_kit.accounts.citizen import citizen_required, current_account, sign_in, sign_out
+from cowin_kit.accounts.otp import OtpExpired, OtpTooManyTries, confirm_otp, request_otp
+from cowin_kit.core.errors import KitError
+from cowin_kit.core.i18n import current_locale_id
+
+bp = Blueprint("accounts", __name__, template_folder="templates")
+
+PENDING_TXN = "otp_txn"
+PENDING_MOBILE = "otp_mobile"
+
+
+def safe_next(target: str | None, default: str = "/my") -> str:
+    """Return ``target`` when it is a local path, else ``default`` (no open redirects)."""
+    target = target or ""
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def _demo_sms():
+    """In demo mode with the outbox backend, return the newest OTP SMS for the pending mobile."""
+    config = current_app.config
+    if not (config.get("DEMO") and config.get("SMS_BACKEND") == "outbox"):
+        return None
+    from cowin_kit.core.sms import outbox
+
+    messages = [m for m in outbox(session.get(PENDING_MOBILE), 5) if m.purpose == "otp"]
+    return messages[0] if messages else None
+
+
+def _start(mobile_raw: str, next_url: str):
+    txn = request_otp(mobile_raw, current_locale_id())
+    session[PENDING_TXN] = str(txn.id)
+    session[PENDING_MOBILE] = txn.mobile
+    return redirect(url_for("accounts.verify", next=next_url))
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+def signin():
+    next_url = safe_next(request.values.get("next"))
+    mobile = request.form.get("mobile", "")
+    error = None
+    if request.method == "POST":
+        try:
+            return _start(mobile, next_url)
+        except KitError as exc:
+            error = exc
+    return render_template("accounts/signin.html", mobile=mobile, next_url=next_url,
+                           error=error), error.status if error else 200
+
+
+@bp.route("/signin/verify", methods=["GET", "POST"])
+def verify():
+    next_url = safe_next(request.values.get("next"))
+    if not session.get(PENDING_TXN):
+        return redirect(url_for("accounts.signin", next=next_url))
+    error = None
+    if request.method == "POST":
+        try:
+            account, created = confirm_otp(session[PENDING_TXN], request.form.get("otp", ""),
+                                           locale=current_locale_id())
+        except KitError as exc:
+            error = exc
+        else:
+            session.pop(PENDING_TXN, None)
+            session.pop(PENDING_MOBILE, None)
+            sign_in(account)
+            flash(_("Welcome! Your account was created.") if created
+                  else _("You are signed in."), "success")
+            return redirect(next_url)
+    from cowin_kit.profiles.phones import mask_mobile
+
+    mobile = session.get(PENDING_MOBILE, "")
+    return render_template(
+        "accounts/verify.html", next_url=next_url, error=error,
+        masked_mobile=mask_mobile(mobile) if mobile else "",
+        start_again=isinstance(error, (OtpExpired, OtpTooManyTries)),
+        demo_sms=_demo_sms()), error.status if error else 200
+
+
+@bp.post("/signin/resend")
+def resend():
+    next_url = safe_next(request.values.get("next"))
+    mobile = session.get(PENDING_MOBILE)
+    if not mobile:
+        return redirect(url_for("accounts.signin", next=next_url))
+    try:
+        return _start(mobile, next_url)
+    except KitError as exc:
+        flash(exc.text(), "error")
+        return redirect(url_for("accounts.verify", next=next_url))
+
+
+@bp.route("/signout", methods=["GET", "POST"])
+def signout():
+    if request.method == "POST":
+        sign_out()
+        flash(_("You are signed out."), "success")
+        return redirect(url_for("web.index"))
+    return render_template("accounts/signout.html", signed_in=current_account() is not None)
+
+
+@bp.get("/my")
+@citizen_required
+def my():
+    from cowin_kit.profiles import get_profile
+    from cowin_kit.profiles.phones import mask_mobile
+    from cowin_kit.registration.queries import beneficiaries_of, vaccination_status
+
+    account = current_account()
+    beneficiaries = beneficiaries_of(account)
+    limit = get_profile().booking.beneficiaries_per_mobile
+    return render_template(
+        "accounts/my.html", account=account, masked_mobile=mask_mobile(account.mobile),
+        beneficiaries=beneficiaries, status=vaccination_status(beneficiaries), limit=limit,
+        can_add=len(beneficiaries) < limit,
+        booking_search="booking.search" in current_app.view_functions)

@@ -1,0 +1,13 @@
+"""Wire beneficiary registration into the app: web pages and native API."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from cowin_kit.extensions import register_api_blueprint
+    from cowin_kit.registration import api, views
+
+    app.register_blueprint(views.bp)
+    register_api_blueprint(app, api.bp)
