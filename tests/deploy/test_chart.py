@@ -1,0 +1,210 @@
+"""The Helm chart: lint, schema (typos and wrong types rejected), Kubernetes API validity, and
+the properties a ministry relies on (hardening, hooks, probes, secrets, profile files)."""
+
+from __future__ import annotations
+
+import kubernetes_validate
+import pytest
+
+from tests.deploy.conftest import CHART, PRODUCTION_VALUES, run_helm
+
+# Everything optional switched on, so every template is rendered and validated.
+EVERYTHING = {
+    "ingress": {"enabled": True},
+    "autoscaling": {"enabled": True},
+    "redis": {"url": "redis://redis:6379/0"},
+    "sms": {"httpToken": "token"},
+    "signingKeys": {"files": {"signing-key.pem": "-----BEGIN PRIVATE KEY-----\n"}},
+    "profile": {"files": {"profileYaml": "schema_version: 1\n", "areasCsv": "code,parent_code\n"}},
+    "gunicorn": {"workers": 3},
+    "extraEnv": [{"name": "COWIN_KIT_DB_POOL_SIZE", "value": "5"}],
+    "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
+                                   "whenUnsatisfiable": "ScheduleAnyway"}],
+}
+
+
+def web_container(rendered) -> dict:
+    return rendered.one("Deployment")["spec"]["template"]["spec"]["containers"][0]
+
+
+def env_of(container) -> dict:
+    return {item["name"]: item for item in container["env"]}
+
+
+@pytest.mark.parametrize("values", [[], [PRODUCTION_VALUES]], ids=["default", "production"])
+def test_lint_strict(helm, values):
+    args = ["lint", "--strict", str(CHART)] + [a for v in values for a in ("-f", str(v))]
+    done = run_helm(helm, *args)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 chart(s) failed" in done.stdout
+
+
+@pytest.mark.parametrize("case", ["default", "production", "everything"])
+@pytest.mark.parametrize("version", ["1.27.0", kubernetes_validate.utils.latest_version()])
+def test_manifests_valid_for_kubernetes(render, case, version):
+    rendered = render(values_files=[PRODUCTION_VALUES] if case == "production" else [],
+                      values=EVERYTHING if case == "everything" else None)
+    assert len(rendered) >= 8
+    for doc in rendered:
+        kubernetes_validate.validate(doc, version, strict=True)
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"replicaCont": "3"}, "at '': additional properties 'replicaCont' not allowed"),
+    ({"ingress.tls.secretNmae": "x"}, "at '/ingress/tls': additional properties 'secretNmae' not allowed"),
+    ({"config.publicURL": "https://x"}, "at '/config': additional properties 'publicURL' not allowed"),
+    ({"replicaCount": "two"}, "at '/replicaCount': got string, want integer"),
+    ({"autoscaling.enabled": "yes"}, "at '/autoscaling/enabled': got string, want boolean"),
+    ({"config.smsBackend": "sms"}, "at '/config/smsBackend': value must be one of 'outbox', 'log', 'http'"),
+    ({"database.url": "postgresql://u@h/db"}, "at '/database/url'"),
+])
+def test_schema_rejects_typos_and_wrong_types(render, args, message):
+    done = render(set=args, expect_ok=False)
+    assert done.returncode != 0
+    assert "values don't meet the specifications of the schema" in done.stderr
+    assert message in done.stderr
+
+
+def test_schema_rejects_a_values_file_with_a_typo(render, tmp_path):
+    values = tmp_path / "values.yaml"
+    values.write_text("resources:\n  requests:\n    cpu: 1\n  limit:\n    memory: 1Gi\n")
+    done = render(values_files=[values], expect_ok=False)
+    assert done.returncode != 0
+    assert "at '/resources': additional properties 'limit' not allowed" in done.stderr
+
+
+def test_web_pods_are_hardened_and_never_migrate(render):
+    rendered = render()
+    pod = rendered.one("Deployment")["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert pod["automountServiceAccountToken"] is False
+    security = container["securityContext"]
+    assert security["readOnlyRootFilesystem"] is True
+    assert security["allowPrivilegeEscalation"] is False
+    assert security["capabilities"] == {"drop": ["ALL"]}
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    for path in ("/tmp", env_of(container)["COWIN_KIT_INSTANCE_DIR"]["value"]):
+        assert "emptyDir" in volumes[mounts[path]], f"{path} must be a writable emptyDir"
+    assert container["resources"]["requests"] and container["resources"]["limits"]
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert "initContainers" not in pod
+    assert "upgrade" not in container["command"] + container.get("args", [])
+    assert container["command"] == ["gunicorn"]
+    assert container["args"][-1] == "cowin_kit.wsgi:app"
+
+
+def test_migration_job_is_a_pre_install_pre_upgrade_hook(render):
+    rendered = render()
+    job = rendered.one("Job")
+    annotations = job["metadata"]["annotations"]
+    assert annotations["helm.sh/hook"] == "pre-install,pre-upgrade"
+    assert annotations["helm.sh/hook-delete-policy"] == "before-hook-creation,hook-succeeded"
+    assert job["spec"]["backoffLimit"] >= 0 and job["spec"]["activeDeadlineSeconds"] > 0
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    assert container["command"] + container["args"] == ["cowin-kit", "db", "upgrade"]
+    # Hooks run before the release's own resources exist: whatever the Job reads must be a hook
+    # created earlier (lower weight) or a Secret the user made beforehand.
+    database = env_of(container)["COWIN_KIT_DATABASE_URL"]["valueFrom"]["secretKeyRef"]
+    secret = rendered.one("Secret", database["name"])
+    assert secret["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
+    assert int(secret["metadata"]["annotations"]["helm.sh/hook-weight"]) < int(
+        annotations["helm.sh/hook-weight"])
+    account = job["spec"]["template"]["spec"]["serviceAccountName"]
+    assert "helm.sh/hook" in rendered.one("ServiceAccount", account)["metadata"]["annotations"]
+    # The web pods' secret key is not handed to the migration.
+    assert "COWIN_KIT_SECRET_KEY" not in env_of(container)
+
+
+def test_existing_secrets_are_used_and_no_credentials_rendered(render):
+    rendered = render(values_files=[PRODUCTION_VALUES])
+    env = env_of(web_container(rendered))
+    refs = {name: item["valueFrom"]["secretKeyRef"] for name, item in env.items()
+            if "secretKeyRef" in item.get("valueFrom", {})}
+    assert refs == {
+        "COWIN_KIT_DATABASE_URL": {"name": "cowin-kit-database", "key": "database-url"},
+        "COWIN_KIT_SECRET_KEY": {"name": "cowin-kit-secret-key", "key": "secret-key"},
+        "COWIN_KIT_REDIS_URL": {"name": "cowin-kit-redis", "key": "redis-url"},
+        "COWIN_KIT_SMS_HTTP_TOKEN": {"name": "cowin-kit-sms", "key": "sms-http-token"},
+    }
+    assert rendered.of_kind("Secret") == []
+    pod = rendered.one("Deployment")["spec"]["template"]["spec"]
+    keys = next(v for v in pod["volumes"] if v["name"] == "signing-keys")
+    assert keys["secret"]["secretName"] == "cowin-kit-signing-keys"
+    assert env["COWIN_KIT_KEYS_DIR"]["value"] == "/etc/cowin-kit/keys"
+    assert "replicas" not in rendered.one("Deployment")["spec"]  # the HPA owns the count
+    assert rendered.one("HorizontalPodAutoscaler")["spec"]["minReplicas"] >= 3
+
+
+def test_settings_become_cowin_kit_variables(render):
+    env = env_of(web_container(render(set={"config.otpMaxTries": "5",
+                                           "config.captchaEnabled": "true"})))
+    assert env["COWIN_KIT_OTP_MAX_TRIES"]["value"] == "5"
+    assert env["COWIN_KIT_CAPTCHA_ENABLED"]["value"] == "true"
+    assert env["COWIN_KIT_RATE_LIMIT_PUBLIC"]["value"] == "100 per 5 minutes"
+    assert env["COWIN_KIT_PROFILE"]["value"] == "in"
+    assert "COWIN_KIT_SMS_HTTP_URL" not in env  # empty settings are left to the kit's default
+
+
+def test_ministry_profile_files_are_mounted_and_named_by_path(render, tmp_path):
+    profile = tmp_path / "profile.yaml"
+    profile.write_text("schema_version: 1\ncountry: {alpha2: XX}\n")
+    areas = tmp_path / "areas.csv"
+    areas.write_text("code,parent_code,level,name\nXX-A,,state,Ä\n", encoding="utf-8")
+    rendered = render(set_file={"profile.files.profileYaml": profile,
+                                "profile.files.areasCsv": areas})
+    config_map = rendered.one("ConfigMap", "cowin-kit-profile")
+    assert config_map["data"] == {"profile.yaml": profile.read_text(),
+                                  "areas.csv": areas.read_text(encoding="utf-8")}
+    container = web_container(rendered)
+    path = env_of(container)["COWIN_KIT_PROFILE"]["value"]
+    mount = next(m for m in container["volumeMounts"] if m["mountPath"] == path)
+    pod = rendered.one("Deployment")["spec"]["template"]["spec"]
+    volume = next(v for v in pod["volumes"] if v["name"] == mount["name"])
+    assert volume["configMap"]["name"] == "cowin-kit-profile"
+    job_volumes = rendered.one("Job")["spec"]["template"]["spec"]["volumes"]
+    job_profile = next(v for v in job_volumes if v["name"] == "profile")["configMap"]["name"]
+    assert rendered.one("ConfigMap", job_profile)["data"] == config_map["data"]
+
+
+def test_areas_without_a_profile_is_refused(render):
+    done = render(set={"profile.files.areasCsv": "code"}, expect_ok=False)
+    assert done.returncode != 0
+    assert "profile.files.areasCsv needs profile.files.profileYaml" in done.stderr
+
+
+def test_network_policy_admits_the_ingress_controller_and_the_test_pod(render):
+    rendered = render()
+    policy = rendered.one("NetworkPolicy")["spec"]
+    peers = policy["ingress"][0]["from"]
+    test_pod = next(doc for doc in rendered.of_kind("Pod")
+                    if doc["metadata"]["annotations"]["helm.sh/hook"] == "test")
+    labels = test_pod["metadata"]["labels"]
+    assert any(set(p.get("podSelector", {}).get("matchLabels", {}).items()) <= set(labels.items())
+               for p in peers)
+    assert any("namespaceSelector" in p for p in peers)
+    assert test_pod["spec"]["containers"][0]["args"][-1].endswith("/readyz")
+    web = rendered.one("Deployment")["spec"]["template"]["metadata"]["labels"]
+    assert set(policy["podSelector"]["matchLabels"].items()) <= set(web.items())
+    # The selector picks only web pods, not the migration Job's.
+    job = rendered.one("Job")["spec"]["template"]["metadata"]["labels"]
+    assert not set(policy["podSelector"]["matchLabels"].items()) <= set(job.items())
+
+
+def test_ingress_serves_every_host_over_tls(render):
+    rendered = render(set={"ingress.enabled": "true", "ingress.hosts[0]": "a.example.org",
+                           "ingress.hosts[1]": "b.example.org"})
+    spec = rendered.one("Ingress")["spec"]
+    assert spec["tls"][0]["hosts"] == ["a.example.org", "b.example.org"]
+    assert [rule["host"] for rule in spec["rules"]] == ["a.example.org", "b.example.org"]
+
+
+def test_standard_labels_on_every_resource(render):
+    for doc in render(values=EVERYTHING):
+        labels = doc["metadata"]["labels"]
+        for key in ("app.kubernetes.io/name", "app.kubernetes.io/instance",
+                    "app.kubernetes.io/version", "app.kubernetes.io/managed-by", "helm.sh/chart"):
+            assert key in labels, f"{doc['kind']}/{doc['metadata']['name']} lacks {key}"
