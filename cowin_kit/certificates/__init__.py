@@ -1,0 +1,1 @@
+"""Certificates: one dose record -> DIVOC W3C VC, EU DCC, SMART Health Card, WHO DDCC:VS."""

@@ -1,0 +1,84 @@
+"""EU Digital COVID Certificate (schema 1.3.0) in an HCERT "HC1:" QR text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from . import hcert
+from .data import CertificateData
+from .icao import transliterate
+
+SCHEMA_VERSION = "1.3.0"
+COVID19 = "840539006"  # SNOMED CT, value set disease-agent-targeted
+GENERIC_VACCINE = "1119349007"
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ/:"
+_UVCI = re.compile(r"^URN:UVCI:01:[A-Z]{2}:[0-9A-Z/:]+#[0-9A-Z/:]$")
+
+
+def luhn_mod_n(text: str) -> str:
+    """Check character (Luhn mod N over 0-9, A-Z, '/', ':') for a UVCI without its '#X'."""
+    n = len(ALPHABET)
+    factor, total = 2, 0
+    for char in reversed(text):
+        addend = factor * ALPHABET.index(char)
+        factor = 1 if factor == 2 else 2
+        total += addend // n + addend % n
+    return ALPHABET[(n - total % n) % n]
+
+
+def make_uvci(country: str, opaque: str) -> str:
+    """Build ``URN:UVCI:01:<CC>:<opaque>#<check>`` (at most 80 characters)."""
+    body = f"URN:UVCI:01:{country.upper()}:{opaque.upper()}"
+    uvci = f"{body}#{luhn_mod_n(body)}"
+    if len(uvci) > 80 or not _UVCI.match(uvci):
+        raise ValueError(f"invalid UVCI {uvci!r}")
+    return uvci
+
+
+def uvci_is_valid(uvci: str) -> bool:
+    """True when the UVCI has the right shape and check character."""
+    return bool(_UVCI.match(uvci)) and luhn_mod_n(uvci[:-2]) == uvci[-1]
+
+
+def dcc_payload(data: CertificateData) -> dict:
+    """The DCC JSON (one vaccination entry) for the certificate's latest dose."""
+    dose = data.dose
+    codes = dose.codes or {}
+    total = max(dose.series_total, dose.dose_number)
+    return {
+        "ver": SCHEMA_VERSION,
+        "nam": {"fn": data.name[:80], "fnt": transliterate(data.name) or "X"},
+        "dob": data.dob_text,
+        "v": [{
+            "tg": COVID19,
+            "vp": str(codes.get("eu_vp") or GENERIC_VACCINE),
+            "mp": str(codes.get("eu_mp") or dose.vaccine_name)[:80],
+            "ma": str(codes.get("eu_ma") or dose.manufacturer)[:80],
+            "dn": dose.dose_number,
+            "sd": total,
+            "dt": dose.date.isoformat(),
+            "co": (dose.country or data.issuer.country).upper(),
+            "is": data.issuer.name[:80],
+            "ci": data.uvci,
+        }],
+    }
+
+
+def claims(data: CertificateData, payload: dict) -> dict:
+    iat, exp = hcert.timestamps(data.issued_at, data.valid_until)
+    return {1: data.issuer.country.upper(), 6: iat, 4: exp, hcert.HCERT_CLAIM: payload}
+
+
+def encode(data: CertificateData, signer: hcert.HcertSigner) -> str:
+    """Sign the certificate as an EU DCC and return the HC1 QR text."""
+    return hcert.sign(signer, claims(data, {1: dcc_payload(data)}))
+
+
+def verify(text: str, keys_for, now: dt.datetime | None = None) -> dict:
+    """Verify HC1 text and return the DCC JSON (raises hcert.HcertError)."""
+    decoded = hcert.verify(text, keys_for, now)
+    body = decoded.claims.get(hcert.HCERT_CLAIM) or {}
+    if 1 not in body:
+        raise hcert.HcertError("no EU DCC in this health certificate")
+    return body[1]
