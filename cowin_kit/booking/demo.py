@@ -1,0 +1,126 @@
+"""Demo facilities and sessions for the coming week, spread over the profile's lowest areas.
+
+Optional profile data (``demo:`` in profile.yaml) makes them look local:
+``facility_names`` (patterns with ``{area}``), ``postal_code_pattern`` (``#`` = a digit),
+``center`` ([lat, lon]) and ``paid_fee`` (whole units of the currency).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from cowin_kit.areas.models import Area
+from cowin_kit.booking.facilities import add_facility, bulk_add_sessions
+from cowin_kit.booking.models import Facility, VaccinationSession
+from cowin_kit.booking.rules import local_now
+from cowin_kit.core.db import db
+
+MAX_AREAS = 150
+FACILITIES_PER_AREA = 2
+DAYS = 7
+
+
+def seed(app, profile, echo) -> None:
+    """Create demo facilities and a week of sessions (idempotent: adds only what is missing)."""
+    demo = (profile.data or {}).get("demo") or {}
+    areas = _lowest_areas()
+    if not areas:
+        echo("  booking: no areas yet, no demo facilities")
+        return
+    language = profile.default_locale.split("_")[0]
+    existing = set(db.session.execute(sa.select(Facility.code)).scalars())
+    new_facilities = 0
+    for index, area in enumerate(areas):
+        rng = random.Random(area.code)
+        postal = _postal_code(demo.get("postal_code_pattern"), rng)
+        for n in range(FACILITIES_PER_AREA):
+            code = f"DEMO-{area.code}-{n + 1}"[:32]
+            if code in existing:
+                continue
+            lat, lon = _near(demo.get("center"), rng)
+            add_facility(code=code, name=_facility_name(profile, demo, area, language, index + n),
+                         area_id=area.id, postal_code=postal, lat=lat, lon=lon,
+                         address=area.display_name(language),
+                         fee_type="Paid" if (index + n) % 5 == 4 else "Free")
+            new_facilities += 1
+    db.session.flush()
+    new_sessions = bulk_add_sessions(_missing_sessions(profile, demo))
+    db.session.commit()
+    total_f = db.session.execute(sa.select(sa.func.count()).select_from(Facility)).scalar()
+    total_s = db.session.execute(sa.select(sa.func.count()).select_from(VaccinationSession)).scalar()
+    echo(f"  booking: {total_f} facilities ({new_facilities} new) in {len(areas)} areas, "
+         f"{total_s} sessions ({new_sessions} new) for the next {DAYS} days")
+
+
+def _lowest_areas() -> list[Area]:
+    deepest = db.session.execute(sa.select(sa.func.max(Area.level))).scalar()
+    if deepest is None:
+        return []
+    return list(db.session.execute(sa.select(Area).where(Area.level == deepest)
+                                   .order_by(Area.code).limit(MAX_AREAS)).scalars())
+
+
+def _facility_name(profile, demo, area, language: str, index: int) -> str:
+    place = area.display_name(language)
+    patterns = demo.get("facility_names") or []
+    if patterns:
+        return str(patterns[index % len(patterns)]).format(area=place)[:200]
+    with force_locale(profile.default_locale):
+        return _("Vaccination Centre %(area)s", area=place)[:200]
+
+
+def _postal_code(pattern: str | None, rng: random.Random) -> str | None:
+    if not pattern:
+        return None
+    return "".join(str(rng.randint(0, 9)) if ch == "#" else ch for ch in pattern)
+
+
+def _near(center, rng: random.Random) -> tuple[float | None, float | None]:
+    if not center:
+        return None, None
+    if isinstance(center, dict):
+        lat, lon = center.get("lat"), center.get("lon")
+    else:
+        lat, lon = center[0], center[1]
+    return round(float(lat) + rng.uniform(-0.6, 0.6), 5), round(float(lon) + rng.uniform(-0.6, 0.6), 5)
+
+
+def _missing_sessions(profile, demo) -> list[dict]:
+    """One session per facility and day, vaccines rotating, for days that have none yet."""
+    today = local_now(profile).date()
+    days = [today + dt.timedelta(days=i) for i in range(DAYS)]
+    have = set(db.session.execute(
+        sa.select(VaccinationSession.facility_id, VaccinationSession.date)
+        .where(VaccinationSession.date.in_(days))).tuples())
+    facilities = db.session.execute(
+        sa.select(Facility.id, Facility.fee_type).where(Facility.code.startswith("DEMO-"))
+        .order_by(Facility.id)).all()
+    boosters = bool(profile.boosters)
+    paid_fee = int(demo.get("paid_fee", 250))
+    rows = []
+    for facility_id, fee_type in facilities:
+        for offset, day in enumerate(days):
+            if (facility_id, day) in have:
+                continue
+            vaccines = [v for v in profile.vaccines if _offered(v, day)]
+            if not vaccines:
+                continue
+            vaccine = vaccines[(facility_id + offset) % len(vaccines)]
+            low = max(vaccine.min_age or 0, profile.eligibility.min_age or 0)
+            capacities = {"1": 40 + 10 * (facility_id % 3), "2": 30}
+            if boosters:
+                capacities["booster"] = 20
+            rows.append({"facility_id": facility_id, "date": day, "vaccine": vaccine.id,
+                         "min_age": low, "max_age": vaccine.max_age, "capacities": capacities,
+                         "fee": paid_fee if fee_type == "Paid" else 0})
+    return rows
+
+
+def _offered(vaccine, day: dt.date) -> bool:
+    available = getattr(vaccine, "available_on", None)
+    return available(day) if callable(available) else True

@@ -1,0 +1,265 @@
+"""Book, reschedule and cancel appointments; capacity is claimed with one conditional UPDATE.
+
+The claim ``UPDATE session_capacity SET booked = booked + 1 WHERE … AND booked < capacity``
+is decided by the database row lock, so no two requests can take the last dose, on PostgreSQL
+(READ COMMITTED re-checks the condition after waiting for the lock) and on SQLite (one writer at
+a time). Every check runs before the first write, and any failure after it rolls back, so a
+refused request changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from cowin_kit.booking import errors
+from cowin_kit.booking.models import Appointment, SessionCapacity, VaccinationSession
+from cowin_kit.booking.rules import (age_at, history_of, local_now, person_of, slot_end,
+                                     slot_start)
+from cowin_kit.core.audit import audit
+from cowin_kit.core.db import db, utcnow
+
+log = logging.getLogger(__name__)
+
+capacity_table = SessionCapacity.__table__
+appointment_table = Appointment.__table__
+
+
+def book(beneficiary, session_id, slot: str, *, dose_number: int | None = None,
+         idempotency_key: str | None = None, on: dt.datetime | dt.date | None = None) -> Appointment:
+    """Book the beneficiary's next dose in a session and slot; retries with a key are safe."""
+    from cowin_kit.profiles import get_profile
+
+    profile = get_profile()
+    key_hash = idempotency_hash(beneficiary.id, idempotency_key)
+    if key_hash:
+        existing = _by_key(key_hash)
+        if existing is not None:
+            return existing
+    session = load_session(session_id)
+    due = _check_bookable(profile, beneficiary, session, slot, on)
+    if dose_number is not None and int(dose_number) != due.dose_number:
+        raise errors.WrongDose(due=due.dose_number, asked=dose_number)
+    if _active_appointment(beneficiary.id, due.dose_number) is not None:
+        raise errors.AlreadyBooked(dose=due.dose_number)
+
+    try:
+        capacity_id = _claim(session.id, due.dose_kind)
+        appointment = Appointment(
+            id=uuid.uuid4(), beneficiary_id=beneficiary.id, session_id=session.id,
+            capacity_id=capacity_id, dose_number=due.dose_number, slot=slot,
+            secret_code=f"{secrets.randbelow(10000):04d}", status="booked",
+            idempotency_key=key_hash)
+        db.session.add(appointment)
+        audit("appointment.book", "appointment", appointment.id, session=str(session.id),
+              dose=due.dose_number, dose_kind=due.dose_kind, slot=slot)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        # Lost a race to a retry of the same request, or to a parallel booking of this dose.
+        if key_hash and (existing := _by_key(key_hash)) is not None:
+            return existing
+        raise errors.AlreadyBooked(dose=due.dose_number) from None
+    except BaseException:
+        db.session.rollback()
+        raise
+    _notify(beneficiary, appointment, "booking")
+    return appointment
+
+
+def reschedule(appointment: Appointment, new_session_id, slot: str, *,
+               on: dt.datetime | dt.date | None = None) -> Appointment:
+    """Move an appointment to another session or slot in one transaction (claim, then release)."""
+    from cowin_kit.profiles import get_profile
+
+    profile = get_profile()
+    _check_changeable(profile, appointment, on)
+    beneficiary = _beneficiary(appointment)
+    session = load_session(new_session_id)
+    due = _check_bookable(profile, beneficiary, session, slot, on)
+    if due.dose_number != appointment.dose_number:
+        raise errors.WrongDose(due=due.dose_number, asked=appointment.dose_number)
+    old_capacity_id = appointment.capacity_id
+    old = {"session": str(appointment.session_id), "slot": appointment.slot}
+    try:
+        new_capacity_id = old_capacity_id
+        if session.id != appointment.session_id or not _capacity_is(old_capacity_id, due.dose_kind):
+            new_capacity_id = _claim(session.id, due.dose_kind)
+            _release(old_capacity_id)
+        moved = db.session.execute(
+            appointment_table.update()
+            .where(appointment_table.c.id == appointment.id,
+                   appointment_table.c.status == "booked",
+                   appointment_table.c.capacity_id == old_capacity_id)
+            .values(session_id=session.id, capacity_id=new_capacity_id, slot=slot,
+                    updated_at=utcnow()))
+        if moved.rowcount != 1:
+            raise errors.NotActive()
+        audit("appointment.reschedule", "appointment", appointment.id, old=old,
+              new={"session": str(session.id), "slot": slot})
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.refresh(appointment)
+    _notify(beneficiary, appointment, "reschedule")
+    return appointment
+
+
+def cancel(appointment: Appointment, reason: str = "citizen", *,
+           on: dt.datetime | dt.date | None = None) -> Appointment:
+    """Cancel an active appointment and give its dose back to the session."""
+    from cowin_kit.profiles import get_profile
+
+    profile = get_profile()
+    _check_changeable(profile, appointment, on)
+    try:
+        done = db.session.execute(
+            appointment_table.update()
+            .where(appointment_table.c.id == appointment.id,
+                   appointment_table.c.status == "booked")
+            .values(status="cancelled", cancelled_reason=(reason or "")[:64],
+                    updated_at=utcnow()))
+        if done.rowcount != 1:
+            raise errors.NotActive()
+        _release(appointment.capacity_id)
+        audit("appointment.cancel", "appointment", appointment.id, reason=reason)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.refresh(appointment)
+    _notify(_beneficiary(appointment), appointment, "cancel")
+    return appointment
+
+
+# -- checks -------------------------------------------------------------------------------------
+
+def load_session(session_id) -> VaccinationSession:
+    """Return a session by id (a UUID or its text); tampered or unknown ids are not found."""
+    try:
+        key = session_id if isinstance(session_id, uuid.UUID) else uuid.UUID(str(session_id))
+    except (ValueError, TypeError, AttributeError):
+        raise errors.SessionNotFound() from None
+    session = db.session.get(VaccinationSession, key)
+    if session is None:
+        raise errors.SessionNotFound()
+    return session
+
+
+def _check_bookable(profile, beneficiary, session: VaccinationSession, slot: str, on):
+    """Run every check a booking needs and return the engine's DueDose for the session."""
+    from cowin_kit.profiles.schedule import check_dose
+
+    if session.status != "open" or not session.facility.active:
+        raise errors.SessionClosed()
+    if not isinstance(slot, str) or slot not in (session.slots or []):
+        raise errors.SlotNotOffered()
+    now = local_now(profile, _area(session), on)
+    if session.date < now.date() or (
+            session.date == now.date() and slot_end(session, slot) <= now.time()):
+        raise errors.PastDate()
+    days_ahead = int(profile.booking.days_ahead)
+    if session.date > now.date() + dt.timedelta(days=days_ahead):
+        raise errors.TooFarAhead(days=days_ahead)
+    person = person_of(beneficiary)
+    due = check_dose(profile, person, history_of(beneficiary.id), session.vaccine, session.date)
+    age = age_at(profile, person, session.date)
+    if age < session.min_age or (session.max_age is not None and age > session.max_age):
+        band = f"{session.min_age}+" if session.max_age is None else \
+            f"{session.min_age}–{session.max_age}"
+        raise errors.AgeOutOfBand(band=band, age=age)
+    return due
+
+
+def _check_changeable(profile, appointment: Appointment, on) -> None:
+    """Refuse changes to inactive appointments and within the profile's cut-off."""
+    if appointment.status != "booked":
+        raise errors.NotActive()
+    session = appointment.session
+    now = local_now(profile, _area(session), on)
+    starts = dt.datetime.combine(session.date, slot_start(session, appointment.slot),
+                                 tzinfo=now.tzinfo)
+    cutoff = profile.booking.cancel_cutoff or dt.timedelta(0)
+    if now > starts - cutoff:
+        raise errors.CancelTooLate()
+
+
+def _area(session: VaccinationSession):
+    from cowin_kit.areas.models import Area
+
+    return db.session.get(Area, session.facility.area_id)
+
+
+def _beneficiary(appointment: Appointment):
+    from cowin_kit.registration.models import Beneficiary
+
+    return db.session.get(Beneficiary, appointment.beneficiary_id)
+
+
+# -- writes on capacity -------------------------------------------------------------------------
+
+def _claim(session_id: uuid.UUID, dose_kind: str) -> int:
+    """Take one dose of a kind in a session, or raise SessionFull; returns the capacity id."""
+    claimed = db.session.execute(
+        capacity_table.update()
+        .where(capacity_table.c.session_id == session_id,
+               capacity_table.c.dose_kind == dose_kind,
+               capacity_table.c.booked < capacity_table.c.capacity)
+        .values(booked=capacity_table.c.booked + 1)
+        .returning(capacity_table.c.id)).scalar_one_or_none()
+    if claimed is None:
+        raise errors.SessionFull()
+    return claimed
+
+
+def _release(capacity_id: int) -> None:
+    db.session.execute(
+        capacity_table.update()
+        .where(capacity_table.c.id == capacity_id, capacity_table.c.booked > 0)
+        .values(booked=capacity_table.c.booked - 1))
+
+
+def _capacity_is(capacity_id: int, dose_kind: str) -> bool:
+    return db.session.execute(sa.select(capacity_table.c.dose_kind)
+                              .where(capacity_table.c.id == capacity_id)).scalar() == dose_kind
+
+
+# -- lookups ------------------------------------------------------------------------------------
+
+def idempotency_hash(beneficiary_id: int, key: str | None) -> str | None:
+    """Scope a client's Idempotency-Key to the beneficiary (keys of others never collide)."""
+    if not key:
+        return None
+    return hashlib.sha256(f"{beneficiary_id}:{key}".encode()).hexdigest()
+
+
+def _by_key(key_hash: str) -> Appointment | None:
+    return db.session.execute(
+        sa.select(Appointment).where(Appointment.idempotency_key == key_hash)).scalar_one_or_none()
+
+
+def _active_appointment(beneficiary_id: int, dose_number: int) -> Appointment | None:
+    return db.session.execute(
+        sa.select(Appointment).where(Appointment.beneficiary_id == beneficiary_id,
+                                     Appointment.dose_number == dose_number,
+                                     Appointment.status == "booked")).scalar_one_or_none()
+
+
+# -- messages -----------------------------------------------------------------------------------
+
+def _notify(beneficiary, appointment: Appointment, purpose: str) -> None:
+    """Send the localised confirmation SMS to the beneficiary's account mobile (best effort)."""
+    try:
+        from cowin_kit.booking.messages import appointment_sms
+
+        appointment_sms(beneficiary, appointment, purpose)
+    except Exception:  # noqa: BLE001 - the booking stands even when the SMS gateway fails
+        log.exception("could not send the %s SMS for appointment %s", purpose, appointment.id)
+        db.session.rollback()

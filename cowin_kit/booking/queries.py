@@ -1,0 +1,363 @@
+"""Availability: sessions with dose-specific capacities by area, postal code or facility.
+
+Callable with plain arguments and returning plain, JSON-ready dicts, so the native API, the web
+pages and the CoWIN-compatible surface share one query and one cache:
+
+    q = availability_query(area_id=17, date="8-6-2021", vaccine="covishield")
+    centres = public_availability(q)        # cached for PUBLIC_CACHE_SECONDS
+    centres = search(q)                     # always fresh
+
+A centre: ``{"center_id", "code", "name", "address", "postal_code", "lat", "lon", "from", "to",
+"fee_type", "areas": [{"id", "level", "level_key", "name", "names"} top-down], "sessions": [...]}``;
+a session: ``{"session_id", "date" (ISO), "vaccine", "min_age", "max_age", "fee", "slots",
+"capacity": {dose_kind: available}, "available"}``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from cowin_kit.areas.models import Area
+from cowin_kit.booking.models import Appointment, Facility, SessionCapacity, VaccinationSession
+from cowin_kit.core.cache import get_cache, make_key, public_ttl
+from cowin_kit.core.db import db
+from cowin_kit.core.errors import NotFound, ValidationFailed
+
+MAX_DAYS = 7
+DOSE_KINDS = ("1", "2", "booster")
+FEE_TYPES = ("Free", "Paid")
+_DATE_DMY = re.compile(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*$")
+_DATE_ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
+
+
+def parse_date(value) -> dt.date:
+    """Read 8-6-2021, 08-06-2021, 08/06/2021 (day first, as CoWIN) or 2021-06-08."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value or "")
+    if m := _DATE_DMY.match(text):
+        day, month, year = (int(g) for g in m.groups())
+    elif m := _DATE_ISO.match(text):
+        year, month, day = (int(g) for g in m.groups())
+    else:
+        raise ValueError(f"not a date: {text!r}")
+    return dt.date(year, month, day)
+
+
+@dataclass(frozen=True)
+class AvailabilityQuery:
+    """A normalised availability query; equal queries have equal cache keys."""
+
+    start: dt.date
+    days: int = MAX_DAYS
+    area_id: int | None = None
+    postal_code: str | None = None
+    facility_id: int | None = None
+    vaccine: str | None = None
+    age: int | None = None
+    dose_kind: str | None = None
+    fee_type: str | None = None
+
+    def cache_key(self) -> str:
+        return make_key("availability:v1", **dataclasses.asdict(self))
+
+    @property
+    def end(self) -> dt.date:
+        return self.start + dt.timedelta(days=self.days - 1)
+
+    def dates(self) -> list[dt.date]:
+        return [self.start + dt.timedelta(days=i) for i in range(self.days)]
+
+
+def availability_query(*, date=None, days: int | str = MAX_DAYS, area_id=None, area_code=None,
+                       postal_code=None, facility_id=None, vaccine=None, age=None,
+                       dose_kind=None, fee_type=None) -> AvailabilityQuery:
+    """Validate and normalise raw parameters (strings from a URL are fine)."""
+    errors: dict[str, list[str]] = {}
+
+    def number(name, value, low, high):
+        if value in (None, ""):
+            return None
+        try:
+            n = int(str(value).strip())
+        except ValueError:
+            errors[name] = ["Not a whole number."]
+            return None
+        if not low <= n <= high:
+            errors[name] = [f"Must be between {low} and {high}."]
+        return n
+
+    try:
+        start = parse_date(date) if date not in (None, "") else _today()
+    except ValueError:
+        errors["date"] = ["Not a date (use DD-MM-YYYY or YYYY-MM-DD)."]
+        start = _today()
+    n_days = number("days", days, 1, MAX_DAYS) or MAX_DAYS
+    area = number("area_id", area_id, 1, 2**31 - 1)
+    if area_code and area is None:
+        area = db.session.execute(sa.select(Area.id).where(Area.code == str(area_code).strip())
+                                  ).scalar()
+        if area is None:
+            errors["area_code"] = ["Unknown area."]
+    facility = number("facility_id", facility_id, 1, 2**31 - 1)
+    years = number("age", age, 0, 150)
+    postal = re.sub(r"\s+", "", str(postal_code)).upper() if postal_code not in (None, "") else None
+    if postal is not None and not re.fullmatch(r"[0-9A-Z-]{2,16}", postal):
+        errors["postal_code"] = ["Not a postal code."]
+    kind = str(dose_kind).strip().lower() if dose_kind not in (None, "") else None
+    if kind is not None and kind not in DOSE_KINDS:
+        errors["dose_kind"] = [f"One of: {', '.join(DOSE_KINDS)}."]
+    fee = str(fee_type).strip().capitalize() if fee_type not in (None, "") else None
+    if fee is not None and fee not in FEE_TYPES:
+        errors["fee_type"] = [f"One of: {', '.join(FEE_TYPES)}."]
+    vaccine_id = str(vaccine).strip().lower() if vaccine not in (None, "") else None
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return AvailabilityQuery(start=start, days=n_days, area_id=area, postal_code=postal,
+                             facility_id=facility, vaccine=vaccine_id, age=years,
+                             dose_kind=kind, fee_type=fee)
+
+
+def _today() -> dt.date:
+    from cowin_kit.booking.rules import local_now
+    from cowin_kit.profiles import get_profile
+
+    return local_now(get_profile()).date()
+
+
+def public_availability(query: AvailabilityQuery) -> list[dict]:
+    """Search through the public cache (at most PUBLIC_CACHE_SECONDS stale)."""
+    return get_cache().get_or_set(query.cache_key(), public_ttl(), lambda: search(query))
+
+
+def public_availability_json(query: AvailabilityQuery) -> str:
+    """The public result as a JSON document, cached as text (hits skip serialisation)."""
+    return get_cache().get_or_set("json:" + query.cache_key(), public_ttl(),
+                                  lambda: json.dumps({"centers": search(query)},
+                                                     separators=(",", ":"), ensure_ascii=False))
+
+
+def area_scope(area_id: int):
+    """A selectable of the ids of an area and all areas below it (materialised path prefix)."""
+    area = db.session.get(Area, area_id)
+    if area is None:
+        raise NotFound(code="AREA_NOT_FOUND")
+    own = f"/{area.id}/"
+    prefix = area.path if area.path.endswith(own) else f"{area.path.rstrip('/')}{own}"
+    return sa.select(Area.id).where(sa.or_(Area.id == area.id, Area.path.startswith(prefix)))
+
+
+def search(query: AvailabilityQuery) -> list[dict]:
+    """Run the availability query: one query for sessions and capacities, one for area names."""
+    S, C, F = VaccinationSession, SessionCapacity, Facility
+    stmt = (sa.select(F.id, F.code, F.name, F.address, F.postal_code, F.lat, F.lon, F.opens,
+                      F.closes, F.fee_type, F.area_id, S.id.label("session_id"), S.date,
+                      S.vaccine, S.min_age, S.max_age, S.fee, S.slots, C.dose_kind, C.capacity,
+                      C.booked)
+            .join(S, S.facility_id == F.id)
+            .join(C, C.session_id == S.id)
+            .where(F.active.is_(True), S.status == "open",
+                   S.date >= query.start, S.date <= query.end)
+            .order_by(F.name, F.id, S.date, S.vaccine, S.id, C.dose_kind))
+    if query.area_id is not None:
+        stmt = stmt.where(F.area_id.in_(area_scope(query.area_id)))
+    if query.postal_code:
+        stmt = stmt.where(F.postal_code == query.postal_code)
+    if query.facility_id is not None:
+        stmt = stmt.where(F.id == query.facility_id)
+    if query.vaccine:
+        stmt = stmt.where(S.vaccine == query.vaccine)
+    if query.fee_type:
+        stmt = stmt.where(F.fee_type == query.fee_type)
+    if query.age is not None:
+        stmt = stmt.where(S.min_age <= query.age,
+                          sa.or_(S.max_age.is_(None), S.max_age >= query.age))
+    centres: dict[int, dict] = {}
+    sessions: dict[str, dict] = {}
+    for row in db.session.execute(stmt):
+        centre = centres.get(row.id)
+        if centre is None:
+            centre = centres[row.id] = {
+                "center_id": row.id, "code": row.code, "name": row.name, "address": row.address,
+                "postal_code": row.postal_code, "lat": row.lat, "lon": row.lon,
+                "from": row.opens.strftime("%H:%M"), "to": row.closes.strftime("%H:%M"),
+                "fee_type": row.fee_type, "area_id": row.area_id, "areas": [], "sessions": []}
+        key = str(row.session_id)
+        session = sessions.get(key)
+        if session is None:
+            session = sessions[key] = {
+                "session_id": key, "date": row.date.isoformat(), "vaccine": row.vaccine,
+                "min_age": row.min_age, "max_age": row.max_age, "fee": row.fee,
+                "slots": list(row.slots or []), "capacity": {}, "available": 0}
+            centre["sessions"].append(session)
+        free = max(row.capacity - row.booked, 0)
+        session["capacity"][row.dose_kind] = free
+        session["available"] += free
+    if query.dose_kind:
+        for centre in centres.values():
+            centre["sessions"] = [s for s in centre["sessions"] if query.dose_kind in s["capacity"]]
+    result = [c for c in centres.values() if c["sessions"]]
+    _attach_areas(result)
+    return result
+
+
+def _attach_areas(centres: list[dict]) -> None:
+    """Give each centre its chain of areas, top-down, with at most two queries."""
+    if not centres:
+        return
+    own = {a.id: a for a in db.session.execute(
+        sa.select(Area).where(Area.id.in_({c["area_id"] for c in centres}))).scalars()}
+    wanted = {int(p) for a in own.values() for p in a.path.strip("/").split("/") if p}
+    missing = wanted - own.keys()
+    if missing:
+        own.update({a.id: a for a in db.session.execute(
+            sa.select(Area).where(Area.id.in_(missing))).scalars()})
+    chains: dict[int, list[dict]] = {}
+    for centre in centres:
+        chain = chains.get(centre["area_id"])
+        if chain is None:
+            area = own[centre["area_id"]]
+            ids = [int(p) for p in area.path.strip("/").split("/") if p]
+            if area.id not in ids:
+                ids.append(area.id)
+            chain = chains[area.id] = [
+                {"id": a.id, "level": a.level, "level_key": a.level_key, "name": a.name,
+                 "names": dict(a.names or {})} for a in (own.get(i) for i in ids) if a]
+        centre["areas"] = chain
+
+
+def session_detail(session_id) -> dict:
+    """One session with its centre, in the availability shape (fresh, not cached)."""
+    from cowin_kit.booking.operations import load_session
+
+    session = load_session(session_id)
+    found = search(AvailabilityQuery(start=session.date, days=1, facility_id=session.facility_id))
+    for centre in found:
+        for item in centre["sessions"]:
+            if item["session_id"] == str(session.id):
+                return {**{k: v for k, v in centre.items() if k != "sessions"}, "session": item}
+    raise NotFound(code="SESSION_NOT_FOUND")
+
+
+# -- for a signed-in beneficiary ----------------------------------------------------------------
+
+@dataclass
+class PersonalAvailability:
+    """What a beneficiary can book: centres (filtered), the dose due, and why when nothing fits."""
+
+    centres: list[dict]
+    due: object | None  # DueDose of the first bookable day
+    reason: str | None
+    active: Appointment | None = None
+
+
+def for_beneficiary(beneficiary, query: AvailabilityQuery) -> PersonalAvailability:
+    """Fresh availability filtered by the schedule engine for this beneficiary."""
+    from flask_babel import gettext as _
+
+    from cowin_kit.booking.rules import age_at, history_of, person_of
+    from cowin_kit.profiles import get_profile
+    from cowin_kit.profiles.schedule import NotEligible, next_dose
+
+    profile = get_profile()
+    person = person_of(beneficiary)
+    history = history_of(beneficiary.id)
+    verdicts = {d: next_dose(profile, person, history, d) for d in query.dates()}
+    refusals = [v for v in verdicts.values() if isinstance(v, NotEligible)]
+    dues = [v for v in verdicts.values() if not isinstance(v, NotEligible)]
+    due = dues[0] if dues else None
+    active = None
+    if due is not None:
+        active = db.session.execute(sa.select(Appointment).where(
+            Appointment.beneficiary_id == beneficiary.id,
+            Appointment.dose_number == due.dose_number,
+            Appointment.status == "booked")).scalar_one_or_none()
+    centres = []
+    for centre in search(dataclasses.replace(query, age=None)):
+        kept = []
+        for item in centre["sessions"]:
+            verdict = verdicts.get(dt.date.fromisoformat(item["date"]))
+            if verdict is None or isinstance(verdict, NotEligible):
+                continue
+            if item["vaccine"] not in verdict.allowed_vaccines:
+                continue
+            if verdict.dose_kind not in item["capacity"]:
+                continue
+            age = age_at(profile, person, dt.date.fromisoformat(item["date"]))
+            if age < item["min_age"] or (item["max_age"] is not None and age > item["max_age"]):
+                continue
+            kept.append({**item, "dose_kind": verdict.dose_kind,
+                         "dose_number": verdict.dose_number,
+                         "bookable": item["capacity"][verdict.dose_kind]})
+        if kept:
+            centres.append({**centre, "sessions": kept})
+    reason = None
+    if not centres:
+        if refusals:
+            reason = refusals[-1].message if due is None else refusals[0].message
+        else:
+            reason = _("No sessions in this period match this person's age, dose and vaccine.")
+    return PersonalAvailability(centres=centres, due=due, reason=reason, active=active)
+
+
+# -- appointments -------------------------------------------------------------------------------
+
+def appointments_of(beneficiary_ids: list[int]) -> list[Appointment]:
+    """Appointments of some beneficiaries, newest first, with session and facility loaded."""
+    if not beneficiary_ids:
+        return []
+    return list(db.session.execute(
+        sa.select(Appointment).where(Appointment.beneficiary_id.in_(beneficiary_ids))
+        .options(sa.orm.joinedload(Appointment.session).joinedload(VaccinationSession.facility))
+        .order_by(Appointment.created_at.desc())).scalars())
+
+
+def child_areas(parent_id: int | None) -> list[Area]:
+    """Areas directly below a parent (the first level when None), by name."""
+    cond = Area.parent_id.is_(None) if parent_id is None else Area.parent_id == parent_id
+    return list(db.session.execute(sa.select(Area).where(cond).order_by(Area.name)).scalars())
+
+
+def owned_appointment(account, appointment_id) -> Appointment:
+    """An appointment of one of the account's beneficiaries; not found for anyone else's."""
+    import uuid
+
+    from cowin_kit.booking.errors import AppointmentNotFound
+    from cowin_kit.registration.models import Beneficiary
+
+    try:
+        key = uuid.UUID(str(appointment_id))
+    except ValueError:
+        raise AppointmentNotFound() from None
+    appointment = db.session.execute(
+        sa.select(Appointment).join(Beneficiary, Beneficiary.id == Appointment.beneficiary_id)
+        .where(Appointment.id == key, Beneficiary.account_id == account.id)).scalar_one_or_none()
+    if appointment is None:
+        raise AppointmentNotFound()
+    return appointment
+
+
+def appointment_view(appointment: Appointment) -> dict:
+    """A plain view of an appointment for the API and the slip."""
+    from cowin_kit.registration.models import Beneficiary
+
+    beneficiary = db.session.get(Beneficiary, appointment.beneficiary_id)
+    session = appointment.session
+    facility = session.facility
+    return {
+        "appointment_id": str(appointment.id), "reference_id": beneficiary.reference_id,
+        "name": beneficiary.name, "dose": appointment.dose_number, "status": appointment.status,
+        "secret_code": appointment.secret_code, "session_id": str(session.id),
+        "date": session.date, "slot": appointment.slot, "vaccine": session.vaccine,
+        "center": {"center_id": facility.id, "name": facility.name, "address": facility.address,
+                   "postal_code": facility.postal_code, "fee_type": facility.fee_type,
+                   "fee": session.fee},
+    }

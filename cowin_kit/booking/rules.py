@@ -1,0 +1,85 @@
+"""What booking needs from other domains: the person and dose history for the schedule engine,
+local time at a facility, and slot parsing. Reads only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from cowin_kit.core.db import db, utcnow
+
+
+def person_of(beneficiary):
+    """Return the schedule engine's Person for a beneficiary row."""
+    from cowin_kit.profiles.schedule import Person
+
+    return Person(birth_year=beneficiary.birth_year, birth_date=beneficiary.birth_date,
+                  groups=tuple(beneficiary.groups or ()), gender=beneficiary.gender)
+
+
+def history_of(beneficiary_id: int) -> list:
+    """Return the doses recorded for a beneficiary, oldest first, as engine DoseGiven."""
+    from cowin_kit.profiles.schedule import DoseGiven
+    from cowin_kit.vaccination.models import DoseRecord
+
+    rows = db.session.execute(
+        sa.select(DoseRecord.vaccine, DoseRecord.dose_number, DoseRecord.administered_on,
+                  DoseRecord.is_booster)
+        .where(DoseRecord.beneficiary_id == beneficiary_id)
+        .order_by(DoseRecord.dose_number)).all()
+    return [DoseGiven(vaccine=r.vaccine, dose_number=r.dose_number, date=r.administered_on,
+                      is_booster=bool(r.is_booster)) for r in rows]
+
+
+def age_rule(profile) -> str:
+    return getattr(profile.eligibility, "age_on", None) or "date"
+
+
+def age_at(profile, person, on: dt.date) -> int:
+    """Age of a person on a date by the profile's rule (the session's age band uses it)."""
+    from cowin_kit.profiles.schedule import age_on
+
+    return age_on(person, on, age_rule(profile))
+
+
+def timezone_of(profile, area=None) -> ZoneInfo:
+    """The timezone of an area (falling back to the country's)."""
+    name = None
+    if area is not None and hasattr(profile, "timezone_for"):
+        name = profile.timezone_for(area)
+    return ZoneInfo(name or getattr(profile, "timezone", None) or "UTC")
+
+
+def local_now(profile, area=None, on: dt.datetime | dt.date | None = None) -> dt.datetime:
+    """Now (or the given moment) as an aware datetime in the area's timezone."""
+    tz = timezone_of(profile, area)
+    if on is None:
+        return utcnow().astimezone(tz)
+    if isinstance(on, dt.datetime):
+        return on.astimezone(tz) if on.tzinfo else on.replace(tzinfo=tz)
+    return dt.datetime.combine(on, dt.time(0, 0), tzinfo=tz)
+
+
+def parse_slot(slot: str) -> tuple[dt.time, dt.time] | None:
+    """Parse "09:00-11:00" into start and end times; None when malformed."""
+    try:
+        start, end = slot.split("-", 1)
+        return dt.time.fromisoformat(start.strip()), dt.time.fromisoformat(end.strip())
+    except (ValueError, AttributeError):
+        return None
+
+
+def slot_start(session, slot: str | None) -> dt.time:
+    parsed = parse_slot(slot) if slot else None
+    if parsed:
+        return parsed[0]
+    return session.facility.opens if session.facility else dt.time(0, 0)
+
+
+def slot_end(session, slot: str | None) -> dt.time:
+    parsed = parse_slot(slot) if slot else None
+    if parsed:
+        return parsed[1]
+    return session.facility.closes if session.facility else dt.time(23, 59)

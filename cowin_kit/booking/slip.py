@@ -1,0 +1,91 @@
+"""The appointment slip as a PDF (fpdf2), in the current locale.
+
+Fonts: the Noto fonts the certificates domain bundles when present, else DejaVu Sans from the
+system; without either, the PDF core font (Latin-1 only, other characters become "?").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from cowin_kit.booking.queries import appointment_view
+
+_FONT_CANDIDATES = (
+    Path(__file__).resolve().parent.parent / "certificates" / "fonts" / "NotoSans-Regular.ttf",
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
+)
+
+
+def _unicode_font() -> Path | None:
+    for path in _FONT_CANDIDATES:
+        if path.is_file():
+            return path
+    return None
+
+
+def slip_rows(view: dict) -> list[tuple[str, str]]:
+    """Label/value rows of a slip, shared by the printable page and the PDF."""
+    centre = view["center"]
+    return [
+        (_("Name"), view["name"]),
+        (_("Reference ID"), view["reference_id"]),
+        (_("Dose"), str(view["dose"])),
+        (_("Vaccine"), view["vaccine"].upper()),
+        (_("Date"), format_date(view["date"], "full")),
+        (_("Time slot"), view["slot"]),
+        (_("Vaccination centre"), centre["name"]),
+        (_("Address"), ", ".join(p for p in (centre["address"], centre["postal_code"] or "") if p)),
+        (_("Appointment ID"), view["appointment_id"]),
+    ]
+
+
+def slip_pdf(appointment) -> bytes:
+    """Render the slip of an appointment as PDF bytes."""
+    from fpdf import FPDF
+
+    view = appointment_view(appointment)
+    pdf = FPDF(format="A5")
+    pdf.set_auto_page_break(True, margin=12)
+    pdf.add_page()
+    font = _unicode_font()
+    if font is not None:
+        pdf.add_font("slip", "", str(font))
+        family = "slip"
+    else:
+        family = "Helvetica"
+
+    def text(value: str) -> str:
+        return value if font is not None else value.encode("latin-1", "replace").decode("latin-1")
+
+    pdf.set_font(family, size=15)
+    pdf.multi_cell(0, 8, text(_("Vaccination appointment slip")), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    pdf.set_font(family, size=10)
+    for label, value in slip_rows(view):
+        pdf.set_text_color(90, 100, 112)
+        pdf.cell(40, 7, text(label))
+        pdf.set_text_color(20, 24, 30)
+        pdf.multi_cell(0, 7, text(value), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font(family, size=12)
+    pdf.cell(0, 8, text(_("Secret code")), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, size=28)
+    pdf.cell(0, 14, view["secret_code"], new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, size=9)
+    pdf.multi_cell(0, 5, text(_("Show this code at the vaccination desk. Bring the identity "
+                                "document you registered with.")))
+    return bytes(pdf.output())
+
+
+def slip_pdf_response(appointment):
+    """A Flask response with the slip PDF, named after the appointment."""
+    response = current_app.response_class(slip_pdf(appointment), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="appointment-{str(appointment.id)[:8]}.pdf"')
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,175 @@
+"""Benchmark: 2,000 concurrent booking attempts for 500 doses of one session, over HTTP.
+
+Scratch PostgreSQL database, gunicorn (2 workers, gthread), one thread and one connection per
+attempt, all released together. Checks exactly 500 appointments and booked == 500, no 5xx;
+reports bookings per second and compares with ``pgbench``'s single-row UPDATE rate on the
+same server (a scratch database created and dropped here).
+
+    .venv/bin/python tests/benchmarks/bench_booking_race.py [--attempts 2000] [--doses 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+
+from sqlalchemy.engine import make_url
+
+from bench_availability import (SERVER, bench_app, gunicorn, machine, migrate, scratch_database,
+                                seed_district)
+
+
+def seed_people(app, count: int) -> list[tuple[str, str]]:
+    """Accounts with one beneficiary each; return (token, reference id) pairs."""
+    import sqlalchemy as sa
+
+    from cowin_kit.accounts.models import CitizenAccount
+    from cowin_kit.accounts.tokens import issue_token
+    from cowin_kit.core.db import db
+    from cowin_kit.registration.models import Beneficiary
+
+    with app.app_context():
+        year = dt.date.today().year - 30
+        db.session.execute(sa.insert(CitizenAccount), [
+            {"mobile": f"+9170000{i:05d}"} for i in range(count)])
+        accounts = db.session.execute(sa.select(CitizenAccount).order_by(CitizenAccount.id)
+                                      ).scalars().all()
+        db.session.execute(sa.insert(Beneficiary), [
+            {"reference_id": f"{90000000000000 + i}", "account_id": a.id, "name": f"Person {i}",
+             "birth_year": year, "gender": "F", "id_doc_type": "bench", "id_hash": f"{i:064x}",
+             "id_masked": "XXXX", "groups": []} for i, a in enumerate(accounts)])
+        db.session.commit()
+        people = [(issue_token(a), f"{90000000000000 + i}") for i, a in enumerate(accounts)]
+        db.engine.dispose()
+        return people
+
+
+def race(port: int, session_id: str, slot: str, people) -> tuple[Counter, float, list[float]]:
+    """One thread and connection per attempt, released together by a barrier."""
+    barrier = threading.Barrier(len(people) + 1)
+    statuses: list[int] = []
+    done_at: list[float] = []
+    lock = threading.Lock()
+
+    def attempt(token, reference_id):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        conn.connect()
+        body = json.dumps({"reference_id": reference_id, "session_id": session_id,
+                           "slot": slot})
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                   "Idempotency-Key": uuid.uuid4().hex}
+        barrier.wait()
+        try:
+            conn.request("POST", "/api/kit/v1/appointments", body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            status = response.status
+        except OSError:
+            status = 0
+        with lock:
+            statuses.append(status)
+            done_at.append(time.perf_counter())
+
+    threads = [threading.Thread(target=attempt, args=p) for p in people]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for t in threads:
+        t.join()
+    return Counter(statuses), started, done_at
+
+
+def pgbench_update_rate(seconds: int, clients: int) -> float | None:
+    """TPS of `UPDATE counter SET n = n + 1 WHERE id = 1` on a scratch database."""
+    if not shutil.which("pgbench"):
+        return None
+    import sqlalchemy as sa
+
+    url = make_url(SERVER)
+    name = f"cowinkit_pgbench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(SERVER, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    env = {**os.environ, "PGHOST": url.host or "127.0.0.1", "PGPORT": str(url.port or 5432),
+           "PGUSER": url.username or "postgres"}
+    if url.password:
+        env["PGPASSWORD"] = url.password
+    try:
+        subprocess.run(["pgbench", "-i", "-q", name], env=env, check=True, capture_output=True)
+        subprocess.run(["psql", "-q", "-d", name, "-c",
+                        "CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL);"
+                        "INSERT INTO counter VALUES (1, 0);"], env=env, check=True,
+                       capture_output=True)
+        with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
+            script.write("UPDATE counter SET n = n + 1 WHERE id = 1;\n")
+        out = subprocess.run(["pgbench", "-n", "-f", script.name, "-c", str(clients), "-j", "2",
+                              "-T", str(seconds), name], env=env, check=True,
+                             capture_output=True, text=True).stdout
+        os.unlink(script.name)
+        return float(re.search(r"tps = ([\d.]+)", out).group(1))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--attempts", type=int, default=2000)
+    parser.add_argument("--doses", type=int, default=500)
+    parser.add_argument("--threads", type=int, default=16, help="gunicorn threads per worker")
+    args = parser.parse_args()
+    import sqlalchemy as sa
+
+    with scratch_database() as url, tempfile.TemporaryDirectory() as instance:
+        app = bench_app(url, instance)
+        migrate(app)
+        seeded = seed_district(app, facilities=1, days=2, capacities={"1": args.doses})
+        people = seed_people(app, args.attempts)
+        from cowin_kit.booking.models import Appointment, SessionCapacity, VaccinationSession
+        from cowin_kit.core.db import db
+
+        with app.app_context():
+            session = db.session.execute(sa.select(VaccinationSession).where(
+                VaccinationSession.date == seeded["today"] + dt.timedelta(days=1))).scalar_one()
+            session_id, slot = str(session.id), session.slots[0]
+            db.engine.dispose()
+        with gunicorn(url, instance, threads=args.threads,
+                      extra_env={"COWIN_KIT_DB_POOL_SIZE": str(args.threads),
+                                 "COWIN_KIT_DB_MAX_OVERFLOW": "0"}) as port:
+            statuses, started, done_at = race(port, session_id, slot, people)
+        with app.app_context():
+            booked = db.session.scalar(sa.select(SessionCapacity.booked).where(
+                SessionCapacity.session_id == session.id))
+            rows = db.session.scalar(sa.select(sa.func.count()).select_from(Appointment).where(
+                Appointment.status == "booked"))
+            db.engine.dispose()
+    elapsed = max(done_at) - started
+    pg_tps = pgbench_update_rate(10, 8)
+    print(f"machine: {machine()}; date: {dt.date.today().isoformat()}")
+    print(f"{args.attempts} attempts for {args.doses} doses: statuses {dict(statuses)}")
+    print(f"appointments {rows}, capacity booked {booked}, 5xx "
+          f"{sum(n for s, n in statuses.items() if s >= 500 or s == 0)}")
+    print(f"all attempts answered in {elapsed:.2f}s: {args.attempts / elapsed:.0f} attempts/s, "
+          f"{rows / elapsed:.0f} bookings/s over the race")
+    if pg_tps:
+        print(f"pgbench single-row UPDATE (8 clients, 10s): {pg_tps:.0f} tps; "
+              f"HTTP attempts/s are {args.attempts / elapsed / pg_tps:.1%} of it")
+    ok = rows == args.doses == booked and not any(s >= 500 or s == 0 for s in statuses)
+    print("RESULT:", "OK" if ok else "FAILED")
+
+
+if __name__ == "__main__":
+    main()
