@@ -70,7 +70,11 @@ def run_helm(helm: str, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="session")
 def render(helm):
-    """Render the chart: render(values_files=[...], values={...}, set={...}) -> Rendered."""
+    """Render the chart: render(values_files=[...], values={...}, set={...}) -> Rendered.
+
+    Renders made from the same files and flags are reused within the session (read-only).
+    """
+    cache: dict[tuple, Rendered] = {}
 
     def do(values_files=(), values=None, set=None, set_string=None, set_file=None,
            expect_ok=True):
@@ -85,12 +89,18 @@ def render(helm):
                             ("--set-file", set_file)):
             for key, value in (pairs or {}).items():
                 args += [flag, f"{key}={value}"]
+        key = tuple(args) if values is None and expect_ok else None
+        if key in cache:
+            return cache[key]
         done = run_helm(helm, *args)
         if values is not None:
             os.unlink(fh.name)
         if not expect_ok:
             return done
         assert done.returncode == 0, done.stderr
-        return Rendered(doc for doc in yaml.safe_load_all(done.stdout) if doc)
+        rendered = Rendered(doc for doc in yaml.safe_load_all(done.stdout) if doc)
+        if key is not None:
+            cache[key] = rendered
+        return rendered
 
     return do

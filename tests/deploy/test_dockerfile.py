@@ -1,0 +1,97 @@
+"""Keep deploy/Dockerfile and docker-compose.yml in step with the chart and the smoke test.
+
+No Docker engine runs on CI, so the image is never built there; instead these checks make sure
+the image would run exactly what the smoke test proved: the same command, the same gunicorn
+settings file, the catalogs compiled at build time, the profiles where the kit looks for them.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+import yaml
+
+from tests.deploy import image
+from tests.deploy.conftest import REPO
+
+BUILD_TOOLS = ("build-essential", "gcc", "g++", "make", "libpq-dev", "python3-dev", "git")
+
+
+def web_container(rendered) -> dict:
+    return rendered.one("Deployment")["spec"]["template"]["spec"]["containers"][0]
+
+
+def test_image_command_is_the_charts_command(render):
+    container = web_container(render())
+    assert image.final_stage().exec_form("CMD") == container["command"] + container["args"]
+    assert not image.final_stage().all("ENTRYPOINT"), "an ENTRYPOINT would wrap the chart's command"
+
+
+def test_gunicorn_settings_file_is_in_the_image_where_the_chart_reads_it(render):
+    args = web_container(render())["args"]
+    config_path = args[args.index("--config") + 1]
+    assert image.repository_paths()[config_path] == REPO / "deploy" / "gunicorn.conf.py"
+
+
+def test_catalogs_and_profiles_are_copied_where_the_kit_is_told_to_look():
+    env = image.final_stage().env()
+    paths = image.repository_paths()
+    assert paths[env["COWIN_KIT_LOCALES_DIR"]] == REPO / "locales"
+    assert paths[env["COWIN_KIT_PROFILES_DIR"]] == REPO / "country_profiles"
+
+
+def test_catalogs_are_compiled_in_the_build_stage_from_the_copied_locales():
+    final = image.final_stage()
+    source = next(src for stage, sources, dest in final.copies()
+                  for src in sources if stage and dest == final.env()["COWIN_KIT_LOCALES_DIR"])
+    build = image.stage(next(stage for stage, _, dest in final.copies()
+                             if dest == final.env()["COWIN_KIT_LOCALES_DIR"]))
+    runs = [shlex.split(cmd) for cmd in build.all("RUN")]
+    compiles = [words for words in runs if words[:3] == ["cowin-kit", "i18n", "compile"]]
+    assert compiles, "the build stage must run `cowin-kit i18n compile`"
+    words = compiles[-1]
+    assert words[words.index("--locales-dir") + 1] == source
+    # The command exists in the kit (the image build would fail otherwise).
+    from click.testing import CliRunner
+
+    from cowin_kit.cli import cli
+
+    assert CliRunner().invoke(cli, ["i18n", "compile", "--help"]).exit_code == 0
+
+
+def test_final_image_is_non_root_and_has_no_build_tools(render):
+    final = image.final_stage()
+    user = final.all("USER")[-1].split(":")
+    security = render().one("Deployment")["spec"]["template"]["spec"]["securityContext"]
+    assert int(user[0]) == security["runAsUser"] != 0
+    assert int(user[1]) == security["runAsGroup"]
+    installed = " ".join(final.all("RUN"))
+    for tool in BUILD_TOOLS:
+        assert f" {tool} " not in f" {installed} ", f"{tool} must stay in the build stage"
+    assert "fonts-" in installed, "certificates and slips need fonts for every script"
+    assert final.env()["PATH"].startswith("/opt/venv/bin:")
+    assert any(src == "/opt/venv" for _, sources, _ in final.copies() for src in sources)
+
+
+def test_image_port_matches_the_chart(render):
+    container = web_container(render())
+    port = container["ports"][0]["containerPort"]
+    assert image.final_stage().all("EXPOSE") == [str(port)]
+    assert image.final_stage().env()["GUNICORN_BIND"] == f"0.0.0.0:{port}"
+
+
+def test_compose_migrates_once_before_the_web_server_starts(render):
+    compose = yaml.safe_load((REPO / "deploy" / "docker-compose.yml").read_text())
+    services = compose["services"]
+    job = render().one("Job")["spec"]["template"]["spec"]["containers"][0]
+    assert services["migrate"]["command"] == job["command"] + job["args"]
+    assert services["migrate"]["restart"] == "no"
+    assert "command" not in services["web"], "web runs the image's CMD, as the chart does"
+    assert services["web"]["depends_on"]["migrate"] == {
+        "condition": "service_completed_successfully"}
+    for name in ("web", "migrate"):
+        assert services[name]["build"]["dockerfile"] == "deploy/Dockerfile"
+        assert services[name]["read_only"] is True
+        url = services[name]["environment"]["COWIN_KIT_DATABASE_URL"]
+        assert url.startswith("postgresql+psycopg://") and "@db:5432/" in url
+    assert {"db", "redis"} <= set(services)

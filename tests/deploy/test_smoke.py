@@ -1,0 +1,218 @@
+"""Smoke test: the chart starts the real application.
+
+Render the chart, take the migration Job's and the web container's command, arguments,
+environment, mounts and probe paths from the rendered manifests, add the image's own ENV from
+deploy/Dockerfile, map the image's paths onto this checkout (and mounts onto temporary folders),
+and run them here against a fresh PostgreSQL database: gunicorn first (alive, not ready: the
+schema is missing), then the Job's `cowin-kit db upgrade`, then the probes must answer 200.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.dbutil import create_database, drop_database
+from tests.deploy import image
+from tests.deploy.conftest import PRODUCTION_VALUES, REPO
+
+pytestmark = pytest.mark.postgres
+
+VENV_BIN = Path(sys.executable).parent
+SECRET_KEY = "smoke-test-secret-key-0123456789-0123456789-0123456789-0123456789"
+
+
+def cpu_quantity(value: str) -> float:
+    text = str(value)
+    return int(text[:-1]) / 1000 if text.endswith("m") else float(text)
+
+
+class Pod:
+    """One container of a rendered pod, made runnable on this machine."""
+
+    def __init__(self, rendered, pod_spec: dict, container: dict, workdir: Path,
+                 existing_secrets: dict[str, dict[str, str]]):
+        self.rendered, self.spec, self.container = rendered, pod_spec, container
+        self.workdir, self.existing = workdir, existing_secrets
+        self.paths: dict[str, Path] = {"/opt/venv": VENV_BIN.parent}
+        self.paths.update(image.repository_paths())
+        self._mount_volumes()
+
+    def secret(self, name: str) -> dict[str, str]:
+        for doc in self.rendered.of_kind("Secret"):
+            if doc["metadata"]["name"] == name:
+                return dict(doc.get("stringData") or {})
+        assert name in self.existing, f"the pod needs Secret {name!r}, which nobody creates"
+        return self.existing[name]
+
+    def _mount_volumes(self) -> None:
+        volumes = {v["name"]: v for v in self.spec.get("volumes", [])}
+        for mount in self.container.get("volumeMounts", []):
+            volume = volumes[mount["name"]]
+            local = self.workdir / "mounts" / mount["name"]
+            local.mkdir(parents=True)
+            if "configMap" in volume:
+                files = self.rendered.one("ConfigMap", volume["configMap"]["name"])["data"]
+            elif "secret" in volume:
+                files = self.secret(volume["secret"]["secretName"])
+            else:
+                assert "emptyDir" in volume, f"unexpected volume {volume}"
+                files = {}
+            for name, content in files.items():
+                (local / name).write_text(content)
+            self.paths[mount["mountPath"]] = local
+
+    def local(self, value: str) -> str:
+        """Translate an image path (or a value starting with one) to this machine's."""
+        for image_path in sorted(self.paths, key=len, reverse=True):
+            if value == image_path or value.startswith(image_path.rstrip("/") + "/"):
+                return str(self.paths[image_path]) + value[len(image_path):]
+        return value
+
+    def env(self) -> dict[str, str]:
+        """The image's ENV, then the container's env (secrets and resources resolved)."""
+        env = {"HOME": str(self.workdir), "LANG": "C.UTF-8"}
+        for key, value in image.final_stage().env().items():
+            if key == "PATH":
+                value = value.replace("$PATH", os.environ["PATH"])
+                value = ":".join(self.local(part) for part in value.split(":"))
+            env[key] = self.local(value)
+        for item in self.container.get("env", []):
+            source = item.get("valueFrom")
+            if source is None:
+                value = item["value"]
+            elif "secretKeyRef" in source:
+                ref = source["secretKeyRef"]
+                secret = self.secret(ref["name"])
+                assert ref["key"] in secret, f"Secret {ref['name']} has no key {ref['key']}"
+                value = secret[ref["key"]]
+            elif "resourceFieldRef" in source:
+                ref = source["resourceFieldRef"]
+                kind, resource = ref["resource"].split(".")
+                amount = cpu_quantity(self.container["resources"][kind][resource])
+                value = str(math.ceil(amount / cpu_quantity(ref.get("divisor", "1"))))
+            else:
+                raise AssertionError(f"cannot resolve env {item}")
+            env[item["name"]] = self.local(value)
+        return env
+
+    def argv(self, env: dict[str, str]) -> list[str]:
+        words = [self.local(w) for w in self.container["command"] + self.container.get("args", [])]
+        program = shutil.which(words[0], path=env["PATH"])
+        assert program, f"{words[0]} is not on the image's PATH ({env['PATH']})"
+        return [program, *words[1:]]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+    except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+        return 0, str(exc)
+
+
+def wait_for(url: str, want, seconds: float, server: subprocess.Popen, log: Path):
+    deadline = time.monotonic() + seconds
+    while True:
+        status, body = get(url)
+        if want(status):
+            return status, body
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"{url} answered {status} {body[:300]}; server log:\n"
+                                 + log.read_text()[-3000:])
+        time.sleep(0.3)
+
+
+def existing_secrets(database_url: str, keys_dir_files: dict[str, str]) -> dict:
+    """The Secrets values-production.yaml expects the ministry to have created."""
+    return {
+        "cowin-kit-database": {"database-url": database_url},
+        "cowin-kit-secret-key": {"secret-key": SECRET_KEY},
+        "cowin-kit-redis": {"redis-url": os.environ.get("COWIN_KIT_TEST_REDIS_URL",
+                                                        "redis://127.0.0.1:6379/15")},
+        "cowin-kit-sms": {"sms-http-token": "smoke-test-token"},
+        "cowin-kit-signing-keys": keys_dir_files,
+    }
+
+
+@pytest.fixture
+def database():
+    url = create_database(Path("/nonexistent"))
+    assert url.startswith("postgresql+psycopg://"), "the chart expects a psycopg URL"
+    yield url
+    drop_database(url)
+
+
+@pytest.mark.parametrize("case", ["default", "production"])
+def test_rendered_chart_starts_the_application(render, database, tmp_path, case):
+    if case == "default":
+        rendered = render(set_string={"database.url": database, "secretKey.value": SECRET_KEY})
+    else:
+        rendered = render(values_files=[PRODUCTION_VALUES])
+    secrets = existing_secrets(database, {})
+    deployment = rendered.one("Deployment")
+    pod_spec = deployment["spec"]["template"]["spec"]
+    web = Pod(rendered, pod_spec, pod_spec["containers"][0], tmp_path / "web", secrets)
+    job_spec = rendered.one("Job")["spec"]["template"]["spec"]
+    job = Pod(rendered, job_spec, job_spec["containers"][0], tmp_path / "job", secrets)
+
+    web_env = web.env()
+    container_port = web.container["ports"][0]["containerPort"]
+    assert web_env["GUNICORN_BIND"].endswith(f":{container_port}"), "gunicorn must listen on the pod's port"
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        assert web.container[probe]["httpGet"]["port"] in ("http", container_port)
+    port = free_port()
+    web_env["GUNICORN_BIND"] = f"127.0.0.1:{port}"  # the only change: a free loopback port
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "gunicorn.log"
+    cwd = tmp_path / "app"  # like the image's WORKDIR: no source tree to import from
+    cwd.mkdir()
+    with log.open("w") as out:
+        server = subprocess.Popen(web.argv(web_env), env=web_env, cwd=cwd, stdout=out,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        startup = web.container["startupProbe"]["httpGet"]["path"]
+        wait_for(base + startup, lambda s: s == 200, 60, server, log)
+        # Alive but not ready: nothing has migrated the database, and the pod must not do it.
+        readiness = web.container["readinessProbe"]["httpGet"]["path"]
+        status, body = get(base + readiness)
+        assert status == 503 and "cowin-kit db upgrade" in body, (status, body)
+
+        job_env = job.env()
+        migrated = subprocess.run(job.argv(job_env), env=job_env, cwd=cwd, capture_output=True,
+                                  text=True, timeout=180)
+        assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+        assert "up to date" in migrated.stdout
+
+        wait_for(base + readiness, lambda s: s == 200, 30, server, log)
+        liveness = web.container["livenessProbe"]["httpGet"]["path"]
+        assert get(base + liveness)[0] == 200
+        assert get(base + "/")[0] == 200, log.read_text()[-3000:]
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)  # what Kubernetes sends: a graceful stop
+            try:
+                server.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+    assert server.returncode == 0, log.read_text()[-3000:]
