@@ -38,6 +38,11 @@ class AefiReport(db.Model):
     """Adverse event following immunisation, linked to the dose record."""
 
     __tablename__ = "aefi_report"
+    __table_args__ = (
+        sa.CheckConstraint("severity IN ('mild', 'moderate', 'severe', 'death')", name="severity"),
+        sa.CheckConstraint("outcome IN ('recovered', 'recovering', 'not_recovered', "
+                           "'hospitalised', 'sequelae', 'died', 'unknown')", name="outcome"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dose_record_id: Mapped[int] = mapped_column(sa.ForeignKey("dose_record.id"), index=True)

@@ -1,0 +1,219 @@
+"""Declarative staff permissions: each staff route names its roles and the scope it touches.
+
+``@staff_required(roles=..., scope=lambda **kw: <Area | Facility | None>)`` wraps a view. The
+scope function receives the view's URL arguments and returns the area or facility the object
+belongs to (None: the route touches no particular place; lists then filter by ``area_filter``).
+``in_scope`` is the single place that decides whether a staff user reaches a place.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+import sqlalchemy as sa
+from flask import Flask, redirect, request, url_for
+
+from cowin_kit.accounts.models import StaffUser
+from cowin_kit.core.audit import audit_now
+from cowin_kit.core.db import db
+from cowin_kit.core.errors import Forbidden, Unauthorized
+
+NATIONAL_ADMIN = "national_admin"
+AREA_ADMIN = "area_admin"
+FACILITY_MANAGER = "facility_manager"
+VACCINATOR = "vaccinator"
+AUDITOR = "auditor"
+ROLES = (NATIONAL_ADMIN, AREA_ADMIN, FACILITY_MANAGER, VACCINATOR, AUDITOR)
+#: Roles whose reach is an area (and everything under it), and roles tied to one facility.
+AREA_ROLES = (AREA_ADMIN, AUDITOR)
+FACILITY_ROLES = (FACILITY_MANAGER, VACCINATOR)
+ADMINS = (NATIONAL_ADMIN, AREA_ADMIN)
+MANAGERS = (NATIONAL_ADMIN, AREA_ADMIN, FACILITY_MANAGER)
+DESK = (FACILITY_MANAGER, VACCINATOR)
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """What a staff route needs: the roles allowed and how to find the place it touches."""
+
+    roles: tuple[str, ...]
+    scope: Callable[..., Any] | None = None
+    writes: bool = False
+
+
+def _area_path(obj) -> str | None:
+    """Return the materialised area path of an Area or Facility-like object."""
+    from cowin_kit.areas.models import Area
+    from cowin_kit.booking.models import Facility
+
+    if isinstance(obj, Area):
+        return obj.path
+    if isinstance(obj, Facility):
+        area = db.session.get(Area, obj.area_id)
+        return area.path if area else None
+    raise TypeError(f"scope must be an Area or a Facility, not {type(obj).__name__}")
+
+
+def staff_area_path(staff: StaffUser) -> str | None:
+    """Return the area path a staff user reaches ("" for the whole country)."""
+    from cowin_kit.areas.models import Area
+    from cowin_kit.booking.models import Facility
+
+    if staff.role == NATIONAL_ADMIN or (staff.role == AUDITOR and staff.area_id is None):
+        return ""
+    if staff.role in AREA_ROLES:
+        area = db.session.get(Area, staff.area_id) if staff.area_id else None
+        return area.path if area else None
+    facility = db.session.get(Facility, staff.facility_id) if staff.facility_id else None
+    return _area_path(facility) if facility else None
+
+
+def in_scope(staff: StaffUser, target) -> bool:
+    """Decide whether a staff user reaches an Area or Facility (None: no particular place)."""
+    from cowin_kit.booking.models import Facility
+
+    if target is None or staff.role == NATIONAL_ADMIN:
+        return True
+    if staff.role in FACILITY_ROLES:
+        return isinstance(target, Facility) and target.id == staff.facility_id
+    reach = staff_area_path(staff)
+    path = _area_path(target)
+    return reach is not None and path is not None and path.startswith(reach)
+
+
+def area_filter(staff: StaffUser, facility_column=None):
+    """Return a SQL condition limiting facilities to the staff user's reach (None: no limit)."""
+    from cowin_kit.areas.models import Area
+    from cowin_kit.booking.models import Facility
+
+    column = facility_column if facility_column is not None else Facility.id
+    if staff.role in FACILITY_ROLES:
+        return column == (staff.facility_id or -1)
+    reach = staff_area_path(staff)
+    if reach == "":
+        return None
+    if reach is None:
+        return sa.false()
+    reachable = (sa.select(Facility.id).join(Area, Area.id == Facility.area_id)
+                 .where(Area.path.startswith(reach)))
+    return column.in_(reachable)
+
+
+def require_scope(staff: StaffUser, target, action: str = "scope") -> None:
+    """Raise Forbidden (and log the denial) when ``target`` is outside the staff user's reach."""
+    if not in_scope(staff, target):
+        _deny(staff, action, target)
+
+
+def _deny(staff: StaffUser | None, action: str, target=None) -> None:
+    audit_now(action, type(target).__tablename__ if target is not None else None,
+              getattr(target, "id", None), outcome="denied",
+              role=staff.role if staff else None, path=request.path if request else None,
+              method=request.method if request else None)
+    raise Forbidden()
+
+
+def staff_required(roles: Iterable[str], scope: Callable[..., Any] | None = None, *,
+                   writes: bool | None = None):
+    """Allow a view only to signed-in staff with one of ``roles`` reaching its ``scope``."""
+    roles = tuple(roles)
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown staff roles: {sorted(unknown)}")
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            from cowin_kit.accounts.staff_auth import current_staff
+
+            staff = current_staff()
+            if staff is not None and request.path.startswith("/api/"):
+                from cowin_kit.core.security import session_usable_for_api
+
+                # Unsafe API calls must prove they are not a cross-site form post.
+                if not session_usable_for_api():
+                    staff = None
+            if staff is None:
+                if request.path.startswith("/api/") or request.method != "GET":
+                    raise Unauthorized()
+                return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
+            action = f"route:{request.endpoint}"
+            if staff.role not in roles:
+                _deny(staff, action)
+            if scope is not None and staff.role != NATIONAL_ADMIN:
+                target = scope(**kwargs)
+                if not in_scope(staff, target):
+                    _deny(staff, action, target)
+            return view(*args, **kwargs)
+
+        wrapper.staff_spec = RouteSpec(roles, scope, bool(writes))
+        return wrapper
+
+    return decorator
+
+
+def staff_routes(app: Flask) -> list[tuple[str, str, tuple[str, ...], RouteSpec]]:
+    """List every staff route of an app: (rule, endpoint, methods, spec)."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions.get(rule.endpoint)
+        spec = _find_spec(view)
+        if spec is not None:
+            methods = tuple(sorted(m for m in rule.methods if m not in ("HEAD", "OPTIONS")))
+            found.append((rule.rule, rule.endpoint, methods, spec))
+    return found
+
+
+def _find_spec(view) -> RouteSpec | None:
+    # flask-smorest MethodViews keep the decorated methods on the view class.
+    spec = getattr(view, "staff_spec", None)
+    if spec is not None or view is None:
+        return spec
+    view_class = getattr(view, "view_class", None)
+    if view_class is None:
+        return None
+    specs = [getattr(getattr(view_class, m, None), "staff_spec", None)
+             for m in ("get", "post", "put", "patch", "delete")]
+    specs = [s for s in specs if s is not None]
+    return specs[0] if specs else None
+
+
+# Scope resolvers used by routes: turn URL arguments into the place the object belongs to.
+
+def facility_scope(facility_id: int, **_ignored):
+    """Return the facility named in the URL (404 when unknown)."""
+    from cowin_kit.booking.models import Facility
+
+    return db.get_or_404(Facility, facility_id)
+
+
+def session_scope(session_id, **_ignored):
+    """Return the facility of the vaccination session in the URL."""
+    from cowin_kit.booking.models import VaccinationSession
+
+    return db.get_or_404(VaccinationSession, session_id).facility
+
+
+def appointment_scope(appointment_id, **_ignored):
+    """Return the facility of the appointment in the URL."""
+    from cowin_kit.booking.models import Appointment
+
+    return db.get_or_404(Appointment, appointment_id).session.facility
+
+
+def dose_scope(dose_id: int, **_ignored):
+    """Return the facility where the dose in the URL was given."""
+    from cowin_kit.vaccination.models import DoseRecord
+
+    return db.get_or_404(DoseRecord, dose_id).facility
+
+
+def aefi_scope(aefi_id: int, **_ignored):
+    """Return the facility of the dose an AEFI report is about."""
+    from cowin_kit.vaccination.models import AefiReport, DoseRecord
+
+    report = db.get_or_404(AefiReport, aefi_id)
+    return db.session.get(DoseRecord, report.dose_record_id).facility
+

@@ -1,0 +1,283 @@
+"""Every write at the vaccinator desk: record, correct, no-shows, walk-ins, secret codes.
+
+Checks come first and the write commits once, so a refused dose changes nothing. The
+``dose_recorded`` / ``dose_corrected`` signals go out after the commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import re
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from cowin_kit.accounts.staff_permissions import require_scope
+from cowin_kit.booking.models import Appointment, Facility, VaccinationSession
+from cowin_kit.core.audit import audit, audit_now
+from cowin_kit.core.db import db, utcnow
+from cowin_kit.core.errors import Conflict, Forbidden, KitError, ValidationFailed
+from cowin_kit.vaccination.models import DoseRecord
+from cowin_kit.vaccination.signals import dose_corrected, dose_recorded
+
+LOT_RE = re.compile(r"^[A-Z0-9/-]{1,20}$")
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+class LotFormat(ValidationFailed):
+    code = "LOT_FORMAT"
+    default_message = _l("A lot number is 1 to 20 characters: capital letters, digits, - or /.")
+
+
+class SecretCodeMismatch(ValidationFailed):
+    code = "SECRET_CODE_MISMATCH"
+    default_message = _l("The secret code does not match this appointment.")
+
+
+class WrongDoseNumber(ValidationFailed):
+    code = "WRONG_DOSE"
+    default_message = _l("The next dose for this person is dose %(due)s, not dose %(asked)s.")
+
+
+class AppointmentMismatch(Conflict):
+    code = "APPOINTMENT_MISMATCH"
+    default_message = _l("This appointment is not for this person, place, day or vaccine.")
+
+
+class CorrectionWindowClosed(Conflict):
+    code = "CORRECTION_WINDOW_CLOSED"
+    default_message = _l("Doses can be corrected only within %(hours)s hours of recording.")
+
+
+class AlreadyRecorded(Conflict):
+    code = "DOSE_ALREADY_RECORDED"
+    default_message = _l("This dose is already recorded for this person.")
+
+
+def clean_lot(lot: str | None) -> str:
+    """Return the lot number in upper case, or raise LOT_FORMAT."""
+    value = (lot or "").strip().upper()
+    if not LOT_RE.match(value):
+        raise LotFormat(fields={"lot": [LotFormat.default_message]})
+    return value
+
+
+def _staff_facility(staff, facility: Facility | None, appointment: Appointment | None) -> Facility:
+    if facility is None and appointment is not None:
+        facility = appointment.session.facility
+    if facility is None and staff.facility_id:
+        facility = db.session.get(Facility, staff.facility_id)
+    if facility is None:
+        raise ValidationFailed(fields={"facility": [_l("Choose the facility of the dose.")]})
+    require_scope(staff, facility, "dose.record")
+    return facility
+
+
+def facility_local(facility: Facility, moment: dt.datetime) -> dt.datetime:
+    from cowin_kit.areas.models import Area
+    from cowin_kit.booking.rules import local_now
+    from cowin_kit.profiles import get_profile
+
+    return local_now(get_profile(), db.session.get(Area, facility.area_id), moment)
+
+
+def _when(facility: Facility, administered_at: dt.datetime | None) -> tuple[dt.datetime, dt.date]:
+    now = utcnow()
+    moment = administered_at or now
+    if moment.tzinfo is None:  # a wall-clock time typed at the desk: the facility's local time
+        moment = facility_local(facility, moment)
+    if moment > now + CLOCK_SKEW:
+        raise ValidationFailed(fields={"administered_at": [_l("This time is in the future.")]})
+    return moment.astimezone(dt.timezone.utc), facility_local(facility, moment).date()
+
+
+def _due(profile, beneficiary, vaccine: str, on: dt.date, *, exclude: int | None = None):
+    """Return the engine's DueDose for giving ``vaccine`` on ``on`` (raises when not eligible)."""
+    from cowin_kit.booking.rules import history_of, person_of
+    from cowin_kit.profiles.schedule import check_dose
+
+    history = [d for d in history_of(beneficiary.id) if d.dose_number != exclude]
+    return check_dose(profile, person_of(beneficiary), history, vaccine, on)
+
+
+def _check_vaccine(profile, vaccine: str) -> None:
+    try:
+        profile.vaccine(vaccine)
+    except KitError:
+        raise ValidationFailed(fields={"vaccine": [_l("This vaccine is not in the country "
+                                                      "profile.")]}) from None
+
+
+def verify_secret_code(staff, appointment: Appointment, code: str | None) -> None:
+    """Check the 4-digit code the person shows; a wrong code is refused and logged."""
+    require_scope(staff, appointment.session.facility, "appointment.verify")
+    given = (code or "").strip()
+    if not hmac.compare_digest(given.encode(), appointment.secret_code.encode()):
+        audit_now("appointment.verify", "appointment", appointment.id, outcome="denied")
+        raise SecretCodeMismatch(fields={"secret_code": [SecretCodeMismatch.default_message]})
+
+
+def record_dose(staff, beneficiary, *, vaccine: str, lot: str, dose_number: int | None = None,
+                appointment: Appointment | None = None, facility: Facility | None = None,
+                administered_at: dt.datetime | None = None) -> DoseRecord:
+    """Record a dose given now (or at ``administered_at``) and complete its appointment."""
+    from cowin_kit.profiles import get_profile
+
+    profile = get_profile()
+    facility = _staff_facility(staff, facility, appointment)
+    lot = clean_lot(lot)
+    _check_vaccine(profile, vaccine)
+    moment, on = _when(facility, administered_at)
+    due = _due(profile, beneficiary, vaccine, on)
+    if dose_number not in (None, "") and int(dose_number) != due.dose_number:
+        raise WrongDoseNumber(due=due.dose_number, asked=dose_number)
+    session_id = None
+    if appointment is not None:
+        session = appointment.session
+        if (appointment.beneficiary_id != beneficiary.id or appointment.status != "booked"
+                or session.facility_id != facility.id or session.date != on
+                or session.vaccine != vaccine or appointment.dose_number != due.dose_number):
+            raise AppointmentMismatch()
+        session_id = session.id
+    else:
+        session_id = db.session.execute(sa.select(VaccinationSession.id).where(
+            VaccinationSession.facility_id == facility.id, VaccinationSession.date == on,
+            VaccinationSession.vaccine == vaccine, VaccinationSession.status == "open")
+            .limit(1)).scalar()
+    record = DoseRecord(beneficiary_id=beneficiary.id,
+                        appointment_id=appointment.id if appointment else None,
+                        session_id=session_id, facility_id=facility.id, vaccinator_id=staff.id,
+                        vaccine=vaccine, lot=lot, dose_number=due.dose_number,
+                        series_total=due.series_total, is_booster=due.is_booster,
+                        administered_on=on, administered_at=moment, recorded_at=utcnow())
+    db.session.add(record)
+    if appointment is not None:
+        appointment.status = "completed"
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise AlreadyRecorded() from None
+    audit("dose.record", "dose", record.id, beneficiary=beneficiary.reference_id,
+          dose=record.dose_number, vaccine=vaccine, lot=lot, facility=facility.id,
+          appointment=str(appointment.id) if appointment else None)
+    db.session.commit()
+    dose_recorded.send(current_app._get_current_object(), dose=record)
+    return record
+
+
+def correction_window() -> dt.timedelta:
+    """How long after recording a dose entry may still be corrected."""
+    return dt.timedelta(hours=float(current_app.config.get("DOSE_CORRECTION_HOURS", 24)))
+
+
+def _dose_snapshot(dose: DoseRecord) -> dict:
+    return {"vaccine": dose.vaccine, "lot": dose.lot, "dose_number": dose.dose_number,
+            "administered_at": dose.administered_at.isoformat(),
+            "administered_on": dose.administered_on.isoformat(),
+            "series_total": dose.series_total, "is_booster": dose.is_booster}
+
+
+def correct_dose(staff, dose: DoseRecord, *, reason: str, vaccine: str | None = None,
+                 lot: str | None = None, administered_at: dt.datetime | None = None) -> DoseRecord:
+    """Fix a wrong entry within the correction window; the audit log keeps before and after."""
+    from cowin_kit.profiles import get_profile
+    from cowin_kit.registration.models import Beneficiary
+
+    profile = get_profile()
+    facility = db.session.get(Facility, dose.facility_id)
+    require_scope(staff, facility, "dose.correct")
+    window = correction_window()
+    if utcnow() - dose.recorded_at > window:
+        raise CorrectionWindowClosed(hours=int(window.total_seconds() // 3600))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(fields={"reason": [_l("Say what was wrong.")]})
+    new_vaccine = vaccine or dose.vaccine
+    _check_vaccine(profile, new_vaccine)
+    new_lot = clean_lot(lot) if lot not in (None, "") else dose.lot
+    moment, on = (_when(facility, administered_at) if administered_at
+                  else (dose.administered_at, dose.administered_on))
+    beneficiary = db.session.get(Beneficiary, dose.beneficiary_id)
+    # The corrected entry must still be a dose the schedule allows in its place.
+    due = _due(profile, beneficiary, new_vaccine, on, exclude=dose.dose_number)
+    if due.dose_number != dose.dose_number:
+        raise WrongDoseNumber(due=due.dose_number, asked=dose.dose_number)
+    before = _dose_snapshot(dose)
+    dose.vaccine, dose.lot = new_vaccine, new_lot
+    dose.administered_at, dose.administered_on = moment, on
+    dose.series_total, dose.is_booster = due.series_total, due.is_booster
+    dose.corrected_at = utcnow()
+    after = _dose_snapshot(dose)
+    if after == before:
+        db.session.rollback()
+        raise ValidationFailed(_l("Nothing was changed."), code="NO_CHANGE")
+    audit("dose.correct", "dose", dose.id, reason=reason[:500], before=before, after=after)
+    db.session.commit()
+    dose_corrected.send(current_app._get_current_object(), dose=dose)
+    return dose
+
+
+def mark_no_show(staff, appointment: Appointment) -> Appointment:
+    """Mark a booked appointment of today or earlier as a no-show."""
+    from cowin_kit.booking.admin_operations import facility_today
+
+    facility = appointment.session.facility
+    require_scope(staff, facility, "appointment.no_show")
+    if appointment.status != "booked":
+        raise Conflict(_l("Only booked appointments can be marked as no-show."),
+                       code="NOT_BOOKED")
+    if appointment.session.date > facility_today(facility):
+        raise Conflict(_l("This appointment is not due yet."), code="NOT_DUE_YET")
+    appointment.status = "no_show"
+    audit("appointment.no_show", "appointment", appointment.id)
+    db.session.commit()
+    return appointment
+
+
+def walk_in(staff, *, person: dict, vaccine: str, lot: str, mobile: str | None = None,
+            administered_at: dt.datetime | None = None) -> DoseRecord:
+    """Register a person at the desk (mobile optional) and record their dose in one flow."""
+    from cowin_kit.accounts.models import CitizenAccount
+    from cowin_kit.profiles import get_profile
+    from cowin_kit.profiles.phones import normalize_mobile
+    from cowin_kit.profiles.schedule import Person, check_dose
+    from cowin_kit.registration.operations import add_beneficiary
+
+    if staff.facility_id is None:
+        raise Forbidden()
+    profile = get_profile()
+    facility = _staff_facility(staff, None, None)
+    # Refuse before registering anyone: bad lot, unknown vaccine, not eligible today.
+    lot = clean_lot(lot)
+    _check_vaccine(profile, vaccine)
+    _, on = _when(facility, administered_at)
+    e164 = normalize_mobile(profile, mobile) if (mobile or "").strip() else None
+    birth_year = person.get("birth_year")
+    birth_date = person.get("birth_date")
+    if birth_date and not birth_year:
+        birth_year = birth_date.year
+    if birth_year:
+        check_dose(profile, Person(birth_year=int(birth_year), birth_date=birth_date,
+                                   groups=tuple(person.get("groups") or ()),
+                                   gender=person.get("gender")), [], vaccine, on)
+    account = None
+    if e164:
+        account = db.session.execute(sa.select(CitizenAccount).where(
+            CitizenAccount.mobile == e164)).scalar_one_or_none()
+        if account is None:
+            account = CitizenAccount(mobile=e164, locale=person.get("locale"))
+            db.session.add(account)
+            db.session.flush()
+            # Committed with the beneficiary (or rolled back with it when registration fails).
+            audit("account.create", "citizen_account", account.id, by="desk")
+    beneficiary = add_beneficiary(
+        account, name=person.get("name", ""), birth_year=birth_year, birth_date=birth_date,
+        gender=person.get("gender", ""), id_doc_type=person.get("id_doc_type", ""),
+        id_number=person.get("id_number", ""), groups=person.get("groups") or (),
+        locale=person.get("locale"), registered_by=staff.id)
+    return record_dose(staff, beneficiary, vaccine=vaccine, lot=lot, facility=facility,
+                       administered_at=administered_at)

@@ -1,0 +1,23 @@
+"""Wire the ministry side: staff sign-in, facility and session admin, desk, AEFI, audit log."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+
+def init_app(app: Flask) -> None:
+    from cowin_kit.accounts import staff_views
+    from cowin_kit.booking import admin_views
+    from cowin_kit.core import audit_views
+    from cowin_kit.extensions import register_api_blueprint
+    from cowin_kit.vaccination import api, views
+    from cowin_kit.web.context import add_nav
+
+    app.config.setdefault("STAFF_MAX_FAILED_LOGINS", 5)
+    app.config.setdefault("STAFF_LOCKOUT_MINUTES", 15)
+    app.config.setdefault("DOSE_CORRECTION_HOURS", 24)
+    for blueprint in (staff_views.bp, admin_views.bp, views.bp, views.aefi_bp, audit_views.bp):
+        app.register_blueprint(blueprint)
+    register_api_blueprint(app, api.blp)
+    add_nav(app, "staff.home", _l("Staff"), section="staff", order=90)

@@ -1,0 +1,155 @@
+"""A small two-area world for ministry operations tests: areas A (with district A1) and B,
+facility FA in A1 and FB in B, one staff user per role reaching A/FA, and helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import secrets
+import uuid
+from dataclasses import dataclass, field
+
+import pytest
+
+PASSWORD = "correct-horse-battery"
+
+
+@functools.cache
+def _password_hash() -> str:
+    from cowin_kit.accounts.staff_auth import hash_password
+
+    return hash_password(PASSWORD)  # argon2 is slow on purpose: hash once per test run
+
+
+@pytest.fixture
+def app(make_app):
+    """The app with CSRF off (one test checks it on); context pushed."""
+    from flask_babel import force_locale
+
+    from cowin_kit.profiles import get_profile
+
+    app = make_app(WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        with force_locale("en"):  # load the profile before any locale selection needs it
+            get_profile()
+        yield app
+
+
+@dataclass
+class World:
+    areas: dict = field(default_factory=dict)
+    facilities: dict = field(default_factory=dict)
+    staff: dict = field(default_factory=dict)
+
+
+def _area(db, code, parent=None, level=1):
+    from cowin_kit.areas.models import Area
+
+    area = Area(code=code, parent_id=parent.id if parent else None, level=level,
+                level_key="state" if level == 1 else "district", name=code, names={}, path="")
+    db.session.add(area)
+    db.session.flush()
+    area.path = (parent.path if parent else "/") + f"{area.id}/"
+    return area
+
+
+def make_staff(db, role, username, *, area=None, facility=None):
+    from cowin_kit.accounts.models import StaffUser
+
+    user = StaffUser(username=username, full_name=username, password_hash=_password_hash(),
+                     role=role, area_id=area.id if area else None,
+                     facility_id=facility.id if facility else None)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+@pytest.fixture
+def world(app, db):
+    from cowin_kit.booking.models import Facility
+
+    w = World()
+    a = _area(db, "T-A")
+    a1 = _area(db, "T-A-1", a, 2)
+    b = _area(db, "T-B")
+    w.areas = {"A": a, "A1": a1, "B": b}
+    for code, area in (("FA", a1), ("FB", b)):
+        facility = Facility(code=code, name=f"Centre {code}", area_id=area.id, fee_type="Free")
+        db.session.add(facility)
+        w.facilities[code] = facility
+    db.session.flush()
+    w.staff = {
+        "national_admin": make_staff(db, "national_admin", "nat"),
+        "area_admin": make_staff(db, "area_admin", "aa", area=a),
+        "facility_manager": make_staff(db, "facility_manager", "fm", facility=w.facilities["FA"]),
+        "vaccinator": make_staff(db, "vaccinator", "vac", facility=w.facilities["FA"]),
+        "auditor": make_staff(db, "auditor", "aud", area=a),
+    }
+    db.session.commit()
+    return w
+
+
+def sign_in(client, user) -> None:
+    """Put a staff session in the test client's cookie (no slow password check)."""
+    from cowin_kit.accounts.staff_auth import SESSION_KEY, SESSION_STAMP, _stamp
+
+    with client.session_transaction() as sess:
+        sess.clear()
+        sess[SESSION_KEY] = user.id
+        sess[SESSION_STAMP] = _stamp(user)
+
+
+def make_person(db, *, birth_year=1980, name="Asha Devi", account=None, locale=None):
+    """Add a beneficiary row directly (identity number hashes are random here)."""
+    from cowin_kit.registration.models import Beneficiary
+
+    person = Beneficiary(reference_id=str(10 ** 13 + secrets.randbelow(9 * 10 ** 13)),
+                         account_id=account.id if account else None, name=name,
+                         birth_year=birth_year, gender="F", id_doc_type="aadhaar",
+                         id_hash=secrets.token_hex(32), id_masked="XXXX XXXX 1234", groups=[],
+                         locale=locale)
+    db.session.add(person)
+    db.session.flush()
+    return person
+
+
+def make_session(db, facility, day=None, *, vaccine="covishield", caps=None):
+    from cowin_kit.booking.admin_operations import facility_today
+    from cowin_kit.booking.models import SessionCapacity, VaccinationSession
+
+    session = VaccinationSession(facility_id=facility.id, date=day or facility_today(facility),
+                                 vaccine=vaccine, min_age=18, slots=["09:00-11:00", "11:00-13:00"])
+    session.capacities = [SessionCapacity(dose_kind=k, capacity=v, booked=0)
+                          for k, v in (caps or {"1": 10, "2": 10}).items()]
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def make_appointment(db, session, person, *, dose_number=1, code="4821"):
+    from cowin_kit.booking.models import Appointment
+
+    kind = "1" if dose_number == 1 else "2"
+    capacity = next(c for c in session.capacities if c.dose_kind == kind)
+    capacity.booked += 1
+    appointment = Appointment(id=uuid.uuid4(), beneficiary_id=person.id, session_id=session.id,
+                              capacity_id=capacity.id, dose_number=dose_number,
+                              slot=session.slots[0], secret_code=code, status="booked")
+    db.session.add(appointment)
+    db.session.flush()
+    return appointment
+
+
+def make_dose(db, person, facility, *, dose_number=1, days_ago=0, vaccinator=None,
+              vaccine="covishield"):
+    from cowin_kit.core.db import utcnow
+    from cowin_kit.vaccination.models import DoseRecord
+
+    when = utcnow() - dt.timedelta(days=days_ago)
+    dose = DoseRecord(beneficiary_id=person.id, facility_id=facility.id,
+                      vaccinator_id=vaccinator.id if vaccinator else None, vaccine=vaccine,
+                      lot="LOT-1", dose_number=dose_number, series_total=2, is_booster=False,
+                      administered_on=when.date(), administered_at=when, recorded_at=when)
+    db.session.add(dose)
+    db.session.flush()
+    return dose
