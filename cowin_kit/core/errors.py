@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
+from markupsafe import escape
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -111,8 +112,14 @@ def _render(status: int, code: str, message: str, fields: dict | None = None):
             body["fields"] = fields
         return jsonify({"error": body}), status
     title = str(HTTP_TITLES.get(status, HTTP_TITLES[400 if status < 500 else 500]))
-    return render_template("web/error.html", status=status, title=title, message=message,
-                           fields=fields or {}), status
+    try:
+        return render_template("web/error.html", status=status, title=title, message=message,
+                               fields=fields or {}), status
+    except Exception:  # the layout itself failed (e.g. a broken profile): plain page
+        current_app.logger.exception("error page could not be rendered")
+        body = f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1>" \
+               f"<p>{escape(message)}</p>"
+        return body, status
 
 
 def register_error_handlers(app: Flask) -> None:

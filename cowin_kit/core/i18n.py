@@ -21,7 +21,10 @@ def supported_locales() -> list[str]:
 def select_locale() -> str:
     """Pick the UI locale: the user's choice, then the browser's (Accept-Language) among the
     profile's languages, then the profile's default."""
-    profile = _profile()
+    try:
+        profile = _profile()
+    except Exception:  # a broken profile must not break error pages; readyz/CLI report it
+        return "en"
     supported = profile.locale_ids
     if has_request_context():
         chosen = request.args.get("lang") or session.get(LANG_COOKIE)
@@ -52,7 +55,10 @@ def match_locale(value: str, supported: list[str]) -> str | None:
 
 
 def select_timezone() -> str:
-    return _profile().data["country"].get("timezone", "UTC")
+    try:
+        return _profile().timezone or "UTC"
+    except Exception:
+        return "UTC"
 
 
 def text_direction(locale_id: str | None = None) -> str:

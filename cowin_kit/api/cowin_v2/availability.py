@@ -1,0 +1,250 @@
+"""findBy* / calendarBy* / findByLatLong, public (cached) and protected (real time)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+import sqlalchemy as sa
+from flask import Response, json
+from flask_babel import lazy_gettext as _l
+
+from cowin_kit.api.cowin_v2.blueprint import bp
+from cowin_kit.api.cowin_v2.common import (InvalidParameter, arg, format_date, int_arg,
+                                           parse_date, token_required)
+from cowin_kit.core.errors import KitError
+
+CALENDAR_DAYS = 7
+
+
+class InvalidPincode(KitError):
+    status = 400
+    code = "INVALID_PINCODE"
+
+
+def _json(body: dict) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+                    mimetype="application/json")
+
+
+def slot_to_cowin(slot: str) -> str:
+    """'09:00-11:00' -> '09:00AM-11:00AM' (CoWIN's 12-hour slot labels)."""
+    parts = []
+    for part in slot.split("-"):
+        value = dt.datetime.strptime(part.strip(), "%H:%M")
+        parts.append(value.strftime("%I:%M%p"))
+    return "-".join(parts)
+
+
+def slot_from_cowin(label: str) -> str:
+    """Accept CoWIN's '09:00AM-11:00AM' and the kit's own '09:00-11:00'."""
+    out = []
+    for part in str(label).split("-"):
+        part = part.strip().upper()
+        for pattern in ("%I:%M%p", "%H:%M"):
+            try:
+                out.append(dt.datetime.strptime(part, pattern).strftime("%H:%M"))
+                break
+            except ValueError:
+                continue
+        else:
+            return str(label)  # let booking say the slot is not offered
+    return "-".join(out)
+
+
+def _pincode(value: str | None):
+    if value is None:
+        return ""
+    return int(value) if str(value).isdigit() and not str(value).startswith("0") else str(value)
+
+
+def _level_names(centre: dict) -> tuple[str, str, str]:
+    from cowin_kit.profiles import get_profile
+
+    language = get_profile().default_locale.split("_")[0]
+    names = {a["level"]: (a["names"].get(language) or a["name"]) for a in centre["areas"]}
+    return names.get(1, ""), names.get(2, ""), names.get(3, "")
+
+
+def _vaccine_name(vaccine_id: str) -> str:
+    from cowin_kit.profiles import get_profile
+
+    try:
+        return get_profile().vaccine(vaccine_id).name
+    except KitError:
+        return vaccine_id.upper()
+
+
+def _session(item: dict, vaccine_filter: str | None = None) -> dict:
+    capacity = item["capacity"]
+    out = {
+        "session_id": item["session_id"],
+        "date": format_date(dt.date.fromisoformat(item["date"])),
+        "available_capacity": item["available"],
+        "available_capacity_dose1": capacity.get("1", 0),
+        "available_capacity_dose2": capacity.get("2", 0),
+        "available_capacity_precaution": capacity.get("booster", 0),
+        "min_age_limit": item["min_age"],
+        "vaccine": _vaccine_name(item["vaccine"]),
+        "slots": [slot_to_cowin(s) for s in item["slots"]],
+    }
+    if item["max_age"] is not None:
+        out["max_age_limit"] = item["max_age"]
+        out["allow_all_age"] = False
+    return out
+
+
+def _centre(centre: dict, *, flat_fee: bool = False) -> dict:
+    state, district, block = _level_names(centre)
+    out = {
+        "center_id": centre["center_id"], "name": centre["name"], "address": centre["address"],
+        "state_name": state, "district_name": district, "block_name": block,
+        "pincode": _pincode(centre["postal_code"]),
+        "lat": centre["lat"] if centre["lat"] is not None else 0,
+        "long": centre["lon"] if centre["lon"] is not None else 0,
+        "from": f"{centre['from']}:00", "to": f"{centre['to']}:00",
+        "fee_type": centre["fee_type"],
+    }
+    if centre["fee_type"] == "Paid":
+        fees: dict[str, str] = {}
+        for item in centre["sessions"]:
+            fees.setdefault(_vaccine_name(item["vaccine"]), str(item["fee"]))
+        out["vaccine_fees"] = [{"vaccine": v, "fee": f} for v, f in fees.items()]
+    return out
+
+
+def _query(*, days: int, vaccine: str | None, **where):
+    from cowin_kit.booking.queries import availability_query
+
+    date = parse_date(arg("date"))
+    try:
+        return availability_query(date=date, days=days, vaccine=_vaccine_id(vaccine), **where)
+    except KitError as exc:
+        if "postal_code" in exc.fields:
+            raise InvalidPincode(_l("Invalid Pincode")) from None
+        raise
+
+
+def _vaccine_id(name: str | None) -> str | None:
+    """Clients send CoWIN's display names (COVISHIELD); the kit uses profile ids."""
+    if not name:
+        return None
+    from cowin_kit.profiles import get_profile
+
+    for vaccine in get_profile().vaccines:
+        if name.strip().lower() in (vaccine.id.lower(), vaccine.name.lower()):
+            return vaccine.id
+    return name.strip().lower()
+
+
+def _centres(query, public: bool) -> list[dict]:
+    from cowin_kit.booking.queries import public_availability, search
+
+    return public_availability(query) if public else search(query)
+
+
+def _find(public: bool, **where):
+    vaccine = None if public else arg("vaccine", required=False)
+    query = _query(days=1, vaccine=vaccine, **where)
+    sessions = []
+    for centre in _centres(query, public):
+        base = _centre(centre)
+        for item in centre["sessions"]:
+            flat = {**base, **_session(item)}
+            flat["fee"] = str(item["fee"])
+            sessions.append(flat)
+    return _json({"sessions": sessions})
+
+
+def _calendar(public: bool, single: bool = False, **where):
+    vaccine = None if public else arg("vaccine", required=False)
+    query = _query(days=CALENDAR_DAYS, vaccine=vaccine, **where)
+    centres = [{**_centre(c), "sessions": [_session(s) for s in c["sessions"]]}
+               for c in _centres(query, public)]
+    if single:
+        return _json({"centers": centres[0] if centres else {}})
+    return _json({"centers": centres})
+
+
+def _pin() -> str:
+    value = str(arg("pincode"))
+    if not re.fullmatch(r"[0-9A-Za-z -]{2,16}", value):
+        raise InvalidPincode(_l("Invalid Pincode"))
+    return value
+
+
+def _district() -> int:
+    district_id = int_arg("district_id")
+    from cowin_kit.areas.models import Area
+    from cowin_kit.core.db import db
+
+    area = db.session.get(Area, district_id)
+    if area is None:
+        raise InvalidParameter(_l("Invalid district_id"))
+    return district_id
+
+
+def _register(path: str, endpoint: str, view):
+    """Register the public variant and the protected (token, real-time) variant of a path."""
+    bp.add_url_rule(path.replace("{kind}", "/public"), f"public_{endpoint}",
+                    lambda: view(public=True))
+    bp.add_url_rule(path.replace("{kind}", ""), endpoint,
+                    token_required(lambda: view(public=False)))
+
+
+_register("/appointment/sessions{kind}/findByPin", "find_by_pin",
+          lambda public: _find(public, postal_code=_pin()))
+_register("/appointment/sessions{kind}/findByDistrict", "find_by_district",
+          lambda public: _find(public, area_id=_district()))
+_register("/appointment/sessions{kind}/calendarByPin", "calendar_by_pin",
+          lambda public: _calendar(public, postal_code=_pin()))
+_register("/appointment/sessions{kind}/calendarByDistrict", "calendar_by_district",
+          lambda public: _calendar(public, area_id=_district()))
+_register("/appointment/sessions{kind}/calendarByCenter", "calendar_by_center",
+          lambda public: _calendar(public, single=True, facility_id=int_arg("center_id")))
+
+
+def _float(name: str, low: float, high: float) -> float:
+    try:
+        value = float(str(arg(name)))
+    except ValueError:
+        raise InvalidParameter(_l("Invalid value for %(name)s"), name=name) from None
+    if not low <= value <= high or math.isnan(value):
+        raise InvalidParameter(_l("Invalid value for %(name)s"), name=name)
+    return value
+
+
+@bp.get("/appointment/centers/public/findByLatLong")
+def find_by_lat_long():
+    """The nearest active centres (within about 50 km), nearest first."""
+    from cowin_kit.booking.models import Facility
+    from cowin_kit.booking.queries import _attach_areas
+    from cowin_kit.core.db import db
+
+    lat, lon = _float("lat", -90, 90), _float("long", -180, 180)
+    span = 0.5
+    rows = db.session.execute(sa.select(Facility).where(
+        Facility.active.is_(True), Facility.lat.between(lat - span, lat + span),
+        Facility.lon.between(lon - span / max(math.cos(math.radians(lat)), 0.1),
+                             lon + span / max(math.cos(math.radians(lat)), 0.1)))).scalars().all()
+
+    def distance(f) -> float:
+        dlat, dlon = math.radians(f.lat - lat), math.radians(f.lon - lon)
+        a = (math.sin(dlat / 2) ** 2 + math.cos(math.radians(lat)) * math.cos(math.radians(f.lat))
+             * math.sin(dlon / 2) ** 2)
+        return 6371.0 * 2 * math.asin(math.sqrt(a))
+
+    nearest = sorted(rows, key=distance)[:20]
+    centres = [{"center_id": f.id, "name": f.name, "area_id": f.area_id,
+                "postal_code": f.postal_code, "lat": f.lat, "lon": f.lon, "areas": []}
+               for f in nearest]
+    _attach_areas(centres)
+    out = []
+    for centre in centres:
+        state, district, block = _level_names(centre)
+        out.append({"center_id": centre["center_id"], "name": centre["name"],
+                    "district_name": district, "state_name": state,
+                    "location": block or district, "pincode": str(centre["postal_code"] or ""),
+                    "block_name": block, "lat": f"{centre['lat']}", "long": f"{centre['lon']}"})
+    return _json({"centers": out, "ttl": 24})

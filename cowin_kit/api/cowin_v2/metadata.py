@@ -1,0 +1,80 @@
+"""States and districts (the profile's first two admin levels), id types and genders."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import jsonify
+
+from cowin_kit.api.cowin_v2.blueprint import bp
+from cowin_kit.api.cowin_v2.common import token_required
+from cowin_kit.areas.models import Area
+from cowin_kit.core.db import db
+from cowin_kit.core.errors import NotFound
+from cowin_kit.core.i18n import current_locale_id
+
+
+def _language() -> str:
+    return current_locale_id().split("_")[0]
+
+
+def _local_names(area: Area, language: str) -> str:
+    return area.names.get(language) or area.name
+
+
+def _base_name(area: Area) -> str:
+    """Base name fields are in the profile's default language (English for India, as CoWIN's
+    were); the requested language's names go in the extra ``*_l`` fields."""
+    from cowin_kit.profiles import get_profile
+
+    return area.names.get(get_profile().default_locale.split("_")[0]) or area.name
+
+
+@bp.get("/admin/location/states")
+def states():
+    language = _language()
+    rows = db.session.scalars(sa.select(Area).where(Area.level == 1).order_by(Area.name)).all()
+    items = []
+    for area in sorted(rows, key=_base_name):
+        item = {"state_id": area.id, "state_name": _base_name(area)}
+        if _local_names(area, language) != item["state_name"]:
+            item["state_name_l"] = _local_names(area, language)
+        items.append(item)
+    return jsonify({"states": items, "ttl": 24})
+
+
+@bp.get("/admin/location/districts/<int:state_id>")
+def districts(state_id: int):
+    state = db.session.get(Area, state_id)
+    if state is None or state.level != 1:
+        raise NotFound()
+    language = _language()
+    rows = db.session.scalars(sa.select(Area).where(Area.parent_id == state_id)).all()
+    items = []
+    for area in sorted(rows, key=_base_name):
+        item = {"district_id": area.id, "district_name": _base_name(area)}
+        if _local_names(area, language) != item["district_name"]:
+            item["district_name_l"] = _local_names(area, language)
+        items.append(item)
+    return jsonify({"districts": items, "ttl": 24})
+
+
+@bp.get("/registration/beneficiary/idTypes")
+@token_required
+def id_types():
+    from cowin_kit.profiles import get_profile
+
+    language = _language()
+    profile = get_profile()
+    return jsonify({"types": [{"type": doc.label(language), "id": doc.id}
+                              for doc in profile.id_documents]})
+
+
+@bp.get("/registration/beneficiary/genders")
+@token_required
+def genders():
+    from cowin_kit.profiles import get_profile
+
+    language = _language()
+    profile = get_profile()
+    return jsonify({"genders": [{"gender": g.label(language), "id": g.code}
+                                for g in profile.genders]})
