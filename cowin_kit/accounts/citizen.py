@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import time
 
-from flask import current_app, g, redirect, request, session, url_for
+from flask import current_app, redirect, request, session, url_for
 
 from cowin_kit.accounts.models import CitizenAccount
 from cowin_kit.core.audit import set_actor
@@ -19,6 +19,8 @@ from cowin_kit.core.security import is_api_request, session_usable_for_api
 
 SESSION_KEY = "citizen_id"
 SESSION_AT = "citizen_signed_in_at"
+#: Per-request cache (in the WSGI environ, not ``g``: an app context may outlive a request).
+CACHE_KEY = "cowin_kit.citizen_account"
 _UNSET = object()
 
 
@@ -50,13 +52,13 @@ def _from_session() -> CitizenAccount | None:
 
 def current_account() -> CitizenAccount | None:
     """Return the signed-in citizen of this request, or None (bad tokens raise Unauthorized)."""
-    cached = g.get("citizen_account", _UNSET)
+    cached = request.environ.get(CACHE_KEY, _UNSET)
     if cached is not _UNSET:
         return cached
     account = _from_header()
     if account is None:
         account = _from_session()
-    g.citizen_account = account
+    request.environ[CACHE_KEY] = account
     if account is not None:
         set_actor("citizen", account.id)
     return account
@@ -80,7 +82,7 @@ def sign_in(account: CitizenAccount) -> None:
     """Remember the citizen in the web session."""
     session[SESSION_KEY] = account.id
     session[SESSION_AT] = time.time()
-    g.citizen_account = account
+    request.environ[CACHE_KEY] = account
     set_actor("citizen", account.id)
 
 
@@ -88,4 +90,4 @@ def sign_out() -> None:
     """Forget the citizen (keeps other session data such as the chosen language)."""
     session.pop(SESSION_KEY, None)
     session.pop(SESSION_AT, None)
-    g.citizen_account = None
+    request.environ[CACHE_KEY] = None
