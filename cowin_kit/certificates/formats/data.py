@@ -79,3 +79,33 @@ class CertificateData:
     def dob_text(self) -> str:
         """Birth date as ISO 8601, or just the year when only the year is known."""
         return self.birth_date.isoformat() if self.birth_date else f"{self.birth_year:04d}"
+
+
+def to_json(data: CertificateData) -> dict:
+    """A JSON-safe snapshot of the certificate data (stored with the certificate)."""
+    from dataclasses import asdict
+
+    def convert(value):
+        if isinstance(value, dt.datetime):
+            return value.isoformat()
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [convert(v) for v in value]
+        return value
+
+    return convert(asdict(data))
+
+
+def from_json(raw: dict) -> CertificateData:
+    """Rebuild ``CertificateData`` from ``to_json`` output."""
+    def day(value):
+        return dt.date.fromisoformat(value) if value else None
+
+    doses = tuple(DoseData(**{**d, "date": day(d["date"]), "next_dose_from": day(d.get("next_dose_from")),
+                              "facility_address": Address(**d["facility_address"])}) for d in raw["doses"])
+    return CertificateData(**{**raw, "address": Address(**raw["address"]), "issuer": Issuer(**raw["issuer"]),
+                              "doses": doses, "issued_at": dt.datetime.fromisoformat(raw["issued_at"]),
+                              "birth_date": day(raw.get("birth_date")), "valid_until": day(raw.get("valid_until"))})

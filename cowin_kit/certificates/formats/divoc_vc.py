@@ -40,7 +40,7 @@ def credential(data: CertificateData) -> dict:
     """The unsigned credential for the certificate's latest dose."""
     dose = data.dose
     base = data.issuer.url.rstrip("/")
-    until = data.valid_until.isoformat() if data.valid_until else dose.date.isoformat()
+    until = data.valid_until.isoformat() if data.valid_until else ""  # no expiry
     evidence = {
         "id": f"{base}/vaccine/{data.certificate_id}",
         "feedbackUrl": f"{base}/?{data.certificate_id}",

@@ -1,0 +1,153 @@
+"""Native certificates API under /api/kit/v1/certificates."""
+
+from __future__ import annotations
+
+import base64
+
+import sqlalchemy as sa
+from flask import Response, jsonify, request
+from flask_smorest import Blueprint
+
+from cowin_kit.accounts.citizen import citizen_required, current_account
+from cowin_kit.accounts.staff_permissions import ADMINS, staff_required
+from cowin_kit.core.audit import audit
+from cowin_kit.core.db import db
+from cowin_kit.core.errors import NotFound, ValidationFailed
+
+from . import issuance, operations
+from . import schemas as s
+from .keys import KINDS, keystore
+from .models import CorrectionRequest
+
+blp = Blueprint("kit_certificates", __name__, url_prefix="/api/kit/v1/certificates",
+                description="Vaccination certificates: keys, verification, downloads, corrections.")
+
+EXTENSIONS = {"pdf", "png", "svg", "json", "text"}
+
+
+@blp.route("/keys")
+@blp.response(200)
+def public_keys():
+    """Every public key and document-signer certificate a verifier needs, per format."""
+    store = keystore()
+    body = {kind: [info.public_dict() for info in store.keys(kind)] for kind in KINDS}
+    return {"formats": {"divoc_vc": body["divoc"], "eu_dcc": body["hcert"], "ddcc": body["hcert"],
+                        "shc": body["shc"]}}
+
+
+@blp.route("/verify", methods=["POST"])
+@blp.arguments(s.VerifyIn)
+@blp.response(200, s.VerifyOut)
+def verify(args):
+    """Verify any supported certificate's QR text (no sign-in needed)."""
+    from .verify import app_verifier
+
+    return app_verifier().verify(args["payload"]).to_dict()
+
+
+@blp.route("/revocations")
+@blp.response(200)
+def revocations():
+    """The signed list of revoked certificates (JWS, ES256, document-signer key)."""
+    return operations.signed_revocation_list()
+
+
+def _certificate_for(reference_id: str):
+    person = operations.beneficiary_of(current_account(), reference_id)
+    cert = issuance.current_for(person.id)
+    if cert is None:
+        raise operations.NoCertificate()
+    return person, cert
+
+
+def download_response(cert, fmt: str, kind: str, language: str | None = None):
+    """The certificate as a file: pdf, png/svg (QR of one format), json or text (signed form)."""
+    if kind not in issuance.enabled_formats():
+        raise NotFound()
+    audit("certificate.download", "certificate", cert.certificate_id, format=kind, file=fmt)
+    db.session.commit()
+    name = f"certificate-{cert.certificate_id}-{kind}"
+    if fmt == "pdf":
+        from .pdf import render_pdf
+
+        return Response(render_pdf(cert, language), mimetype="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="certificate-{cert.certificate_id}.pdf"'})
+    payload = issuance.qr_payload(cert, kind)
+    if fmt in ("png", "svg"):
+        from .formats import qr
+
+        if fmt == "png":
+            return Response(qr.png(payload), mimetype="image/png")
+        return Response(qr.svg(payload), mimetype="image/svg+xml")
+    if fmt == "json":
+        signed = issuance.render(cert, kind)
+        if isinstance(signed, dict):
+            return jsonify(signed)
+        return jsonify({"format": kind, "qr": payload if isinstance(payload, str)
+                        else base64.b64encode(payload).decode("ascii")})
+    text = payload if isinstance(payload, str) else base64.b64encode(payload).decode("ascii")
+    return Response(text, mimetype="text/plain",
+                    headers={"Content-Disposition": f'inline; filename="{name}.txt"'})
+
+
+@blp.route("/<reference_id>")
+@blp.response(200, s.CertificateOut)
+@citizen_required
+def certificate(reference_id):
+    """The citizen's current certificate; ``?as=pdf|png|svg|json|text&format=divoc_vc|eu_dcc|shc|ddcc``."""
+    _person, cert = _certificate_for(reference_id)
+    fmt = request.args.get("as")
+    if fmt:
+        if fmt not in EXTENSIONS:
+            raise ValidationFailed(fields={"as": ["pdf, png, svg, json or text"]})
+        return download_response(cert, fmt, request.args.get("format", "divoc_vc"), request.args.get("lang"))
+    base = f"/api/kit/v1/certificates/{reference_id}"
+    formats = {f: {ext: f"{base}?as={ext}&format={f}" for ext in ("png", "svg", "json", "text")}
+               for f in issuance.enabled_formats()}
+    formats["pdf"] = {"pdf": f"{base}?as=pdf"}
+    return {"certificate_id": cert.certificate_id, "uvci": cert.uvci, "kind": cert.kind,
+            "dose_number": cert.dose_number, "issued_at": cert.issued_at, "revoked_at": cert.revoked_at,
+            "revoke_reason": cert.revoke_reason, "formats": formats}
+
+
+@blp.route("/<reference_id>/corrections", methods=["POST"])
+@blp.arguments(s.CorrectionIn)
+@blp.response(201, s.CorrectionOut)
+@citizen_required
+def ask_correction(args, reference_id):
+    """Ask for the name, birth year or gender on the certificate to be corrected."""
+    return operations.request_correction(current_account(), reference_id, args["field"], args["new_value"])
+
+
+@blp.route("/corrections")
+@blp.response(200, s.CorrectionOut(many=True))
+@staff_required(ADMINS)
+def list_corrections():
+    """Correction requests waiting for a decision (admins)."""
+    status = request.args.get("status", "pending")
+    return db.session.execute(sa.select(CorrectionRequest).where(CorrectionRequest.status == status)
+                              .order_by(CorrectionRequest.requested_at).limit(500)).scalars().all()
+
+
+@blp.route("/corrections/<int:request_id>/approve", methods=["POST"])
+@blp.arguments(s.DecisionIn)
+@blp.response(200, s.CertificateOut)
+@staff_required(ADMINS, writes=True)
+def approve(args, request_id):
+    """Approve: the correction is applied, a new certificate issued, the old one revoked."""
+    from cowin_kit.accounts.staff_auth import current_staff
+
+    cert = operations.approve_correction(current_staff(), request_id, args["note"])
+    return {"certificate_id": cert.certificate_id, "uvci": cert.uvci, "kind": cert.kind,
+            "dose_number": cert.dose_number, "issued_at": cert.issued_at, "formats": {}}
+
+
+@blp.route("/corrections/<int:request_id>/reject", methods=["POST"])
+@blp.arguments(s.DecisionIn)
+@blp.response(200, s.CorrectionOut)
+@staff_required(ADMINS, writes=True)
+def reject(args, request_id):
+    """Reject a correction request."""
+    from cowin_kit.accounts.staff_auth import current_staff
+
+    return operations.reject_correction(current_staff(), request_id, args["note"])

@@ -1,0 +1,275 @@
+"""Issue a certificate for every recorded dose and render its formats on demand.
+
+The certificate row keeps a snapshot of the data (``formats.data.to_json``) so a download
+always shows what was certified; formats are signed lazily on first download and cached in
+memory per process (signing costs well under a millisecond per format).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from functools import lru_cache
+
+import sqlalchemy as sa
+from flask import current_app
+
+from cowin_kit.core.audit import audit
+from cowin_kit.core.db import db, utcnow
+from cowin_kit.core.errors import NotFound
+
+from .formats import Address, CertificateData, DoseData, Issuer, ddcc, divoc_vc, eu_dcc, shc
+from .formats.data import from_json, to_json
+from .keys import issuer_settings, keystore
+from .models import Certificate
+
+log = logging.getLogger(__name__)
+GENDER_WORDS = {"M": "Male", "F": "Female", "O": "Other"}  # DIVOC carries the English word
+
+
+def certificate_kind(dose) -> str:
+    if dose.is_booster:
+        return "booster"
+    return "final" if dose.dose_number >= dose.series_total else "provisional"
+
+
+def _area_chain(area) -> dict[str, str]:
+    """Names along an area's ancestry keyed by level (1 = top)."""
+    chain = {}
+    seen = 0
+    while area is not None and seen < 16:
+        chain[area.level] = area.name
+        area = area.parent
+        seen += 1
+    return chain
+
+
+def _address(area, country: str, street: str = "", postal: str = "") -> Address:
+    chain = _area_chain(area)
+    levels = sorted(chain)
+    region = chain[levels[0]] if levels else ""
+    district = chain[levels[1]] if len(levels) > 1 else ""
+    city = chain[levels[2]] if len(levels) > 2 else ""
+    return Address(street=street or "", district=district, city=city, region=region, country=country,
+                   postal_code=postal or "")
+
+
+def _issuer(profile) -> Issuer:
+    name, country = issuer_settings(profile)
+    return Issuer(name=name, country=country, country3=getattr(profile, "alpha3", country),
+                  url=current_app.config["PUBLIC_URL"].rstrip("/"))
+
+
+def build_data(beneficiary, dose, *, certificate_id: str, uvci: str, revocation_id: str,
+               issued_at: dt.datetime) -> CertificateData:
+    """Gather everything a certificate shows from the database rows."""
+    from cowin_kit.accounts.models import StaffUser
+    from cowin_kit.areas.models import Area
+    from cowin_kit.booking.models import Facility
+    from cowin_kit.profiles import get_profile
+    from cowin_kit.vaccination.models import DoseRecord
+
+    profile = get_profile()
+    issuer = _issuer(profile)
+    records = db.session.execute(sa.select(DoseRecord).where(
+        DoseRecord.beneficiary_id == beneficiary.id, DoseRecord.dose_number <= dose.dose_number)
+        .order_by(DoseRecord.dose_number)).scalars().all()
+    doses = []
+    for record in records:
+        vaccine = profile.vaccine(record.vaccine)
+        facility = db.session.get(Facility, record.facility_id)
+        vaccinator = db.session.get(StaffUser, record.vaccinator_id) if record.vaccinator_id else None
+        doses.append(DoseData(
+            vaccine_id=vaccine.id, vaccine_name=vaccine.name, manufacturer=vaccine.manufacturer,
+            codes=dict(vaccine.codes or {}), batch=record.lot, date=record.administered_on,
+            dose_number=record.dose_number, series_total=record.series_total, is_booster=record.is_booster,
+            facility_name=facility.name if facility else "",
+            facility_address=_address(db.session.get(Area, facility.area_id) if facility else None,
+                                      profile.alpha2, facility.address if facility else "",
+                                      facility.postal_code if facility else ""),
+            vaccinator_name=vaccinator.full_name if vaccinator else "",
+            country=profile.alpha2, country3=profile.alpha3))
+    certs = getattr(profile, "certificates", None)
+    valid_until = certs.valid_until(issued_at.date()) if certs and hasattr(certs, "valid_until") else None
+    area = db.session.get(Area, beneficiary.area_id) if beneficiary.area_id else None
+    return CertificateData(
+        certificate_id=certificate_id, uvci=uvci, reference_id=beneficiary.reference_id,
+        name=beneficiary.name, birth_year=beneficiary.birth_year, birth_date=beneficiary.birth_date,
+        gender=beneficiary.gender, gender_label=GENDER_WORDS.get(beneficiary.gender, "Other"),
+        id_type=beneficiary.id_doc_type, id_masked=beneficiary.id_masked,
+        nationality=profile.country_name("en"), address=_address(area, profile.alpha2),
+        doses=tuple(doses), issuer=issuer, issued_at=issued_at, valid_until=valid_until,
+        revocation_id=revocation_id)
+
+
+def _new_ids(country: str) -> tuple[str, str, str]:
+    while True:
+        number = f"{secrets.randbelow(9 * 10**11) + 10**11}"  # 12 digits, no leading zero
+        exists = db.session.execute(sa.select(Certificate.id).where(
+            Certificate.certificate_id == number)).first()
+        if not exists:
+            return number, eu_dcc.make_uvci(country, f"CK{number}"), secrets.token_hex(8)
+
+
+def issue_for_dose(dose, *, reason: str = "dose") -> Certificate:
+    """Issue the certificate for a dose record; the beneficiary's earlier ones are superseded."""
+    from cowin_kit.registration.models import Beneficiary
+
+    beneficiary = db.session.get(Beneficiary, dose.beneficiary_id)
+    country = _issuer_country()
+    number, uvci, rid = _new_ids(country)
+    issued_at = utcnow()
+    data = build_data(beneficiary, dose, certificate_id=number, uvci=uvci, revocation_id=rid,
+                      issued_at=issued_at)
+    cert = Certificate(certificate_id=number, uvci=uvci, revocation_id=rid, beneficiary_id=beneficiary.id,
+                       dose_record_id=dose.id, kind=certificate_kind(dose), dose_number=dose.dose_number,
+                       data=to_json(data), issued_at=issued_at)
+    db.session.add(cert)
+    db.session.flush()
+    earlier = db.session.execute(sa.select(Certificate).where(
+        Certificate.beneficiary_id == beneficiary.id, Certificate.id != cert.id,
+        Certificate.superseded_by_id.is_(None))).scalars().all()
+    for old in earlier:
+        old.superseded_by_id = cert.id
+    audit("certificate.issue", "certificate", number, beneficiary=beneficiary.reference_id,
+          kind=cert.kind, dose=dose.dose_number, reason=reason)
+    return cert
+
+
+def _issuer_country() -> str:
+    from cowin_kit.profiles import get_profile
+
+    return issuer_settings(get_profile())[1]
+
+
+def on_dose_recorded(sender, dose=None, **_extra) -> None:
+    """Signal handler: issue the certificate after the dose is committed."""
+    if dose is None:
+        return
+    try:
+        issue_for_dose(dose)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - the dose is recorded; a failed certificate is re-issuable
+        db.session.rollback()
+        log.exception("certificate issuance failed for dose record %s", getattr(dose, "id", "?"))
+
+
+def on_dose_corrected(sender, dose=None, **_extra) -> None:
+    """Signal handler: a corrected dose gets a new certificate; the old one is revoked."""
+    if dose is None:
+        return
+    try:
+        old = db.session.execute(sa.select(Certificate).where(
+            Certificate.dose_record_id == dose.id, Certificate.revoked_at.is_(None))).scalars().all()
+        new = issue_for_dose(dose, reason="dose corrected")
+        for cert in old:
+            revoke(cert, "dose record corrected", superseded_by=new)
+        db.session.commit()
+    except Exception:  # noqa: BLE001
+        db.session.rollback()
+        log.exception("certificate re-issue failed for corrected dose %s", getattr(dose, "id", "?"))
+
+
+def revoke(cert: Certificate, reason: str, superseded_by: Certificate | None = None) -> None:
+    cert.revoked_at = utcnow()
+    cert.revoke_reason = reason[:200]
+    if superseded_by is not None:
+        cert.superseded_by_id = superseded_by.id
+    audit("certificate.revoke", "certificate", cert.certificate_id, reason=reason,
+          superseded_by=superseded_by.certificate_id if superseded_by else None)
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+
+def certificate_data(cert: Certificate) -> CertificateData:
+    return from_json(cert.data)
+
+
+def verification_method(kid: str) -> str:
+    return f"{current_app.config['PUBLIC_URL'].rstrip('/')}/api/kit/v1/certificates/keys#{kid}"
+
+
+def render(cert: Certificate, fmt: str) -> str | dict:
+    """The signed form of a certificate in one format (cached per process and key)."""
+    store = keystore()
+    kind = {"divoc_vc": "divoc", "eu_dcc": "hcert", "ddcc": "hcert", "shc": "shc"}.get(fmt)
+    if kind is None:
+        raise NotFound()
+    key = store.active(kind)
+    return _render_cached(cert.certificate_id, cert.issued_at.isoformat(), fmt, str(store.root), key.kid,
+                          _Frozen(cert.data))
+
+
+class _Frozen:
+    """Hash a snapshot by the certificate id so lru_cache can hold it."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: dict) -> None:
+        self.data = data
+
+    def __hash__(self) -> int:
+        return hash(self.data.get("certificate_id"))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Frozen) and other.data == self.data
+
+
+@lru_cache(maxsize=4096)
+def _render_cached(certificate_id, issued, fmt, root, kid, frozen):
+    from .keys import KeyStore
+
+    store = _stores.setdefault(root, KeyStore(root))
+    data = from_json(frozen.data)
+    if fmt == "divoc_vc":
+        key = store.get("divoc", kid)
+        return divoc_vc.encode(data, key.private_key, verification_method(kid))
+    if fmt in ("eu_dcc", "ddcc"):
+        info = store.get("hcert", kid)
+        from .formats.hcert import HcertSigner
+
+        signer = HcertSigner(info.private_key, info.certificate)
+        return (eu_dcc if fmt == "eu_dcc" else ddcc).encode(data, signer)
+    key = store.get("shc", kid)
+    return shc.encode(data, key.private_key, kid)
+
+
+_stores: dict = {}
+
+
+def qr_payload(cert: Certificate, fmt: str) -> str | bytes:
+    """What goes into the QR code for a format."""
+    signed = render(cert, fmt)
+    if fmt == "divoc_vc":
+        return divoc_vc.qr_bytes(signed, cert.issued_at)
+    if fmt == "shc":
+        return shc.to_qr_text(signed)
+    return signed
+
+
+def find(certificate_id: str) -> Certificate:
+    cert = db.session.execute(sa.select(Certificate).where(
+        Certificate.certificate_id == certificate_id)).scalar_one_or_none()
+    if cert is None:
+        raise NotFound()
+    return cert
+
+
+def current_for(beneficiary_id: int) -> Certificate | None:
+    """The beneficiary's current (latest, not revoked, not superseded) certificate."""
+    return db.session.execute(sa.select(Certificate).where(
+        Certificate.beneficiary_id == beneficiary_id, Certificate.revoked_at.is_(None),
+        Certificate.superseded_by_id.is_(None)).order_by(Certificate.id.desc()).limit(1)).scalar()
+
+
+def enabled_formats() -> list[str]:
+    from cowin_kit.profiles import get_profile
+
+    certs = getattr(get_profile(), "certificates", None)
+    formats = list(getattr(certs, "formats", None) or ("divoc_vc", "eu_dcc", "shc", "ddcc"))
+    return [f for f in formats if f in ("divoc_vc", "eu_dcc", "shc", "ddcc")]
+
+
+__all__ = ["issue_for_dose", "render", "qr_payload", "find", "current_for"]

@@ -1,0 +1,54 @@
+"""Request and response shapes of the certificates API."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from .models import CORRECTION_FIELDS
+
+
+class VerifyIn(Schema):
+    payload = fields.String(required=True, validate=validate.Length(min=1, max=20000),
+                            metadata={"description": "QR text: HC1:…, shc:/…, or DIVOC JSON"})
+
+
+class VerifyOut(Schema):
+    valid = fields.Boolean()
+    status = fields.String(metadata={"description": "valid | invalid | revoked | expired"})
+    format = fields.String()
+    reason = fields.String()
+    certificate_id = fields.String()
+    issuer = fields.String()
+    person = fields.Dict()
+    vaccination = fields.Dict()
+
+
+class CorrectionIn(Schema):
+    field = fields.String(required=True, validate=validate.OneOf(CORRECTION_FIELDS))
+    new_value = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class CorrectionOut(Schema):
+    id = fields.Integer()
+    field = fields.String()
+    old_value = fields.String()
+    new_value = fields.String()
+    status = fields.String()
+    requested_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+    decision_note = fields.String()
+
+
+class DecisionIn(Schema):
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class CertificateOut(Schema):
+    certificate_id = fields.String()
+    uvci = fields.String()
+    kind = fields.String()
+    dose_number = fields.Integer()
+    issued_at = fields.DateTime()
+    revoked_at = fields.DateTime(allow_none=True)
+    revoke_reason = fields.String(allow_none=True)
+    formats = fields.Dict()

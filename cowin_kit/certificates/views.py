@@ -1,0 +1,152 @@
+"""Web pages: /verify for anyone, citizen certificate pages, admin corrections, well-known keys."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from cowin_kit.accounts.citizen import citizen_required, current_account
+from cowin_kit.accounts.staff_permissions import ADMINS, staff_required
+from cowin_kit.core.db import db
+from cowin_kit.core.errors import KitError
+
+from . import issuance, operations
+from .api import EXTENSIONS, download_response
+from .keys import keystore
+from .models import CORRECTION_FIELDS, Certificate, CorrectionRequest
+
+bp = Blueprint("certificates", __name__, template_folder="templates")
+well_known = Blueprint("certificates_well_known", __name__)
+
+STATUS_TEXT = {
+    "valid": lambda: _("This certificate is genuine and valid."),
+    "invalid": lambda: _("This certificate could not be verified. It may be forged, damaged or from an issuer we do not know."),
+    "revoked": lambda: _("This certificate has been revoked by its issuer."),
+    "expired": lambda: _("This certificate is genuine but no longer valid."),
+}
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify_page():
+    """Paste the QR text or upload a photo of the QR code; the answer in plain words."""
+    from .verify import app_verifier, decode_image
+
+    result = None
+    error = None
+    if request.method == "POST":
+        upload = request.files.get("image")
+        payload = (request.form.get("payload") or "").strip()
+        try:
+            if upload and upload.filename:
+                payload = decode_image(upload.read())
+            if not payload:
+                error = _("Paste the text of the QR code or choose a photo of it.")
+            else:
+                result = app_verifier().verify(payload)
+        except Exception:  # noqa: BLE001 - unreadable images are a user error, not a crash
+            error = _("No QR code could be read from this image.")
+    message = STATUS_TEXT[result.status]() if result else None
+    return render_template("certificates/verify.html", result=result, message=message, error=error)
+
+
+def _citizen_cert(reference_id):
+    person = operations.beneficiary_of(current_account(), reference_id)
+    return person, issuance.current_for(person.id)
+
+
+@bp.route("/certificates/<reference_id>")
+@citizen_required
+def citizen_certificate(reference_id):
+    """The citizen's certificate: QR codes of each format, downloads, ask for a correction."""
+    person, cert = _citizen_cert(reference_id)
+    pending = db.session.execute(sa.select(CorrectionRequest).where(
+        CorrectionRequest.beneficiary_id == person.id).order_by(CorrectionRequest.id.desc()).limit(10)).scalars().all()
+    return render_template("certificates/citizen.html", person=person, cert=cert,
+                           formats=issuance.enabled_formats() if cert else [], corrections=pending,
+                           fields=CORRECTION_FIELDS)
+
+
+@bp.route("/certificates/<reference_id>/<kind>.<ext>")
+@citizen_required
+def citizen_download(reference_id, kind, ext):
+    if ext not in EXTENSIONS:
+        abort(404)
+    _person, cert = _citizen_cert(reference_id)
+    if cert is None:
+        abort(404)
+    return download_response(cert, ext, kind, request.args.get("lang"))
+
+
+@bp.route("/certificates/<reference_id>/correction", methods=["POST"])
+@citizen_required
+def citizen_correction(reference_id):
+    try:
+        operations.request_correction(current_account(), reference_id, request.form.get("field", ""),
+                                      request.form.get("new_value", ""))
+        flash(_("Your request was sent. An official will review it."), "success")
+    except KitError as exc:
+        db.session.rollback()
+        messages = [str(m) for v in exc.fields.values() for m in v] or [exc.text()]
+        flash(" ".join(messages), "error")
+    return redirect(url_for("certificates.citizen_certificate", reference_id=reference_id))
+
+
+@bp.route("/staff/certificates/corrections")
+@staff_required(ADMINS)
+def staff_corrections():
+    """Correction requests waiting for a decision."""
+    from cowin_kit.core.audit import audit
+
+    requests_ = db.session.execute(sa.select(CorrectionRequest).where(CorrectionRequest.status == "pending")
+                                   .order_by(CorrectionRequest.requested_at).limit(200)).scalars().all()
+    audit("certificate.correction.list", "certificate_correction", None, count=len(requests_))
+    db.session.commit()
+    return render_template("certificates/corrections.html", requests=requests_)
+
+
+@bp.route("/staff/certificates/corrections/<int:request_id>", methods=["POST"])
+@staff_required(ADMINS, writes=True)
+def staff_decide(request_id):
+    from cowin_kit.accounts.staff_auth import current_staff
+
+    decision = request.form.get("decision")
+    note = request.form.get("note", "")
+    try:
+        if decision == "approve":
+            cert = operations.approve_correction(current_staff(), request_id, note)
+            flash(_("Approved. New certificate %(id)s issued; the old one is revoked.", id=cert.certificate_id),
+                  "success")
+        elif decision == "reject":
+            operations.reject_correction(current_staff(), request_id, note)
+            flash(_("Rejected."), "success")
+        else:
+            abort(400)
+    except KitError as exc:
+        db.session.rollback()
+        flash(exc.text(), "error")
+    return redirect(url_for("certificates.staff_corrections"))
+
+
+def _cors(response):
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@well_known.route("/.well-known/jwks.json")
+def jwks():
+    """SMART Health Card issuer keys (public, CORS *)."""
+    keys = [{**info.public_dict()["jwk"], "alg": "ES256"} for info in keystore().keys("shc")]
+    return _cors(jsonify({"keys": keys}))
+
+
+@well_known.route("/.well-known/crl/<kid>.json")
+def crl(kid):
+    """SMART Health Card revocation list of a key."""
+    if kid not in {info.kid for info in keystore().keys("shc")}:
+        abort(404)
+    return _cors(jsonify(operations.shc_crl(kid)))
+
+
+__all__ = ["bp", "well_known", "Certificate"]

@@ -1,0 +1,255 @@
+"""Certificates issued on recorded doses, downloads, verification, corrections, revocation."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import stat
+
+import pytest
+import sqlalchemy as sa
+
+from tests.operations.conftest import _area, make_dose, make_person, make_staff, sign_in
+
+
+@pytest.fixture
+def app(make_app):
+    from flask_babel import force_locale
+
+    from cowin_kit.profiles import get_profile
+
+    app = make_app(WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        with force_locale("en"):
+            get_profile()
+        from cowin_kit.certificates.keys import ensure_keys
+
+        ensure_keys(app, get_profile())
+        yield app
+
+
+@pytest.fixture
+def place(app, db):
+    from cowin_kit.booking.models import Facility
+
+    state = _area(db, "C-S")
+    district = _area(db, "C-S-1", state, 2)
+    facility = Facility(code="CF", name="PHC Aundh", area_id=district.id, fee_type="Free", address="Main Road")
+    db.session.add(facility)
+    db.session.flush()
+    vaccinator = make_staff(db, "vaccinator", "vac", facility=facility)
+    admin = make_staff(db, "national_admin", "nat")
+    db.session.commit()
+    return facility, vaccinator, admin
+
+
+def _account(db):
+    from cowin_kit.accounts.models import CitizenAccount
+
+    account = CitizenAccount(mobile="+919876543210")
+    db.session.add(account)
+    db.session.flush()
+    return account
+
+
+def _dose(db, person, facility, vaccinator, n):
+    """Record a dose row and send the signal as the vaccination domain does after commit."""
+    from flask import current_app
+
+    from cowin_kit.vaccination.signals import dose_recorded
+
+    dose = make_dose(db, person, facility, dose_number=n, days_ago=90 * (2 - n), vaccinator=vaccinator)
+    db.session.commit()
+    dose_recorded.send(current_app._get_current_object(), dose=dose)
+    return dose
+
+
+def _certs(db, person):
+    from cowin_kit.certificates.models import Certificate
+
+    return db.session.execute(sa.select(Certificate).where(Certificate.beneficiary_id == person.id)
+                              .order_by(Certificate.id)).scalars().all()
+
+
+def test_keys_are_private_and_listed(app):
+    from cowin_kit.certificates.keys import keystore
+
+    store = keystore(app)
+    for kind in ("divoc", "hcert", "shc"):
+        info = store.active(kind)
+        key_files = list((store.root / kind).glob("*.key.pem"))
+        assert key_files
+        for path in key_files:
+            assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        assert info.kid
+    client = app.test_client()
+    body = client.get("/api/kit/v1/certificates/keys").get_json()
+    assert body["formats"]["eu_dcc"][0]["certificate"]
+    jwks = client.get("/.well-known/jwks.json")
+    assert jwks.headers["Access-Control-Allow-Origin"] == "*"
+    assert jwks.get_json()["keys"][0]["kid"] == store.active("shc").kid
+
+
+def test_rotation_keeps_old_keys_for_verification(app, db, place):
+    from cowin_kit.certificates import issuance
+    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.verify import app_verifier
+
+    facility, vaccinator, _admin = place
+    person = make_person(db)
+    _dose(db, person, facility, vaccinator, 1)
+    cert = _certs(db, person)[0]
+    old_texts = {f: issuance.qr_payload(cert, f) for f in ("eu_dcc", "shc", "divoc_vc")}
+    store = keystore(app)
+    old = {k: store.active(k).kid for k in ("divoc", "hcert", "shc")}
+    for kind in ("divoc", "hcert", "shc"):
+        store.rotate(kind)
+        assert store.active(kind).kid != old[kind]
+        assert len(store.keys(kind)) == 2
+    for fmt, payload in old_texts.items():
+        assert app_verifier().verify(payload).status == "valid", fmt
+
+
+def test_doses_issue_provisional_then_final_and_everything_verifies(app, db, place):
+    from cowin_kit.certificates import issuance
+    from cowin_kit.certificates.verify import app_verifier
+
+    facility, vaccinator, _admin = place
+    person = make_person(db, name="वेद प्रकाश")
+    _dose(db, person, facility, vaccinator, 1)
+    first = _certs(db, person)
+    assert [c.kind for c in first] == ["provisional"]
+    _dose(db, person, facility, vaccinator, 2)
+    certs = _certs(db, person)
+    assert [c.kind for c in certs] == ["provisional", "final"]
+    assert certs[0].superseded_by_id == certs[1].id
+    final = certs[1]
+    for fmt in ("divoc_vc", "eu_dcc", "shc", "ddcc"):
+        result = app_verifier().verify(issuance.qr_payload(final, fmt))
+        assert result.status == "valid", (fmt, result.reason)
+        assert result.format == fmt
+        assert result.person["name"] == "वेद प्रकाश"
+    entry = app_verifier().verify(issuance.qr_payload(final, "eu_dcc"))
+    assert (entry.vaccination["dose"], entry.vaccination["total"]) == (2, 2)
+
+
+def test_citizen_downloads_and_api_verify(app, db, place):
+    import zxingcpp
+    from PIL import Image
+
+    facility, vaccinator, _admin = place
+    account = _account(db)
+    person = make_person(db, account=account)
+    _dose(db, person, facility, vaccinator, 1)
+    client = app.test_client()
+    assert client.get(f"/api/kit/v1/certificates/{person.reference_id}").status_code == 401
+    from cowin_kit.accounts.citizen import SESSION_AT, SESSION_KEY
+
+    import time
+    with client.session_transaction() as sess:
+        sess[SESSION_KEY] = account.id
+        sess[SESSION_AT] = time.time()
+    info = client.get(f"/api/kit/v1/certificates/{person.reference_id}").get_json()
+    assert info["kind"] == "provisional"
+    png = client.get(f"/api/kit/v1/certificates/{person.reference_id}?as=png&format=eu_dcc")
+    assert png.mimetype == "image/png"
+    text = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.data)))[0].text
+    verdict = client.post("/api/kit/v1/certificates/verify", json={"payload": text}).get_json()
+    assert verdict["valid"] and verdict["format"] == "eu_dcc"
+    page = client.post("/verify", data={"image": (io.BytesIO(png.data), "qr.png")},
+                       content_type="multipart/form-data")
+    assert "genuine and valid" in page.get_data(as_text=True)
+    other = make_person(db, name="Someone Else")
+    db.session.commit()
+    assert client.get(f"/api/kit/v1/certificates/{other.reference_id}").status_code == 404
+    assert client.get(f"/certificates/{person.reference_id}").status_code == 200
+
+
+def test_correction_approved_reissues_and_revokes(app, db, place):
+    from cowin_kit.certificates import issuance, operations
+    from cowin_kit.certificates.verify import app_verifier
+    from cowin_kit.core.models import AuditEntry
+
+    facility, vaccinator, admin = place
+    account = _account(db)
+    person = make_person(db, account=account, name="Asha Devy")
+    _dose(db, person, facility, vaccinator, 1)
+    old = _certs(db, person)[0]
+    old_text = issuance.qr_payload(old, "eu_dcc")
+    req = operations.request_correction(account, person.reference_id, "name", "Asha Devi")
+    with pytest.raises(Exception):
+        operations.request_correction(account, person.reference_id, "name", "Asha D")
+    db.session.rollback()
+    client = app.test_client()
+    sign_in(client, admin)
+    listed = client.get("/api/kit/v1/certificates/corrections").get_json()
+    assert [r["id"] for r in listed] == [req.id]
+    response = client.post(f"/api/kit/v1/certificates/corrections/{req.id}/approve", json={"note": "ok"},
+                           headers={"X-Requested-With": "XMLHttpRequest"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    db.session.expire_all()
+    certs = _certs(db, person)
+    assert certs[0].revoked_at is not None and "name" in certs[0].revoke_reason
+    new = certs[-1]
+    assert new.revoked_at is None and new.data["name"] == "Asha Devi"
+    assert app_verifier().verify(old_text).status == "revoked"
+    assert app_verifier().verify(issuance.qr_payload(new, "eu_dcc")).status == "valid"
+    actions = set(db.session.execute(sa.select(AuditEntry.action)).scalars())
+    assert {"certificate.correction.request", "certificate.correction.approve", "certificate.revoke",
+            "certificate.issue"} <= actions
+    revocations = app.test_client().get("/api/kit/v1/certificates/revocations").get_json()
+    assert [r["certificate_id"] for r in revocations["revoked"]] == [old.certificate_id]
+    # the list's JWS verifies with the published document-signer key
+    from cowin_kit.certificates.formats import jose
+    from cowin_kit.certificates.keys import keystore
+
+    header, payload, sig = revocations["jws"].split(".")
+    assert jose.verify(keystore(app).active("hcert").public_key, "ES256", jose.b64u_decode(sig),
+                       f"{header}.{payload}".encode())
+    assert json.loads(jose.b64u_decode(payload))["revoked"] == revocations["revoked"]
+    kid = keystore(app).active("shc").kid
+    crl = app.test_client().get(f"/.well-known/crl/{kid}.json").get_json()
+    assert crl["rids"][0].startswith(old.revocation_id + ".")
+
+
+def test_foreign_dsc_in_trust_list_verifies(app, tmp_path):
+    from cryptography.hazmat.primitives import serialization
+
+    from cowin_kit.certificates.formats import eu_dcc, hcert
+    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.verify import app_verifier
+    from tests.certificates.samples import certificate, ec_key_and_certificate
+
+    import datetime as dt
+
+    key, cert = ec_key_and_certificate("Foreign DSC")
+    text = eu_dcc.encode(certificate(issued_at=dt.datetime.now(dt.timezone.utc), valid_until=None),
+                         hcert.HcertSigner(key, cert))
+    assert app_verifier().verify(text).status == "invalid"
+    trust = keystore(app).root / "trust"
+    trust.mkdir(parents=True, exist_ok=True)
+    (trust / "foreign.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    assert app_verifier().verify(text).status == "valid"
+
+
+def test_cli_keys_and_verify(app, db, place, runner, monkeypatch, tmp_path):
+    from cowin_kit.certificates import issuance
+    from cowin_kit.cli import cli
+
+    facility, vaccinator, _admin = place
+    person = make_person(db)
+    _dose(db, person, facility, vaccinator, 1)
+    text = issuance.qr_payload(_certs(db, person)[0], "shc")
+    monkeypatch.setenv("COWIN_KIT_KEYS_DIR", app.config["KEYS_DIR"])
+    monkeypatch.setenv("COWIN_KIT_DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("COWIN_KIT_PUBLIC_URL", app.config["PUBLIC_URL"])
+    monkeypatch.setenv("COWIN_KIT_SECRET_KEY", "x")
+    listed = runner.invoke(cli, ["keys", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert "hcert" in listed.output and "active" in listed.output
+    ok = runner.invoke(cli, ["certificate", "verify", text])
+    assert ok.exit_code == 0, ok.output
+    assert ok.output.startswith("VALID (shc)")
+    bad = runner.invoke(cli, ["certificate", "verify", text[:-4] + "0000"])
+    assert bad.exit_code == 1 and bad.output.startswith("INVALID")
