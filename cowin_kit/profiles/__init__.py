@@ -4,15 +4,17 @@ Public face used by the rest of the kit:
 
 - ``load_profile(ref, profiles_dir)`` -> ``Profile`` (raises ``ProfileError``)
 - ``get_profile()`` -> the ``Profile`` of the current app (loaded once per app, lazily)
+- ``phones``, ``identity``, ``schedule``: mobiles, identity documents, the dose schedule engine
 """
 
 from __future__ import annotations
 
 from flask import current_app
 
-from .loader import Profile, ProfileError, load_profile, resolve_profile_dir
+from .loader import Profile, ProfileError, list_profiles, load_profile, resolve_profile_dir
 
-__all__ = ["Profile", "ProfileError", "load_profile", "resolve_profile_dir", "get_profile"]
+__all__ = ["Profile", "ProfileError", "load_profile", "resolve_profile_dir", "get_profile",
+           "list_profiles"]
 
 
 def get_profile() -> Profile:

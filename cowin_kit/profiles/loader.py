@@ -1,58 +1,19 @@
-"""Load a country profile folder (profile.yaml + areas.csv) into a Profile object."""
+"""Load a country profile folder (profile.yaml + areas.csv) into a typed, validated Profile."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import threading
 from pathlib import Path
-from typing import Any
 
-import yaml
+from .model import LocaleInfo, Profile, ProfileError, build_profile
+from .validate import validate_folder
 
+__all__ = ["LocaleInfo", "Profile", "ProfileError", "load_profile", "resolve_profile_dir",
+           "list_profiles"]
 
-class ProfileError(Exception):
-    """A profile is missing or invalid; the message says which file and what to fix."""
-
-
-@dataclass(frozen=True)
-class LocaleInfo:
-    id: str
-    direction: str = "ltr"
-    digits: str = "latn"
-
-    @property
-    def language(self) -> str:
-        return self.id.split("_")[0]
-
-
-@dataclass
-class Profile:
-    code: str
-    path: Path
-    data: dict[str, Any]
-    locales: list[LocaleInfo] = field(default_factory=list)
-
-    @property
-    def default_locale(self) -> str:
-        return self.data["languages"]["default"]
-
-    @property
-    def locale_ids(self) -> list[str]:
-        return [loc.id for loc in self.locales]
-
-    def locale_info(self, locale_id: str) -> LocaleInfo:
-        """Return the profile's settings for a locale (or its language), default LTR/Latin."""
-        for loc in self.locales:
-            if loc.id == locale_id:
-                return loc
-        language = locale_id.split("_")[0]
-        for loc in self.locales:
-            if loc.language == language:
-                return loc
-        return LocaleInfo(locale_id)
-
-    def country_name(self, language: str) -> str:
-        names = self.data["country"]["names"]
-        return names.get(language) or names.get("en") or next(iter(names.values()))
+_cache: dict[tuple, Profile] = {}
+_lock = threading.Lock()
+MAX_REPORTED = 10
 
 
 def resolve_profile_dir(ref: str, profiles_dir: str | Path) -> Path:
@@ -65,19 +26,38 @@ def resolve_profile_dir(ref: str, profiles_dir: str | Path) -> Path:
     folder = Path(profiles_dir) / ref.lower()
     if (folder / "profile.yaml").is_file():
         return folder
-    known = sorted(p.parent.name for p in Path(profiles_dir).glob("*/profile.yaml"))
+    known = list_profiles(profiles_dir)
     raise ProfileError(
         f"country profile '{ref}' not found in {profiles_dir}; "
         f"use one of: {', '.join(known) or '(none)'} or a path to a profile folder"
     )
 
 
+def list_profiles(profiles_dir: str | Path) -> list[str]:
+    """Codes of the profiles shipped in ``profiles_dir``."""
+    return sorted(p.parent.name for p in Path(profiles_dir).glob("*/profile.yaml"))
+
+
+def _stamp(folder: Path) -> tuple:
+    files = [folder / "profile.yaml", *sorted(folder.glob("*.csv"))]
+    return tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.is_file())
+
+
 def load_profile(ref: str, profiles_dir: str | Path) -> Profile:
-    folder = resolve_profile_dir(ref, profiles_dir)
-    path = folder / "profile.yaml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ProfileError(f"{path}: not valid YAML ({exc})") from exc
-    locales = [LocaleInfo(**loc) for loc in data["languages"]["supported"]]
-    return Profile(code=folder.name, path=folder, data=data, locales=locales)
+    """Load and validate a profile; raise ProfileError listing its problems (file:line)."""
+    folder = resolve_profile_dir(ref, profiles_dir).resolve()
+    key = _stamp(folder)
+    with _lock:
+        cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    src, problems = validate_folder(folder, complete=False)
+    if problems:
+        shown = "; ".join(str(p) for p in problems[:MAX_REPORTED])
+        more = f" (and {len(problems) - MAX_REPORTED} more)" if len(problems) > MAX_REPORTED else ""
+        raise ProfileError(f"country profile '{folder.name}' is not valid: {shown}{more}. "
+                           f"Run: cowin-kit profile validate {folder}")
+    profile = build_profile(folder.name, folder, src.data)
+    with _lock:
+        _cache[key] = profile
+    return profile

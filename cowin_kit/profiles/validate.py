@@ -1,0 +1,299 @@
+"""Validate a profile folder: shape (schema.py), cross-references, library look-ups and the
+areas file; every problem is reported as ``file:line: message``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import zoneinfo
+from pathlib import Path
+from typing import Any
+
+from . import checks
+from .schema import PARTIAL, PROFILE
+from .yamlsrc import Problem, Source, parse, render_path
+
+
+@functools.cache
+def _timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _babel_knows(locale_id: str) -> bool:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(locale_id)
+        return True
+    except (ValueError, UnknownLocaleError):
+        return False
+
+
+def _items(src: Source, *path: Any) -> list[tuple[tuple, dict]]:
+    """The mappings of the list at ``path`` with their paths (skipping malformed entries)."""
+    value: Any = src.data
+    for part in path:
+        value = value.get(part) if isinstance(value, dict) else None
+    if not isinstance(value, list):
+        return []
+    return [((*path, i), item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+
+def _unique(src: Source, entries, key: str, what: str) -> set:
+    seen: dict[Any, tuple] = {}
+    for path, item in entries:
+        value = item.get(key)
+        if value in seen:
+            src.problem(path + (key,), f"{render_path(path + (key,))}: duplicate {what} "
+                        f"{value!r} (first at line {src.line(seen[value] + (key,))}); "
+                        "expected each once")
+        elif value is not None:
+            seen[value] = path
+    return set(seen)
+
+
+def _periods(src: Source, rules, what: str) -> None:
+    spans = []
+    for path, rule in rules:
+        start, until = rule.get("from"), rule.get("until")
+        if isinstance(start, dt.date) and isinstance(until, dt.date) and until < start:
+            src.problem(path + ("until",), f"{render_path(path + ('until',))}: {until} is before "
+                        f"from ({start}); expected until on or after from")
+        if isinstance(start, dt.date):
+            spans.append((start, until if isinstance(until, dt.date) else dt.date.max, path))
+    spans.sort(key=lambda s: s[0])
+    for (_s1, e1, p1), (s2, _e2, p2) in zip(spans, spans[1:]):
+        if s2 <= e1:
+            src.problem(p2 + ("from",), f"{render_path(p2 + ('from',))}: {what} rule from {s2} "
+                        f"overlaps the rule at line {src.line(p1)}; expected dated rules not "
+                        "to overlap")
+
+
+def _known(src: Source, path: tuple, values, known: set, what: str) -> None:
+    for index, value in enumerate(values or ()):
+        if isinstance(value, str) and value not in known:
+            src.problem(path + (index,), f"{render_path(path + (index,))}: unknown {what} "
+                        f"{value!r}; expected one of: {', '.join(sorted(known)) or '(none)'}")
+
+
+def _lang_maps(src: Source, default_lang: str, languages: set[str]) -> None:
+    data = src.data
+    maps: list[tuple[tuple, Any]] = [(("country", "names"), (data.get("country") or {}).get("names"))]
+    for section in ("genders", "identity_documents", "admin_levels"):
+        maps += [(p + ("labels",), item.get("labels")) for p, item in _items(src, section)]
+    for section in ("priority_groups", "phases"):
+        maps += [(p + ("labels",), item.get("labels"))
+                 for p, item in _items(src, "eligibility", section) if "labels" in item]
+    for path, mapping in maps:
+        if not isinstance(mapping, dict):
+            continue
+        if default_lang not in mapping and src.complete:
+            src.problem(path, f"{render_path(path)}: no text for the default language "
+                        f"'{default_lang}'; expected a '{default_lang}:' entry")
+        for key in mapping:
+            if isinstance(key, str) and key not in languages and not _babel_knows(key):
+                src.problem(path + (key,), f"{render_path(path + (key,))}: unknown language "
+                            f"{key!r}; expected a CLDR language code")
+
+
+def check_semantics(src: Source) -> None:
+    """Cross-reference checks on data whose shape has been checked."""
+    data = src.data
+    languages = data.get("languages") or {}
+    locale_ids = [loc.get("id") for _p, loc in _items(src, "languages", "supported")]
+    for path, loc in _items(src, "languages", "supported"):
+        if isinstance(loc.get("id"), str) and not _babel_knows(loc["id"]):
+            src.problem(path + ("id",), f"{render_path(path + ('id',))}: Babel does not know "
+                        f"locale {loc['id']!r}; expected a CLDR locale id like en_IN")
+    default = languages.get("default")
+    if isinstance(default, str):
+        if default not in locale_ids:
+            src.problem(("languages", "default"), f"languages.default: {default!r} is not in "
+                        f"languages.supported; expected one of: {', '.join(map(str, locale_ids))}")
+        lang_codes = {str(i).split("_")[0] for i in locale_ids}
+        _lang_maps(src, default.split("_")[0], lang_codes | {"en"})
+
+    country = data.get("country") or {}
+    tz = country.get("timezone")
+    if isinstance(tz, str) and tz not in _timezones():
+        src.problem(("country", "timezone"), f"country.timezone: unknown time zone {tz!r}; "
+                    "expected an IANA name like Asia/Kolkata")
+    _check_country_codes(src, country)
+    region = (data.get("phone") or {}).get("region")
+    if isinstance(region, str):
+        import phonenumbers
+
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            src.problem(("phone", "region"), f"phone.region: phonenumbers does not know region "
+                        f"{region!r}; expected an alpha-2 region like IN")
+
+    _check_documents(src)
+    _unique(src, _items(src, "admin_levels"), "key", "level key")
+    _unique(src, _items(src, "genders"), "code", "gender code")
+    vaccines = _unique(src, _items(src, "vaccines"), "id", "vaccine id")
+    for path, vac in _items(src, "vaccines"):
+        low, high = vac.get("min_age"), vac.get("max_age")
+        if isinstance(low, int) and isinstance(high, int) and high < low:
+            src.problem(path + ("max_age",), f"{render_path(path + ('max_age',))}: {high} is "
+                        f"below min_age {low}; expected max_age >= min_age")
+    groups = _unique(src, _items(src, "eligibility", "priority_groups"), "id", "group id")
+    _check_schedules(src, vaccines)
+    _check_boosters(src, vaccines, groups)
+    for path, phase in _items(src, "eligibility", "phases"):
+        _known(src, path + ("groups",), phase.get("groups"), groups, "priority group")
+    certs = data.get("certificates") or {}
+    if isinstance(certs.get("languages"), list):
+        known_langs = {str(i).split("_")[0] for i in locale_ids}
+        _known(src, ("certificates", "languages"), certs["languages"], known_langs,
+               "profile language")
+
+
+def _check_country_codes(src: Source, country: dict) -> None:
+    import pycountry
+
+    alpha2, alpha3 = country.get("alpha2"), country.get("alpha3")
+    if isinstance(alpha2, str):
+        found = pycountry.countries.get(alpha_2=alpha2)
+        if found is None:
+            src.problem(("country", "alpha2"), f"country.alpha2: unknown ISO 3166-1 code "
+                        f"{alpha2!r}; expected a code like IN")
+        elif isinstance(alpha3, str) and found.alpha_3 != alpha3:
+            src.problem(("country", "alpha3"), f"country.alpha3: {alpha3!r} does not match "
+                        f"alpha2 {alpha2}; expected {found.alpha_3!r}")
+    currency = country.get("currency")
+    if isinstance(currency, str) and pycountry.currencies.get(alpha_3=currency) is None:
+        src.problem(("country", "currency"), f"country.currency: unknown ISO 4217 code "
+                    f"{currency!r}; expected a code like INR")
+
+
+def _check_documents(src: Source) -> None:
+    from .identity import InvalidIdDocument, build_id_document
+
+    default = str((src.data.get("languages") or {}).get("default", "en")).split("_")[0]
+    _unique(src, _items(src, "identity_documents"), "id", "document id")
+    for path, raw in _items(src, "identity_documents"):
+        reason = checks.problem_with(raw.get("check"))
+        if reason:
+            src.problem(path + ("check",), f"{render_path(path + ('check',))}: {reason}")
+            continue
+        try:
+            doc = build_id_document(raw, default)
+        except Exception:  # the shape errors are reported already
+            continue
+        if isinstance(raw.get("example"), str):
+            try:
+                doc.validate(raw["example"])
+            except InvalidIdDocument as exc:
+                src.problem(path + ("example",), f"{render_path(path + ('example',))}: "
+                            f"{raw['example']!r} fails the document's own rules "
+                            f"({exc.text()}); expected a valid example")
+        for index, bad in enumerate(raw.get("examples_invalid") or ()):
+            try:
+                doc.validate(bad)
+            except InvalidIdDocument:
+                continue
+            src.problem(path + ("examples_invalid", index), f"{render_path(path)}."
+                        f"examples_invalid[{index}]: {bad!r} passes the document's rules; "
+                        "expected it to be rejected")
+
+
+def _check_schedules(src: Source, vaccines: set) -> None:
+    entries = _items(src, "schedules")
+    _unique(src, entries, "vaccine", "schedule for vaccine")
+    for path, sched in entries:
+        vac = sched.get("vaccine")
+        if isinstance(vac, str) and vac not in vaccines:
+            src.problem(path + ("vaccine",), f"{render_path(path + ('vaccine',))}: unknown "
+                        f"vaccine {vac!r}; expected one of: {', '.join(sorted(vaccines))}")
+        _known(src, path + ("interchangeable_with",), sched.get("interchangeable_with"),
+               vaccines, "vaccine")
+        doses = sched.get("doses")
+        if not isinstance(doses, int):
+            continue
+        for key_path, intervals in [(path + ("intervals",), sched.get("intervals") or [])] + [
+                (rp + ("intervals",), rule.get("intervals") or [])
+                for rp, rule in _items(src, *path, "rules")]:
+            if isinstance(intervals, list) and len(intervals) != doses - 1:
+                src.problem(key_path, f"{render_path(key_path)}: {len(intervals)} interval(s) "
+                            f"for {doses} doses; expected {doses - 1} (one between each pair)")
+            for index, interval in enumerate(intervals if isinstance(intervals, list) else []):
+                _min_max(src, key_path + (index,), interval, "min", "max")
+        _periods(src, _items(src, *path, "rules"), "schedule")
+
+
+def _min_max(src: Source, path: tuple, item: Any, low_key: str, high_key: str) -> None:
+    from .durations import DurationError, add, parse_duration
+
+    if not isinstance(item, dict):
+        return
+    try:
+        low, high = parse_duration(item.get(low_key)), parse_duration(item.get(high_key))
+    except DurationError:
+        return
+    day = dt.date(2001, 1, 1)
+    if add(day, high) < add(day, low):
+        src.problem(path + (high_key,), f"{render_path(path + (high_key,))}: "
+                    f"{item[high_key]} is shorter than {low_key} {item[low_key]}; "
+                    f"expected {high_key} >= {low_key}")
+
+
+def _check_boosters(src: Source, vaccines: set, groups: set) -> None:
+    for path, booster in _items(src, "boosters"):
+        _known(src, path + ("after",), booster.get("after"), vaccines, "vaccine")
+        _known(src, path + ("products",), booster.get("products"), vaccines, "vaccine")
+        _known(src, path + ("groups",), booster.get("groups"), groups, "priority group")
+        _min_max(src, path, booster, "min_interval", "max_interval")
+        for rp, rule in _items(src, *path, "rules"):
+            _known(src, rp + ("products",), rule.get("products"), vaccines, "vaccine")
+            _known(src, rp + ("groups",), rule.get("groups"), groups, "priority group")
+            _min_max(src, rp, {"min_interval": booster.get("min_interval"), **rule},
+                     "min_interval", "max_interval")
+        _periods(src, _items(src, *path, "rules"), "booster")
+
+
+def validate_source(src: Source, complete: bool = True) -> None:
+    """Check the parsed profile.yaml in place (problems are added to ``src.problems``).
+
+    ``complete=False`` (loading an instance) lets whole sections be absent (defaults apply);
+    what is present must still be right. ``profile validate`` always asks for completeness."""
+    if src.data is None and not src.problems:
+        src.problem((), "the file is empty; expected a profile mapping")
+    if src.problems or src.data is None:
+        return
+    before = len(src.problems)
+    src.complete = complete
+    (PROFILE if complete else PARTIAL).check(src.data, (), src)
+    if isinstance(src.data, dict) and len(src.problems) == before:
+        check_semantics(src)
+    elif isinstance(src.data, dict):
+        # Report cross-reference problems too when the shape problems are local.
+        try:
+            check_semantics(src)
+        except Exception:  # noqa: BLE001 - shape errors already explain what is wrong
+            pass
+
+
+def validate_folder(folder: Path, complete: bool = True) -> tuple[Source, list[Problem]]:
+    """Validate a profile folder (profile.yaml + its areas file); return the source and problems."""
+    src = parse(folder / "profile.yaml")
+    validate_source(src, complete)
+    problems = list(src.problems)
+    if isinstance(src.data, dict) and (complete or "admin_levels" in src.data):
+        problems += validate_areas(folder, src)
+    return src, sorted(problems, key=lambda p: (p.file, p.line))
+
+
+def validate_areas(folder: Path, src: Source) -> list[Problem]:
+    """Check the profile's areas file against its admin levels and languages."""
+    from cowin_kit.areas.csvfile import read_areas
+
+    name = src.data.get("areas_file", "areas.csv")
+    path = folder / name if isinstance(name, str) else folder / "areas.csv"
+    if not path.is_file():
+        return [Problem(src.file, src.line(("areas_file",)),
+                        f"areas_file: {path.name} not found in {folder}; expected the areas CSV")]
+    levels = [lv.get("key") for _p, lv in _items(src, "admin_levels")]
+    languages = {str(loc.get("id")).split("_")[0]
+                 for _p, loc in _items(src, "languages", "supported")} | {"en"}
+    _rows, problems = read_areas(path, levels, languages)
+    return problems
