@@ -1,0 +1,91 @@
+"""Demo citizens: a few mobiles with beneficiaries named from the profile's ``demo.people``.
+
+Names come only from profile data (``demo: {people: [{name, gender, birth_year}, …]}``); without
+that section no people are seeded. Mobiles and document numbers are derived from the profile's
+examples (digits varied until the profile's own rules accept them), so every country works.
+"""
+
+from __future__ import annotations
+
+import random
+
+import sqlalchemy as sa
+
+from cowin_kit.core.db import db
+from cowin_kit.core.errors import KitError
+
+PEOPLE_PER_MOBILE = 2
+SEED = 2021
+
+
+def _vary_digits(example: str, rng: random.Random, accept, tries: int = 2000):
+    """Return the first variant of ``example`` (random digits, same shape) that ``accept`` takes."""
+    for _ in range(tries):
+        candidate = "".join(str(rng.randint(0, 9)) if ch.isdigit() else ch for ch in example)
+        try:
+            return accept(candidate)
+        except KitError:
+            continue
+    return None
+
+
+def _demo_mobiles(profile, count: int, rng: random.Random) -> list[str]:
+    from cowin_kit.profiles.phones import normalize_mobile
+
+    example = profile.phone.example or ""
+    prefix, tail = example[:-4], example[-4:]  # keep the operator prefix: it stays a mobile
+    found: list[str] = []
+    while example and len(found) < count:
+        mobile = _vary_digits(tail, rng, lambda t: normalize_mobile(profile, prefix + t), 200)
+        if mobile is None:
+            break
+        if mobile not in found:
+            found.append(mobile)
+    return found
+
+
+def _document_for(profile, rng: random.Random):
+    """Return (document, valid number, CheckedId) from the first document with an example."""
+    for doc in profile.id_documents:
+        if doc.example:
+            checked = _vary_digits(doc.example, rng, lambda n, d=doc: (n, d.validate(n)))
+            if checked:
+                return doc, checked[0], checked[1]
+    return None
+
+
+def seed(app, profile, echo) -> None:
+    """Create demo citizen accounts with beneficiaries (idempotent)."""
+    from cowin_kit.accounts.models import CitizenAccount
+    from cowin_kit.registration.operations import add_beneficiary
+
+    people = (profile.data.get("demo") or {}).get("people") or []
+    if not people:
+        echo("  registration: no demo.people in the profile; no demo citizens seeded")
+        return
+    rng = random.Random(SEED)
+    groups = [people[i:i + PEOPLE_PER_MOBILE] for i in range(0, len(people), PEOPLE_PER_MOBILE)]
+    mobiles = _demo_mobiles(profile, len(groups), rng)
+    limit = profile.booking.beneficiaries_per_mobile
+    for mobile, group in zip(mobiles, groups):
+        if db.session.scalar(sa.select(CitizenAccount.id).where(CitizenAccount.mobile == mobile)):
+            continue
+        account = CitizenAccount(mobile=mobile, locale=profile.default_locale)
+        db.session.add(account)
+        db.session.commit()
+        for entry in group[:limit]:
+            found = _document_for(profile, rng)
+            if found is None:
+                continue
+            doc, number, checked = found
+            birth_date = checked.birth_date
+            try:
+                add_beneficiary(
+                    account, name=entry["name"], gender=checked.gender or entry["gender"],
+                    birth_year=(birth_date.year if birth_date else checked.birth_year
+                                or entry["birth_year"]),
+                    birth_date=birth_date, id_doc_type=doc.id, id_number=number)
+            except KitError as exc:
+                echo(f"  registration: skipped demo person {entry['name']}: {exc.text()}")
+        echo(f"  registration: demo citizen {mobile} (sign in with an OTP from "
+             "'cowin-kit sms outbox')")
