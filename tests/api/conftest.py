@@ -12,6 +12,14 @@ from werkzeug.serving import make_server
 
 
 @pytest.fixture
+def app(make_app):
+    """The API tests log in repeatedly: no OTP resend cool-down here (tested elsewhere)."""
+    app = make_app(OTP_RESEND_SECONDS=0)
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
 def live_server(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

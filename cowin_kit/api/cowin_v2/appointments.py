@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from cowin_kit.api.cowin_v2.availability import slot_from_cowin, slot_to_cowin
 from cowin_kit.api.cowin_v2.blueprint import bp
 from cowin_kit.api.cowin_v2.common import (InvalidParameter, MissingParameter, arg, format_date,
-                                           int_arg, json_body, token_required)
+                                           int_arg, json_body, pick, token_required)
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import KitError
 from cowin_kit.core.i18n import current_locale_id
@@ -104,16 +104,12 @@ def register_beneficiary():
 
     body = json_body()
     profile = get_profile()
-    gender = str(arg("gender_id", source=body))
-    codes = {g.code for g in profile.genders}
-    if gender not in codes:  # clients may send the label ("Male") instead of the id
-        gender = next((g.code for g in profile.genders
-                       if gender.lower() in {str(v).lower() for v in g.labels.values()}), gender)
-    doc_type = str(arg("photo_id_type", source=body))
-    if doc_type not in {d.id for d in profile.id_documents}:
-        doc_type = next((d.id for d in profile.id_documents
-                         if doc_type.lower() in {str(v).lower() for v in d.labels.values()}),
-                        doc_type)
+    gender_option = pick(arg("gender_id", source=body), list(profile.genders),
+                         lambda g: g.code, lambda g: g.labels.values())
+    doc_option = pick(arg("photo_id_type", source=body), list(profile.id_documents),
+                      lambda d: d.id, lambda d: d.labels.values())
+    gender = gender_option.code if gender_option else str(body.get("gender_id"))
+    doc_type = doc_option.id if doc_option else str(body.get("photo_id_type"))
     beneficiary = add_beneficiary(
         g.cowin_account, name=str(arg("name", source=body)),
         birth_year=int_arg("birth_year", source=body), gender=gender, id_doc_type=doc_type,

@@ -216,6 +216,7 @@ def _float(name: str, low: float, high: float) -> float:
 
 
 @bp.get("/appointment/centers/public/findByLatLong")
+@bp.get("/appointment/centers/findByLatLong", endpoint="find_by_lat_long_protected")
 def find_by_lat_long():
     """The nearest active centres (within about 50 km), nearest first."""
     from cowin_kit.booking.models import Facility

@@ -113,9 +113,27 @@ def int_arg(name: str, *, required: bool = True, source: dict | None = None) -> 
     if value is None:
         return None
     try:
-        return int(str(value).strip())
+        number = float(str(value).strip())  # generated clients send 1.0 for 1
     except ValueError:
         raise InvalidParameter(_l("Invalid value for %(name)s"), name=name) from None
+    if not number.is_integer():
+        raise InvalidParameter(_l("Invalid value for %(name)s"), name=name)
+    return int(number)
+
+
+def pick(value, options: list, ids, labels) -> object | None:
+    """Find an option by CoWIN's numeric id (1-based position), the kit's id or a label."""
+    text = str(value).strip()
+    try:
+        number = float(text)
+        if number.is_integer() and 1 <= number <= len(options):
+            return options[int(number) - 1]
+    except ValueError:
+        pass
+    for option in options:
+        if text == str(ids(option)) or text.lower() in {str(v).lower() for v in labels(option)}:
+            return option
+    return None
 
 
 def json_body() -> dict:

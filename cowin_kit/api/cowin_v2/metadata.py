@@ -65,8 +65,10 @@ def id_types():
 
     language = _language()
     profile = get_profile()
-    return jsonify({"types": [{"type": doc.label(language), "id": doc.id}
-                              for doc in profile.id_documents]})
+    # CoWIN's ids are numbers: the position in the profile's list (stable for a profile).
+    return jsonify({"types": [{"type": doc.label(language), "id": index, "code": doc.id}
+                              for index, doc in enumerate(profile.id_documents, start=1)],
+                    "ttl": 24})
 
 
 @bp.get("/registration/beneficiary/genders")
@@ -76,5 +78,6 @@ def genders():
 
     language = _language()
     profile = get_profile()
-    return jsonify({"genders": [{"gender": g.label(language), "id": g.code}
-                                for g in profile.genders]})
+    return jsonify({"genders": [{"gender": g.label(language), "id": index, "code": g.code}
+                                for index, g in enumerate(profile.genders, start=1)],
+                    "ttl": 24})
