@@ -72,5 +72,16 @@ class World:
 
 
 @pytest.fixture
+def app(make_app):
+    """Peru's profile: a country with two languages and several vaccines."""
+    app = make_app(PROFILE="pe")
+    with app.app_context():
+        from cowin_kit.profiles import get_profile
+
+        get_profile()  # load once outside any request
+        yield app
+
+
+@pytest.fixture
 def world(db):
     return World(db)

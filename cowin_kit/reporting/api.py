@@ -1,0 +1,69 @@
+"""Native API: a person's vaccination record as a FHIR R4 Bundle."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import jsonify
+from flask_smorest import Blueprint
+
+from cowin_kit.core.audit import audit
+from cowin_kit.core.db import db
+from cowin_kit.core.errors import Forbidden, NotFound, Unauthorized
+from cowin_kit.profiles import get_profile
+from cowin_kit.registration.models import Beneficiary
+from cowin_kit.reporting.fhir import patient_bundle
+
+bp = Blueprint("reporting_api", __name__, url_prefix="/api/kit/v1",
+               description="Reports and exports (FHIR R4)")
+
+#: Staff roles that may export a person's record (within their area).
+FHIR_ROLES = ("national_admin", "area_admin", "facility_manager", "vaccinator", "auditor")
+
+
+def _staff():
+    try:
+        from cowin_kit.accounts.staff_auth import current_staff
+    except ImportError:  # staff sign-in not installed
+        return None
+    return current_staff()
+
+
+def _may_read(person: Beneficiary) -> str:
+    """Return who reads ("staff" or "citizen"); raise when nobody entitled is signed in."""
+    from cowin_kit.accounts.citizen import current_account
+
+    staff = _staff()
+    if staff is not None:
+        from cowin_kit.accounts.staff_permissions import in_scope
+        from cowin_kit.areas.models import Area
+
+        area = db.session.get(Area, person.area_id) if person.area_id else None
+        if staff.role not in FHIR_ROLES or (area is not None and not in_scope(staff, area)) \
+                or (area is None and staff.role != "national_admin"):
+            raise Forbidden()
+        return "staff"
+    account = current_account()
+    if account is None:
+        raise Unauthorized()
+    if person.account_id != account.id:
+        raise NotFound()  # do not confirm that someone else's reference exists
+    return "citizen"
+
+
+@bp.get("/beneficiaries/<reference_id>/fhir")
+@bp.doc(summary="FHIR R4 Bundle (collection) with the person's Patient and Immunization "
+                "resources", responses={200: {"description": "application/fhir+json Bundle"}})
+def beneficiary_fhir(reference_id: str):
+    """Export one beneficiary's record as FHIR (staff in scope, or the citizen themself)."""
+    person = db.session.scalar(sa.select(Beneficiary).where(Beneficiary.reference_id == reference_id))
+    if person is None:
+        raise NotFound()
+    reader = _may_read(person)
+    bundle = patient_bundle(get_profile(), person)
+    audit("beneficiary.fhir_export", "beneficiary", person.id, reader=reader,
+          immunizations=len(bundle["entry"]) - 1)
+    db.session.commit()
+    response = jsonify(bundle)
+    response.mimetype = "application/fhir+json"
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,138 @@
+"""``cowin-kit seed`` and ``cowin-kit reports rollup|targets|export``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import click
+
+from cowin_kit.cli.common import pass_app
+
+
+def _bands():
+    from cowin_kit.profiles import get_profile
+    from cowin_kit.reporting.bands import age_bands
+
+    return age_bands(get_profile())
+
+
+def run_rollup(echo=click.echo) -> int:
+    """Rebuild every counter from the records with a progress bar; return doses counted."""
+    from cowin_kit.core.db import db
+    from cowin_kit.reporting.rollup import rebuild_counters, rollup_span
+
+    started = time.monotonic()
+    with click.progressbar(length=rollup_span(), label="Rolling up doses (days)") as bar:
+        total = rebuild_counters(_bands(), progress=bar.update)
+    db.session.commit()
+    echo(f"Counted {total:,} doses in {time.monotonic() - started:.1f}s.")
+    return total
+
+
+@click.command("seed")
+@click.option("--beneficiaries", type=click.IntRange(1), default=10_000, show_default=True)
+@click.option("--facilities", type=click.IntRange(1), default=200, show_default=True)
+@click.option("--days", type=click.IntRange(1, 3650), default=90, show_default=True,
+              help="Spread doses over this many past days (up to today).")
+@click.option("--batch", type=click.IntRange(100), default=20_000, show_default=True)
+@click.option("--random-seed", type=int, default=2021, show_default=True)
+@pass_app
+def seed_command(app, beneficiaries: int, facilities: int, days: int, batch: int,
+                 random_seed: int):
+    """Add synthetic facilities, sessions, people and doses (load tests), then roll up."""
+    from cowin_kit.core.db import db
+    from cowin_kit.profiles import get_profile
+    from cowin_kit.reporting.labels import local_today
+    from cowin_kit.reporting.seed import seed
+
+    started = time.monotonic()
+    with click.progressbar(length=beneficiaries, label="Seeding beneficiaries") as bar:
+        try:
+            made = seed(get_profile(), beneficiaries=beneficiaries, facilities=facilities,
+                        days=days, today=local_today(), batch=batch, rng_seed=random_seed,
+                        progress=bar.update)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(", ".join(f"{v:,} {k}" for k, v in made.items())
+               + f" in {time.monotonic() - started:.1f}s.")
+    run_rollup()
+
+
+@click.group("reports")
+def reports_group():
+    """Dashboard counters, target populations and report exports."""
+
+
+@reports_group.command("rollup")
+@pass_app
+def rollup_command(app):
+    """Rebuild the dashboard counters from the dose records (repair, after bulk loads)."""
+    run_rollup()
+
+
+@reports_group.command("targets")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_app
+def targets_command(app, csv_file: Path):
+    """Import target populations (CSV: area_code, age_band, population); all rows or none."""
+    from cowin_kit.profiles import get_profile
+    from cowin_kit.reporting.operations import TargetsRejected, import_targets
+
+    try:
+        saved = import_targets(csv_file.read_text(encoding="utf-8-sig"), get_profile())
+    except TargetsRejected as exc:
+        for error in exc.errors:
+            click.echo(f"{csv_file}:{error.line}: {error.message}", err=True)
+        raise click.ClickException(f"{len(exc.errors)} error(s); nothing was imported") from exc
+    click.echo(f"Saved {saved} target populations.")
+
+
+@reports_group.command("export")
+@click.argument("kind")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="xlsx",
+              show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--area", "area_code", help="Area code (default: the whole country).")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]))
+@pass_app
+def export_command(app, kind: str, fmt: str, output: Path, area_code: str | None,
+                   date_from, date_to):
+    """Write a report (coverage, dose2_due, booster_due, noshow, wastage, aefi) to a file."""
+    import sqlalchemy as sa
+
+    from cowin_kit.areas.models import Area
+    from cowin_kit.core.db import db
+    from cowin_kit.reporting import exports
+    from cowin_kit.reporting.labels import local_today
+    from cowin_kit.reporting.reports import Params, all_reports
+
+    reports = all_reports()
+    if kind not in reports:
+        raise click.BadParameter(f"use one of: {', '.join(reports)}", param_hint="KIND")
+    area = None
+    if area_code:
+        area = db.session.scalar(sa.select(Area).where(Area.code == area_code))
+        if area is None:
+            raise click.BadParameter(f"no area with code {area_code}", param_hint="--area")
+    today = local_today()
+    end = date_to.date() if date_to else today
+    params = Params(area=area, date_from=date_from.date() if date_from else
+                    end - dt.timedelta(days=29), date_to=end, today=today)
+    report = reports[kind]
+    with app.test_request_context(), \
+            click.progressbar(length=report.size(params), label=f"Exporting {kind}") as bar:
+        if fmt == "csv":
+            with output.open("w", encoding="utf-8", newline="") as handle:
+                for chunk in exports.csv_chunks(report, params, tick=bar.update):
+                    handle.write(chunk)
+        else:
+            with output.open("wb") as handle:
+                exports.write_xlsx(report, params, handle, tick=bar.update)
+    click.echo(f"Wrote {output}.")
+
+
+commands = [seed_command, reports_group]

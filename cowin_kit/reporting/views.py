@@ -1,0 +1,46 @@
+"""Public dashboard pages (no login)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, render_template
+
+from cowin_kit.areas.models import Area
+from cowin_kit.core.db import db
+from cowin_kit.core.errors import NotFound
+from cowin_kit.reporting import dashboard
+from cowin_kit.reporting.labels import local_today
+
+bp = Blueprint("reporting", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/static/reporting")
+
+
+@bp.get("/dashboard", defaults={"code": None})
+@bp.get("/dashboard/<code>")
+def dashboard_page(code: str | None):
+    """Show doses given in the country, or in one area, from the counters."""
+    area = None
+    if code:
+        area = db.session.scalar(sa.select(Area).where(Area.code == code))
+        if area is None:
+            raise NotFound()
+    context = dashboard.build(area, local_today())
+    response = render_template("reporting/dashboard.html", **context)
+    # Public figures: let browsers and proxies reuse them briefly.
+    return response, 200, {"Cache-Control": "public, max-age=60"}
+
+
+@bp.app_template_filter("report_number")
+def report_number(value) -> str:
+    """Format a number for the reader's locale."""
+    from flask_babel import format_decimal
+
+    return format_decimal(value)
+
+
+@bp.app_template_filter("report_date")
+def report_date(value) -> str:
+    """Format a date for the reader's locale."""
+    from flask_babel import format_date
+
+    return format_date(value, "medium")
