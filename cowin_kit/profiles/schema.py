@@ -131,6 +131,9 @@ PROFILE = Obj({
         "validity": Null(Duration()),
     }, required=("formats", "issuer")),
     "notes": Any_(),
+    # Free-form data for `cowin-kit demo` (people, facility_names, postal_code_pattern, center,
+    # paid_fee…), read by the domains' demo.py; never used by a real instance.
+    "demo": MapOf(Str(), Any_(), expected="a mapping of demo settings"),
 }, required=("schema_version", "country", "phone", "languages", "genders",
              "identity_documents", "admin_levels", "vaccines", "schedules", "eligibility",
              "booking", "certificates"))
