@@ -23,7 +23,18 @@ def hindi_app(make_app, tmp_path):
     with open(folder / "messages.mo", "wb") as fh:
         write_mo(fh, catalog)
     # No app context pushed here: each request gets its own, as in production.
-    return make_app(BABEL_TRANSLATION_DIRECTORIES=str(tmp_path / "locales"))
+    app = make_app(BABEL_TRANSLATION_DIRECTORIES=str(tmp_path / "locales"))
+    _forget_loaded_catalogs(app)
+    yield app
+    _forget_loaded_catalogs(app)
+
+
+def _forget_loaded_catalogs(app):
+    """Flask-Babel caches catalogs by locale across apps; load ours, and don't leak it."""
+    from flask_babel import get_domain
+
+    with app.app_context():
+        get_domain().cache.clear()
 
 
 def test_sms_text_is_rendered_in_the_recipients_language(hindi_app):
