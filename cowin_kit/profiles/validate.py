@@ -33,7 +33,12 @@ def _items(src: Source, *path: Any) -> list[tuple[tuple, dict]]:
     """The mappings of the list at ``path`` with their paths (skipping malformed entries)."""
     value: Any = src.data
     for part in path:
-        value = value.get(part) if isinstance(value, dict) else None
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and isinstance(part, int) and part < len(value):
+            value = value[part]
+        else:
+            value = None
     if not isinstance(value, list):
         return []
     return [((*path, i), item) for i, item in enumerate(value) if isinstance(item, dict)]
