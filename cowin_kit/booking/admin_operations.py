@@ -35,17 +35,20 @@ class CapacityBelowBooked(Conflict):
 
 
 class ImportFailed(ValidationFailed):
+    """A CSV import refused as a whole; ``rows`` lists every problem by line and column.
+
+    In JSON the problems are ``fields`` keyed ``"<line>.<column>"`` (e.g. ``"3.area_code"``).
+    """
+
     code = "IMPORT_FAILED"
     default_message = _l("The file has %(count)s errors; nothing was imported.")
 
     def __init__(self, rows: list[dict]):
-        super().__init__(count=len(rows))
+        fields: dict[str, list] = {}
+        for row in rows:
+            fields.setdefault(f"{row['line']}.{row['field'] or 'row'}", []).append(row["message"])
+        super().__init__(fields=fields, count=len(rows))
         self.rows = rows
-
-    def to_dict(self):
-        body = super().to_dict()
-        body["rows"] = [{**r, "message": str(r["message"])} for r in self.rows]
-        return body
 
 
 # Facilities ---------------------------------------------------------------------------------

@@ -1,0 +1,258 @@
+"""Vaccinator desk: secret code, eligibility, lot format, walk-in end to end, audit of views,
+no-shows, corrections within the window, and the dose_recorded signal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import sqlalchemy as sa
+from stdnum import verhoeff
+
+from cowin_kit.core.models import AuditEntry
+from cowin_kit.vaccination.models import DoseRecord
+from tests.operations.conftest import (make_appointment, make_dose, make_person, make_session,
+                                       sign_in)
+
+
+def aadhaar(seed: int) -> str:
+    base = f"{2 + seed % 8}{seed:010d}"[:11]
+    return base + verhoeff.calc_check_digit(base)
+
+
+def audits(db, action, **where):
+    query = sa.select(AuditEntry).where(AuditEntry.action == action)
+    for key, value in where.items():
+        query = query.where(getattr(AuditEntry, key) == value)
+    return db.session.execute(query).scalars().all()
+
+
+@pytest.fixture
+def booked(db, world):
+    person = make_person(db)
+    session = make_session(db, world.facilities["FA"])
+    appointment = make_appointment(db, session, person, code="4821")
+    db.session.commit()
+    return person, appointment
+
+
+def test_todays_list_shows_booked_people(client, world, booked):
+    sign_in(client, world.staff["vaccinator"])
+    html = client.get("/desk/").get_data(as_text=True)
+    assert "Asha Devi" in html and "09:00-11:00" in html
+
+
+def test_wrong_secret_code_is_refused_and_nothing_recorded(client, db, world, booked):
+    person, appointment = booked
+    sign_in(client, world.staff["vaccinator"])
+    response = client.post(f"/desk/people/{person.id}/dose", data={
+        "appointment_id": str(appointment.id), "secret_code": "0000",
+        "vaccine": "covishield", "lot": "4120Z025"})
+    assert response.status_code == 422
+    assert "SECRET_CODE_MISMATCH" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DoseRecord)) == 0
+    db.session.refresh(appointment)
+    assert appointment.status == "booked"
+    assert audits(db, "appointment.verify", outcome="denied")
+
+
+def test_right_code_records_the_dose_and_completes_the_appointment(client, db, world, booked):
+    from cowin_kit.vaccination.signals import dose_recorded
+
+    person, appointment = booked
+    received = []
+    sign_in(client, world.staff["vaccinator"])
+    with dose_recorded.connected_to(lambda sender, dose: received.append(dose.id)):
+        response = client.post(f"/desk/people/{person.id}/dose", data={
+            "appointment_id": str(appointment.id), "secret_code": "4821",
+            "vaccine": "covishield", "lot": "4120z025", "dose_number": "1"})
+    assert response.status_code == 302
+    dose = db.session.execute(sa.select(DoseRecord)).scalar_one()
+    assert (dose.lot, dose.dose_number, dose.series_total, dose.is_booster) == ("4120Z025", 1, 2, False)
+    assert dose.vaccinator_id == world.staff["vaccinator"].id and dose.appointment_id == appointment.id
+    assert received == [dose.id]
+    db.session.refresh(appointment)
+    assert appointment.status == "completed"
+    # The next person at this desk gets the same lot proposed.
+    html = client.get(f"/desk/people/{make_person(db, name='Next').id}").get_data(as_text=True)
+    assert 'value="4120Z025"' in html
+
+
+@pytest.mark.parametrize("lot", ["", "LOT 12", "lot#1", "A" * 21, "ÄBC"])
+def test_lot_format_is_enforced(client, db, world, lot):
+    person = make_person(db)
+    db.session.commit()
+    sign_in(client, world.staff["vaccinator"])
+    response = client.post(f"/desk/people/{person.id}/dose",
+                           data={"vaccine": "covishield", "lot": lot})
+    assert response.status_code == 422 and "LOT_FORMAT" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DoseRecord)) == 0
+
+
+def test_dose_for_someone_not_eligible_is_refused(client, db, world):
+    too_young = make_person(db, birth_year=dt.date.today().year - 8, name="Child")
+    recent = make_person(db, name="Second dose too soon")
+    make_dose(db, recent, world.facilities["FA"], days_ago=10)
+    db.session.commit()
+    sign_in(client, world.staff["vaccinator"])
+    for person, code in ((too_young, "TOO_YOUNG"), (recent, "TOO_EARLY")):
+        response = client.post(f"/desk/people/{person.id}/dose",
+                               data={"vaccine": "covishield", "lot": "AB12"})
+        assert response.status_code == 422, person.name
+        assert code in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DoseRecord)) == 1
+
+
+def test_each_view_of_a_person_is_audited(client, db, world, booked):
+    person, _ = booked
+    sign_in(client, world.staff["vaccinator"])
+    for _ in range(3):
+        assert client.get(f"/desk/people/{person.id}").status_code == 200
+    entries = audits(db, "beneficiary.view", object_id=person.reference_id)
+    assert len(entries) == 3
+    assert {e.actor_id for e in entries} == {str(world.staff["vaccinator"].id)}
+    # Finding by reference id opens the card: logged as a search and as a view.
+    response = client.get(f"/desk/find?q={person.reference_id}")
+    assert response.status_code == 302
+    client.get(response.headers["Location"])
+    assert len(audits(db, "beneficiary.view", object_id=person.reference_id)) == 4
+    assert audits(db, "beneficiary.search")[0].details["results"] == [person.reference_id]
+
+
+def test_find_by_mobile_lists_the_people_of_that_account(client, db, world):
+    from cowin_kit.accounts.models import CitizenAccount
+
+    account = CitizenAccount(mobile="+919876543210")
+    db.session.add(account)
+    db.session.flush()
+    make_person(db, name="Ravi", account=account)
+    make_person(db, name="Meena", account=account)
+    db.session.commit()
+    sign_in(client, world.staff["vaccinator"])
+    html = client.get("/desk/find?q=98765%2043210&kind=mobile").get_data(as_text=True)
+    assert "Ravi" in html and "Meena" in html
+
+
+def test_walk_in_end_to_end(client, db, world):
+    from cowin_kit.registration.models import Beneficiary
+
+    sign_in(client, world.staff["vaccinator"])
+    assert client.get("/desk/walk-in").status_code == 200
+    response = client.post("/desk/walk-in", data={
+        "name": "Kamala Nair", "birth_year": "1975", "gender": "F", "id_doc_type": "aadhaar",
+        "id_number": aadhaar(1), "mobile": "", "vaccine": "covishield", "lot": "4120Z025"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    page = client.get(response.headers["Location"])
+    assert "Kamala Nair" in page.get_data(as_text=True)
+    person = db.session.execute(sa.select(Beneficiary)).scalar_one()
+    assert person.registered_by == world.staff["vaccinator"].id and person.account_id is None
+    dose = db.session.execute(sa.select(DoseRecord)).scalar_one()
+    assert dose.beneficiary_id == person.id and dose.dose_number == 1
+    assert dose.facility_id == world.facilities["FA"].id
+
+
+def test_walk_in_with_mobile_creates_the_account(client, db, world):
+    from cowin_kit.accounts.models import CitizenAccount
+
+    sign_in(client, world.staff["vaccinator"])
+    response = client.post("/desk/walk-in", data={
+        "name": "Arjun Rao", "birth_year": "1990", "gender": "M", "id_doc_type": "aadhaar",
+        "id_number": aadhaar(2), "mobile": "98765 43211", "vaccine": "covishield",
+        "lot": "AB-12/3"})
+    assert response.status_code == 302
+    assert db.session.execute(sa.select(CitizenAccount.mobile)).scalar_one() == "+919876543211"
+
+
+def test_walk_in_with_bad_input_registers_nobody(client, db, world):
+    from cowin_kit.accounts.models import CitizenAccount
+    from cowin_kit.registration.models import Beneficiary
+
+    sign_in(client, world.staff["vaccinator"])
+    good = {"name": "Kamala Nair", "birth_year": "1975", "gender": "F", "id_doc_type": "aadhaar",
+            "id_number": aadhaar(3), "mobile": "9876543212", "vaccine": "covishield",
+            "lot": "4120Z025"}
+    for change, code in (({"lot": "bad lot!"}, "LOT_FORMAT"),
+                         ({"birth_year": str(dt.date.today().year - 5)}, "TOO_YOUNG"),
+                         ({"id_number": "234123412345"}, "INVALID_ID_DOCUMENT")):
+        response = client.post("/desk/walk-in", data={**good, **change})
+        assert response.status_code in (409, 422), change
+        assert code in response.get_data(as_text=True), change
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Beneficiary)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CitizenAccount)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DoseRecord)) == 0
+
+
+def test_no_show(client, db, world, booked):
+    _, appointment = booked
+    sign_in(client, world.staff["vaccinator"])
+    assert client.post(f"/desk/appointments/{appointment.id}/no-show").status_code == 302
+    db.session.refresh(appointment)
+    assert appointment.status == "no_show"
+    assert client.post(f"/desk/appointments/{appointment.id}/no-show").status_code == 409
+
+
+def test_correction_within_window_is_audited_with_before_and_after(client, db, world):
+    person = make_person(db)
+    dose = make_dose(db, person, world.facilities["FA"], vaccinator=world.staff["vaccinator"])
+    db.session.commit()
+    sign_in(client, world.staff["vaccinator"])
+    response = client.post(f"/desk/doses/{dose.id}/correct",
+                           data={"lot": "FIXED-7", "reason": "typo in lot"})
+    assert response.status_code == 302
+    db.session.refresh(dose)
+    assert dose.lot == "FIXED-7" and dose.corrected_at is not None
+    entry = audits(db, "dose.correct")[0]
+    assert entry.details["before"]["lot"] == "LOT-1" and entry.details["after"]["lot"] == "FIXED-7"
+
+
+def test_correction_after_the_window_is_refused(client, db, world, app):
+    person = make_person(db)
+    dose = make_dose(db, person, world.facilities["FA"], days_ago=2)
+    db.session.commit()
+    sign_in(client, world.staff["vaccinator"])
+    response = client.post(f"/desk/doses/{dose.id}/correct", data={"lot": "NEW", "reason": "x"})
+    assert response.status_code == 409
+    assert "CORRECTION_WINDOW_CLOSED" in response.get_data(as_text=True)
+    db.session.refresh(dose)
+    assert dose.lot == "LOT-1"
+
+
+def test_aefi_report_from_the_desk(client, db, world):
+    from cowin_kit.vaccination.models import AefiReport
+
+    person = make_person(db)
+    dose = make_dose(db, person, world.facilities["FA"])
+    db.session.commit()
+    sign_in(client, world.staff["vaccinator"])
+    onset = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=5, minutes=30)).replace(
+        tzinfo=None, second=0, microsecond=0)  # the facility's wall clock (Asia/Kolkata)
+    response = client.post(f"/staff/aefi/new/{dose.id}", data={
+        "onset_at": (onset - dt.timedelta(minutes=10)).isoformat(timespec="minutes"),
+        "symptoms": ["fever", "headache"], "severity": "mild", "outcome": "recovering"})
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    report = db.session.execute(sa.select(AefiReport)).scalar_one()
+    assert report.symptoms == ["fever", "headache"] and report.reported_by == world.staff["vaccinator"].id
+    bad = client.post(f"/staff/aefi/new/{dose.id}", data={
+        "onset_at": onset.isoformat(timespec="minutes"), "symptoms": ["sneezing"],
+        "severity": "apocalyptic", "outcome": "recovered"})
+    assert bad.status_code == 422
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AefiReport)) == 1
+
+
+def test_staff_api_records_a_dose(client, db, world, booked):
+    person, appointment = booked
+    sign_in(client, world.staff["vaccinator"])
+    headers = {"X-Requested-With": "XMLHttpRequest"}
+    rows = client.get("/api/kit/v1/staff/desk/appointments").get_json()
+    assert rows[0]["beneficiary"]["reference_id"] == person.reference_id
+    wrong = client.post("/api/kit/v1/staff/desk/doses", headers=headers, json={
+        "reference_id": person.reference_id, "vaccine": "covishield", "lot": "L1",
+        "appointment_id": str(appointment.id), "secret_code": "1111"})
+    assert wrong.status_code == 422 and wrong.get_json()["error"]["code"] == "SECRET_CODE_MISMATCH"
+    response = client.post("/api/kit/v1/staff/desk/doses", headers=headers, json={
+        "reference_id": person.reference_id, "vaccine": "covishield", "lot": "L1",
+        "appointment_id": str(appointment.id), "secret_code": "4821"})
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["dose_number"] == 1
+    assert re.fullmatch(r"\d{14}", response.get_json()["reference_id"])
