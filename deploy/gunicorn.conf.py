@@ -62,6 +62,9 @@ max_requests_jitter = max_requests // 10
 # The app factory touches no database, but each worker builds its own app and connection pool:
 # nothing is shared across the fork.
 preload_app = False
+# No runtime control socket (gunicornc): it would need a writable $HOME, and pods are managed
+# by Kubernetes signals instead.
+control_socket_disable = True
 # Heartbeat files on tmpfs: a read-only root filesystem and slow disks never stall workers.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 

@@ -120,9 +120,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def get(url: str) -> tuple[int, str]:
+def get(url: str, timeout: float = 5) -> tuple[int, str]:
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode()
@@ -206,7 +206,9 @@ def test_rendered_chart_starts_the_application(render, database, tmp_path, case)
         wait_for(base + readiness, lambda s: s == 200, 30, server, log)
         liveness = web.container["livenessProbe"]["httpGet"]["path"]
         assert get(base + liveness)[0] == 200
-        assert get(base + "/")[0] == 200, log.read_text()[-3000:]
+        # A real page, through templates, the profile and the translations (first render is slow).
+        status, body = get(base + "/", timeout=60)
+        assert status == 200, f"{status} {body[:500]}\n" + log.read_text()[-3000:]
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)  # what Kubernetes sends: a graceful stop
