@@ -85,3 +85,31 @@ def app(make_app):
 @pytest.fixture
 def world(db):
     return World(db)
+
+
+def make_staff(db, role, *, area=None, facility=None):
+    from cowin_kit.accounts.models import StaffUser
+
+    user = StaffUser(username=f"{role}-{uuid.uuid4().hex[:6]}", full_name=role, password_hash="x",
+                     role=role, area_id=area.id if area else None,
+                     facility_id=facility.id if facility else None)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def sign_in(client, user) -> None:
+    """Put a staff session in the test client's cookie (no password round trip)."""
+    from cowin_kit.accounts.staff_auth import SESSION_KEY, SESSION_STAMP, _stamp
+
+    with client.session_transaction() as sess:
+        sess.clear()
+        sess[SESSION_KEY] = user.id
+        sess[SESSION_STAMP] = _stamp(user)
+
+
+@pytest.fixture
+def cli_env(app, database_url):
+    return {"COWIN_KIT_DATABASE_URL": database_url, "COWIN_KIT_SECRET_KEY": "test-secret-key",
+            "COWIN_KIT_PROFILE": app.config["PROFILE"],
+            "COWIN_KIT_PROFILES_DIR": app.config["PROFILES_DIR"]}
