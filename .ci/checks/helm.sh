@@ -4,6 +4,7 @@
 # Kubernetes API schemas (kubernetes-validate, offline), then run the deploy tests (schema
 # rejections, the smoke test that starts the rendered command against PostgreSQL, Dockerfile sync).
 set -euo pipefail
+shopt -s inherit_errexit  # errors inside $(fetch_helm) stop the script too
 cd "$(dirname "$0")/../.."
 export CI=${CI:-true}
 
