@@ -164,6 +164,8 @@ def test_citizen_downloads_and_api_verify(app, db, place):
     db.session.commit()
     assert client.get(f"/api/kit/v1/certificates/{other.reference_id}").status_code == 404
     assert client.get(f"/certificates/{person.reference_id}").status_code == 200
+    pdf = client.get(f"/certificates/{person.reference_id}/divoc_vc.pdf")
+    assert pdf.mimetype == "application/pdf" and pdf.data[:5] == b"%PDF-"
 
 
 def test_correction_approved_reissues_and_revokes(app, db, place):

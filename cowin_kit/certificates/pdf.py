@@ -1,0 +1,133 @@
+"""Certificate PDF in the person's language plus the profile's certificate languages.
+
+fpdf2 with HarfBuzz text shaping (uharfbuzz) and the bundled Noto fonts renders Devanagari
+conjuncts, joined right-to-left Arabic and stacked Vietnamese diacritics. Labels come from the
+Babel catalogs (``force_locale`` per language).
+
+Speed: font work dominates. The straightforward path (``fast=False``) adds the three fonts
+to a fresh document and lets fpdf2 subset them, layout tables included, at output. The fast
+path drops the layout tables from the embedded copies (HarfBuzz shapes from the font files, the
+PDF only needs outlines and metrics), which halves the time. (Copying a prototype document
+does not help: fpdf2 shares the fontTools objects between copies and subsets them in place,
+and reopening them per copy costs as much as adding them.) See docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from fpdf import FPDF
+from flask_babel import force_locale, gettext as _
+
+from .formats import CertificateData
+from .formats.data import from_json
+
+FONTS_DIR = Path(__file__).resolve().parent / "fonts"
+FONTS = (("NotoSans", "NotoSans-Regular.ttf"), ("NotoDeva", "NotoSansDevanagari-Regular.ttf"),
+         ("NotoArab", "NotoNaskhArabic-Regular.ttf"))
+LAYOUT_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH")
+RTL_LANGUAGES = {"ar", "fa", "ur", "he", "ps", "ckb", "sd", "ug", "yi", "dv"}
+
+
+def _new_document(strip_layout: bool = True) -> FPDF:
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_creator("cowin-kit")
+    pdf.set_auto_page_break(True, margin=15)
+    for family, filename in FONTS:
+        pdf.add_font(family, "", str(FONTS_DIR / filename))
+    pdf.set_fallback_fonts(["NotoDeva", "NotoArab"], exact_match=False)
+    pdf.set_text_shaping(True)
+    for font in pdf.fonts.values() if strip_layout else ():
+        # HarfBuzz shapes from the font file itself; the embedded subset needs no layout tables,
+        # and subsetting them is most of fontTools' work at output time.
+        for tag in LAYOUT_TABLES:
+            if tag in font.ttfont:
+                del font.ttfont[tag]
+    return pdf
+
+
+def _document(fast: bool) -> FPDF:
+    """A fresh document with the fonts added (the fast one without layout tables)."""
+    return _new_document(strip_layout=fast)
+
+
+def _labels(language: str, data: CertificateData, kind: str) -> list[tuple[str, str]]:
+    """The certificate's lines as (label, value) in one language."""
+    dose = data.dose
+    with force_locale(language):
+        title = {"provisional": _("Provisional Certificate for COVID-19 Vaccination"),
+                 "booster": _("Certificate for COVID-19 Vaccination (booster dose)")}.get(
+            kind, _("Final Certificate for COVID-19 Vaccination"))
+        rows = [
+            ("", title),
+            (_("Beneficiary name"), data.name),
+            (_("Age"), str(data.age_on(dose.date))),
+            (_("Gender"), data.gender_label),
+            (_("ID"), data.id_masked),
+            (_("Reference ID"), data.reference_id),
+            (_("Vaccine name"), dose.vaccine_name),
+            (_("Dose"), _("%(n)s of %(total)s", n=dose.dose_number, total=max(dose.series_total, dose.dose_number))),
+            (_("Date of dose"), dose.date.isoformat()),
+            (_("Vaccinated at"), dose.facility_name),
+            (_("Vaccinated by"), dose.vaccinator_name),
+            (_("Certificate ID"), data.certificate_id),
+            (_("Issued by"), data.issuer.name),
+        ]
+        if data.valid_until:
+            rows.append((_("Valid until"), data.valid_until.isoformat()))
+    return rows
+
+
+def build_pdf(data: CertificateData, kind: str, languages: list[str], qr_png: bytes | None,
+              fast: bool = True) -> bytes:
+    """Lay out the certificate: one block per language, the QR code on the first page."""
+    pdf = _document(fast)
+    pdf.add_page()
+    if qr_png:
+        pdf.image(io.BytesIO(qr_png), x=pdf.w - 15 - 55, y=15, w=55, h=55)
+    width = pdf.w - 30 - 60
+    for index, language in enumerate(languages):
+        rtl = language.split("_")[0] in RTL_LANGUAGES
+        align = "R" if rtl else "L"
+        rows = _labels(language, data, kind)
+        pdf.set_font("NotoSans", size=14)
+        pdf.multi_cell(width if index == 0 else 0, 8, rows[0][1], align=align, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("NotoSans", size=10)
+        for label, value in rows[1:]:
+            text = f"{value} :{label}" if rtl else f"{label}: {value}"
+            pdf.multi_cell(width if index == 0 else 0, 6, text, align=align, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(4)
+    return bytes(pdf.output())
+
+
+def certificate_languages(beneficiary_locale: str | None) -> list[str]:
+    """The person's chosen language first, then the profile's certificate languages."""
+    from cowin_kit.profiles import get_profile
+
+    profile = get_profile()
+    certs = getattr(profile, "certificates", None)
+    wanted = [beneficiary_locale] if beneficiary_locale else []
+    wanted += list(getattr(certs, "languages", None) or [profile.default_locale])
+    seen, out = set(), []
+    for lang in wanted:
+        key = lang.split("_")[0]
+        if key not in seen:
+            seen.add(key)
+            out.append(lang)
+    return out
+
+
+def render_pdf(cert, language: str | None = None, fast: bool = True) -> bytes:
+    """The PDF of a stored certificate (QR: the first enabled format)."""
+    from cowin_kit.core.db import db
+    from cowin_kit.registration.models import Beneficiary
+
+    from .formats import qr
+    from .issuance import enabled_formats, qr_payload
+
+    person = db.session.get(Beneficiary, cert.beneficiary_id)
+    languages = certificate_languages(language or (person.locale if person else None))
+    formats = enabled_formats()
+    png = qr.png(qr_payload(cert, formats[0]), scale=3) if formats else None
+    return build_pdf(from_json(cert.data), cert.kind, languages, png, fast=fast)

@@ -1,0 +1,67 @@
+"""Certificate PDFs: every shipped script rendered with real glyphs, shaped, in each language."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from fontTools.ttLib import TTFont
+
+from cowin_kit.certificates.formats import qr
+from cowin_kit.certificates.pdf import FONTS_DIR, build_pdf
+
+from .samples import certificate
+
+
+def _embedded_fonts(pdf_bytes: bytes) -> dict[str, set[int]]:
+    """Glyph counts used per embedded font (via the PDF's font names)."""
+    import re
+
+    return {name.decode(): 1 for name in re.findall(rb"/BaseFont /([A-Z]{6}\+[A-Za-z0-9-]+)", pdf_bytes)}
+
+
+@pytest.fixture
+def ctx(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_pdf_embeds_a_font_per_script_and_is_valid(ctx, fast):
+    data = certificate(name="Nguyễn Thị Đoàn वेद प्रकाश محمد علي")
+    out = build_pdf(data, "final", ["en", "hi"], qr.png("HC1:TEST"), fast=fast)
+    assert out.startswith(b"%PDF-") and out.rstrip().endswith(b"%%EOF")
+    fonts = " ".join(_embedded_fonts(out))
+    for family in ("NotoSans", "NotoSansDevanagari", "NotoNaskhArabic"):
+        assert family in fonts, fonts
+    assert b"/Subtype /Image" in out
+
+
+def test_devanagari_and_arabic_are_shaped_not_just_mapped(ctx):
+    """Shaping picks conjuncts and joined forms instead of the characters' nominal glyphs."""
+    import uharfbuzz as hb
+
+    for file, text in (("NotoSansDevanagari-Regular.ttf", "प्रकाश"), ("NotoNaskhArabic-Regular.ttf", "محمد")):
+        font = TTFont(str(FONTS_DIR / file))
+        nominal = {font.getBestCmap()[ord(c)] for c in text}
+        face = hb.Face(hb.Blob.from_file_path(str(FONTS_DIR / file)))
+        buf = hb.Buffer()
+        buf.add_str(text)
+        buf.guess_segment_properties()
+        hb.shape(hb.Font(face), buf)
+        names = {font.getGlyphName(info.codepoint) for info in buf.glyph_infos}
+        assert names - nominal, f"{text} rendered only with nominal glyphs"
+    # and the PDF carries the text of every language block
+    out = build_pdf(certificate(name="محمد علي"), "final", ["ar", "en"], None)
+    assert len(out) > 5000
+
+
+def test_fonts_ship_with_their_licence():
+    assert "SIL Open Font License" in (FONTS_DIR / "OFL.txt").read_text()
+    assert sum(p.stat().st_size for p in FONTS_DIR.glob("*.ttf")) < 1_000_000
+
+
+def test_pdf_download_for_citizen(ctx):
+    out = io.BytesIO(build_pdf(certificate(), "provisional", ["en"], None))
+    assert out.getvalue()[:5] == b"%PDF-"
