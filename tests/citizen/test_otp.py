@@ -84,11 +84,11 @@ def test_an_otp_works_only_once(db):
     assert err.value.code == "OTP_EXPIRED"
 
 
-@pytest.mark.parametrize("txn_id", ["not-a-uuid", "00000000-0000-0000-0000-000000000000"])
-def test_unknown_transaction_is_refused(db, txn_id):
-    with pytest.raises(KitError) as err:
-        otp_ops.confirm_otp(txn_id, "123456")
-    assert err.value.code == "OTP_EXPIRED"
+def test_unknown_transaction_is_refused(db):
+    for txn_id in ["not-a-uuid", "00000000-0000-0000-0000-000000000000"]:
+        with pytest.raises(KitError) as err:
+            otp_ops.confirm_otp(txn_id, "123456")
+        assert err.value.code == "OTP_EXPIRED"
 
 
 def test_resend_cool_down(db):
@@ -120,11 +120,11 @@ def test_daily_cap_is_counted_in_the_database(make_app):
         otp_ops.request_otp(MOBILE, "en_IN", now=start + dt.timedelta(hours=24, seconds=1))
 
 
-@pytest.mark.parametrize("raw", ["12345", "0123456789", "abcdefghij", "+14155550123", ""])
-def test_invalid_mobile_changes_nothing(db, raw):
-    with pytest.raises(KitError) as err:
-        otp_ops.request_otp(raw, "en_IN")
-    assert err.value.code == "INVALID_MOBILE" and err.value.status == 422
+def test_invalid_mobile_changes_nothing(db):
+    for raw in ["12345", "0123456789", "abcdefghij", "+14155550123", "", "1234567890"]:
+        with pytest.raises(KitError) as err:
+            otp_ops.request_otp(raw, "en_IN")
+        assert err.value.code == "INVALID_MOBILE" and err.value.status == 422, raw
     assert _count(db, OtpTransaction) == 0
 
 

@@ -50,11 +50,11 @@ def test_names_in_any_script_are_accepted_and_tidied(db, account):
     assert b.name == "Mary-Jane O'Neil Jr."
 
 
-@pytest.mark.parametrize("name", ["", "   ", "x" * 101, "Robert'); DROP TABLE--", "<b>Asha</b>",
-                                  "Asha 2", "...", "Asha\u200bDevi"])
-def test_bad_names_are_refused(db, account, name):
-    error = _fails("VALIDATION_FAILED", ops.add_beneficiary, account, **person(4, name=name))
-    assert "name" in error.fields
+def test_bad_names_are_refused(db, account):
+    for name in ["", "   ", "x" * 101, "Robert'); DROP TABLE--", "<b>Asha</b>", "Asha 2", "...",
+                 "Asha\u200bDevi"]:
+        error = _fails("VALIDATION_FAILED", ops.add_beneficiary, account, **person(4, name=name))
+        assert "name" in error.fields, name
     assert _count(db) == 0
 
 
