@@ -15,7 +15,7 @@ import secrets
 import uuid
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
@@ -23,6 +23,7 @@ from cowin_kit.accounts.models import CitizenAccount, OtpTransaction
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db, utcnow
 from cowin_kit.core.errors import RateLimited, ValidationFailed
+from cowin_kit.core.ratelimit import hit
 from cowin_kit.core.security import derived_key
 from cowin_kit.core.sms import render_sms, send_sms
 
@@ -79,6 +80,10 @@ def request_otp(mobile_raw: str, locale: str, *, now: dt.datetime | None = None)
     from cowin_kit.profiles import get_profile
     from cowin_kit.profiles.phones import normalize_mobile
 
+    if has_request_context():
+        # Per client address too: the per-mobile cap alone lets one client SMS-bomb many numbers.
+        # Generous, because many phones share one address behind carrier-grade NAT.
+        hit("otp_request", current_app.config.get("OTP_RATE_LIMIT_PER_IP", "60 per 10 minutes"))
     mobile = normalize_mobile(get_profile(), mobile_raw)
     now = now or utcnow()
     _lock_mobile(mobile)

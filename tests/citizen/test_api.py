@@ -115,3 +115,11 @@ def test_openapi_documents_the_citizen_endpoints(client):
                  "/api/kit/v1/beneficiaries", "/api/kit/v1/beneficiaries/{reference_id}"):
         assert path in spec["paths"], path
     assert "citizenBearer" in spec["components"]["securitySchemes"]
+
+
+def test_otp_requests_are_limited_per_client_address(make_app):
+    app = make_app(OTP_RATE_LIMIT_PER_IP="3 per minute")
+    client = app.test_client()
+    codes = [client.post(f"{API}/auth/otp", json={"mobile": f"98123456{i:02d}"}).status_code
+             for i in range(4)]
+    assert codes == [200, 200, 200, 429]
