@@ -12,7 +12,7 @@ from flask import Flask
 from cowin_kit import __version__
 from cowin_kit.config import load_config
 from cowin_kit.core.errors import register_error_handlers
-from cowin_kit.extensions import babel, db, init_api
+from cowin_kit.extensions import db, init_api, init_babel
 
 #: Domains in the order they are wired. Each may ship ``<domain>/setup.py`` with ``init_app(app)``
 #: (blueprints, API routes, template globals), ``<domain>/models.py`` and ``<domain>/cli.py``.
@@ -69,7 +69,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     db.init_app(app)
     from cowin_kit.core.i18n import select_locale, select_timezone
 
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    init_babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
     init_api(app)
     for module in domain_modules("setup"):
         module.init_app(app)

@@ -8,9 +8,12 @@ from flask_smorest import Api, Blueprint
 
 from cowin_kit.core.db import db
 
-babel = Babel()
+__all__ = ["db", "init_babel", "init_api", "register_api_blueprint"]
 
-__all__ = ["db", "babel", "init_api", "register_api_blueprint"]
+
+def init_babel(app: Flask, **selectors) -> Babel:
+    """Attach Flask-Babel (one per app: its translation cache lives on the instance)."""
+    return Babel(app, **selectors)
 
 
 def init_api(app: Flask) -> Api:
