@@ -217,3 +217,16 @@ def test_list_and_show(runner):
     assert "Booking: 4 per mobile" in out
     result = runner.invoke(profile_group, ["show", "zz"])
     assert result.exit_code == 1 and "'zz' not found" in result.output
+
+
+def test_the_documented_worked_example_is_valid(runner, tmp_path):
+    doc = (PROFILES.parent / "docs" / "country-profiles.md").read_text(encoding="utf-8")
+    start = doc.index("```yaml", doc.index("## Worked example")) + len("```yaml\n")
+    folder = tmp_path / "ua"
+    folder.mkdir()
+    (folder / "profile.yaml").write_text(doc[start:doc.index("```", start)], encoding="utf-8")
+    (folder / "areas.csv").write_text(
+        "code,parent_code,level,name,iso_code\nUA-32,,oblast,Київська область,UA-32\n"
+        "UA-32-01,UA-32,raion,Бучанський район,\n", encoding="utf-8")
+    code, lines = run(runner, folder)
+    assert (code, lines) == (0, [])
