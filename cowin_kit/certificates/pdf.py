@@ -96,7 +96,11 @@ def build_pdf(data: CertificateData, kind: str, languages: list[str], qr_png: by
         pdf.set_font("NotoSans", size=10)
         for label, value in rows[1:]:
             text = f"{value} :{label}" if rtl else f"{label}: {value}"
-            pdf.multi_cell(width if index == 0 else 0, 6, text, align=align, new_x="LMARGIN", new_y="NEXT")
+            line_width = width if index == 0 else pdf.epw
+            if len(text) < 60:  # one line: cell() shapes once, multi_cell() per break candidate
+                pdf.cell(line_width, 6, text, align=align, new_x="LMARGIN", new_y="NEXT")
+            else:
+                pdf.multi_cell(line_width, 6, text, align=align, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(4)
     return bytes(pdf.output())
 
