@@ -14,7 +14,7 @@ EVERYTHING = {
     "autoscaling": {"enabled": True},
     "redis": {"url": "redis://redis:6379/0"},
     "sms": {"httpToken": "token"},
-    "signingKeys": {"files": {"signing-key.pem": "-----BEGIN PRIVATE KEY-----\n"}},
+    "signingKeys": {"existingSecret": "cowin-kit-signing-keys"},
     "profile": {"files": {"profileYaml": "schema_version: 1\n", "areasCsv": "code,parent_code\n"}},
     "gunicorn": {"workers": 3},
     "extraEnv": [{"name": "COWIN_KIT_DB_POOL_SIZE", "value": "5"}],
@@ -132,9 +132,16 @@ def test_existing_secrets_are_used_and_no_credentials_rendered(render):
     }
     assert rendered.of_kind("Secret") == []
     pod = rendered.one("Deployment")["spec"]["template"]["spec"]
-    keys = next(v for v in pod["volumes"] if v["name"] == "signing-keys")
-    assert keys["secret"]["secretName"] == "cowin-kit-signing-keys"
-    assert env["COWIN_KIT_KEYS_DIR"]["value"] == "/etc/cowin-kit/keys"
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert volumes["signing-keys-secret"]["secret"]["secretName"] == "cowin-kit-signing-keys"
+    # The flat Secret is unfolded into an in-memory folder the app reads (read-only).
+    unfold = pod["initContainers"][0]
+    assert {m["name"] for m in unfold["volumeMounts"]} == {"signing-keys-secret", "signing-keys"}
+    assert volumes["signing-keys"]["emptyDir"]["medium"] == "Memory"
+    web_mount = next(m for m in web_container(rendered)["volumeMounts"]
+                     if m["name"] == "signing-keys")
+    assert web_mount["readOnly"] is True
+    assert env["COWIN_KIT_KEYS_DIR"]["value"] == web_mount["mountPath"] == "/etc/cowin-kit/keys"
     assert "replicas" not in rendered.one("Deployment")["spec"]  # the HPA owns the count
     assert rendered.one("HorizontalPodAutoscaler")["spec"]["minReplicas"] >= 3
 

@@ -9,6 +9,8 @@ schema is missing), then the Job's `cowin-kit db upgrade`, then the probes must 
 
 from __future__ import annotations
 
+import base64
+import json
 import math
 import os
 import shutil
@@ -22,6 +24,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.dbutil import create_database, drop_database
 from tests.deploy import image
@@ -39,15 +42,16 @@ def cpu_quantity(value: str) -> float:
 
 
 class Pod:
-    """One container of a rendered pod, made runnable on this machine."""
+    """A rendered pod made runnable on this machine: its volumes as local folders (shared by
+    its containers, as in Kubernetes), its containers' environment and command lines."""
 
-    def __init__(self, rendered, pod_spec: dict, container: dict, workdir: Path,
+    def __init__(self, rendered, pod_spec: dict, workdir: Path,
                  existing_secrets: dict[str, dict[str, str]]):
-        self.rendered, self.spec, self.container = rendered, pod_spec, container
-        self.workdir, self.existing = workdir, existing_secrets
-        self.paths: dict[str, Path] = {"/opt/venv": VENV_BIN.parent}
-        self.paths.update(image.repository_paths())
-        self._mount_volumes()
+        self.rendered, self.spec, self.workdir = rendered, pod_spec, workdir
+        self.existing = existing_secrets
+        self.volumes: dict[str, Path] = {}
+        for volume in pod_spec.get("volumes", []):
+            self.volumes[volume["name"]] = self._materialise(volume)
 
     def secret(self, name: str) -> dict[str, str]:
         for doc in self.rendered.of_kind("Secret"):
@@ -56,22 +60,46 @@ class Pod:
         assert name in self.existing, f"the pod needs Secret {name!r}, which nobody creates"
         return self.existing[name]
 
-    def _mount_volumes(self) -> None:
-        volumes = {v["name"]: v for v in self.spec.get("volumes", [])}
-        for mount in self.container.get("volumeMounts", []):
-            volume = volumes[mount["name"]]
-            local = self.workdir / "mounts" / mount["name"]
-            local.mkdir(parents=True)
-            if "configMap" in volume:
-                files = self.rendered.one("ConfigMap", volume["configMap"]["name"])["data"]
-            elif "secret" in volume:
-                files = self.secret(volume["secret"]["secretName"])
-            else:
-                assert "emptyDir" in volume, f"unexpected volume {volume}"
-                files = {}
-            for name, content in files.items():
-                (local / name).write_text(content)
-            self.paths[mount["mountPath"]] = local
+    def _materialise(self, volume: dict) -> Path:
+        local = self.workdir / "volumes" / volume["name"]
+        local.mkdir(parents=True)
+        if "configMap" in volume:
+            files = self.rendered.one("ConfigMap", volume["configMap"]["name"])["data"]
+        elif "secret" in volume:
+            files = self.secret(volume["secret"]["secretName"])
+        else:
+            assert "emptyDir" in volume, f"unexpected volume {volume}"
+            files = {}
+        for name, content in files.items():
+            (local / name).write_text(content)
+        return local
+
+    def container(self, name: str) -> "Container":
+        found = [c for c in self.spec.get("initContainers", []) + self.spec["containers"]
+                 if c["name"] == name]
+        return Container(self, found[0])
+
+    def run_init_containers(self) -> None:
+        for init in self.spec.get("initContainers", []):
+            container = Container(self, init)
+            env = container.env()
+            done = subprocess.run(container.argv(env), env=env, cwd=self.workdir,
+                                  capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, f"init container {init['name']}: {done.stderr}"
+
+
+class Container:
+    """One container of a Pod: image paths mapped to this checkout and the pod's volumes."""
+
+    def __init__(self, pod: Pod, spec: dict):
+        self.pod, self.spec = pod, spec
+        self.paths: dict[str, Path] = {"/opt/venv": VENV_BIN.parent}
+        self.paths.update(image.repository_paths())
+        for mount in spec.get("volumeMounts", []):
+            self.paths[mount["mountPath"]] = pod.volumes[mount["name"]]
+
+    def __getitem__(self, key):
+        return self.spec[key]
 
     def local(self, value: str) -> str:
         """Translate an image path (or a value starting with one) to this machine's."""
@@ -82,25 +110,25 @@ class Pod:
 
     def env(self) -> dict[str, str]:
         """The image's ENV, then the container's env (secrets and resources resolved)."""
-        env = {"HOME": str(self.workdir), "LANG": "C.UTF-8"}
+        env = {"HOME": str(self.pod.workdir), "LANG": "C.UTF-8"}
         for key, value in image.final_stage().env().items():
             if key == "PATH":
                 value = value.replace("$PATH", os.environ["PATH"])
                 value = ":".join(self.local(part) for part in value.split(":"))
             env[key] = self.local(value)
-        for item in self.container.get("env", []):
+        for item in self.spec.get("env", []):
             source = item.get("valueFrom")
             if source is None:
                 value = item["value"]
             elif "secretKeyRef" in source:
                 ref = source["secretKeyRef"]
-                secret = self.secret(ref["name"])
+                secret = self.pod.secret(ref["name"])
                 assert ref["key"] in secret, f"Secret {ref['name']} has no key {ref['key']}"
                 value = secret[ref["key"]]
             elif "resourceFieldRef" in source:
                 ref = source["resourceFieldRef"]
                 kind, resource = ref["resource"].split(".")
-                amount = cpu_quantity(self.container["resources"][kind][resource])
+                amount = cpu_quantity(self.spec["resources"][kind][resource])
                 value = str(math.ceil(amount / cpu_quantity(ref.get("divisor", "1"))))
             else:
                 raise AssertionError(f"cannot resolve env {item}")
@@ -108,7 +136,7 @@ class Pod:
         return env
 
     def argv(self, env: dict[str, str]) -> list[str]:
-        words = [self.local(w) for w in self.container["command"] + self.container.get("args", [])]
+        words = [self.local(w) for w in self.spec["command"] + self.spec.get("args", [])]
         program = shutil.which(words[0], path=env["PATH"])
         assert program, f"{words[0]} is not on the image's PATH ({env['PATH']})"
         return [program, *words[1:]]
@@ -142,7 +170,25 @@ def wait_for(url: str, want, seconds: float, server: subprocess.Popen, log: Path
         time.sleep(0.3)
 
 
-def existing_secrets(database_url: str, keys_dir_files: dict[str, str]) -> dict:
+def signing_keys_secret(tmp_path: Path) -> dict[str, str]:
+    """Keys made by `cowin-kit keys generate`, as deploy/signing-keys-secret.sh stores them."""
+    keys = tmp_path / "generated-keys"
+    env = {**os.environ, "COWIN_KIT_KEYS_DIR": str(keys),
+           "COWIN_KIT_INSTANCE_DIR": str(tmp_path / "keys-instance"),
+           "COWIN_KIT_DATABASE_URL": f"sqlite:///{tmp_path / 'keys.sqlite3'}"}
+    made = subprocess.run([str(VENV_BIN / "cowin-kit"), "keys", "generate"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    script = REPO / "deploy" / "signing-keys-secret.sh"
+    done = subprocess.run(["bash", str(script), str(keys), "cowin-kit-signing-keys"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    manifest = yaml.safe_load(done.stdout)
+    assert manifest["metadata"]["name"] == "cowin-kit-signing-keys"
+    return {key: base64.b64decode(value).decode() for key, value in manifest["data"].items()}
+
+
+def existing_secrets(database_url: str, signing_keys: dict[str, str]) -> dict:
     """The Secrets values-production.yaml expects the ministry to have created."""
     return {
         "cowin-kit-database": {"database-url": database_url},
@@ -150,7 +196,7 @@ def existing_secrets(database_url: str, keys_dir_files: dict[str, str]) -> dict:
         "cowin-kit-redis": {"redis-url": os.environ.get("COWIN_KIT_TEST_REDIS_URL",
                                                         "redis://127.0.0.1:6379/15")},
         "cowin-kit-sms": {"sms-http-token": "smoke-test-token"},
-        "cowin-kit-signing-keys": keys_dir_files,
+        "cowin-kit-signing-keys": signing_keys,
     }
 
 
@@ -168,18 +214,20 @@ def test_rendered_chart_starts_the_application(render, database, tmp_path, case)
         rendered = render(set_string={"database.url": database, "secretKey.value": SECRET_KEY})
     else:
         rendered = render(values_files=[PRODUCTION_VALUES])
-    secrets = existing_secrets(database, {})
+    secrets = existing_secrets(database, signing_keys_secret(tmp_path) if case == "production"
+                               else {})
     deployment = rendered.one("Deployment")
-    pod_spec = deployment["spec"]["template"]["spec"]
-    web = Pod(rendered, pod_spec, pod_spec["containers"][0], tmp_path / "web", secrets)
+    web_pod = Pod(rendered, deployment["spec"]["template"]["spec"], tmp_path / "web", secrets)
+    web_pod.run_init_containers()
+    web = web_pod.container("web")
     job_spec = rendered.one("Job")["spec"]["template"]["spec"]
-    job = Pod(rendered, job_spec, job_spec["containers"][0], tmp_path / "job", secrets)
+    job = Pod(rendered, job_spec, tmp_path / "job", secrets).container("migrate")
 
     web_env = web.env()
-    container_port = web.container["ports"][0]["containerPort"]
+    container_port = web["ports"][0]["containerPort"]
     assert web_env["GUNICORN_BIND"].endswith(f":{container_port}"), "gunicorn must listen on the pod's port"
     for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
-        assert web.container[probe]["httpGet"]["port"] in ("http", container_port)
+        assert web[probe]["httpGet"]["port"] in ("http", container_port)
     port = free_port()
     web_env["GUNICORN_BIND"] = f"127.0.0.1:{port}"  # the only change: a free loopback port
     base = f"http://127.0.0.1:{port}"
@@ -190,10 +238,10 @@ def test_rendered_chart_starts_the_application(render, database, tmp_path, case)
         server = subprocess.Popen(web.argv(web_env), env=web_env, cwd=cwd, stdout=out,
                                   stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        startup = web.container["startupProbe"]["httpGet"]["path"]
+        startup = web["startupProbe"]["httpGet"]["path"]
         wait_for(base + startup, lambda s: s == 200, 60, server, log)
         # Alive but not ready: nothing has migrated the database, and the pod must not do it.
-        readiness = web.container["readinessProbe"]["httpGet"]["path"]
+        readiness = web["readinessProbe"]["httpGet"]["path"]
         status, body = get(base + readiness)
         assert status == 503 and "cowin-kit db upgrade" in body, (status, body)
 
@@ -204,11 +252,18 @@ def test_rendered_chart_starts_the_application(render, database, tmp_path, case)
         assert "up to date" in migrated.stdout
 
         wait_for(base + readiness, lambda s: s == 200, 30, server, log)
-        liveness = web.container["livenessProbe"]["httpGet"]["path"]
+        liveness = web["livenessProbe"]["httpGet"]["path"]
         assert get(base + liveness)[0] == 200
         # A real page, through templates, the profile and the translations (first render is slow).
         status, body = get(base + "/", timeout=60)
         assert status == 200, f"{status} {body[:500]}\n" + log.read_text()[-3000:]
+        if case == "production":
+            # The signing keys reached the app through the Secret and the init container.
+            status, body = get(base + "/.well-known/jwks.json", timeout=30)
+            assert status == 200, body[:500]
+            published = {key["kid"] for key in json.loads(body)["keys"]}
+            shc = [k for k in secrets["cowin-kit-signing-keys"] if k.startswith("shc__")]
+            assert shc and {name.split("__")[1].removesuffix(".key.pem") for name in shc} <= published
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)  # what Kubernetes sends: a graceful stop

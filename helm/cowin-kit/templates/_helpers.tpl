@@ -161,7 +161,7 @@ only web pods get the secret key, Redis, SMS token and signing keys. The migrati
 {{- if or $v.sms.existingSecret $v.sms.httpToken }}
 {{ include "cowin-kit.secretEnv" (dict "secret" $secret "name" "COWIN_KIT_SMS_HTTP_TOKEN" "key" "sms-http-token" "from" $v.sms) }}
 {{- end }}
-{{- if or $v.signingKeys.existingSecret $v.signingKeys.files }}
+{{- if $v.signingKeys.existingSecret }}
 - name: COWIN_KIT_KEYS_DIR
   value: {{ $v.signingKeys.mountPath | quote }}
 {{- end }}
@@ -217,4 +217,23 @@ profile.yaml: {{ .Values.profile.files.profileYaml | toJson }}
 {{- with .Values.profile.files.areasCsv }}
 areas.csv: {{ . | toJson }}
 {{- end }}
+{{- end }}
+
+{{/*
+cowin-kit.unfoldKeys: a Secret is flat, the keys folder is not (divoc/, hcert/, shc/, trust/,
+active.json). Secret key "<folder>__<file>" becomes <folder>/<file>, written 0600 into an
+in-memory emptyDir owned by the app's user. Args: the Secret's mount, the keys folder.
+*/}}
+{{- define "cowin-kit.unfoldKeys" -}}
+import os, shutil, sys
+source, target = sys.argv[1:3]
+for name in sorted(os.listdir(source)):
+    if name.startswith(".."):
+        continue  # the Secret volume's own bookkeeping
+    folder, sep, file = name.partition("__")
+    path = os.path.join(target, folder, file) if sep else os.path.join(target, name)
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    shutil.copyfile(os.path.join(source, name), path)
+    os.chmod(path, 0o600)
+    print("signing keys:", os.path.relpath(path, target))
 {{- end }}
