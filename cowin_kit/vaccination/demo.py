@@ -43,6 +43,8 @@ def seed(app, profile, echo) -> None:
                               full_name=username.replace("-", " ").title(),
                               area_code=in_area.code if in_area else None,
                               facility_code=at_facility.code if at_facility else None)
-        where = at_facility.name if at_facility else (in_area.name if in_area else "")
+        language = profile.default_locale.split("_")[0]
+        where = at_facility.name if at_facility else (
+            in_area.display_name(language) if in_area else "")
         echo(f"    {username} / {password}  ({role}{', ' + where if where else ''})")
     echo("  staff sign-in: /staff/login")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 import sqlalchemy as sa
 
 from cowin_kit.accounts.staff_permissions import NATIONAL_ADMIN, ROLES, staff_routes
@@ -156,9 +155,9 @@ def test_forms_need_a_csrf_token(make_app):
         database.session.remove()
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_staff_home_lists_only_reachable_sections(app, world, client, role):
-    sign_in(client, world.staff[role])
-    html = client.get("/staff/").get_data(as_text=True)
-    assert ('href="/staff/audit/"' in html) == (role in ("national_admin", "auditor"))
-    assert ('href="/desk/"' in html) == (role in ("vaccinator", "facility_manager"))
+def test_staff_home_lists_only_reachable_sections(app, world, client):
+    for role in ROLES:
+        sign_in(client, world.staff[role])
+        html = client.get("/staff/").get_data(as_text=True)
+        assert ('href="/staff/audit/"' in html) == (role in ("national_admin", "auditor")), role
+        assert ('href="/desk/"' in html) == (role in ("vaccinator", "facility_manager")), role

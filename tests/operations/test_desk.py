@@ -79,14 +79,14 @@ def test_right_code_records_the_dose_and_completes_the_appointment(client, db, w
     assert 'value="4120Z025"' in html
 
 
-@pytest.mark.parametrize("lot", ["", "LOT 12", "lot#1", "A" * 21, "ÄBC"])
-def test_lot_format_is_enforced(client, db, world, lot):
+def test_lot_format_is_enforced(client, db, world):
     person = make_person(db)
     db.session.commit()
     sign_in(client, world.staff["vaccinator"])
-    response = client.post(f"/desk/people/{person.id}/dose",
-                           data={"vaccine": "covishield", "lot": lot})
-    assert response.status_code == 422 and "LOT_FORMAT" in response.get_data(as_text=True)
+    for lot in ("", "LOT 12", "lot#1", "A" * 21, "ÄBC"):
+        response = client.post(f"/desk/people/{person.id}/dose",
+                               data={"vaccine": "covishield", "lot": lot})
+        assert response.status_code == 422 and "LOT_FORMAT" in response.get_data(as_text=True), lot
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DoseRecord)) == 0
 
 
@@ -256,3 +256,37 @@ def test_staff_api_records_a_dose(client, db, world, booked):
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["dose_number"] == 1
     assert re.fullmatch(r"\d{14}", response.get_json()["reference_id"])
+
+
+def test_walk_in_in_a_browser_with_csrf(make_app, world):
+    """Sign in, open the walk-in form, register and vaccinate, then find the person by document,
+    all with CSRF protection on, as a browser would."""
+    from cowin_kit.core.db import db as database
+    from tests.operations.conftest import PASSWORD
+
+    browser_app = make_app()  # CSRF on
+    client = browser_app.test_client()
+
+    def token(html):
+        return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+    # Each request gets its own app context, as under a real server (Flask-WTF caches in g).
+    page = client.get("/staff/login").get_data(as_text=True)
+    response = client.post("/staff/login", data={"username": "vac", "password": PASSWORD,
+                                                 "csrf_token": token(page)})
+    assert response.status_code == 302
+    form = client.get("/desk/walk-in").get_data(as_text=True)
+    number = aadhaar(7)
+    data = {"name": "Lakshmi Iyer", "birth_year": "1968", "gender": "F",
+            "id_doc_type": "aadhaar", "id_number": number, "vaccine": "covishield",
+            "lot": "4120Z025"}
+    assert client.post("/desk/walk-in", data=data).status_code == 400  # no token
+    response = client.post("/desk/walk-in", data={**data, "csrf_token": token(form)})
+    assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
+    assert "Lakshmi Iyer" in client.get(response.headers["Location"]).get_data(as_text=True)
+    found = client.get(f"/desk/find?q={number}&kind=document")
+    assert found.status_code == 302
+    card = client.get(found.headers["Location"]).get_data(as_text=True)
+    assert "Lakshmi Iyer" in card and number not in card  # the number is shown masked only
+    with browser_app.app_context():
+        database.session.remove()
