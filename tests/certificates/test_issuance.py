@@ -255,3 +255,19 @@ def test_cli_keys_and_verify(app, db, place, runner, monkeypatch, tmp_path):
     assert ok.output.startswith("VALID (shc)")
     bad = runner.invoke(cli, ["certificate", "verify", text[:-4] + "0000"])
     assert bad.exit_code == 1 and bad.output.startswith("INVALID")
+
+
+def test_cowin_v2_download_helper(app, db, place):
+    from cowin_kit.certificates.downloads import certificate_pdf_response
+    from cowin_kit.certificates.operations import NoCertificate
+
+    facility, vaccinator, _admin = place
+    person = make_person(db)
+    db.session.commit()
+    with app.test_request_context():
+        with pytest.raises(NoCertificate):
+            certificate_pdf_response(person)
+    _dose(db, person, facility, vaccinator, 1)
+    with app.test_request_context():
+        response = certificate_pdf_response(person)
+    assert response.mimetype == "application/pdf" and response.data[:5] == b"%PDF-"
