@@ -57,6 +57,9 @@ class Rendered(list):
     def of_kind(self, kind: str) -> list[dict]:
         return [doc for doc in self if doc["kind"] == kind]
 
+    def web_container(self) -> dict:
+        return self.one("Deployment")["spec"]["template"]["spec"]["containers"][0]
+
     def one(self, kind: str, name: str | None = None) -> dict:
         found = [doc for doc in self.of_kind(kind)
                  if name is None or doc["metadata"]["name"] == name]

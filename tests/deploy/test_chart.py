@@ -23,10 +23,6 @@ EVERYTHING = {
 }
 
 
-def web_container(rendered) -> dict:
-    return rendered.one("Deployment")["spec"]["template"]["spec"]["containers"][0]
-
-
 def env_of(container) -> dict:
     return {item["name"]: item for item in container["env"]}
 
@@ -121,7 +117,7 @@ def test_migration_job_is_a_pre_install_pre_upgrade_hook(render):
 
 def test_existing_secrets_are_used_and_no_credentials_rendered(render):
     rendered = render(values_files=[PRODUCTION_VALUES])
-    env = env_of(web_container(rendered))
+    env = env_of(rendered.web_container())
     refs = {name: item["valueFrom"]["secretKeyRef"] for name, item in env.items()
             if "secretKeyRef" in item.get("valueFrom", {})}
     assert refs == {
@@ -138,7 +134,7 @@ def test_existing_secrets_are_used_and_no_credentials_rendered(render):
     unfold = pod["initContainers"][0]
     assert {m["name"] for m in unfold["volumeMounts"]} == {"signing-keys-secret", "signing-keys"}
     assert volumes["signing-keys"]["emptyDir"]["medium"] == "Memory"
-    web_mount = next(m for m in web_container(rendered)["volumeMounts"]
+    web_mount = next(m for m in rendered.web_container()["volumeMounts"]
                      if m["name"] == "signing-keys")
     assert web_mount["readOnly"] is True
     assert env["COWIN_KIT_KEYS_DIR"]["value"] == web_mount["mountPath"] == "/etc/cowin-kit/keys"
@@ -147,8 +143,8 @@ def test_existing_secrets_are_used_and_no_credentials_rendered(render):
 
 
 def test_settings_become_cowin_kit_variables(render):
-    env = env_of(web_container(render(set={"config.otpMaxTries": "5",
-                                           "config.captchaEnabled": "true"})))
+    rendered = render(set={"config.otpMaxTries": "5", "config.captchaEnabled": "true"})
+    env = env_of(rendered.web_container())
     assert env["COWIN_KIT_OTP_MAX_TRIES"]["value"] == "5"
     assert env["COWIN_KIT_CAPTCHA_ENABLED"]["value"] == "true"
     assert env["COWIN_KIT_RATE_LIMIT_PUBLIC"]["value"] == "100 per 5 minutes"
@@ -166,7 +162,7 @@ def test_ministry_profile_files_are_mounted_and_named_by_path(render, tmp_path):
     config_map = rendered.one("ConfigMap", "cowin-kit-profile")
     assert config_map["data"] == {"profile.yaml": profile.read_text(),
                                   "areas.csv": areas.read_text(encoding="utf-8")}
-    container = web_container(rendered)
+    container = rendered.web_container()
     path = env_of(container)["COWIN_KIT_PROFILE"]["value"]
     mount = next(m for m in container["volumeMounts"] if m["mountPath"] == path)
     pod = rendered.one("Deployment")["spec"]["template"]["spec"]

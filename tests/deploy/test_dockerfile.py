@@ -17,18 +17,14 @@ from tests.deploy.conftest import REPO
 BUILD_TOOLS = ("build-essential", "gcc", "g++", "make", "libpq-dev", "python3-dev", "git")
 
 
-def web_container(rendered) -> dict:
-    return rendered.one("Deployment")["spec"]["template"]["spec"]["containers"][0]
-
-
 def test_image_command_is_the_charts_command(render):
-    container = web_container(render())
+    container = render().web_container()
     assert image.final_stage().exec_form("CMD") == container["command"] + container["args"]
     assert not image.final_stage().all("ENTRYPOINT"), "an ENTRYPOINT would wrap the chart's command"
 
 
 def test_gunicorn_settings_file_is_in_the_image_where_the_chart_reads_it(render):
-    args = web_container(render())["args"]
+    args = render().web_container()["args"]
     config_path = args[args.index("--config") + 1]
     assert image.repository_paths()[config_path] == REPO / "deploy" / "gunicorn.conf.py"
 
@@ -74,7 +70,7 @@ def test_final_image_is_non_root_and_has_no_build_tools(render):
 
 
 def test_image_port_matches_the_chart(render):
-    container = web_container(render())
+    container = render().web_container()
     port = container["ports"][0]["containerPort"]
     assert image.final_stage().all("EXPOSE") == [str(port)]
     assert image.final_stage().env()["GUNICORN_BIND"] == f"0.0.0.0:{port}"
