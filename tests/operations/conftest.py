@@ -24,14 +24,8 @@ def _password_hash() -> str:
 @pytest.fixture
 def app(make_app):
     """The app with CSRF off (one test checks it on); context pushed."""
-    from flask_babel import force_locale
-
-    from cowin_kit.profiles import get_profile
-
     app = make_app(WTF_CSRF_ENABLED=False)
     with app.app_context():
-        with force_locale("en"):  # load the profile before any locale selection needs it
-            get_profile()
         yield app
 
 
