@@ -33,6 +33,7 @@ from tests.deploy.conftest import PRODUCTION_VALUES, REPO
 pytestmark = pytest.mark.postgres
 
 VENV_BIN = Path(sys.executable).parent
+OWN_PROFILE = REPO / "country_profiles" / "vn"
 SECRET_KEY = "smoke-test-secret-key-0123456789-0123456789-0123456789-0123456789"
 
 
@@ -211,7 +212,11 @@ def database():
 @pytest.mark.parametrize("case", ["default", "production"])
 def test_rendered_chart_starts_the_application(render, database, tmp_path, case):
     if case == "default":
-        rendered = render(set_string={"database.url": database, "secretKey.value": SECRET_KEY})
+        # Chart-managed Secret, and the ministry's own profile files through the ConfigMap
+        # (Vietnam's, so that it cannot be confused with the default code "in").
+        rendered = render(set_string={"database.url": database, "secretKey.value": SECRET_KEY},
+                          set_file={"profile.files.profileYaml": OWN_PROFILE / "profile.yaml",
+                                    "profile.files.areasCsv": OWN_PROFILE / "areas.csv"})
     else:
         rendered = render(values_files=[PRODUCTION_VALUES])
     secrets = existing_secrets(database, signing_keys_secret(tmp_path) if case == "production"
@@ -257,6 +262,9 @@ def test_rendered_chart_starts_the_application(render, database, tmp_path, case)
         # A real page, through templates, the profile and the translations (first render is slow).
         status, body = get(base + "/", timeout=60)
         assert status == 200, f"{status} {body[:500]}\n" + log.read_text()[-3000:]
+        if case == "default":
+            names = yaml.safe_load((OWN_PROFILE / "profile.yaml").read_text())["country"]["names"]
+            assert any(name in body for name in names.values()), "the mounted profile is not used"
         if case == "production":
             # The signing keys reached the app through the Secret and the init container.
             status, body = get(base + "/.well-known/jwks.json", timeout=30)
