@@ -20,11 +20,14 @@ from cowin_kit.booking.models import Appointment, Facility, VaccinationSession
 from cowin_kit.core.audit import audit, audit_now
 from cowin_kit.core.db import db, utcnow
 from cowin_kit.core.errors import Conflict, Forbidden, KitError, ValidationFailed
+from cowin_kit.core.models import AuditEntry
 from cowin_kit.vaccination.models import DoseRecord
 from cowin_kit.vaccination.signals import dose_corrected, dose_recorded
 
 LOT_RE = re.compile(r"^[A-Z0-9/-]{1,20}$")
 CLOCK_SKEW = dt.timedelta(minutes=5)
+#: Wrong secret codes allowed per appointment (4 digits: guessing must not pay off).
+MAX_CODE_ATTEMPTS = 5
 
 
 class LotFormat(ValidationFailed):
@@ -35,6 +38,12 @@ class LotFormat(ValidationFailed):
 class SecretCodeMismatch(ValidationFailed):
     code = "SECRET_CODE_MISMATCH"
     default_message = _l("The secret code does not match this appointment.")
+
+
+class TooManyCodeAttempts(Conflict):
+    code = "TOO_MANY_CODE_ATTEMPTS"
+    default_message = _l("Too many wrong secret codes for this appointment. Ask the facility "
+                         "manager to check the person's identity document.")
 
 
 class WrongDoseNumber(ValidationFailed):
@@ -114,6 +123,11 @@ def _check_vaccine(profile, vaccine: str) -> None:
 def verify_secret_code(staff, appointment: Appointment, code: str | None) -> None:
     """Check the 4-digit code the person shows; a wrong code is refused and logged."""
     require_scope(staff, appointment.session.facility, "appointment.verify")
+    failures = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "appointment.verify", AuditEntry.object_id == str(appointment.id),
+        AuditEntry.outcome == "denied"))
+    if failures >= MAX_CODE_ATTEMPTS:
+        raise TooManyCodeAttempts()
     given = (code or "").strip()
     if not hmac.compare_digest(given.encode(), appointment.secret_code.encode()):
         audit_now("appointment.verify", "appointment", appointment.id, outcome="denied")
@@ -156,6 +170,7 @@ def record_dose(staff, beneficiary, *, vaccine: str, lot: str, dose_number: int 
     db.session.add(record)
     if appointment is not None:
         appointment.status = "completed"
+    released = _release_other_bookings(beneficiary.id, due.dose_number, appointment)
     try:
         db.session.flush()
     except IntegrityError:
@@ -163,10 +178,34 @@ def record_dose(staff, beneficiary, *, vaccine: str, lot: str, dose_number: int 
         raise AlreadyRecorded() from None
     audit("dose.record", "dose", record.id, beneficiary=beneficiary.reference_id,
           dose=record.dose_number, vaccine=vaccine, lot=lot, facility=facility.id,
-          appointment=str(appointment.id) if appointment else None)
+          appointment=str(appointment.id) if appointment else None,
+          released=[str(a) for a in released])
     db.session.commit()
     dose_recorded.send(current_app._get_current_object(), dose=record)
     return record
+
+
+def _release_other_bookings(beneficiary_id: int, dose_number: int,
+                            keep: Appointment | None) -> list:
+    """Cancel a booking for this dose elsewhere (the person came here) and free its capacity."""
+    from cowin_kit.booking.models import SessionCapacity
+
+    query = sa.select(Appointment.id, Appointment.capacity_id).where(
+        Appointment.beneficiary_id == beneficiary_id, Appointment.dose_number == dose_number,
+        Appointment.status == "booked")
+    if keep is not None:
+        query = query.where(Appointment.id != keep.id)
+    rows = db.session.execute(query).all()
+    for appointment_id, capacity_id in rows:
+        db.session.execute(sa.update(Appointment).where(Appointment.id == appointment_id)
+                           .values(status="cancelled", cancelled_reason="vaccinated_elsewhere",
+                                   updated_at=utcnow())
+                           .execution_options(synchronize_session=False))
+        db.session.execute(sa.update(SessionCapacity).where(SessionCapacity.id == capacity_id,
+                                                            SessionCapacity.booked > 0)
+                           .values(booked=SessionCapacity.booked - 1)
+                           .execution_options(synchronize_session=False))
+    return [r[0] for r in rows]
 
 
 def correction_window() -> dt.timedelta:

@@ -290,3 +290,34 @@ def test_walk_in_in_a_browser_with_csrf(make_app, world):
     assert "Lakshmi Iyer" in card and number not in card  # the number is shown masked only
     with browser_app.app_context():
         database.session.remove()
+
+
+def test_secret_code_guessing_stops_after_five_tries(client, db, world, booked):
+    person, appointment = booked
+    sign_in(client, world.staff["vaccinator"])
+    url = f"/desk/people/{person.id}/dose"
+    data = {"appointment_id": str(appointment.id), "vaccine": "covishield", "lot": "AB1"}
+    for guess in range(5):
+        assert client.post(url, data={**data, "secret_code": f"{guess:04d}"}).status_code == 422
+    blocked = client.post(url, data={**data, "secret_code": "4821"})  # even the right one now
+    assert blocked.status_code == 409 and "TOO_MANY_CODE_ATTEMPTS" in blocked.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DoseRecord)) == 0
+
+
+def test_dose_given_here_releases_a_booking_elsewhere(client, db, world):
+    from cowin_kit.booking.admin_operations import facility_today
+    from cowin_kit.booking.models import Appointment, SessionCapacity
+
+    person = make_person(db)
+    elsewhere = make_session(db, world.facilities["FB"],
+                             facility_today(world.facilities["FB"]) + dt.timedelta(days=3))
+    appointment = make_appointment(db, elsewhere, person)
+    db.session.commit()
+    sign_in(client, world.staff["vaccinator"])
+    response = client.post(f"/desk/people/{person.id}/dose",
+                           data={"vaccine": "covishield", "lot": "AB1"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    moved = db.session.get(Appointment, appointment.id)
+    assert (moved.status, moved.cancelled_reason) == ("cancelled", "vaccinated_elsewhere")
+    assert db.session.get(SessionCapacity, appointment.capacity_id).booked == 0
