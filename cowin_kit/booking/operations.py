@@ -46,7 +46,10 @@ def book(beneficiary, session_id, slot: str, *, dose_number: int | None = None,
     due = _check_bookable(profile, beneficiary, session, slot, on)
     if dose_number is not None and int(dose_number) != due.dose_number:
         raise errors.WrongDose(due=due.dose_number, asked=dose_number)
-    if _active_appointment(beneficiary.id, due.dose_number) is not None:
+    active = _active_appointment(beneficiary.id, due.dose_number)
+    if active is not None:
+        if key_hash and active.idempotency_key == key_hash:
+            return active  # a retry that arrived while the first attempt was committing
         raise errors.AlreadyBooked(dose=due.dose_number)
 
     try:

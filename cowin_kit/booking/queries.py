@@ -274,6 +274,9 @@ def for_beneficiary(beneficiary, query: AvailabilityQuery) -> PersonalAvailabili
     refusals = [v for v in verdicts.values() if isinstance(v, NotEligible)]
     dues = [v for v in verdicts.values() if not isinstance(v, NotEligible)]
     due = dues[0] if dues else None
+    # A dose is bookable on a day from its earliest date on (the engine names that date).
+    bookable = {d: v for d, v in verdicts.items()
+                if not isinstance(v, NotEligible) and d >= v.earliest}
     active = None
     if due is not None:
         active = db.session.execute(sa.select(Appointment).where(
@@ -284,14 +287,13 @@ def for_beneficiary(beneficiary, query: AvailabilityQuery) -> PersonalAvailabili
     for centre in search(dataclasses.replace(query, age=None)):
         kept = []
         for item in centre["sessions"]:
-            verdict = verdicts.get(dt.date.fromisoformat(item["date"]))
-            if verdict is None or isinstance(verdict, NotEligible):
-                continue
-            if item["vaccine"] not in verdict.allowed_vaccines:
+            day = dt.date.fromisoformat(item["date"])
+            verdict = bookable.get(day)
+            if verdict is None or item["vaccine"] not in verdict.allowed_vaccines:
                 continue
             if verdict.dose_kind not in item["capacity"]:
                 continue
-            age = age_at(profile, person, dt.date.fromisoformat(item["date"]))
+            age = age_at(profile, person, day)
             if age < item["min_age"] or (item["max_age"] is not None and age > item["max_age"]):
                 continue
             kept.append({**item, "dose_kind": verdict.dose_kind,
@@ -301,11 +303,28 @@ def for_beneficiary(beneficiary, query: AvailabilityQuery) -> PersonalAvailabili
             centres.append({**centre, "sessions": kept})
     reason = None
     if not centres:
-        if refusals:
-            reason = refusals[-1].message if due is None else refusals[0].message
+        if due is not None and not bookable:
+            reason = _engine_reason(profile, person, history, due, query.end)
+        elif refusals and not dues:
+            reason = refusals[0].message
         else:
             reason = _("No sessions in this period match this person's age, dose and vaccine.")
     return PersonalAvailability(centres=centres, due=due, reason=reason, active=active)
+
+
+def _engine_reason(profile, person, history, due, day: dt.date) -> str:
+    """The engine's own words for why a due dose cannot be given on a day."""
+    from flask_babel import format_date, gettext as _
+
+    from cowin_kit.core.errors import KitError
+    from cowin_kit.profiles.schedule import check_dose
+
+    try:
+        check_dose(profile, person, history, due.allowed_vaccines[0], day)
+    except KitError as exc:
+        return exc.text()
+    return _("Dose %(n)s is due from %(date)s", n=due.dose_number,
+             date=format_date(due.earliest, "medium"))
 
 
 # -- appointments -------------------------------------------------------------------------------

@@ -49,7 +49,7 @@ def slip_pdf(appointment) -> bytes:
     from fpdf import FPDF
 
     view = appointment_view(appointment)
-    pdf = FPDF(format="A5")
+    pdf = FPDF(format=(148, 210))  # A5, in millimetres
     pdf.set_auto_page_break(True, margin=12)
     pdf.add_page()
     font = _unicode_font()

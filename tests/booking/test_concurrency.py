@@ -26,6 +26,7 @@ def race(app, session_id, slot, beneficiary_ids, *, key=None):
     def attempt(beneficiary_id):
         with app.app_context():
             person = db.session.get(Beneficiary, beneficiary_id)
+            db.session.commit()  # give the connection back while waiting for the others
             try:
                 barrier.wait(timeout=60)
                 made = operations.book(person, session_id, slot, idempotency_key=key)
@@ -64,7 +65,7 @@ def test_200_threads_never_overbook_50_doses_on_postgres(make_app, make_session,
                                                          make_beneficiary, db):
     session = make_session(capacities={"1": 50, "2": 10})
     people = [make_beneficiary(with_account=False).id for _ in range(200)]
-    racer = make_app(DB_POOL_SIZE=60, DB_MAX_OVERFLOW=0)
+    racer = make_app(DB_POOL_SIZE=40, DB_MAX_OVERFLOW=0)
     outcomes, _ids = race(racer, session.id, session.slots[0], people)
     assert outcomes == Counter({"booked": 50, "SESSION_FULL": 150}), outcomes
     assert booked_state(db, session) == (50, 50)
@@ -96,6 +97,7 @@ def test_same_person_racing_without_a_key_gets_one_appointment(make_app, make_se
 def test_threads_never_overbook_on_sqlite_either(make_app, make_session, make_beneficiary, db):
     session = make_session(capacities={"1": 5})
     people = [make_beneficiary(with_account=False).id for _ in range(24)]
-    outcomes, _ids = race(make_app(), session.id, session.slots[0], people)
+    racer = make_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 30, "max_overflow": 0})
+    outcomes, _ids = race(racer, session.id, session.slots[0], people)
     assert outcomes == Counter({"booked": 5, "SESSION_FULL": 19}), outcomes
     assert booked_state(db, session) == (5, 5)
