@@ -81,7 +81,8 @@ def stacked_chart(rows: list[tuple[str, list[tuple[int, str]]]], series: list[st
                       color=PALETTE[j % len(PALETTE)])
             seg.x = _mirror(offset, width, rtl)
             offset += width
-            row.append(seg)
+            if value:
+                row.append(seg)
         total = sum(v for v, _t in parts)
         head = Bar(label, total, "", y=i * ROW + 16, width=offset)
         head.label_x = WIDTH if rtl else 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_decimal as babel_format_decimal
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 
@@ -48,12 +49,24 @@ def area_name(area) -> str:
     return area.display_name(language())
 
 
-def number(value: int | float) -> str:
-    return format_decimal(value)
+#: Native digits of the numbering systems profiles may ask for (Babel formats Latin digits).
+DIGITS = {"arab": "٠١٢٣٤٥٦٧٨٩", "arabext": "۰۱۲۳۴۵۶۷۸۹", "deva": "०१२३४५६७८९",
+          "beng": "০১২৩৪৫৬৭৮৯", "thai": "๐๑๒๓๔๕๖๗๘๙"}
 
 
-def percent(part: float, whole: float) -> str:
-    """A share as a locale-formatted percentage with one decimal ("–" without a whole)."""
+def number(value: int | float, format: str | None = None) -> str:
+    """Format a number for the reader: locale separators and the profile's digits."""
+    locale = get_locale()
+    system = get_profile().locale_info(str(locale)).digits if locale else "latn"
+    if system not in DIGITS:
+        return format_decimal(value, format=format)
+    text = babel_format_decimal(value, format=format, locale=locale, numbering_system=system)
+    return text.translate(str.maketrans("0123456789", DIGITS[system]))
+
+
+def percent(part: float, whole: float) -> float | None:
+    """A share in percent with one decimal (None without a whole): numbers stay numbers in
+    spreadsheets; pages format them."""
     if not whole:
-        return "–"
-    return format_decimal(100 * part / whole, format="#,##0.0") + " %"
+        return None
+    return round(100 * part / whole, 1)

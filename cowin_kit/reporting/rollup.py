@@ -13,7 +13,8 @@ from cowin_kit.booking.models import Facility
 from cowin_kit.core.db import db
 from cowin_kit.registration.models import Beneficiary
 from cowin_kit.reporting.bands import AgeBand, band_sql
-from cowin_kit.reporting.counters import ancestor_ids, upsert_counts
+from cowin_kit.reporting.bulk import Loader
+from cowin_kit.reporting.counters import KEY_COLUMNS, ancestor_ids
 from cowin_kit.reporting.models import DoseCounter
 from cowin_kit.vaccination.models import DoseRecord
 
@@ -52,6 +53,7 @@ def rebuild_counters(bands: list[AgeBand], *, chunk_days: int = 7,
                         DoseRecord.is_booster.is_(False)).label("completes")
     keys = (DoseRecord.administered_on, Facility.area_id, DoseRecord.vaccine,
             DoseRecord.dose_number, DoseRecord.is_booster, completes, Beneficiary.gender, band)
+    loader = Loader(connection)
     total = 0
     for start, end in _day_chunks(first, last, chunk_days) if first else []:
         query = (sa.select(*keys, sa.func.count())
@@ -66,7 +68,9 @@ def rebuild_counters(bands: list[AgeBand], *, chunk_days: int = 7,
             for ancestor in paths[area_id]:
                 deltas[(day, ancestor, vaccine, dose_number, bool(booster), bool(done),
                         gender, label, 0)] += n
-        upsert_counts(connection, deltas)
+        # Chunks cover disjoint days of an emptied table: plain bulk inserts, no upsert needed.
+        loader.insert(DoseCounter.__table__, [*KEY_COLUMNS, "doses"],
+                      [(*key, n) for key, n in deltas.items() if n])
         if progress:
             progress((end - start).days + 1)
     return total

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from cowin_kit.areas.models import Area
 from cowin_kit.booking.models import Facility, VaccinationSession
 from cowin_kit.core.db import db, utcnow
+from cowin_kit.reporting.bulk import Loader
 from cowin_kit.registration.models import Beneficiary
 from cowin_kit.vaccination.models import DoseRecord
 
@@ -61,36 +62,6 @@ def _weighted(rng: random.Random, items: list, weights: list[float], k: int) -> 
 def _birth_year(rng: random.Random, year: int) -> int:
     low, high, _w = rng.choices(AGE_WEIGHTS, weights=[w for *_r, w in AGE_WEIGHTS])[0]
     return year - rng.randint(low, high)
-
-
-class Loader:
-    """Bulk-insert rows: COPY on PostgreSQL, executemany elsewhere, in one connection."""
-
-    def __init__(self, connection: sa.Connection):
-        self.connection = connection
-        self.postgres = connection.dialect.name == "postgresql"
-
-    def insert(self, table: sa.Table, columns: list[str], rows: list[tuple]) -> None:
-        if not rows:
-            return
-        if self.postgres:
-            raw = self.connection.connection.driver_connection
-            names = ", ".join(columns)
-            with raw.cursor() as cursor, cursor.copy(
-                    f"COPY {table.name} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            self.connection.execute(table.insert(), [dict(zip(columns, row)) for row in rows])
-
-    def next_id(self, column: sa.Column) -> int:
-        return (self.connection.execute(sa.select(sa.func.max(column))).scalar() or 0) + 1
-
-    def fix_sequence(self, column: sa.Column) -> None:
-        if self.postgres:
-            self.connection.execute(sa.text(
-                f"SELECT setval(pg_get_serial_sequence('{column.table.name}', '{column.name}'), "
-                f"(SELECT COALESCE(MAX({column.name}), 1) FROM {column.table.name}))"))
 
 
 def seed(profile, *, beneficiaries: int, facilities: int, days: int, today: dt.date,
@@ -198,8 +169,6 @@ def _set_doses_opened(loader: Loader, sessions: Iterable[list], rng: random.Rand
     for start in range(0, len(rows), 50_000):
         loader.insert(temp, ["id", "opened"], rows[start:start + 50_000])
     table = VaccinationSession.__table__
-    loader.connection.execute(
-        table.update().where(table.c.id.in_(sa.select(temp.c.id)))
-        .values(doses_opened=sa.select(temp.c.opened).where(temp.c.id == table.c.id)
-                .scalar_subquery()))
+    loader.connection.execute(  # UPDATE … FROM on both databases
+        table.update().values(doses_opened=temp.c.opened).where(table.c.id == temp.c.id))
     temp.drop(loader.connection)

@@ -33,9 +33,9 @@ def dashboard_page(code: str | None):
 @bp.app_template_filter("report_number")
 def report_number(value) -> str:
     """Format a number for the reader's locale."""
-    from flask_babel import format_decimal
+    from cowin_kit.reporting.labels import number
 
-    return format_decimal(value)
+    return number(value)
 
 
 @bp.app_template_filter("report_date")

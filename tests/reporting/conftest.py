@@ -8,6 +8,8 @@ import uuid
 
 import pytest
 
+from tests.operations.conftest import sign_in  # noqa: F401 - shared with the staff tests
+
 TODAY = dt.date(2021, 9, 17)
 
 
@@ -96,16 +98,6 @@ def make_staff(db, role, *, area=None, facility=None):
     db.session.add(user)
     db.session.commit()
     return user
-
-
-def sign_in(client, user) -> None:
-    """Put a staff session in the test client's cookie (no password round trip)."""
-    from cowin_kit.accounts.staff_auth import SESSION_KEY, SESSION_STAMP, _stamp
-
-    with client.session_transaction() as sess:
-        sess.clear()
-        sess[SESSION_KEY] = user.id
-        sess[SESSION_STAMP] = _stamp(user)
 
 
 @pytest.fixture

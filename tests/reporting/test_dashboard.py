@@ -63,3 +63,23 @@ def test_numbers_and_area_names_follow_the_locale(make_app, db, world, today):
     assert "Chinchay" in quechua and "Norte" in spanish
     assert kpi(spanish, "total") == format_decimal(1234567, locale="es_PE")
     assert format_decimal(1234567, locale="es_PE") != "1234567"
+
+
+def test_arabic_page_is_mirrored_with_native_digits(make_app, db, world, today):
+    from cowin_kit.reporting.models import NATIONAL, DoseCounter
+
+    for area_id, n in ((NATIONAL, 1500), (world.areas["S1"].id, 1000), (world.areas["S2"].id, 500)):
+        db.session.add(DoseCounter(day=TODAY, area_id=area_id, vaccine="comirnaty", dose_number=1,
+                                   is_booster=False, completes_series=False, gender="M",
+                                   age_band="60+", shard=0, doses=n))
+    db.session.commit()
+    iraq = make_app(PROFILE="iq")
+    html = iraq.test_client().get("/dashboard?lang=ar").get_data(as_text=True)
+    assert 'dir="rtl"' in html
+    assert kpi(html, "total") == "١٬٥٠٠"  # Arabic-Indic digits and separator
+    # Bars grow from the right edge (x + width = 400) in a right-to-left page.
+    bars = re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', html)
+    assert bars and all(abs(float(x) + float(w) - 400) < 0.2 for x, w in bars)
+    english = make_app(PROFILE="pe").test_client().get("/dashboard").get_data(as_text=True)
+    bars = re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', english)
+    assert bars and all(float(x) == 0 for x, _w in bars)

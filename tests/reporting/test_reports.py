@@ -41,7 +41,7 @@ def test_coverage_against_targets_rolls_targets_up(app, db, world):
     table = {(r[0], r[2]): r for r in rows("coverage", params())}
     north = table[("S1", "18-44")]
     assert north[3] == 400 and north[4] == 4 and north[5] == 1  # target summed from districts
-    assert north[7] == "1.0 %" and north[8] == "0.2 %"  # 0.25 rounded half-even
+    assert north[7] == 1.0 and north[8] == 0.2  # 0.25 rounded half-even
     assert table[("S2", "all")][3] == 1000 and table[("S2", "all")][4] == 0
     district = {(r[0], r[2]): r for r in rows("coverage", params(world.areas["S1"]))}
     assert district[("S1-D1", "18-44")][3:6] == (100, 3, 1)
@@ -86,8 +86,8 @@ def test_wastage_no_shows_and_aefi(app, db, world):
         year=TODAY.year, month=TODAY.month, day=TODAY.day), severity="mild",
         outcome="recovered"))
     db.session.commit()
-    assert rows("wastage", params()) == [(facility.code, facility.name, 20, 3, 17, "85.0 %")]
-    assert rows("noshow", params()) == [(facility.code, facility.name, 4, 2, 2, "50.0 %")]
+    assert rows("wastage", params()) == [(facility.code, facility.name, 20, 3, 17, 85.0)]
+    assert rows("noshow", params()) == [(facility.code, facility.name, 4, 2, 2, 50.0)]
     aefi = rows("aefi", params())
     assert aefi == [("S1", "North", "PFIZER", "mild", 1, 3, 33333.3)]
 
