@@ -28,6 +28,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
+from flask_babel import lazy_gettext as _l
+
+from cowin_kit.core.errors import Conflict
+
 from .formats import jose
 from .formats.hcert import HcertSigner, kid_for
 
@@ -36,8 +40,11 @@ FORMAT_KIND = {"divoc_vc": "divoc", "eu_dcc": "hcert", "ddcc": "hcert", "shc": "
 KEY_SUFFIX = ".key.pem"
 
 
-class MissingKey(LookupError):
+class MissingKey(Conflict):
     """No signing key of the asked kind: run ``cowin-kit keys generate``."""
+
+    code = "SIGNING_KEY_MISSING"
+    default_message = _l("Certificate signing keys are not set up on this server yet.")
 
 
 @dataclass(frozen=True)
@@ -185,12 +192,12 @@ class KeyStore:
         for info in self.keys(kind):
             if info.kid == kid:
                 return info
-        raise MissingKey(f"no {kind} key {kid}")
+        raise MissingKey(detail=f"no {kind} key {kid}")
 
     def active(self, kind: str) -> KeyInfo:
         kid = self.active_kid(kind)
         if not kid:
-            raise MissingKey(f"no active {kind} signing key: run `cowin-kit keys generate`")
+            raise MissingKey(detail=f"no active {kind} signing key: run `cowin-kit keys generate`")
         return self.get(kind, kid)
 
     def hcert_signer(self) -> HcertSigner:

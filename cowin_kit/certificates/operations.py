@@ -152,7 +152,10 @@ def revocation_list() -> dict:
 def signed_revocation_list() -> dict:
     """The revocation list with a compact JWS over it (ES256, the EU DCC document-signer key)."""
     body = revocation_list()
-    info = keystore().active("hcert")
+    kid = keystore().active_kid("hcert")
+    if not kid:  # nothing can have been signed yet: an empty, unsigned list
+        return {**body, "jws": None}
+    info = keystore().get("hcert", kid)
     header = jose.b64u(json.dumps({"alg": "ES256", "kid": info.kid, "typ": "JWT"}, separators=(",", ":")).encode())
     payload = jose.b64u(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
     _alg, signature = jose.sign(info.private_key, f"{header}.{payload}".encode("ascii"))
