@@ -211,3 +211,21 @@ def test_standard_labels_on_every_resource(render):
         for key in ("app.kubernetes.io/name", "app.kubernetes.io/instance",
                     "app.kubernetes.io/version", "app.kubernetes.io/managed-by", "helm.sh/chart"):
             assert key in labels, f"{doc['kind']}/{doc['metadata']['name']} lacks {key}"
+
+
+@pytest.mark.parametrize("values, expected, unexpected", [
+    ([], ["kubectl -n cowin port-forward service/cowin-kit", "WARNING: no certificate signing keys"],
+     []),
+    ([PRODUCTION_VALUES], ["https://selfregistration.health.gov.example/"],
+     ["WARNING", "port-forward"]),
+])
+def test_notes_tell_what_to_do_next(helm, values, expected, unexpected):
+    args = ["install", "cowin-kit", str(CHART), "--namespace", "cowin", "--dry-run=client"]
+    done = run_helm(helm, *args, *[a for v in values for a in ("-f", str(v))])
+    assert done.returncode == 0, done.stderr
+    notes = done.stdout.split("NOTES:", 1)[1]
+    assert "helm test cowin-kit -n cowin" in notes
+    for text in expected:
+        assert text in notes
+    for text in unexpected:
+        assert text not in notes
