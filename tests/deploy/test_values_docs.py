@@ -1,0 +1,63 @@
+"""Every value of the chart is documented where it is set: the comment above it starts with
+its full name (Helm best practice), and it exists in values.schema.json."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.deploy.conftest import CHART, PRODUCTION_VALUES
+
+KEY = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z][A-Za-z0-9]*):(?P<rest>.*)$")
+
+
+def schema_leaves(schema: dict, prefix: str = "") -> set[str]:
+    """Dotted names of the values the schema describes (objects with free keys are leaves)."""
+    leaves = set()
+    for name, sub in schema.get("properties", {}).items():
+        path = f"{prefix}{name}"
+        leaves |= schema_leaves(sub, path + ".") if "properties" in sub else {path}
+    return leaves
+
+
+def documented_values(path) -> dict[str, list[str]]:
+    """Map each dotted value name set in a values file to the comment block above it."""
+    found, stack, comments = {}, [], []
+    for line in path.read_text().splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            comments.append(stripped.lstrip("# "))
+            continue
+        match = KEY.match(line)
+        if not match:
+            comments = [] if not stripped else comments
+            continue
+        depth = len(match["indent"]) // 2
+        stack = stack[:depth] + [match["key"]]
+        found[".".join(stack)] = comments
+        comments = []
+    return found
+
+
+@pytest.mark.parametrize("values_file", [CHART / "values.yaml", PRODUCTION_VALUES],
+                         ids=["values", "production"])
+def test_every_value_is_commented_with_its_name(values_file):
+    leaves = schema_leaves(json.loads((CHART / "values.schema.json").read_text()))
+    documented = documented_values(values_file)
+    set_here = {name for name in documented if name in leaves}
+    assert set_here, "no values found"
+    missing = sorted(name for name in set_here
+                     if not any(c.startswith(name) for c in documented[name]))
+    assert not missing, f"{values_file.name}: values without a comment naming them: {missing}"
+
+
+def test_values_yaml_sets_every_value_of_the_schema():
+    leaves = schema_leaves(json.loads((CHART / "values.schema.json").read_text()))
+    # Resource fields Kubernetes accepts but the defaults leave unset on purpose (no CPU limit:
+    # throttling hurts latency more than it protects neighbours).
+    optional = {name for name in leaves
+                if name.endswith((".limits.cpu", ".ephemeral-storage"))}
+    documented = documented_values(CHART / "values.yaml")
+    assert sorted(leaves - optional - set(documented)) == []
