@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from cowin_kit.accounts.models import StaffUser
 from cowin_kit.accounts.staff_auth import hash_password
 from cowin_kit.accounts.staff_permissions import AREA_ROLES, FACILITY_ROLES, ROLES, in_scope
-from cowin_kit.core.audit import audit
+from cowin_kit.core.audit import audit, audit_now
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import Conflict, Forbidden, ValidationFailed
 
@@ -54,6 +54,8 @@ def create_staff_user(*, role: str, username: str, password: str, full_name: str
                 target is None and created_by.role != "national_admin") or (
                 target is not None and not in_scope(created_by, target)) or (
                 role == "national_admin" and created_by.role != "national_admin"):
+            audit_now("staff.create", "staff_user", None, outcome="denied", role=role,
+                      username=username, area=area_code, facility=facility_code)
             raise Forbidden()
     exists = db.session.execute(
         sa.select(StaffUser.id).where(StaffUser.username == username)).first()

@@ -34,6 +34,19 @@ MANAGERS = (NATIONAL_ADMIN, AREA_ADMIN, FACILITY_MANAGER)
 DESK = (FACILITY_MANAGER, VACCINATOR)
 
 
+class _Nationwide:
+    """Scope of things that belong to no area (e.g. a national admin's account)."""
+
+    __tablename__ = "country"
+    id = None
+
+    def __repr__(self) -> str:
+        return "NATIONWIDE"
+
+
+NATIONWIDE = _Nationwide()
+
+
 @dataclass(frozen=True)
 class RouteSpec:
     """What a staff route needs: the roles allowed and how to find the place it touches."""
@@ -76,6 +89,8 @@ def in_scope(staff: StaffUser, target) -> bool:
 
     if target is None or staff.role == NATIONAL_ADMIN:
         return True
+    if target is NATIONWIDE:
+        return staff_area_path(staff) == ""
     if staff.role in FACILITY_ROLES:
         return isinstance(target, Facility) and target.id == staff.facility_id
     reach = staff_area_path(staff)
@@ -217,3 +232,16 @@ def aefi_scope(aefi_id: int, **_ignored):
     report = db.get_or_404(AefiReport, aefi_id)
     return db.session.get(DoseRecord, report.dose_record_id).facility
 
+
+
+def staff_user_scope(user_id: int, **_ignored):
+    """Return the place a staff account belongs to (its facility, its area, or nationwide)."""
+    from cowin_kit.areas.models import Area
+    from cowin_kit.booking.models import Facility
+
+    user = db.get_or_404(StaffUser, user_id)
+    if user.facility_id:
+        return db.session.get(Facility, user.facility_id)
+    if user.area_id:
+        return db.session.get(Area, user.area_id)
+    return NATIONWIDE

@@ -8,9 +8,15 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from cowin_kit.accounts import staff_auth
-from cowin_kit.accounts.staff_permissions import ROLES, staff_required
+import sqlalchemy as sa
+
+from cowin_kit.accounts.models import StaffUser
+from cowin_kit.accounts.staff_permissions import (ADMINS, ROLES, area_filter, staff_area_path,
+                                                  staff_required, staff_user_scope)
+from cowin_kit.accounts.staff_web import error_context, me
+from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db
-from cowin_kit.core.errors import KitError
+from cowin_kit.core.errors import Forbidden, KitError
 
 bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates")
 
@@ -65,3 +71,61 @@ def role_label(role: str) -> str:
         "vaccinator": _("Vaccinator"),
         "auditor": _("Auditor"),
     }.get(role, role)
+
+
+def _reachable_users():
+    """Return the staff accounts the signed-in admin may manage."""
+    from cowin_kit.areas.models import Area
+
+    staff = me()
+    query = sa.select(StaffUser).order_by(StaffUser.role, StaffUser.username)
+    reach = staff_area_path(staff)
+    if reach != "":
+        facility_ok = area_filter(staff, StaffUser.facility_id)
+        area_ok = StaffUser.area_id.in_(sa.select(Area.id).where(Area.path.startswith(reach or "-")))
+        query = query.where(sa.or_(facility_ok, area_ok))
+    return db.session.execute(query.limit(1000)).scalars().all()
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@staff_required(ADMINS, writes=True)
+def users():
+    """List the staff accounts in my reach and create new ones."""
+    from cowin_kit.accounts.staff_operations import create_staff_user
+
+    context: dict = {}
+    status = 200
+    if request.method == "POST":
+        form = request.form
+        try:
+            create_staff_user(role=form.get("role", ""), username=form.get("username", ""),
+                              password=form.get("password", ""),
+                              full_name=form.get("full_name", ""),
+                              area_code=form.get("area_code") or None,
+                              facility_code=form.get("facility_code") or None, created_by=me())
+            return redirect(url_for("staff.users"))
+        except KitError as exc:
+            db.session.rollback()
+            context, status = error_context(exc), exc.status
+    roles = [(r, role_label(r)) for r in ROLES if me().role == "national_admin" or r != "national_admin"]
+    return render_template("staff/users.html", users=_reachable_users(), roles=roles,
+                           role_label=role_label, form=request.form, **context), status
+
+
+@bp.post("/users/<int:user_id>/status")
+@staff_required(ADMINS, scope=staff_user_scope, writes=True)
+def user_status(user_id: int):
+    """Deactivate, reactivate or unlock a staff account."""
+    user = db.get_or_404(StaffUser, user_id)
+    action = request.form.get("action")
+    if user.id == me().id and action == "deactivate":
+        raise Forbidden()
+    if action == "unlock":
+        user.failed_logins, user.locked_until = 0, None
+    elif action in ("activate", "deactivate"):
+        user.active = action == "activate"
+    else:
+        return redirect(url_for("staff.users"))
+    audit(f"staff.{action}", "staff_user", user.id)
+    db.session.commit()
+    return redirect(url_for("staff.users"))

@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from cowin_kit.accounts.staff_permissions import NATIONAL_ADMIN, ROLES, staff_routes
 from cowin_kit.core.models import AuditEntry
 from tests.operations.conftest import (make_appointment, make_dose, make_person, make_session,
-                                       sign_in)
+                                       make_staff, sign_in)
 
 #: URL arguments that name an object belonging to a place; routes using them must declare a scope.
-SCOPED_ARGS = {"facility_id", "session_id", "appointment_id", "dose_id", "aefi_id"}
+SCOPED_ARGS = {"facility_id", "session_id", "appointment_id", "dose_id", "aefi_id", "user_id"}
 #: Desk look-ups reach anyone by exact identifier (walk-ins come from anywhere), always audited.
 UNSCOPED_ARGS = {"beneficiary_id"}
 #: Blueprints of the ministry operations domain (other domains' staff routes join the matrix
@@ -33,8 +33,9 @@ def _objects(db, world, facility_code):
     report = AefiReport(dose_record_id=dose.id, onset_at=utcnow(), symptoms=["fever"],
                         severity="mild", outcome="recovered")
     db.session.add(report)
+    colleague = make_staff(db, "vaccinator", f"colleague-{facility_code}", facility=facility)
     db.session.flush()
-    return {"facility_id": facility.id, "session_id": session.id,
+    return {"user_id": colleague.id,"facility_id": facility.id, "session_id": session.id,
             "appointment_id": appointment.id, "dose_id": dose.id, "aefi_id": report.id,
             "beneficiary_id": person.id}
 

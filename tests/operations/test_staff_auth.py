@@ -122,3 +122,32 @@ def test_demo_seed_creates_one_login_per_role(app, db, world):
                                         ["admin", "area-admin", "manager", "vaccinator", "auditor"]))).all())
     assert sorted(roles.values()) == sorted(["national_admin", "area_admin", "facility_manager",
                                              "vaccinator", "auditor"])
+
+
+def test_area_admin_manages_staff_in_reach_only(client, db, world):
+    from tests.operations.conftest import make_staff, sign_in
+
+    outsider = make_staff(db, "vaccinator", "vac-b", facility=world.facilities["FB"])
+    db.session.commit()
+    sign_in(client, world.staff["area_admin"])
+    html = client.get("/staff/users").get_data(as_text=True)
+    assert "<td>vac</td>" in html and "<td>vac-b</td>" not in html and "<td>nat</td>" not in html
+    new = {"role": "vaccinator", "username": "nurse-a", "password": "long-enough-pw"}
+    assert client.post("/staff/users", data={**new, "facility_code": "FA"}).status_code == 302
+    assert client.post("/staff/users", data={**new, "username": "nurse-b",
+                                             "facility_code": "FB"}).status_code == 403
+    assert client.post("/staff/users", data={"role": "national_admin", "username": "boss",
+                                             "password": "long-enough-pw"}).status_code == 403
+    assert client.post(f"/staff/users/{outsider.id}/status",
+                       data={"action": "deactivate"}).status_code == 403
+    assert client.post(f"/staff/users/{world.staff['national_admin'].id}/status",
+                       data={"action": "deactivate"}).status_code == 403
+    # Deactivating a colleague ends their session at once.
+    vaccinator_client = client.application.test_client()
+    sign_in(vaccinator_client, world.staff["vaccinator"])
+    assert vaccinator_client.get("/desk/").status_code == 200
+    assert client.post(f"/staff/users/{world.staff['vaccinator'].id}/status",
+                       data={"action": "deactivate"}).status_code == 302
+    assert vaccinator_client.get("/desk/").status_code == 302
+    names = set(db.session.scalars(sa.select(StaffUser.username)))
+    assert "nurse-a" in names and "nurse-b" not in names and "boss" not in names
