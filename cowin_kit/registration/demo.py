@@ -7,6 +7,7 @@ examples (digits varied until the profile's own rules accept them), so every cou
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 import sqlalchemy as sa
@@ -79,6 +80,11 @@ def seed(app, profile, echo) -> None:
                 continue
             doc, number, checked = found
             birth_date = checked.birth_date
+            if birth_date is None and profile.booking.birth == "date":
+                # Registration asks for the full date and the document gives none: invent one
+                # in the year known so far (the document's, else the demo person's).
+                birth_date = dt.date(checked.birth_year or entry["birth_year"],
+                                     1 + rng.randrange(12), 1 + rng.randrange(28))
             try:
                 add_beneficiary(
                     account, name=entry["name"], gender=checked.gender or entry["gender"],
