@@ -271,3 +271,46 @@ def test_cowin_v2_download_helper(app, db, place):
     with app.test_request_context():
         response = certificate_pdf_response(person)
     assert response.mimetype == "application/pdf" and response.data[:5] == b"%PDF-"
+
+
+def test_issued_certificates_verify_with_independent_libraries_against_published_keys(app, db, place,
+                                                                                       dcc_schema):
+    """EU DCC with cwt against the DSC from /keys; SHC with jwcrypto against /.well-known/jwks.json."""
+    import base64
+    import zlib
+
+    import base45
+    import cwt
+    import jsonschema
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from jwcrypto import jwk, jws
+
+    from cowin_kit.certificates import issuance
+
+    facility, vaccinator, _admin = place
+    person = make_person(db, name="Nguyễn Thị Đoàn")
+    _dose(db, person, facility, vaccinator, 1)
+    cert = _certs(db, person)[0]
+    client = app.test_client()
+    published = client.get("/api/kit/v1/certificates/keys").get_json()["formats"]
+    dsc = x509.load_der_x509_certificate(base64.b64decode(published["eu_dcc"][0]["certificate"]))
+    key = cwt.load_pem_hcert_dsc(dsc.public_bytes(serialization.Encoding.PEM))
+    assert base64.b64encode(key.kid).decode() == published["eu_dcc"][0]["kid"]
+    hc1 = issuance.qr_payload(cert, "eu_dcc")
+    claims = cwt.decode(zlib.decompress(base45.b45decode(hc1[4:])), keys=[key])
+    jsonschema.validate(claims[-260][1], dcc_schema)
+    assert claims[-260][1]["nam"]["fnt"] == "NGUYEN<THI<DOAN"
+    assert claims[-260][1]["v"][0]["ci"] == cert.uvci
+
+    keyset = jwk.JWKSet.from_json(client.get("/.well-known/jwks.json").get_data(as_text=True))
+    token = issuance.render(cert, "shc")
+    header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    public = keyset.get_key(header["kid"])
+    assert public.thumbprint() == header["kid"]
+    checker = jws.JWS()
+    checker.deserialize(token)
+    checker.verify(public)
+    body = json.loads(zlib.decompress(checker.payload, -15))
+    assert body["iss"] == app.config["PUBLIC_URL"].rstrip("/")
+    assert body["vc"]["rid"] == cert.revocation_id
