@@ -230,3 +230,33 @@ def test_the_documented_worked_example_is_valid(runner, tmp_path):
         "UA-32-01,UA-32,raion,Бучанський район,\n", encoding="utf-8")
     code, lines = run(runner, folder)
     assert (code, lines) == (0, [])
+
+
+JUNK = ["[", "{a: 1}", "-5", "null", "true", "x", "P-1D", "[1, 2]", "2021-02-30", "''", "{}",
+        "[covishield, nosuch]", "99999999999999999999", "'^[('"]
+
+
+def test_validator_never_crashes_on_mutated_profiles(tmp_path):
+    """Any value replaced by junk gives problems or passes; never an exception."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from cowin_kit.profiles.validate import validate_folder
+
+    original = (PROFILES / "in" / "profile.yaml").read_text(encoding="utf-8").splitlines()
+    candidates = [i for i, line in enumerate(original)
+                  if ": " in line and not line.lstrip().startswith("#")]
+    folder = tmp_path / "fz"
+    shutil.copytree(PROFILES / "in", folder)
+
+    @settings(max_examples=80, deadline=None)
+    @given(st.sampled_from(candidates), st.sampled_from(JUNK))
+    def mutate(index, junk):
+        lines = list(original)
+        key = lines[index].split(": ", 1)[0]
+        lines[index] = f"{key}: {junk}"
+        (folder / "profile.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        _src, problems = validate_folder(folder)
+        assert all(p.line >= 1 and p.message for p in problems)
+
+    mutate()
