@@ -123,6 +123,11 @@ def export_command(app, kind: str, fmt: str, output: Path, area_code: str | None
     params = Params(area=area, date_from=date_from.date() if date_from else
                     end - dt.timedelta(days=29), date_to=end, today=today)
     report = reports[kind]
+    if report.personal:
+        from cowin_kit.core.audit import audit
+
+        audit("report.export", "report", kind, area=area_code, via="cli", output=str(output))
+        db.session.commit()
     with app.test_request_context(), \
             click.progressbar(length=report.size(params), label=f"Exporting {kind}") as bar:
         if fmt == "csv":

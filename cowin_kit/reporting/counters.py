@@ -101,8 +101,9 @@ OLD_VALUES = "reporting.dose_old_values"
 
 def _before_flush(session: Session, flush_context, instances) -> None:
     """Read the stored key values of doses about to change or go (the ORM may not hold them)."""
-    ids = [obj.id for obj in (*session.dirty, *session.deleted)
-           if isinstance(obj, DoseRecord) and obj.id is not None]
+    # The identity key, not ``obj.id``: reading an expired attribute here would load it.
+    ids = [sa.inspect(obj).identity[0] for obj in (*session.dirty, *session.deleted)
+           if isinstance(obj, DoseRecord) and sa.inspect(obj).identity]
     if not ids:
         return
     columns = [getattr(DoseRecord, name) for name in KEY_ATTRS]
@@ -120,7 +121,8 @@ def _changes(session: Session) -> list[tuple[dict, int]]:
         if isinstance(obj, DoseRecord):
             changes.append(({name: getattr(obj, name) for name in KEY_ATTRS}, +1))
     for obj in (*session.dirty, *session.deleted):
-        old = old_values.get(getattr(obj, "id", None)) if isinstance(obj, DoseRecord) else None
+        identity = sa.inspect(obj).identity if isinstance(obj, DoseRecord) else None
+        old = old_values.get(identity[0]) if identity else None
         if old is None:
             continue
         if obj in session.deleted:
