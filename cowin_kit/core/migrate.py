@@ -52,3 +52,17 @@ def current_revisions(connection) -> set[str]:
 
 def at_head(connection) -> bool:
     return current_revisions(connection) == head_revisions()
+
+
+def schema_usable(connection) -> bool:
+    """True when the schema is at this code's head, or ahead of it.
+
+    Ahead means a newer release has already migrated (its revisions are unknown here): during
+    a rolling upgrade the old pods keep serving on the expanded schema, so they stay ready.
+    """
+    current = current_revisions(connection)
+    if not current or current == head_revisions():
+        return bool(current)
+    scripts = ScriptDirectory.from_config(alembic_config())
+    known = {script.revision for script in scripts.walk_revisions()}
+    return not current & known

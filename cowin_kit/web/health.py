@@ -8,7 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cowin_kit import __version__
 from cowin_kit.core.db import db
-from cowin_kit.core.migrate import at_head, current_revisions, head_revisions
+from cowin_kit.core.migrate import current_revisions, head_revisions, schema_usable
 
 bp = Blueprint("health", __name__)
 
@@ -21,11 +21,11 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Readiness: the database answers and its schema is at the migrations' head."""
+    """Readiness: the database answers and its schema is at this code's head (or a newer one)."""
     try:
         with db.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-            if not at_head(connection):
+            if not schema_usable(connection):
                 current = sorted(current_revisions(connection)) or ["none"]
                 return jsonify(
                     status="unavailable",
