@@ -49,6 +49,8 @@ def _start(mobile_raw: str, next_url: str):
 @bp.route("/signin", methods=["GET", "POST"])
 def signin():
     next_url = safe_next(request.values.get("next"))
+    if request.method == "GET" and current_account() is not None:
+        return redirect(next_url)
     mobile = request.form.get("mobile", "")
     error = None
     if request.method == "POST":
