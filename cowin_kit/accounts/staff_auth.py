@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -18,9 +19,24 @@ from cowin_kit.core.errors import KitError, Unauthorized
 SESSION_KEY = "staff_id"
 SESSION_STAMP = "staff_stamp"
 CACHE_KEY = "cowin_kit.staff_user"
-_hasher = PasswordHasher()
-# A hash of a random password, verified when the username is unknown so timing reveals nothing.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-just-for-timing")
+
+
+@functools.cache
+def _hasher_for(time_cost: int, memory_kib: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+
+
+def _hasher() -> PasswordHasher:
+    """Return the argon2id hasher with this instance's cost (default: argon2-cffi's)."""
+    cfg = current_app.config
+    return _hasher_for(int(cfg.get("STAFF_ARGON2_TIME_COST", 3)),
+                       int(cfg.get("STAFF_ARGON2_MEMORY_KIB", 65536)))
+
+
+@functools.cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    # Verified when the username is unknown, so the answer takes as long as for a real user.
+    return hasher.hash("not-a-real-password-just-for-timing")
 
 
 class AccountLocked(KitError):
@@ -31,13 +47,13 @@ class AccountLocked(KitError):
 
 def hash_password(password: str) -> str:
     """Hash a password with argon2id."""
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     """Check a password against its argon2 hash (False on any mismatch or bad hash)."""
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -56,7 +72,7 @@ def authenticate(username: str, password: str, *, now: dt.datetime | None = None
         sa.select(StaffUser).where(StaffUser.username == (username or "").strip())
     ).scalar_one_or_none()
     if user is None:
-        verify_password(_DUMMY_HASH, password or "")
+        verify_password(_dummy_hash(_hasher()), password or "")
         audit_now("staff.login", "staff_user", None, outcome="denied", username=username[:64],
                   reason="unknown")
         raise Unauthorized(_l("Wrong username or password."), code="BAD_CREDENTIALS")
@@ -79,7 +95,7 @@ def authenticate(username: str, password: str, *, now: dt.datetime | None = None
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
 

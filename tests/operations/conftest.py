@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import pytest
 
 PASSWORD = "correct-horse-battery"
+#: Cheap argon2 settings for tests (production keeps argon2-cffi's defaults).
+FAST_ARGON2 = {"STAFF_ARGON2_TIME_COST": 1, "STAFF_ARGON2_MEMORY_KIB": 1024}
 
 
 @functools.cache
@@ -24,7 +26,7 @@ def _password_hash() -> str:
 @pytest.fixture
 def app(make_app):
     """The app with CSRF off (one test checks it on); context pushed."""
-    app = make_app(WTF_CSRF_ENABLED=False)
+    app = make_app(WTF_CSRF_ENABLED=False, **FAST_ARGON2)
     with app.app_context():
         yield app
 

@@ -262,9 +262,9 @@ def test_walk_in_in_a_browser_with_csrf(make_app, world):
     """Sign in, open the walk-in form, register and vaccinate, then find the person by document,
     all with CSRF protection on, as a browser would."""
     from cowin_kit.core.db import db as database
-    from tests.operations.conftest import PASSWORD
+    from tests.operations.conftest import FAST_ARGON2, PASSWORD
 
-    browser_app = make_app()  # CSRF on
+    browser_app = make_app(**FAST_ARGON2)  # CSRF on
     client = browser_app.test_client()
 
     def token(html):
