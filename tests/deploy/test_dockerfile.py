@@ -110,3 +110,42 @@ def test_bundled_fonts_reach_the_image_as_package_data():
     for font in fonts:
         relative = font.relative_to(REPO / "cowin_kit").as_posix()
         assert any(fnmatch.fnmatch(relative, pattern) for pattern in patterns), relative
+
+
+def test_the_image_install_carries_every_file_of_the_kit(tmp_path):
+    """Build the wheel the way the image's build stage does (from exactly the files it copies
+    before `pip install .`) and check nothing of the package is left behind: migrations,
+    templates, static files, fonts, JSON-LD contexts."""
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    build = image.stage("build")
+    context = tmp_path / "src"
+    context.mkdir()
+    for keyword, rest in build.instructions:
+        if keyword == "RUN" and "pip install" in rest:
+            break
+        if keyword == "COPY":
+            *sources, _dest = shlex.split(rest)
+            for source in sources:
+                path = REPO / source
+                if path.is_dir():
+                    shutil.copytree(path, context / source,
+                                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+                else:
+                    shutil.copy2(path, context / source)
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                           "-q", "-w", str(tmp_path / "dist"), "."],
+                          cwd=context, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    packaged = set(zipfile.ZipFile(wheel).namelist())
+    listed = subprocess.run(["git", "ls-files", "cowin_kit"], cwd=REPO, capture_output=True,
+                            text=True)
+    files = set(listed.stdout.split()) if listed.returncode == 0 else {
+        p.relative_to(REPO).as_posix() for p in (REPO / "cowin_kit").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts}
+    assert any(f.startswith("cowin_kit/migrations/versions/") for f in files)
+    assert sorted(files - packaged) == [], "files the image would not have"
