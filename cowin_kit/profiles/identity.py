@@ -42,7 +42,7 @@ class IdDocument(Labelled):
     format: str = ".*"
     remove: str = " -"
     upper: bool = True
-    check: Any = "none"
+    check: Any = field(default="none", hash=False)
     encodes: tuple[str, ...] = ()
     keep_last: int = 4
     keep_first: int = 0

@@ -23,7 +23,7 @@ def pick(mapping: dict | None, language: str | None, default_language: str = "en
 class Labelled:
     """Something with labels per language."""
 
-    labels: dict = field(default_factory=dict)
+    labels: dict = field(default_factory=dict, hash=False)
     default_language: str = field(default="en", repr=False)
 
     def label(self, language: str | None = None) -> str:
