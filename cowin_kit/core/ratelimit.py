@@ -37,8 +37,10 @@ def hit(scope: str, limit: str | None = None, key: str | None = None) -> None:
     item = parse(limit or app.config["RATE_LIMIT_PUBLIC"])
     identity = key or client_address()
     limiter = _limiter(app)
-    if not limiter.hit(item, "cowin-kit", scope, identity):
-        stats = limiter.get_window_stats(item, "cowin-kit", scope, identity)
+    # Instances sharing one Redis keep apart by their prefix (CACHE_PREFIX, like the cache).
+    namespace = app.config.get("CACHE_PREFIX") or "cowin-kit"
+    if not limiter.hit(item, namespace, scope, identity):
+        stats = limiter.get_window_stats(item, namespace, scope, identity)
         error = RateLimited()
         error.retry_after = max(1, math.ceil(stats.reset_time - time.time()))
         raise error

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 import urllib.error
 import urllib.request
 
@@ -47,7 +48,9 @@ def test_limit_is_shared_by_two_gunicorn_workers(database_url, redis_db, tmp_pat
     port = _free_port()
     env = {**os.environ, "COWIN_KIT_DATABASE_URL": database_url, "COWIN_KIT_REDIS_URL": redis_db,
            "COWIN_KIT_RATE_LIMIT_PUBLIC": "30 per 1 minute", "COWIN_KIT_SECRET_KEY": "t",
-           "COWIN_KIT_INSTANCE_DIR": str(tmp_path)}
+           "COWIN_KIT_INSTANCE_DIR": str(tmp_path),
+           # Other test runs on this machine may share the Redis server: keep our own keys.
+           "COWIN_KIT_CACHE_PREFIX": f"test-{uuid.uuid4().hex}:"}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", "cowin_kit.wsgi:app"], env=env)
