@@ -83,6 +83,28 @@ def problem_with(spec: str | dict | None) -> str | None:
     return None
 
 
+#: What the named checks decode from a number (checks not listed decode nothing).
+DECODES: dict[str, frozenset[str]] = {
+    "curp": frozenset({"birth_date", "birth_year", "sex"}),
+    "rnokpp": frozenset({"birth_date", "birth_year", "sex"}),
+    "cccd": frozenset({"birth_year", "sex"}),
+}
+
+
+def decodes(spec: str | dict | None) -> frozenset[str]:
+    """What a check can tell about the holder: a subset of birth_date, birth_year, sex."""
+    name, _params = split_spec(spec)
+    if name.startswith("stdnum:"):
+        module = _stdnum_module(name)
+        found = set()
+        if hasattr(module, "get_birth_date"):
+            found |= {"birth_date", "birth_year"}
+        if hasattr(module, "get_gender"):
+            found.add("sex")
+        return frozenset(found)
+    return DECODES.get(name, frozenset())
+
+
 def run(spec: str | dict | None, number: str) -> Decoded:
     """Run the named check on a normalised number."""
     name, params = split_spec(spec)

@@ -181,6 +181,13 @@ def _check_documents(src: Source) -> None:
         if reason:
             src.problem(path + ("check",), f"{render_path(path + ('check',))}: {reason}")
             continue
+        encodes = raw.get("encodes") if isinstance(raw.get("encodes"), list) else []
+        missing = [e for e in encodes if e not in checks.decodes(raw.get("check"))]
+        if missing:
+            name = checks.split_spec(raw.get("check"))[0]
+            src.problem(path + ("encodes",), f"{render_path(path + ('encodes',))}: check "
+                        f"'{name}' does not decode {', '.join(map(str, missing))}; expected a "
+                        f"subset of [{', '.join(sorted(checks.decodes(raw.get('check'))))}]")
         try:
             doc = build_id_document(raw, default)
         except Exception:  # the shape errors are reported already
@@ -300,5 +307,10 @@ def validate_areas(folder: Path, src: Source) -> list[Problem]:
     levels = [lv.get("key") for _p, lv in _items(src, "admin_levels")]
     languages = {str(loc.get("id")).split("_")[0]
                  for _p, loc in _items(src, "languages", "supported")} | {"en"}
-    _rows, problems = read_areas(path, levels, languages)
+    rows, problems = read_areas(path, levels, languages)
+    alpha2 = (src.data.get("country") or {}).get("alpha2")
+    for row in rows:
+        if isinstance(alpha2, str) and row.iso_code and not row.iso_code.startswith(alpha2 + "-"):
+            problems.append(Problem(str(path), row.line, f"iso_code: {row.iso_code!r} is not a "
+                                    f"subdivision code of {alpha2}; expected {alpha2}-…"))
     return problems

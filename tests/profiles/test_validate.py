@@ -140,6 +140,7 @@ def test_interval_count_overlapping_rules_and_min_above_max(runner, broken):
 def test_bad_document_example_and_unknown_check(runner, broken):
     example_line = broken.edit('example: "234123412346"', 'example: "234123412345"')
     check_line = broken.edit("check: stdnum:in_.pan", "check: stdnum:in_.pann")
+    encodes_line = broken.edit("    encodes: []", "    encodes: [sex]")
     code, lines = run(runner, broken.path)
     assert code == 1
     text = "\n".join(lines)
@@ -147,6 +148,8 @@ def test_bad_document_example_and_unknown_check(runner, broken):
            "document's own rules (The check digit is wrong" in text
     assert f":{check_line}: identity_documents[2].check: python-stdnum has no module " \
            "'in_.pann'" in text
+    assert f":{encodes_line}: identity_documents[0].encodes: check 'stdnum:in_.aadhaar' does " \
+           "not decode sex; expected a subset of []" in text
 
 
 def test_yaml_syntax_error_and_duplicate_key(runner, broken):
