@@ -58,6 +58,7 @@ def _document_for(profile, rng: random.Random):
 def seed(app, profile, echo) -> None:
     """Create demo citizen accounts with beneficiaries (idempotent)."""
     from cowin_kit.accounts.models import CitizenAccount
+    from cowin_kit.profiles.phones import national_number
     from cowin_kit.registration.operations import add_beneficiary
 
     people = (profile.data.get("demo") or {}).get("people") or []
@@ -93,5 +94,5 @@ def seed(app, profile, echo) -> None:
                     birth_date=birth_date, id_doc_type=doc.id, id_number=number)
             except KitError as exc:
                 echo(f"  registration: skipped demo person {entry['name']}: {exc.text()}")
-        echo(f"  registration: demo citizen {mobile} (sign in with an OTP from "
-             "'cowin-kit sms outbox')")
+        echo(f"  registration: demo citizen {national_number(mobile)} (sign in at /signin; "
+             "read the OTP on the page or with 'cowin-kit sms outbox')")
