@@ -10,6 +10,7 @@ from cowin_kit.booking import operations, queries
 from cowin_kit.booking.schemas import (AppointmentSchema, AvailabilityArgs, AvailabilitySchema,
                                        BookArgs, CancelArgs, RescheduleArgs)
 from cowin_kit.booking.slip import slip_pdf_response
+from cowin_kit.core.cache import public_ttl
 from cowin_kit.core.errors import Unauthorized
 from cowin_kit.registration.queries import get_owned_beneficiary
 
@@ -22,7 +23,8 @@ def _query(args: dict):
 
 
 @bp.get("/availability")
-@bp.arguments(AvailabilityArgs, location="query", as_kwargs=True)
+# A schema instance, not the class: webargs would build a new schema on every request.
+@bp.arguments(AvailabilityArgs(), location="query", as_kwargs=True)
 @bp.doc(responses={200: {"description": "Centres with sessions", "content": {
     "application/json": {"schema": AvailabilitySchema}}}})
 def availability(**args):
@@ -37,8 +39,14 @@ def availability(**args):
             raise Unauthorized()
         found = queries.for_beneficiary(get_owned_beneficiary(account, args["reference_id"]), query)
         return {"centers": found.centres, "reason": found.reason}
-    body = queries.public_availability_json(query)
-    return current_app.response_class(body, mimetype="application/json")
+    gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
+    response = current_app.response_class(
+        queries.public_availability_body(query, gzipped=gzipped), mimetype="application/json")
+    if gzipped:
+        response.headers["Content-Encoding"] = "gzip"
+    response.headers["Vary"] = "Accept-Encoding"
+    response.headers["Cache-Control"] = f"public, max-age={int(public_ttl())}"
+    return response
 
 
 @bp.get("/sessions/<session_id>")

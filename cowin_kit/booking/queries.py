@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gzip
 import json
 import re
 from dataclasses import dataclass
@@ -67,7 +68,9 @@ class AvailabilityQuery:
     fee_type: str | None = None
 
     def cache_key(self) -> str:
-        return make_key("availability:v1", **dataclasses.asdict(self))
+        # Not dataclasses.asdict: it deep-copies, and this runs on every public request.
+        return make_key("availability:v1", **{f.name: getattr(self, f.name)
+                                              for f in dataclasses.fields(self)})
 
     @property
     def end(self) -> dt.date:
@@ -138,11 +141,15 @@ def public_availability(query: AvailabilityQuery) -> list[dict]:
     return get_cache().get_or_set(query.cache_key(), public_ttl(), lambda: search(query))
 
 
-def public_availability_json(query: AvailabilityQuery) -> str:
-    """The public result as a JSON document, cached as text (hits skip serialisation)."""
-    return get_cache().get_or_set("json:" + query.cache_key(), public_ttl(),
-                                  lambda: json.dumps({"centers": search(query)},
-                                                     separators=(",", ":"), ensure_ascii=False))
+def public_availability_body(query: AvailabilityQuery, *, gzipped: bool = False) -> bytes:
+    """The public result as a JSON document ({"centers": [...]}), cached as bytes; optionally
+    gzip-compressed once per cache period instead of once per request."""
+    cache, ttl, key = get_cache(), public_ttl(), query.cache_key()
+    if gzipped:
+        return cache.get_or_set_bytes("gz:" + key, ttl, lambda: gzip.compress(
+            public_availability_body(query), compresslevel=6, mtime=0))
+    return cache.get_or_set_bytes("json:" + key, ttl, lambda: json.dumps(
+        {"centers": search(query)}, separators=(",", ":"), ensure_ascii=False).encode())
 
 
 def area_scope(area_id: int):

@@ -44,44 +44,63 @@ def make_key(namespace: str, **params: Any) -> str:
     return f"{namespace}?{'&'.join(parts)}"
 
 
+class KeyLocks:
+    """One lock per key (bounded), so only one thread of a process computes a given entry."""
+
+    def __init__(self, max_entries: int = 2048) -> None:
+        self.max_entries = max_entries
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def __call__(self, key: str) -> threading.Lock:
+        with self._guard:
+            lock = self._locks.get(key)
+            if lock is None:
+                if len(self._locks) > self.max_entries:
+                    self._locks = {k: v for k, v in self._locks.items() if v.locked()}
+                lock = self._locks[key] = threading.Lock()
+            return lock
+
+
 class MemoryBackend:
-    """Per-process TTL cache with a size bound; one computation per key at a time.
+    """Per-process TTL cache with a size bound.
 
     Values are kept as objects (hits cost no decoding): treat what ``get`` returns as read-only.
+    An expired value is kept one more TTL so that ``stale`` can serve it while one thread
+    recomputes (the others do not queue behind the computation).
     """
 
     def __init__(self, max_entries: int = 2048) -> None:
         self.max_entries = max_entries
-        self._data: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self._data: OrderedDict[str, tuple[float, float, Any]] = OrderedDict()
         self._lock = threading.Lock()
-        self._key_locks: dict[str, threading.Lock] = {}
+        self.key_lock = KeyLocks(max_entries)
 
-    def get(self, key: str) -> tuple[bool, Any]:
+    def _lookup(self, key: str, stale: bool) -> tuple[bool, Any]:
+        now = time.monotonic()
         with self._lock:
             item = self._data.get(key)
             if item is None:
                 return False, None
-            expires, value = item
-            if expires <= time.monotonic():
+            fresh_until, keep_until, value = item
+            if now >= keep_until:
                 del self._data[key]
                 return False, None
-        return True, value
+        return (now < fresh_until or stale), value
 
-    def set(self, key: str, value: Any, ttl: float) -> None:
+    def get(self, key: str, raw: bool = False) -> tuple[bool, Any]:
+        return self._lookup(key, stale=False)
+
+    def stale(self, key: str, raw: bool = False) -> tuple[bool, Any]:
+        return self._lookup(key, stale=True)
+
+    def set(self, key: str, value: Any, ttl: float, raw: bool = False) -> None:
+        now = time.monotonic()
         with self._lock:
-            self._data[key] = (time.monotonic() + ttl, value)
+            self._data[key] = (now + ttl, now + 2 * ttl, value)
             self._data.move_to_end(key)
             while len(self._data) > self.max_entries:
                 self._data.popitem(last=False)
-
-    def key_lock(self, key: str) -> threading.Lock:
-        with self._lock:
-            lock = self._key_locks.get(key)
-            if lock is None:
-                if len(self._key_locks) > self.max_entries:
-                    self._key_locks.clear()
-                lock = self._key_locks[key] = threading.Lock()
-            return lock
 
     def delete_all(self) -> None:
         with self._lock:
@@ -96,20 +115,20 @@ class RedisBackend:
 
         self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self.prefix = prefix
-        self._local = threading.Lock()
+        self.key_lock = KeyLocks()
 
-    def get(self, key: str) -> tuple[bool, Any]:
-        raw = self.client.get(self.prefix + key)
-        if raw is None:
+    def get(self, key: str, raw: bool = False) -> tuple[bool, Any]:
+        value = self.client.get(self.prefix + key)
+        if value is None:
             return False, None
-        return True, json.loads(raw)
+        return True, value if raw else json.loads(value)
 
-    def set(self, key: str, value: Any, ttl: float) -> None:
-        self.client.set(self.prefix + key, json.dumps(value), px=max(int(ttl * 1000), 1))
+    def set(self, key: str, value: Any, ttl: float, raw: bool = False) -> None:
+        self.client.set(self.prefix + key, value if raw else json.dumps(value),
+                        px=max(int(ttl * 1000), 1))
 
-    def key_lock(self, key: str) -> threading.Lock:
-        # Workers recompute independently; within a few seconds of TTL that is cheap enough.
-        return self._local
+    def stale(self, key: str, raw: bool = False) -> tuple[bool, Any]:
+        return False, None  # Redis drops expired keys; other workers may refill it first
 
     def delete_all(self) -> None:
         """Delete this cache's keys only (never FLUSHDB: the database may be shared)."""
@@ -126,27 +145,45 @@ class Cache:
 
     def get_or_set(self, key: str, ttl: float, fn: Callable[[], Any]) -> Any:
         """Return the value cached under ``key`` or compute, store and return ``fn()``."""
+        return self._get_or_set(key, ttl, fn, raw=False)
+
+    def get_or_set_bytes(self, key: str, ttl: float, fn: Callable[[], bytes]) -> bytes:
+        """Like get_or_set for a ready-made body (bytes kept as they are: hits cost nothing)."""
+        return self._get_or_set("b:" + key, ttl, fn, raw=True)
+
+    def _get_or_set(self, key: str, ttl: float, fn: Callable[[], Any], raw: bool) -> Any:
         if ttl <= 0:
             return fn()
-        hit, value = self._get(key)
+        hit, value = self._get(key, raw)
         if hit:
             return value
-        with self.backend.key_lock(key):
-            hit, value = self._get(key)
+        lock = self.backend.key_lock(key)
+        if not lock.acquire(blocking=False):
+            # Someone in this process is already recomputing: answer with the value that just
+            # expired (stale by at most the computation's duration), else wait for theirs.
+            hit, value = self.backend.stale(key, raw)
+            if hit:
+                return value
+            lock.acquire()
+        try:
+            hit, value = self._get(key, raw)
             if hit:
                 return value
             value = fn()
-            # Store what a later hit would return (JSON round trip), so both paths agree.
-            value = json.loads(json.dumps(value))
+            if not raw:
+                # Store what a later hit would return (JSON round trip), so both paths agree.
+                value = json.loads(json.dumps(value))
             try:
-                self.backend.set(key, value, ttl)
+                self.backend.set(key, value, ttl, raw)
             except Exception:  # noqa: BLE001 - a cache outage must not fail the request
                 log.warning("cache set failed for %s", key, exc_info=True)
             return value
+        finally:
+            lock.release()
 
-    def _get(self, key: str) -> tuple[bool, Any]:
+    def _get(self, key: str, raw: bool) -> tuple[bool, Any]:
         try:
-            return self.backend.get(key)
+            return self.backend.get(key, raw)
         except Exception:  # noqa: BLE001
             log.warning("cache get failed for %s", key, exc_info=True)
             return False, None

@@ -136,3 +136,16 @@ def test_personal_availability_explains_itself(api, client, areas, today, give_d
     g.pop("citizen_account", None)
     assert client.application.test_client().get(
         f"/api/kit/v1/availability?reference_id={api['person'].reference_id}").status_code == 401
+
+
+def test_public_availability_can_come_gzipped(client, api, areas):
+    import gzip
+    import json
+
+    url = f"/api/kit/v1/availability?area_id={areas['state'].id}"
+    plain = client.get(url)
+    packed = client.get(url, headers={"Accept-Encoding": "gzip, br"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert json.loads(gzip.decompress(packed.data)) == plain.get_json()
+    assert "Content-Encoding" not in plain.headers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 import uuid
 
@@ -55,6 +56,35 @@ def test_get_or_set_computes_once_per_ttl():
     time.sleep(0.35)
     assert cache.get_or_set("k", 0.3, compute) == {"n": 2}
     assert len(calls) == 2
+
+
+def test_one_thread_recomputes_while_others_get_the_value_that_just_expired():
+    cache = Cache(MemoryBackend())
+    cache.get_or_set("k", 0.2, lambda: "old")
+    time.sleep(0.25)
+    started, release = threading.Event(), threading.Event()
+
+    def slow():
+        started.set()
+        release.wait(5)
+        return "new"
+
+    worker = threading.Thread(target=lambda: cache.get_or_set("k", 0.2, slow))
+    worker.start()
+    started.wait(5)
+    assert cache.get_or_set("k", 0.2, lambda: "unexpected") == "old"
+    release.set()
+    worker.join()
+    assert cache.get_or_set("k", 0.2, lambda: "unexpected") == "new"
+    # Past twice the TTL nothing stale is served any more.
+    time.sleep(0.45)
+    assert cache.get_or_set("k", 0.2, lambda: "fresh") == "fresh"
+
+
+def test_bytes_are_kept_as_they_are(redis_cache):
+    for cache in (Cache(MemoryBackend()), redis_cache):
+        body = cache.get_or_set_bytes("doc", 5, lambda: b'{"centers":[]}\xff')
+        assert body == cache.get_or_set_bytes("doc", 5, lambda: b"other") == b'{"centers":[]}\xff'
 
 
 def test_memory_backend_is_bounded():
