@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import logging
 import re
 
 import sqlalchemy as sa
@@ -24,6 +25,7 @@ from cowin_kit.core.models import AuditEntry
 from cowin_kit.vaccination.models import DoseRecord
 from cowin_kit.vaccination.signals import dose_corrected, dose_recorded
 
+log = logging.getLogger(__name__)
 LOT_RE = re.compile(r"^[A-Z0-9/-]{1,20}$")
 CLOCK_SKEW = dt.timedelta(minutes=5)
 #: Wrong secret codes allowed per appointment (4 digits: guessing must not pay off).
@@ -64,6 +66,17 @@ class CorrectionWindowClosed(Conflict):
 class AlreadyRecorded(Conflict):
     code = "DOSE_ALREADY_RECORDED"
     default_message = _l("This dose is already recorded for this person.")
+
+
+def _emit(signal, dose: DoseRecord) -> None:
+    """Tell subscribers about a committed dose; one failing subscriber never undoes the dose."""
+    sender = current_app._get_current_object()
+    for receiver in signal.receivers_for(sender):
+        try:
+            receiver(sender, dose=dose)
+        except Exception:  # noqa: BLE001 - logged; the dose itself is safely recorded
+            log.exception("%s subscriber %r failed for dose %s", signal.name, receiver, dose.id)
+            db.session.rollback()
 
 
 def clean_lot(lot: str | None) -> str:
@@ -181,7 +194,7 @@ def record_dose(staff, beneficiary, *, vaccine: str, lot: str, dose_number: int 
           appointment=str(appointment.id) if appointment else None,
           released=[str(a) for a in released])
     db.session.commit()
-    dose_recorded.send(current_app._get_current_object(), dose=record)
+    _emit(dose_recorded, record)
     return record
 
 
@@ -256,7 +269,7 @@ def correct_dose(staff, dose: DoseRecord, *, reason: str, vaccine: str | None = 
         raise ValidationFailed(_l("Nothing was changed."), code="NO_CHANGE")
     audit("dose.correct", "dose", dose.id, reason=reason[:500], before=before, after=after)
     db.session.commit()
-    dose_corrected.send(current_app._get_current_object(), dose=dose)
+    _emit(dose_corrected, dose)
     return dose
 
 

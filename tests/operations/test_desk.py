@@ -321,3 +321,24 @@ def test_dose_given_here_releases_a_booking_elsewhere(client, db, world):
     moved = db.session.get(Appointment, appointment.id)
     assert (moved.status, moved.cancelled_reason) == ("cancelled", "vaccinated_elsewhere")
     assert db.session.get(SessionCapacity, appointment.capacity_id).booked == 0
+
+
+def test_a_failing_subscriber_does_not_undo_the_dose(app, db, world):
+    from cowin_kit.vaccination.operations import record_dose
+    from cowin_kit.vaccination.signals import dose_recorded
+
+    person = make_person(db)
+    db.session.commit()
+    calls = []
+
+    def broken(sender, dose):
+        raise RuntimeError("certificate service down")
+
+    def working(sender, dose):
+        calls.append(dose.dose_number)
+
+    with dose_recorded.connected_to(broken), dose_recorded.connected_to(working):
+        with app.test_request_context("/"):
+            dose = record_dose(world.staff["vaccinator"], person, vaccine="covishield", lot="AB1")
+    assert calls == [1]
+    assert db.session.get(DoseRecord, dose.id) is not None
