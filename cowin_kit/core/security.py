@@ -8,7 +8,10 @@ cannot send without a CORS preflight) — see ``session_usable_for_api``.
 
 from __future__ import annotations
 
-from flask import Flask, request
+import hashlib
+import hmac
+
+from flask import Flask, current_app, request
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
@@ -43,10 +46,5 @@ def init_csrf(app: Flask) -> None:
 
 def derived_key(purpose: str) -> bytes:
     """Derive a key for one purpose from the app's SECRET_KEY (never reuse one key twice)."""
-    import hashlib
-    import hmac
-
-    from flask import current_app
-
     secret = str(current_app.config["SECRET_KEY"]).encode()
     return hmac.new(secret, f"cowin-kit:{purpose}".encode(), hashlib.sha256).digest()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import secrets
 import unicodedata
 from zoneinfo import ZoneInfo
