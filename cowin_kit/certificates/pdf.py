@@ -1,15 +1,14 @@
 """Certificate PDF in the person's language plus the profile's certificate languages.
 
-fpdf2 with HarfBuzz text shaping (uharfbuzz) and the bundled Noto fonts renders Devanagari
-conjuncts, joined right-to-left Arabic and stacked Vietnamese diacritics. Labels come from the
-Babel catalogs (``force_locale`` per language).
+Devanagari conjuncts, joined right-to-left Arabic and stacked Vietnamese diacritics come from
+HarfBuzz shaping (uharfbuzz) with the bundled Noto fonts. Labels come from the Babel catalogs
+(``force_locale`` per language).
 
-Speed: font work dominates. The straightforward path (``fast=False``) adds the three fonts
-to a fresh document and lets fpdf2 subset them, layout tables included, at output. The fast
-path drops the layout tables from the embedded copies (HarfBuzz shapes from the font files, the
-PDF only needs outlines and metrics), which halves the time. (Copying a prototype document
-does not help: fpdf2 shares the fontTools objects between copies and subsets them in place,
-and reopening them per copy costs as much as adding them.) See docs/performance.md.
+Two renderers lay out the same page. The straightforward one (``fast=False``) is fpdf2 with
+text shaping: it re-reads the three fonts and subsets them with fontTools for every document
+(tens of milliseconds per font). The fast one (``fastpdf``) reads the fonts once per process,
+embeds each whole font file (compressed once) and only shapes and places glyphs per document.
+The price is size: about 0.4 MB per PDF instead of about 30 kB. See docs/performance.md.
 """
 
 from __future__ import annotations
@@ -79,28 +78,66 @@ def _labels(language: str, data: CertificateData, kind: str) -> list[tuple[str, 
     return rows
 
 
-def build_pdf(data: CertificateData, kind: str, languages: list[str], qr_png: bytes | None,
+def build_pdf(data: CertificateData, kind: str, languages: list[str], qr_payload: str | bytes | None,
               fast: bool = True) -> bytes:
-    """Lay out the certificate: one block per language, the QR code on the first page."""
-    pdf = _document(fast)
+    """Lay out the certificate: one block per language, the QR code at the top of the page.
+
+    ``fast`` uses the certificate writer in ``fastpdf`` (fonts read once per process);
+    otherwise fpdf2 builds the same page the straightforward way."""
+    blocks = [(language, language.split("_")[0] in RTL_LANGUAGES, _labels(language, data, kind))
+              for language in languages]
+    return _build_fast(blocks, qr_payload) if fast else _build_fpdf(blocks, qr_payload)
+
+
+def _qr_gray(qr_payload) -> tuple[int, int, bytes]:
+    from .formats import qr
+
+    image = qr.barcode(qr_payload).to_image(scale=1, add_quiet_zones=True)
+    height, width = image.shape[0], image.shape[1]
+    return width, height, bytes(memoryview(image))
+
+
+def _build_fast(blocks, qr_payload) -> bytes:
+    from . import fastpdf
+
+    page = fastpdf.Page()
+    margin = fastpdf.MARGIN
+    qr_size = 156.0
+    if qr_payload is not None:
+        width, height, gray = _qr_gray(qr_payload)
+        page.place_image(width, height, gray, (fastpdf.PAGE_W - margin - qr_size, margin, qr_size, qr_size))
+    y = margin + 14
+    for index, (_language, rtl, rows) in enumerate(blocks):
+        right = fastpdf.PAGE_W - margin - (qr_size + 12 if index == 0 and qr_payload is not None else 0)
+        page.text(rows[0][1], margin, y, 14, rtl=rtl, right=right)
+        y += 22
+        for label, value in rows[1:]:
+            text = f"{value} :{label}" if rtl else f"{label}: {value}"
+            page.text(text, margin, y, 10, rtl=rtl, right=right)
+            y += 15
+        y += 12
+        if y > fastpdf.PAGE_H - margin:
+            break
+    return fastpdf.render(page)
+
+
+def _build_fpdf(blocks, qr_payload) -> bytes:
+    pdf = _document(False)
     pdf.add_page()
-    if qr_png:
-        pdf.image(io.BytesIO(qr_png), x=pdf.w - 15 - 55, y=15, w=55, h=55)
+    if qr_payload is not None:
+        from .formats import qr
+
+        pdf.image(io.BytesIO(qr.png(qr_payload, scale=3)), x=pdf.w - 15 - 55, y=15, w=55, h=55)
     width = pdf.w - 30 - 60
-    for index, language in enumerate(languages):
-        rtl = language.split("_")[0] in RTL_LANGUAGES
+    for index, (_language, rtl, rows) in enumerate(blocks):
         align = "R" if rtl else "L"
-        rows = _labels(language, data, kind)
+        line_width = width if index == 0 else pdf.epw
         pdf.set_font("NotoSans", size=14)
-        pdf.multi_cell(width if index == 0 else 0, 8, rows[0][1], align=align, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(line_width, 8, rows[0][1], align=align, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("NotoSans", size=10)
         for label, value in rows[1:]:
             text = f"{value} :{label}" if rtl else f"{label}: {value}"
-            line_width = width if index == 0 else pdf.epw
-            if len(text) < 60:  # one line: cell() shapes once, multi_cell() per break candidate
-                pdf.cell(line_width, 6, text, align=align, new_x="LMARGIN", new_y="NEXT")
-            else:
-                pdf.multi_cell(line_width, 6, text, align=align, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(line_width, 6, text, align=align, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(4)
     return bytes(pdf.output())
 
@@ -127,11 +164,10 @@ def render_pdf(cert, language: str | None = None, fast: bool = True) -> bytes:
     from cowin_kit.core.db import db
     from cowin_kit.registration.models import Beneficiary
 
-    from .formats import qr
     from .issuance import enabled_formats, qr_payload
 
     person = db.session.get(Beneficiary, cert.beneficiary_id)
     languages = certificate_languages(language or (person.locale if person else None))
     formats = enabled_formats()
-    png = qr.png(qr_payload(cert, formats[0]), scale=3) if formats else None
-    return build_pdf(from_json(cert.data), cert.kind, languages, png, fast=fast)
+    payload = qr_payload(cert, formats[0]) if formats else None
+    return build_pdf(from_json(cert.data), cert.kind, languages, payload, fast=fast)

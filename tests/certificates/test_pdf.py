@@ -7,17 +7,16 @@ import io
 import pytest
 from fontTools.ttLib import TTFont
 
-from cowin_kit.certificates.formats import qr
 from cowin_kit.certificates.pdf import FONTS_DIR, build_pdf
 
 from .samples import certificate
 
 
-def _embedded_fonts(pdf_bytes: bytes) -> dict[str, set[int]]:
-    """Glyph counts used per embedded font (via the PDF's font names)."""
+def _embedded_fonts(pdf_bytes: bytes) -> set[str]:
+    """Names of the embedded fonts (subset prefixes like ABCDEF+ removed)."""
     import re
 
-    return {name.decode(): 1 for name in re.findall(rb"/BaseFont /([A-Z]{6}\+[A-Za-z0-9-]+)", pdf_bytes)}
+    return {name.decode() for name in re.findall(rb"/BaseFont /(?:[A-Z]{6}\+)?([A-Za-z0-9-]+)", pdf_bytes)}
 
 
 @pytest.fixture
@@ -30,12 +29,30 @@ def ctx(make_app):
 @pytest.mark.parametrize("fast", [True, False])
 def test_pdf_embeds_a_font_per_script_and_is_valid(ctx, fast):
     data = certificate(name="Nguyễn Thị Đoàn वेद प्रकाश محمد علي")
-    out = build_pdf(data, "final", ["en", "hi"], qr.png("HC1:TEST"), fast=fast)
+    out = build_pdf(data, "final", ["en", "hi"], "HC1:TEST", fast=fast)
     assert out.startswith(b"%PDF-") and out.rstrip().endswith(b"%%EOF")
     fonts = " ".join(_embedded_fonts(out))
     for family in ("NotoSans", "NotoSansDevanagari", "NotoNaskhArabic"):
         assert family in fonts, fonts
     assert b"/Subtype /Image" in out
+    import pypdf
+
+    reader = pypdf.PdfReader(io.BytesIO(out))
+    text = reader.pages[0].extract_text()
+    assert "Beneficiary name" in text and "Certificate ID: 12345678901" in text
+    assert len(reader.pages) == 1
+
+
+def test_fast_pdf_qr_decodes(ctx):
+    """The QR image inside the fast PDF is the certificate's payload."""
+    import pypdf
+    import zxingcpp
+    from PIL import Image
+
+    out = build_pdf(certificate(), "final", ["en"], "HC1:6BFOXN%TSMAHN-H", fast=True)
+    image = pypdf.PdfReader(io.BytesIO(out)).pages[0].images[0].image
+    big = image.resize((image.width * 4, image.height * 4), Image.NEAREST)
+    assert zxingcpp.read_barcodes(big)[0].text == "HC1:6BFOXN%TSMAHN-H"
 
 
 def test_devanagari_and_arabic_are_shaped_not_just_mapped(ctx):
@@ -53,6 +70,12 @@ def test_devanagari_and_arabic_are_shaped_not_just_mapped(ctx):
         names = {font.getGlyphName(info.codepoint) for info in buf.glyph_infos}
         assert names - nominal, f"{text} rendered only with nominal glyphs"
     # and the PDF carries the text of every language block
+    from cowin_kit.certificates.fastpdf import shape_line
+
+    glyphs, _width = shape_line("प्रकाश", 10)
+    assert len(glyphs) < len("प्रकाश")  # the conjunct pra is one glyph
+    arabic, _ = shape_line("محمد", 10, rtl=True)
+    assert [g[2] for g in arabic if g[2]][0] == "د"  # visual order: the last letter is leftmost
     out = build_pdf(certificate(name="محمد علي"), "final", ["ar", "en"], None)
     assert len(out) > 5000
 
