@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 import re
-import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cowin_kit.profiles.validate import known_timezones
 from cowin_kit.profiles.yamlsrc import Problem
 
 REQUIRED = ("code", "parent_code", "level", "name")
@@ -32,11 +31,6 @@ class AreaRow:
     iso_code: str | None = None
     timezone: str | None = None
     effective_date: dt.date | None = None
-
-
-@functools.cache
-def _timezones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
 
 
 def read_areas(path: Path, level_keys: list[str], languages: set[str] | None = None,
@@ -135,7 +129,7 @@ def _row(record: dict, line: int, depth_of: dict[str, int], known: dict[str, int
         problem(line, f"iso_code: {iso!r} is not an ISO 3166-2 code; expected e.g. IN-MH")
         ok = False
     tz = values.get("timezone") or None
-    if tz and tz not in _timezones():
+    if tz and tz not in known_timezones():
         problem(line, f"timezone: unknown time zone {tz!r}; expected an IANA name")
         ok = False
     effective = None

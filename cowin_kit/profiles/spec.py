@@ -39,7 +39,7 @@ class Str(Spec):
     def check(self, value, path, src):
         if not isinstance(value, str):
             return self.fail(value, path, src)
-        text = str(value)
+        text = value
         if self.choices and text not in self.choices:
             return self.fail(value, path, src)
         if self.pattern and not self.pattern.fullmatch(text):

@@ -15,7 +15,8 @@ from .yamlsrc import Problem, Source, parse, render_path
 
 
 @functools.cache
-def _timezones() -> frozenset[str]:
+def known_timezones() -> frozenset[str]:
+    """IANA time zone names (cached)."""
     return frozenset(zoneinfo.available_timezones())
 
 
@@ -120,7 +121,7 @@ def check_semantics(src: Source) -> None:
 
     country = data.get("country") or {}
     tz = country.get("timezone")
-    if isinstance(tz, str) and tz not in _timezones():
+    if isinstance(tz, str) and tz not in known_timezones():
         src.problem(("country", "timezone"), f"country.timezone: unknown time zone {tz!r}; "
                     "expected an IANA name like Asia/Kolkata")
     _check_country_codes(src, country)
