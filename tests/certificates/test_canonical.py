@@ -51,7 +51,7 @@ def credentials(draw):
     return doc
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(credentials())
 def test_fast_canonical_form_equals_pyld(doc):
     assert canonical.canonicalize_credential(doc) == pyld_form(doc)
