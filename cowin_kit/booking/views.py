@@ -6,7 +6,7 @@ import datetime as dt
 
 from babel.dates import format_skeleton
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_currency, format_date, format_decimal, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from cowin_kit.accounts.citizen import citizen_required, current_account
@@ -34,8 +34,9 @@ def _helpers():
         except Exception:  # noqa: BLE001 - a session of a vaccine the profile dropped
             return vaccine_id.upper()
 
-    return {"format_date": format_date, "format_decimal": format_decimal,
-            "format_currency": format_currency, "vaccine_name": vaccine_name}
+    # format_date, format_decimal, format_currency: app-wide (cowin_kit/web/formatting.py),
+    # in the locale's digits.
+    return {"vaccine_name": vaccine_name}
 
 
 def _area_path() -> list[int]:

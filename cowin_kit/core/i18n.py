@@ -95,3 +95,73 @@ def current_locale_id() -> str:
 def remember_locale(locale_id: str) -> None:
     session[LANG_COOKIE] = locale_id
     g.pop("_flask_babel", None)
+
+
+# -- digits ------------------------------------------------------------------------------------
+#: The zero of each decimal numbering system a profile may ask for (CLDR ids); the other nine
+#: digits follow it in Unicode. Babel formats separators per numbering system but always writes
+#: Latin digits, so the digits are converted afterwards.
+DIGIT_ZEROS = {
+    "latn": "0", "arab": "\u0660", "arabext": "\u06f0", "deva": "\u0966", "beng": "\u09e6",
+    "guru": "\u0a66", "gujr": "\u0ae6", "orya": "\u0b66", "taml": "\u0be6", "telu": "\u0c66",
+    "knda": "\u0ce6", "mlym": "\u0d66", "thai": "\u0e50", "laoo": "\u0ed0", "tibt": "\u0f20",
+    "mymr": "\u1040", "khmr": "\u17e0", "mong": "\u1810",
+}
+
+
+def digit_system(locale_id: str | None = None) -> str:
+    """The numbering system the profile sets for a locale ('latn' when none or unknown)."""
+    try:
+        locale_id = locale_id or current_locale_id()
+        system = _profile().locale_info(locale_id).digits or "latn"
+    except Exception:  # outside an app, or a broken profile: Latin digits are always readable
+        return "latn"
+    return system if DIGIT_ZEROS.get(system) else "latn"
+
+
+def localize_digits(text: str, system: str | None = None) -> str:
+    """Write the Latin digits of a formatted text in the locale's digits (e.g. Arabic-Indic)."""
+    system = system or digit_system()
+    zero = DIGIT_ZEROS.get(system)
+    if not text or not zero or system == "latn":
+        return text
+    return str(text).translate(str.maketrans("0123456789", "".join(
+        chr(ord(zero) + i) for i in range(10))))
+
+
+# -- per-country catalogs ----------------------------------------------------------------------
+#: A profile may carry its own catalogs: ``country_profiles/<cc>/locales/<lang>/LC_MESSAGES/``.
+#: They are merged over the shared ``locales/`` catalogs, so one country can change a wording.
+PROFILE_LOCALES = "locales"
+
+
+def profile_locales_dir(app) -> "Path | None":
+    """The current profile's own catalog folder, when it has one."""
+    from pathlib import Path
+
+    from cowin_kit.profiles.loader import resolve_profile_dir
+
+    try:
+        folder = resolve_profile_dir(str(app.config["PROFILE"]), app.config["PROFILES_DIR"])
+    except Exception:  # the profile loader reports a missing profile with a better message
+        return None
+    path = Path(folder) / PROFILE_LOCALES
+    return path if path.is_dir() else None
+
+
+def init_catalog_overrides(app) -> None:
+    """Merge the profile's own catalogs over the shared ones (Flask-Babel: later dirs win)."""
+    import logging
+
+    from cowin_kit.core.i18n_tools import compile_catalogs
+
+    folder = profile_locales_dir(app)
+    if folder is None:
+        return
+    try:
+        compile_catalogs(folder, echo=lambda _line: None)
+    except OSError as exc:  # read-only image: the .mo files must have been built with it
+        logging.getLogger(__name__).warning("cannot compile %s: %s", folder, exc)
+    directories = app.extensions["babel"].translation_directories
+    if str(folder) not in directories:
+        directories.append(str(folder))

@@ -111,10 +111,19 @@ def update(locales_dir: Path, languages: list[str] | None = None, echo=print) ->
         echo(f"updated {path}")
 
 
-def compile_catalogs(locales_dir: Path, echo=print, force: bool = False) -> int:
-    """Compile .po to .mo where the .mo is missing or older; return how many were written."""
+def override_catalog_paths(profiles_dir: Path) -> list[Path]:
+    """Per-country catalogs: ``<profiles_dir>/<cc>/locales/<lang>/LC_MESSAGES/messages.po``."""
+    return sorted(Path(profiles_dir).glob(f"*/locales/*/LC_MESSAGES/{DOMAIN}.po"))
+
+
+def compile_catalogs(locales_dir: Path, echo=print, force: bool = False,
+                     profiles_dir: Path | None = None) -> int:
+    """Compile .po to .mo where the .mo is missing or older; return how many were written.
+
+    With ``profiles_dir``, the per-country catalogs of every profile are compiled too."""
     written = 0
-    for po in catalog_paths(locales_dir):
+    extra = override_catalog_paths(profiles_dir) if profiles_dir else []
+    for po in catalog_paths(locales_dir) + extra:
         mo = po.with_suffix(".mo")
         if not force and mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
             continue
@@ -162,8 +171,14 @@ def profile_languages(profiles_dir: Path) -> dict[str, list[Path]]:
     return found
 
 
-def check(locales_dir: Path, profiles_dir: Path) -> list[Problem]:
-    """Find missing, fuzzy, stale or broken translations and languages without a catalog."""
+def check(locales_dir: Path, profiles_dir: Path,
+          languages: list[str] | None = None) -> list[Problem]:
+    """Find missing, fuzzy, stale or broken translations and languages without a catalog.
+
+    ``languages`` (e.g. ``["en", "hi", "ar"]``) limits the check to those languages. Per-country
+    catalogs (``country_profiles/<cc>/locales/``) may be partial, but what they hold must be
+    right: known messages, no fuzzy entries, same placeholders, the language's plural forms."""
+    wanted = {lang.split("_")[0] for lang in languages} if languages else None
     problems: list[Problem] = []
     pot_path = locales_dir / f"{DOMAIN}.pot"
     template_ids = set()
@@ -173,7 +188,11 @@ def check(locales_dir: Path, profiles_dir: Path) -> list[Problem]:
     else:
         problems.append(Problem(pot_path, 1, "no template: run 'cowin-kit i18n extract'"))
     catalogs = {p.parent.parent.name: p for p in catalog_paths(locales_dir)}
+    if wanted is not None:
+        catalogs = {lang: path for lang, path in catalogs.items() if lang in wanted}
     for language, listing in profile_languages(profiles_dir).items():
+        if wanted is not None and language not in wanted:
+            continue
         if language not in catalogs:
             where = ", ".join(str(p) for p in listing)
             problems.append(Problem(listing[0], 1, f"language '{language}' is listed by {where} "
@@ -182,10 +201,15 @@ def check(locales_dir: Path, profiles_dir: Path) -> list[Problem]:
                                     "and translate it"))
     for language, path in catalogs.items():
         problems.extend(_check_catalog(language, path, template_ids))
+    for path in override_catalog_paths(profiles_dir):
+        language = path.parent.parent.name
+        if wanted is None or language.split("_")[0] in wanted:
+            problems.extend(_check_catalog(language, path, template_ids, partial=True))
     return problems
 
 
-def _check_catalog(language: str, path: Path, template_ids: set[str]) -> list[Problem]:
+def _check_catalog(language: str, path: Path, template_ids: set[str],
+                   partial: bool = False) -> list[Problem]:
     problems: list[Problem] = []
     try:
         locale = Locale.parse(language)
@@ -194,6 +218,10 @@ def _check_catalog(language: str, path: Path, template_ids: set[str]) -> list[Pr
     expected_plurals = get_plural(locale).num_plurals
     catalog = _read(path, language)
     header_plurals = _header_nplurals(catalog)
+    if partial and header_plurals is None:
+        # Loaded last, an override catalog's plural rule replaces the shared one's.
+        problems.append(Problem(path, 1, f"no Plural-Forms header: add "
+                                f"'Plural-Forms: {get_plural(locale).plural_forms}'"))
     if header_plurals is not None and header_plurals != expected_plurals:
         problems.append(Problem(path, 1, f"Plural-Forms header says nplurals={header_plurals}, "
                                 f"{language} needs {expected_plurals} "
@@ -206,6 +234,10 @@ def _check_catalog(language: str, path: Path, template_ids: set[str]) -> list[Pr
         seen.add(key)
         line = message.lineno or 1
         label = key if len(key) <= 60 else key[:57] + "..."
+        if partial and template_ids and key not in template_ids:
+            problems.append(Problem(path, line, f"'{label}' is not a message of the kit (any more): "
+                                    "fix the msgid or remove the entry"))
+            continue
         if message.fuzzy:
             problems.append(Problem(path, line, f"fuzzy translation of '{label}': review it and "
                                     "remove the fuzzy flag"))
@@ -232,6 +264,8 @@ def _check_catalog(language: str, path: Path, template_ids: set[str]) -> list[Pr
         if want != got:
             problems.append(Problem(path, line, f"placeholders of '{label}' do not match: "
                                     f"expected {sorted(want)}, got {sorted(got)}"))
+    if partial:
+        return problems
     for missing in sorted(template_ids - seen):
         problems.append(Problem(path, 1, f"catalog is out of date: '{missing[:60]}' is not in it; "
                                 "run 'cowin-kit i18n update'"))

@@ -54,25 +54,31 @@ def update_command(locales_dir, languages) -> None:
 @i18n_group.command("compile")
 @locales_option
 @click.option("--force", is_flag=True, help="Recompile even when up to date.")
-def compile_command(locales_dir, force) -> None:
-    """Compile the catalogs (.po) into the binary form the app reads (.mo)."""
+@click.option("--profiles-dir", default=None, help="Profiles whose own catalogs are compiled too.")
+def compile_command(locales_dir, force, profiles_dir) -> None:
+    """Compile the catalogs (.po) into the binary form the app reads (.mo), the shared ones and
+    each profile's own (country_profiles/<cc>/locales/)."""
     from cowin_kit.core.i18n_tools import compile_catalogs
 
-    locales, _ = _dirs(locales_dir, None)
-    count = compile_catalogs(locales, echo=click.echo, force=force)
+    locales, profiles = _dirs(locales_dir, profiles_dir)
+    count = compile_catalogs(locales, echo=click.echo, force=force, profiles_dir=profiles)
     click.echo(f"{count} catalog(s) compiled")
 
 
 @i18n_group.command("check")
 @locales_option
 @click.option("--profiles-dir", default=None, help="Profiles whose languages need catalogs.")
-def check_command(locales_dir, profiles_dir) -> None:
+@click.option("--languages", default=None, metavar="LANG,LANG",
+              help="Check only these languages (e.g. en,hi,ar); default: every catalog and "
+                   "every language a profile lists.")
+def check_command(locales_dir, profiles_dir, languages) -> None:
     """Fail on missing, fuzzy or stale translations, placeholder or plural mismatches,
-    and profile languages without a catalog."""
+    and profile languages without a catalog (shared and per-country catalogs)."""
     from cowin_kit.core.i18n_tools import check
 
     locales, profiles = _dirs(locales_dir, profiles_dir)
-    problems = check(locales, profiles)
+    chosen = [lang.strip() for lang in languages.split(",") if lang.strip()] if languages else None
+    problems = check(locales, profiles, chosen)
     for problem in problems:
         click.echo(str(problem))
     if problems:

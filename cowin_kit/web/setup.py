@@ -6,8 +6,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from cowin_kit.web import context, health, views
+    from cowin_kit.core.i18n import init_catalog_overrides
+    from cowin_kit.web import context, formatting, health, views
 
     app.register_blueprint(health.bp)
     app.register_blueprint(views.bp)
     context.init_app(app)
+    formatting.init_app(app)
+    init_catalog_overrides(app)
