@@ -143,8 +143,9 @@ def check_semantics(src: Source) -> None:
             src.problem(path + ("max_age",), f"{render_path(path + ('max_age',))}: {high} is "
                         f"below min_age {low}; expected max_age >= min_age")
     groups = _unique(src, _items(src, "eligibility", "priority_groups"), "id", "group id")
-    _check_schedules(src, vaccines)
-    _check_boosters(src, vaccines, groups)
+    scheduled = _check_schedules(src, vaccines)
+    _check_boosters(src, vaccines, groups, scheduled)
+    _check_unused_vaccines(src, vaccines)
     for path, phase in _items(src, "eligibility", "phases"):
         _known(src, path + ("groups",), phase.get("groups"), groups, "priority group")
     certs = data.get("certificates") or {}
@@ -210,9 +211,24 @@ def _check_documents(src: Source) -> None:
                         "expected it to be rejected")
 
 
-def _check_schedules(src: Source, vaccines: set) -> None:
+def _check_unused_vaccines(src: Source, vaccines: set) -> None:
+    used = set()
+    for _p, sched in _items(src, "schedules"):
+        used |= {sched.get("vaccine"), *(sched.get("interchangeable_with") or ())}
+    for path, booster in _items(src, "boosters"):
+        used |= set(booster.get("products") or ())
+        used |= {v for _rp, rule in _items(src, *path, "rules") for v in rule.get("products") or ()}
+    for path, vac in _items(src, "vaccines"):
+        if vac.get("id") in vaccines and vac["id"] not in used:
+            src.problem(path + ("id",), f"{render_path(path + ('id',))}: vaccine {vac['id']!r} "
+                        "is in no schedule or booster; expected a schedules entry or a booster "
+                        "listing it (or remove it)")
+
+
+def _check_schedules(src: Source, vaccines: set) -> set:
+    """Check the primary series; return the vaccine ids that have one."""
     entries = _items(src, "schedules")
-    _unique(src, entries, "vaccine", "schedule for vaccine")
+    scheduled = _unique(src, entries, "vaccine", "schedule for vaccine")
     for path, sched in entries:
         vac = sched.get("vaccine")
         if isinstance(vac, str) and vac not in vaccines:
@@ -232,6 +248,7 @@ def _check_schedules(src: Source, vaccines: set) -> None:
             for index, interval in enumerate(intervals if isinstance(intervals, list) else []):
                 _min_max(src, key_path + (index,), interval, "min", "max")
         _periods(src, _items(src, *path, "rules"), "schedule")
+    return scheduled
 
 
 def _min_max(src: Source, path: tuple, item: Any, low_key: str, high_key: str) -> None:
@@ -250,9 +267,10 @@ def _min_max(src: Source, path: tuple, item: Any, low_key: str, high_key: str) -
                     f"expected {high_key} >= {low_key}")
 
 
-def _check_boosters(src: Source, vaccines: set, groups: set) -> None:
+def _check_boosters(src: Source, vaccines: set, groups: set, scheduled: set) -> None:
     for path, booster in _items(src, "boosters"):
-        _known(src, path + ("after",), booster.get("after"), vaccines, "vaccine")
+        _known(src, path + ("after",), booster.get("after"), scheduled & vaccines,
+               "vaccine with a primary schedule")
         _known(src, path + ("products",), booster.get("products"), vaccines, "vaccine")
         _known(src, path + ("groups",), booster.get("groups"), groups, "priority group")
         _min_max(src, path, booster, "min_interval", "max_interval")

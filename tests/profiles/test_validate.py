@@ -77,10 +77,14 @@ def test_unknown_vaccine_in_a_schedule(runner, broken):
     line = broken.edit("  - vaccine: sputnik_v\n", "  - vaccine: sputnik_vi\n")
     code, lines = run(runner, broken.path)
     assert code == 1
-    assert len(lines) == 1
-    assert lines[0].startswith(f"{broken.yaml}:{line}: schedules[2].vaccine: unknown vaccine "
+    assert len(lines) == 2
+    assert lines[1].startswith(f"{broken.yaml}:{line}: schedules[2].vaccine: unknown vaccine "
                                "'sputnik_vi'; expected one of: ")
-    assert "covishield" in lines[0]
+    assert "covishield" in lines[1]
+    # …and the product it meant is now in no schedule.
+    assert lines[0].endswith(": vaccines[2].id: vaccine 'sputnik_v' is in no schedule or "
+                             "booster; expected a schedules entry or a booster listing it "
+                             "(or remove it)")
 
 
 def test_unknown_booster_product(runner, broken):
