@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -70,7 +71,7 @@ class VaccinationStatus:
     doses: int = 0
     series_total: int | None = None
     last_vaccine: str | None = None
-    last_dose_on: object = None
+    last_dose_on: dt.date | None = None
     appointments: list = field(default_factory=list)
 
     @property
