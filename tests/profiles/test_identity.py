@@ -164,3 +164,25 @@ def test_phones(app):
         with pytest.raises(InvalidMobile) as info:
             normalize_mobile(profile, bad)
         assert info.value.code == "INVALID_MOBILE" and info.value.status == 422
+
+
+def _shipped_examples():
+    from pathlib import Path
+
+    from cowin_kit.profiles import list_profiles, load_profile
+
+    folder = Path(__file__).resolve().parents[2] / "country_profiles"
+    for code in list_profiles(folder):
+        for raw in load_profile(code, folder).data.get("identity_documents") or ():
+            if raw.get("example"):
+                yield pytest.param(code, raw["id"], raw["example"], 0,
+                                   id=f"{code}-{raw['id']}-valid")
+            for index, bad in enumerate(raw.get("examples_invalid") or ()):
+                yield pytest.param(code, raw["id"], bad, 1, id=f"{code}-{raw['id']}-bad{index}")
+
+
+@pytest.mark.parametrize("cc, doc, number, status", list(_shipped_examples()))
+def test_every_profile_documents_examples_through_check_id(runner, cc, doc, number, status):
+    code, out = check_id(runner, "--profile", cc, doc, number)
+    assert code == status, out
+    assert out.startswith("valid: " if status == 0 else "invalid: ")
