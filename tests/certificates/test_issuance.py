@@ -314,3 +314,29 @@ def test_issued_certificates_verify_with_independent_libraries_against_published
     body = json.loads(zlib.decompress(checker.payload, -15))
     assert body["iss"] == app.config["PUBLIC_URL"].rstrip("/")
     assert body["vc"]["rid"] == cert.revocation_id
+
+
+def test_corrected_dose_revokes_and_reissues(app, db, place):
+    from flask import current_app
+
+    from cowin_kit.vaccination.signals import dose_corrected
+
+    facility, vaccinator, _admin = place
+    person = make_person(db)
+    dose = _dose(db, person, facility, vaccinator, 1)
+    dose.lot = "LOT-2"
+    db.session.commit()
+    dose_corrected.send(current_app._get_current_object(), dose=dose)
+    old, new = _certs(db, person)
+    assert old.revoked_at is not None and old.revoke_reason == "dose record corrected"
+    assert new.revoked_at is None and new.data["doses"][-1]["batch"] == "LOT-2"
+
+
+@pytest.mark.parametrize("number,total,booster,kind", [
+    (1, 2, False, "provisional"), (2, 2, False, "final"), (1, 1, False, "final"), (3, 2, True, "booster")])
+def test_certificate_kind(number, total, booster, kind):
+    from types import SimpleNamespace
+
+    from cowin_kit.certificates.issuance import certificate_kind
+
+    assert certificate_kind(SimpleNamespace(dose_number=number, series_total=total, is_booster=booster)) == kind
