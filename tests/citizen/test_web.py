@@ -125,3 +125,28 @@ def test_someone_elses_person_cannot_be_removed(make_app):
 def test_pages_are_localised(client):
     html = client.get("/signin", headers={"Accept-Language": "hi"}).get_data(as_text=True)
     assert 'lang="hi-IN"' in html
+
+
+def test_dashboard_shows_vaccination_status_and_hides_remove_after_a_dose(client, db):
+    import datetime as dt
+
+    from cowin_kit.registration.operations import add_beneficiary
+    from cowin_kit.vaccination.models import DoseRecord
+    from tests.citizen.helpers import person
+    from tests.citizen.test_registration import _facility
+
+    web_sign_in(client)
+    from cowin_kit.accounts.models import CitizenAccount
+
+    account = db.session.query(CitizenAccount).one()
+    vaccinated = add_beneficiary(account, **person(81, name="Ravi Kumar", gender="M"))
+    add_beneficiary(account, **person(82))
+    db.session.add(DoseRecord(beneficiary_id=vaccinated.id, facility_id=_facility(db).id,
+                              vaccine="covishield", lot="L1", dose_number=1, series_total=2,
+                              administered_on=dt.date(2021, 6, 1)))
+    db.session.commit()
+    html = client.get("/my").get_data(as_text=True)
+    card = html[html.index(f'id="b-{vaccinated.reference_id}"'):]
+    card = card[:card.index("</li>")]
+    assert "Partially vaccinated: 1 dose(s)" in card and "Remove" not in card
+    assert "Not vaccinated" in html and html.count(">Remove<") == 1
