@@ -340,3 +340,27 @@ def test_certificate_kind(number, total, booster, kind):
     from cowin_kit.certificates.issuance import certificate_kind
 
     assert certificate_kind(SimpleNamespace(dose_number=number, series_total=total, is_booster=booster)) == kind
+
+
+def test_staff_corrections_page_and_verify_paste(app, db, place):
+    from cowin_kit.certificates import issuance, operations
+
+    facility, vaccinator, admin = place
+    account = _account(db)
+    person = make_person(db, account=account)
+    _dose(db, person, facility, vaccinator, 1)
+    req = operations.request_correction(account, person.reference_id, "birth_year", "1981")
+    client = app.test_client()
+    assert client.get("/staff/certificates/corrections").status_code == 302  # sign-in first
+    sign_in(client, admin)
+    page = client.get("/staff/certificates/corrections").get_data(as_text=True)
+    assert "1981" in page
+    done = client.post(f"/staff/certificates/corrections/{req.id}", data={"decision": "reject", "note": "no"})
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(req), req.id).status == "rejected"
+    text = issuance.qr_payload(_certs(db, person)[0], "shc")
+    verdict = app.test_client().post("/verify", data={"payload": text}).get_data(as_text=True)
+    assert "genuine and valid" in verdict
+    tampered = app.test_client().post("/verify", data={"payload": text[:-6] + "000000"}).get_data(as_text=True)
+    assert "could not be verified" in tampered
