@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 
 from cowin_kit.areas.models import Area
+from cowin_kit.core.cache import get_cache, make_key
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import NotFound
 from cowin_kit.core.i18n import text_direction
@@ -18,7 +19,8 @@ from cowin_kit.reporting import charts
 from cowin_kit.reporting.bands import age_bands
 from cowin_kit.reporting.labels import (area_name, dose_label, gender_label, language, number,
                                         vaccine_name)
-from cowin_kit.reporting.queries import CounterSource, Figures, child_areas, dashboard_figures
+from cowin_kit.reporting.queries import (Figures, child_areas, counter_figures,
+                                         figures_from_json, figures_to_json)
 
 
 def ancestors(area: Area | None) -> list[Area]:
@@ -36,7 +38,7 @@ def _dose_order(key: str) -> tuple[int, int]:
 
 def build(area: Area | None, today: dt.date, days: int = 90) -> dict:
     """Collect the template context of the public dashboard for an area (None = the country)."""
-    figures: Figures = dashboard_figures(CounterSource(area), today, days=days)
+    figures = cached_figures(area, today, days)
     rtl = text_direction() == "rtl"
     profile = get_profile()
 
@@ -90,6 +92,22 @@ def build(area: Area | None, today: dt.date, days: int = 90) -> dict:
         "days": days,
         "number": number,
     }
+
+
+def cached_figures(area: Area | None, today: dt.date, days: int) -> Figures:
+    """Figures from the counters, shared for DASHBOARD_CACHE_SECONDS (default 30) between
+    requests and, with Redis, between workers; 0 turns the cache off."""
+    ttl = float(current_app.config.get("DASHBOARD_CACHE_SECONDS", 30))
+    if ttl <= 0:
+        return FIGURES(area, today, days=days)
+    key = make_key("dashboard", area=area.id if area else 0, today=today, days=days)
+    data = get_cache().get_or_set(key, ttl, lambda: figures_to_json(
+        FIGURES(area, today, days=days)))
+    return figures_from_json(data)
+
+
+#: How the page computes its figures (the benchmark swaps in the full-scan oracle).
+FIGURES = counter_figures
 
 
 def _with_children(ids: set[int]) -> set[int]:
