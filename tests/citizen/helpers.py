@@ -54,3 +54,17 @@ def sign_up(mobile: str = MOBILE):
 
 def this_year() -> int:
     return dt.date.today().year
+
+
+def make_facility(db):
+    """Add an area and a facility (for dose records and appointments in tests)."""
+    from cowin_kit.areas.models import Area
+    from cowin_kit.booking.models import Facility
+
+    area = Area(code="T-1", level=1, level_key="state", name="Test", path="/")
+    db.session.add(area)
+    db.session.flush()
+    facility = Facility(code="F-1", name="PHC Test", area_id=area.id)
+    db.session.add(facility)
+    db.session.flush()
+    return facility

@@ -13,7 +13,8 @@ from cowin_kit.core.models import AuditEntry
 from cowin_kit.registration import operations as ops
 from cowin_kit.registration import queries
 from cowin_kit.registration.models import Beneficiary
-from tests.citizen.helpers import aadhaar, bad_check_digit, person, sign_up, this_year
+from tests.citizen.helpers import (aadhaar, bad_check_digit, make_facility, person, sign_up,
+                                   this_year)
 
 
 def _count(db) -> int:
@@ -120,24 +121,11 @@ def test_other_peoples_reference_ids_are_not_found(db, account):
     assert [x.id for x in queries.beneficiaries_of(other)] == []
 
 
-def _facility(db):
-    from cowin_kit.areas.models import Area
-    from cowin_kit.booking.models import Facility
-
-    area = Area(code="T-1", level=1, level_key="state", name="Test", path="/")
-    db.session.add(area)
-    db.session.flush()
-    facility = Facility(code="F-1", name="PHC Test", area_id=area.id)
-    db.session.add(facility)
-    db.session.flush()
-    return facility
-
-
 def test_delete_is_refused_once_a_dose_is_recorded(db, account):
     from cowin_kit.vaccination.models import DoseRecord
 
     b = ops.add_beneficiary(account, **person(12))
-    facility = _facility(db)
+    facility = make_facility(db)
     db.session.add(DoseRecord(beneficiary_id=b.id, facility_id=facility.id, vaccine="covishield",
                               lot="L1", dose_number=1, series_total=2,
                               administered_on=dt.date.today()))
@@ -151,7 +139,7 @@ def test_delete_cancels_open_appointments_and_gives_capacity_back(db, account):
 
     b = ops.add_beneficiary(account, **person(13))
     keep = ops.add_beneficiary(account, **person(14))
-    session = VaccinationSession(facility_id=_facility(db).id, date=dt.date.today(),
+    session = VaccinationSession(facility_id=make_facility(db).id, date=dt.date.today(),
                                  vaccine="covishield", slots=["09:00-11:00"])
     db.session.add(session)
     db.session.flush()

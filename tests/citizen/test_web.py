@@ -132,8 +132,7 @@ def test_dashboard_shows_vaccination_status_and_hides_remove_after_a_dose(client
 
     from cowin_kit.registration.operations import add_beneficiary
     from cowin_kit.vaccination.models import DoseRecord
-    from tests.citizen.helpers import person
-    from tests.citizen.test_registration import _facility
+    from tests.citizen.helpers import make_facility, person
 
     web_sign_in(client)
     from cowin_kit.accounts.models import CitizenAccount
@@ -141,7 +140,7 @@ def test_dashboard_shows_vaccination_status_and_hides_remove_after_a_dose(client
     account = db.session.query(CitizenAccount).one()
     vaccinated = add_beneficiary(account, **person(81, name="Ravi Kumar", gender="M"))
     add_beneficiary(account, **person(82))
-    db.session.add(DoseRecord(beneficiary_id=vaccinated.id, facility_id=_facility(db).id,
+    db.session.add(DoseRecord(beneficiary_id=vaccinated.id, facility_id=make_facility(db).id,
                               vaccine="covishield", lot="L1", dose_number=1, series_total=2,
                               administered_on=dt.date(2021, 6, 1)))
     db.session.commit()
