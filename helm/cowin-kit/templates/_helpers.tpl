@@ -237,3 +237,14 @@ for name in sorted(os.listdir(source)):
     os.chmod(path, 0o600)
     print("signing keys:", os.path.relpath(path, target))
 {{- end }}
+
+{{/*
+cowin-kit.migrationHookAnnotations: what the migration Job reads is created just before it (a
+lower hook weight) and deleted once it succeeds. Hooks run before the release's own resources
+exist, so the Job cannot use the release's Secret, ConfigMap or ServiceAccount on install.
+*/}}
+{{- define "cowin-kit.migrationHookAnnotations" -}}
+helm.sh/hook: pre-install,pre-upgrade
+helm.sh/hook-weight: "-5"
+helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
+{{- end }}
