@@ -137,3 +137,23 @@ def test_cli_export_writes_an_xlsx_with_progress(app, db, world, runner, cli_env
     assert sum(1 for _ in sheet.iter_rows()) >= 2
     bad = runner.invoke(cli, ["reports", "export", "nope", "-o", str(out)], env=cli_env)
     assert bad.exit_code == 2 and "coverage" in bad.output
+
+
+def test_cli_targets_import_reports_lines_and_imports_all_or_nothing(app, db, world, runner,
+                                                                     cli_env, tmp_path):
+    from cowin_kit.cli import cli
+
+    db.session.commit()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("area_code,age_band,population\nS1,all,10\nS9,all,3\n", encoding="utf-8")
+    result = runner.invoke(cli, ["reports", "targets", str(bad)], env=cli_env)
+    assert result.exit_code == 1 and f"{bad}:3:" in result.output
+    assert f"{bad}:2:" not in result.output
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(TargetPopulation.id))) == 0
+    good = tmp_path / "good.csv"
+    good.write_text("area_code,age_band,population\nS1,all,10\nS2,60+,3\n", encoding="utf-8")
+    result = runner.invoke(cli, ["reports", "targets", str(good)], env=cli_env)
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.sum(TargetPopulation.population))) == 13
