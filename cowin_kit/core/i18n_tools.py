@@ -103,7 +103,9 @@ def update(locales_dir: Path, languages: list[str] | None = None, echo=print) ->
         catalog.obsolete.clear()
         if language == SOURCE_LANGUAGE:
             for message in catalog:
-                if message.id and not message.string:
+                # A fuzzy guess from a similar msgid is never right for the source language.
+                if message.id and (message.fuzzy or not (
+                        message.string if isinstance(message.string, str) else all(message.string))):
                     message.string = message.id
                     message.flags.discard("fuzzy")
         with path.open("wb") as fh:
