@@ -176,3 +176,38 @@ def test_parallel_guesses_never_exceed_the_tries(make_app):
         from cowin_kit.core.db import db
 
         assert db.session.get(OtpTransaction, txn_id).tries == 3
+
+
+@pytest.mark.postgres
+def test_first_sign_in_raced_from_two_devices_creates_one_account(make_app):
+    app = make_app()
+    pairs = []
+    with app.app_context():
+        start = utcnow() - dt.timedelta(seconds=100)
+        for i in range(2):  # two OTPs for one mobile, sent 40 s apart (past the cool-down)
+            txn = otp_ops.request_otp(MOBILE, "en_IN", now=start + dt.timedelta(seconds=40 * i))
+            pairs.append((txn.id, last_otp()))
+    results, barrier = [], threading.Barrier(2)
+
+    def confirm(txn_id, otp):
+        with app.app_context():
+            barrier.wait()
+            try:
+                account, created = otp_ops.confirm_otp(txn_id, otp)
+                results.append((account.id, created))
+            finally:
+                from cowin_kit.core.db import db
+
+                db.session.remove()
+
+    threads = [threading.Thread(target=confirm, args=pair) for pair in pairs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 2 and results[0][0] == results[1][0]
+    assert sorted(created for _id, created in results) == [False, True]
+    with app.app_context():
+        from cowin_kit.core.db import db
+
+        assert _count(db, CitizenAccount) == 1
