@@ -80,6 +80,11 @@ GLOBALS = {
 FILTERS = {
     "date": format_date, "time": format_time, "datetime": format_datetime,
     "number": format_decimal, "percent": format_percent, "digits": localize_digits,
+    # Flask-Babel's own filter names, so templates using them get the profile's digits too.
+    "dateformat": format_date, "timeformat": format_time, "datetimeformat": format_datetime,
+    "decimalformat": format_decimal, "numberformat": format_number,
+    "percentformat": format_percent, "currencyformat": format_currency,
+    "timedeltaformat": format_timedelta,
 }
 
 
