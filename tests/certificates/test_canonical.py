@@ -89,3 +89,18 @@ def test_issuance_date_format_matches_cowin():
     doc = divoc_vc.credential(certificate(issued_at=dt.datetime(2021, 1, 16, 6, 20, 50, 275000,
                                                                 tzinfo=dt.timezone.utc)))
     assert doc["issuanceDate"] == "2021-01-16T06:20:50.275Z"
+
+
+def test_vaccination_context_v2_terms_equal_pyld():
+    from cowin_kit.certificates.formats.contexts import VACCINATION_V2
+
+    doc = divoc_vc.credential(certificate(name="वेद प्रकाश"))
+    doc["@context"] = [doc["@context"][0], VACCINATION_V2]
+    doc["credentialSubject"]["dob"] = "1987-03-01"
+    doc["evidence"][0]["icd11Code"] = "XM9QW8"
+    doc["evidence"][0]["prophylaxis"] = "COVID-19 vaccine, non-replicating viral vector"
+    assert canonical.canonicalize_credential(doc) == pyld_form(doc)
+    v1 = divoc_vc.credential(certificate())
+    v1["credentialSubject"]["dob"] = "1987-03-01"  # undefined under v1: not ours to canonicalise
+    with pytest.raises(canonical.Unsupported):
+        canonical.canonicalize_credential(v1)

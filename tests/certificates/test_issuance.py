@@ -364,3 +364,28 @@ def test_staff_corrections_page_and_verify_paste(app, db, place):
     assert "genuine and valid" in verdict
     tampered = app.test_client().post("/verify", data={"payload": text[:-6] + "000000"}).get_data(as_text=True)
     assert "could not be verified" in tampered
+
+
+def test_foreign_divoc_issuer_from_trust_jwks(app):
+    """A v2-context credential signed by another DIVOC country verifies once its key is trusted."""
+    import datetime as dt
+
+    from cowin_kit.certificates.formats import divoc_vc, jose
+    from cowin_kit.certificates.formats.contexts import VACCINATION_V2
+    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.verify import app_verifier
+    from tests.certificates.samples import certificate, ed25519_key
+
+    key = ed25519_key()
+    doc = divoc_vc.credential(certificate(name="Juan dela Cruz", valid_until=None))
+    doc["@context"] = [doc["@context"][0], VACCINATION_V2]
+    doc["credentialSubject"]["dob"] = "1987-03-01"
+    signed = divoc_vc.sign(doc, key, "did:ph:moh", dt.datetime.now(dt.timezone.utc))
+    payload = divoc_vc.qr_bytes(signed)
+    assert app_verifier().verify(payload).status == "invalid"
+    trust = keystore(app).root / "trust"
+    trust.mkdir(parents=True, exist_ok=True)
+    (trust / "ph.json").write_text(json.dumps({"iss": "did:ph:moh", "keys": [
+        {**jose.public_jwk(key.public_key()), "kid": "did:ph:moh"}]}))
+    result = app_verifier().verify(payload)
+    assert result.status == "valid" and result.person["name"] == "Juan dela Cruz"

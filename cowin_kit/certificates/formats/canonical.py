@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from .contexts import CREDENTIALS_V1, SECURITY_V2, VACCINATION_V1
+from .contexts import CREDENTIALS_V1, SECURITY_V2, VACCINATION_V1, VACCINATION_V2
 
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -46,6 +46,7 @@ ADDRESS = {
 }
 PERSON = {
     "refId": (f"<{S}id>", "lit"),
+    "dob": (f"<{S}date>", "lit"),  # vaccination context v2
     "uhid": (f"<{S}id>", "lit"),
     "name": (f"<{S}name>", "lit"),
     "age": (f"<{S}Number>", "lit"),
@@ -71,6 +72,8 @@ VACCINATION = {
     "vaccine": (f"<{S}id>", "lit"),
     "manufacturer": (f"<{S}id>", "lit"),
     "date": (f"<{S}date>", "lit"),
+    "icd11Code": (f"<{S}id>", "lit"),  # v2
+    "prophylaxis": (f"<{S}name>", "lit"),  # v2
     "effectiveStart": (f"<{S}date>", "lit"),
     "effectiveUntil": (f"<{S}date>", "lit"),
     "dose": (f"<{S}doseValue>", "lit"),
@@ -205,16 +208,34 @@ class _Builder:
         return subject
 
 
+V2_ONLY = {("subject", "dob"), ("evidence", "icd11Code"), ("evidence", "prophylaxis")}
+
+
 def credential_quads(doc: dict) -> set[tuple[str, str, str]]:
     """Map a vaccination credential (without proof) to its RDF quads."""
-    if doc.get("@context") != [CREDENTIALS_V1, VACCINATION_V1]:
+    context = doc.get("@context")
+    if context not in ([CREDENTIALS_V1, VACCINATION_V1], [CREDENTIALS_V1, VACCINATION_V2]):
         raise Unsupported("unexpected @context")
+    if context[1] == VACCINATION_V1:
+        _reject_v2_terms(doc)
     builder = _Builder()
     body = {k: v for k, v in doc.items() if k != "@context"}
     if "proof" in body:
         raise Unsupported("canonicalise the credential without its proof")
     builder.node(body, "credential")
     return builder.quads
+
+
+def _reject_v2_terms(doc: dict) -> None:
+    """Under the v1 context the v2-only terms are undefined (JSON-LD would drop them)."""
+    subject = doc.get("credentialSubject")
+    subjects = subject if isinstance(subject, list) else [subject]
+    evidence = doc.get("evidence")
+    evidences = evidence if isinstance(evidence, list) else [evidence]
+    for table, nodes in (("subject", subjects), ("evidence", evidences)):
+        for node in nodes:
+            if isinstance(node, dict) and any((table, key) in V2_ONLY for key in node):
+                raise Unsupported("term of the v2 vaccination context under v1")
 
 
 def proof_quads(options: dict) -> set[tuple[str, str, str]]:

@@ -11,12 +11,14 @@ CONTEXTS_DIR = Path(__file__).resolve().parent.parent / "contexts"
 
 CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
 VACCINATION_V1 = "https://cowin.gov.in/credentials/vaccination/v1"
+VACCINATION_V2 = "https://cowin.gov.in/credentials/vaccination/v2"
 SECURITY_V1 = "https://w3id.org/security/v1"
 SECURITY_V2 = "https://w3id.org/security/v2"
 
 FILES = {
     CREDENTIALS_V1: "credentials-v1.json",
     VACCINATION_V1: "vaccination-v1.json",
+    VACCINATION_V2: "vaccination-v2.json",
     SECURITY_V1: "security-v1.json",
     SECURITY_V2: "security-v2.json",
 }
