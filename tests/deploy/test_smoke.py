@@ -201,6 +201,20 @@ def existing_secrets(database_url: str, signing_keys: dict[str, str]) -> dict:
     }
 
 
+def run_helm_test_pod(rendered, base: str) -> None:
+    """Run the `helm test` pod's command (curl) with the Service address pointed here."""
+    pod = next(doc for doc in rendered.of_kind("Pod")
+               if doc["metadata"]["annotations"].get("helm.sh/hook") == "test")
+    container = pod["spec"]["containers"][0]
+    service = rendered.one("Service")
+    address = f"http://{service['metadata']['name']}:{service['spec']['ports'][0]['port']}"
+    argv = [arg.replace(address, base) for arg in container["command"] + container["args"]]
+    assert any(arg.startswith(base) for arg in argv), f"the test pod does not call {address}"
+    assert shutil.which(argv[0]), f"{argv[0]} is needed to run the helm test pod's command"
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr + done.stdout
+
+
 @pytest.fixture
 def database():
     url = create_database(Path("/nonexistent"))
@@ -259,6 +273,7 @@ def test_rendered_chart_starts_the_application(render, database, tmp_path, case)
         wait_for(base + readiness, lambda s: s == 200, 30, server, log)
         liveness = web["livenessProbe"]["httpGet"]["path"]
         assert get(base + liveness)[0] == 200
+        run_helm_test_pod(rendered, base)
         # A real page, through templates, the profile and the translations (first render is slow).
         status, body = get(base + "/", timeout=60)
         assert status == 200, f"{status} {body[:500]}\n" + log.read_text()[-3000:]
