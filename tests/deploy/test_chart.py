@@ -173,6 +173,12 @@ def test_ministry_profile_files_are_mounted_and_named_by_path(render, tmp_path):
     assert rendered.one("ConfigMap", job_profile)["data"] == config_map["data"]
 
 
+def test_a_database_is_required(render):
+    done = render(set_string={"database.url": ""}, expect_ok=False)
+    assert done.returncode != 0
+    assert "set database.url or database.existingSecret" in done.stderr
+
+
 def test_areas_without_a_profile_is_refused(render):
     done = render(set={"profile.files.areasCsv": "code"}, expect_ok=False)
     assert done.returncode != 0

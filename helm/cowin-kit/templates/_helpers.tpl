@@ -150,9 +150,10 @@ only web pods get the secret key, Redis, SMS token and signing keys. The migrati
   value: {{ ternary $value (toJson $value) (kindIs "string" $value) | quote }}
 {{- end }}
 {{- end }}
-{{- if or $v.database.existingSecret $v.database.url }}
-{{ include "cowin-kit.secretEnv" (dict "secret" $dbSecret "name" "COWIN_KIT_DATABASE_URL" "key" "database-url" "from" $v.database) }}
+{{- if not (or $v.database.existingSecret $v.database.url) }}
+{{- fail "set database.url or database.existingSecret: without a PostgreSQL URL the kit would keep its data in the pod (SQLite) and lose it" }}
 {{- end }}
+{{ include "cowin-kit.secretEnv" (dict "secret" $dbSecret "name" "COWIN_KIT_DATABASE_URL" "key" "database-url" "from" $v.database) }}
 {{- if .web }}
 {{ include "cowin-kit.secretEnv" (dict "secret" $secret "name" "COWIN_KIT_SECRET_KEY" "key" "secret-key" "from" $v.secretKey) }}
 {{- if or $v.redis.existingSecret $v.redis.url }}
