@@ -38,6 +38,7 @@ class Font:
     bbox: tuple
     file_stream: bytes  # compressed font file
     widths: str  # the W array for every glyph, 1000-unit scale
+    nominal: dict  # glyph id -> the character it is the nominal glyph of
 
 
 @lru_cache(maxsize=None)
@@ -55,10 +56,14 @@ def fonts() -> tuple[Font, ...]:
         hhea = tt["hhea"]
         head = tt["head"]
         name = tt["name"].getDebugName(6) or path.stem
+        ids = {g: i for i, g in enumerate(order)}
+        nominal: dict[int, str] = {}
+        for code, glyph in sorted(tt.getBestCmap().items(), reverse=True):
+            nominal[ids[glyph]] = chr(code)  # the lowest code point wins
         out.append(Font(key=f"F{index + 1}", name=name.replace(" ", ""), hb_font=hb.Font(hb.Face(hb.Blob(raw))),
                         upem=upem, cmap=dict(tt.getBestCmap()), ascent=hhea.ascent, descent=hhea.descent,
                         bbox=(head.xMin, head.yMin, head.xMax, head.yMax),
-                        file_stream=zlib.compress(raw, 9), widths=f"[0 [{widths}]]"))
+                        file_stream=zlib.compress(raw, 9), widths=f"[0 [{widths}]]", nominal=nominal))
     return tuple(out)
 
 
@@ -117,13 +122,24 @@ def _line(text: str, size: float, rtl: bool) -> tuple[str, float, tuple]:
             hb.shape(font.hb_font, buf)
         infos, positions = buf.glyph_infos, buf.glyph_positions
         texts = _cluster_texts(part, [info.cluster for info in infos])
+        per_cluster: dict[int, int] = {}
+        for info in infos:
+            per_cluster[info.cluster] = per_cluster.get(info.cluster, 0) + 1
         if index != current:
             ops.append(f"/F{index + 1} {size:.2f} Tf")
             current = index
         for info, pos in zip(infos, positions):
             ops.append(f"1 0 0 1 {x + pos.x_offset * scale:.2f} {pos.y_offset * scale:.2f} Tm "
                        f"<{info.codepoint:04X}> Tj")
-            used.append((index, info.codepoint, texts.pop(info.cluster, "")))
+            # ToUnicode is one string per glyph: a glyph alone in its cluster stands for the
+            # cluster's text (conjuncts, joined forms); a base + mark sequence maps glyph by
+            # glyph to the characters they are the nominal glyphs of.
+            if per_cluster[info.cluster] > 1 and info.codepoint in font.nominal:
+                chars = font.nominal[info.codepoint]
+                texts.pop(info.cluster, None)
+            else:
+                chars = texts.pop(info.cluster, "")
+            used.append((index, info.codepoint, chars))
             x += pos.x_advance * scale
     return "\n".join(ops), x, tuple(used)
 
