@@ -99,7 +99,7 @@ def _cluster_texts(part: str, clusters: list[int]) -> dict[int, str]:
     return {start: part[start:end] for start, end in zip(ordered, ends)}
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=4096)
 def _line(text: str, size: float, rtl: bool) -> tuple[str, float, tuple]:
     """Shape one line; return its text operators relative to the line origin, its width and
     the glyphs it uses as (font index, glyph id, characters). Cached: labels and most values
