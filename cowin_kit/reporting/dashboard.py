@@ -13,7 +13,7 @@ from cowin_kit.areas.models import Area
 from cowin_kit.core.cache import get_cache, make_key
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import NotFound
-from cowin_kit.core.i18n import text_direction
+from cowin_kit.core.i18n import localize_digits, text_direction
 from cowin_kit.profiles import get_profile
 from cowin_kit.reporting import charts
 from cowin_kit.reporting.bands import age_bands
@@ -68,7 +68,7 @@ def build(area: Area | None, today: dt.date, days: int = 90) -> dict:
     for i in range(days):
         day = today - dt.timedelta(days=days - 1 - i)
         value = figures.daily.get(day, 0)
-        series.append((format_date(day, "medium"), value, number(value)))
+        series.append((localize_digits(format_date(day, "medium")), value, number(value)))
     peak = max((v for _l, v, _t in series), default=0)
     daily_chart = charts.line_chart(series, peak_text=number(peak), rtl=rtl)
     return {
@@ -78,7 +78,7 @@ def build(area: Area | None, today: dt.date, days: int = 90) -> dict:
                        for a in ancestors(area)],
         "figures": figures,
         "today": today,
-        "today_text": format_date(today, "long"),
+        "today_text": localize_digits(format_date(today, "long")),
         "level_label": _level_label(children),
         "dose_chart": dose_chart,
         "vaccine_chart": vaccine_chart,

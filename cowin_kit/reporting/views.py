@@ -43,4 +43,6 @@ def report_date(value) -> str:
     """Format a date for the reader's locale."""
     from flask_babel import format_date
 
-    return format_date(value, "medium")
+    from cowin_kit.core.i18n import localize_digits
+
+    return localize_digits(format_date(value, "medium"))
