@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import time
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -18,6 +19,7 @@ from cowin_kit.core.errors import KitError, Unauthorized
 
 SESSION_KEY = "staff_id"
 SESSION_STAMP = "staff_stamp"
+SESSION_SEEN = "staff_seen"
 CACHE_KEY = "cowin_kit.staff_user"
 
 
@@ -110,6 +112,7 @@ def login(user: StaffUser) -> None:
     session.clear()
     session[SESSION_KEY] = user.id
     session[SESSION_STAMP] = _stamp(user)
+    session[SESSION_SEEN] = int(time.time())
     session.permanent = False
     set_actor("staff", user.id)
     audit("staff.login", "staff_user", user.id)
@@ -125,6 +128,13 @@ def logout() -> None:
     request.environ.pop(CACHE_KEY, None)
 
 
+def _idle_expired() -> bool:
+    # Tablets at a centre are shared: an idle staff session ends by itself.
+    idle = int(current_app.config.get("STAFF_IDLE_MINUTES", 120)) * 60
+    seen = session.get(SESSION_SEEN)
+    return seen is not None and time.time() - seen > idle
+
+
 def current_staff() -> StaffUser | None:
     """Return the signed-in, active staff user of this request, or None."""
     # Cached on the request itself: ``g`` can outlive a request when an app context is shared.
@@ -133,10 +143,15 @@ def current_staff() -> StaffUser | None:
         return cache[CACHE_KEY]
     user = None
     staff_id = session.get(SESSION_KEY)
+    if staff_id is not None and _idle_expired():
+        logout()
+        staff_id = None
     if staff_id is not None:
         user = db.session.get(StaffUser, staff_id)
         if user is None or not user.active or session.get(SESSION_STAMP) != _stamp(user):
             user = None
+        else:
+            session[SESSION_SEEN] = int(time.time())
     cache[CACHE_KEY] = user
     if user is not None:
         set_actor("staff", user.id)

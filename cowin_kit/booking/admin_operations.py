@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import re
 
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import Conflict, KitError, ValidationFailed
 
+log = logging.getLogger(__name__)
 DOSE_KINDS = ("1", "2", "booster")
 FEE_TYPES = ("Free", "Paid")
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -385,9 +387,6 @@ def set_capacity(staff, session: VaccinationSession, dose_kind: str, capacity: i
 
 def cancel_session(staff, session: VaccinationSession, reason: str = "") -> int:
     """Cancel a session: release its booked appointments and text the people; return how many."""
-    from cowin_kit.booking.messages import appointment_sms
-    from cowin_kit.registration.models import Beneficiary
-
     require_scope(staff, session.facility, "session.cancel")
     if session.status == "cancelled":
         raise Conflict(_l("This session is already cancelled."), code="SESSION_CANCELLED")
@@ -403,6 +402,22 @@ def cancel_session(staff, session: VaccinationSession, reason: str = "") -> int:
           released=[str(a.id) for a in booked])
     db.session.commit()
     for appointment in booked:
-        appointment_sms(db.session.get(Beneficiary, appointment.beneficiary_id), appointment,
-                        "cancel")
+        _text_cancelled(appointment)
     return len(booked)
+
+
+def _text_cancelled(appointment: Appointment) -> None:
+    """Text the person's account mobile that the appointment is cancelled (best effort)."""
+    from cowin_kit.accounts.models import CitizenAccount
+    from cowin_kit.booking.messages import appointment_sms
+    from cowin_kit.registration.models import Beneficiary
+
+    beneficiary = db.session.get(Beneficiary, appointment.beneficiary_id)
+    account = db.session.get(CitizenAccount, beneficiary.account_id) if beneficiary.account_id else None
+    if account is None:
+        return  # registered at a desk without a mobile
+    try:
+        appointment_sms(beneficiary, appointment, "cancel", account.mobile)
+    except Exception:  # noqa: BLE001 - the cancellation stands even when the SMS gateway fails
+        log.exception("could not text the cancellation of appointment %s", appointment.id)
+        db.session.rollback()

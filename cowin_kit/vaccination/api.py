@@ -78,7 +78,8 @@ def desk_appointments():
     facility = _facility()
     day = admin_ops.facility_today(facility)
     rows = queries.today_appointments(facility.id, day)
-    audit("appointments.view", "facility", facility.id, day=day.isoformat(), count=len(rows))
+    audit("appointments.view", "facility", facility.id, day=day.isoformat(),
+          people=[b.reference_id for _a, b in rows], via="api")
     db.session.commit()
     return [{"appointment_id": a.id, "status": a.status, "slot": a.slot,
              "dose_number": a.dose_number, "vaccine": a.session.vaccine, "beneficiary": b}

@@ -45,7 +45,8 @@ def today():
     facility = _facility()
     day = _today(facility)
     rows = queries.today_appointments(facility.id, day)
-    audit("appointments.view", "facility", facility.id, day=day.isoformat(), count=len(rows))
+    audit("appointments.view", "facility", facility.id, day=day.isoformat(),
+          people=[b.reference_id for _a, b in rows])
     db.session.commit()
     return render_template("desk/today.html", facility=facility, day=day, rows=rows)
 

@@ -37,10 +37,12 @@ def booked(db, world):
     return person, appointment
 
 
-def test_todays_list_shows_booked_people(client, world, booked):
+def test_todays_list_shows_booked_people(client, db, world, booked):
     sign_in(client, world.staff["vaccinator"])
     html = client.get("/desk/").get_data(as_text=True)
     assert "Asha Devi" in html and "09:00-11:00" in html
+    entry = audits(db, "appointments.view")[0]
+    assert entry.details["people"] == [booked[0].reference_id]
 
 
 def test_wrong_secret_code_is_refused_and_nothing_recorded(client, db, world, booked):

@@ -151,3 +151,18 @@ def test_area_admin_manages_staff_in_reach_only(client, db, world):
     assert vaccinator_client.get("/desk/").status_code == 302
     names = set(db.session.scalars(sa.select(StaffUser.username)))
     assert "nurse-a" in names and "nurse-b" not in names and "boss" not in names
+
+
+def test_idle_staff_session_ends(client, world):
+    import time
+
+    from cowin_kit.accounts.staff_auth import SESSION_SEEN
+    from tests.operations.conftest import sign_in
+
+    sign_in(client, world.staff["vaccinator"])
+    assert client.get("/desk/").status_code == 200
+    with client.session_transaction() as sess:
+        sess[SESSION_SEEN] = int(time.time()) - 121 * 60
+    assert client.get("/desk/").status_code == 302
+    with client.session_transaction() as sess:
+        assert "staff_id" not in sess
