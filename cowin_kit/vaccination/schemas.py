@@ -112,35 +112,30 @@ class StaffAefiSchema(Schema):
     notes = fields.String()
 
 
-class FacilityInSchema(Schema):
-    """A facility as staff send it (all fields; PATCH sends only what changes)."""
-
+class _FacilityFields(Schema):
     code = fields.String()
     name = fields.String()
-    area_code = fields.String()
     address = fields.String()
     postal_code = fields.String(allow_none=True)
     lat = fields.Float(allow_none=True)
     lon = fields.Float(allow_none=True)
     fee_type = fields.String()
+    active = fields.Boolean()
+
+
+class FacilityInSchema(_FacilityFields):
+    """A facility as staff send it (opening hours as HH:MM; the area by its code)."""
+
+    area_code = fields.String()
     opens = fields.String()
     closes = fields.String()
-    active = fields.Boolean()
 
 
-class StaffFacilitySchema(Schema):
+class StaffFacilitySchema(_FacilityFields):
     id = fields.Integer()
-    code = fields.String()
-    name = fields.String()
     area_id = fields.Integer()
-    address = fields.String()
-    postal_code = fields.String(allow_none=True)
-    lat = fields.Float(allow_none=True)
-    lon = fields.Float(allow_none=True)
-    fee_type = fields.String()
     opens = fields.Time()
     closes = fields.Time()
-    active = fields.Boolean()
 
 
 class FacilityPatchSchema(FacilityInSchema):

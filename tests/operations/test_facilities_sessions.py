@@ -164,3 +164,32 @@ def test_cancel_session_releases_appointments_and_sends_localised_sms(client, db
         ("+919876500001", "cancel", "hi_IN"), ("+919876500002", "cancel", "en_IN")]
     assert "Person 1" in sms[1].body
     assert client.post(f"/admin/sessions/{session.id}/cancel").status_code == 409
+
+
+def test_facility_and_sessions_over_the_api(client, db, world):
+    sign_in(client, world.staff["area_admin"])
+    headers = {"X-Requested-With": "XMLHttpRequest"}
+    created = client.post("/api/kit/v1/staff/facilities", headers=headers, json={
+        "code": "API-1", "name": "Api Centre", "area_code": "T-A-1", "fee_type": "Paid",
+        "opens": "08:00", "closes": "14:00"})
+    assert created.status_code == 201, created.get_json()
+    facility = created.get_json()
+    assert (facility["opens"], facility["active"]) == ("08:00:00", True)
+    patched = client.patch(f"/api/kit/v1/staff/facilities/{facility['id']}", headers=headers,
+                           json={"name": "API Centre", "active": False})
+    assert patched.get_json()["name"] == "API Centre" and patched.get_json()["active"] is False
+    client.patch(f"/api/kit/v1/staff/facilities/{facility['id']}", headers=headers,
+                 json={"active": True})
+    day = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    sessions = client.post(f"/api/kit/v1/staff/facilities/{facility['id']}/sessions",
+                           headers=headers, json={"dates": [day], "vaccine": "covaxin",
+                                                  "capacities": {"1": 40, "booster": 10},
+                                                  "fee": 250})
+    assert sessions.status_code == 201, sessions.get_json()
+    body = sessions.get_json()[0]
+    assert body["slots"] == ["08:00-10:00", "10:00-12:00", "12:00-14:00"]
+    assert {c["dose_kind"]: c["capacity"] for c in body["capacities"]} == {"1": 40, "booster": 10}
+    free = client.post(f"/api/kit/v1/staff/facilities/{facility['id']}/sessions",
+                       headers=headers, json={"dates": [day], "vaccine": "covishield",
+                                              "capacities": {"1": 5}, "fee": 0})
+    assert free.status_code == 422 and "fee" in free.get_json()["error"]["fields"]
