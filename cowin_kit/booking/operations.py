@@ -14,14 +14,16 @@ import hashlib
 import logging
 import secrets
 import uuid
+from contextlib import contextmanager
 
 import sqlalchemy as sa
+import sqlalchemy.orm  # noqa: F401 - sa.orm.joinedload
 from sqlalchemy.exc import IntegrityError
 
 from cowin_kit.booking import errors
 from cowin_kit.booking.models import Appointment, SessionCapacity, VaccinationSession
-from cowin_kit.booking.rules import (age_at, history_of, local_now, person_of, slot_end,
-                                     slot_start)
+from cowin_kit.booking.rules import (age_at, area_timezone, history_of, local_now, person_of,
+                                     slot_end, slot_start)
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db, utcnow
 
@@ -38,19 +40,18 @@ def book(beneficiary, session_id, slot: str, *, dose_number: int | None = None,
 
     profile = get_profile()
     key_hash = idempotency_hash(beneficiary.id, idempotency_key)
-    if key_hash:
-        existing = _by_key(key_hash)
-        if existing is not None:
-            return existing
+    # One read for both: a retry of this request, and the person's active appointments.
+    mine = _retry_or_active(beneficiary.id, key_hash)
+    for found in mine:
+        if key_hash and found.idempotency_key == key_hash:
+            return found
     session = load_session(session_id)
     due = _check_bookable(profile, beneficiary, session, slot, on)
     if dose_number is not None and int(dose_number) != due.dose_number:
         raise errors.WrongDose(due=due.dose_number, asked=dose_number)
-    active = _active_appointment(beneficiary.id, due.dose_number)
-    if active is not None:
-        if key_hash and active.idempotency_key == key_hash:
-            return active  # a retry that arrived while the first attempt was committing
+    if any(a.status == "booked" and a.dose_number == due.dose_number for a in mine):
         raise errors.AlreadyBooked(dose=due.dose_number)
+    mobile = _account_mobile(beneficiary)
 
     try:
         capacity_id = _claim(session.id, due.dose_kind)
@@ -62,7 +63,8 @@ def book(beneficiary, session_id, slot: str, *, dose_number: int | None = None,
         db.session.add(appointment)
         audit("appointment.book", "appointment", appointment.id, session=str(session.id),
               dose=due.dose_number, dose_kind=due.dose_kind, slot=slot)
-        db.session.commit()
+        with _keep_loaded():
+            db.session.commit()
     except IntegrityError:
         db.session.rollback()
         # Lost a race to a retry of the same request, or to a parallel booking of this dose.
@@ -72,7 +74,7 @@ def book(beneficiary, session_id, slot: str, *, dose_number: int | None = None,
     except BaseException:
         db.session.rollback()
         raise
-    _notify(beneficiary, appointment, "booking")
+    _notify(beneficiary, appointment, "booking", mobile)
     return appointment
 
 
@@ -111,7 +113,7 @@ def reschedule(appointment: Appointment, new_session_id, slot: str, *,
         db.session.rollback()
         raise
     db.session.refresh(appointment)
-    _notify(beneficiary, appointment, "reschedule")
+    _notify(beneficiary, appointment, "reschedule", _account_mobile(beneficiary))
     return appointment
 
 
@@ -138,7 +140,8 @@ def cancel(appointment: Appointment, reason: str = "citizen", *,
         db.session.rollback()
         raise
     db.session.refresh(appointment)
-    _notify(_beneficiary(appointment), appointment, "cancel")
+    beneficiary = _beneficiary(appointment)
+    _notify(beneficiary, appointment, "cancel", _account_mobile(beneficiary))
     return appointment
 
 
@@ -150,7 +153,8 @@ def load_session(session_id) -> VaccinationSession:
         key = session_id if isinstance(session_id, uuid.UUID) else uuid.UUID(str(session_id))
     except (ValueError, TypeError, AttributeError):
         raise errors.SessionNotFound() from None
-    session = db.session.get(VaccinationSession, key)
+    session = db.session.get(VaccinationSession, key,
+                             options=[sa.orm.joinedload(VaccinationSession.facility)])
     if session is None:
         raise errors.SessionNotFound()
     return session
@@ -164,7 +168,7 @@ def _check_bookable(profile, beneficiary, session: VaccinationSession, slot: str
         raise errors.SessionClosed()
     if not isinstance(slot, str) or slot not in (session.slots or []):
         raise errors.SlotNotOffered()
-    now = local_now(profile, _area(session), on)
+    now = local_now(profile, on=on, tz=area_timezone(profile, session.facility.area_id))
     if session.date < now.date() or (
             session.date == now.date() and slot_end(session, slot) <= now.time()):
         raise errors.PastDate()
@@ -186,18 +190,12 @@ def _check_changeable(profile, appointment: Appointment, on) -> None:
     if appointment.status != "booked":
         raise errors.NotActive()
     session = appointment.session
-    now = local_now(profile, _area(session), on)
+    now = local_now(profile, on=on, tz=area_timezone(profile, session.facility.area_id))
     starts = dt.datetime.combine(session.date, slot_start(session, appointment.slot),
                                  tzinfo=now.tzinfo)
     cutoff = profile.booking.cancel_cutoff or dt.timedelta(0)
     if now > starts - cutoff:
         raise errors.CancelTooLate()
-
-
-def _area(session: VaccinationSession):
-    from cowin_kit.areas.models import Area
-
-    return db.session.get(Area, session.facility.area_id)
 
 
 def _beneficiary(appointment: Appointment):
@@ -248,21 +246,49 @@ def _by_key(key_hash: str) -> Appointment | None:
         sa.select(Appointment).where(Appointment.idempotency_key == key_hash)).scalar_one_or_none()
 
 
-def _active_appointment(beneficiary_id: int, dose_number: int) -> Appointment | None:
-    return db.session.execute(
-        sa.select(Appointment).where(Appointment.beneficiary_id == beneficiary_id,
-                                     Appointment.dose_number == dose_number,
-                                     Appointment.status == "booked")).scalar_one_or_none()
+def _retry_or_active(beneficiary_id: int, key_hash: str | None) -> list[Appointment]:
+    cond = sa.and_(Appointment.beneficiary_id == beneficiary_id, Appointment.status == "booked")
+    if key_hash:
+        cond = sa.or_(cond, Appointment.idempotency_key == key_hash)
+    return list(db.session.execute(sa.select(Appointment).where(cond)).scalars())
+
+
+def _account_mobile(beneficiary) -> str | None:
+    """The mobile of the beneficiary's account (usually already loaded by sign-in)."""
+    from cowin_kit.accounts.models import CitizenAccount
+
+    if beneficiary is None or beneficiary.account_id is None:
+        return None  # walk-ins registered at the desk have no mobile to text
+    account = db.session.get(CitizenAccount, beneficiary.account_id)
+    return account.mobile if account else None
+
+
+@contextmanager
+def _keep_loaded():
+    """Commit without expiring what this unit of work just wrote and still needs to show.
+
+    The rows were written by this transaction, so their loaded state is what was committed;
+    re-reading them would only add round trips to the hottest path of the kit."""
+    session = db.session()
+    previous = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = previous
 
 
 # -- messages -----------------------------------------------------------------------------------
 
-def _notify(beneficiary, appointment: Appointment, purpose: str) -> None:
-    """Send the localised confirmation SMS to the beneficiary's account mobile (best effort)."""
+def _notify(beneficiary, appointment: Appointment, purpose: str, mobile: str | None) -> None:
+    """Send the localised SMS to the beneficiary's account mobile (best effort)."""
+    if not mobile:
+        return
     try:
         from cowin_kit.booking.messages import appointment_sms
 
-        appointment_sms(beneficiary, appointment, purpose)
+        with _keep_loaded():
+            appointment_sms(beneficiary, appointment, purpose, mobile)
     except Exception:  # noqa: BLE001 - the booking stands even when the SMS gateway fails
         log.exception("could not send the %s SMS for appointment %s", purpose, appointment.id)
         db.session.rollback()

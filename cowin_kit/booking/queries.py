@@ -321,10 +321,11 @@ def for_beneficiary(beneficiary, query: AvailabilityQuery) -> PersonalAvailabili
 
 def _engine_reason(profile, person, history, due, day: dt.date) -> str:
     """The engine's own words for why a due dose cannot be given on a day."""
-    from flask_babel import format_date, gettext as _
+    from flask_babel import gettext as _
 
     from cowin_kit.core.errors import KitError
     from cowin_kit.profiles.schedule import check_dose
+    from cowin_kit.web.formatting import format_date
 
     try:
         check_dose(profile, person, history, due.allowed_vaccines[0], day)

@@ -4,6 +4,7 @@ local time at a facility, and slot parsing. Reads only."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -44,6 +45,28 @@ def age_at(profile, person, on: dt.date) -> int:
     return age_on(person, on, age_rule(profile))
 
 
+_AREA_TZ: dict[tuple[str, int], tuple[float, str]] = {}
+AREA_TZ_SECONDS = 600
+
+
+def area_timezone(profile, area_id: int | None) -> ZoneInfo:
+    """The timezone of an area by id, remembered for a while (it walks up the ancestors)."""
+    from flask import current_app
+
+    from cowin_kit.areas.models import Area
+
+    if area_id is None:
+        return timezone_of(profile)
+    key = (str(current_app.config.get("DATABASE_URL")), area_id)
+    hit = _AREA_TZ.get(key)
+    if hit is None or hit[0] < time.monotonic():
+        if len(_AREA_TZ) > 10000:
+            _AREA_TZ.clear()
+        name = profile.timezone_for(db.session.get(Area, area_id)) or profile.timezone or "UTC"
+        hit = _AREA_TZ[key] = (time.monotonic() + AREA_TZ_SECONDS, name)
+    return ZoneInfo(hit[1])
+
+
 def timezone_of(profile, area=None) -> ZoneInfo:
     """The timezone of an area (falling back to the country's)."""
     name = None
@@ -52,9 +75,10 @@ def timezone_of(profile, area=None) -> ZoneInfo:
     return ZoneInfo(name or getattr(profile, "timezone", None) or "UTC")
 
 
-def local_now(profile, area=None, on: dt.datetime | dt.date | None = None) -> dt.datetime:
-    """Now (or the given moment) as an aware datetime in the area's timezone."""
-    tz = timezone_of(profile, area)
+def local_now(profile, area=None, on: dt.datetime | dt.date | None = None, *,
+              tz: ZoneInfo | None = None) -> dt.datetime:
+    """Now (or the given moment) as an aware datetime in the area's (or the given) timezone."""
+    tz = tz or timezone_of(profile, area)
     if on is None:
         return utcnow().astimezone(tz)
     if isinstance(on, dt.datetime):

@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import format_date
 from flask_babel import gettext as _
 
 from cowin_kit.booking.queries import appointment_view
+from cowin_kit.web.formatting import format_date
 
 _FONT_CANDIDATES = (
     Path(__file__).resolve().parent.parent / "certificates" / "fonts" / "NotoSans-Regular.ttf",

@@ -13,6 +13,7 @@ from cowin_kit.accounts.citizen import citizen_required, current_account
 from cowin_kit.booking import operations, queries
 from cowin_kit.booking.slip import slip_pdf_response, slip_rows
 from cowin_kit.core.errors import KitError, ValidationFailed
+from cowin_kit.core.i18n import digit_system, localize_digits
 from cowin_kit.registration.queries import get_owned_beneficiary
 
 bp = Blueprint("booking", __name__, template_folder="templates", static_folder="static",
@@ -109,7 +110,9 @@ def _context(personal: bool = False, **extra):
 
 
 def _day_label(day: dt.date) -> str:
-    return format_skeleton("MMMEd", day, locale=str(get_locale()))
+    """A short weekday-and-date column heading ("Mon, 7 Jun") in the locale and its digits."""
+    locale = str(get_locale())
+    return localize_digits(format_skeleton("MMMEd", day, locale=locale), digit_system(locale))
 
 
 @bp.get("/find")
