@@ -1,0 +1,84 @@
+"""Pages come out in the reader's language, direction and digits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from flask import render_template_string
+
+#: Key strings of the layout, home and find pages: in Hindi none may stay in English.
+KEY_STRINGS = {
+    "National Vaccination Portal": "राष्ट्रीय टीकाकरण पोर्टल",
+    "Skip to main content": "मुख्य सामग्री पर जाएँ",
+    "Get vaccinated. Get your certificate.": "टीका लगवाएँ। अपना प्रमाणपत्र पाएँ।",
+    "Find a vaccination centre": "टीकाकरण केंद्र खोजें",
+    "Postal code": "पिनकोड",
+    "Week starting": "सप्ताह शुरू",
+    "Powered by cowin-kit": "cowin-kit पर आधारित",
+}
+
+
+def page(client, path):
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return response.get_data(as_text=True)
+
+
+def visible_text(html: str) -> str:
+    """The text a reader sees (no tags, no attribute values)."""
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_hindi_pages_have_no_english_key_strings(make_app):
+    client = make_app().test_client()
+    text = visible_text(page(client, "/?lang=hi_IN") + page(client, "/find?lang=hi_IN"))
+    for english, hindi in KEY_STRINGS.items():
+        assert hindi in text, english
+        assert english not in text.replace("cowin-kit पर", ""), f"untranslated: {english}"
+    assert 'lang="hi-IN"' in page(client, "/?lang=hi_IN")
+
+
+def test_english_stays_english(make_app):
+    html = page(make_app().test_client(), "/?lang=en_IN")
+    assert "National Vaccination Portal" in html and "राष्ट्रीय" not in html.split("<nav")[0]
+
+
+def test_arabic_page_is_right_to_left(make_app):
+    client = make_app(PROFILE="iq").test_client()
+    html = page(client, "/?lang=ar_IQ")
+    assert re.search(r'<html lang="ar-IQ" dir="rtl">', html)
+    assert "البوابة الوطنية للتلقيح" in html
+    assert "National Vaccination Portal" not in html
+
+
+def test_arabic_numbers_and_dates_use_arabic_indic_digits(make_app):
+    app = make_app(PROFILE="iq")
+    template = ("{{ 12345.5|number }}|{{ format_decimal(7) }}|{{ day|date('long') }}|"
+                "{{ day|dateformat('short') }}|{{ 0.25|percent }}")
+    with app.test_request_context("/?lang=ar_IQ"):
+        out = render_template_string(template, day=dt.date(2021, 5, 13))
+    number, seven, long_date, short_date, percent = out.split("|")
+    assert number == "١٢٬٣٤٥٫٥"
+    assert seven == "٧"
+    assert long_date == "١٣ أيار ٢٠٢١"
+    assert not re.search(r"[0-9]", short_date) and "١٣" in short_date
+    assert "٢٥" in percent and not re.search(r"[0-9]", percent)
+
+
+def test_latin_digits_where_the_profile_says_latn(make_app):
+    app = make_app()  # India: hi_IN with digits latn
+    with app.test_request_context("/?lang=hi_IN"):
+        out = render_template_string("{{ 1234567|number }} {{ day|date('long') }}",
+                                     day=dt.date(2021, 5, 13))
+    assert out == "12,34,567 13 मई 2021"
+
+
+def test_localize_digits_converts_each_numbering_system():
+    from cowin_kit.core.i18n import localize_digits
+
+    assert localize_digits("2021-05-13", "arab") == "٢٠٢١-٠٥-١٣"
+    assert localize_digits("12", "deva") == "१२"
+    assert localize_digits("12", "arabext") == "۱۲"
+    assert localize_digits("12", "latn") == "12"
+    assert localize_digits("12", "no-such-system") == "12"
