@@ -389,3 +389,17 @@ def test_foreign_divoc_issuer_from_trust_jwks(app):
         {**jose.public_jwk(key.public_key()), "kid": "did:ph:moh"}]}))
     result = app_verifier().verify(payload)
     assert result.status == "valid" and result.person["name"] == "Juan dela Cruz"
+
+
+def test_record_dose_operation_issues_a_certificate(app, db, place):
+    """Through the vaccination domain's own operation and signal, not a hand-sent one."""
+    from cowin_kit.vaccination.operations import record_dose
+
+    facility, vaccinator, _admin = place
+    person = make_person(db, birth_year=1980)
+    db.session.commit()
+    with app.test_request_context():
+        record_dose(vaccinator, person, vaccine="covishield", lot="4121Z025")
+    certs = _certs(db, person)
+    assert [(c.kind, c.dose_number) for c in certs] == [("provisional", 1)]
+    assert certs[0].data["doses"][0]["batch"] == "4121Z025"
