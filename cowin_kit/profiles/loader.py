@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from .validate import validate_folder
 __all__ = ["LocaleInfo", "Profile", "ProfileError", "load_profile", "resolve_profile_dir",
            "list_profiles"]
 
-_cache: dict[tuple, Profile] = {}
+_cache: dict[tuple, dict] = {}  # file versions -> validated data
 _lock = threading.Lock()
 MAX_REPORTED = 10
 
@@ -44,20 +45,23 @@ def _stamp(folder: Path) -> tuple:
 
 
 def load_profile(ref: str, profiles_dir: str | Path) -> Profile:
-    """Load and validate a profile; raise ProfileError listing its problems (file:line)."""
+    """Load and validate a profile; raise ProfileError listing its problems (file:line).
+
+    Validation runs once per file version; every call builds its own Profile from a copy of
+    the data, so one app (or test) changing its profile cannot affect another."""
     folder = resolve_profile_dir(ref, profiles_dir).resolve()
     key = _stamp(folder)
     with _lock:
-        cached = _cache.get(key)
-    if cached is not None:
-        return cached
-    src, problems = validate_folder(folder, complete=False)
-    if problems:
-        shown = "; ".join(str(p) for p in problems[:MAX_REPORTED])
-        more = f" (and {len(problems) - MAX_REPORTED} more)" if len(problems) > MAX_REPORTED else ""
-        raise ProfileError(f"country profile '{folder.name}' is not valid: {shown}{more}. "
-                           f"Run: cowin-kit profile validate {folder}")
-    profile = build_profile(folder.name, folder, src.data)
-    with _lock:
-        _cache[key] = profile
-    return profile
+        data = _cache.get(key)
+    if data is None:
+        src, problems = validate_folder(folder, complete=False)
+        if problems:
+            shown = "; ".join(str(p) for p in problems[:MAX_REPORTED])
+            more = (f" (and {len(problems) - MAX_REPORTED} more)"
+                    if len(problems) > MAX_REPORTED else "")
+            raise ProfileError(f"country profile '{folder.name}' is not valid: {shown}{more}. "
+                               f"Run: cowin-kit profile validate {folder}")
+        data = src.data
+        with _lock:
+            _cache[key] = data
+    return build_profile(folder.name, folder, copy.deepcopy(data))

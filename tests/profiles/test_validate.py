@@ -267,3 +267,13 @@ def test_validator_never_crashes_on_mutated_profiles(tmp_path):
         assert all(p.line >= 1 and p.message for p in problems)
 
     mutate()
+
+
+def test_each_load_is_independent():
+    from cowin_kit.profiles import load_profile
+
+    first = load_profile("in", PROFILES)
+    first.data["booking"]["beneficiaries_per_mobile"] = 99
+    first.vaccines.clear()
+    second = load_profile("in", PROFILES)
+    assert second.data["booking"]["beneficiaries_per_mobile"] == 4 and second.vaccines
