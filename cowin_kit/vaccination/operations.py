@@ -70,6 +70,8 @@ class AlreadyRecorded(Conflict):
 
 def _emit(signal, dose: DoseRecord) -> None:
     """Tell subscribers about a committed dose; one failing subscriber never undoes the dose."""
+    if signal.is_muted:
+        return
     sender = current_app._get_current_object()
     for receiver in signal.receivers_for(sender):
         try:
