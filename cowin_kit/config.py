@@ -39,6 +39,8 @@ DEFAULTS: dict[str, object] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
     "JSON_SORT_KEYS": False,
+    # Demo mode (set by `cowin-kit demo`): shows demo hints such as the OTP from the outbox.
+    "DEMO": False,
 }
 
 

@@ -4,6 +4,7 @@ named by COWIN_KIT_TEST_DATABASE_URL (so concurrent test runs never share one)."
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -39,9 +40,24 @@ def drop_database(url: str) -> None:
     admin.dispose()
 
 
-def clear_tables(engine: sa.Engine, metadata: sa.MetaData) -> None:
-    """Empty every table (keeping the schema), fast on both databases."""
-    tables = [t for t in reversed(metadata.sorted_tables)]
+_WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|COPY)\s+"?(\w+)', re.IGNORECASE)
+#: Tables this test process wrote to since the last clear (only those need emptying).
+written: set[str] = set()
+
+
+@sa.event.listens_for(sa.Engine, "before_cursor_execute")
+def _track_writes(conn, cursor, statement, parameters, context, executemany):
+    match = _WRITE.match(statement)
+    if match:
+        written.add(match.group(1))
+
+
+def clear_tables(engine: sa.Engine, metadata: sa.MetaData, everything: bool = False) -> None:
+    """Empty the tables written since the last clear (or all), fast on both databases."""
+    tables = [t for t in reversed(metadata.sorted_tables) if everything or t.name in written]
+    written.clear()
+    if not tables:
+        return
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in tables)

@@ -69,6 +69,7 @@ def prepare_instance(profile: str | None, instance_dir: str | None, hook: str,
 @click.option("--no-serve", is_flag=True, help="Prepare the instance and exit.")
 def demo_command(profile, host, port, instance_dir, workers, threads, no_serve) -> None:
     """Create a demo instance (SQLite, demo data, staff logins) and serve it."""
+    os.environ["COWIN_KIT_DEMO"] = "true"  # demo hints (e.g. the OTP on the sign-in page)
     prepare_instance(profile, instance_dir, "demo")
     if no_serve:
         click.echo("Demo instance ready.")
