@@ -39,9 +39,10 @@ def public_keys():
 @blp.arguments(s.VerifyIn)
 @blp.response(200, s.VerifyOut)
 def verify(args):
-    """Verify any supported certificate's QR text (no sign-in needed)."""
-    from .verify import app_verifier
+    """Verify any supported certificate's QR text (no sign-in needed; rate-limited per client)."""
+    from .verify import app_verifier, rate_limit
 
+    rate_limit()
     return app_verifier().verify(args["payload"]).to_dict()
 
 

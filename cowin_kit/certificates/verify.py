@@ -190,6 +190,15 @@ def app_verifier(app=None) -> Verifier:
     return Verifier(keystore(app), own_iss=app.config["PUBLIC_URL"], is_revoked=_db_revocation_lookup)
 
 
+def rate_limit() -> None:
+    """Count a public verification for this client (``RATE_LIMIT_VERIFY``, default 300/minute)."""
+    from flask import current_app
+
+    from cowin_kit.core.ratelimit import hit
+
+    hit("certificates.verify", current_app.config.get("RATE_LIMIT_VERIFY", "300 per minute"))
+
+
 def _db_revocation_lookup(ids: list[str]) -> str | None:
     """Reason text when one of the ids belongs to a revoked certificate of this instance."""
     import sqlalchemy as sa

@@ -30,11 +30,12 @@ STATUS_TEXT = {
 @bp.route("/verify", methods=["GET", "POST"])
 def verify_page():
     """Paste the QR text or upload a photo of the QR code; the answer in plain words."""
-    from .verify import app_verifier, decode_image
+    from .verify import app_verifier, decode_image, rate_limit
 
     result = None
     error = None
     if request.method == "POST":
+        rate_limit()
         upload = request.files.get("image")
         payload = (request.form.get("payload") or "").strip()
         try:

@@ -403,3 +403,11 @@ def test_record_dose_operation_issues_a_certificate(app, db, place):
     certs = _certs(db, person)
     assert [(c.kind, c.dose_number) for c in certs] == [("provisional", 1)]
     assert certs[0].data["doses"][0]["batch"] == "4121Z025"
+
+
+def test_public_verification_is_rate_limited(make_app):
+    app = make_app(RATE_LIMIT_VERIFY="2 per minute")
+    client = app.test_client()
+    codes = [client.post("/api/kit/v1/certificates/verify", json={"payload": "HC1:XX"}).status_code
+             for _ in range(3)]
+    assert codes == [200, 200, 429]
