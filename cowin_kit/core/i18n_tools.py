@@ -88,11 +88,14 @@ def _read(path: Path, locale: str | None = None) -> Catalog:
         return read_po(fh, locale=locale, domain=DOMAIN)
 
 
-def update(locales_dir: Path, languages: list[str] | None = None, echo=print) -> None:
-    """Merge messages.pot into each catalog (creating catalogs for new languages)."""
+def update(locales_dir: Path, languages: list[str] | None = None, echo=print,
+           only: list[str] | None = None) -> None:
+    """Merge messages.pot into each catalog (creating catalogs for new languages); with
+    ``only``, touch just those languages (translators working in parallel)."""
     pot_path = locales_dir / f"{DOMAIN}.pot"
     existing = {p.parent.parent.name for p in catalog_paths(locales_dir)}
-    for language in sorted(existing | set(languages or [])):
+    chosen = set(only) if only else existing | set(languages or [])
+    for language in sorted(chosen):
         path = locales_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po"
         if path.exists():
             catalog = _read(path, language)

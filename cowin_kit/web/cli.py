@@ -41,14 +41,16 @@ def extract_command(locales_dir) -> None:
 @locales_option
 @click.option("--add", "languages", multiple=True, metavar="LANG",
               help="Create a catalog for a new language (e.g. --add sw).")
-def update_command(locales_dir, languages) -> None:
+@click.option("--only", "only", multiple=True, metavar="LANG",
+              help="Update (or create) only this language's catalog; repeatable.")
+def update_command(locales_dir, languages, only) -> None:
     """Merge messages.pot into every catalog (new messages appear untranslated)."""
     from cowin_kit.core.i18n_tools import update
 
     locales, _ = _dirs(locales_dir, None)
     if not (locales / "messages.pot").exists():
         raise click.ClickException("no locales/messages.pot yet: run 'cowin-kit i18n extract' first")
-    update(locales, list(languages), echo=click.echo)
+    update(locales, list(languages), echo=click.echo, only=list(only) or None)
 
 
 @i18n_group.command("compile")
