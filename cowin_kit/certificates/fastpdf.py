@@ -204,7 +204,7 @@ def render(page: Page, title: str = "Vaccination certificate") -> bytes:
 
     def stream(dictionary: str, data: bytes, compress: bool = True) -> bytes:
         if compress:
-            data = zlib.compress(data, 6)
+            data = zlib.compress(data, 1)
             dictionary += " /Filter /FlateDecode"
         return f"<< {dictionary} /Length {len(data)} >>\nstream\n".encode("ascii") + data + b"\nendstream"
 
