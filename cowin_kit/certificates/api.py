@@ -75,11 +75,9 @@ def download_response(cert, fmt: str, kind: str, language: str | None = None):
                         headers={"Content-Disposition": f'attachment; filename="certificate-{cert.certificate_id}.pdf"'})
     payload = issuance.qr_payload(cert, kind)
     if fmt in ("png", "svg"):
-        from .formats import qr
-
-        if fmt == "png":
-            return Response(qr.png(payload), mimetype="image/png")
-        return Response(qr.svg(payload), mimetype="image/svg+xml")
+        image = issuance.qr_image(cert, kind, fmt)
+        return Response(image, mimetype="image/png" if fmt == "png" else "image/svg+xml",
+                        headers={"Cache-Control": "private, max-age=3600"})
     if fmt == "json":
         signed = issuance.render(cert, kind)
         if isinstance(signed, dict):

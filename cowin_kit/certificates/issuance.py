@@ -249,6 +249,19 @@ def qr_payload(cert: Certificate, fmt: str) -> str | bytes:
     return signed
 
 
+def qr_image(cert: Certificate, fmt: str, kind: str = "png") -> bytes | str:
+    """The QR code of one format as PNG bytes or SVG text (cached like the signed forms)."""
+    payload = qr_payload(cert, fmt)
+    return _qr_image_cached(payload, kind)
+
+
+@lru_cache(maxsize=1024)
+def _qr_image_cached(payload, kind: str):
+    from .formats import qr
+
+    return qr.png(payload) if kind == "png" else qr.svg(payload)
+
+
 def find(certificate_id: str) -> Certificate:
     cert = db.session.execute(sa.select(Certificate).where(
         Certificate.certificate_id == certificate_id)).scalar_one_or_none()
