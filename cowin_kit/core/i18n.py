@@ -165,3 +165,80 @@ def init_catalog_overrides(app) -> None:
     directories = app.extensions["babel"].translation_directories
     if str(folder) not in directories:
         directories.append(str(folder))
+
+
+# -- numbers inside messages -------------------------------------------------------------------
+def localize_variables(variables: dict) -> dict:
+    """Numbers given to a message (``_("Age %(min)s+", min=18)``) in the locale's digits."""
+    if not variables:
+        return variables
+    system = digit_system()
+    if system == "latn":
+        return variables
+    from decimal import Decimal
+
+    return {key: localize_digits(str(value), system)
+            if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) else value
+            for key, value in variables.items()}
+
+
+def _format(text, variables: dict, fallback: dict):
+    try:
+        return text % localize_variables(variables)
+    except TypeError:  # a %(n)d placeholder needs the number itself
+        return text % fallback
+
+
+def _digits_domain(domain_name: str):
+    """A Flask-Babel Domain whose messages write numbers in the profile's digits."""
+    from flask_babel import Domain
+
+    class DigitsDomain(Domain):
+        def gettext(self, string, **variables):
+            text = self.get_translations().ugettext(string)
+            return _format(text, variables, variables) if variables else text
+
+        def ngettext(self, singular, plural, num, **variables):
+            variables.setdefault("num", num)
+            return _format(self.get_translations().ungettext(singular, plural, num),
+                           variables, variables)
+
+        def pgettext(self, context, string, **variables):
+            text = self.get_translations().upgettext(context, string)
+            return _format(text, variables, variables) if variables else text
+
+        def npgettext(self, context, singular, plural, num, **variables):
+            variables.setdefault("num", num)
+            return _format(self.get_translations().unpgettext(context, singular, plural, num),
+                           variables, variables)
+
+    return DigitsDomain(domain=domain_name)
+
+
+def init_digits(app) -> None:
+    """Make gettext & co. (Python and templates) write numbers in the profile's digits."""
+    from jinja2 import pass_context
+    from markupsafe import Markup
+
+    config = app.extensions["babel"]
+    domain = _digits_domain(config.default_domain)
+    # Flask-Babel's module functions (gettext, lazy_gettext, ngettext…) use this domain.
+    config.instance.__dict__["domain_instance"] = domain
+
+    def _template_format(context, text, variables):
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return _format(text, variables, variables)
+
+    @pass_context
+    def gettext(__context, __string, **variables):
+        return _template_format(__context, domain.get_translations().ugettext(__string),
+                                variables)
+
+    @pass_context
+    def ngettext(__context, __singular, __plural, __num, **variables):
+        variables.setdefault("num", __num)
+        text = domain.get_translations().ungettext(__singular, __plural, __num)
+        return _template_format(__context, text, variables)
+
+    app.jinja_env.globals.update(gettext=gettext, ngettext=ngettext)

@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from cowin_kit.core.i18n import init_catalog_overrides
+    from cowin_kit.core.i18n import init_catalog_overrides, init_digits
     from cowin_kit.web import context, formatting, health, views
 
     app.register_blueprint(health.bp)
@@ -14,3 +14,4 @@ def init_app(app: Flask) -> None:
     context.init_app(app)
     formatting.init_app(app)
     init_catalog_overrides(app)
+    init_digits(app)

@@ -82,3 +82,21 @@ def test_localize_digits_converts_each_numbering_system():
     assert localize_digits("12", "arabext") == "۱۲"
     assert localize_digits("12", "latn") == "12"
     assert localize_digits("12", "no-such-system") == "12"
+
+
+def test_numbers_inside_messages_follow_the_profile(make_app):
+    """Ages, counts and dose numbers given to a message use the locale's digits too."""
+    from flask_babel import gettext, lazy_gettext, ngettext
+
+    app = make_app(PROFILE="iq")
+    with app.test_request_context("/?lang=ar_IQ"):
+        assert gettext("Age %(min)s+", min=18) == "العمر ١٨ فأكثر"
+        assert str(lazy_gettext("Dose %(n)s", n=2)) == "الجرعة ٢"
+        assert ngettext("%(num)s centre", "%(num)s centres", 5) == "٥ مراكز"
+        assert gettext("Welcome, %(name)s", name="Ali 2") == "أهلًا بك، Ali 2"  # text stays
+        html = render_template_string('{{ _("Dose %(n)s", n=3) }} {{ ngettext("%(num)s centre", '
+                                      '"%(num)s centres", 11) }} {{ _("Welcome, %(name)s", '
+                                      'name="<b>") }}')
+    assert html == "الجرعة ٣ ١١ مركزًا أهلًا بك، &lt;b&gt;"
+    with make_app().test_request_context("/?lang=hi_IN"):
+        assert gettext("Age %(min)s+", min=18) == "उम्र 18+"
