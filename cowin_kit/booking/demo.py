@@ -87,7 +87,7 @@ def _near(center, rng: random.Random) -> tuple[float | None, float | None]:
         lat, lon = center.get("lat"), center.get("lon")
     else:
         lat, lon = center[0], center[1]
-    return round(float(lat) + rng.uniform(-0.6, 0.6), 5), round(float(lon) + rng.uniform(-0.6, 0.6), 5)
+    return round(float(lat) + rng.uniform(-0.15, 0.15), 5), round(float(lon) + rng.uniform(-0.15, 0.15), 5)
 
 
 def _missing_sessions(profile, demo) -> list[dict]:
@@ -100,7 +100,7 @@ def _missing_sessions(profile, demo) -> list[dict]:
     facilities = db.session.execute(
         sa.select(Facility.id, Facility.fee_type).where(Facility.code.startswith("DEMO-"))
         .order_by(Facility.id)).all()
-    boosters = bool(profile.boosters)
+    booster_products = {p for b in profile.boosters for p in b.products}
     paid_fee = int(demo.get("paid_fee", 250))
     rows = []
     for facility_id, fee_type in facilities:
@@ -113,7 +113,7 @@ def _missing_sessions(profile, demo) -> list[dict]:
             vaccine = vaccines[(facility_id + offset) % len(vaccines)]
             low = max(vaccine.min_age or 0, profile.eligibility.min_age or 0)
             capacities = {"1": 40 + 10 * (facility_id % 3), "2": 30}
-            if boosters:
+            if vaccine.id in booster_products:
                 capacities["booster"] = 20
             rows.append({"facility_id": facility_id, "date": day, "vaccine": vaccine.id,
                          "min_age": low, "max_age": vaccine.max_age, "capacities": capacities,

@@ -53,8 +53,8 @@ def book(beneficiary, session_id, slot: str, *, dose_number: int | None = None,
         raise errors.AlreadyBooked(dose=due.dose_number)
     mobile = _account_mobile(beneficiary)
 
+    capacity_id = _capacity_of(session, due.dose_kind)
     try:
-        capacity_id = _claim(session.id, due.dose_kind)
         appointment = Appointment(
             id=uuid.uuid4(), beneficiary_id=beneficiary.id, session_id=session.id,
             capacity_id=capacity_id, dose_number=due.dose_number, slot=slot,
@@ -63,6 +63,10 @@ def book(beneficiary, session_id, slot: str, *, dose_number: int | None = None,
         db.session.add(appointment)
         audit("appointment.book", "appointment", appointment.id, session=str(session.id),
               dose=due.dose_number, dose_kind=due.dose_kind, slot=slot)
+        # Insert first and claim last: the session's hot capacity row then stays locked only
+        # from the claim to the commit, which is what bounds bookings per second.
+        db.session.flush()
+        _claim(capacity_id)
         with _keep_loaded():
             db.session.commit()
     except IntegrityError:
@@ -80,7 +84,7 @@ def book(beneficiary, session_id, slot: str, *, dose_number: int | None = None,
 
 def reschedule(appointment: Appointment, new_session_id, slot: str, *,
                on: dt.datetime | dt.date | None = None) -> Appointment:
-    """Move an appointment to another session or slot in one transaction (claim, then release)."""
+    """Move an appointment to another session or slot in one transaction (all or nothing)."""
     from cowin_kit.profiles import get_profile
 
     profile = get_profile()
@@ -91,12 +95,9 @@ def reschedule(appointment: Appointment, new_session_id, slot: str, *,
     if due.dose_number != appointment.dose_number:
         raise errors.WrongDose(due=due.dose_number, asked=appointment.dose_number)
     old_capacity_id = appointment.capacity_id
+    new_capacity_id = _capacity_of(session, due.dose_kind)
     old = {"session": str(appointment.session_id), "slot": appointment.slot}
     try:
-        new_capacity_id = old_capacity_id
-        if session.id != appointment.session_id or not _capacity_is(old_capacity_id, due.dose_kind):
-            new_capacity_id = _claim(session.id, due.dose_kind)
-            _release(old_capacity_id)
         moved = db.session.execute(
             appointment_table.update()
             .where(appointment_table.c.id == appointment.id,
@@ -106,6 +107,14 @@ def reschedule(appointment: Appointment, new_session_id, slot: str, *,
                     updated_at=utcnow()))
         if moved.rowcount != 1:
             raise errors.NotActive()
+        if new_capacity_id != old_capacity_id:
+            # Lock the two capacity rows in id order, so that opposite moves cannot deadlock.
+            if old_capacity_id < new_capacity_id:
+                _release(old_capacity_id)
+                _claim(new_capacity_id)
+            else:
+                _claim(new_capacity_id)
+                _release(old_capacity_id)
         audit("appointment.reschedule", "appointment", appointment.id, old=old,
               new={"session": str(session.id), "slot": slot})
         db.session.commit()
@@ -154,7 +163,8 @@ def load_session(session_id) -> VaccinationSession:
     except (ValueError, TypeError, AttributeError):
         raise errors.SessionNotFound() from None
     session = db.session.get(VaccinationSession, key,
-                             options=[sa.orm.joinedload(VaccinationSession.facility)])
+                             options=[sa.orm.joinedload(VaccinationSession.facility),
+                                      sa.orm.joinedload(VaccinationSession.capacities)])
     if session is None:
         raise errors.SessionNotFound()
     return session
@@ -206,18 +216,24 @@ def _beneficiary(appointment: Appointment):
 
 # -- writes on capacity -------------------------------------------------------------------------
 
-def _claim(session_id: uuid.UUID, dose_kind: str) -> int:
-    """Take one dose of a kind in a session, or raise SessionFull; returns the capacity id."""
+def _capacity_of(session: VaccinationSession, dose_kind: str) -> int:
+    """The id of the session's capacity for a dose kind; a kind it does not offer is full."""
+    for capacity in session.capacities:
+        if capacity.dose_kind == dose_kind:
+            return capacity.id
+    raise errors.SessionFull()
+
+
+def _claim(capacity_id: int) -> None:
+    """Take one dose, or raise SessionFull: the row lock decides between racing requests."""
     claimed = db.session.execute(
         capacity_table.update()
-        .where(capacity_table.c.session_id == session_id,
-               capacity_table.c.dose_kind == dose_kind,
+        .where(capacity_table.c.id == capacity_id,
                capacity_table.c.booked < capacity_table.c.capacity)
         .values(booked=capacity_table.c.booked + 1)
         .returning(capacity_table.c.id)).scalar_one_or_none()
     if claimed is None:
         raise errors.SessionFull()
-    return claimed
 
 
 def _release(capacity_id: int) -> None:
@@ -225,11 +241,6 @@ def _release(capacity_id: int) -> None:
         capacity_table.update()
         .where(capacity_table.c.id == capacity_id, capacity_table.c.booked > 0)
         .values(booked=capacity_table.c.booked - 1))
-
-
-def _capacity_is(capacity_id: int, dose_kind: str) -> bool:
-    return db.session.execute(sa.select(capacity_table.c.dose_kind)
-                              .where(capacity_table.c.id == capacity_id)).scalar() == dose_kind
 
 
 # -- lookups ------------------------------------------------------------------------------------

@@ -66,7 +66,7 @@ def _search_form(personal: bool):
     selects = []
     parent = None
     for depth, level in enumerate(profile.admin_levels, start=1):
-        options = queries.child_areas(parent)
+        options = sorted(queries.child_areas(parent), key=lambda a: a.display_name(language))
         if not options:
             break
         selected = path[depth - 1] if depth <= len(path) else None

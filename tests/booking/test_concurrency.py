@@ -101,3 +101,42 @@ def test_threads_never_overbook_on_sqlite_either(make_app, make_session, make_be
     outcomes, _ids = race(racer, session.id, session.slots[0], people)
     assert outcomes == Counter({"booked": 5, "SESSION_FULL": 19}), outcomes
     assert booked_state(db, session) == (5, 5)
+
+
+@pytest.mark.postgres
+def test_opposite_reschedules_do_not_deadlock(make_app, make_session, make_beneficiary, db):
+    from cowin_kit.booking import operations
+    from cowin_kit.core.errors import KitError
+
+    x, y = make_session(capacities={"1": 20}), make_session(days=2, capacities={"1": 20})
+    moves = []
+    for i in range(20):
+        here, there = (x, y) if i % 2 else (y, x)
+        made = operations.book(make_beneficiary(with_account=False), here.id, here.slots[0])
+        moves.append((made.id, there.id, there.slots[1]))
+    racer = make_app(DB_POOL_SIZE=25, DB_MAX_OVERFLOW=0)
+    barrier = threading.Barrier(len(moves))
+    outcomes = []
+
+    def move(appointment_id, session_id, slot):
+        with racer.app_context():
+            found = db.session.get(Appointment, appointment_id)
+            db.session.commit()
+            barrier.wait(timeout=60)
+            try:
+                operations.reschedule(found, session_id, slot)
+                outcomes.append("moved")
+            except KitError as exc:
+                outcomes.append(exc.code)
+            except Exception as exc:  # noqa: BLE001 - a deadlock would land here
+                outcomes.append(type(exc).__name__)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=move, args=m) for m in moves]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert Counter(outcomes) == Counter({"moved": 20}), outcomes
+    assert booked_state(db, x) == (10, 10) and booked_state(db, y) == (10, 10)
