@@ -23,7 +23,7 @@ from cowin_kit.areas.models import Area
 from cowin_kit.booking.models import Facility
 from cowin_kit.registration.models import Beneficiary
 from cowin_kit.reporting.bands import DEFAULT_BANDS, AgeBand, age_bands, band_of
-from cowin_kit.reporting.models import NATIONAL, SHARDS, DoseCounter
+from cowin_kit.reporting.models import NATIONAL, SHARDS, DoseCounter, DoseDayTotal
 from cowin_kit.vaccination.models import DoseRecord
 
 #: The DoseRecord attributes a counter key depends on.
@@ -31,6 +31,7 @@ KEY_ATTRS = ("beneficiary_id", "facility_id", "vaccine", "dose_number", "series_
              "is_booster", "administered_on")
 KEY_COLUMNS = ("day", "area_id", "vaccine", "dose_number", "is_booster", "completes_series",
                "gender", "age_band", "shard")
+DAY_COLUMNS = ("day", "area_id", "shard")
 
 
 def ancestor_ids(path: str) -> list[int]:
@@ -49,22 +50,35 @@ def _bands() -> list[AgeBand]:
     return [AgeBand(low, high) for low, high in DEFAULT_BANDS]
 
 
+def day_totals(deltas: dict[tuple, int]) -> Counter:
+    """Collapse counter deltas to (day, area_id, shard) for ``DoseDayTotal``."""
+    totals: Counter = Counter()
+    for key, n in deltas.items():
+        totals[(key[0], key[1], key[-1])] += n
+    return totals
+
+
 def upsert_counts(connection: sa.Connection, deltas: dict[tuple, int]) -> None:
-    """Add ``deltas`` ({key tuple: +n/-n}) to the counters, inserting missing rows.
+    """Add ``deltas`` ({key tuple: +n/-n}) to the counters and the day totals.
 
     Rows are written in key order so concurrent transactions lock them in the same order
     (no deadlocks between vaccinators).
     """
-    rows = [dict(zip(KEY_COLUMNS, key), doses=n) for key, n in sorted(deltas.items()) if n]
+    _upsert(connection, DoseCounter.__table__, KEY_COLUMNS, deltas)
+    _upsert(connection, DoseDayTotal.__table__, DAY_COLUMNS, day_totals(deltas))
+
+
+def _upsert(connection: sa.Connection, table: sa.Table, columns: tuple[str, ...],
+            deltas: dict[tuple, int]) -> None:
+    rows = [dict(zip(columns, key), doses=n) for key, n in sorted(deltas.items()) if n]
     if not rows:
         return
-    table = DoseCounter.__table__
     dialect = connection.dialect.name
     if dialect not in ("postgresql", "sqlite"):  # pragma: no cover - only the two supported
         raise RuntimeError(f"counter upsert not implemented for {dialect}")
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
     statement = insert.on_conflict_do_update(
-        index_elements=list(KEY_COLUMNS),
+        index_elements=list(columns),
         set_={"doses": table.c.doses + insert.excluded.doses})
     for start in range(0, len(rows), 500):
         connection.execute(statement, rows[start:start + 500])

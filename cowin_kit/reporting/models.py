@@ -40,6 +40,20 @@ class DoseCounter(db.Model):
     __table_args__ = (sa.Index("ix_report_dose_counter_area_day", "area_id", "day"),)
 
 
+class DoseDayTotal(db.Model):
+    """Doses per day and area (every level, 0 = national): the small table behind totals,
+    daily series and the by-area breakdown, so they never sum the detailed counters."""
+
+    __tablename__ = "report_dose_day_total"
+
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(primary_key=True)
+    shard: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
+    doses: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+    __table_args__ = (sa.Index("ix_report_dose_day_total_area_day", "area_id", "day"),)
+
+
 class TargetPopulation(db.Model):
     """How many people of an age band live in an area (the denominator of coverage)."""
 

@@ -14,8 +14,8 @@ from cowin_kit.core.db import db
 from cowin_kit.registration.models import Beneficiary
 from cowin_kit.reporting.bands import AgeBand, band_sql
 from cowin_kit.reporting.bulk import Loader
-from cowin_kit.reporting.counters import KEY_COLUMNS, ancestor_ids
-from cowin_kit.reporting.models import DoseCounter
+from cowin_kit.reporting.counters import DAY_COLUMNS, KEY_COLUMNS, ancestor_ids, day_totals
+from cowin_kit.reporting.models import DoseCounter, DoseDayTotal
 from cowin_kit.vaccination.models import DoseRecord
 
 
@@ -40,8 +40,10 @@ def rebuild_counters(bands: list[AgeBand], *, chunk_days: int = 7,
     session = db.session
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        connection.execute(sa.text(f"LOCK TABLE {DoseCounter.__tablename__} IN EXCLUSIVE MODE"))
+        connection.execute(sa.text(f"LOCK TABLE {DoseCounter.__tablename__}, "
+                                   f"{DoseDayTotal.__tablename__} IN EXCLUSIVE MODE"))
     connection.execute(sa.delete(DoseCounter))
+    connection.execute(sa.delete(DoseDayTotal))
     first, last = connection.execute(
         sa.select(sa.func.min(DoseRecord.administered_on), sa.func.max(DoseRecord.administered_on))
     ).one()
@@ -71,6 +73,8 @@ def rebuild_counters(bands: list[AgeBand], *, chunk_days: int = 7,
         # Chunks cover disjoint days of an emptied table: plain bulk inserts, no upsert needed.
         loader.insert(DoseCounter.__table__, [*KEY_COLUMNS, "doses"],
                       [(*key, n) for key, n in deltas.items() if n])
+        loader.insert(DoseDayTotal.__table__, [*DAY_COLUMNS, "doses"],
+                      [(*key, n) for key, n in day_totals(deltas).items() if n])
         if progress:
             progress((end - start).days + 1)
     return total

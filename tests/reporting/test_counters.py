@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from cowin_kit.reporting.bands import age_bands
-from cowin_kit.reporting.models import NATIONAL, DoseCounter
+from cowin_kit.reporting.models import NATIONAL, DoseCounter, DoseDayTotal
 from cowin_kit.reporting.queries import (CounterSource, RecordSource, counter_figures,
                                          dashboard_figures)
 from cowin_kit.reporting.rollup import rebuild_counters
@@ -29,6 +29,14 @@ def snapshot(db) -> dict:
         key = (r.day, r.area_id, r.vaccine, r.dose_number, r.is_booster, r.completes_series,
                r.gender, r.age_band)
         totals[key] = totals.get(key, 0) + r.doses
+    days: dict = {}
+    for r in db.session.execute(sa.select(DoseDayTotal)).scalars():
+        days[(r.day, r.area_id)] = days.get((r.day, r.area_id), 0) + r.doses
+    # The day totals always equal the detailed counters summed per day and area.
+    summed: dict = {}
+    for key, n in totals.items():
+        summed[key[:2]] = summed.get(key[:2], 0) + n
+    assert {k: v for k, v in days.items() if v} == {k: v for k, v in summed.items() if v}
     return {k: v for k, v in totals.items() if v}
 
 
@@ -82,6 +90,7 @@ def test_rollup_rebuilds_exactly_what_the_hook_built(app, db, world):
     db.session.commit()
     built_by_hook = snapshot(db)
     db.session.execute(sa.update(DoseCounter).values(doses=DoseCounter.doses + 5))  # damage
+    db.session.execute(sa.delete(DoseDayTotal))
     total = rebuild_counters(age_bands(None))
     db.session.commit()
     assert total == 9
@@ -144,6 +153,7 @@ def test_concurrent_vaccinators_keep_counters_exact(app, db, world):
     assert not errors
     db.session.expire_all()
     assert counted(db, area_id=NATIONAL, day=TODAY) == 48
+    snapshot(db)  # day totals agree with the detailed counters
     bands = age_bands(None)
     for area in (None, world.areas["S1"], world.areas["S2-D1"]):
         assert counter_figures(area, TODAY) == dashboard_figures(RecordSource(area, bands), TODAY)
