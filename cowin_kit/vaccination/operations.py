@@ -182,11 +182,11 @@ def record_dose(staff, beneficiary, *, vaccine: str, lot: str, dose_number: int 
                         vaccine=vaccine, lot=lot, dose_number=due.dose_number,
                         series_total=due.series_total, is_booster=due.is_booster,
                         administered_on=on, administered_at=moment, recorded_at=utcnow())
+    released = _release_other_bookings(beneficiary.id, due.dose_number, appointment)
     db.session.add(record)
     if appointment is not None:
         appointment.status = "completed"
-    released = _release_other_bookings(beneficiary.id, due.dose_number, appointment)
-    try:
+    try:  # a parallel desk recording the same dose loses here, on the unique constraint
         db.session.flush()
     except IntegrityError:
         db.session.rollback()

@@ -71,3 +71,45 @@ def test_lowering_capacity_races_with_bookings(app, db, world):
     if "lowered" in outcomes:
         assert capacity.capacity == 12
     assert set(outcomes) <= {"booked", "lowered", "refused", "SESSION_FULL"}
+
+
+@pytest.mark.postgres
+def test_two_desks_recording_the_same_dose_at_once(app, db, world):
+    """Two vaccinators record dose 1 for the same person at the same moment: one dose only."""
+    from cowin_kit.accounts.models import StaffUser
+    from cowin_kit.core.errors import KitError
+    from cowin_kit.registration.models import Beneficiary
+    from cowin_kit.vaccination.models import DoseRecord
+    from cowin_kit.vaccination.operations import record_dose
+    from tests.operations.conftest import make_staff
+
+    person_id = make_person(db).id
+    second = make_staff(db, "vaccinator", "vac2", facility=world.facilities["FA"]).id
+    db.session.commit()
+    staff_ids = [world.staff["vaccinator"].id, second]
+    barrier = threading.Barrier(len(staff_ids))
+    outcomes: list[str] = []
+
+    def desk(staff_id):
+        with app.test_request_context("/"):
+            staff = db.session.get(StaffUser, staff_id)
+            person = db.session.get(Beneficiary, person_id)
+            barrier.wait()
+            try:
+                record_dose(staff, person, vaccine="covishield", lot="AB1")
+                outcomes.append("recorded")
+            except KitError as exc:
+                outcomes.append(exc.code)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=desk, args=(s,)) for s in staff_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    # The loser either hits the unique constraint or, when it starts after the winner's commit,
+    # is told by the schedule engine that dose 2 is not due yet.
+    assert outcomes.count("recorded") == 1, outcomes
+    assert set(outcomes) - {"recorded"} <= {"DOSE_ALREADY_RECORDED", "TOO_EARLY"}, outcomes
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DoseRecord)) == 1
