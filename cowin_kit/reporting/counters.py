@@ -76,12 +76,14 @@ def _upsert(connection: sa.Connection, table: sa.Table, columns: tuple[str, ...]
     dialect = connection.dialect.name
     if dialect not in ("postgresql", "sqlite"):  # pragma: no cover - only the two supported
         raise RuntimeError(f"counter upsert not implemented for {dialect}")
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    statement = insert.on_conflict_do_update(
-        index_elements=list(columns),
-        set_={"doses": table.c.doses + insert.excluded.doses})
+    make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # One multi-row statement per 500 rows: a single round trip for a dose's few rows
+    # (keys are unique within ``deltas``, as a multi-row ON CONFLICT DO UPDATE requires).
     for start in range(0, len(rows), 500):
-        connection.execute(statement, rows[start:start + 500])
+        insert = make_insert(table).values(rows[start:start + 500])
+        connection.execute(insert.on_conflict_do_update(
+            index_elements=list(columns),
+            set_={"doses": table.c.doses + insert.excluded.doses}))
 
 
 def counter_deltas(connection: sa.Connection, changes: Iterable[tuple[dict, int]],
