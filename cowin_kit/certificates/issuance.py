@@ -34,19 +34,42 @@ def certificate_kind(dose) -> str:
     return "final" if dose.dose_number >= dose.series_total else "provisional"
 
 
-def _area_chain(area) -> dict[str, str]:
-    """Names along an area's ancestry keyed by level (1 = top)."""
-    chain = {}
-    seen = 0
-    while area is not None and seen < 16:
-        chain[area.level] = area.name
-        area = area.parent
-        seen += 1
+_AREA_TTL = 600.0  # seconds an area's names stay cached (areas change only by import)
+_area_cache: dict[int, tuple[float, dict[int, str]]] = {}
+
+
+def _area_chain(area_id: int | None) -> dict[int, str]:
+    """Names along an area's ancestry keyed by level (1 = top), cached per process."""
+    import time
+
+    if area_id is None:
+        return {}
+    now = time.monotonic()
+    cached = _area_cache.get(area_id)
+    if cached and now - cached[0] < _AREA_TTL:
+        return cached[1]
+    from cowin_kit.areas.models import Area
+
+    chain: dict[int, str] = {}
+    current = db.session.get(Area, area_id)
+    path_ids = [int(x) for x in (current.path or "").strip("/").split("/") if x] if current else []
+    if path_ids:
+        for level, name in db.session.execute(sa.select(Area.level, Area.name).where(Area.id.in_(path_ids))):
+            chain[level] = name
+    elif current is not None:
+        seen = 0
+        while current is not None and seen < 16:
+            chain[current.level] = current.name
+            current = current.parent
+            seen += 1
+    if len(_area_cache) > 20000:
+        _area_cache.clear()
+    _area_cache[area_id] = (now, chain)
     return chain
 
 
-def _address(area, country: str, street: str = "", postal: str = "") -> Address:
-    chain = _area_chain(area)
+def _address(area_id: int | None, country: str, street: str = "", postal: str = "") -> Address:
+    chain = _area_chain(area_id)
     levels = sorted(chain)
     region = chain[levels[0]] if levels else ""
     district = chain[levels[1]] if len(levels) > 1 else ""
@@ -65,7 +88,6 @@ def build_data(beneficiary, dose, *, certificate_id: str, uvci: str, revocation_
                issued_at: dt.datetime) -> CertificateData:
     """Gather everything a certificate shows from the database rows."""
     from cowin_kit.accounts.models import StaffUser
-    from cowin_kit.areas.models import Area
     from cowin_kit.booking.models import Facility
     from cowin_kit.profiles import get_profile
     from cowin_kit.vaccination.models import DoseRecord
@@ -85,20 +107,19 @@ def build_data(beneficiary, dose, *, certificate_id: str, uvci: str, revocation_
             codes=dict(vaccine.codes or {}), batch=record.lot, date=record.administered_on,
             dose_number=record.dose_number, series_total=record.series_total, is_booster=record.is_booster,
             facility_name=facility.name if facility else "",
-            facility_address=_address(db.session.get(Area, facility.area_id) if facility else None,
-                                      profile.alpha2, facility.address if facility else "",
+            facility_address=_address(facility.area_id if facility else None, profile.alpha2,
+                                      facility.address if facility else "",
                                       facility.postal_code if facility else ""),
             vaccinator_name=vaccinator.full_name if vaccinator else "",
             country=profile.alpha2, country3=profile.alpha3))
     certs = getattr(profile, "certificates", None)
     valid_until = certs.valid_until(issued_at.date()) if certs and hasattr(certs, "valid_until") else None
-    area = db.session.get(Area, beneficiary.area_id) if beneficiary.area_id else None
     return CertificateData(
         certificate_id=certificate_id, uvci=uvci, reference_id=beneficiary.reference_id,
         name=beneficiary.name, birth_year=beneficiary.birth_year, birth_date=beneficiary.birth_date,
         gender=beneficiary.gender, gender_label=GENDER_WORDS.get(beneficiary.gender, "Other"),
         id_type=beneficiary.id_doc_type, id_masked=beneficiary.id_masked,
-        nationality=profile.country_name("en"), address=_address(area, profile.alpha2),
+        nationality=profile.country_name("en"), address=_address(beneficiary.area_id, profile.alpha2),
         doses=tuple(doses), issuer=issuer, issued_at=issued_at, valid_until=valid_until,
         revocation_id=revocation_id)
 
@@ -127,11 +148,11 @@ def issue_for_dose(dose, *, reason: str = "dose") -> Certificate:
                        data=to_json(data), issued_at=issued_at)
     db.session.add(cert)
     db.session.flush()
-    earlier = db.session.execute(sa.select(Certificate).where(
+    # one statement instead of loading the earlier rows
+    db.session.execute(sa.update(Certificate).where(
         Certificate.beneficiary_id == beneficiary.id, Certificate.id != cert.id,
-        Certificate.superseded_by_id.is_(None))).scalars().all()
-    for old in earlier:
-        old.superseded_by_id = cert.id
+        Certificate.superseded_by_id.is_(None)).values(superseded_by_id=cert.id)
+        .execution_options(synchronize_session=False))
     audit("certificate.issue", "certificate", number, beneficiary=beneficiary.reference_id,
           kind=cert.kind, dose=dose.dose_number, reason=reason)
     return cert
