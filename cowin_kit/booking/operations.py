@@ -164,7 +164,8 @@ def load_session(session_id) -> VaccinationSession:
         raise errors.SessionNotFound() from None
     session = db.session.get(VaccinationSession, key,
                              options=[sa.orm.joinedload(VaccinationSession.facility),
-                                      sa.orm.joinedload(VaccinationSession.capacities)])
+                                      sa.orm.joinedload(VaccinationSession.capacities)],
+                             populate_existing=True)  # capacities as of now
     if session is None:
         raise errors.SessionNotFound()
     return session
@@ -217,9 +218,14 @@ def _beneficiary(appointment: Appointment):
 # -- writes on capacity -------------------------------------------------------------------------
 
 def _capacity_of(session: VaccinationSession, dose_kind: str) -> int:
-    """The id of the session's capacity for a dose kind; a kind it does not offer is full."""
+    """The id of the session's capacity for a dose kind; a kind it does not offer is full.
+
+    A capacity already seen full is refused here, before any write (on a rush day most
+    requests are these); one seen with doses left is decided by the atomic claim."""
     for capacity in session.capacities:
         if capacity.dose_kind == dose_kind:
+            if capacity.booked >= capacity.capacity:
+                raise errors.SessionFull()
             return capacity.id
     raise errors.SessionFull()
 
