@@ -10,7 +10,7 @@ import stat
 import pytest
 import sqlalchemy as sa
 
-from tests.operations.conftest import _area, make_dose, make_person, make_staff, sign_in
+from .world import make_area as _area, make_dose, make_person, make_staff, sign_in
 
 
 @pytest.fixture
