@@ -25,7 +25,13 @@ def test_languages_option_limits_the_check(runner, tmp_path):
     (profiles / "xx").mkdir(parents=True)
     (profiles / "xx" / "profile.yaml").write_text(
         "languages:\n  default: hi_IN\n  supported:\n    - {id: hi_IN}\n    - {id: sw_UG}\n")
-    args = ["check", "--profiles-dir", str(profiles)]
+    locales = tmp_path / "locales"
+    shipped = Path(DEFAULTS["LOCALES_DIR"])
+    shutil.copy(shipped / "messages.pot", tmp_path / "messages.pot")
+    for lang in SHIPPED:
+        shutil.copytree(shipped / lang, locales / lang, ignore=shutil.ignore_patterns("*.mo"))
+    shutil.move(tmp_path / "messages.pot", locales / "messages.pot")
+    args = ["check", "--profiles-dir", str(profiles), "--locales-dir", str(locales)]
     result = runner.invoke(i18n_group, args)
     assert result.exit_code == 1
     assert "language 'sw' is listed" in result.output
