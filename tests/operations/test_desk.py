@@ -344,3 +344,15 @@ def test_a_failing_subscriber_does_not_undo_the_dose(app, db, world):
             dose = record_dose(world.staff["vaccinator"], person, vaccine="covishield", lot="AB1")
     assert calls == [1]
     assert db.session.get(DoseRecord, dose.id) is not None
+
+
+def test_desk_pages_render_in_the_chosen_language(client, db, world, booked):
+    person, _ = booked
+    make_dose(db, person, world.facilities["FA"], days_ago=100)
+    db.session.commit()
+    sign_in(client, world.staff["vaccinator"])
+    for url in ("/desk/?lang=hi_IN", f"/desk/people/{person.id}?lang=hi_IN", "/desk/walk-in",
+                "/staff/?lang=hi_IN"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert 'lang="hi-IN"' in response.get_data(as_text=True), url
