@@ -7,6 +7,7 @@ that an integrator can still override a wording for one country.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,10 +74,23 @@ def extract(source_root: Path, locales_dir: Path, echo=print) -> Path:
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
         count += 1
     pot = locales_dir / f"{DOMAIN}.pot"
-    with pot.open("wb") as fh:
-        write_po(fh, catalog, width=100, sort_output=True)
+    _write_if_changed(pot, catalog)
     echo(f"extracted {len(catalog)} messages ({count} occurrences) into {pot}")
     return pot
+
+
+_STAMP = re.compile(rb'^"(POT-Creation-Date|PO-Revision-Date): [^"]*"$', re.M)
+
+
+def _write_if_changed(path: Path, catalog: Catalog) -> bool:
+    """Write a catalog unless only its time stamps would change (no churn for translators)."""
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=100, sort_output=True)
+    new = buffer.getvalue()
+    if path.exists() and _STAMP.sub(b"", path.read_bytes()) == _STAMP.sub(b"", new):
+        return False
+    path.write_bytes(new)
+    return True
 
 
 def catalog_paths(locales_dir: Path) -> list[Path]:
@@ -111,9 +125,7 @@ def update(locales_dir: Path, languages: list[str] | None = None, echo=print,
                         message.string if isinstance(message.string, str) else all(message.string))):
                     message.string = message.id
                     message.flags.discard("fuzzy")
-        with path.open("wb") as fh:
-            write_po(fh, catalog, width=100, sort_output=True)
-        echo(f"updated {path}")
+        echo(f"{'updated' if _write_if_changed(path, catalog) else 'unchanged'} {path}")
 
 
 def override_catalog_paths(profiles_dir: Path) -> list[Path]:
