@@ -119,6 +119,11 @@ def login(user: StaffUser) -> None:
     request.environ[CACHE_KEY] = user
 
 
+def refresh_session(user: StaffUser) -> None:
+    """Keep this session valid after the user changed their own password (others end)."""
+    session[SESSION_STAMP] = _stamp(user)
+
+
 def logout() -> None:
     """End the staff session, keeping only the language choice."""
     lang = session.get("lang")

@@ -72,3 +72,21 @@ def create_staff_user(*, role: str, username: str, password: str, full_name: str
     if commit:
         db.session.commit()
     return user
+
+
+def change_password(user: StaffUser, current: str, new: str) -> None:
+    """Change a staff user's own password (the current one must be given)."""
+    from cowin_kit.accounts.staff_auth import verify_password
+
+    errors: dict[str, list] = {}
+    if not verify_password(user.password_hash, current or ""):
+        errors["current"] = [_l("This is not your current password.")]
+    if len(new or "") < MIN_PASSWORD:
+        errors["new"] = [_l("At least %(n)s characters.", n=MIN_PASSWORD)]
+    elif new == current:
+        errors["new"] = [_l("Choose a password different from the current one.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    user.password_hash = hash_password(new)
+    audit("staff.password", "staff_user", user.id)
+    db.session.commit()

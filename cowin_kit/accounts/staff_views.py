@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from cowin_kit.accounts import staff_auth
@@ -60,6 +60,26 @@ def home():
     """Show what this staff member can do."""
     staff = staff_auth.current_staff()
     return render_template("staff/home.html", staff=staff, role_label=role_label(staff.role))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@staff_required(ROLES, writes=True)
+def password():
+    """Change my password."""
+    from cowin_kit.accounts.staff_operations import change_password
+
+    context: dict = {}
+    status = 200
+    if request.method == "POST":
+        try:
+            change_password(me(), request.form.get("current", ""), request.form.get("new", ""))
+            staff_auth.refresh_session(me())
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("staff.home"))
+        except KitError as exc:
+            db.session.rollback()
+            context, status = error_context(exc), exc.status
+    return render_template("staff/password.html", **context), status
 
 
 def role_label(role: str) -> str:

@@ -166,3 +166,21 @@ def test_idle_staff_session_ends(client, world):
     assert client.get("/desk/").status_code == 302
     with client.session_transaction() as sess:
         assert "staff_id" not in sess
+
+
+def test_change_own_password_keeps_this_session_and_ends_others(client, db, world):
+    from tests.operations.conftest import sign_in
+
+    other_device = client.application.test_client()
+    sign_in(other_device, world.staff["vaccinator"])
+    assert _login(client, "vac", PASSWORD).status_code == 302
+    short = client.post("/staff/password", data={"current": PASSWORD, "new": "short"})
+    wrong = client.post("/staff/password", data={"current": "nope", "new": "a-new-password-1"})
+    assert short.status_code == wrong.status_code == 422
+    done = client.post("/staff/password", data={"current": PASSWORD, "new": "a-new-password-1"})
+    assert done.status_code == 302
+    assert client.get("/desk/").status_code == 200
+    assert other_device.get("/desk/").status_code == 302
+    client.post("/staff/logout")
+    assert _login(client, "vac", PASSWORD).status_code == 401
+    assert _login(client, "vac", "a-new-password-1").status_code == 302
