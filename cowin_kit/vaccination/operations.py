@@ -292,6 +292,28 @@ def mark_no_show(staff, appointment: Appointment) -> Appointment:
     return appointment
 
 
+def mark_day_no_shows(staff, facility: Facility, day: dt.date) -> int:
+    """After closing time, mark everyone still booked for ``day`` here as a no-show."""
+    from cowin_kit.booking.admin_operations import facility_today
+
+    require_scope(staff, facility, "appointment.no_show")
+    now = facility_local(facility, utcnow())
+    if day > now.date() or (day == facility_today(facility) and now.time() < facility.closes):
+        raise Conflict(_l("No-shows can be marked for the whole day after closing time."),
+                       code="NOT_DUE_YET")
+    ids = db.session.scalars(sa.select(Appointment.id).join(VaccinationSession).where(
+        VaccinationSession.facility_id == facility.id, VaccinationSession.date == day,
+        Appointment.status == "booked")).all()
+    if ids:
+        db.session.execute(sa.update(Appointment).where(Appointment.id.in_(ids))
+                           .values(status="no_show", updated_at=utcnow())
+                           .execution_options(synchronize_session=False))
+        audit("appointment.no_show", "facility", facility.id, day=day.isoformat(),
+              appointments=[str(i) for i in ids])
+    db.session.commit()
+    return len(ids)
+
+
 def walk_in(staff, *, person: dict, vaccine: str, lot: str, mobile: str | None = None,
             administered_at: dt.datetime | None = None) -> DoseRecord:
     """Register a person at the desk (mobile optional) and record their dose in one flow."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from cowin_kit.accounts.staff_permissions import (DESK, MANAGERS, appointment_scope, dose_scope,
@@ -130,6 +130,16 @@ def no_show(appointment_id):
     """Mark a booked appointment as a no-show."""
     appointment = db.get_or_404(Appointment, appointment_id)
     operations.mark_no_show(me(), appointment)
+    return redirect(url_for("desk.today"))
+
+
+@bp.post("/no-shows")
+@staff_required(DESK, writes=True)
+def day_no_shows():
+    """After closing time, mark everyone not seen today as a no-show."""
+    facility = _facility()
+    count = operations.mark_day_no_shows(me(), facility, _today(facility))
+    flash(_("%(n)s appointments marked as no-show.", n=count), "success")
     return redirect(url_for("desk.today"))
 
 

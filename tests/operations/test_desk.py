@@ -356,3 +356,22 @@ def test_desk_pages_render_in_the_chosen_language(client, db, world, booked):
         response = client.get(url)
         assert response.status_code == 200, url
         assert 'lang="hi-IN"' in response.get_data(as_text=True), url
+
+
+def test_close_the_day_marks_remaining_no_shows(client, db, world, booked):
+    from cowin_kit.booking.admin_operations import facility_today
+
+    fa = world.facilities["FA"]
+    _, appointment = booked
+    yesterday = make_session(db, fa, facility_today(fa) - dt.timedelta(days=1))
+    old = make_appointment(db, yesterday, make_person(db, name="Yesterday"))
+    db.session.commit()
+    sign_in(client, world.staff["vaccinator"])
+    fa.closes = dt.time(23, 59, 59)  # still open today: the day cannot be closed yet
+    db.session.commit()
+    assert client.post("/desk/no-shows").status_code == 409
+    fa.closes = dt.time(0, 0, 1)
+    db.session.commit()
+    assert client.post("/desk/no-shows").status_code == 302
+    db.session.expire_all()
+    assert appointment.status == "no_show" and old.status == "booked"  # only today's
