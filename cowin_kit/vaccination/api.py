@@ -8,8 +8,6 @@ Every route uses the same ``staff_required`` roles and scopes as the pages.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import abort
 from flask_smorest import Blueprint
 
 from cowin_kit.accounts import staff_auth
@@ -105,21 +103,13 @@ def _dose_out(dose: DoseRecord) -> dict:
             "reference_id": beneficiary.reference_id}
 
 
-def _by_reference(reference_id: str) -> Beneficiary:
-    beneficiary = db.session.execute(sa.select(Beneficiary).where(
-        Beneficiary.reference_id == reference_id)).scalar_one_or_none()
-    if beneficiary is None:
-        abort(404)
-    return beneficiary
-
-
 @blp.route("/desk/doses", methods=["POST"])
 @staff_required(DESK, writes=True)
 @blp.arguments(s.RecordDoseSchema)
 @blp.response(201, s.StaffDoseSchema)
 def desk_record(body):
     """Record a dose (booked people: with the appointment and its secret code)."""
-    beneficiary = _by_reference(body["reference_id"])
+    beneficiary = queries.by_reference(body["reference_id"])
     appointment = None
     if body["appointment_id"]:
         appointment = db.session.get(Appointment, body["appointment_id"])

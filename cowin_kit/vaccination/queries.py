@@ -29,6 +29,21 @@ def today_appointments(facility_id: int, day: dt.date) -> list[tuple[Appointment
     return [(r[0], r[1]) for r in rows]
 
 
+def by_reference(reference_id: str) -> Beneficiary:
+    """Return the person with this reference id (404 otherwise).
+
+    Staff address people by the random 14-digit reference id, never by the sequential row id,
+    so a desk login cannot walk through everyone by counting.
+    """
+    from flask import abort
+
+    beneficiary = db.session.execute(sa.select(Beneficiary).where(
+        Beneficiary.reference_id == reference_id)).scalar_one_or_none()
+    if beneficiary is None:
+        abort(404)
+    return beneficiary
+
+
 def guess_kind(value: str) -> str:
     """Guess what a typed look-up value is: a 14-digit reference id, a mobile or a document."""
     digits = re.sub(r"[\s-]", "", value)

@@ -68,7 +68,7 @@ def find():
           results=[b.reference_id for b in found])
     db.session.commit()
     if len(found) == 1:
-        return redirect(url_for("desk.person", beneficiary_id=found[0].id))
+        return redirect(url_for("desk.person", reference_id=found[0].reference_id))
     return render_template("desk/find.html", facility=facility, q=value, found=found)
 
 
@@ -82,18 +82,18 @@ def _card_page(beneficiary: Beneficiary, status: int = 200, **extra):
                            **extra), status
 
 
-@bp.get("/people/<int:beneficiary_id>")
+@bp.get("/people/<reference_id>")
 @staff_required(DESK)
-def person(beneficiary_id: int):
+def person(reference_id: str):
     """Show one person: doses, today's appointment here, the dose the schedule proposes."""
-    return _card_page(db.get_or_404(Beneficiary, beneficiary_id))
+    return _card_page(queries.by_reference(reference_id))
 
 
-@bp.post("/people/<int:beneficiary_id>/dose")
+@bp.post("/people/<reference_id>/dose")
 @staff_required(DESK, writes=True)
-def record(beneficiary_id: int):
+def record(reference_id: str):
     """Verify the secret code (booked people) and record the dose."""
-    beneficiary = db.get_or_404(Beneficiary, beneficiary_id)
+    beneficiary = queries.by_reference(reference_id)
     staff = me()
     try:
         appointment = None

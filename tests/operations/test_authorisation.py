@@ -14,7 +14,7 @@ from tests.operations.conftest import (make_appointment, make_dose, make_person,
 #: URL arguments that name an object belonging to a place; routes using them must declare a scope.
 SCOPED_ARGS = {"facility_id", "session_id", "appointment_id", "dose_id", "aefi_id", "user_id"}
 #: Desk look-ups reach anyone by exact identifier (walk-ins come from anywhere), always audited.
-UNSCOPED_ARGS = {"beneficiary_id"}
+UNSCOPED_ARGS = {"reference_id"}
 #: Blueprints of the ministry operations domain (other domains' staff routes join the matrix
 #: too, with placeholder ids for objects this test does not create).
 OWN_BLUEPRINTS = {"staff", "booking_admin", "desk", "aefi", "audit_log", "kit_staff"}
@@ -37,7 +37,7 @@ def _objects(db, world, facility_code):
     db.session.flush()
     return {"user_id": colleague.id,"facility_id": facility.id, "session_id": session.id,
             "appointment_id": appointment.id, "dose_id": dose.id, "aefi_id": report.id,
-            "beneficiary_id": person.id}
+            "reference_id": person.reference_id}
 
 
 def _url(rule: str, values: dict) -> str:

@@ -48,7 +48,7 @@ def test_todays_list_shows_booked_people(client, db, world, booked):
 def test_wrong_secret_code_is_refused_and_nothing_recorded(client, db, world, booked):
     person, appointment = booked
     sign_in(client, world.staff["vaccinator"])
-    response = client.post(f"/desk/people/{person.id}/dose", data={
+    response = client.post(f"/desk/people/{person.reference_id}/dose", data={
         "appointment_id": str(appointment.id), "secret_code": "0000",
         "vaccine": "covishield", "lot": "4120Z025"})
     assert response.status_code == 422
@@ -66,7 +66,7 @@ def test_right_code_records_the_dose_and_completes_the_appointment(client, db, w
     received = []
     sign_in(client, world.staff["vaccinator"])
     with dose_recorded.connected_to(lambda sender, dose: received.append(dose.id)):
-        response = client.post(f"/desk/people/{person.id}/dose", data={
+        response = client.post(f"/desk/people/{person.reference_id}/dose", data={
             "appointment_id": str(appointment.id), "secret_code": "4821",
             "vaccine": "covishield", "lot": "4120z025", "dose_number": "1"})
     assert response.status_code == 302
@@ -77,7 +77,8 @@ def test_right_code_records_the_dose_and_completes_the_appointment(client, db, w
     db.session.refresh(appointment)
     assert appointment.status == "completed"
     # The next person at this desk gets the same lot proposed.
-    html = client.get(f"/desk/people/{make_person(db, name='Next').id}").get_data(as_text=True)
+    next_person = make_person(db, name="Next")
+    html = client.get(f"/desk/people/{next_person.reference_id}").get_data(as_text=True)
     assert 'value="4120Z025"' in html
 
 
@@ -86,7 +87,7 @@ def test_lot_format_is_enforced(client, db, world):
     db.session.commit()
     sign_in(client, world.staff["vaccinator"])
     for lot in ("", "LOT 12", "lot#1", "A" * 21, "ÄBC"):
-        response = client.post(f"/desk/people/{person.id}/dose",
+        response = client.post(f"/desk/people/{person.reference_id}/dose",
                                data={"vaccine": "covishield", "lot": lot})
         assert response.status_code == 422 and "LOT_FORMAT" in response.get_data(as_text=True), lot
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DoseRecord)) == 0
@@ -99,7 +100,7 @@ def test_dose_for_someone_not_eligible_is_refused(client, db, world):
     db.session.commit()
     sign_in(client, world.staff["vaccinator"])
     for person, code in ((too_young, "TOO_YOUNG"), (recent, "TOO_EARLY")):
-        response = client.post(f"/desk/people/{person.id}/dose",
+        response = client.post(f"/desk/people/{person.reference_id}/dose",
                                data={"vaccine": "covishield", "lot": "AB12"})
         assert response.status_code == 422, person.name
         assert code in response.get_data(as_text=True)
@@ -110,7 +111,7 @@ def test_each_view_of_a_person_is_audited(client, db, world, booked):
     person, _ = booked
     sign_in(client, world.staff["vaccinator"])
     for _ in range(3):
-        assert client.get(f"/desk/people/{person.id}").status_code == 200
+        assert client.get(f"/desk/people/{person.reference_id}").status_code == 200
     entries = audits(db, "beneficiary.view", object_id=person.reference_id)
     assert len(entries) == 3
     assert {e.actor_id for e in entries} == {str(world.staff["vaccinator"].id)}
@@ -297,7 +298,7 @@ def test_walk_in_in_a_browser_with_csrf(make_app, world):
 def test_secret_code_guessing_stops_after_five_tries(client, db, world, booked):
     person, appointment = booked
     sign_in(client, world.staff["vaccinator"])
-    url = f"/desk/people/{person.id}/dose"
+    url = f"/desk/people/{person.reference_id}/dose"
     data = {"appointment_id": str(appointment.id), "vaccine": "covishield", "lot": "AB1"}
     for guess in range(5):
         assert client.post(url, data={**data, "secret_code": f"{guess:04d}"}).status_code == 422
@@ -316,7 +317,7 @@ def test_dose_given_here_releases_a_booking_elsewhere(client, db, world):
     appointment = make_appointment(db, elsewhere, person)
     db.session.commit()
     sign_in(client, world.staff["vaccinator"])
-    response = client.post(f"/desk/people/{person.id}/dose",
+    response = client.post(f"/desk/people/{person.reference_id}/dose",
                            data={"vaccine": "covishield", "lot": "AB1"})
     assert response.status_code == 302
     db.session.expire_all()
@@ -351,7 +352,7 @@ def test_desk_pages_render_in_the_chosen_language(client, db, world, booked):
     make_dose(db, person, world.facilities["FA"], days_ago=100)
     db.session.commit()
     sign_in(client, world.staff["vaccinator"])
-    for url in ("/desk/?lang=hi_IN", f"/desk/people/{person.id}?lang=hi_IN", "/desk/walk-in",
+    for url in ("/desk/?lang=hi_IN", f"/desk/people/{person.reference_id}?lang=hi_IN", "/desk/walk-in",
                 "/staff/?lang=hi_IN"):
         response = client.get(url)
         assert response.status_code == 200, url
