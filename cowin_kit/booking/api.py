@@ -11,33 +11,56 @@ from cowin_kit.booking.schemas import (AppointmentSchema, AvailabilityArgs, Avai
                                        BookArgs, CancelArgs, RescheduleArgs)
 from cowin_kit.booking.slip import slip_pdf_response
 from cowin_kit.core.cache import public_ttl
-from cowin_kit.core.errors import Unauthorized
+from cowin_kit.core.errors import Unauthorized, ValidationFailed
 from cowin_kit.registration.queries import get_owned_beneficiary
+
+QUERY_NAMES = ("date", "days", "area_id", "area_code", "postal_code", "facility_id", "vaccine",
+               "age", "dose_kind", "fee_type")
 
 bp = Blueprint("booking_api", __name__, url_prefix="/api/kit/v1",
                description="Availability search and appointments")
 
 
-def _query(args: dict):
-    return queries.availability_query(**{k: v for k, v in args.items() if k != "reference_id"})
+def _query_parameters(schema) -> list[dict]:
+    """OpenAPI query parameters from a marshmallow schema (for the docs only)."""
+    from marshmallow import fields, validate
+
+    params = []
+    for name, field in schema.fields.items():
+        spec: dict = {"type": "integer" if isinstance(field, fields.Integer) else "string"}
+        for rule in field.validators:
+            if isinstance(rule, validate.OneOf):
+                spec["enum"] = list(rule.choices)
+            elif isinstance(rule, validate.Range):
+                spec.update({"minimum": rule.min, "maximum": rule.max})
+        params.append({"in": "query", "name": name, "required": False, "schema": spec,
+                       "description": field.metadata.get("description", "")})
+    return params
 
 
 @bp.get("/availability")
-# A schema instance, not the class: webargs would build a new schema on every request.
-@bp.arguments(AvailabilityArgs(), location="query", as_kwargs=True)
-@bp.doc(responses={200: {"description": "Centres with sessions", "content": {
-    "application/json": {"schema": AvailabilitySchema}}}})
-def availability(**args):
+@bp.doc(parameters=_query_parameters(AvailabilityArgs()),
+        responses={200: {"description": "Centres with sessions", "content": {
+            "application/json": {"schema": AvailabilitySchema}}},
+            422: {"description": "VALIDATION_FAILED: a parameter is not valid"}})
+def availability():
     """Find sessions by area, postal code or facility for up to 7 days.
 
-    Public results may be up to PUBLIC_CACHE_SECONDS stale. With ``reference_id`` (signed in),
-    only what that beneficiary may book, fresh, with the reason when nothing fits."""
-    query = _query(args)
-    if args.get("reference_id"):
+    Public results may be up to PUBLIC_CACHE_SECONDS stale; ``Accept-Encoding: gzip`` is
+    honoured. With ``reference_id`` (signed in), only what that beneficiary may book, fresh,
+    with the reason when nothing fits."""
+    # Validated by availability_query itself (422 with fields): a schema pass per request
+    # would cost more than the cached answer on this, the busiest path of a rush day.
+    args = request.args
+    query = queries.availability_query(**{name: args.get(name) for name in QUERY_NAMES})
+    reference_id = args.get("reference_id")
+    if reference_id is not None:
+        if not reference_id.isdigit() or len(reference_id) != 14:
+            raise ValidationFailed(fields={"reference_id": ["Not a reference id."]})
         account = current_account()
         if account is None:
             raise Unauthorized()
-        found = queries.for_beneficiary(get_owned_beneficiary(account, args["reference_id"]), query)
+        found = queries.for_beneficiary(get_owned_beneficiary(account, reference_id), query)
         return {"centers": found.centres, "reason": found.reason}
     gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
     response = current_app.response_class(

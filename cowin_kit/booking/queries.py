@@ -122,6 +122,8 @@ def availability_query(*, date=None, days: int | str = MAX_DAYS, area_id=None, a
     if fee is not None and fee not in FEE_TYPES:
         errors["fee_type"] = [f"One of: {', '.join(FEE_TYPES)}."]
     vaccine_id = str(vaccine).strip().lower() if vaccine not in (None, "") else None
+    if vaccine_id is not None and not re.fullmatch(r"[a-z0-9_.-]{1,32}", vaccine_id):
+        errors["vaccine"] = ["Not a vaccine id."]
     if errors:
         raise ValidationFailed(fields=errors)
     return AvailabilityQuery(start=start, days=n_days, area_id=area, postal_code=postal,
@@ -162,34 +164,47 @@ def area_scope(area_id: int):
     return sa.select(Area.id).where(sa.or_(Area.id == area.id, Area.path.startswith(prefix)))
 
 
-def search(query: AvailabilityQuery) -> list[dict]:
-    """Run the availability query: one query for sessions and capacities, one for area names."""
-    S, C, F = VaccinationSession, SessionCapacity, Facility
-    stmt = (sa.select(F.id, F.code, F.name, F.address, F.postal_code, F.lat, F.lon, F.opens,
-                      F.closes, F.fee_type, F.area_id, S.id.label("session_id"), S.date,
-                      S.vaccine, S.min_age, S.max_age, S.fee, S.slots, C.dose_kind, C.capacity,
-                      C.booked)
-            .join(S, S.facility_id == F.id)
-            .join(C, C.session_id == S.id)
-            .where(F.active.is_(True), S.status == "open",
-                   S.date >= query.start, S.date <= query.end)
-            .order_by(F.name, F.id, S.date, S.vaccine, S.id, C.dose_kind))
+def _filters(query: AvailabilityQuery) -> list:
+    """The WHERE conditions of a query on facility and session."""
+    S, F = VaccinationSession, Facility
+    conds = [F.active.is_(True), S.status == "open", S.date >= query.start, S.date <= query.end]
     if query.area_id is not None:
-        stmt = stmt.where(F.area_id.in_(area_scope(query.area_id)))
+        conds.append(F.area_id.in_(area_scope(query.area_id)))
     if query.postal_code:
-        stmt = stmt.where(F.postal_code == query.postal_code)
+        conds.append(F.postal_code == query.postal_code)
     if query.facility_id is not None:
-        stmt = stmt.where(F.id == query.facility_id)
+        conds.append(F.id == query.facility_id)
     if query.vaccine:
-        stmt = stmt.where(S.vaccine == query.vaccine)
+        conds.append(S.vaccine == query.vaccine)
     if query.fee_type:
-        stmt = stmt.where(F.fee_type == query.fee_type)
+        conds.append(F.fee_type == query.fee_type)
     if query.age is not None:
-        stmt = stmt.where(S.min_age <= query.age,
-                          sa.or_(S.max_age.is_(None), S.max_age >= query.age))
+        conds += [S.min_age <= query.age, sa.or_(S.max_age.is_(None), S.max_age >= query.age)]
+    return conds
+
+
+def search(query: AvailabilityQuery) -> list[dict]:
+    """Run the availability query: sessions with their centres, their capacities, area names.
+
+    Three queries whatever the number of centres (sessions; capacities; areas), and the
+    capacities come apart from the sessions so each session's slots are decoded once."""
+    S, C, F = VaccinationSession, SessionCapacity, Facility
+    conds = _filters(query)
+    rows = db.session.execute(
+        sa.select(F.id, F.code, F.name, F.address, F.postal_code, F.lat, F.lon, F.opens,
+                  F.closes, F.fee_type, F.area_id, S.id.label("session_id"), S.date, S.vaccine,
+                  S.min_age, S.max_age, S.fee, S.slots)
+        .join(S, S.facility_id == F.id).where(*conds)
+        .order_by(F.name, F.id, S.date, S.vaccine, S.id)).all()
+    if not rows:
+        return []
+    capacities = db.session.execute(
+        sa.select(C.session_id, C.dose_kind, C.capacity, C.booked)
+        .where(C.session_id.in_(sa.select(S.id).join(F, S.facility_id == F.id).where(*conds)))
+        .order_by(C.session_id, C.dose_kind)).all()
     centres: dict[int, dict] = {}
-    sessions: dict[str, dict] = {}
-    for row in db.session.execute(stmt):
+    sessions: dict[object, dict] = {}
+    for row in rows:
         centre = centres.get(row.id)
         if centre is None:
             centre = centres[row.id] = {
@@ -197,20 +212,20 @@ def search(query: AvailabilityQuery) -> list[dict]:
                 "postal_code": row.postal_code, "lat": row.lat, "lon": row.lon,
                 "from": row.opens.strftime("%H:%M"), "to": row.closes.strftime("%H:%M"),
                 "fee_type": row.fee_type, "area_id": row.area_id, "areas": [], "sessions": []}
-        key = str(row.session_id)
-        session = sessions.get(key)
-        if session is None:
-            session = sessions[key] = {
-                "session_id": key, "date": row.date.isoformat(), "vaccine": row.vaccine,
-                "min_age": row.min_age, "max_age": row.max_age, "fee": row.fee,
-                "slots": list(row.slots or []), "capacity": {}, "available": 0}
-            centre["sessions"].append(session)
-        free = max(row.capacity - row.booked, 0)
-        session["capacity"][row.dose_kind] = free
-        session["available"] += free
-    if query.dose_kind:
-        for centre in centres.values():
-            centre["sessions"] = [s for s in centre["sessions"] if query.dose_kind in s["capacity"]]
+        session = sessions[row.session_id] = {
+            "session_id": str(row.session_id), "date": row.date.isoformat(),
+            "vaccine": row.vaccine, "min_age": row.min_age, "max_age": row.max_age,
+            "fee": row.fee, "slots": list(row.slots or []), "capacity": {}, "available": 0}
+        centre["sessions"].append(session)
+    for session_id, kind, capacity, booked in capacities:
+        session = sessions.get(session_id)
+        if session is not None:
+            free = max(capacity - booked, 0)
+            session["capacity"][kind] = free
+            session["available"] += free
+    for centre in centres.values():
+        centre["sessions"] = [s for s in centre["sessions"] if s["capacity"] and (
+            not query.dose_kind or query.dose_kind in s["capacity"])]
     result = [c for c in centres.values() if c["sessions"]]
     _attach_areas(result)
     return result
