@@ -90,6 +90,7 @@ def desk_appointments():
 @blp.response(200, s.DeskBeneficiarySchema(many=True))
 def desk_lookup(args):
     """Find people by exact reference id, mobile or document (each view is audited)."""
+    queries.count_lookup(me())
     found = queries.find_beneficiaries(args["q"], args["kind"], args["doc_type"])
     for person in found:
         audit("beneficiary.view", "beneficiary", person.reference_id, via="api")

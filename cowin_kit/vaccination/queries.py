@@ -29,6 +29,19 @@ def today_appointments(facility_id: int, day: dt.date) -> list[tuple[Appointment
     return [(r[0], r[1]) for r in rows]
 
 
+def count_lookup(staff) -> None:
+    """Count one look-up of personal data by this staff user; refuse beyond the hourly limit.
+
+    A desk handles a person every minute or two; a login scraping people is stopped.
+    """
+    from flask import current_app
+
+    from cowin_kit.core.ratelimit import hit
+
+    hit("staff-lookup", str(current_app.config.get("STAFF_LOOKUP_LIMIT") or "600 per hour"),
+        key=f"staff:{staff.id}")
+
+
 def by_reference(reference_id: str) -> Beneficiary:
     """Return the person with this reference id (404 otherwise).
 

@@ -17,6 +17,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("STAFF_MAX_FAILED_LOGINS", 5)
     app.config.setdefault("STAFF_LOCKOUT_MINUTES", 15)
     app.config.setdefault("DOSE_CORRECTION_HOURS", 24)
+    app.config.setdefault("STAFF_IDLE_MINUTES", 120)
+    app.config.setdefault("STAFF_LOOKUP_LIMIT", "600 per hour")
     for blueprint in (staff_views.bp, admin_views.bp, views.bp, views.aefi_bp, audit_views.bp):
         app.register_blueprint(blueprint)
     register_api_blueprint(app, api.blp)

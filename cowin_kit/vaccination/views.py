@@ -58,6 +58,7 @@ def find():
     facility = _facility()
     value = request.args.get("q", "")
     kind = request.args.get("kind") or None
+    queries.count_lookup(me())
     try:
         found = queries.find_beneficiaries(value, kind if kind in queries.LOOKUP_KINDS else None,
                                            request.args.get("doc_type") or None)
@@ -86,6 +87,7 @@ def _card_page(beneficiary: Beneficiary, status: int = 200, **extra):
 @staff_required(DESK)
 def person(reference_id: str):
     """Show one person: doses, today's appointment here, the dose the schedule proposes."""
+    queries.count_lookup(me())
     return _card_page(queries.by_reference(reference_id))
 
 

@@ -376,3 +376,15 @@ def test_close_the_day_marks_remaining_no_shows(client, db, world, booked):
     assert client.post("/desk/no-shows").status_code == 302
     db.session.expire_all()
     assert appointment.status == "no_show" and old.status == "booked"  # only today's
+
+
+def test_look_ups_per_staff_are_limited(make_app, world):
+    from cowin_kit.core.db import db as database
+
+    limited = make_app(WTF_CSRF_ENABLED=False, STAFF_LOOKUP_LIMIT="3 per hour")
+    with limited.app_context():
+        client = limited.test_client()
+        sign_in(client, world.staff["vaccinator"])
+        statuses = [client.get("/desk/find?q=12345678901234").status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        database.session.remove()
