@@ -8,6 +8,12 @@ from cowin_kit.accounts.staff_permissions import ROLES
 from cowin_kit.cli.common import pass_app
 
 
+def describe(exc) -> str:
+    """One line for a refused KitError: the message and each field's problems."""
+    details = "; ".join(f"{k}: {', '.join(str(m) for m in v)}" for k, v in exc.fields.items())
+    return f"{exc.text()} {details}".strip()
+
+
 @click.group("user")
 def user_group() -> None:
     """Manage staff accounts."""
@@ -36,8 +42,7 @@ def create_user(app, role, username, area_code, facility_code, full_name, passwo
                                  full_name=full_name, area_code=area_code,
                                  facility_code=facility_code)
     except KitError as exc:
-        details = "; ".join(f"{k}: {', '.join(str(m) for m in v)}" for k, v in exc.fields.items())
-        raise click.ClickException(f"{exc.text()} {details}".strip()) from None
+        raise click.ClickException(describe(exc)) from None
     click.echo(f"Created {user.role} '{user.username}' (id {user.id}).")
 
 

@@ -184,3 +184,17 @@ def test_change_own_password_keeps_this_session_and_ends_others(client, db, worl
     client.post("/staff/logout")
     assert _login(client, "vac", PASSWORD).status_code == 401
     assert _login(client, "vac", "a-new-password-1").status_code == 302
+
+
+def test_init_refuses_a_weak_or_missing_admin_password(app, db):
+    import click
+    import pytest
+
+    from cowin_kit.profiles import get_profile
+    from cowin_kit.vaccination.bootstrap import init_instance
+
+    for password in (None, "short"):
+        with pytest.raises(click.UsageError):
+            init_instance(app, get_profile(), print, {"admin_username": "chief",
+                                                      "admin_password": password})
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(StaffUser)) == 0
