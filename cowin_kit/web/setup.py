@@ -8,7 +8,9 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from cowin_kit.core.i18n import init_catalog_overrides, init_digits
     from cowin_kit.web import context, formatting, health, views
+    from cowin_kit.web.requests import KitRequest
 
+    app.request_class = KitRequest
     app.register_blueprint(health.bp)
     app.register_blueprint(views.bp)
     context.init_app(app)

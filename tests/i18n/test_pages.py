@@ -129,3 +129,18 @@ def test_public_pages_have_no_untranslated_messages(make_app):
                 continue  # a page another part of the kit has not shipped (yet)
             assert response.status_code == 200, path
             assert english_leftovers(response.get_data(as_text=True)) == [], (lang, path)
+
+
+def test_native_digits_typed_on_a_phone_arrive_as_ascii(make_app):
+    from flask import request
+
+    app = make_app(PROFILE="iq")
+    form = {"mobile": "٠٧٩١ ٢٣٤ ٥٦٧٨", "otp": "१२३४५६", "name": "علي", "password": "٥٥٥",
+            "slot": ["٠٩:٠٠", "11:00"]}
+    with app.test_request_context("/?district_id=١٢&q=۰۷", method="POST", data=form):
+        assert request.args.to_dict() == {"district_id": "12", "q": "07"}
+        assert request.form["mobile"] == "0791 234 5678"
+        assert request.form["otp"] == "123456"
+        assert request.form["name"] == "علي"
+        assert request.form["password"] == "٥٥٥"  # a password is taken exactly as typed
+        assert request.form.getlist("slot") == ["09:00", "11:00"]

@@ -94,4 +94,11 @@ T = {
     "You are signed out.": "تم تسجيل خروجك.",
     "You have registered the most people allowed for one mobile number (%(n)s).":
         "سجّلت الحد الأقصى من الأشخاص المسموح به لرقم هاتف واحد (%(n)s).",
+    "Change": "تغيير",
+    "Change my password": "تغيير كلمة المرور",
+    "Choose a password different from the current one.": "اختر كلمة مرور مختلفة عن الحالية.",
+    "Current password": "كلمة المرور الحالية",
+    "New password (at least 10 characters)": "كلمة المرور الجديدة (10 أحرف على الأقل)",
+    "This is not your current password.": "هذه ليست كلمة المرور الحالية.",
+    "Your password has been changed.": "تم تغيير كلمة المرور.",
 }

@@ -172,4 +172,11 @@ T = {
     "Yes, cancel it": "نعم، ألغِه",
     "Your appointment has been cancelled.": "تم إلغاء موعدك.",
     "Your appointment has been moved.": "تم تغيير موعدك.",
+    "Must be between %(low)s and %(high)s.": "يجب أن يكون بين %(low)s و%(high)s.",
+    "Not a date (use DD-MM-YYYY or YYYY-MM-DD).": "ليس تاريخًا (استخدم DD-MM-YYYY أو YYYY-MM-DD).",
+    "Not a postal code.": "ليس رمزًا بريديًا.",
+    "Not a reference id.": "ليس رقمًا مرجعيًا.",
+    "Not a vaccine id.": "ليس رمز لقاح.",
+    "One of: %(choices)s.": "واحد من: %(choices)s.",
+    "Unknown area.": "منطقة غير معروفة.",
 }

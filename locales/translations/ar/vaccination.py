@@ -99,4 +99,8 @@ T = {
     "What was wrong?": "ما الخطأ؟",
     "booster": "معززة",
     "lot": "الدفعة",
+    "%(n)s appointments marked as no-show.": "سُجّل عدم الحضور لمواعيد عددها %(n)s.",
+    "After closing time: everyone still booked is marked as a no-show.": "بعد وقت الإغلاق: يُسجَّل عدم الحضور لكل من بقي موعده محجوزًا.",
+    "Close the day": "إغلاق اليوم",
+    "No-shows can be marked for the whole day after closing time.": "لا يُسجَّل عدم الحضور لليوم كله إلا بعد وقت الإغلاق.",
 }

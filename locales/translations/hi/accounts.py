@@ -94,4 +94,11 @@ T = {
     "You are signed out.": "आपने साइन आउट कर लिया है।",
     "You have registered the most people allowed for one mobile number (%(n)s).":
         "आप एक मोबाइल नंबर से जितने लोगों का पंजीकरण हो सकता है, उतने (%(n)s) कर चुके हैं।",
+    "Change": "बदलें",
+    "Change my password": "मेरा पासवर्ड बदलें",
+    "Choose a password different from the current one.": "मौजूदा पासवर्ड से अलग पासवर्ड चुनें।",
+    "Current password": "मौजूदा पासवर्ड",
+    "New password (at least 10 characters)": "नया पासवर्ड (कम से कम 10 अक्षर)",
+    "This is not your current password.": "यह आपका मौजूदा पासवर्ड नहीं है।",
+    "Your password has been changed.": "आपका पासवर्ड बदल दिया गया है।",
 }

@@ -171,4 +171,11 @@ T = {
     "Yes, cancel it": "हाँ, रद्द करें",
     "Your appointment has been cancelled.": "आपका अपॉइंटमेंट रद्द कर दिया गया है।",
     "Your appointment has been moved.": "आपका अपॉइंटमेंट बदल दिया गया है।",
+    "Must be between %(low)s and %(high)s.": "%(low)s और %(high)s के बीच होना चाहिए।",
+    "Not a date (use DD-MM-YYYY or YYYY-MM-DD).": "यह तारीख नहीं है (DD-MM-YYYY या YYYY-MM-DD रूप में लिखें)।",
+    "Not a postal code.": "यह पिनकोड नहीं है।",
+    "Not a reference id.": "यह संदर्भ आईडी नहीं है।",
+    "Not a vaccine id.": "यह टीके की आईडी नहीं है।",
+    "One of: %(choices)s.": "इनमें से एक: %(choices)s।",
+    "Unknown area.": "अज्ञात क्षेत्र।",
 }
