@@ -94,20 +94,30 @@ def counter_deltas(connection: sa.Connection, changes: Iterable[tuple[dict, int]
         return {}
     person_ids = {c["beneficiary_id"] for c, _ in changes}
     facility_ids = {c["facility_id"] for c, _ in changes}
-    people = {row.id: row for row in connection.execute(
-        sa.select(Beneficiary.id, Beneficiary.gender, Beneficiary.birth_year)
-        .where(Beneficiary.id.in_(person_ids)))}
-    paths = dict(connection.execute(
-        sa.select(Facility.id, Area.path).join(Area, Area.id == Facility.area_id)
-        .where(Facility.id.in_(facility_ids))).all())
+    # One round trip for both look-ups (this runs inside every dose's transaction).
+    people_q = sa.select(sa.literal("b").label("kind"), Beneficiary.id.label("id"),
+                         Beneficiary.gender.label("gender"),
+                         Beneficiary.birth_year.label("birth_year"),
+                         sa.cast(sa.null(), sa.String).label("path")
+                         ).where(Beneficiary.id.in_(person_ids))
+    places_q = (sa.select(sa.literal("f"), Facility.id, sa.cast(sa.null(), sa.String),
+                          sa.cast(sa.null(), sa.Integer), Area.path)
+                .join(Area, Area.id == Facility.area_id).where(Facility.id.in_(facility_ids)))
+    people, paths = {}, {}
+    for kind, key, gender, birth_year, path in connection.execute(
+            sa.union_all(people_q, places_q)):
+        if kind == "b":
+            people[key] = (gender, birth_year)
+        else:
+            paths[key] = path
     deltas: Counter = Counter()
     for dose, sign in changes:
-        person = people[dose["beneficiary_id"]]
-        band = band_of(bands, dose["administered_on"].year - person.birth_year)
+        gender, birth_year = people[dose["beneficiary_id"]]
+        band = band_of(bands, dose["administered_on"].year - birth_year)
         completes = bool(dose["dose_number"] == dose["series_total"] and not dose["is_booster"])
         for area_id in ancestor_ids(paths[dose["facility_id"]]):
             key = (dose["administered_on"], area_id, dose["vaccine"], dose["dose_number"],
-                   bool(dose["is_booster"]), completes, person.gender, band, shard)
+                   bool(dose["is_booster"]), completes, gender, band, shard)
             deltas[key] += sign
     return deltas
 
