@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, request
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from cowin_kit.accounts.citizen import citizen_required, current_account
@@ -56,7 +57,7 @@ def availability():
     reference_id = args.get("reference_id")
     if reference_id is not None:
         if not reference_id.isdigit() or len(reference_id) != 14:
-            raise ValidationFailed(fields={"reference_id": ["Not a reference id."]})
+            raise ValidationFailed(fields={"reference_id": [_("Not a reference id.")]})
         account = current_account()
         if account is None:
             raise Unauthorized()

@@ -84,6 +84,8 @@ def availability_query(*, date=None, days: int | str = MAX_DAYS, area_id=None, a
                        postal_code=None, facility_id=None, vaccine=None, age=None,
                        dose_kind=None, fee_type=None) -> AvailabilityQuery:
     """Validate and normalise raw parameters (strings from a URL are fine)."""
+    from flask_babel import gettext as _
+
     errors: dict[str, list[str]] = {}
 
     def number(name, value, low, high):
@@ -92,16 +94,16 @@ def availability_query(*, date=None, days: int | str = MAX_DAYS, area_id=None, a
         try:
             n = int(str(value).strip())
         except ValueError:
-            errors[name] = ["Not a whole number."]
+            errors[name] = [_("Not a whole number.")]
             return None
         if not low <= n <= high:
-            errors[name] = [f"Must be between {low} and {high}."]
+            errors[name] = [_("Must be between %(low)s and %(high)s.", low=low, high=high)]
         return n
 
     try:
         start = parse_date(date) if date not in (None, "") else _today()
     except ValueError:
-        errors["date"] = ["Not a date (use DD-MM-YYYY or YYYY-MM-DD)."]
+        errors["date"] = [_("Not a date (use DD-MM-YYYY or YYYY-MM-DD).")]
         start = _today()
     n_days = number("days", days, 1, MAX_DAYS) or MAX_DAYS
     area = number("area_id", area_id, 1, 2**31 - 1)
@@ -109,21 +111,21 @@ def availability_query(*, date=None, days: int | str = MAX_DAYS, area_id=None, a
         area = db.session.execute(sa.select(Area.id).where(Area.code == str(area_code).strip())
                                   ).scalar()
         if area is None:
-            errors["area_code"] = ["Unknown area."]
+            errors["area_code"] = [_("Unknown area.")]
     facility = number("facility_id", facility_id, 1, 2**31 - 1)
     years = number("age", age, 0, 150)
     postal = re.sub(r"\s+", "", str(postal_code)).upper() if postal_code not in (None, "") else None
     if postal is not None and not re.fullmatch(r"[0-9A-Z-]{2,16}", postal):
-        errors["postal_code"] = ["Not a postal code."]
+        errors["postal_code"] = [_("Not a postal code.")]
     kind = str(dose_kind).strip().lower() if dose_kind not in (None, "") else None
     if kind is not None and kind not in DOSE_KINDS:
-        errors["dose_kind"] = [f"One of: {', '.join(DOSE_KINDS)}."]
+        errors["dose_kind"] = [_("One of: %(choices)s.", choices=", ".join(DOSE_KINDS))]
     fee = str(fee_type).strip().capitalize() if fee_type not in (None, "") else None
     if fee is not None and fee not in FEE_TYPES:
-        errors["fee_type"] = [f"One of: {', '.join(FEE_TYPES)}."]
+        errors["fee_type"] = [_("One of: %(choices)s.", choices=", ".join(FEE_TYPES))]
     vaccine_id = str(vaccine).strip().lower() if vaccine not in (None, "") else None
     if vaccine_id is not None and not re.fullmatch(r"[a-z0-9_.-]{1,32}", vaccine_id):
-        errors["vaccine"] = ["Not a vaccine id."]
+        errors["vaccine"] = [_("Not a vaccine id.")]
     if errors:
         raise ValidationFailed(fields=errors)
     return AvailabilityQuery(start=start, days=n_days, area_id=area, postal_code=postal,
