@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 12:54:13.033196
+Create Date: 2026-11-27 14:00:36.453692
 """
 from alembic import op
 import sqlalchemy as sa
@@ -59,6 +59,7 @@ def upgrade() -> None:
     op.create_table('citizen_account',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('mobile', sa.String(length=20), nullable=False),
+    sa.Column('locale', sa.String(length=16), nullable=True),
     sa.Column('created_at', cowin_kit.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', cowin_kit.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_citizen_account')),
@@ -76,8 +77,33 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_otp_transaction'))
     )
     with op.batch_alter_table('otp_transaction', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_otp_transaction_created_at'), ['created_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_otp_transaction_mobile'), ['mobile'], unique=False)
+        batch_op.create_index('ix_otp_transaction_mobile_created_at', ['mobile', 'created_at'], unique=False)
+
+    op.create_table('report_dose_counter',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('vaccine', sa.String(length=32), nullable=False),
+    sa.Column('dose_number', sa.Integer(), nullable=False),
+    sa.Column('is_booster', sa.Boolean(), nullable=False),
+    sa.Column('completes_series', sa.Boolean(), nullable=False),
+    sa.Column('gender', sa.String(length=1), nullable=False),
+    sa.Column('age_band', sa.String(length=8), nullable=False),
+    sa.Column('shard', sa.SmallInteger(), nullable=False),
+    sa.Column('doses', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('day', 'area_id', 'vaccine', 'dose_number', 'is_booster', 'completes_series', 'gender', 'age_band', 'shard', name=op.f('pk_report_dose_counter'))
+    )
+    with op.batch_alter_table('report_dose_counter', schema=None) as batch_op:
+        batch_op.create_index('ix_report_dose_counter_area_day', ['area_id', 'day'], unique=False)
+
+    op.create_table('report_dose_day_total',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('shard', sa.SmallInteger(), nullable=False),
+    sa.Column('doses', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('day', 'area_id', 'shard', name=op.f('pk_report_dose_day_total'))
+    )
+    with op.batch_alter_table('report_dose_day_total', schema=None) as batch_op:
+        batch_op.create_index('ix_report_dose_day_total_area_day', ['area_id', 'day'], unique=False)
 
     op.create_table('sms_message',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -118,6 +144,20 @@ def upgrade() -> None:
     with op.batch_alter_table('facility', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_facility_area_id'), ['area_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_facility_postal_code'), ['postal_code'], unique=False)
+
+    op.create_table('report_target_population',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('age_band', sa.String(length=8), nullable=False),
+    sa.Column('population', sa.BigInteger(), nullable=False),
+    sa.Column('updated_at', cowin_kit.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('population >= 0', name=op.f('ck_report_target_population_population_positive')),
+    sa.ForeignKeyConstraint(['area_id'], ['area.id'], name=op.f('fk_report_target_population_area_id_area')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_target_population')),
+    sa.UniqueConstraint('area_id', 'age_band', name=op.f('uq_report_target_population_area_id_age_band'))
+    )
+    with op.batch_alter_table('report_target_population', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_target_population_area_id'), ['area_id'], unique=False)
 
     op.create_table('staff_user',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -191,7 +231,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('vaccination_session', schema=None) as batch_op:
         batch_op.create_index('ix_vaccination_session_date_facility', ['date', 'facility_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_vaccination_session_facility_id'), ['facility_id'], unique=False)
+        batch_op.create_index('ix_vaccination_session_facility_date', ['facility_id', 'date'], unique=False)
 
     op.create_table('session_capacity',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -268,6 +308,8 @@ def upgrade() -> None:
     sa.Column('outcome', sa.String(length=32), nullable=False),
     sa.Column('notes', sa.Text(), nullable=False),
     sa.Column('created_at', cowin_kit.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("outcome IN ('recovered', 'recovering', 'not_recovered', 'hospitalised', 'sequelae', 'died', 'unknown')", name=op.f('ck_aefi_report_outcome')),
+    sa.CheckConstraint("severity IN ('mild', 'moderate', 'severe', 'death')", name=op.f('ck_aefi_report_severity')),
     sa.ForeignKeyConstraint(['dose_record_id'], ['dose_record.id'], name=op.f('fk_aefi_report_dose_record_id_dose_record')),
     sa.ForeignKeyConstraint(['reported_by'], ['staff_user.id'], name=op.f('fk_aefi_report_reported_by_staff_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_aefi_report'))
@@ -275,11 +317,77 @@ def upgrade() -> None:
     with op.batch_alter_table('aefi_report', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_aefi_report_dose_record_id'), ['dose_record_id'], unique=False)
 
+    op.create_table('certificate',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('certificate_id', sa.String(length=20), nullable=False),
+    sa.Column('uvci', sa.String(length=80), nullable=False),
+    sa.Column('revocation_id', sa.String(length=32), nullable=False),
+    sa.Column('beneficiary_id', sa.Integer(), nullable=False),
+    sa.Column('dose_record_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('dose_number', sa.Integer(), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('issued_at', cowin_kit.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', cowin_kit.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoke_reason', sa.String(length=200), nullable=True),
+    sa.Column('superseded_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("kind IN ('provisional', 'final', 'booster')", name=op.f('ck_certificate_kind')),
+    sa.ForeignKeyConstraint(['beneficiary_id'], ['beneficiary.id'], name=op.f('fk_certificate_beneficiary_id_beneficiary')),
+    sa.ForeignKeyConstraint(['dose_record_id'], ['dose_record.id'], name=op.f('fk_certificate_dose_record_id_dose_record')),
+    sa.ForeignKeyConstraint(['superseded_by_id'], ['certificate.id'], name=op.f('fk_certificate_superseded_by_id_certificate')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_certificate')),
+    sa.UniqueConstraint('certificate_id', name=op.f('uq_certificate_certificate_id')),
+    sa.UniqueConstraint('revocation_id', name=op.f('uq_certificate_revocation_id')),
+    sa.UniqueConstraint('uvci', name=op.f('uq_certificate_uvci'))
+    )
+    with op.batch_alter_table('certificate', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_certificate_beneficiary_id'), ['beneficiary_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_certificate_dose_record_id'), ['dose_record_id'], unique=False)
+
+    op.create_table('certificate_correction',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('certificate_id', sa.Integer(), nullable=False),
+    sa.Column('beneficiary_id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=True),
+    sa.Column('field', sa.String(length=16), nullable=False),
+    sa.Column('old_value', sa.String(length=200), nullable=False),
+    sa.Column('new_value', sa.String(length=200), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('requested_at', cowin_kit.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', cowin_kit.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decided_by', sa.Integer(), nullable=True),
+    sa.Column('decision_note', sa.String(length=500), nullable=False),
+    sa.Column('new_certificate_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("field IN ('name', 'birth_year', 'gender')", name=op.f('ck_certificate_correction_field')),
+    sa.CheckConstraint("status IN ('pending', 'approved', 'rejected')", name=op.f('ck_certificate_correction_status')),
+    sa.ForeignKeyConstraint(['account_id'], ['citizen_account.id'], name=op.f('fk_certificate_correction_account_id_citizen_account')),
+    sa.ForeignKeyConstraint(['beneficiary_id'], ['beneficiary.id'], name=op.f('fk_certificate_correction_beneficiary_id_beneficiary')),
+    sa.ForeignKeyConstraint(['certificate_id'], ['certificate.id'], name=op.f('fk_certificate_correction_certificate_id_certificate')),
+    sa.ForeignKeyConstraint(['decided_by'], ['staff_user.id'], name=op.f('fk_certificate_correction_decided_by_staff_user')),
+    sa.ForeignKeyConstraint(['new_certificate_id'], ['certificate.id'], name=op.f('fk_certificate_correction_new_certificate_id_certificate')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_certificate_correction'))
+    )
+    with op.batch_alter_table('certificate_correction', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_certificate_correction_beneficiary_id'), ['beneficiary_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_certificate_correction_certificate_id'), ['certificate_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_certificate_correction_status'), ['status'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('certificate_correction', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_certificate_correction_status'))
+        batch_op.drop_index(batch_op.f('ix_certificate_correction_certificate_id'))
+        batch_op.drop_index(batch_op.f('ix_certificate_correction_beneficiary_id'))
+
+    op.drop_table('certificate_correction')
+    with op.batch_alter_table('certificate', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_certificate_dose_record_id'))
+        batch_op.drop_index(batch_op.f('ix_certificate_beneficiary_id'))
+
+    op.drop_table('certificate')
     with op.batch_alter_table('aefi_report', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_aefi_report_dose_record_id'))
 
@@ -298,7 +406,7 @@ def downgrade() -> None:
     op.drop_table('appointment')
     op.drop_table('session_capacity')
     with op.batch_alter_table('vaccination_session', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_vaccination_session_facility_id'))
+        batch_op.drop_index('ix_vaccination_session_facility_date')
         batch_op.drop_index('ix_vaccination_session_date_facility')
 
     op.drop_table('vaccination_session')
@@ -312,6 +420,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_staff_user_area_id'))
 
     op.drop_table('staff_user')
+    with op.batch_alter_table('report_target_population', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_target_population_area_id'))
+
+    op.drop_table('report_target_population')
     with op.batch_alter_table('facility', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_facility_postal_code'))
         batch_op.drop_index(batch_op.f('ix_facility_area_id'))
@@ -322,9 +434,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_sms_message_created_at'))
 
     op.drop_table('sms_message')
+    with op.batch_alter_table('report_dose_day_total', schema=None) as batch_op:
+        batch_op.drop_index('ix_report_dose_day_total_area_day')
+
+    op.drop_table('report_dose_day_total')
+    with op.batch_alter_table('report_dose_counter', schema=None) as batch_op:
+        batch_op.drop_index('ix_report_dose_counter_area_day')
+
+    op.drop_table('report_dose_counter')
     with op.batch_alter_table('otp_transaction', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_otp_transaction_mobile'))
-        batch_op.drop_index(batch_op.f('ix_otp_transaction_created_at'))
+        batch_op.drop_index('ix_otp_transaction_mobile_created_at')
 
     op.drop_table('otp_transaction')
     op.drop_table('citizen_account')
