@@ -36,10 +36,15 @@ def _may_read(person: Beneficiary) -> str:
     if staff is not None:
         from cowin_kit.accounts.staff_permissions import in_scope
         from cowin_kit.areas.models import Area
+        from cowin_kit.booking.models import Facility
+        from cowin_kit.vaccination.models import DoseRecord
 
-        area = db.session.get(Area, person.area_id) if person.area_id else None
-        if staff.role not in FHIR_ROLES or (area is not None and not in_scope(staff, area)) \
-                or (area is None and staff.role != "national_admin"):
+        # Where the person lives, and every facility that vaccinated them: staff reaching
+        # any of these places may export (a vaccinator: people vaccinated at their facility).
+        places = [db.session.get(Area, person.area_id)] if person.area_id else []
+        places += db.session.scalars(sa.select(Facility).where(Facility.id.in_(
+            sa.select(DoseRecord.facility_id).where(DoseRecord.beneficiary_id == person.id))))
+        if staff.role not in FHIR_ROLES or not any(in_scope(staff, p) for p in places if p):
             raise Forbidden()
         return "staff"
     account = current_account()

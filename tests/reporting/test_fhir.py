@@ -77,3 +77,8 @@ def test_only_entitled_readers_get_the_bundle(make_app, app, db, world):
     assert get_as(lambda c: sign_in(c, south)) == 403
     national = make_staff(db, "national_admin")
     assert get_as(lambda c: sign_in(c, national)) == 200
+    # Vaccinated at S1-D1 (the helper's default facility): that facility's vaccinator may read.
+    here = make_staff(db, "vaccinator", facility=world.facilities["S1-D1"])
+    elsewhere = make_staff(db, "vaccinator", facility=world.facilities["S2-D1"])
+    assert get_as(lambda c: sign_in(c, here)) == 200
+    assert get_as(lambda c: sign_in(c, elsewhere)) == 403
