@@ -1,7 +1,8 @@
 """The appointment slip as a PDF (fpdf2), in the current locale.
 
-Fonts: the Noto fonts the certificates domain bundles when present, else DejaVu Sans from the
-system; without either, the PDF core font (Latin-1 only, other characters become "?").
+Fonts: the Noto fonts the certificates domain bundles when present (with fallbacks for other
+scripts), else DejaVu Sans from the system; without either, the PDF core font (Latin-1 only,
+other characters become "?").
 """
 
 from __future__ import annotations
@@ -14,18 +15,33 @@ from flask_babel import gettext as _
 from cowin_kit.booking.queries import appointment_view
 from cowin_kit.web.formatting import format_date
 
-_FONT_CANDIDATES = (
-    Path(__file__).resolve().parent.parent / "certificates" / "fonts" / "NotoSans-Regular.ttf",
-    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-    Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
-)
+_BUNDLED = Path(__file__).resolve().parent.parent / "certificates" / "fonts"
+#: The certificates domain's Noto fonts (Latin, Devanagari, Arabic), used when bundled.
+_NOTO = (("slip", "NotoSans-Regular.ttf"), ("slip-deva", "NotoSansDevanagari-Regular.ttf"),
+         ("slip-arab", "NotoNaskhArabic-Regular.ttf"))
+_SYSTEM = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+           Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"))
 
 
-def _unicode_font() -> Path | None:
-    for path in _FONT_CANDIDATES:
+def _set_up_fonts(pdf) -> bool:
+    """Register Unicode fonts on the document; False when only the Latin-1 core font is left."""
+    if (_BUNDLED / _NOTO[0][1]).is_file():
+        extra = []
+        for family, filename in _NOTO:
+            if (_BUNDLED / filename).is_file():
+                pdf.add_font(family, "", str(_BUNDLED / filename))
+                extra.append(family)
+        pdf.set_fallback_fonts(extra[1:], exact_match=False)
+        try:
+            pdf.set_text_shaping(True)  # joins Devanagari and Arabic letters (uharfbuzz)
+        except Exception:  # noqa: BLE001 - without shaping the letters still show
+            pass
+        return True
+    for path in _SYSTEM:
         if path.is_file():
-            return path
-    return None
+            pdf.add_font("slip", "", str(path))
+            return True
+    return False
 
 
 def slip_rows(view: dict) -> list[tuple[str, str]]:
@@ -52,15 +68,11 @@ def slip_pdf(appointment) -> bytes:
     pdf = FPDF(format=(148, 210))  # A5, in millimetres
     pdf.set_auto_page_break(True, margin=12)
     pdf.add_page()
-    font = _unicode_font()
-    if font is not None:
-        pdf.add_font("slip", "", str(font))
-        family = "slip"
-    else:
-        family = "Helvetica"
+    unicode = _set_up_fonts(pdf)
+    family = "slip" if unicode else "Helvetica"
 
     def text(value: str) -> str:
-        return value if font is not None else value.encode("latin-1", "replace").decode("latin-1")
+        return value if unicode else value.encode("latin-1", "replace").decode("latin-1")
 
     pdf.set_font(family, size=15)
     pdf.multi_cell(0, 8, text(_("Vaccination appointment slip")), new_x="LMARGIN", new_y="NEXT")

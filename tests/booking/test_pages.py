@@ -101,3 +101,17 @@ def test_errors_show_as_messages_and_others_pages_are_hidden(web, db, make_benef
     assert client.get("/my/appointments/not-a-uuid").status_code == 404
     anonymous = web["app"].test_client()
     assert anonymous.get(f"/my/book/{person.reference_id}").status_code == 302
+
+
+def test_slip_pdf_in_hindi_with_a_devanagari_name(app, make_session, make_beneficiary):
+    from flask_babel import force_locale
+
+    from cowin_kit.booking import operations
+    from cowin_kit.booking.slip import slip_pdf
+
+    session = make_session()
+    appointment = operations.book(make_beneficiary(name="आशा देवी"), session.id, session.slots[0])
+    with app.test_request_context("/?lang=hi"), force_locale("hi_IN"):
+        pdf = slip_pdf(appointment)
+    assert pdf.startswith(b"%PDF") and b"/FontFile2" in pdf
+    assert b"NotoSansDevanagari" in pdf  # the name is drawn in a Devanagari font
