@@ -156,3 +156,18 @@ def test_cli_targets_import_reports_lines_and_imports_all_or_nothing(app, db, wo
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.sum(TargetPopulation.population))) == 13
+
+
+def test_booster_due_list_after_a_complete_series(app, db, world):
+    later = dt.date(2022, 6, 1)
+    boosted_due = world.person(birth_year=1960)
+    world.dose(boosted_due, vaccine="comirnaty", day=dt.date(2021, 6, 1))
+    world.dose(boosted_due, vaccine="comirnaty", number=2, day=dt.date(2021, 6, 29))
+    recent = world.person(birth_year=1960)
+    world.dose(recent, vaccine="comirnaty", day=dt.date(2022, 3, 1))
+    world.dose(recent, vaccine="comirnaty", number=2, day=dt.date(2022, 4, 1))
+    db.session.commit()
+    listed = rows("booster_due", params(today=later))
+    assert [r[0] for r in listed] == [boosted_due.reference_id]
+    assert listed[0][7] == 3  # boosters continue the dose count
+    assert rows("dose2_due", params(today=later)) == []
