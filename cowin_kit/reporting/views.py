@@ -26,8 +26,10 @@ def dashboard_page(code: str | None):
             raise NotFound()
     context = dashboard.build(area, local_today())
     response = render_template("reporting/dashboard.html", **context)
-    # Public figures: let browsers and proxies reuse them briefly.
-    return response, 200, {"Cache-Control": "public, max-age=60"}
+    # Public figures: let browsers and proxies reuse them briefly (per language and session,
+    # since the page is rendered in the reader's language).
+    return response, 200, {"Cache-Control": "public, max-age=60",
+                           "Vary": "Accept-Language, Cookie"}
 
 
 @bp.app_template_filter("report_number")
