@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from cowin_kit.accounts.citizen import citizen_required, current_account
 from cowin_kit.booking import operations, queries
+from cowin_kit.booking.personal import for_beneficiary
 from cowin_kit.booking.schemas import (AppointmentSchema, AvailabilityArgs, AvailabilitySchema,
                                        BookArgs, CancelArgs, RescheduleArgs)
 from cowin_kit.booking.slip import slip_pdf_response
@@ -61,7 +62,7 @@ def availability():
         account = current_account()
         if account is None:
             raise Unauthorized()
-        found = queries.for_beneficiary(get_owned_beneficiary(account, reference_id), query)
+        found = for_beneficiary(get_owned_beneficiary(account, reference_id), query)
         return {"centers": found.centres, "reason": found.reason}
     gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
     response = current_app.response_class(

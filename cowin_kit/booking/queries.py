@@ -158,12 +158,9 @@ def public_availability_body(query: AvailabilityQuery, *, gzipped: bool = False)
 
 def area_scope(area_id: int):
     """A selectable of the ids of an area and all areas below it (materialised path prefix)."""
-    area = db.session.get(Area, area_id)
-    if area is None:
-        raise NotFound(code="AREA_NOT_FOUND")
-    own = f"/{area.id}/"
-    prefix = area.path if area.path.endswith(own) else f"{area.path.rstrip('/')}{own}"
-    return sa.select(Area.id).where(sa.or_(Area.id == area.id, Area.path.startswith(prefix)))
+    from cowin_kit.areas import queries as areas
+
+    return areas.scope_ids(areas.get(area_id))
 
 
 def _filters(query: AvailabilityQuery) -> list:
@@ -271,104 +268,7 @@ def session_detail(session_id) -> dict:
     raise NotFound(code="SESSION_NOT_FOUND")
 
 
-# -- for a signed-in beneficiary ----------------------------------------------------------------
-
-@dataclass
-class PersonalAvailability:
-    """What a beneficiary can book: centres (filtered), the dose due, and why when nothing fits."""
-
-    centres: list[dict]
-    due: object | None  # DueDose of the first bookable day
-    reason: str | None
-    active: Appointment | None = None
-
-
-def for_beneficiary(beneficiary, query: AvailabilityQuery) -> PersonalAvailability:
-    """Fresh availability filtered by the schedule engine for this beneficiary."""
-    from flask_babel import gettext as _
-
-    from cowin_kit.booking.rules import age_at, history_of, person_of
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.profiles.schedule import NotEligible, next_dose
-
-    profile = get_profile()
-    person = person_of(beneficiary)
-    history = history_of(beneficiary.id)
-    verdicts = {d: next_dose(profile, person, history, d) for d in query.dates()}
-    refusals = [v for v in verdicts.values() if isinstance(v, NotEligible)]
-    dues = [v for v in verdicts.values() if not isinstance(v, NotEligible)]
-    due = dues[0] if dues else None
-    # A dose is bookable on a day from its earliest date on (the engine names that date).
-    bookable = {d: v for d, v in verdicts.items()
-                if not isinstance(v, NotEligible) and d >= v.earliest}
-    active = None
-    if due is not None:
-        active = db.session.execute(sa.select(Appointment).where(
-            Appointment.beneficiary_id == beneficiary.id,
-            Appointment.dose_number == due.dose_number,
-            Appointment.status == "booked")).scalar_one_or_none()
-    centres = []
-    for centre in search(dataclasses.replace(query, age=None)):
-        kept = []
-        for item in centre["sessions"]:
-            day = dt.date.fromisoformat(item["date"])
-            verdict = bookable.get(day)
-            if verdict is None or item["vaccine"] not in verdict.allowed_vaccines:
-                continue
-            if verdict.dose_kind not in item["capacity"]:
-                continue
-            age = age_at(profile, person, day)
-            if age < item["min_age"] or (item["max_age"] is not None and age > item["max_age"]):
-                continue
-            kept.append({**item, "dose_kind": verdict.dose_kind,
-                         "dose_number": verdict.dose_number,
-                         "bookable": item["capacity"][verdict.dose_kind]})
-        if kept:
-            centres.append({**centre, "sessions": kept})
-    reason = None
-    if not centres:
-        if due is not None and not bookable:
-            reason = _engine_reason(profile, person, history, due, query.end)
-        elif refusals and not dues:
-            reason = refusals[0].message
-        else:
-            reason = _("No sessions in this period match this person's age, dose and vaccine.")
-    return PersonalAvailability(centres=centres, due=due, reason=reason, active=active)
-
-
-def _engine_reason(profile, person, history, due, day: dt.date) -> str:
-    """The engine's own words for why a due dose cannot be given on a day."""
-    from flask_babel import gettext as _
-
-    from cowin_kit.core.errors import KitError
-    from cowin_kit.profiles.schedule import check_dose
-    from cowin_kit.web.formatting import format_date
-
-    try:
-        check_dose(profile, person, history, due.allowed_vaccines[0], day)
-    except KitError as exc:
-        return exc.text()
-    return _("Dose %(n)s is due from %(date)s", n=due.dose_number,
-             date=format_date(due.earliest, "medium"))
-
-
 # -- appointments -------------------------------------------------------------------------------
-
-def appointments_of(beneficiary_ids: list[int]) -> list[Appointment]:
-    """Appointments of some beneficiaries, newest first, with session and facility loaded."""
-    if not beneficiary_ids:
-        return []
-    return list(db.session.execute(
-        sa.select(Appointment).where(Appointment.beneficiary_id.in_(beneficiary_ids))
-        .options(sa.orm.joinedload(Appointment.session).joinedload(VaccinationSession.facility))
-        .order_by(Appointment.created_at.desc())).scalars())
-
-
-def child_areas(parent_id: int | None) -> list[Area]:
-    """Areas directly below a parent (the first level when None), by name."""
-    cond = Area.parent_id.is_(None) if parent_id is None else Area.parent_id == parent_id
-    return list(db.session.execute(sa.select(Area).where(cond).order_by(Area.name)).scalars())
-
 
 def owned_appointment(account, appointment_id) -> Appointment:
     """An appointment of one of the account's beneficiaries; not found for anyone else's."""

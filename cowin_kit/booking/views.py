@@ -10,7 +10,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from cowin_kit.accounts.citizen import citizen_required, current_account
+from cowin_kit.areas import queries as areas
 from cowin_kit.booking import operations, queries
+from cowin_kit.booking.personal import for_beneficiary
 from cowin_kit.booking.slip import slip_pdf_response, slip_rows
 from cowin_kit.core.errors import KitError, ValidationFailed
 from cowin_kit.core.i18n import digit_system, localize_digits
@@ -48,7 +50,7 @@ def _area_path() -> list[int]:
         raw = request.args.get(f"a{level}", "")
         if not raw.isdigit():
             break
-        ids = {a.id for a in queries.child_areas(parent)}
+        ids = {a.id for a in areas.children(parent)}
         if int(raw) not in ids:
             break
         chosen.append(int(raw))
@@ -66,7 +68,7 @@ def _search_form(personal: bool):
     selects = []
     parent = None
     for depth, level in enumerate(profile.admin_levels, start=1):
-        options = sorted(queries.child_areas(parent), key=lambda a: a.display_name(language))
+        options = sorted(areas.children(parent), key=lambda a: a.display_name(language))
         if not options:
             break
         selected = path[depth - 1] if depth <= len(path) else None
@@ -169,7 +171,7 @@ def _personal_page(beneficiary, template, **extra):
     import secrets
 
     ctx = _context(personal=True, **extra)
-    found = queries.for_beneficiary(beneficiary, ctx["query"]) if ctx["query"] else None
+    found = for_beneficiary(beneficiary, ctx["query"]) if ctx["query"] else None
     ctx["days"], ctx["rows"] = _calendar(ctx["query"], found.centres if found else [])
     return render_template(template, beneficiary=beneficiary, found=found,
                            request_key=secrets.token_urlsafe(16), **ctx)

@@ -9,8 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from cowin_kit.booking import operations
-from cowin_kit.booking.queries import (availability_query, for_beneficiary, public_availability,
-                                       search, session_detail)
+from cowin_kit.booking.personal import for_beneficiary
+from cowin_kit.booking.queries import (availability_query, public_availability, search,
+                                       session_detail)
 
 
 @contextlib.contextmanager
