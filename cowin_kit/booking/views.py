@@ -142,7 +142,7 @@ def book(reference_id):
         flash(_("Booked. Your secret code is %(code)s.", code=appointment.secret_code), "success")
         return redirect(url_for("booking.appointment", appointment_id=appointment.id))
     return _personal_page(beneficiary, "booking/book.html",
-                          action=url_for("booking.book", reference_id=reference_id))
+                          action=request.full_path.rstrip("?"))
 
 
 @bp.route("/my/appointments/<appointment_id>/reschedule", methods=["GET", "POST"])
@@ -164,7 +164,7 @@ def reschedule(appointment_id):
 
     beneficiary = db.session.get(Beneficiary, found.beneficiary_id)
     return _personal_page(beneficiary, "booking/book.html", appointment=found,
-                          action=url_for("booking.reschedule", appointment_id=found.id))
+                          action=request.full_path.rstrip("?"))
 
 
 def _personal_page(beneficiary, template, **extra):
