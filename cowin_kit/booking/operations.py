@@ -95,7 +95,7 @@ def reschedule(appointment: Appointment, new_session_id, slot: str, *,
     if due.dose_number != appointment.dose_number:
         raise errors.WrongDose(due=due.dose_number, asked=appointment.dose_number)
     old_capacity_id = appointment.capacity_id
-    new_capacity_id = _capacity_of(session, due.dose_kind)
+    new_capacity_id = _capacity_of(session, due.dose_kind, holding=old_capacity_id)
     old = {"session": str(appointment.session_id), "slot": appointment.slot}
     try:
         moved = db.session.execute(
@@ -217,14 +217,15 @@ def _beneficiary(appointment: Appointment):
 
 # -- writes on capacity -------------------------------------------------------------------------
 
-def _capacity_of(session: VaccinationSession, dose_kind: str) -> int:
+def _capacity_of(session: VaccinationSession, dose_kind: str, holding: int | None = None) -> int:
     """The id of the session's capacity for a dose kind; a kind it does not offer is full.
 
     A capacity already seen full is refused here, before any write (on a rush day most
-    requests are these); one seen with doses left is decided by the atomic claim."""
+    requests are these), unless the appointment moving already ``holding`` one of its doses;
+    one seen with doses left is decided by the atomic claim."""
     for capacity in session.capacities:
         if capacity.dose_kind == dose_kind:
-            if capacity.booked >= capacity.capacity:
+            if capacity.id != holding and capacity.booked >= capacity.capacity:
                 raise errors.SessionFull()
             return capacity.id
     raise errors.SessionFull()

@@ -177,9 +177,14 @@ def test_reschedule_moves_the_claim(db, make_session, make_beneficiary):
     assert appointment.session_id == new.id and appointment.slot == new.slots[2]
     assert appointment.status == "booked" and appointment.secret_code == code
     assert capacity(db, old).booked == 0 and capacity(db, new).booked == 1
-    # Another slot of the same session moves nothing.
+    # Another slot of the same session moves nothing, even once the session is full.
+    operations.book(make_beneficiary(), new.id, new.slots[0])
+    db.session.execute(sa.update(SessionCapacity).where(SessionCapacity.session_id == new.id,
+                                                        SessionCapacity.dose_kind == "1")
+                       .values(capacity=2))
+    db.session.commit()
     operations.reschedule(appointment, new.id, new.slots[0])
-    assert capacity(db, new).booked == 1 and appointment.slot == new.slots[0]
+    assert capacity(db, new).booked == 2 and appointment.slot == new.slots[0]
 
 
 @pytest.mark.parametrize("case, code", [("full", "SESSION_FULL"), ("slot", "SLOT_NOT_OFFERED"),
