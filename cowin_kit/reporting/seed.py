@@ -66,8 +66,12 @@ def _birth_year(rng: random.Random, year: int) -> int:
 
 def seed(profile, *, beneficiaries: int, facilities: int, days: int, today: dt.date,
          batch: int = 20_000, rng_seed: int = 2021,
-         progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    """Add synthetic facilities, sessions, beneficiaries and doses over the past ``days`` days."""
+         progress: Callable[[int], None] | None = None,
+         facility_ids: list[int] | None = None, names: list[str] | None = None) -> dict[str, int]:
+    """Add synthetic facilities, sessions, beneficiaries and doses over the past ``days`` days.
+
+    With ``facility_ids`` the doses are given at those existing facilities instead of new ones
+    (the demo's history); ``names`` are used in turn for the people instead of numbered names."""
     rng = random.Random(rng_seed)
     connection = db.session.connection()
     loader = Loader(connection)
@@ -82,19 +86,29 @@ def seed(profile, *, beneficiaries: int, facilities: int, days: int, today: dt.d
     doc_type = profile.id_documents[0].id if profile.id_documents else "seed"
 
     # Facilities: spread over the lowest areas by their (random) populations; one vaccine each.
-    first_facility = loader.next_id(Facility.id)
-    facility_rows, facility_vaccine, by_area = [], {}, {}
+    facility_vaccine, by_area = {}, {}
     now = utcnow()
-    for i, area_id in enumerate(_weighted(rng, leaves, weights, facilities)):
-        fid = first_facility + i
-        facility_vaccine[fid] = rng.choices(vaccines, weights=range(len(vaccines), 0, -1))[0]
-        by_area.setdefault(area_id, []).append(fid)
-        facility_rows.append((fid, f"SEED-{fid}", f"Seed facility {fid}", area_id, "", None,
-                              "Free", dt.time(9), dt.time(17), True, now))
-    loader.insert(Facility.__table__, ["id", "code", "name", "area_id", "address", "postal_code",
-                                       "fee_type", "opens", "closes", "active", "created_at"],
-                  facility_rows)
-    loader.fix_sequence(Facility.__table__.c.id)
+    if facility_ids:
+        for fid, area_id in connection.execute(sa.select(Facility.id, Facility.area_id)
+                                               .where(Facility.id.in_(facility_ids))):
+            facility_vaccine[fid] = rng.choices(vaccines, weights=range(len(vaccines), 0, -1))[0]
+            by_area.setdefault(area_id, []).append(fid)
+        leaves = [a for a in leaves if a in by_area] or leaves
+        weights = [rng.lognormvariate(0, 0.8) for _ in leaves]
+        facilities = 0
+    else:
+        first_facility = loader.next_id(Facility.id)
+        facility_rows = []
+        for i, area_id in enumerate(_weighted(rng, leaves, weights, facilities)):
+            fid = first_facility + i
+            facility_vaccine[fid] = rng.choices(vaccines, weights=range(len(vaccines), 0, -1))[0]
+            by_area.setdefault(area_id, []).append(fid)
+            facility_rows.append((fid, f"SEED-{fid}", f"Seed facility {fid}", area_id, "", None,
+                                  "Free", dt.time(9), dt.time(17), True, now))
+        loader.insert(Facility.__table__, ["id", "code", "name", "area_id", "address",
+                                           "postal_code", "fee_type", "opens", "closes",
+                                           "active", "created_at"], facility_rows)
+        loader.fix_sequence(Facility.__table__.c.id)
     all_facilities = list(facility_vaccine)
 
     first_person = loader.next_id(Beneficiary.id)
@@ -120,7 +134,8 @@ def seed(profile, *, beneficiaries: int, facilities: int, days: int, today: dt.d
             pid = first_person + offset + j
             area_id = areas[j]
             gender = rng.choices(genders, weights=gender_w)[0]
-            people.append((pid, f"9{pid:013d}", f"Seed person {pid}", _birth_year(rng, today.year),
+            name = names[(offset + j) % len(names)] if names else f"Seed person {pid}"
+            people.append((pid, f"9{pid:013d}", name, _birth_year(rng, today.year),
                            gender, doc_type, uuid.uuid4().hex + uuid.uuid4().hex,
                            f"XXXX XXXX {pid % 10000:04d}", groups_json, False, area_id, now))
             if rng.random() > 0.9:

@@ -48,3 +48,36 @@ def seed(app, profile, echo) -> None:
             in_area.display_name(language) if in_area else "")
         echo(f"    {username} / {password}  ({role}{', ' + where if where else ''})")
     echo("  staff sign-in: /staff/login")
+    _first_dose_for_a_demo_citizen(profile, echo)
+
+
+def _first_dose_for_a_demo_citizen(profile, echo) -> None:
+    """Give the first demo citizen's first person a dose in the past (once), so the demo shows
+    a certificate to download and a second dose coming due."""
+    import datetime as dt
+
+    from cowin_kit.accounts.models import StaffUser
+    from cowin_kit.core.db import db
+    from cowin_kit.core.errors import KitError
+    from cowin_kit.registration.models import Beneficiary
+    from cowin_kit.vaccination.models import DoseRecord
+    from cowin_kit.vaccination.operations import record_dose
+
+    person = db.session.scalars(sa.select(Beneficiary).where(Beneficiary.account_id.is_not(None))
+                                .order_by(Beneficiary.id).limit(1)).first()
+    vaccinator = db.session.scalars(sa.select(StaffUser).where(
+        StaffUser.username == "vaccinator")).first()
+    if person is None or vaccinator is None or db.session.scalar(
+            sa.select(DoseRecord.id).where(DoseRecord.beneficiary_id == person.id).limit(1)):
+        return
+    when = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=90)
+    for vaccine in profile.vaccines:
+        try:
+            record_dose(vaccinator, person, vaccine=vaccine.id, lot="DEMO-001",
+                        administered_at=when)
+        except KitError:
+            db.session.rollback()
+            continue
+        echo(f"  vaccination: {person.name} ({person.reference_id}) had a first dose of "
+             f"{vaccine.name} 90 days ago")
+        return
