@@ -28,7 +28,8 @@ def for_beneficiary(beneficiary, query: AvailabilityQuery) -> PersonalAvailabili
     """Fresh availability filtered by the schedule engine for this beneficiary."""
     from flask_babel import gettext as _
 
-    from cowin_kit.booking.rules import age_at, history_of, person_of
+    from cowin_kit.booking.rules import (age_at, area_timezone, history_of, local_now,
+                                         parse_slot, person_of)
     from cowin_kit.profiles import get_profile
     from cowin_kit.profiles.schedule import NotEligible, next_dose
 
@@ -51,11 +52,17 @@ def for_beneficiary(beneficiary, query: AvailabilityQuery) -> PersonalAvailabili
     centres = []
     for centre in search(dataclasses.replace(query, age=None)):
         kept = []
+        now = local_now(profile, tz=area_timezone(profile, centre["area_id"]))
         for item in centre["sessions"]:
             day = dt.date.fromisoformat(item["date"])
             verdict = bookable.get(day)
             if verdict is None or item["vaccine"] not in verdict.allowed_vaccines:
                 continue
+            if day == now.date():  # offer only slots that have not ended (booking refuses them)
+                item = {**item, "slots": [s for s in item["slots"]
+                                          if (parse_slot(s) or (None, dt.time.max))[1] > now.time()]}
+                if not item["slots"]:
+                    continue
             if verdict.dose_kind not in item["capacity"]:
                 continue
             age = age_at(profile, person, day)

@@ -1,0 +1,47 @@
+"""Browser steps shared by the end-to-end journeys."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+
+def read_otp(page: Page) -> str:
+    """The OTP of the demo SMS shown on the OTP page (demo mode, outbox backend)."""
+    text = page.locator("#demo-sms").inner_text()
+    digits = text.translate(str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹०१२३४५६७८९", "0123456789" * 3))
+    return re.search(r"(?<!\d)(\d{6})(?!\d)", digits).group(1)
+
+
+def request_otp(page: Page, base: str, mobile: str, lang: str | None = None) -> None:
+    page.goto(f"{base}/signin" + (f"?lang={lang}" if lang else ""))
+    page.fill("#mobile", mobile)
+    page.locator("main form button[type=submit]").first.click()
+    expect(page.locator("#otp")).to_be_visible()
+
+
+def submit_otp(page: Page, otp: str) -> None:
+    page.fill("#otp", otp)
+    page.locator("form[action$='/signin/verify'] button[type=submit]").click()
+
+
+def citizen_sign_in(page: Page, base: str, mobile: str, lang: str | None = None) -> None:
+    """Sign in with mobile + the OTP read from the demo page; lands on /my."""
+    request_otp(page, base, mobile, lang)
+    submit_otp(page, read_otp(page))
+    expect(page).to_have_url(re.compile(r"/my$"))
+
+
+def staff_sign_in(page: Page, base: str, username: str, password: str) -> None:
+    page.goto(f"{base}/staff/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.locator("main form button[type=submit]").click()
+    expect(page).not_to_have_url(re.compile(r"/staff/login"))
+
+
+def no_horizontal_overflow(page: Page) -> bool:
+    """True when nothing sticks out sideways (a mirrored or broken layout usually does)."""
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1")
