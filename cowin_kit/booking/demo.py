@@ -2,7 +2,8 @@
 
 Optional profile data (``demo:`` in profile.yaml) makes them look local:
 ``facility_names`` (patterns with ``{area}``), ``postal_code_pattern`` (``#`` = a digit),
-``center`` ([lat, lon]) and ``paid_fee`` (whole units of the currency).
+``center`` ([lat, lon]) and ``paid_fee`` (whole units of the currency); ``regions`` maps a
+first-level area code to its own ``postal_code_pattern`` and ``center``.
 """
 
 from __future__ import annotations
@@ -35,14 +36,17 @@ def seed(app, profile, echo) -> None:
     language = profile.default_locale.split("_")[0]
     existing = set(db.session.execute(sa.select(Facility.code)).scalars())
     new_facilities = 0
+    regions = demo.get("regions") or {}
+    tops = _top_codes(areas)
     for index, area in enumerate(areas):
         rng = random.Random(area.code)
-        postal = _postal_code(demo.get("postal_code_pattern"), rng)
+        region = {**demo, **(regions.get(tops[area.id]) or {})}
+        postal = _postal_code(region.get("postal_code_pattern"), rng)
         for n in range(FACILITIES_PER_AREA):
             code = f"DEMO-{area.code}-{n + 1}"[:32]
             if code in existing:
                 continue
-            lat, lon = _near(demo.get("center"), rng)
+            lat, lon = _near(region.get("center"), rng)
             add_facility(code=code, name=_facility_name(profile, demo, area, language, index + n),
                          area_id=area.id, postal_code=postal, lat=lat, lon=lon,
                          address=area.display_name(language),
@@ -58,11 +62,36 @@ def seed(app, profile, echo) -> None:
 
 
 def _lowest_areas() -> list[Area]:
+    """Areas without children (below the first level when the country has several levels),
+    taken in turn from each first-level area so that the demo covers the whole country."""
+    child = sa.orm.aliased(Area)
     deepest = db.session.execute(sa.select(sa.func.max(Area.level))).scalar()
     if deepest is None:
         return []
-    return list(db.session.execute(sa.select(Area).where(Area.level == deepest)
-                                   .order_by(Area.code).limit(MAX_AREAS)).scalars())
+    leaves = list(db.session.execute(
+        sa.select(Area).where(~sa.exists().where(child.parent_id == Area.id),
+                              Area.level >= min(2, deepest))
+        .order_by(Area.code)).scalars())
+    by_top: dict[str, list[Area]] = {}
+    for area in leaves:
+        by_top.setdefault(area.path.strip("/").split("/")[0], []).append(area)
+    chosen: list[Area] = []
+    queues = list(by_top.values())
+    while queues and len(chosen) < MAX_AREAS:
+        for queue in list(queues):
+            if len(chosen) >= MAX_AREAS:
+                break
+            chosen.append(queue.pop(0))
+            if not queue:
+                queues.remove(queue)
+    return chosen
+
+
+def _top_codes(areas: list[Area]) -> dict[int, str]:
+    """Each area's first-level area code (for per-region demo settings)."""
+    top_ids = {int(a.path.strip("/").split("/")[0]) for a in areas}
+    codes = dict(db.session.execute(sa.select(Area.id, Area.code).where(Area.id.in_(top_ids))).all())
+    return {a.id: codes.get(int(a.path.strip("/").split("/")[0]), "") for a in areas}
 
 
 def _facility_name(profile, demo, area, language: str, index: int) -> str:
