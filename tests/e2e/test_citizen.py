@@ -41,14 +41,16 @@ def test_register_search_book_reschedule_cancel(server, page, context):
     expect(card).to_contain_text("XXXX XXXX 2346")  # masked, never the full number
     expect(page.locator("main")).not_to_contain_text(AADHAAR)
 
-    # Search availability: state, then district, as a citizen would.
+    # Search availability by the postal code of a centre the page offers.
     card.get_by_role("link", name="Book a vaccination").click()
-    page.select_option("#a1", label="Kerala")
+    heading = page.locator("section.centre h2 .muted").first.inner_text()
+    postal = re.search(r"(\d{6})\s*$", heading).group(1)
+    page.fill("#postal_code", postal)
     page.locator("form.search-form button[type=submit]").click()
-    page.select_option("#a2", label="Thiruvananthapuram")
-    page.locator("form.search-form button[type=submit]").click()
-    expect(page.locator("section.centre").first).to_be_visible()
-    assert page.locator("section.centre").count() >= 2
+    expect(page).to_have_url(re.compile(rf"postal_code={postal}"))
+    centres = page.locator("section.centre h2 .muted")
+    expect(centres.first).to_be_visible()
+    assert all(t.strip().endswith(postal) for t in centres.all_inner_texts())
 
     # Book the first offered slot: every slot shown must be bookable.
     first = page.locator("form.slots button").first
