@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("COWIN_KIT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
@@ -144,3 +143,22 @@ def context(browser):
 @pytest.fixture
 def page(context):
     return context.new_page()
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory) -> Path:
+    """Where screenshots go: COWIN_KIT_E2E_SCREENSHOTS (e.g. docs/screenshots), else a temp folder."""
+    chosen = os.environ.get("COWIN_KIT_E2E_SCREENSHOTS")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def shot(screenshots):
+    """Save a screenshot of the page as <name>.png in the screenshots folder; return its path."""
+    def take(page, name: str, full_page: bool = False) -> Path:
+        path = screenshots / f"{name}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        return path
+    return take

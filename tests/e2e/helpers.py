@@ -45,3 +45,20 @@ def no_horizontal_overflow(page: Page) -> bool:
     """True when nothing sticks out sideways (a mirrored or broken layout usually does)."""
     return page.evaluate(
         "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1")
+
+
+def reads_left_to_right(page: Page, text: str) -> bool:
+    """True when ``text`` (e.g. a masked mobile "******1234") is drawn in its own order, start
+    on the left, even inside right-to-left text (measured on the rendered glyphs)."""
+    return page.evaluate("""(text) => {
+        const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const at = node.data.indexOf(text);
+            if (at < 0) continue;
+            const x = (i) => { const r = document.createRange();
+                r.setStart(node, at + i); r.setEnd(node, at + i + 1);
+                return r.getBoundingClientRect().left; };
+            return x(0) < x(text.length - 1);
+        }
+        throw new Error('text not found: ' + text);
+    }""", text)

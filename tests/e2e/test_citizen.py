@@ -7,7 +7,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.helpers import citizen_sign_in, read_otp, request_otp, submit_otp
 
 pytestmark = pytest.mark.browser
@@ -25,7 +24,7 @@ def test_wrong_otp_shows_a_clear_error(server, page):
     expect(page).to_have_url(re.compile(r"/my$"))
 
 
-def test_register_search_book_reschedule_cancel(server, page, context):
+def test_register_search_book_reschedule_cancel(server, page, context, shot):
     citizen_sign_in(page, server.url, "9876543210")
     expect(page.locator("main")).to_contain_text("(0/4)")
 
@@ -61,7 +60,7 @@ def test_register_search_book_reschedule_cancel(server, page, context):
     code = page.locator(".secret strong").inner_text()
     assert re.fullmatch(r"\d{4}", code), code
     expect(page.locator("dl.facts")).to_contain_text(slot)
-    page.screenshot(path=str(SCREENSHOTS / "e2e-appointment.png"))
+    shot(page, "e2e-appointment")
     appointment_url = page.url
 
     # Slip as PDF, with the session cookie of the browser.

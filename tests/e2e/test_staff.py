@@ -8,7 +8,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.helpers import citizen_sign_in, staff_sign_in
 
 pytestmark = pytest.mark.browser
@@ -18,7 +17,7 @@ PAN = "ACUPA7085R"  # the India profile's PAN example
 
 
 @pytest.fixture(scope="module")
-def walk_in(server, browser):
+def walk_in(server, browser, screenshots):
     """A walk-in registered and vaccinated by the demo vaccinator; returns the reference id."""
     ctx = browser.new_context(viewport={"width": 1024, "height": 800}, locale="en-US")
     page = ctx.new_page()
@@ -38,12 +37,12 @@ def walk_in(server, browser):
     expect(main).to_contain_text("Meera Nair")
     expect(main).to_contain_text("E2E-LOT/1")  # lots are upper-cased
     reference = re.search(r"\b(\d{14})\b", main.inner_text()).group(1)
-    page.screenshot(path=str(SCREENSHOTS / "e2e-desk-dose.png"))
+    page.screenshot(path=str(screenshots / "e2e-desk-dose.png"))
     ctx.close()
     return reference
 
 
-def test_walk_in_gets_a_certificate_that_verifies(server, walk_in, page, context):
+def test_walk_in_gets_a_certificate_that_verifies(server, walk_in, page, context, shot):
     # The walk-in's mobile got an account: the person signs in and sees their certificate.
     citizen_sign_in(page, server.url, WALK_IN_MOBILE)
     card = page.locator("li.beneficiary", has_text="Meera Nair")
@@ -67,7 +66,7 @@ def test_walk_in_gets_a_certificate_that_verifies(server, walk_in, page, context
     result = page.locator("section.verify-result")
     expect(result).to_have_class(re.compile(r"verify-valid"))
     expect(result).to_contain_text("Meera")
-    page.screenshot(path=str(SCREENSHOTS / "e2e-verify.png"))
+    shot(page, "e2e-verify")
 
     # A tampered text is refused, not shown as valid.
     page.goto(server.url + "/verify")
@@ -97,7 +96,7 @@ def test_area_admin_plans_a_session(server, page):
     expect(row).to_contain_text("open")
 
 
-def test_auditor_sees_the_desk_views(server, walk_in, page):
+def test_auditor_sees_the_desk_views(server, walk_in, page, shot):
     staff_sign_in(page, server.url, "auditor", "demo-auditor")
     page.goto(server.url + "/staff/audit/")
     page.fill("#actor", "vaccinator")
@@ -106,4 +105,4 @@ def test_auditor_sees_the_desk_views(server, walk_in, page):
     rows = page.locator("tbody tr", has_text="beneficiary.view")
     expect(rows.first).to_be_visible()
     expect(page.locator("tbody")).to_contain_text(walk_in)
-    page.screenshot(path=str(SCREENSHOTS / "e2e-audit.png"))
+    shot(page, "e2e-audit")
