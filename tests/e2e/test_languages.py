@@ -62,3 +62,9 @@ def test_citizen_pages_in_arabic_rtl(server_iq, page, shot):
     expect(page.locator("form.search-form")).to_be_visible()
     assert no_horizontal_overflow(page)
     shot(page, "e2e-book-ar")
+    page.locator("form.slots button").first.click()
+    expect(page.locator(".status")).to_have_class(re.compile(r"status-booked"))
+    code = page.locator(".secret strong").inner_text()
+    assert re.fullmatch(r"[0-9٠-٩]{4}", code), code
+    assert no_horizontal_overflow(page)
+    shot(page, "e2e-appointment-ar")
