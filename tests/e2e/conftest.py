@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import dbutil
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("COWIN_KIT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -54,6 +56,10 @@ class DemoServer:
                     "COWIN_KIT_OTP_RESEND_SECONDS": "0", "COWIN_KIT_SMS_BACKEND": "outbox"}
         for key in ("COWIN_KIT_DATABASE_URL", "COWIN_KIT_REDIS_URL"):
             self.env.pop(key, None)
+        # With COWIN_KIT_TEST_DATABASE_URL the instance runs on a fresh PostgreSQL database.
+        self.database = dbutil.create_database(folder) if dbutil.on_postgres() else None
+        if self.database:
+            self.env["COWIN_KIT_DATABASE_URL"] = self.database
         self.process: subprocess.Popen | None = None
 
     def cli(self, *args: str) -> str:
@@ -65,23 +71,23 @@ class DemoServer:
 
     def start(self) -> None:
         self.cli("demo", "--no-serve", "--instance-dir", str(self.instance))
-        log = open(self.folder / "server.log", "wb")
+        self._log = open(self.folder / "server.log", "wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{self.port}", "-w", "1",
              "-k", "gthread", "--threads", "8", "--timeout", "60", "cowin_kit.wsgi:app"],
-            env=self.env, cwd=self.folder, stdout=log, stderr=subprocess.STDOUT)
+            env=self.env, cwd=self.folder, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError((self.folder / "server.log").read_text())
+                raise RuntimeError(self.log())
             try:
                 with urllib.request.urlopen(self.url + "/readyz", timeout=2) as r:
-                    if r.status == 200:
+                    # Ours, not another server that won a race for the port.
+                    if r.status == 200 and f"Listening at: {self.url}" in self.log():
                         return
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError("demo server did not become ready:\n"
-                           + (self.folder / "server.log").read_text())
+        raise RuntimeError("demo server did not become ready:\n" + self.log())
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -91,6 +97,10 @@ class DemoServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process:
+            self._log.close()
+        if self.database:
+            dbutil.drop_database(self.database)
 
     def log(self) -> str:
         return (self.folder / "server.log").read_text(errors="replace")
@@ -98,7 +108,11 @@ class DemoServer:
 
 def _server(tmp_path_factory, profile: str):
     server = DemoServer(tmp_path_factory.mktemp(f"e2e-{profile}"), profile)
-    server.start()
+    try:
+        server.start()
+    except BaseException:
+        server.stop()
+        raise
     return server
 
 

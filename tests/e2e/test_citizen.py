@@ -17,6 +17,7 @@ AADHAAR = "234123412346"  # the India profile's example (Verhoeff check digit)
 def test_wrong_otp_shows_a_clear_error(server, page):
     request_otp(page, server.url, "9876500101")
     right = read_otp(page)
+    assert right in server.cli("sms", "outbox", "--mobile", "9876500101")  # the same SMS
     submit_otp(page, "000000" if right != "000000" else "111111")
     expect(page.locator("main")).to_contain_text("The OTP is not correct. Tries left: 2.")
     expect(page).to_have_url(re.compile(r"/signin/verify"))
