@@ -113,9 +113,10 @@ class Container:
         """The image's ENV, then the container's env (secrets and resources resolved)."""
         env = {"HOME": str(self.pod.workdir), "LANG": "C.UTF-8"}
         for key, value in image.final_stage().env().items():
-            if key == "PATH":
-                value = value.replace("$PATH", os.environ["PATH"])
-                value = ":".join(self.local(part) for part in value.split(":"))
+            if key == "PATH":  # each image entry translated once; this machine's PATH as it is
+                env[key] = ":".join(self.local(part) for part in value.split(":")).replace(
+                    "$PATH", os.environ["PATH"])
+                continue
             env[key] = self.local(value)
         for item in self.spec.get("env", []):
             source = item.get("valueFrom")
