@@ -70,7 +70,7 @@ class DemoServer:
         return done.stdout
 
     def start(self) -> None:
-        self.cli("demo", "--no-serve", "--instance-dir", str(self.instance))
+        self.demo_output = self.cli("demo", "--no-serve", "--instance-dir", str(self.instance))
         self._log = open(self.folder / "server.log", "wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{self.port}", "-w", "1",

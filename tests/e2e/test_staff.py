@@ -106,3 +106,23 @@ def test_auditor_sees_the_desk_views(server, walk_in, page, shot):
     expect(rows.first).to_be_visible()
     expect(page.locator("tbody")).to_contain_text(walk_in)
     shot(page, "e2e-audit")
+
+
+def test_vaccinator_records_the_second_dose_of_a_registered_person(server, page):
+    # The demo prints the seeded person who had a first dose: "<name> (<reference>) had …".
+    name, reference = re.search(r"vaccination: (.+?) \((\d{14})\) had a first dose",
+                                server.demo_output).groups()
+    staff_sign_in(page, server.url, "vaccinator", "demo-vaccinator")
+    page.goto(server.url + "/desk/")
+    page.fill("#q", reference)
+    page.select_option("select[name=kind]", value="reference")
+    page.get_by_role("button", name="Find").click()
+    main = page.locator("main")
+    expect(main).to_contain_text(name)
+    expect(main).to_contain_text("Dose 1")
+    page.fill("#lot", "E2E-2")
+    page.get_by_role("button", name="Record dose").click()
+    expect(page).to_have_url(re.compile(r"/desk/doses/\d+$"))
+    expect(main).to_contain_text("2 of 2")
+    expect(main).to_contain_text(reference)
+
