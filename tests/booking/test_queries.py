@@ -137,3 +137,26 @@ def test_beneficiary_sees_only_what_fits_or_why_not(app, week, areas, today,
     found = for_beneficiary(waiting, availability_query(date=today, area_id=areas["state"].id))
     assert found.centres == [] and found.due.dose_number == 2
     assert str(found.due.earliest.year) in found.reason  # "Dose 2 is due from …", the engine's
+
+
+def test_today_offers_only_the_slots_that_have_not_ended(app, areas, make_facility, make_session,
+                                                        make_beneficiary, today, monkeypatch):
+    # Found by the browser tests: after 11:00 the 09:00-11:00 slot was offered, then refused.
+    from cowin_kit.booking import rules
+    from cowin_kit.profiles import get_profile
+
+    session = make_session(make_facility(areas["a"]), days=0,
+                           slots=["09:00-11:00", "13:00-15:00"])
+    person = make_beneficiary(age=30)
+    tz = rules.timezone_of(get_profile())
+
+    def offered_at(hour):
+        moment = dt.datetime.combine(today, dt.time(hour, 0), tzinfo=tz)
+        monkeypatch.setattr(rules, "utcnow", lambda: moment.astimezone(dt.timezone.utc))
+        found = for_beneficiary(person, availability_query(date=today, area_id=areas["a"].id))
+        return [s["slots"] for c in found.centres for s in c["sessions"]
+                if s["session_id"] == str(session.id)]
+
+    assert offered_at(8) == [["09:00-11:00", "13:00-15:00"]]
+    assert offered_at(12) == [["13:00-15:00"]]
+    assert offered_at(16) == []
