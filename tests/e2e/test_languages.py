@@ -7,7 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import citizen_sign_in, no_horizontal_overflow, reads_left_to_right
+from tests.e2e.helpers import (citizen_sign_in, no_horizontal_overflow, reads_left_to_right,
+                               staff_sign_in)
 
 pytestmark = pytest.mark.browser
 
@@ -68,3 +69,23 @@ def test_citizen_pages_in_arabic_rtl(server_iq, page, shot):
     assert re.fullmatch(r"[0-9٠-٩]{4}", code), code
     assert no_horizontal_overflow(page)
     shot(page, "e2e-appointment-ar")
+
+
+def test_desk_person_card_in_arabic(server_iq, page, shot):
+    name, reference = re.search(r"vaccination: (.+?) \((\d{14})\) had a first dose",
+                                server_iq.demo_output).groups()
+    staff_sign_in(page, server_iq.url, "vaccinator", "demo-vaccinator")
+    page.goto(server_iq.url + "/desk/")
+    page.fill("#q", reference)
+    page.locator("main form button[type=submit]").first.click()
+    expect(page.locator("main h1")).to_have_text(name)
+    facts = page.locator("dl.desk-facts")
+    # Labels from the profile, not codes ("M", "national_card"); vaccine names, not ids.
+    expect(facts).to_contain_text(re.compile(r"ذكر|أنثى"))
+    expect(facts).to_contain_text("البطاقة الوطنية الموحدة")
+    expect(page.locator("main")).to_contain_text("SINOPHARM")
+    expect(page.locator("main")).not_to_contain_text("BBIBP")
+    masked = page.locator("dl.desk-facts bdi").last.inner_text()
+    assert reads_left_to_right(page, masked), masked
+    assert no_horizontal_overflow(page)
+    shot(page, "e2e-desk-ar")
