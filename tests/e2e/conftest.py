@@ -168,11 +168,19 @@ def screenshots(tmp_path_factory) -> Path:
     return folder
 
 
+def save_screenshot(page, path: Path, full_page: bool = False) -> Path:
+    """Screenshot the page as a small palette PNG (docs keep a few of them)."""
+    from PIL import Image
+
+    page.screenshot(path=str(path), full_page=full_page)
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT)
+    small.save(path, optimize=True)
+    return path
+
+
 @pytest.fixture
 def shot(screenshots):
     """Save a screenshot of the page as <name>.png in the screenshots folder; return its path."""
-    def take(page, name: str, full_page: bool = False) -> Path:
-        path = screenshots / f"{name}.png"
-        page.screenshot(path=str(path), full_page=full_page)
-        return path
-    return take
+    return lambda page, name, full_page=False: save_screenshot(
+        page, screenshots / f"{name}.png", full_page)

@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import save_screenshot
 from tests.e2e.helpers import citizen_sign_in, staff_sign_in
 
 pytestmark = pytest.mark.browser
@@ -37,7 +38,7 @@ def walk_in(server, browser, screenshots):
     expect(main).to_contain_text("Meera Nair")
     expect(main).to_contain_text("E2E-LOT/1")  # lots are upper-cased
     reference = re.search(r"\b(\d{14})\b", main.inner_text()).group(1)
-    page.screenshot(path=str(screenshots / "e2e-desk-dose.png"))
+    save_screenshot(page, screenshots / "e2e-desk-dose.png")
     ctx.close()
     return reference
 
