@@ -1,7 +1,9 @@
 # Arabic (ar): finding centres, booking, slips, SMS about appointments, facility and session admin.
 T = {
     "%(n)s facilities imported.": "تم استيراد المراكز: %(n)s.",
-    "%(n)s sessions planned.": "تم تخطيط جلسات التلقيح: %(n)s.",
+    ("%(num)d session planned.", "%(num)d sessions planned."): [
+        "لم تُخطَّط أي جلسة تلقيح.", "خُطِّطت جلسة تلقيح واحدة.", "خُطِّطت جلستا تلقيح.",
+        "خُطِّطت %(num)d جلسات تلقيح.", "خُطِّطت %(num)d جلسة تلقيح.", "خُطِّطت %(num)d جلسة تلقيح."],
     "%(name)s already has an appointment for this dose.": "لدى %(name)s موعد لهذه الجرعة من قبل.",
     ("%(num)s centre", "%(num)s centres"): [
         "%(num)s مركز", "مركز واحد", "مركزان", "%(num)s مراكز", "%(num)s مركزًا", "%(num)s مركز"],

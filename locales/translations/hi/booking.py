@@ -1,7 +1,8 @@
 # Hindi (hi): finding centres, booking, slips, SMS about appointments, facility and session admin.
 T = {
     "%(n)s facilities imported.": "%(n)s केंद्र आयात किए गए।",
-    "%(n)s sessions planned.": "%(n)s सत्र तय किए गए।",
+    ("%(num)d session planned.", "%(num)d sessions planned."): [
+        "%(num)d सत्र तय किया गया।", "%(num)d सत्र तय किए गए।"],
     "%(name)s already has an appointment for this dose.": "%(name)s का इस खुराक के लिए पहले से अपॉइंटमेंट है।",
     ("%(num)s centre", "%(num)s centres"): ["%(num)s केंद्र", "%(num)s केंद्र"],
     "1 to 32 letters, digits, dashes or underscores.": "1 से 32 अक्षर, अंक, डैश या अंडरस्कोर।",
