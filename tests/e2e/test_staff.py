@@ -90,7 +90,7 @@ def test_area_admin_plans_a_session(server, page):
     page.fill("#capacity_1", "35")
     page.fill("#min_age", "12")
     page.get_by_role("button", name="Plan sessions").click()
-    expect(page.locator(".notice-success")).to_contain_text("1 sessions planned.")
+    expect(page.locator(".notice-success")).to_contain_text("1 session planned.")
     row = page.locator("tbody tr", has_text=day.strftime("%-d %b %Y")).filter(has_text="CORBEVAX")
     expect(row).to_contain_text("1: 0/35")
     expect(row).to_contain_text("12+")
