@@ -30,5 +30,8 @@ for _ in $(seq 1 300); do
   sleep 1
 done
 curl -fs "http://127.0.0.1:$port/readyz" >/dev/null || { echo "demo did not become ready"; cat "$work/demo.log"; exit 1; }
-pin=$("$cache/wrapper/bin/python" tests/compat/wrapper_client.py "http://127.0.0.1:$port" | tee /dev/stderr | sed -n 's/^pincode: //p')
+# (no `tee /dev/stderr`: reopening stderr truncates CI's log when it is a file)
+wrapper_out=$("$cache/wrapper/bin/python" tests/compat/wrapper_client.py "http://127.0.0.1:$port")
+printf '%s\n' "$wrapper_out"
+pin=$(printf '%s\n' "$wrapper_out" | sed -n 's/^pincode: //p')
 "$cache/async/bin/python" tests/compat/async_client.py "http://127.0.0.1:$port" "$root/.venv/bin/cowin-kit" "$pin"
