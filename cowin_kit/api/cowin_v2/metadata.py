@@ -29,17 +29,23 @@ def _base_name(area: Area) -> str:
     return area.names.get(get_profile().default_locale.split("_")[0]) or area.name
 
 
-@bp.get("/admin/location/states")
-def states():
+def _area_list(rows, kind: str) -> list[dict]:
+    """``{kind_id, kind_name[, kind_name_l]}`` items by base name, as CoWIN lists areas."""
     language = _language()
-    rows = db.session.scalars(sa.select(Area).where(Area.level == 1).order_by(Area.name)).all()
     items = []
     for area in sorted(rows, key=_base_name):
-        item = {"state_id": area.id, "state_name": _base_name(area)}
-        if _local_names(area, language) != item["state_name"]:
-            item["state_name_l"] = _local_names(area, language)
+        item = {f"{kind}_id": area.id, f"{kind}_name": _base_name(area)}
+        local = _local_names(area, language)
+        if local != item[f"{kind}_name"]:
+            item[f"{kind}_name_l"] = local
         items.append(item)
-    return jsonify({"states": items, "ttl": 24})
+    return items
+
+
+@bp.get("/admin/location/states")
+def states():
+    rows = db.session.scalars(sa.select(Area).where(Area.level == 1)).all()
+    return jsonify({"states": _area_list(rows, "state"), "ttl": 24})
 
 
 @bp.get("/admin/location/districts/<int:state_id>")
@@ -47,15 +53,8 @@ def districts(state_id: int):
     state = db.session.get(Area, state_id)
     if state is None or state.level != 1:
         raise NotFound()
-    language = _language()
     rows = db.session.scalars(sa.select(Area).where(Area.parent_id == state_id)).all()
-    items = []
-    for area in sorted(rows, key=_base_name):
-        item = {"district_id": area.id, "district_name": _base_name(area)}
-        if _local_names(area, language) != item["district_name"]:
-            item["district_name_l"] = _local_names(area, language)
-        items.append(item)
-    return jsonify({"districts": items, "ttl": 24})
+    return jsonify({"districts": _area_list(rows, "district"), "ttl": 24})
 
 
 @bp.get("/registration/beneficiary/idTypes")
