@@ -1,63 +1,11 @@
-"""Rows for certificate tests (areas, facility, staff, people, doses), independent of other
-domains' test helpers."""
+"""Rows for certificate tests: doses here; areas, staff, people and staff sessions from the
+shared tests/factories.py."""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import secrets
 
-PASSWORD = "correct-horse-battery"
-
-
-@functools.cache
-def _password_hash() -> str:
-    from cowin_kit.accounts.staff_auth import hash_password
-
-    return hash_password(PASSWORD)
-
-
-def make_area(db, code, parent=None, level=1):
-    from cowin_kit.areas.models import Area
-
-    area = Area(code=code, parent_id=parent.id if parent else None, level=level,
-                level_key="state" if level == 1 else "district", name=code, names={}, path="")
-    db.session.add(area)
-    db.session.flush()
-    area.path = (parent.path if parent else "/") + f"{area.id}/"
-    return area
-
-
-def make_staff(db, role, username, *, area=None, facility=None):
-    from cowin_kit.accounts.models import StaffUser
-
-    user = StaffUser(username=username, full_name=username, password_hash=_password_hash(), role=role,
-                     area_id=area.id if area else None, facility_id=facility.id if facility else None)
-    db.session.add(user)
-    db.session.flush()
-    return user
-
-
-def sign_in(client, user) -> None:
-    """Put a staff session in the test client's cookie (no slow password check)."""
-    from cowin_kit.accounts.staff_auth import SESSION_KEY, SESSION_STAMP, _stamp
-
-    with client.session_transaction() as sess:
-        sess.clear()
-        sess[SESSION_KEY] = user.id
-        sess[SESSION_STAMP] = _stamp(user)
-
-
-def make_person(db, *, birth_year=1980, name="Asha Devi", account=None, locale=None):
-    from cowin_kit.registration.models import Beneficiary
-
-    person = Beneficiary(reference_id=str(10 ** 13 + secrets.randbelow(9 * 10 ** 13)),
-                         account_id=account.id if account else None, name=name, birth_year=birth_year,
-                         gender="F", id_doc_type="aadhaar", id_hash=secrets.token_hex(32),
-                         id_masked="XXXX XXXX 1234", groups=[], locale=locale)
-    db.session.add(person)
-    db.session.flush()
-    return person
+from tests.factories import make_area, make_person, make_staff, sign_in  # noqa: F401
 
 
 def make_dose(db, person, facility, *, dose_number=1, days_ago=0, vaccinator=None, vaccine="covishield"):

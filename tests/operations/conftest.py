@@ -4,23 +4,15 @@ facility FA in A1 and FB in B, one staff user per role reaching A/FA, and helper
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import secrets
 import uuid
 from dataclasses import dataclass, field
 
 import pytest
 
-PASSWORD = "correct-horse-battery"
+from tests.factories import PASSWORD, make_area as _area, make_person, make_staff, sign_in  # noqa: F401
+
 #: Cheap argon2 settings for tests (production keeps argon2-cffi's defaults).
 FAST_ARGON2 = {"STAFF_ARGON2_TIME_COST": 1, "STAFF_ARGON2_MEMORY_KIB": 1024}
-
-
-@functools.cache
-def _password_hash() -> str:
-    from cowin_kit.accounts.staff_auth import hash_password
-
-    return hash_password(PASSWORD)  # argon2 is slow on purpose: hash once per test run
 
 
 @pytest.fixture
@@ -36,28 +28,6 @@ class World:
     areas: dict = field(default_factory=dict)
     facilities: dict = field(default_factory=dict)
     staff: dict = field(default_factory=dict)
-
-
-def _area(db, code, parent=None, level=1):
-    from cowin_kit.areas.models import Area
-
-    area = Area(code=code, parent_id=parent.id if parent else None, level=level,
-                level_key="state" if level == 1 else "district", name=code, names={}, path="")
-    db.session.add(area)
-    db.session.flush()
-    area.path = (parent.path if parent else "/") + f"{area.id}/"
-    return area
-
-
-def make_staff(db, role, username, *, area=None, facility=None):
-    from cowin_kit.accounts.models import StaffUser
-
-    user = StaffUser(username=username, full_name=username, password_hash=_password_hash(),
-                     role=role, area_id=area.id if area else None,
-                     facility_id=facility.id if facility else None)
-    db.session.add(user)
-    db.session.flush()
-    return user
 
 
 @pytest.fixture
@@ -83,30 +53,6 @@ def world(app, db):
     }
     db.session.commit()
     return w
-
-
-def sign_in(client, user) -> None:
-    """Put a staff session in the test client's cookie (no slow password check)."""
-    from cowin_kit.accounts.staff_auth import SESSION_KEY, SESSION_STAMP, _stamp
-
-    with client.session_transaction() as sess:
-        sess.clear()
-        sess[SESSION_KEY] = user.id
-        sess[SESSION_STAMP] = _stamp(user)
-
-
-def make_person(db, *, birth_year=1980, name="Asha Devi", account=None, locale=None):
-    """Add a beneficiary row directly (identity number hashes are random here)."""
-    from cowin_kit.registration.models import Beneficiary
-
-    person = Beneficiary(reference_id=str(10 ** 13 + secrets.randbelow(9 * 10 ** 13)),
-                         account_id=account.id if account else None, name=name,
-                         birth_year=birth_year, gender="F", id_doc_type="aadhaar",
-                         id_hash=secrets.token_hex(32), id_masked="XXXX XXXX 1234", groups=[],
-                         locale=locale)
-    db.session.add(person)
-    db.session.flush()
-    return person
 
 
 def make_session(db, facility, day=None, *, vaccine="covishield", caps=None):

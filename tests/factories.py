@@ -1,0 +1,62 @@
+"""Rows and sessions shared by the staff-side tests (operations, certificates): areas, staff
+users with a password hashed once per run, people, and a signed-in staff session."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+
+PASSWORD = "correct-horse-battery"
+
+
+@functools.cache
+def password_hash() -> str:
+    from cowin_kit.accounts.staff_auth import hash_password
+
+    return hash_password(PASSWORD)  # argon2 is slow on purpose: hash once per test run
+
+
+def make_area(db, code, parent=None, level=1):
+    from cowin_kit.areas.models import Area
+
+    area = Area(code=code, parent_id=parent.id if parent else None, level=level,
+                level_key="state" if level == 1 else "district", name=code, names={}, path="")
+    db.session.add(area)
+    db.session.flush()
+    area.path = (parent.path if parent else "/") + f"{area.id}/"
+    return area
+
+
+def make_staff(db, role, username, *, area=None, facility=None):
+    from cowin_kit.accounts.models import StaffUser
+
+    user = StaffUser(username=username, full_name=username, password_hash=password_hash(),
+                     role=role, area_id=area.id if area else None,
+                     facility_id=facility.id if facility else None)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def sign_in(client, user) -> None:
+    """Put a staff session in the test client's cookie (no slow password check)."""
+    from cowin_kit.accounts.staff_auth import SESSION_KEY, SESSION_STAMP, _stamp
+
+    with client.session_transaction() as sess:
+        sess.clear()
+        sess[SESSION_KEY] = user.id
+        sess[SESSION_STAMP] = _stamp(user)
+
+
+def make_person(db, *, birth_year=1980, name="Asha Devi", account=None, locale=None):
+    """Add a beneficiary row directly (identity number hashes are random here)."""
+    from cowin_kit.registration.models import Beneficiary
+
+    person = Beneficiary(reference_id=str(10 ** 13 + secrets.randbelow(9 * 10 ** 13)),
+                         account_id=account.id if account else None, name=name,
+                         birth_year=birth_year, gender="F", id_doc_type="aadhaar",
+                         id_hash=secrets.token_hex(32), id_masked="XXXX XXXX 1234", groups=[],
+                         locale=locale)
+    db.session.add(person)
+    db.session.flush()
+    return person
