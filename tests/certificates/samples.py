@@ -55,3 +55,19 @@ def ec_key_and_certificate(common_name: str = "cowin-kit DSC IN"):
 
 def ed25519_key():
     return ed25519.Ed25519PrivateKey.generate()
+
+
+def read_qr(image):
+    """Decode the QR codes in a PIL image or PNG bytes, as a verifier app scanning for QR does.
+
+    Restricting zxing to QR matters: scanning for every format, it now and then reads a
+    false 1-D barcode (Codabar, DataBar) out of a QR symbol's own module pattern.
+    """
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    if isinstance(image, bytes):
+        image = Image.open(io.BytesIO(image))
+    return zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
