@@ -3,7 +3,8 @@ transaction as the dose (a SQLAlchemy ``after_flush`` hook), so a rollback undoe
 
 Why a flush hook rather than the ``dose_recorded`` signal: the hook also sees corrections and
 deletions, and it cannot be forgotten by a code path that writes doses without sending the
-signal. Rows written with Core ``insert()`` (bulk seeding) bypass it; ``reports rollup``
+signal. It watches the beneficiary too: a corrected gender or birth year moves that person's
+past doses to their new counter rows in the same transaction. Rows written with Core ``insert()`` (bulk seeding) bypass it; ``reports rollup``
 rebuilds the counters from the records in that case (or after any repair).
 """
 
@@ -112,7 +113,8 @@ def counter_deltas(connection: sa.Connection, changes: Iterable[tuple[dict, int]
             paths[key] = path
     deltas: Counter = Counter()
     for dose, sign in changes:
-        gender, birth_year = people[dose["beneficiary_id"]]
+        # A dose counted under a person's values from before a correction carries them.
+        gender, birth_year = dose.get(PERSON_BEFORE) or people[dose["beneficiary_id"]]
         band = band_of(bands, dose["administered_on"].year - birth_year)
         completes = bool(dose["dose_number"] == dose["series_total"] and not dose["is_booster"])
         for area_id in ancestor_ids(paths[dose["facility_id"]]):
@@ -123,26 +125,52 @@ def counter_deltas(connection: sa.Connection, changes: Iterable[tuple[dict, int]
 
 
 OLD_VALUES = "reporting.dose_old_values"
+OLD_PEOPLE = "reporting.person_old_values"
+#: The Beneficiary attributes a counter key depends on.
+PERSON_ATTRS = ("gender", "birth_year")
+PERSON_BEFORE = "_person_before"
 
 
 def _before_flush(session: Session, flush_context, instances) -> None:
-    """Read the stored key values of doses about to change or go (the ORM may not hold them)."""
+    """Read the stored key values of doses about to change or go (the ORM may not hold them),
+    and of people whose gender or birth year is about to change, with their recorded doses."""
     # The identity key, not ``obj.id``: reading an expired attribute here would load it.
     ids = [sa.inspect(obj).identity[0] for obj in (*session.dirty, *session.deleted)
            if isinstance(obj, DoseRecord) and sa.inspect(obj).identity]
-    if not ids:
-        return
     columns = [getattr(DoseRecord, name) for name in KEY_ATTRS]
-    rows = session.connection().execute(
-        sa.select(DoseRecord.id, *columns).where(DoseRecord.id.in_(ids)))
-    stored = session.info.setdefault(OLD_VALUES, {})
-    for row in rows:
-        stored[row.id] = {name: getattr(row, name) for name in KEY_ATTRS}
+    if ids:
+        rows = session.connection().execute(
+            sa.select(DoseRecord.id, *columns).where(DoseRecord.id.in_(ids)))
+        stored = session.info.setdefault(OLD_VALUES, {})
+        for row in rows:
+            stored[row.id] = {name: getattr(row, name) for name in KEY_ATTRS}
+    people = [sa.inspect(obj).identity[0] for obj in session.dirty
+              if isinstance(obj, Beneficiary) and sa.inspect(obj).identity
+              and any(sa.inspect(obj).attrs[name].history.has_changes() for name in PERSON_ATTRS)]
+    if not people:
+        return
+    connection = session.connection()
+    before = {row.id: {"values": (row.gender, row.birth_year), "doses": []}
+              for row in connection.execute(
+                  sa.select(Beneficiary.id, Beneficiary.gender, Beneficiary.birth_year)
+                  .where(Beneficiary.id.in_(people)))}
+    for row in connection.execute(sa.select(*columns).where(DoseRecord.beneficiary_id.in_(people))):
+        before[row.beneficiary_id]["doses"].append({name: getattr(row, name) for name in KEY_ATTRS})
+    session.info.setdefault(OLD_PEOPLE, {}).update(before)
 
 
 def _changes(session: Session) -> list[tuple[dict, int]]:
     old_values = session.info.pop(OLD_VALUES, {})
     changes: list[tuple[dict, int]] = []
+    # A corrected person: each stored dose leaves the old person's row for the new one's. This
+    # composes with dose changes in the same flush (those are counted under the new values).
+    for person_id, before in session.info.pop(OLD_PEOPLE, {}).items():
+        person = session.identity_map.get(sa.inspect(Beneficiary).identity_key_from_primary_key(
+            (person_id,)))
+        if person is None or tuple(getattr(person, n) for n in PERSON_ATTRS) == before["values"]:
+            continue
+        for dose in before["doses"]:
+            changes.extend([({**dose, PERSON_BEFORE: before["values"]}, -1), (dose, +1)])
     for obj in session.new:
         if isinstance(obj, DoseRecord):
             changes.append(({name: getattr(obj, name) for name in KEY_ATTRS}, +1))
