@@ -8,6 +8,9 @@ gives ١٢٣). Python code (SMS texts, certificates) can import them too.
 
 from __future__ import annotations
 
+import datetime as dt
+
+from babel.dates import format_skeleton
 from babel.numbers import UnsupportedNumberingSystemError
 from babel.numbers import format_decimal as babel_decimal
 from babel.numbers import format_percent as babel_percent
@@ -56,6 +59,25 @@ def format_date(date=None, format: str | None = None, rebase: bool = True) -> st
     return localize_digits(babel_date(date, format, rebase))
 
 
+def format_partial_date(value, format: str = "long") -> str:
+    """An ISO 8601 date that may be partial, as certificates carry birth dates: ``1950-03-04``
+    -> ``4 March 1950``, ``1950-03`` -> ``Mar 1950``, ``1950`` -> ``1950`` (in the locale's
+    words and digits). Anything else comes back as it was."""
+    text = str(value or "")
+    try:
+        parts = [int(p) for p in text.split("-")]
+        if len(parts) == 3:
+            return format_date(dt.date(*parts), format)
+        if len(parts) == 2:
+            return localize_digits(format_skeleton("yMMM", dt.date(parts[0], parts[1], 1),
+                                                   locale=get_locale()))
+        if len(parts) == 1 and len(text) == 4:
+            return localize_digits(text)
+    except ValueError:
+        pass
+    return text
+
+
 def format_time(time=None, format: str | None = None, rebase: bool = True) -> str:
     return localize_digits(babel_time(time, format, rebase))
 
@@ -78,7 +100,7 @@ GLOBALS = {
     "format_timedelta": format_timedelta, "localize_digits": localize_digits,
 }
 FILTERS = {
-    "date": format_date, "time": format_time, "datetime": format_datetime,
+    "date": format_date, "partial_date": format_partial_date, "time": format_time, "datetime": format_datetime,
     "number": format_decimal, "percent": format_percent, "digits": localize_digits,
     # Flask-Babel's own filter names, so templates using them get the profile's digits too.
     "dateformat": format_date, "timeformat": format_time, "datetimeformat": format_datetime,

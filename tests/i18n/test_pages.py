@@ -74,6 +74,18 @@ def test_latin_digits_where_the_profile_says_latn(make_app):
     assert out == "12,34,567 13 मई 2021"
 
 
+def test_partial_dates_from_certificates_follow_the_locale(make_app):
+    template = "{% for d in dates %}{{ d|partial_date }}|{% endfor %}"
+    dates = ["2021-05-13", "1950-03", "1950", "", "not-a-date", "2021-02-30"]
+    with make_app(PROFILE="iq").test_request_context("/?lang=ar_IQ"):
+        arabic = render_template_string(template, dates=dates).split("|")[:-1]
+    with make_app().test_request_context("/?lang=en"):
+        english = render_template_string(template, dates=dates).split("|")[:-1]
+    assert arabic[:3] == ["١٣ أيار ٢٠٢١", "آذار ١٩٥٠", "١٩٥٠"]
+    assert english[:3] == ["13 May 2021", "Mar 1950", "1950"]  # India's English
+    assert arabic[3:] == english[3:] == ["", "not-a-date", "2021-02-30"]  # as given
+
+
 def test_localize_digits_converts_each_numbering_system():
     from cowin_kit.core.i18n import localize_digits
 
