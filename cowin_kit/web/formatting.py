@@ -78,6 +78,19 @@ def format_partial_date(value, format: str = "long") -> str:
     return text
 
 
+def format_country(code) -> str:
+    """A country code (ISO 3166 alpha-2 or alpha-3, as certificates carry it) as the country's
+    name in the reader's language: ``IN`` / ``IND`` -> ``India`` / ``भारत``; unknown codes as given."""
+    text = str(code or "").strip()
+    alpha2 = text.upper()
+    if len(alpha2) == 3:
+        import pycountry
+
+        found = pycountry.countries.get(alpha_3=alpha2)
+        alpha2 = found.alpha_2 if found else alpha2
+    return get_locale().territories.get(alpha2, text)
+
+
 def format_time(time=None, format: str | None = None, rebase: bool = True) -> str:
     return localize_digits(babel_time(time, format, rebase))
 
@@ -100,7 +113,7 @@ GLOBALS = {
     "format_timedelta": format_timedelta, "localize_digits": localize_digits,
 }
 FILTERS = {
-    "date": format_date, "partial_date": format_partial_date, "time": format_time, "datetime": format_datetime,
+    "date": format_date, "partial_date": format_partial_date, "country": format_country, "time": format_time, "datetime": format_datetime,
     "number": format_decimal, "percent": format_percent, "digits": localize_digits,
     # Flask-Babel's own filter names, so templates using them get the profile's digits too.
     "dateformat": format_date, "timeformat": format_time, "datetimeformat": format_datetime,

@@ -86,6 +86,18 @@ def test_partial_dates_from_certificates_follow_the_locale(make_app):
     assert arabic[3:] == english[3:] == ["", "not-a-date", "2021-02-30"]  # as given
 
 
+def test_country_codes_from_certificates_become_names(make_app):
+    template = "{% for c in codes %}{{ c|country }}|{% endfor %}"
+    codes = ["IN", "IND", "vn", "XX", ""]
+    with make_app(PROFILE="iq").test_request_context("/?lang=ar_IQ"):
+        arabic = render_template_string(template, codes=codes).split("|")[:-1]
+    with make_app().test_request_context("/?lang=hi_IN"):
+        hindi = render_template_string(template, codes=codes).split("|")[:-1]
+    assert arabic[:3] == ["الهند", "الهند", "فيتنام"]
+    assert hindi[:3] == ["भारत", "भारत", "वियतनाम"]
+    assert arabic[3:] == hindi[3:] == ["XX", ""]
+
+
 def test_localize_digits_converts_each_numbering_system():
     from cowin_kit.core.i18n import localize_digits
 
