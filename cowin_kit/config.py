@@ -24,6 +24,8 @@ DEFAULTS: dict[str, object] = {
     "SMS_BACKEND": "outbox",  # outbox | log | http
     "SMS_HTTP_URL": "",
     "SMS_HTTP_TOKEN": "",
+    # Background threads per process that deliver queued notifications (remote backends).
+    "SMS_DELIVERY_THREADS": 4,
     "KEYS_DIR": "",  # default: <instance>/keys
     "PUBLIC_URL": "http://127.0.0.1:5000",
     # Public availability responses may be at most this many seconds stale.

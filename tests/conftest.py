@@ -10,6 +10,9 @@ from click.testing import CliRunner
 
 from tests.dbutil import clear_tables, create_database, drop_database, on_postgres
 
+#: Shared fixtures living in their own modules (the local SMS provider).
+pytest_plugins = ["tests.smsgateway"]
+
 
 def pytest_sessionstart(session):
     """Compile the translation catalogs (build output, not in git) once per test run."""

@@ -400,14 +400,15 @@ def cancel_session(staff, session: VaccinationSession, reason: str = "") -> int:
     session.status = "cancelled"
     audit("session.cancel", "session", session.id, reason=reason[:200],
           released=[str(a.id) for a in booked])
-    db.session.commit()
     for appointment in booked:
         _text_cancelled(appointment)
+    db.session.commit()
     return len(booked)
 
 
 def _text_cancelled(appointment: Appointment) -> None:
-    """Text the person's account mobile that the appointment is cancelled (best effort)."""
+    """Queue a text to the person's account mobile that the appointment is cancelled (sent once
+    the cancellation commits)."""
     from cowin_kit.accounts.models import CitizenAccount
     from cowin_kit.booking.messages import appointment_sms
     from cowin_kit.registration.models import Beneficiary
@@ -416,8 +417,4 @@ def _text_cancelled(appointment: Appointment) -> None:
     account = db.session.get(CitizenAccount, beneficiary.account_id) if beneficiary.account_id else None
     if account is None:
         return  # registered at a desk without a mobile
-    try:
-        appointment_sms(beneficiary, appointment, "cancel", account.mobile)
-    except Exception:  # noqa: BLE001 - the cancellation stands even when the SMS gateway fails
-        log.exception("could not text the cancellation of appointment %s", appointment.id)
-        db.session.rollback()
+    appointment_sms(beneficiary, appointment, "cancel", account.mobile)

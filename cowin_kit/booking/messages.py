@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from cowin_kit.core.sms import register_sms_text, render_sms, send_sms
+from cowin_kit.core.sms import queue_sms, register_sms_text, render_sms
 from cowin_kit.web.formatting import format_date
+
+log = logging.getLogger(__name__)
 
 register_sms_text("booking", _l(
     "Vaccination booked for %(name)s on %(date)s, %(slot)s at %(facility)s. "
@@ -18,14 +22,22 @@ register_sms_text("cancel", _l(
     "Appointment for %(name)s on %(date)s at %(facility)s is cancelled."))
 
 
-def appointment_sms(beneficiary, appointment, purpose: str, mobile: str) -> None:
-    """Text a mobile about a booked, moved or cancelled appointment, in the person's language."""
+def appointment_sms(beneficiary, appointment, purpose: str, mobile: str, *, session=None,
+                    slot: str | None = None) -> None:
+    """Queue a text about a booked, moved or cancelled appointment, in the person's language,
+    in the caller's transaction (it goes out only if that commits). ``session`` and ``slot``
+    give the appointment's new place when the ORM object does not carry it yet."""
     from cowin_kit.profiles import get_profile
 
     locale = beneficiary.locale or get_profile().default_locale
-    session = appointment.session
-    with force_locale(locale):
-        day = format_date(session.date, "medium")
-    body = render_sms(purpose, locale, name=beneficiary.name, date=day, slot=appointment.slot,
-                      facility=session.facility.name, code=appointment.secret_code)
-    send_sms(mobile, body, purpose=purpose, locale=locale)
+    session = session or appointment.session
+    try:
+        with force_locale(locale):
+            day = format_date(session.date, "medium")
+        body = render_sms(purpose, locale, name=beneficiary.name, date=day,
+                          slot=slot or appointment.slot, facility=session.facility.name,
+                          code=appointment.secret_code)
+    except (KeyError, ValueError, TypeError):  # a broken translation must not undo a booking
+        log.exception("could not write the %s SMS for appointment %s", purpose, appointment.id)
+        return
+    queue_sms(mobile, body, purpose=purpose, locale=locale)

@@ -63,7 +63,8 @@ def book(beneficiary, session_id, slot: str, *, dose_number: int | None = None,
         db.session.add(appointment)
         audit("appointment.book", "appointment", appointment.id, session=str(session.id),
               dose=due.dose_number, dose_kind=due.dose_kind, slot=slot)
-        # Insert first and claim last: the session's hot capacity row then stays locked only
+        _notify(beneficiary, appointment, "booking", mobile, session=session)
+        # Insert first (the appointment, its audit entry and its SMS) and claim last: the session's hot capacity row then stays locked only
         # from the claim to the commit, which is what bounds bookings per second.
         db.session.flush()
         _claim(capacity_id)
@@ -78,7 +79,6 @@ def book(beneficiary, session_id, slot: str, *, dose_number: int | None = None,
     except BaseException:
         db.session.rollback()
         raise
-    _notify(beneficiary, appointment, "booking", mobile)
     return appointment
 
 
@@ -117,12 +117,13 @@ def reschedule(appointment: Appointment, new_session_id, slot: str, *,
                 _release(old_capacity_id)
         audit("appointment.reschedule", "appointment", appointment.id, old=old,
               new={"session": str(session.id), "slot": slot})
+        _notify(beneficiary, appointment, "reschedule", _account_mobile(beneficiary),
+                session=session, slot=slot)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
     db.session.refresh(appointment)
-    _notify(beneficiary, appointment, "reschedule", _account_mobile(beneficiary))
     return appointment
 
 
@@ -144,13 +145,13 @@ def cancel(appointment: Appointment, reason: str = "citizen", *,
             raise errors.NotActive()
         _release(appointment.capacity_id)
         audit("appointment.cancel", "appointment", appointment.id, reason=reason)
+        beneficiary = _beneficiary(appointment)
+        _notify(beneficiary, appointment, "cancel", _account_mobile(beneficiary))
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
     db.session.refresh(appointment)
-    beneficiary = _beneficiary(appointment)
-    _notify(beneficiary, appointment, "cancel", _account_mobile(beneficiary))
     return appointment
 
 
@@ -298,15 +299,13 @@ def _keep_loaded():
 
 # -- messages -----------------------------------------------------------------------------------
 
-def _notify(beneficiary, appointment: Appointment, purpose: str, mobile: str | None) -> None:
-    """Send the localised SMS to the beneficiary's account mobile (best effort)."""
+def _notify(beneficiary, appointment: Appointment, purpose: str, mobile: str | None,
+            **where) -> None:
+    """Queue the localised SMS to the beneficiary's account mobile in the current transaction:
+    it is sent if and only if the change commits, and never delays the change (delivery to a
+    remote gateway happens after the commit, off the request thread)."""
     if not mobile:
         return
-    try:
-        from cowin_kit.booking.messages import appointment_sms
+    from cowin_kit.booking.messages import appointment_sms
 
-        with _keep_loaded():
-            appointment_sms(beneficiary, appointment, purpose, mobile)
-    except Exception:  # noqa: BLE001 - the booking stands even when the SMS gateway fails
-        log.exception("could not send the %s SMS for appointment %s", purpose, appointment.id)
-        db.session.rollback()
+    appointment_sms(beneficiary, appointment, purpose, mobile, **where)

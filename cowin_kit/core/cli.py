@@ -1,4 +1,5 @@
-"""``cowin-kit sms outbox``: read the messages held by the outbox SMS backend."""
+"""``cowin-kit sms outbox`` reads the messages held by the outbox backend; ``cowin-kit sms
+deliver`` sends the notifications a stopped process left queued."""
 
 from __future__ import annotations
 
@@ -36,6 +37,36 @@ def outbox_command(app, mobile: str | None, limit: int) -> None:
         stamp = message.created_at.strftime("%Y-%m-%d %H:%M:%S UTC")
         click.echo(f"{stamp}  {message.mobile}  [{message.purpose}, {message.locale}]  "
                    f"{message.body}")
+
+
+
+@sms_group.command("deliver")
+@click.option("--older-than", "older_than", default=300, show_default=True,
+              type=click.IntRange(0, None), metavar="SECONDS",
+              help="Only messages waiting at least this long (younger ones are still in "
+                   "their process's hands).")
+@click.option("--limit", default=1000, show_default=True, type=click.IntRange(1, 100000))
+@pass_app
+def deliver_command(app, older_than: int, limit: int) -> None:
+    """Deliver notifications left queued by a process that stopped (run it from cron or a
+    Kubernetes CronJob; safe beside running workers and other runs)."""
+    import datetime as dt
+
+    from cowin_kit.core.db import utcnow
+    from cowin_kit.core.sms import deliver_queued, stranded
+
+    cutoff = utcnow() - dt.timedelta(seconds=older_than)
+    ids = stranded(cutoff, limit)
+    if not ids:
+        click.echo("No queued messages to deliver.")
+        return
+    counts = {"sent": 0, "failed": 0}
+    with click.progressbar(ids, label=f"Delivering {len(ids)} queued messages") as bar:
+        for message_id in bar:
+            for message in deliver_queued([message_id], stale_before=cutoff):
+                counts["sent" if message.status == "sent" else "failed"] += 1
+    click.echo(f"Sent {counts['sent']}, failed {counts['failed']} "
+               f"(a failed message keeps the provider's answer as its error).")
 
 
 commands = [sms_group]

@@ -1,4 +1,4 @@
-"""Wire the shared kernel into the app: CSRF protection."""
+"""Wire the shared kernel into the app: CSRF protection, SMS delivery after commit."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from cowin_kit.core import sms
     from cowin_kit.core.security import init_csrf
 
     init_csrf(app)
+    sms.install()

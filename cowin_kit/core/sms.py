@@ -1,8 +1,17 @@
 """SMS gateway: localised texts and pluggable delivery backends (outbox, log, http).
 
-``send_sms`` is called AFTER the caller has committed its own work: it records the message,
-delivers it with the backend named by ``SMS_BACKEND`` and commits the record (a slow SMS
-provider must never hold a database transaction open).
+Two ways to send:
+
+- ``queue_sms`` (notifications: bookings, changes, cancellations) records the message in the
+  caller's own transaction, so it exists exactly when the caller's work commits. The local
+  backends (outbox, log) finish at once; with ``http`` the message waits as ``queued`` and is
+  handed, once the transaction has committed, to a small pool of background threads in the
+  process, which deliver it (with the retries below) and record the outcome. A slow or dead
+  provider therefore never holds a request thread or a database transaction, even when a
+  cancelled session texts hundreds of people. ``cowin-kit sms deliver`` picks up messages
+  that a stopped process left behind.
+- ``send_sms`` (the OTP, which the person is waiting for) delivers during the request, after
+  the caller has committed its own work, and commits the record.
 
 Texts are registered once with ``register_sms_text(key, lazy_text)`` and rendered in the
 recipient's language with ``render_sms(key, locale, **params)``.
@@ -10,14 +19,18 @@ recipient's language with ``render_sms(key, locale, **params)``.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
+import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any, Callable
 
-from flask import current_app
+import sqlalchemy as sa
+from flask import Flask, current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
@@ -107,23 +120,164 @@ BACKENDS: dict[str, Callable[[SmsMessage], None]] = {
 }
 
 
-def send_sms(mobile_e164: str, body: str, *, purpose: str, locale: str) -> SmsMessage:
-    """Record and deliver one SMS; commits. A failed delivery is recorded, not raised."""
+#: Backends that reach the outside world (delivered after the commit, off the request thread).
+REMOTE = {"http"}
+QUEUED_KEY = "cowin_kit.sms.queued"
+
+
+def _backend() -> tuple[str, Callable[[SmsMessage], None]]:
     backend = str(current_app.config.get("SMS_BACKEND") or "outbox")
     deliver = BACKENDS.get(backend)
     if deliver is None:
         raise ValueError(f"unknown SMS_BACKEND {backend!r}; use one of {', '.join(BACKENDS)}")
-    message = SmsMessage(mobile=mobile_e164, body=body, purpose=purpose, locale=locale,
-                         backend=backend, status="queued", attempts=0)
+    return backend, deliver
+
+
+def _attempt(deliver: Callable[[SmsMessage], None], message: SmsMessage) -> None:
+    """Deliver; a failure is recorded on the message, not raised."""
     try:
         deliver(message)
     except SmsDeliveryError as exc:
         message.status = "failed"
         message.error = str(exc)
-        log.warning("SMS to %s not delivered: %s", mobile_e164, exc)
+        log.warning("SMS to %s not delivered: %s", message.mobile, exc)
+
+
+def send_sms(mobile_e164: str, body: str, *, purpose: str, locale: str) -> SmsMessage:
+    """Record and deliver one SMS now; commits. A failed delivery is recorded, not raised."""
+    backend, deliver = _backend()
+    message = SmsMessage(mobile=mobile_e164, body=body, purpose=purpose, locale=locale,
+                         backend=backend, status="queued", attempts=0)
+    _attempt(deliver, message)
     db.session.add(message)
     db.session.commit()
     return message
+
+
+def queue_sms(mobile_e164: str, body: str, *, purpose: str, locale: str) -> SmsMessage:
+    """Record one SMS in the caller's transaction; it goes out only if that transaction commits.
+
+    Does not commit. With a remote backend the message is delivered in the background after
+    the commit; with a local one it is final at once."""
+    backend, deliver = _backend()
+    message = SmsMessage(mobile=mobile_e164, body=body, purpose=purpose, locale=locale,
+                         backend=backend, status="queued", attempts=0)
+    if backend not in REMOTE:
+        _attempt(deliver, message)
+    db.session.add(message)
+    if message.status == "queued":
+        db.session.info.setdefault(QUEUED_KEY, []).append(message)
+    return message
+
+
+# -- background delivery -----------------------------------------------------------------------
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+_pending: set[Future] = set()
+
+
+def _executor() -> ThreadPoolExecutor:
+    """The process's delivery threads, made on first use (after gunicorn has forked)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            workers = int(current_app.config.get("SMS_DELIVERY_THREADS", 4))
+            _pool = ThreadPoolExecutor(max_workers=max(1, workers),
+                                       thread_name_prefix="cowin-kit-sms")
+        return _pool
+
+
+def _after_commit(session) -> None:
+    messages = session.info.pop(QUEUED_KEY, None)
+    if not messages:
+        return
+    ids = [identity[0] for identity in (sa.inspect(m).identity for m in messages) if identity]
+    if ids:
+        app = current_app._get_current_object()
+        future = _executor().submit(_deliver_in_background, app, ids)
+        _pending.add(future)
+        future.add_done_callback(_pending.discard)
+
+
+def _after_rollback(session) -> None:
+    session.info.pop(QUEUED_KEY, None)
+
+
+def install() -> None:
+    """Hand queued messages to the delivery threads when their transaction commits (idempotent)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "after_commit", _after_commit):
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_rollback", _after_rollback)
+
+
+def _claim(message_id: int, stale_before: dt.datetime | None = None) -> SmsMessage | None:
+    """Take one message for delivery (``queued``, or ``sending`` since before ``stale_before``):
+    an atomic compare-and-set, so two deliverers never send the same message."""
+    table = SmsMessage.__table__
+    waiting = table.c.status == "queued"
+    if stale_before is not None:
+        waiting = sa.or_(waiting, sa.and_(table.c.status == "sending",
+                                          table.c.created_at < stale_before))
+    taken = db.session.execute(table.update().where(table.c.id == message_id, waiting)
+                               .values(status="sending"))
+    db.session.commit()
+    if taken.rowcount != 1:
+        return None
+    message = db.session.get(SmsMessage, message_id)
+    db.session.expunge(message)
+    db.session.close()  # no connection is held while the provider answers
+    return message
+
+
+def deliver_queued(ids, stale_before: dt.datetime | None = None) -> list[SmsMessage]:
+    """Deliver the given queued messages with the configured backend; record each outcome."""
+    _backend_name, deliver = _backend()
+    done = []
+    for message_id in ids:
+        message = _claim(message_id, stale_before)
+        if message is None:
+            continue
+        message.status = "queued"
+        _attempt(deliver, message)
+        if message.status == "queued":  # a backend that does not set a final status
+            message.status = "sent"
+        db.session.execute(SmsMessage.__table__.update()
+                           .where(SmsMessage.__table__.c.id == message.id)
+                           .values(status=message.status, attempts=message.attempts,
+                                   error=message.error))
+        db.session.commit()
+        done.append(message)
+    return done
+
+
+def _deliver_in_background(app: Flask, ids: list[int]) -> None:
+    with app.app_context():
+        try:
+            deliver_queued(ids)
+        except Exception:  # noqa: BLE001 - a background thread has no one else to tell
+            log.exception("SMS delivery of messages %s failed; `cowin-kit sms deliver` retries", ids)
+        finally:
+            db.session.remove()
+
+
+def wait_for_deliveries(timeout: float | None = None) -> bool:
+    """Wait for this process's background deliveries; True when none is left."""
+    remaining = wait(list(_pending), timeout=timeout).not_done
+    return not remaining
+
+
+def stranded(stale_before: dt.datetime, limit: int = 1000) -> list[int]:
+    """Ids of messages a stopped process left undelivered (oldest first)."""
+    table = SmsMessage.__table__
+    return list(db.session.scalars(
+        sa.select(table.c.id).where(
+            table.c.backend.in_(REMOTE), table.c.created_at < stale_before,
+            table.c.status.in_(("queued", "sending")))
+        .order_by(table.c.id).limit(limit)))
 
 
 def outbox(mobile_e164: str | None = None, limit: int = 20) -> list[SmsMessage]:

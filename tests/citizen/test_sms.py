@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-import pytest
 
 from cowin_kit.core.sms import outbox, render_sms, send_sms
 from tests.citizen.helpers import MOBILE_E164
+from tests.smsgateway import http_app as _http_app
 
 
 def test_otp_text_is_rendered_with_its_parameters(app):
@@ -48,42 +44,6 @@ def test_log_backend_logs_and_marks_sent(make_app, caplog):
         assert message.status == "sent" and message.backend == "log"
         assert outbox() == []
     assert "logged text" in caplog.text
-
-
-class _FlakyProvider(BaseHTTPRequestHandler):
-    """Answers 503 to the first ``fail`` requests, then the configured final status."""
-
-    fail = 2
-    final = 200
-    received: list = []
-
-    def do_POST(self):  # noqa: N802 - http.server API
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        type(self).received.append((json.loads(body), self.headers.get("Authorization")))
-        status = 503 if len(type(self).received) <= type(self).fail else type(self).final
-        self.send_response(status)
-        self.end_headers()
-        self.wfile.write(b"{}")
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def provider():
-    handler = type("Provider", (_FlakyProvider,), {"received": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    yield server, handler
-    server.shutdown()
-    server.server_close()
-
-
-def _http_app(make_app, server, **extra):
-    return make_app(SMS_BACKEND="http", SMS_HTTP_TOKEN="tok-123", SMS_HTTP_BACKOFF=0.01,
-                    SMS_HTTP_URL=f"http://127.0.0.1:{server.server_address[1]}/sms", **extra)
 
 
 def test_http_backend_retries_5xx_then_succeeds(make_app, provider):
