@@ -60,6 +60,11 @@ class Rendered(list):
     def web_container(self) -> dict:
         return self.one("Deployment")["spec"]["template"]["spec"]["containers"][0]
 
+    def pod_template(self, kind: str) -> dict:
+        """The pod template of the one Deployment, Job or CronJob (metadata and spec)."""
+        spec = self.one(kind)["spec"]
+        return (spec["jobTemplate"]["spec"] if kind == "CronJob" else spec)["template"]
+
     def one(self, kind: str, name: str | None = None) -> dict:
         found = [doc for doc in self.of_kind(kind)
                  if name is None or doc["metadata"]["name"] == name]

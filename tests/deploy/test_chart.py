@@ -20,7 +20,14 @@ EVERYTHING = {
     "extraEnv": [{"name": "COWIN_KIT_DB_POOL_SIZE", "value": "5"}],
     "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
                                    "whenUnsatisfiable": "ScheduleAnyway"}],
+    "config": {"smsBackend": "http", "smsHttpUrl": "https://sms.example.org/send"},
+    "imagePullSecrets": ["registry-credentials"],
+    "nodeSelector": {"kubernetes.io/os": "linux"},
+    "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "cowin-kit",
+                     "effect": "NoSchedule"}],
 }
+# The SMS gateway backend, which adds the SMS delivery CronJob (and its NetworkPolicy).
+HTTP_SMS = {"config.smsBackend": "http", "config.smsHttpUrl": "https://sms.example.org/send"}
 
 
 def env_of(container) -> dict:
@@ -53,6 +60,13 @@ def test_manifests_valid_for_kubernetes(render, case, version):
     ({"autoscaling.enabled": "yes"}, "at '/autoscaling/enabled': got string, want boolean"),
     ({"config.smsBackend": "sms"}, "at '/config/smsBackend': value must be one of 'outbox', 'log', 'http'"),
     ({"database.url": "postgresql://u@h/db"}, "at '/database/url'"),
+    ({"smsDelivery.olderThanSecond": "60"},
+     "at '/smsDelivery': additional properties 'olderThanSecond' not allowed"),
+    ({"smsDelivery.resources.limit.memory": "1Gi"},
+     "at '/smsDelivery/resources': additional properties 'limit' not allowed"),
+    ({"smsDelivery.olderThanSeconds": "soon"},
+     "at '/smsDelivery/olderThanSeconds': got string, want integer"),
+    ({"smsDelivery.schedule": "every 5 minutes"}, "at '/smsDelivery/schedule'"),
 ])
 def test_schema_rejects_typos_and_wrong_types(render, args, message):
     done = render(set=args, expect_ok=False)
@@ -69,22 +83,31 @@ def test_schema_rejects_a_values_file_with_a_typo(render, tmp_path):
     assert "at '/resources': additional properties 'limit' not allowed" in done.stderr
 
 
-def test_web_pods_are_hardened_and_never_migrate(render):
-    rendered = render()
-    pod = rendered.one("Deployment")["spec"]["template"]["spec"]
-    container = pod["containers"][0]
+@pytest.mark.parametrize("kind", ["Deployment", "Job", "CronJob"])
+@pytest.mark.parametrize("values", [None, EVERYTHING], ids=["default", "everything"])
+def test_pods_are_hardened(render, kind, values):
+    pod = render(set=HTTP_SMS, values=values).pod_template(kind)["spec"]
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
     assert pod["automountServiceAccountToken"] is False
-    security = container["securityContext"]
-    assert security["readOnlyRootFilesystem"] is True
-    assert security["allowPrivilegeEscalation"] is False
-    assert security["capabilities"] == {"drop": ["ALL"]}
+    for container in pod.get("initContainers", []) + pod["containers"]:
+        security = container["securityContext"]
+        assert security["readOnlyRootFilesystem"] is True
+        assert security["allowPrivilegeEscalation"] is False
+        assert security["capabilities"] == {"drop": ["ALL"]}
+        assert container["resources"]["requests"] and container["resources"]["limits"]
+    container = pod["containers"][0]
     mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
     volumes = {v["name"]: v for v in pod["volumes"]}
     for path in ("/tmp", env_of(container)["COWIN_KIT_INSTANCE_DIR"]["value"]):
         assert "emptyDir" in volumes[mounts[path]], f"{path} must be a writable emptyDir"
-    assert container["resources"]["requests"] and container["resources"]["limits"]
+    assert all(m.get("readOnly") for m in container["volumeMounts"]
+               if "emptyDir" not in volumes[m["name"]]), "only the emptyDirs may be written"
+
+
+def test_web_pods_are_probed_and_never_migrate(render):
+    pod = render().pod_template("Deployment")["spec"]
+    container = pod["containers"][0]
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert "initContainers" not in pod
@@ -201,6 +224,95 @@ def test_network_policy_admits_the_ingress_controller_and_the_test_pod(render):
     # The selector picks only web pods, not the migration Job's.
     job = rendered.one("Job")["spec"]["template"]["metadata"]["labels"]
     assert not set(policy["podSelector"]["matchLabels"].items()) <= set(job.items())
+
+
+def test_sms_delivery_cronjob_only_with_the_http_backend(render):
+    # outbox and log never leave a message queued: nothing to deliver later.
+    for values in ({}, {"config.smsBackend": "log"}, {**HTTP_SMS, "smsDelivery.enabled": "false"}):
+        rendered = render(set=values)
+        assert rendered.of_kind("CronJob") == [], values
+        assert len(rendered.of_kind("NetworkPolicy")) == 1, values
+    rendered = render(set=HTTP_SMS)
+    spec = rendered.one("CronJob")["spec"]
+    assert spec["schedule"] == "*/5 * * * *"
+    assert spec["concurrencyPolicy"] == "Forbid"
+    assert spec["startingDeadlineSeconds"] > 0
+    assert spec["jobTemplate"]["spec"]["activeDeadlineSeconds"] > 0
+    assert 0 < spec["successfulJobsHistoryLimit"] <= 3 and 0 < spec["failedJobsHistoryLimit"] <= 5
+    template = rendered.pod_template("CronJob")
+    assert template["metadata"]["labels"]["app.kubernetes.io/component"] == "sms-delivery"
+    assert template["spec"]["restartPolicy"] in ("Never", "OnFailure")
+    container = template["spec"]["containers"][0]
+    assert container["command"] + container["args"] == [
+        "cowin-kit", "sms", "deliver", "--older-than", "300"]
+
+
+def test_sms_delivery_follows_its_values(render):
+    # From a values file, where YAML numbers reach the templates as floats (1e+06 unless cast).
+    rendered = render(values={"config": {"smsBackend": "http"},
+                              "smsDelivery": {"schedule": "*/2 * * * *",
+                                              "olderThanSeconds": 1000000,
+                                              "activeDeadlineSeconds": 600,
+                                              "resources": {"requests": {"memory": "300Mi"}}}})
+    spec = rendered.one("CronJob")["spec"]
+    assert spec["schedule"] == "*/2 * * * *"
+    assert spec["jobTemplate"]["spec"]["activeDeadlineSeconds"] == 600
+    container = rendered.pod_template("CronJob")["spec"]["containers"][0]
+    assert container["args"][-2:] == ["--older-than", "1000000"]
+    assert container["resources"]["requests"]["memory"] == "300Mi"
+    long = render(set={**HTTP_SMS, "fullnameOverride": "x" * 63}).one("CronJob")
+    name = long["metadata"]["name"]
+    assert len(name) <= 52 and name.endswith("-sms-delivery")  # a CronJob's limit
+
+
+def test_sms_delivery_pods_run_like_the_web_pods_with_only_what_they_need(render):
+    """The CronJob runs at any time between upgrades: it must read the release's own Secret,
+    ConfigMap and ServiceAccount (as the web pods do), never the migration's hook-scoped copies,
+    which are deleted once the migration succeeds. It gets the database URL and the SMS token,
+    not the secret key, Redis or the signing keys."""
+    rendered = render(values=EVERYTHING)
+    web_pod = rendered.pod_template("Deployment")["spec"]
+    web = env_of(web_pod["containers"][0])
+    pod = rendered.pod_template("CronJob")["spec"]
+    container = pod["containers"][0]
+    env = env_of(container)
+    refs = {name: item["valueFrom"]["secretKeyRef"] for name, item in env.items()
+            if "secretKeyRef" in item.get("valueFrom", {})}
+    assert set(refs) == {"COWIN_KIT_DATABASE_URL", "COWIN_KIT_SMS_HTTP_TOKEN"}
+    for name, ref in refs.items():
+        assert ref == web[name]["valueFrom"]["secretKeyRef"]
+        assert "helm.sh/hook" not in rendered.one("Secret", ref["name"])["metadata"].get(
+            "annotations", {})
+    settings = {name: item["value"] for name, item in web.items()
+                if name.startswith("COWIN_KIT_") and "value" in item}
+    del settings["COWIN_KIT_KEYS_DIR"]
+    assert {name: item["value"] for name, item in env.items() if "value" in item} == settings
+    profile = {v["name"]: v for v in pod["volumes"]}["profile"]["configMap"]["name"]
+    assert profile == {v["name"]: v for v in web_pod["volumes"]}["profile"]["configMap"]["name"]
+    mount = next(m for m in container["volumeMounts"] if m["name"] == "profile")
+    assert mount["mountPath"] == env["COWIN_KIT_PROFILE"]["value"]
+    for kind, name in (("ConfigMap", profile), ("ServiceAccount", pod["serviceAccountName"])):
+        assert "helm.sh/hook" not in rendered.one(kind, name)["metadata"].get("annotations", {})
+    for key in ("serviceAccountName", "imagePullSecrets", "securityContext", "nodeSelector",
+                "tolerations"):
+        assert pod[key] == web_pod[key], key
+    assert container["image"] == web_pod["containers"][0]["image"]
+    assert container["securityContext"] == web_pod["containers"][0]["securityContext"]
+
+
+def test_network_policy_lets_sms_delivery_out_like_the_web_pods_and_nobody_in(render):
+    rendered = render(set=HTTP_SMS)
+
+    def policies_for(kind):
+        labels = rendered.pod_template(kind)["metadata"]["labels"].items()
+        return [p["spec"] for p in rendered.of_kind("NetworkPolicy")
+                if set(p["spec"]["podSelector"]["matchLabels"].items()) <= set(labels)]
+
+    [sms], [web] = policies_for("CronJob"), policies_for("Deployment")
+    assert sms is not web
+    assert sms["egress"] == web["egress"]
+    assert "Ingress" in sms["policyTypes"] and not sms.get("ingress")
+    assert render(set={**HTTP_SMS, "networkPolicy.enabled": "false"}).of_kind("NetworkPolicy") == []
 
 
 def test_ingress_serves_every_host_over_tls(render):

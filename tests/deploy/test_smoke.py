@@ -1,10 +1,11 @@
 """Smoke test: the chart starts the real application.
 
-Render the chart, take the migration Job's and the web container's command, arguments,
-environment, mounts and probe paths from the rendered manifests, add the image's own ENV from
-deploy/Dockerfile, map the image's paths onto this checkout (and mounts onto temporary folders),
-and run them here against a fresh PostgreSQL database: gunicorn first (alive, not ready: the
-schema is missing), then the Job's `cowin-kit db upgrade`, then the probes must answer 200.
+Render the chart, take the migration Job's, the SMS delivery CronJob's and the web container's
+command, arguments, environment, mounts and probe paths from the rendered manifests, add the
+image's own ENV from deploy/Dockerfile, map the image's paths onto this checkout (and mounts onto
+temporary folders), and run them here against a fresh PostgreSQL database: gunicorn first
+(alive, not ready: the schema is missing), then the Job's `cowin-kit db upgrade`, then the
+CronJob's `cowin-kit sms deliver` (nothing queued yet), then the probes must answer 200.
 """
 
 from __future__ import annotations
@@ -228,8 +229,11 @@ def database():
 def test_rendered_chart_starts_the_application(render, database, tmp_path, case):
     if case == "default":
         # Chart-managed Secret, and the ministry's own profile files through the ConfigMap
-        # (Vietnam's, so that it cannot be confused with the default code "in").
-        rendered = render(set_string={"database.url": database, "secretKey.value": SECRET_KEY},
+        # (Vietnam's, so that it cannot be confused with the default code "in"); the SMS
+        # gateway backend, for the SMS delivery CronJob (the gateway is never called).
+        rendered = render(set_string={"database.url": database, "secretKey.value": SECRET_KEY,
+                                      "config.smsBackend": "http",
+                                      "config.smsHttpUrl": "http://127.0.0.1:9/send"},
                           set_file={"profile.files.profileYaml": OWN_PROFILE / "profile.yaml",
                                     "profile.files.areasCsv": OWN_PROFILE / "areas.csv"})
     else:
@@ -242,6 +246,8 @@ def test_rendered_chart_starts_the_application(render, database, tmp_path, case)
     web = web_pod.container("web")
     job_spec = rendered.one("Job")["spec"]["template"]["spec"]
     job = Pod(rendered, job_spec, tmp_path / "job", secrets).container("migrate")
+    sms_spec = rendered.pod_template("CronJob")["spec"]
+    sms = Pod(rendered, sms_spec, tmp_path / "sms", secrets).container("sms-delivery")
 
     web_env = web.env()
     container_port = web["ports"][0]["containerPort"]
@@ -270,6 +276,11 @@ def test_rendered_chart_starts_the_application(render, database, tmp_path, case)
                                   text=True, timeout=180)
         assert migrated.returncode == 0, migrated.stdout + migrated.stderr
         assert "up to date" in migrated.stdout
+        sms_env = sms.env()
+        delivered = subprocess.run(sms.argv(sms_env), env=sms_env, cwd=cwd, capture_output=True,
+                                   text=True, timeout=120)
+        assert delivered.returncode == 0, delivered.stdout + delivered.stderr
+        assert delivered.stdout.strip() == "No queued messages to deliver."
 
         wait_for(base + readiness, lambda s: s == 200, 30, server, log)
         liveness = web["livenessProbe"]["httpGet"]["path"]

@@ -1,5 +1,6 @@
 {{/*
-Names, labels and the pieces shared by the web Deployment and the migration Job.
+Names, labels and the pieces shared by the web Deployment, the migration Job and the SMS
+delivery CronJob.
 Every define is namespaced "cowin-kit." so subcharts and parents never clash.
 */}}
 
@@ -87,6 +88,14 @@ app.kubernetes.io/component: web
 /var/lib/cowin-kit
 {{- end }}
 
+{{/*
+cowin-kit.smsDelivery is "true" when the SMS delivery CronJob runs: smsDelivery.enabled, and the
+http backend (the only one that leaves messages queued for later delivery).
+*/}}
+{{- define "cowin-kit.smsDelivery" -}}
+{{- if and .Values.smsDelivery.enabled (eq .Values.config.smsBackend "http") }}true{{ end }}
+{{- end }}
+
 {{/* cowin-kit.hasProfileFiles is "true" when the ministry supplied its own profile files. */}}
 {{- define "cowin-kit.hasProfileFiles" -}}
 {{- if .Values.profile.files.profileYaml }}true{{ else if .Values.profile.files.areasCsv }}{{ fail "profile.files.areasCsv needs profile.files.profileYaml too (the profile names its areas file)" }}{{ end }}
@@ -130,16 +139,23 @@ call with (dict "secret" <chart secret name> "name" "COWIN_KIT_X" "key" "x" "fro
 {{- end }}
 
 {{/*
-cowin-kit.env is the environment shared by the web pods and the migration Job: the kit's
-settings as COWIN_KIT_* variables and the database URL. Call with (dict "root" $ "web" true);
-only web pods get the secret key, Redis, SMS token and signing keys. The migration Job
-(web false) reads the database URL from its hook-scoped Secret.
+cowin-kit.env is the environment shared by the web pods, the migration Job and the SMS delivery
+CronJob: the kit's settings as COWIN_KIT_* variables and the database URL. Call with
+(dict "root" $ "component" "web"), "migration" or "sms-delivery". Only web pods get the secret
+key, Redis and signing keys; the SMS token goes to the web and SMS delivery pods. The migration
+Job reads the database URL from its hook-scoped Secret (deleted once it succeeds), the others
+from the release's.
 */}}
 {{- define "cowin-kit.env" -}}
 {{- $root := .root }}
 {{- $v := $root.Values }}
+{{- $web := eq .component "web" }}
+{{- $migration := eq .component "migration" }}
+{{- if not (or $web $migration (eq .component "sms-delivery")) }}
+{{- fail (printf "cowin-kit.env: unknown component %q" .component) }}
+{{- end }}
 {{- $secret := include "cowin-kit.secretName" $root }}
-{{- $dbSecret := ternary $secret (printf "%s-migrate" (include "cowin-kit.fullname" $root)) .web }}
+{{- $dbSecret := ternary (printf "%s-migrate" (include "cowin-kit.fullname" $root)) $secret $migration }}
 - name: COWIN_KIT_PROFILE
   value: {{ ternary (include "cowin-kit.profileMountPath" $root) $v.profile.code (eq (include "cowin-kit.hasProfileFiles" $root) "true") | quote }}
 - name: COWIN_KIT_INSTANCE_DIR
@@ -154,18 +170,18 @@ only web pods get the secret key, Redis, SMS token and signing keys. The migrati
 {{- fail "set database.url or database.existingSecret: without a PostgreSQL URL the kit would keep its data in the pod (SQLite) and lose it" }}
 {{- end }}
 {{ include "cowin-kit.secretEnv" (dict "secret" $dbSecret "name" "COWIN_KIT_DATABASE_URL" "key" "database-url" "from" $v.database) }}
-{{- if .web }}
+{{- if $web }}
 {{ include "cowin-kit.secretEnv" (dict "secret" $secret "name" "COWIN_KIT_SECRET_KEY" "key" "secret-key" "from" $v.secretKey) }}
 {{- if or $v.redis.existingSecret $v.redis.url }}
 {{ include "cowin-kit.secretEnv" (dict "secret" $secret "name" "COWIN_KIT_REDIS_URL" "key" "redis-url" "from" $v.redis) }}
 {{- end }}
-{{- if or $v.sms.existingSecret $v.sms.httpToken }}
+{{- end }}
+{{- if and (not $migration) (or $v.sms.existingSecret $v.sms.httpToken) }}
 {{ include "cowin-kit.secretEnv" (dict "secret" $secret "name" "COWIN_KIT_SMS_HTTP_TOKEN" "key" "sms-http-token" "from" $v.sms) }}
 {{- end }}
-{{- if $v.signingKeys.existingSecret }}
+{{- if and $web $v.signingKeys.existingSecret }}
 - name: COWIN_KIT_KEYS_DIR
   value: {{ $v.signingKeys.mountPath | quote }}
-{{- end }}
 {{- end }}
 {{- with $v.extraEnv }}
 {{ toYaml . }}
@@ -248,4 +264,63 @@ exist, so the Job cannot use the release's Secret, ConfigMap or ServiceAccount o
 helm.sh/hook: pre-install,pre-upgrade
 helm.sh/hook-weight: "-5"
 helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
+{{- end }}
+
+{{/*
+cowin-kit.commandPodSpec is the pod of a Job that runs one `cowin-kit` command and exits (the
+migration, SMS delivery): the web pods' image, hardening, writable folders, profile files and
+node placement, without ports or probes. Call with (dict "root" $ "component" "migration"
+"container" "migrate" "args" (list "db" "upgrade") "resources" <resources>
+"serviceAccountName" <name> "profileConfigMap" <name>); the environment is cowin-kit.env's
+for that component.
+*/}}
+{{- define "cowin-kit.commandPodSpec" -}}
+{{- $root := .root }}
+{{- $profile := eq (include "cowin-kit.hasProfileFiles" $root) "true" -}}
+restartPolicy: Never
+serviceAccountName: {{ .serviceAccountName }}
+automountServiceAccountToken: false
+{{- with $root.Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- range . }}
+  - name: {{ . }}
+  {{- end }}
+{{- end }}
+securityContext:
+  {{- include "cowin-kit.podSecurityContext" $root | nindent 2 }}
+containers:
+  - name: {{ .container }}
+    image: {{ include "cowin-kit.image" $root }}
+    imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+    command: ["cowin-kit"]
+    args:
+      {{- toYaml .args | nindent 6 }}
+    env:
+      {{- include "cowin-kit.env" (dict "root" $root "component" .component) | trim | nindent 6 }}
+    resources:
+      {{- toYaml .resources | nindent 6 }}
+    securityContext:
+      {{- include "cowin-kit.containerSecurityContext" $root | nindent 6 }}
+    volumeMounts:
+      {{- include "cowin-kit.writableMounts" $root | nindent 6 }}
+      {{- if $profile }}
+      - name: profile
+        mountPath: {{ include "cowin-kit.profileMountPath" $root }}
+        readOnly: true
+      {{- end }}
+volumes:
+  {{- include "cowin-kit.writableVolumes" $root | nindent 2 }}
+  {{- if $profile }}
+  - name: profile
+    configMap:
+      name: {{ .profileConfigMap }}
+  {{- end }}
+{{- with $root.Values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $root.Values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 {{- end }}
