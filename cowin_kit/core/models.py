@@ -42,3 +42,5 @@ class SmsMessage(db.Model):
     status: Mapped[str] = mapped_column(sa.String(16), default="queued")  # queued|sent|failed|held
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(sa.Text)
+    # When a deliverer took it ("sending"): another may take it over only long after this.
+    claimed_at: Mapped[dt.datetime | None] = mapped_column()

@@ -214,16 +214,27 @@ def install() -> None:
         event.listen(Session, "after_rollback", _after_rollback)
 
 
-def _claim(message_id: int, stale_before: dt.datetime | None = None) -> SmsMessage | None:
-    """Take one message for delivery (``queued``, or ``sending`` since before ``stale_before``):
-    an atomic compare-and-set, so two deliverers never send the same message."""
+def _waiting(stale_before: dt.datetime | None):
+    """Messages free to take: ``queued`` ones, and with ``stale_before`` also those a deliverer
+    took (``sending``) before that moment and never finished — a stopped process; a live one
+    is done within the provider's timeouts and retries, far below the cut-off."""
     table = SmsMessage.__table__
     waiting = table.c.status == "queued"
     if stale_before is not None:
         waiting = sa.or_(waiting, sa.and_(table.c.status == "sending",
-                                          table.c.created_at < stale_before))
-    taken = db.session.execute(table.update().where(table.c.id == message_id, waiting)
-                               .values(status="sending"))
+                                          table.c.claimed_at < stale_before))
+    return waiting
+
+
+def _claim(message_id: int, stale_before: dt.datetime | None = None) -> SmsMessage | None:
+    """Take one message for delivery: an atomic compare-and-set that stamps ``claimed_at``, so
+    two deliverers never send the same message."""
+    from cowin_kit.core.db import utcnow
+
+    table = SmsMessage.__table__
+    taken = db.session.execute(table.update()
+                               .where(table.c.id == message_id, _waiting(stale_before))
+                               .values(status="sending", claimed_at=utcnow()))
     db.session.commit()
     if taken.rowcount != 1:
         return None
@@ -276,7 +287,7 @@ def stranded(stale_before: dt.datetime, limit: int = 1000) -> list[int]:
     return list(db.session.scalars(
         sa.select(table.c.id).where(
             table.c.backend.in_(REMOTE), table.c.created_at < stale_before,
-            table.c.status.in_(("queued", "sending")))
+            _waiting(stale_before))
         .order_by(table.c.id).limit(limit)))
 
 

@@ -101,11 +101,13 @@ def test_sms_deliver_sends_what_a_stopped_process_left(app, db, provider, runner
     server, handler = provider
     handler.fail = 0
     long_ago = utcnow() - dt.timedelta(hours=1)
-    for status, body in (("queued", "left queued"), ("sending", "left mid-way"),
-                         ("sent", "already sent")):
+    for status, body, claimed in (("queued", "left queued", None),
+                                  ("sending", "left mid-way", long_ago),
+                                  ("sending", "being sent now", utcnow()),
+                                  ("sent", "already sent", long_ago)):
         db.session.add(SmsMessage(mobile="+919800000002", body=body, purpose="booking",
                                   locale="en_IN", backend="http", status=status, attempts=0,
-                                  created_at=long_ago))
+                                  created_at=long_ago, claimed_at=claimed))
     db.session.add(SmsMessage(mobile="+919800000003", body="just queued", purpose="booking",
                               locale="en_IN", backend="http", status="queued", attempts=0))
     db.session.commit()
@@ -118,7 +120,9 @@ def test_sms_deliver_sends_what_a_stopped_process_left(app, db, provider, runner
     assert "Sent 2, failed 0" in result.output
     assert sorted(p["text"] for p, _ in handler.received) == ["left mid-way", "left queued"]
     status = {m.body: m.status for m in messages(db)}
+    # An old text a live deliverer took a moment ago is not taken over (never sent twice);
+    # a young queued one is still in its own process's hands.
     assert status == {"left queued": "sent", "left mid-way": "sent", "already sent": "sent",
-                      "just queued": "queued"}  # still in its own process's hands
+                      "being sent now": "sending", "just queued": "queued"}
     again = runner.invoke(cli, ["sms", "deliver"], env=env)
     assert again.exit_code == 0 and "No queued messages" in again.output
