@@ -13,9 +13,10 @@ def init_app(app: Flask) -> None:
     from cowin_kit.booking.api import bp as api_bp
     from cowin_kit.booking.views import bp
     from cowin_kit.extensions import register_api_blueprint
-    from cowin_kit.web.context import add_nav
+    from cowin_kit.web.context import add_home_block, add_nav
 
     app.add_template_filter(dt.date.fromisoformat, "isodate")
     app.register_blueprint(bp)
     register_api_blueprint(app, api_bp)
     add_nav(app, "booking.find", _l("Find a centre"), "public", order=20)
+    add_home_block(app, "booking/_home_find.html", order=20)

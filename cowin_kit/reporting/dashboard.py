@@ -36,7 +36,11 @@ def _dose_order(key: str) -> tuple[int, int]:
     return (1, 0) if key == "booster" else (0, int(key))
 
 
-def build(area: Area | None, today: dt.date, days: int = 90) -> dict:
+#: Days of history the dashboard's charts show.
+DAYS = 90
+
+
+def build(area: Area | None, today: dt.date, days: int = DAYS) -> dict:
     """Collect the template context of the public dashboard for an area (None = the country)."""
     figures = cached_figures(area, today, days)
     rtl = text_direction() == "rtl"

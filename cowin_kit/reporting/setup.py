@@ -11,12 +11,13 @@ from flask_babel import lazy_gettext as _l
 def init_app(app: Flask) -> None:
     from cowin_kit.extensions import register_api_blueprint
     from cowin_kit.reporting import api, counters, views
-    from cowin_kit.web.context import add_nav
+    from cowin_kit.web.context import add_home_block, add_nav
 
     counters.install()
     app.register_blueprint(views.bp)
     register_api_blueprint(app, api.bp)
     add_nav(app, "reporting.dashboard_page", _l("Dashboard"), "public", order=40)
+    add_home_block(app, "reporting/_home_figures.html", views.home_figures, order=40)
     # Ministry report pages need staff sign-in (accounts domain).
     if importlib.util.find_spec("cowin_kit.accounts.staff_permissions") is not None:
         from cowin_kit.reporting import staff_views

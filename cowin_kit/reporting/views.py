@@ -15,6 +15,16 @@ bp = Blueprint("reporting", __name__, template_folder="templates", static_folder
                static_url_path="/static/reporting")
 
 
+def home_figures() -> dict:
+    """The country's key figures for the home page (the dashboard's cached counters)."""
+    from cowin_kit.core.i18n import localize_digits
+    from cowin_kit.web.formatting import format_date
+
+    today = local_today()
+    return {"figures": dashboard.cached_figures(None, today, dashboard.DAYS),
+            "today_text": localize_digits(format_date(today, "long"))}
+
+
 @bp.get("/dashboard", defaults={"code": None})
 @bp.get("/dashboard/<code>")
 def dashboard_page(code: str | None):

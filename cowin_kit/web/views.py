@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request
 
 from cowin_kit.core.i18n import match_locale, remember_locale, supported_locales
 
@@ -14,7 +14,9 @@ bp = Blueprint("web", __name__, template_folder="templates", static_folder="stat
 
 @bp.get("/")
 def index():
-    return render_template("web/index.html")
+    from cowin_kit.web.context import home_blocks
+
+    return render_template("web/index.html", home_blocks=home_blocks(current_app))
 
 
 @bp.route("/language/<lang>", methods=["GET", "POST"])

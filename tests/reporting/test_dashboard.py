@@ -87,3 +87,20 @@ def test_arabic_page_is_mirrored_with_native_digits(make_app, db, world, today):
     english = make_app(PROFILE="pe").test_client().get("/dashboard").get_data(as_text=True)
     bars = re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', english)
     assert bars and all(float(x) == 0 for x, _w in bars)
+
+
+def test_home_page_shows_the_dashboards_key_figures_and_a_quick_search(client, db, world, today):
+    for i in range(3):
+        person = world.person(birth_year=1960 + i)
+        world.dose(person, facility_area="S1-D1", vaccine="comirnaty",
+                   day=TODAY if i else TODAY - dt.timedelta(days=3))
+    db.session.commit()
+    home = client.get("/").get_data(as_text=True)
+    board = client.get("/dashboard").get_data(as_text=True)
+    for name in ("today", "total", "sessions", "facilities"):
+        assert kpi(home, name) == kpi(board, name), name
+    assert (kpi(home, "total"), kpi(home, "today")) == ("3", "2")
+    form = re.search(r'<form method="get" action="([^"]+)"[^>]*>(.*?)</form>', home, re.S)
+    assert form.group(1) == "/find" and 'name="postal_code"' in form.group(2)
+    # The quick search lands on the full search with the postal code filled in.
+    assert client.get("/find?postal_code=411001").status_code == 200
