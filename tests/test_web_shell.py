@@ -48,6 +48,27 @@ def test_rtl_profile_sets_dir(make_app, tmp_path):
     assert '<html lang="ar-IQ" dir="rtl">' in html
 
 
+def test_profile_loads_once_and_the_first_page_is_in_the_readers_language(make_app, tmp_path,
+                                                                          monkeypatch):
+    import shutil
+
+    from cowin_kit.profiles import loader
+
+    folder = tmp_path / "fresh-in"  # a copy: nothing of it is cached in this process yet
+    shutil.copytree(os.path.join(os.path.dirname(loader.__file__), "..", "..",
+                                 "country_profiles", "in"), folder)
+    calls = []
+    real = loader.validate_folder
+    monkeypatch.setattr(loader, "validate_folder",
+                        lambda *a, **kw: calls.append(a) or real(*a, **kw))
+    app = make_app(PROFILE=str(folder))
+    # Validating renders localised messages, whose locale choice needs the profile: that must
+    # not start nested loads, nor leave the first page in the fallback language.
+    html = app.test_client().get("/", headers={"Accept-Language": "hi"}).get_data(as_text=True)
+    assert len(calls) == 1
+    assert '<html lang="hi-IN" dir="ltr">' in html and "राष्ट्रीय टीकाकरण पोर्टल" in html
+
+
 def test_not_found_is_an_html_page_for_browsers(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404

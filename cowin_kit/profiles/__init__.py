@@ -9,6 +9,8 @@ Public face used by the rest of the kit:
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from flask import current_app
 
 from .loader import Profile, ProfileError, list_profiles, load_profile, resolve_profile_dir
@@ -17,11 +19,30 @@ __all__ = ["Profile", "ProfileError", "load_profile", "resolve_profile_dir", "ge
            "list_profiles"]
 
 
+#: Set while this thread loads a profile: validating it renders localised messages, whose locale
+#: selection asks for the profile again; that nested call must not start a second load.
+_loading: ContextVar[bool] = ContextVar("cowin_profile_loading", default=False)
+
+
+class ProfileNotReady(RuntimeError):
+    """The profile is being loaded by this very thread (callers fall back to defaults)."""
+
+
 def get_profile() -> Profile:
     """Return the current app's country profile, loading it on first use."""
     app = current_app._get_current_object()
     profile = app.extensions.get("cowin_profile")
     if profile is None:
-        profile = load_profile(app.config["PROFILE"], app.config["PROFILES_DIR"])
+        if _loading.get():
+            raise ProfileNotReady("the country profile is still loading")
+        token = _loading.set(True)
+        try:
+            profile = load_profile(app.config["PROFILE"], app.config["PROFILES_DIR"])
+        finally:
+            _loading.reset(token)
         app.extensions["cowin_profile"] = profile
+        # A locale chosen while the profile was loading fell back to a default: choose again.
+        from flask_babel import refresh
+
+        refresh()
     return profile

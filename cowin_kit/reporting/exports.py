@@ -9,8 +9,6 @@ import tempfile
 from collections.abc import Callable, Iterator
 from typing import IO
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from cowin_kit.reporting.reports import Params, Report
 
@@ -41,6 +39,10 @@ def csv_chunks(report: Report, params: Params, tick: Callable[[int], None] = lam
 def write_xlsx(report: Report, params: Params, target: IO[bytes],
                tick: Callable[[int], None] = lambda n: None) -> int:
     """Write the report as an XLSX workbook (openpyxl write-only mode); return the row count."""
+    # Imported here: openpyxl (with numpy) adds half a second to every process start otherwise.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=report.kind[:31])
     sheet.freeze_panes = "A2"
