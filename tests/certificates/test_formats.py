@@ -179,9 +179,18 @@ def test_tampering_with_any_format_fails_verification(signer, dsc):
 
     data = certificate()
     hc1 = eu_dcc.encode(data, signer)
+    signed = zlib.decompress(base45.b45decode(hc1[4:]))
+    refused = 0
     for bad in _tampered(hc1[4:]):
-        with pytest.raises(HcertError):
+        try:
             eu_dcc.verify("HC1:" + bad, lambda kid: [dsc[1]])
+        except HcertError:
+            refused += 1
+            continue
+        # Accepted only when the change fell in the deflate stream's unused padding bits of its
+        # last byte: the signed COSE message is then byte for byte the original one.
+        assert zlib.decompress(base45.b45decode(bad)) == signed
+    assert refused >= len(list(_tampered(hc1[4:]))) - 2
     key = dsc[0]
     token = shc.encode(data, key, "k")
     for bad in _tampered(token):
