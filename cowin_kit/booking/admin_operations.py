@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import logging
 import re
 
 import sqlalchemy as sa
@@ -21,7 +20,6 @@ from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import Conflict, KitError, ValidationFailed
 
-log = logging.getLogger(__name__)
 DOSE_KINDS = ("1", "2", "booster")
 FEE_TYPES = ("Free", "Paid")
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
 import secrets
 import uuid
 from contextlib import contextmanager
@@ -27,7 +26,6 @@ from cowin_kit.booking.rules import (age_at, area_timezone, history_of, local_no
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db, utcnow
 
-log = logging.getLogger(__name__)
 
 capacity_table = SessionCapacity.__table__
 appointment_table = Appointment.__table__
@@ -64,8 +62,9 @@ def book(beneficiary, session_id, slot: str, *, dose_number: int | None = None,
         audit("appointment.book", "appointment", appointment.id, session=str(session.id),
               dose=due.dose_number, dose_kind=due.dose_kind, slot=slot)
         _notify(beneficiary, appointment, "booking", mobile, session=session)
-        # Insert first (the appointment, its audit entry and its SMS) and claim last: the session's hot capacity row then stays locked only
-        # from the claim to the commit, which is what bounds bookings per second.
+        # Insert first (the appointment, its audit entry and its SMS) and claim last: the
+        # session's hot capacity row then stays locked only from the claim to the commit,
+        # which is what bounds bookings per second.
         db.session.flush()
         _claim(capacity_id)
         with _keep_loaded():

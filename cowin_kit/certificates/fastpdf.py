@@ -332,8 +332,8 @@ def render(page: Page, title: str = "Vaccination certificate") -> bytes:
         objects.append(body)
         return len(objects)
 
-    def stream(dictionary: str, data: bytes, level: int = 1) -> bytes:
-        data = zlib.compress(data, level)
+    def stream(dictionary: str, data: bytes) -> bytes:
+        data = zlib.compress(data, 1)
         dictionary += " /Filter /FlateDecode"
         return f"<< {dictionary} /Length {len(data)} >>\nstream\n".encode("ascii") + data + b"\nendstream"
 

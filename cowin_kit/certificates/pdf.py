@@ -96,7 +96,7 @@ def _qr_gray(qr_payload) -> tuple[int, int, bytes]:
     from .formats import qr
 
     dark, _mask = qr.modules(qr_payload)  # the best mask, chosen without zxing's slow scoring
-    gray = np.pad(np.where(dark, 0, 255).astype(np.uint8), qr.QUIET, constant_values=255)
+    gray = np.where(qr.with_quiet_zone(dark), 0, 255).astype(np.uint8)
     return gray.shape[1], gray.shape[0], gray.tobytes()
 
 

@@ -39,7 +39,6 @@ def outbox_command(app, mobile: str | None, limit: int) -> None:
                    f"{message.body}")
 
 
-
 @sms_group.command("deliver")
 @click.option("--older-than", "older_than", default=300, show_default=True,
               type=click.IntRange(0, None), metavar="SECONDS",

@@ -34,7 +34,7 @@ from flask import Flask, current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from cowin_kit.core.db import db
+from cowin_kit.core.db import db, utcnow
 from cowin_kit.core.models import SmsMessage
 
 log = logging.getLogger("cowin_kit.sms")
@@ -143,11 +143,15 @@ def _attempt(deliver: Callable[[SmsMessage], None], message: SmsMessage) -> None
         log.warning("SMS to %s not delivered: %s", message.mobile, exc)
 
 
+def _new_message(mobile_e164: str, body: str, purpose: str, locale: str):
+    backend, deliver = _backend()
+    return SmsMessage(mobile=mobile_e164, body=body, purpose=purpose, locale=locale,
+                      backend=backend, status="queued", attempts=0), deliver
+
+
 def send_sms(mobile_e164: str, body: str, *, purpose: str, locale: str) -> SmsMessage:
     """Record and deliver one SMS now; commits. A failed delivery is recorded, not raised."""
-    backend, deliver = _backend()
-    message = SmsMessage(mobile=mobile_e164, body=body, purpose=purpose, locale=locale,
-                         backend=backend, status="queued", attempts=0)
+    message, deliver = _new_message(mobile_e164, body, purpose, locale)
     _attempt(deliver, message)
     db.session.add(message)
     db.session.commit()
@@ -159,10 +163,8 @@ def queue_sms(mobile_e164: str, body: str, *, purpose: str, locale: str) -> SmsM
 
     Does not commit. With a remote backend the message is delivered in the background after
     the commit; with a local one it is final at once."""
-    backend, deliver = _backend()
-    message = SmsMessage(mobile=mobile_e164, body=body, purpose=purpose, locale=locale,
-                         backend=backend, status="queued", attempts=0)
-    if backend not in REMOTE:
+    message, deliver = _new_message(mobile_e164, body, purpose, locale)
+    if message.backend not in REMOTE:
         _attempt(deliver, message)
     db.session.add(message)
     if message.status == "queued":
@@ -229,8 +231,6 @@ def _waiting(stale_before: dt.datetime | None):
 def _claim(message_id: int, stale_before: dt.datetime | None = None) -> SmsMessage | None:
     """Take one message for delivery: an atomic compare-and-set that stamps ``claimed_at``, so
     two deliverers never send the same message."""
-    from cowin_kit.core.db import utcnow
-
     table = SmsMessage.__table__
     taken = db.session.execute(table.update()
                                .where(table.c.id == message_id, _waiting(stale_before))
@@ -245,17 +245,14 @@ def _claim(message_id: int, stale_before: dt.datetime | None = None) -> SmsMessa
 
 
 def deliver_queued(ids, stale_before: dt.datetime | None = None) -> list[SmsMessage]:
-    """Deliver the given queued messages with the configured backend; record each outcome."""
-    _backend_name, deliver = _backend()
+    """Deliver the given queued messages, each with the backend it was recorded for (which sets
+    its final status); record each outcome."""
     done = []
     for message_id in ids:
         message = _claim(message_id, stale_before)
         if message is None:
             continue
-        message.status = "queued"
-        _attempt(deliver, message)
-        if message.status == "queued":  # a backend that does not set a final status
-            message.status = "sent"
+        _attempt(BACKENDS[message.backend], message)
         db.session.execute(SmsMessage.__table__.update()
                            .where(SmsMessage.__table__.c.id == message.id)
                            .values(status=message.status, attempts=message.attempts,

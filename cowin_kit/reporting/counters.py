@@ -4,8 +4,9 @@ transaction as the dose (a SQLAlchemy ``after_flush`` hook), so a rollback undoe
 Why a flush hook rather than the ``dose_recorded`` signal: the hook also sees corrections and
 deletions, and it cannot be forgotten by a code path that writes doses without sending the
 signal. It watches the beneficiary too: a corrected gender or birth year moves that person's
-past doses to their new counter rows in the same transaction. Rows written with Core ``insert()`` (bulk seeding) bypass it; ``reports rollup``
-rebuilds the counters from the records in that case (or after any repair).
+past doses to their new counter rows in the same transaction. Rows written with Core
+``insert()`` (bulk seeding) bypass it; ``reports rollup`` rebuilds the counters from the
+records in that case (or after any repair).
 """
 
 from __future__ import annotations

@@ -40,6 +40,15 @@ def _dose_order(key: str) -> tuple[int, int]:
 DAYS = 90
 
 
+def _today_text(today: dt.date) -> str:
+    return localize_digits(format_date(today, "long"))
+
+
+def headline(today: dt.date) -> dict:
+    """The country's key figures and their date (the home page's block)."""
+    return {"figures": cached_figures(None, today, DAYS), "today_text": _today_text(today)}
+
+
 def build(area: Area | None, today: dt.date, days: int = DAYS) -> dict:
     """Collect the template context of the public dashboard for an area (None = the country)."""
     figures = cached_figures(area, today, days)
@@ -82,7 +91,7 @@ def build(area: Area | None, today: dt.date, days: int = DAYS) -> dict:
                        for a in ancestors(area)],
         "figures": figures,
         "today": today,
-        "today_text": localize_digits(format_date(today, "long")),
+        "today_text": _today_text(today),
         "level_label": _level_label(children),
         "dose_chart": dose_chart,
         "vaccine_chart": vaccine_chart,

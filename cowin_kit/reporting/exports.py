@@ -9,7 +9,6 @@ import tempfile
 from collections.abc import Callable, Iterator
 from typing import IO
 
-
 from cowin_kit.reporting.reports import Params, Report
 
 FORMATS = {"csv": "text/csv; charset=utf-8",

@@ -17,12 +17,7 @@ bp = Blueprint("reporting", __name__, template_folder="templates", static_folder
 
 def home_figures() -> dict:
     """The country's key figures for the home page (the dashboard's cached counters)."""
-    from cowin_kit.core.i18n import localize_digits
-    from cowin_kit.web.formatting import format_date
-
-    today = local_today()
-    return {"figures": dashboard.cached_figures(None, today, dashboard.DAYS),
-            "today_text": localize_digits(format_date(today, "long"))}
+    return dashboard.headline(local_today())
 
 
 @bp.get("/dashboard", defaults={"code": None})

@@ -113,7 +113,8 @@ GLOBALS = {
     "format_timedelta": format_timedelta, "localize_digits": localize_digits,
 }
 FILTERS = {
-    "date": format_date, "partial_date": format_partial_date, "country": format_country, "time": format_time, "datetime": format_datetime,
+    "date": format_date, "partial_date": format_partial_date, "country": format_country,
+    "time": format_time, "datetime": format_datetime,
     "number": format_decimal, "percent": format_percent, "digits": localize_digits,
     # Flask-Babel's own filter names, so templates using them get the profile's digits too.
     "dateformat": format_date, "timeformat": format_time, "datetimeformat": format_datetime,

@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+import pytest
 import sqlalchemy as sa
 
 from cowin_kit.booking import operations
 from cowin_kit.core import sms
+from cowin_kit.core.errors import KitError
 from cowin_kit.core.models import SmsMessage
 from tests.smsgateway import http_settings
 
@@ -61,10 +63,9 @@ def test_a_refused_change_sends_nothing(app, db, provider, make_session, make_be
     session = make_session(capacities={"1": 1})
     operations.book(make_beneficiary(), str(session.id), session.slots[0])
     assert sms.wait_for_deliveries(20) and len(handler.received) == 3  # two 503s, then sent
-    try:
+    with pytest.raises(KitError) as refused:
         operations.book(make_beneficiary(), str(session.id), session.slots[0])
-    except Exception as exc:  # noqa: BLE001
-        assert getattr(exc, "code", None) == "SESSION_FULL"
+    assert refused.value.code == "SESSION_FULL"
     # A queued text whose transaction rolls back is never written nor handed to a thread.
     sms.queue_sms("+919800000001", "rolled back", purpose="booking", locale="en_IN")
     db.session.rollback()

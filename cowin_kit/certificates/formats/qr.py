@@ -213,14 +213,18 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
 
+def with_quiet_zone(dark: np.ndarray) -> np.ndarray:
+    """The module matrix with its ``QUIET``-module light margin."""
+    return np.pad(dark, QUIET, constant_values=False)
+
+
 def png_from_modules(dark: np.ndarray, scale: int = 4) -> bytes:
     """A 1-bit greyscale PNG of a module matrix, with a ``QUIET``-module light margin.
 
     Each module row becomes ``scale`` pixel rows: the first with filter None, the copies with
     filter Up (all zero bytes), so run-length deflate is both fast and small."""
-    size = dark.shape[0] + 2 * QUIET
-    light = np.ones((size, size), dtype=bool)
-    light[QUIET:-QUIET, QUIET:-QUIET] = ~dark
+    light = ~with_quiet_zone(dark)
+    size = light.shape[0]
     pixels = np.packbits(np.repeat(light, scale, axis=1), axis=1)
     raw = np.zeros((size, scale, 1 + pixels.shape[1]), dtype=np.uint8)
     raw[:, 0, 1:] = pixels
