@@ -1,4 +1,5 @@
-"""Shared fixtures for certificate tests: official vectors from ../shared (must exist)."""
+"""Shared fixtures for certificate tests: the official EU DCC schema and value sets, shipped in
+vectors/eu-dcc/ beside this file (see its README for source and licence)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-VECTORS = (Path(__file__).resolve().parents[2] / "../shared/vectors/eu-dcc").resolve()
+VECTORS = Path(__file__).resolve().parent / "vectors" / "eu-dcc"
 
 
 @pytest.fixture(scope="session")
 def eu_vectors() -> Path:
     if not (VECTORS / "DCC.combined-schema.json").is_file():
         pytest.fail(f"official EU DCC schema and value sets not found at {VECTORS}: "
-                    "the shared/ folder must sit beside the clone (CI lays it there)")
+                    "they ship with the repository; restore them from version control")
     return VECTORS
 
 
