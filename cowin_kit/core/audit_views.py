@@ -20,6 +20,7 @@ from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import ValidationFailed
 from cowin_kit.core.models import AuditEntry
+from cowin_kit.core.spreadsheet import csv_row
 
 bp = Blueprint("audit_log", __name__, url_prefix="/staff/audit", template_folder="templates")
 
@@ -113,12 +114,6 @@ def _utc_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz).astimezone(dt.timezone.utc)
 
 
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    # Spreadsheet formula injection: a leading = + - @ would run as a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def csv_rows(query: sa.Select):
     """Yield the CSV text of a query, a chunk of rows at a time."""
     import json
@@ -128,10 +123,11 @@ def csv_rows(query: sa.Select):
     writer.writerow(CSV_COLUMNS)
     result = db.session.execute(query.execution_options(yield_per=500))
     for n, entry in enumerate(result.scalars(), 1):
-        writer.writerow([_cell(entry.id), entry.at.isoformat(), _cell(entry.actor_type),
-                         _cell(entry.actor_id), _cell(entry.action), _cell(entry.object_type),
-                         _cell(entry.object_id), _cell(entry.outcome), _cell(entry.ip),
-                         _cell(json.dumps(entry.details, ensure_ascii=False, sort_keys=True))])
+        # Every text cell through the shared spreadsheet guard (formula injection).
+        writer.writerow(csv_row([entry.id, entry.at.isoformat(), entry.actor_type,
+                                 entry.actor_id, entry.action, entry.object_type,
+                                 entry.object_id, entry.outcome, entry.ip,
+                                 json.dumps(entry.details, ensure_ascii=False, sort_keys=True)]))
         if n % 500 == 0:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import tempfile
 from collections.abc import Callable, Iterator
 from typing import IO
 
+from cowin_kit.core.spreadsheet import csv_row, xlsx_cell
 from cowin_kit.reporting.reports import Params, Report
 
 FORMATS = {"csv": "text/csv; charset=utf-8",
@@ -25,9 +25,9 @@ def csv_chunks(report: Report, params: Params, tick: Callable[[int], None] = lam
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")  # spreadsheets open UTF-8 CSV correctly with a byte-order mark
-    writer.writerow(header(report))
+    writer.writerow(csv_row(header(report)))
     for i, row in enumerate(report.rows(params, tick), 1):
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(csv_row(row))
         if i % rows_per_chunk == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -40,21 +40,15 @@ def write_xlsx(report: Report, params: Params, target: IO[bytes],
     """Write the report as an XLSX workbook (openpyxl write-only mode); return the row count."""
     # Imported here: openpyxl (with numpy) adds half a second to every process start otherwise.
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=report.kind[:31])
     sheet.freeze_panes = "A2"
-    sheet.append(header(report))
+    sheet.append([xlsx_cell(sheet, label) for label in header(report)])
     count = 0
     for row in report.rows(params, tick):
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
-            cells.append(cell)
-        sheet.append(cells)
+        # Every cell through the shared guard: names from people never become formulas.
+        sheet.append([xlsx_cell(sheet, value) for value in row])
         count += 1
     workbook.save(target)
     return count

@@ -63,6 +63,25 @@ def test_csv_export_is_streamed_and_safe_for_spreadsheets(client, app, db, world
     assert exported.actor_id == str(world.staff["national_admin"].id)
 
 
+def test_csv_export_never_holds_formulas(client, app, db, world):
+    """Object ids come from outside (a facility code, a looked-up number): a leading blank
+    before = must not get past the guard either."""
+    from cowin_kit.core.audit import set_actor
+    from cowin_kit.core.spreadsheet import looks_like_formula
+
+    payloads = ["=cmd|' /C calc'!A0", "  =HYPERLINK(\"http://evil.example\")", "\t-2+3"]
+    for payload in payloads:
+        with app.test_request_context("/"):
+            set_actor("staff", world.staff["vaccinator"].id)
+            audit("facility.edit", "facility", payload)
+            db.session.commit()
+    sign_in(client, world.staff["national_admin"])
+    text = client.get("/staff/audit/export.csv?action=facility.edit").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert [c for row in rows for c in row if looks_like_formula(c)] == []
+    assert sorted(r[6] for r in rows[1:]) == sorted("'" + p for p in payloads)
+
+
 def test_audit_api(client, app, db, world):
     _seed(app, db, world)
     sign_in(client, world.staff["auditor"])
