@@ -9,6 +9,7 @@ Domains take part through hook modules, called in the order of ``cowin_kit.app.D
 from __future__ import annotations
 
 import os
+import socket
 import time
 from pathlib import Path
 
@@ -62,15 +63,33 @@ def prepare_instance(profile: str | None, instance_dir: str | None, hook: str,
               help="Country profile code or folder (default: COWIN_KIT_PROFILE or 'in').")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--instance-dir", default="instance", show_default=True,
-              help="Folder for the SQLite database, keys and secrets.")
+@click.option("--instance-dir", default=None,
+              help="Folder for the SQLite database, keys and secrets (default: "
+                   "COWIN_KIT_INSTANCE_DIR, else instance/demo-<profile code>: one per country).")
+@click.option("--public-url", default=None, metavar="URL",
+              help="Base URL phones and verifiers reach the demo at (default: "
+                   "COWIN_KIT_PUBLIC_URL, else http://<host>:<port>).")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
 @click.option("--no-serve", is_flag=True, help="Prepare the instance and exit.")
-def demo_command(profile, host, port, instance_dir, workers, threads, no_serve) -> None:
+def demo_command(profile, host, port, instance_dir, public_url, workers, threads,
+                 no_serve) -> None:
     """Create a demo instance (SQLite, demo data, staff logins) and serve it."""
     os.environ["COWIN_KIT_DEMO"] = "true"  # demo hints (e.g. the OTP on the sign-in page)
-    prepare_instance(profile, instance_dir, "demo")
+    profile = profile or os.environ.get("COWIN_KIT_PROFILE") or "in"
+    instance_dir = Path(instance_dir or os.environ.get("COWIN_KIT_INSTANCE_DIR")
+                        or Path("instance") / f"demo-{_profile_folder(profile).resolve().name}")
+    _refuse_other_profile(instance_dir, profile)
+    # Certificates (SMART Health Card issuer, verify links) carry this URL: it must be one the
+    # server answers at, so it follows --host/--port unless given explicitly.
+    if public_url or not os.environ.get("COWIN_KIT_PUBLIC_URL"):
+        os.environ["COWIN_KIT_PUBLIC_URL"] = public_url or demo_public_url(host, port)
+    click.echo(f"Public URL: {os.environ['COWIN_KIT_PUBLIC_URL']}")
+    app = prepare_instance(profile, str(instance_dir), "demo")
+    with app.app_context():
+        from cowin_kit.profiles import get_profile
+
+        (Path(app.instance_path) / PROFILE_MARKER).write_text(get_profile().code + "\n", "utf-8")
     if no_serve:
         click.echo("Demo instance ready.")
         return
@@ -93,6 +112,45 @@ def init_command(profile, admin_username, admin_password) -> None:
     prepare_instance(profile, None, "bootstrap",
                      {"admin_username": admin_username, "admin_password": admin_password})
     click.echo("Instance initialised.")
+
+
+#: File in a demo instance folder naming the profile its data belongs to.
+PROFILE_MARKER = "demo-profile"
+
+
+def _profile_folder(profile: str) -> Path:
+    """The profile's folder (a code under the profiles folder, or a path)."""
+    from cowin_kit.config import DEFAULTS
+    from cowin_kit.profiles import ProfileError, resolve_profile_dir
+
+    try:
+        return resolve_profile_dir(profile, os.environ.get("COWIN_KIT_PROFILES_DIR")
+                                   or str(DEFAULTS["PROFILES_DIR"]))
+    except ProfileError as exc:
+        raise AppContextError(str(exc)) from exc
+
+
+def _refuse_other_profile(instance_dir: Path, profile: str) -> None:
+    """One demo instance holds one country: refuse a folder seeded with another profile."""
+    marker = instance_dir / PROFILE_MARKER
+    if not marker.is_file():
+        return
+    have = marker.read_text("utf-8").strip()
+    want = _profile_folder(profile).resolve().name  # a profile's code is its folder's name
+    if have.lower() != want.lower():
+        raise AppContextError(
+            f"the instance folder {instance_dir} holds the demo of profile '{have}', not "
+            f"'{want}': one instance holds one country. Use another --instance-dir (the default "
+            f"is instance/demo-<code>) or delete {instance_dir} to start again.")
+
+
+def demo_public_url(host: str, port: int) -> str:
+    """The URL a demo served on ``host``:``port`` is reached at (for links and certificates)."""
+    if host in ("", "0.0.0.0", "::"):  # every interface: name the machine, not the wildcard
+        host = socket.gethostname() or "127.0.0.1"
+    if ":" in host:  # an IPv6 literal
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 def serve(host: str, port: int, workers: int, threads: int) -> None:
