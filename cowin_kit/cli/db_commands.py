@@ -14,14 +14,50 @@ def db_group() -> None:
 
 @db_group.command("upgrade")
 @click.argument("revision", default="head")
+@click.option("--app-role", metavar="ROLE", default=None,
+              help="PostgreSQL: then grant ROLE what the app needs (see db grant-app-role).")
 @pass_app
-def db_upgrade(app, revision: str) -> None:
+def db_upgrade(app, revision: str, app_role: str | None) -> None:
     """Upgrade the database schema (default: to the latest revision)."""
     from cowin_kit.core import migrate
 
     click.echo(f"Upgrading database schema to {revision}…")
     migrate.upgrade(revision)
     click.echo("Database schema is up to date.")
+    if app_role:
+        _grant(app_role)
+
+
+@db_group.command("grant-app-role")
+@click.argument("role")
+@pass_app
+def db_grant_app_role(app, role: str) -> None:
+    """PostgreSQL: create ROLE if missing and let it use the schema, not change it.
+
+    Run as the schema owner (the role that runs migrations), after every upgrade. ROLE gets
+    SELECT, INSERT, UPDATE, DELETE on every table but only SELECT, INSERT on audit_log; the
+    app then connects as ROLE (COWIN_KIT_DATABASE_URL). See docs/security.md.
+    """
+    _grant(role)
+
+
+def _grant(role: str) -> None:
+    from cowin_kit.core.db import db
+    from cowin_kit.core.dbroles import RoleError, grant_app_role
+    from sqlalchemy.exc import ProgrammingError
+
+    try:
+        with db.engine.begin() as connection:
+            done = grant_app_role(connection, role)
+    except RoleError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except ProgrammingError as exc:  # e.g. not the owner, or no CREATEROLE for a new role
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise click.ClickException(
+            f"cannot grant {role}: {reason}. Run this as the schema owner (the migration "
+            "role); creating the role also needs CREATEROLE, or create it first.") from exc
+    for line in done:
+        click.echo(line)
 
 
 @db_group.command("downgrade")
