@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -43,7 +44,14 @@ DEFAULTS: dict[str, object] = {
     "JSON_SORT_KEYS": False,
     # Demo mode (set by `cowin-kit demo`): shows demo hints such as the OTP from the outbox.
     "DEMO": False,
+    # "production" refuses unsafe settings at start (docs/security.md, "Production mode").
+    "ENV": "development",
 }
+
+#: COWIN_KIT_ENV values. Anything else is refused, so that a typo never skips the checks.
+ENVIRONMENTS = ("development", "production")
+#: Shortest COWIN_KIT_SECRET_KEY production accepts, in bytes (HMAC-SHA256 strength).
+MIN_SECRET_KEY_BYTES = 32
 
 
 class ConfigError(RuntimeError):
@@ -91,8 +99,55 @@ def _derive(app: Flask) -> None:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
     if not app.config.get("KEYS_DIR"):
         app.config["KEYS_DIR"] = str(instance / "keys")
-    if not app.config.get("SECRET_KEY"):
+    if app.config["ENV"] not in ENVIRONMENTS:
+        raise ConfigError(f"COWIN_KIT_ENV is {app.config['ENV']!r}: set it to "
+                          + " or ".join(ENVIRONMENTS))
+    production = app.config["ENV"] == "production"
+    # Production never invents a key: each pod would get its own (sessions and identity hashes
+    # that differ between pods), so production_problems() asks for COWIN_KIT_SECRET_KEY instead.
+    if not app.config.get("SECRET_KEY") and not production:
         app.config["SECRET_KEY"] = _instance_secret(instance)
+    # The session cookie (citizens and staff) travels only over HTTPS when the site is HTTPS.
+    if _is_https(app.config.get("PUBLIC_URL")):
+        app.config["SESSION_COOKIE_SECURE"] = True
+    if production:
+        problems = production_problems(app.config)
+        if problems:
+            raise ConfigError("COWIN_KIT_ENV=production refuses to start:\n"
+                              + "\n".join(f"- {problem}" for problem in problems))
+
+
+def _is_https(url: object) -> bool:
+    parts = urlsplit(str(url or ""))
+    return parts.scheme == "https" and bool(parts.hostname)
+
+
+def production_problems(config) -> list[str]:
+    """What production mode refuses in the settings alone, each with what to do instead.
+
+    The database role is checked separately, once it can be reached
+    (:func:`cowin_kit.production.preflight`).
+    """
+    problems = []
+    key = str(config.get("SECRET_KEY") or "")
+    if not key:
+        problems.append("COWIN_KIT_SECRET_KEY is not set: set it to at least "
+                        f"{MIN_SECRET_KEY_BYTES} random bytes (e.g. `openssl rand -base64 48`), "
+                        "the same on every pod, and keep it")
+    elif len(key.encode()) < MIN_SECRET_KEY_BYTES:
+        problems.append(f"COWIN_KIT_SECRET_KEY is {len(key.encode())} bytes long: use at least "
+                        f"{MIN_SECRET_KEY_BYTES} random bytes (e.g. `openssl rand -base64 48`)")
+    if config.get("DEMO"):
+        problems.append("COWIN_KIT_DEMO is on (it shows one-time passwords on screen): unset "
+                        "COWIN_KIT_DEMO; `cowin-kit demo` is never for production")
+    if not _is_https(config.get("PUBLIC_URL")):
+        problems.append(f"COWIN_KIT_PUBLIC_URL is {config.get('PUBLIC_URL')!r}: set the https:// "
+                        "address citizens use (TLS ends at the proxy or ingress in front)")
+    if not str(config.get("DATABASE_URL") or "").startswith("postgresql"):
+        problems.append("COWIN_KIT_DATABASE_URL is not PostgreSQL: SQLite is for the demo and "
+                        "tests (one machine, no roles to protect the audit log); set a "
+                        "postgresql+psycopg:// URL for the app role (docs/security.md)")
+    return problems
 
 
 def _instance_secret(instance: Path) -> str:

@@ -1,5 +1,12 @@
-"""WSGI entry point for gunicorn: ``gunicorn cowin_kit.wsgi:app``."""
+"""WSGI entry point for gunicorn: ``gunicorn cowin_kit.wsgi:app``.
+
+In production mode (COWIN_KIT_ENV=production) the settings are checked when the app is created
+and the database role before the first request: under gunicorn its master has already checked
+it (deploy/gunicorn.conf.py), under any other server this module does it once per process.
+"""
 
 from cowin_kit.app import create_app
+from cowin_kit.production import check_database_role
 
 app = create_app()
+check_database_role(app)

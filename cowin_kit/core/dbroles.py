@@ -97,8 +97,9 @@ def audit_log_problems(connection) -> list[str]:
         return [f"the database has no {AUDIT_TABLE} table yet: run `cowin-kit db upgrade` as "
                 "the schema owner before starting the app"]
     if owner[1]:
-        return [f"the database role {me!r} owns {AUDIT_TABLE} (through role {owner[0]!r}) and "
-                f"can drop its triggers: {fix}"]
+        through = "" if owner[0] == me else f" through its membership of {owner[0]!r}"
+        return [f"the database role {me!r} owns {AUDIT_TABLE}{through} and can drop its "
+                f"triggers: {fix}"]
     allowed = [p for p in AUDIT_WRITES if connection.execute(sa.text(
         "SELECT has_table_privilege(current_user, :t, :p)"), {"t": AUDIT_TABLE, "p": p}).scalar()]
     if allowed:

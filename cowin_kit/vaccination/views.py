@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from cowin_kit.accounts.staff_permissions import (DESK, MANAGERS, appointment_scope, dose_scope,
                                                   aefi_scope, area_filter, staff_required)
@@ -51,17 +52,34 @@ def today():
     return render_template("desk/today.html", facility=facility, day=day, rows=rows)
 
 
-@bp.get("/find")
+#: Look-up fields: personal data that must never travel in a URL (access logs, history, Referer).
+LOOKUP_FIELDS = ("q", "kind", "doc_type")
+LOOKUP_IN_ADDRESS = _l("Look-ups are not accepted in the page address. Type the reference ID, "
+                       "mobile or ID document number in the look-up box and press Find.")
+
+
+@bp.route("/find", methods=["GET", "POST"])
 @staff_required(DESK)
 def find():
-    """Find a person by reference id, mobile or identity document."""
+    """Find a person by reference id, mobile or identity document.
+
+    The look-up is a POST from a CSRF-protected form: mobiles and ID numbers stay out of the
+    URL, so no access log, browser history or Referer header ever holds them. A GET shows the
+    empty form; a GET with a look-up in its address (an old bookmark) searches nothing and is
+    sent on to the clean address, so the number does not stay in the address bar either.
+    """
     facility = _facility()
-    value = request.args.get("q", "")
-    kind = request.args.get("kind") or None
+    if request.method == "GET":
+        if any(field in request.args for field in LOOKUP_FIELDS):
+            flash(str(LOOKUP_IN_ADDRESS), "error")
+            return redirect(url_for("desk.find"), 303)
+        return render_template("desk/find.html", facility=facility, q="", found=[])
+    value = request.form.get("q", "")
+    kind = request.form.get("kind") or None
     queries.count_lookup(me())
     try:
         found = queries.find_beneficiaries(value, kind if kind in queries.LOOKUP_KINDS else None,
-                                           request.args.get("doc_type") or None)
+                                           request.form.get("doc_type") or None)
     except KitError as exc:
         return render_template("desk/find.html", facility=facility, q=value, found=[],
                                **error_context(exc)), exc.status

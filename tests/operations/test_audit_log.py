@@ -93,7 +93,9 @@ def test_desk_look_up_by_api_is_audited_per_person(client, db, world):
     person = make_person(db)
     db.session.commit()
     sign_in(client, world.staff["vaccinator"])
-    found = client.get(f"/api/kit/v1/staff/desk/beneficiaries?q={person.reference_id}").get_json()
+    found = client.post("/api/kit/v1/staff/desk/beneficiaries/search",
+                        json={"q": person.reference_id},
+                        headers={"X-Requested-With": "XMLHttpRequest"}).get_json()
     assert [p["reference_id"] for p in found] == [person.reference_id]
     assert "id_hash" not in found[0]
     assert db.session.execute(sa.select(AuditEntry.object_id).where(

@@ -116,7 +116,7 @@ def test_each_view_of_a_person_is_audited(client, db, world, booked):
     assert len(entries) == 3
     assert {e.actor_id for e in entries} == {str(world.staff["vaccinator"].id)}
     # Finding by reference id opens the card: logged as a search and as a view.
-    response = client.get(f"/desk/find?q={person.reference_id}")
+    response = client.post("/desk/find", data={"q": person.reference_id})
     assert response.status_code == 302
     client.get(response.headers["Location"])
     assert len(audits(db, "beneficiary.view", object_id=person.reference_id)) == 4
@@ -133,8 +133,37 @@ def test_find_by_mobile_lists_the_people_of_that_account(client, db, world):
     make_person(db, name="Meena", account=account)
     db.session.commit()
     sign_in(client, world.staff["vaccinator"])
-    html = client.get("/desk/find?q=98765%2043210&kind=mobile").get_data(as_text=True)
+    html = client.post("/desk/find", data={"q": "98765 43210", "kind": "mobile"}
+                       ).get_data(as_text=True)
     assert "Ravi" in html and "Meena" in html
+
+
+def test_look_up_never_takes_personal_data_in_the_address(client, db, world):
+    """Mobiles and ID numbers in a URL end up in access logs, history and Referer headers:
+    the desk and the API look up by POST only, and a GET carrying a number is refused."""
+    from cowin_kit.accounts.models import CitizenAccount
+
+    account = CitizenAccount(mobile="+919876543210")
+    db.session.add(account)
+    db.session.flush()
+    make_person(db, name="Ravi", account=account)
+    db.session.commit()
+    sign_in(client, world.staff["vaccinator"])
+    desk = client.get("/desk/").get_data(as_text=True)
+    assert re.search(r'<form class="desk-lookup" method="post"', desk)
+    refused = client.get("/desk/find?q=9876543210&kind=mobile")  # an old bookmark
+    assert refused.status_code == 303 and refused.headers["Location"] == "/desk/find"
+    assert audits(db, "beneficiary.search") == []
+    page = client.get("/desk/find")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Ravi" not in html and "9876543210" not in html
+    assert "not accepted in the page address" in html
+    api = "/api/kit/v1/staff/desk/beneficiaries"
+    headers = {"X-Requested-With": "XMLHttpRequest"}
+    assert client.get(f"{api}?q=9876543210&kind=mobile", headers=headers).status_code in (404, 405)
+    found = client.post(f"{api}/search", json={"q": "9876543210", "kind": "mobile"},
+                        headers=headers)
+    assert [p["name"] for p in found.get_json()] == ["Ravi"]
 
 
 def test_walk_in_end_to_end(client, db, world):
@@ -287,7 +316,8 @@ def test_walk_in_in_a_browser_with_csrf(make_app, world):
     response = client.post("/desk/walk-in", data={**data, "csrf_token": token(form)})
     assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
     assert "Lakshmi Iyer" in client.get(response.headers["Location"]).get_data(as_text=True)
-    found = client.get(f"/desk/find?q={number}&kind=document")
+    found = client.post("/desk/find", data={"q": number, "kind": "document",
+                                            "csrf_token": token(form)})
     assert found.status_code == 302
     card = client.get(found.headers["Location"]).get_data(as_text=True)
     assert "Lakshmi Iyer" in card and number not in card  # the number is shown masked only
@@ -385,6 +415,7 @@ def test_look_ups_per_staff_are_limited(make_app, world):
     with limited.app_context():
         client = limited.test_client()
         sign_in(client, world.staff["vaccinator"])
-        statuses = [client.get("/desk/find?q=12345678901234").status_code for _ in range(4)]
+        statuses = [client.post("/desk/find", data={"q": "12345678901234"}).status_code
+                    for _ in range(4)]
         assert statuses == [200, 200, 200, 429]
         database.session.remove()
