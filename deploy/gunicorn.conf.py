@@ -75,6 +75,16 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 
 
+def on_starting(server):
+    """Production mode's start-up checks, once in the master before any worker forks.
+
+    A refusal (cowin_kit.config.ConfigError, a RuntimeError) makes gunicorn print it and exit 1.
+    """
+    from cowin_kit.production import preflight
+
+    preflight()
+
+
 def _without_query(url: str) -> str:
     """A URL or request target without its query string and fragment."""
     return url.split("?", 1)[0].split("#", 1)[0]
