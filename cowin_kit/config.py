@@ -27,6 +27,12 @@ DEFAULTS: dict[str, object] = {
     "SMS_HTTP_TOKEN": "",
     # Background threads per process that deliver queued notifications (remote backends).
     "SMS_DELIVERY_THREADS": 4,
+    # Days a finished text (sent, held, failed) is kept before `cowin-kit sms purge` deletes it.
+    "SMS_RETENTION_DAYS": 30,
+    # Outages (docs/security.md): the Retry-After of a 503, and how long a process leaves an
+    # unreachable Redis alone before trying it again.
+    "UNAVAILABLE_RETRY_SECONDS": 30,
+    "REDIS_RETRY_SECONDS": 5,
     "KEYS_DIR": "",  # default: <instance>/keys
     "PUBLIC_URL": "http://127.0.0.1:5000",
     # Public availability responses may be at most this many seconds stale.

@@ -14,10 +14,20 @@ def test_healthz_never_needs_the_database(make_app):
     assert response.json["status"] == "ok"
 
 
-def test_readyz_ready_when_migrated(client):
+def test_readyz_ready_when_migrated(app, client):
+    from cowin_kit.certificates.keys import ensure_keys
+    from cowin_kit.profiles import get_profile
+
+    degraded = client.get("/readyz")  # no signing keys yet: served, but reported
+    assert degraded.status_code == 200, degraded.json
+    assert degraded.json["status"] == "degraded"
+    assert degraded.json["checks"] == {"database": "ok", "migrations": "ok",
+                                       "redis": "not configured", "signing_keys": "failing"}
+    ensure_keys(app, get_profile())
     response = client.get("/readyz")
     assert response.status_code == 200, response.json
     assert response.json["status"] == "ready"
+    assert response.json["checks"]["signing_keys"] == "ok"
 
 
 def test_readyz_503_when_schema_not_migrated(make_app, tmp_path):
@@ -52,7 +62,7 @@ def test_readyz_503_when_database_unreachable_and_recovers(make_app, database_ur
         app = make_app(DATABASE_URL=f"postgresql+psycopg://nobody@127.0.0.1:{_free_port()}/x")
         response = app.test_client().get("/readyz")
         assert response.status_code == 503
-        assert response.json["reason"].startswith("database unreachable")
+        assert response.json["reason"] == "database unreachable"
         return
 
     # PostgreSQL: a TCP proxy we can cut and restore stands between the app and the server.
@@ -106,7 +116,7 @@ def test_readyz_503_when_database_unreachable_and_recovers(make_app, database_ur
                 pass
         down = client.get("/readyz")
         assert down.status_code == 503
-        assert down.json["reason"].startswith("database unreachable")
+        assert down.json["reason"] == "database unreachable"
         state["up"] = True
         assert client.get("/readyz").status_code == 200
     finally:

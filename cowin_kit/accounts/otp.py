@@ -22,8 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from cowin_kit.accounts.models import CitizenAccount, OtpTransaction
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db, utcnow
-from cowin_kit.core.errors import RateLimited, ValidationFailed
-from cowin_kit.core.ratelimit import hit
+from cowin_kit.core.errors import RateLimited, ServiceUnavailable, ValidationFailed
+from cowin_kit.core.outage import limit
 from cowin_kit.core.security import derived_key
 from cowin_kit.core.sms import render_sms, send_sms
 
@@ -58,6 +58,16 @@ class OtpResendTooSoon(RateLimited):
     code = "OTP_RESEND_TOO_SOON"
     default_message = _l("Please wait %(seconds)s seconds before asking for a new OTP.")
 
+    def __init__(self, seconds: int) -> None:
+        super().__init__(seconds=seconds)
+        self.retry_after = seconds  # the Retry-After header: when a resend is allowed
+
+
+class OtpUnavailable(ServiceUnavailable):
+    """Redis (the per-address limit) is down: no OTP is sent (docs/security.md, "Outages")."""
+
+    default_message = _l("We cannot send OTPs at the moment. Please try again in a few minutes.")
+
 
 def _setting(name: str) -> int:
     return int(current_app.config[name])
@@ -82,8 +92,13 @@ def request_otp(mobile_raw: str, locale: str, *, now: dt.datetime | None = None)
 
     if has_request_context():
         # Per client address too: the per-mobile cap alone lets one client SMS-bomb many numbers.
-        # Generous, because many phones share one address behind carrier-grade NAT.
-        hit("otp_request", current_app.config.get("OTP_RATE_LIMIT_PER_IP", "60 per 10 minutes"))
+        # Generous, because many phones share one address behind carrier-grade NAT. Without
+        # Redis this limit would count per process, so the request fails closed instead.
+        try:
+            limit("otp_request", current_app.config.get("OTP_RATE_LIMIT_PER_IP", "60 per 10 minutes"),
+                  when_redis_down="closed")
+        except ServiceUnavailable as exc:
+            raise OtpUnavailable(retry_after=exc.retry_after) from None
     mobile = normalize_mobile(get_profile(), mobile_raw)
     now = now or utcnow()
     _lock_mobile(mobile)

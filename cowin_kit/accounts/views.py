@@ -58,8 +58,11 @@ def signin():
             return _start(mobile, next_url)
         except KitError as exc:
             error = exc
+    # A refusal that says when to come back (resend cool-down, OTP sending down) keeps saying it.
+    retry_after = getattr(error, "retry_after", None)
     return render_template("accounts/signin.html", mobile=mobile, next_url=next_url,
-                           error=error), error.status if error else 200
+                           error=error), error.status if error else 200, \
+        {"Retry-After": str(retry_after)} if retry_after else {}
 
 
 @bp.route("/signin/verify", methods=["GET", "POST"])

@@ -191,12 +191,13 @@ def app_verifier(app=None) -> Verifier:
 
 
 def rate_limit() -> None:
-    """Count a public verification for this client (``RATE_LIMIT_VERIFY``, default 300/minute)."""
+    """Count a public verification for this client (``RATE_LIMIT_VERIFY``, default 300/minute);
+    counted in this process while Redis is down (core.outage)."""
     from flask import current_app
 
-    from cowin_kit.core.ratelimit import hit
+    from cowin_kit.core.outage import limit
 
-    hit("certificates.verify", current_app.config.get("RATE_LIMIT_VERIFY", "300 per minute"))
+    limit("certificates.verify", current_app.config.get("RATE_LIMIT_VERIFY", "300 per minute"))
 
 
 def _db_revocation_lookup(ids: list[str]) -> str | None:

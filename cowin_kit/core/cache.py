@@ -1,5 +1,8 @@
 """A small TTL cache for hot public reads: Redis when REDIS_URL is set, in-process otherwise.
 
+While Redis is unreachable the cache keeps answering from this process's memory (and tries
+Redis again after REDIS_RETRY_SECONDS): public reads never fail because Redis did.
+
 ``get_cache().get_or_set(key, ttl, fn)`` returns the cached value for ``key`` or computes it
 with ``fn()``, stores it for ``ttl`` seconds and returns it. Values must be JSON-serialisable
 (the Redis backend stores JSON, and the in-process backend round-trips the same way so that
@@ -137,6 +140,51 @@ class RedisBackend:
             self.client.delete(*keys)
 
 
+class FallbackBackend:
+    """Redis first; while it fails, this process's memory (``RedisCircuit`` says when to retry).
+
+    Callers that use the backend directly (the CoWIN captcha) get the same fallback."""
+
+    def __init__(self, primary: RedisBackend, circuit) -> None:
+        self.primary = primary
+        self.client, self.prefix = primary.client, primary.prefix
+        self.memory = MemoryBackend()
+        self.circuit = circuit
+        self.key_lock = primary.key_lock
+
+    def _call(self, name: str, *args: Any) -> Any:
+        from cowin_kit.core.outage import redis_errors
+
+        if not self.circuit.open:
+            try:
+                return getattr(self.primary, name)(*args)
+            except redis_errors() as exc:
+                self.circuit.failed(f"cache {name}", exc)
+        return getattr(self.memory, name)(*args)
+
+    def get(self, key: str, raw: bool = False) -> tuple[bool, Any]:
+        return self._call("get", key, raw)
+
+    def stale(self, key: str, raw: bool = False) -> tuple[bool, Any]:
+        return self._call("stale", key, raw)
+
+    def set(self, key: str, value: Any, ttl: float, raw: bool = False) -> None:
+        self._call("set", key, value, ttl, raw)
+
+    def delete_all(self) -> None:
+        self.memory.delete_all()
+        self._call("delete_all")
+
+    def ping(self) -> bool:
+        """True when Redis answers now (the readiness check; the circuit is not consulted)."""
+        from cowin_kit.core.outage import redis_errors
+
+        try:
+            return bool(self.primary.client.ping())
+        except redis_errors():
+            return False
+
+
 class Cache:
     """Front of a backend; a broken Redis degrades to computing the value, never to an error."""
 
@@ -192,10 +240,14 @@ class Cache:
         self.backend.delete_all()
 
 
-def create_cache(redis_url: str = "", prefix: str = DEFAULT_PREFIX) -> Cache:
-    """Build a cache on Redis when a URL is given, else in this process."""
+def create_cache(redis_url: str = "", prefix: str = DEFAULT_PREFIX,
+                 retry_seconds: float = 5) -> Cache:
+    """Build a cache on Redis (with the in-process fallback) when a URL is given, else in this
+    process."""
     if redis_url:
-        return Cache(RedisBackend(redis_url, prefix))
+        from cowin_kit.core.outage import RedisCircuit
+
+        return Cache(FallbackBackend(RedisBackend(redis_url, prefix), RedisCircuit(retry_seconds)))
     return Cache(MemoryBackend())
 
 
@@ -205,7 +257,8 @@ def get_cache(app: Flask | None = None) -> Cache:
     cache = app.extensions.get(EXTENSION_KEY)
     if cache is None:
         cache = create_cache(app.config.get("REDIS_URL") or "",
-                             app.config.get("CACHE_PREFIX") or DEFAULT_PREFIX)
+                             app.config.get("CACHE_PREFIX") or DEFAULT_PREFIX,
+                             float(app.config.get("REDIS_RETRY_SECONDS", 5)))
         cache = app.extensions.setdefault(EXTENSION_KEY, cache)
     return cache
 

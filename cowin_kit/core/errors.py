@@ -76,6 +76,20 @@ class RateLimited(KitError):
     default_message = _l("Too many requests. Please wait a little and try again.")
 
 
+class ServiceUnavailable(KitError):
+    """A dependency (database, Redis) is down or read-only: try again later (503 + Retry-After).
+
+    ``retry_after`` is in seconds; by default the app's ``UNAVAILABLE_RETRY_SECONDS``."""
+
+    status = 503
+    code = "SERVICE_UNAVAILABLE"
+    default_message = _l("The service is temporarily unavailable. Please try again in a moment.")
+
+    def __init__(self, message: Any = None, *, retry_after: int | None = None, **params: Any) -> None:
+        super().__init__(message, **params)
+        self.retry_after = retry_after or int(current_app.config.get("UNAVAILABLE_RETRY_SECONDS", 30))
+
+
 HTTP_TITLES = {
     400: _l("Bad request"),
     401: _l("Please sign in"),
@@ -128,7 +142,12 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(KitError)
     def _kit_error(exc: KitError):
         body = exc.to_dict()
-        return _render(exc.status, exc.code, body["message"], body.get("fields"))
+        response = app.make_response(_render(exc.status, exc.code, body["message"],
+                                             body.get("fields")))
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:  # rate limits and outages say when to come back
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
@@ -152,3 +171,27 @@ def register_error_handlers(app: Flask) -> None:
             return _http_error(exc)
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return _render(500, "INTERNAL_ERROR", str(HTTP_MESSAGES[500]))
+        outage = _outage(exc)
+        if outage is not None:  # database or Redis down: 503 in the shape of the path
+            return app.handle_user_exception(outage)
+
+
+# -- outages: the database or Redis down, or the database read-only -------------------------------
+
+def _outage(exc: Exception) -> ServiceUnavailable | None:
+    """A 503 for an exception that means a dependency is unavailable (logged without secrets or
+    query parameters); None for any other exception."""
+    from cowin_kit.core.outage import describe_outage
+
+    what = describe_outage(exc)
+    if what is None:
+        return None
+    current_app.logger.error("%s unavailable on %s %s: %s", what[0], request.method,
+                             request.path, what[1])
+    from cowin_kit.core.db import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it
+        pass
+    return ServiceUnavailable()

@@ -32,14 +32,15 @@ def today_appointments(facility_id: int, day: dt.date) -> list[tuple[Appointment
 def count_lookup(staff) -> None:
     """Count one look-up of personal data by this staff user; refuse beyond the hourly limit.
 
-    A desk handles a person every minute or two; a login scraping people is stopped.
+    A desk handles a person every minute or two; a login scraping people is stopped. While Redis
+    is down the limit is counted in this process, so desks go on vaccinating (core.outage).
     """
     from flask import current_app
 
-    from cowin_kit.core.ratelimit import hit
+    from cowin_kit.core.outage import limit
 
-    hit("staff-lookup", str(current_app.config.get("STAFF_LOOKUP_LIMIT") or "600 per hour"),
-        key=f"staff:{staff.id}")
+    limit("staff-lookup", str(current_app.config.get("STAFF_LOOKUP_LIMIT") or "600 per hour"),
+          key=f"staff:{staff.id}")
 
 
 def by_reference(reference_id: str) -> Beneficiary:

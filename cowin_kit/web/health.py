@@ -1,8 +1,18 @@
-"""Liveness and readiness probes for load balancers and Kubernetes."""
+"""Liveness and readiness probes for load balancers and Kubernetes.
+
+``/readyz`` is public: it says which dependency fails, never how (no URL, host or driver
+message); the detail goes to the server log. It answers 503 only for what this pod cannot serve
+without: the database and its schema. Redis and the signing keys are shared by every pod, so
+taking all of them out of the Service would turn a partial outage into a full one: a failing one
+makes the status ``degraded`` (200), and the paths that need it answer for themselves
+(docs/security.md, "Outages").
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+import logging
+
+from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -11,6 +21,9 @@ from cowin_kit.core.db import db
 from cowin_kit.core.migrate import current_revisions, head_revisions, schema_usable
 
 bp = Blueprint("health", __name__)
+log = logging.getLogger(__name__)
+
+OK, FAILING, UNKNOWN, NOT_CONFIGURED = "ok", "failing", "unknown", "not configured"
 
 
 @bp.get("/healthz")
@@ -21,18 +34,56 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Readiness: the database answers and its schema is at this code's head (or a newer one)."""
+    """Readiness: the database answers and its schema is at this code's head (or a newer one);
+    every dependency is listed in ``checks`` as ok, failing, unknown or not configured."""
+    checks, reason = _database()
+    checks["redis"] = _redis()
+    checks["signing_keys"] = _signing_keys()
+    if reason:
+        return jsonify(status="unavailable", reason=reason, checks=checks), 503
+    degraded = any(value == FAILING for value in checks.values())
+    return jsonify(status="degraded" if degraded else "ready", checks=checks, version=__version__)
+
+
+def _database() -> tuple[dict[str, str], str | None]:
+    from cowin_kit.core.outage import describe_outage
+
     try:
         with db.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
             if not schema_usable(connection):
                 current = sorted(current_revisions(connection)) or ["none"]
-                return jsonify(
-                    status="unavailable",
-                    reason=(f"database schema is at {', '.join(current)}, expected "
-                            f"{', '.join(sorted(head_revisions()))}; run 'cowin-kit db upgrade'"),
-                ), 503
+                return {"database": OK, "migrations": FAILING}, (
+                    f"database schema is at {', '.join(current)}, expected "
+                    f"{', '.join(sorted(head_revisions()))}; run 'cowin-kit db upgrade'")
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        return jsonify(status="unavailable", reason=f"database unreachable: {reason}"), 503
-    return jsonify(status="ready", version=__version__)
+        what = describe_outage(exc)
+        log.error("readiness: database unreachable (%s)", what[1] if what else type(exc).__name__)
+        return {"database": FAILING, "migrations": UNKNOWN}, "database unreachable"
+    return {"database": OK, "migrations": OK}, None
+
+
+def _redis() -> str:
+    if not current_app.config.get("REDIS_URL"):
+        return NOT_CONFIGURED
+    from cowin_kit.core.cache import get_cache
+
+    if get_cache().backend.ping():
+        return OK
+    log.error("readiness: Redis does not answer; caches and rate limits run per process")
+    return FAILING
+
+
+def _signing_keys() -> str:
+    """Every certificate format has an active key this pod can read."""
+    from cowin_kit.certificates.keys import KINDS, keystore
+
+    store = keystore()
+    try:
+        for kind in KINDS:
+            store.active(kind)
+    except Exception as exc:  # noqa: BLE001 - missing, unreadable or corrupt: all "failing"
+        log.error("readiness: signing keys unusable (%s); run 'cowin-kit keys list'",
+                  type(exc).__name__)
+        return FAILING
+    return OK

@@ -9,7 +9,8 @@ import uuid
 
 import pytest
 
-from cowin_kit.core.cache import Cache, MemoryBackend, RedisBackend, create_cache, make_key
+from cowin_kit.core.cache import (Cache, FallbackBackend, MemoryBackend, RedisBackend, create_cache,
+                                  make_key)
 
 REDIS_URL = os.environ.get("COWIN_KIT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -114,7 +115,8 @@ def redis_cache():
 
 
 def test_redis_backend_shares_values_and_expires(redis_cache):
-    assert isinstance(redis_cache.backend, RedisBackend)
+    assert isinstance(redis_cache.backend, FallbackBackend)
+    assert isinstance(redis_cache.backend.primary, RedisBackend)
     calls = []
     value = redis_cache.get_or_set("avail?a=1", 0.5, lambda: calls.append(1) or {"c": [1, "x"]})
     assert value == {"c": [1, "x"]}
@@ -133,12 +135,25 @@ def test_unreachable_redis_degrades_to_computing():
     assert cache.get_or_set("k", 5, lambda: [1]) == [1]
 
 
+def test_unreachable_redis_falls_back_to_this_process_cache():
+    """Redis down: values are still cached (in this process), so a hot read does not turn into
+    one database query per request; the captcha's direct backend use works too."""
+    cache = create_cache("redis://127.0.0.1:1/0")
+    calls = []
+    for _ in range(3):
+        assert cache.get_or_set("avail?a=1", 5, lambda: calls.append(1) or {"c": 1}) == {"c": 1}
+    assert calls == [1]
+    cache.backend.set("captcha:1", "answer", 60)
+    assert cache.backend.get("captcha:1") == (True, "answer")
+    assert cache.backend.ping() is False
+
+
 def test_app_uses_redis_when_configured(make_app):
     from cowin_kit.core.cache import get_cache
 
     app = make_app(REDIS_URL=REDIS_URL, CACHE_PREFIX=f"cowin-kit-test:{uuid.uuid4().hex}:")
     with app.app_context():
         cache = get_cache()
-        assert isinstance(cache.backend, RedisBackend)
+        assert isinstance(cache.backend.primary, RedisBackend) and cache.backend.ping()
         assert get_cache() is cache
         cache.clear()

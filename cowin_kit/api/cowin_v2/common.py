@@ -46,6 +46,7 @@ COWIN_CODES: dict[str, tuple[int, str]] = {
     "UNAUTHENTICATED": (401, "USRAUT0001"),
     "RATE_LIMITED": (429, "USRRES0429"),
 }
+    "SERVICE_UNAVAILABLE": (503, "USRRES0503"),  # database or Redis down: Retry-After says when
 
 
 class MissingParameter(KitError):
@@ -163,10 +164,11 @@ def token_required(view):
 
 
 def public_rate_limit() -> None:
-    """CoWIN's public limit: RATE_LIMIT_PUBLIC calls per client address (default 100/5 min)."""
-    from cowin_kit.core.ratelimit import hit
+    """CoWIN's public limit: RATE_LIMIT_PUBLIC calls per client address (default 100/5 min);
+    counted in this process while Redis is down (core.outage)."""
+    from cowin_kit.core.outage import limit
 
-    hit("cowin-v2-public")
+    limit("cowin-v2-public")
 
 
 __all__ = ["cowin_error", "parse_date", "format_date", "arg", "int_arg", "json_body",
