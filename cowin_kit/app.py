@@ -65,6 +65,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
                           "https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js")
     app.config["COWIN_KIT_VERSION"] = __version__
 
+    from cowin_kit.web.requests import install_converters
+
+    install_converters(app)  # before any blueprint adds a rule with <int:…>
     import_models()
     db.init_app(app)
     from cowin_kit.core.i18n import select_locale, select_timezone

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from cowin_kit.accounts.models import StaffUser
 from cowin_kit.core.errors import KitError, ValidationFailed
+from cowin_kit.core.inputs import date_out_of_range, int_out_of_range
 
 
 def me() -> StaffUser:
@@ -30,9 +31,12 @@ def form_int(name: str, default=None):
     if raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ValidationFailed(fields={name: [_l("Not a whole number.")]}) from None
+    if refusal := int_out_of_range(value):  # what an INTEGER column holds
+        raise ValidationFailed(fields={name: [refusal]})
+    return value
 
 
 def form_datetime(name: str) -> dt.datetime | None:
@@ -41,9 +45,12 @@ def form_datetime(name: str) -> dt.datetime | None:
     if not raw:
         return None
     try:
-        return dt.datetime.fromisoformat(raw)
+        value = dt.datetime.fromisoformat(raw)
     except ValueError:
         raise ValidationFailed(fields={name: [_l("Use YYYY-MM-DDTHH:MM.")]}) from None
+    if refusal := date_out_of_range(value):
+        raise ValidationFailed(fields={name: [refusal]})
+    return value
 
 
 def form_date(name: str) -> dt.date | None:
@@ -51,6 +58,9 @@ def form_date(name: str) -> dt.date | None:
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        value = dt.date.fromisoformat(raw)
     except ValueError:
         raise ValidationFailed(fields={name: [_l("Use YYYY-MM-DD.")]}) from None
+    if refusal := date_out_of_range(value):  # far dates overflow date arithmetic
+        raise ValidationFailed(fields={name: [refusal]})
+    return value

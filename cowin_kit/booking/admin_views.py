@@ -14,6 +14,7 @@ from cowin_kit.booking import admin_operations as ops
 from cowin_kit.booking.models import Appointment, Facility, VaccinationSession
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import KitError, ValidationFailed
+from cowin_kit.core.inputs import date_out_of_range
 
 bp = Blueprint("booking_admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -146,13 +147,16 @@ def _dates() -> list[dt.date]:
     """Dates from the form: a list of dates, or a range with weekdays to include."""
     try:
         picked = [dt.date.fromisoformat(d) for d in request.form.getlist("date") if d.strip()]
+        weekdays = {int(w) for w in request.form.getlist("weekday")} or set(range(7))
     except ValueError:
         raise ValidationFailed(fields={"date": ["YYYY-MM-DD"]}) from None
+    for day in picked:
+        if refusal := date_out_of_range(day):
+            raise ValidationFailed(fields={"date": [refusal]})
     first, last = form_date("from"), form_date("until")
     if first and last:
         if (last - first).days > 366:
             raise ValidationFailed(fields={"until": ["≤ 366"]})
-        weekdays = {int(w) for w in request.form.getlist("weekday")} or set(range(7))
         day = first
         while day <= last:
             if day.weekday() in weekdays:

@@ -29,6 +29,7 @@ from cowin_kit.booking.models import Appointment, Facility, SessionCapacity, Vac
 from cowin_kit.core.cache import get_cache, make_key, public_ttl
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import NotFound, ValidationFailed
+from cowin_kit.core.inputs import date_out_of_range
 
 MAX_DAYS = 7
 DOSE_KINDS = ("1", "2", "booster")
@@ -105,6 +106,8 @@ def availability_query(*, date=None, days: int | str = MAX_DAYS, area_id=None, a
     except ValueError:
         errors["date"] = [_("Not a date (use DD-MM-YYYY or YYYY-MM-DD).")]
         start = _today()
+    if refusal := date_out_of_range(start):  # 9999-12-31 + 6 days would overflow
+        errors["date"] = [refusal]
     n_days = number("days", days, 1, MAX_DAYS) or MAX_DAYS
     area = number("area_id", area_id, 1, 2**31 - 1)
     if area_code and area is None:

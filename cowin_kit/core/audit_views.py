@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import ValidationFailed
+from cowin_kit.core.inputs import INT32_MAX, date_out_of_range
 from cowin_kit.core.models import AuditEntry
 from cowin_kit.core.spreadsheet import csv_row
 
@@ -49,9 +50,12 @@ class AuditQuery:
             if not raw:
                 return None
             try:
-                return dt.date.fromisoformat(raw)
+                day = dt.date.fromisoformat(raw)
             except ValueError:
                 raise ValidationFailed(fields={name: [_l("Use YYYY-MM-DD.")]}) from None
+            if refusal := date_out_of_range(day):
+                raise ValidationFailed(fields={name: [refusal]})
+            return day
 
         return cls(actor=(args.get("actor") or "").strip(), action=(args.get("action") or "").strip(),
                    object_type=(args.get("object_type") or "").strip(),
@@ -149,7 +153,7 @@ def search():
 
     staff = current_staff()
     q = AuditQuery.from_args(request.args)
-    page = max(1, request.args.get("page", 1, type=int))
+    page = min(max(1, request.args.get("page", 1, type=int)), INT32_MAX // PAGE_SIZE)
     query = build_query(staff, q)
     entries = db.session.execute(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
                                  ).scalars().all()

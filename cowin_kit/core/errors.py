@@ -76,6 +76,15 @@ class RateLimited(KitError):
     default_message = _l("Too many requests. Please wait a little and try again.")
 
 
+class MalformedInput(KitError):
+    """The request itself cannot be used: invalid or too deeply nested JSON, NUL characters,
+    lone surrogates (refused before any handler; see cowin_kit.web.requests)."""
+
+    status = 400
+    code = "MALFORMED_INPUT"
+    default_message = _l("The request could not be read. Please check what was sent and try again.")
+
+
 class ServiceUnavailable(KitError):
     """A dependency (database, Redis) is down or read-only: try again later (503 + Retry-After).
 
@@ -106,6 +115,7 @@ HTTP_TITLES = {
 
 HTTP_MESSAGES = {
     404: _l("The page you are looking for does not exist or has moved."),
+    413: _l("What was sent is too large. Please send a smaller file or less data."),
     500: _l("An unexpected error happened on our side. Please try again in a moment."),
     503: _l("The service is temporarily unavailable. Please try again in a moment."),
 }
@@ -119,8 +129,18 @@ def wants_json() -> bool:
     return best == "application/json" and not request.accept_mimetypes["text/html"]
 
 
+def register_json_error_shape(app: Flask, prefix: str, shape) -> None:
+    """Answer JSON errors under ``prefix`` in another API's shape: ``shape(status, code,
+    message)`` returns the body. Covers what no blueprint handler sees (unknown paths, 405,
+    out-of-range ``<int:…>``, input refused before routing), e.g. CoWIN's ``errorCode``."""
+    app.extensions.setdefault("kit_json_error_shapes", {})[prefix] = shape
+
+
 def _render(status: int, code: str, message: str, fields: dict | None = None):
     if wants_json():
+        for prefix, shape in current_app.extensions.get("kit_json_error_shapes", {}).items():
+            if request.path.startswith(prefix):
+                return jsonify(shape(status, code, message)), status
         body: dict[str, Any] = {"code": code, "message": message}
         if fields:
             body["fields"] = fields

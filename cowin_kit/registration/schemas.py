@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from cowin_kit.core.inputs import date_range, int_range
+
 
 class BeneficiaryCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    birth_year = fields.Integer(load_default=None, allow_none=True)
-    birth_date = fields.Date(load_default=None, allow_none=True)
+    birth_year = fields.Integer(load_default=None, allow_none=True, validate=int_range())
+    birth_date = fields.Date(load_default=None, allow_none=True, validate=date_range())
     gender = fields.String(required=True, metadata={"description": "Profile gender code"})
     id_doc_type = fields.String(required=True, metadata={"description": "Profile document id"})
     id_number = fields.String(required=True, validate=validate.Length(min=1, max=64),

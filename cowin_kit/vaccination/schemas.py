@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from cowin_kit.core.inputs import INT32_MIN, date_range, datetime_range, int_range
+
 
 class StaffLoginSchema(Schema):
     username = fields.String(required=True)
@@ -51,16 +53,16 @@ class RecordDoseSchema(Schema):
     reference_id = fields.String(required=True)
     vaccine = fields.String(required=True)
     lot = fields.String(required=True)
-    dose_number = fields.Integer(load_default=None)
+    dose_number = fields.Integer(load_default=None, validate=int_range())
     appointment_id = fields.UUID(load_default=None)
     secret_code = fields.String(load_default=None)
-    administered_at = fields.AwareDateTime(load_default=None)
+    administered_at = fields.AwareDateTime(load_default=None, validate=datetime_range())
 
 
 class WalkInSchema(Schema):
     name = fields.String(required=True)
-    birth_year = fields.Integer(load_default=None)
-    birth_date = fields.Date(load_default=None)
+    birth_year = fields.Integer(load_default=None, validate=int_range())
+    birth_date = fields.Date(load_default=None, validate=date_range())
     gender = fields.String(required=True)
     id_doc_type = fields.String(required=True)
     id_number = fields.String(required=True, load_only=True)
@@ -69,14 +71,14 @@ class WalkInSchema(Schema):
     groups = fields.List(fields.String(), load_default=list)
     vaccine = fields.String(required=True)
     lot = fields.String(required=True)
-    administered_at = fields.AwareDateTime(load_default=None)
+    administered_at = fields.AwareDateTime(load_default=None, validate=datetime_range())
 
 
 class CorrectDoseSchema(Schema):
     reason = fields.String(required=True)
     vaccine = fields.String(load_default=None)
     lot = fields.String(load_default=None)
-    administered_at = fields.AwareDateTime(load_default=None)
+    administered_at = fields.AwareDateTime(load_default=None, validate=datetime_range())
 
 
 class StaffDoseSchema(Schema):
@@ -147,12 +149,13 @@ class CsvImportSchema(Schema):
 
 
 class SessionsInSchema(Schema):
-    dates = fields.List(fields.Date(), required=True)
+    dates = fields.List(fields.Date(validate=date_range()), required=True)
     vaccine = fields.String(required=True)
-    capacities = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
-    min_age = fields.Integer(load_default=None)
-    max_age = fields.Integer(load_default=None)
-    fee = fields.Integer(load_default=0)
+    capacities = fields.Dict(keys=fields.String(), values=fields.Integer(validate=int_range()),
+                             required=True)
+    min_age = fields.Integer(load_default=None, validate=int_range())
+    max_age = fields.Integer(load_default=None, validate=int_range())
+    fee = fields.Integer(load_default=0, validate=int_range())
     slots = fields.List(fields.String(), load_default=None)
 
 
@@ -177,7 +180,7 @@ class StaffSessionSchema(Schema):
 
 class CapacityInSchema(Schema):
     dose_kind = fields.String(required=True, validate=validate.OneOf(["1", "2", "booster"]))
-    capacity = fields.Integer(required=True)
+    capacity = fields.Integer(required=True, validate=int_range(INT32_MIN))
 
 
 class CancelInSchema(Schema):
@@ -194,9 +197,9 @@ class AuditArgs(Schema):
     object_type = fields.String(load_default="")
     object_id = fields.String(load_default="")
     outcome = fields.String(load_default="")
-    date_from = fields.Date(load_default=None, data_key="from")
-    date_to = fields.Date(load_default=None, data_key="to")
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    date_from = fields.Date(load_default=None, data_key="from", validate=date_range())
+    date_to = fields.Date(load_default=None, data_key="to", validate=date_range())
+    page = fields.Integer(load_default=1, validate=int_range(1))
 
 
 class AuditEntrySchema(Schema):

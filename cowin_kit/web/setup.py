@@ -7,10 +7,9 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from cowin_kit.core.i18n import init_catalog_overrides, init_digits
-    from cowin_kit.web import context, formatting, health, views
-    from cowin_kit.web.requests import KitRequest
+    from cowin_kit.web import context, formatting, health, requests, views
 
-    app.request_class = KitRequest
+    requests.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(views.bp)
     context.init_app(app)

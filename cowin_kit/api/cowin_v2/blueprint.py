@@ -6,7 +6,7 @@ from flask import Blueprint, request
 from werkzeug.exceptions import HTTPException
 
 from cowin_kit.api.cowin_v2.common import cowin_error
-from cowin_kit.core.errors import KitError
+from cowin_kit.core.errors import HTTP_MESSAGES, HTTP_TITLES, KitError
 
 bp = Blueprint("cowin_v2", __name__)
 
@@ -18,8 +18,10 @@ def _kit_error(exc: KitError):
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
-    error = KitError(exc.description or exc.name, code=(exc.name or "ERROR").upper().replace(" ", "_"),
-                     status=exc.code or 500)
+    status = exc.code or 500
+    # The kit's localised wording (werkzeug's descriptions are English only).
+    message = HTTP_MESSAGES.get(status) or HTTP_TITLES.get(status) or exc.description or exc.name
+    error = KitError(message, code=(exc.name or "ERROR").upper().replace(" ", "_"), status=status)
     return cowin_error(error)
 
 

@@ -11,6 +11,7 @@ from flask import g, jsonify, request
 from flask_babel import lazy_gettext as _l
 
 from cowin_kit.core.errors import KitError, RateLimited, Unauthorized
+from cowin_kit.core.inputs import date_out_of_range, int_out_of_range
 
 #: Kit error codes -> (HTTP status, CoWIN errorCode). Unknown codes keep their status and
 #: use the kit code itself as errorCode (clients show ``error``).
@@ -45,8 +46,8 @@ COWIN_CODES: dict[str, tuple[int, str]] = {
     "NOT_FOUND": (400, "USRRES0004"),
     "UNAUTHENTICATED": (401, "USRAUT0001"),
     "RATE_LIMITED": (429, "USRRES0429"),
-}
     "SERVICE_UNAVAILABLE": (503, "USRRES0503"),  # database or Redis down: Retry-After says when
+}
 
 
 class MissingParameter(KitError):
@@ -61,15 +62,20 @@ class InvalidParameter(KitError):
 
 def cowin_error(exc: KitError):
     """Render a kit error in CoWIN's shape: ``{"errorCode", "error"}``."""
-    status, error_code = COWIN_CODES.get(exc.code, (exc.status, exc.code))
+    status = COWIN_CODES.get(exc.code, (exc.status, exc.code))[0]
     if exc.code not in COWIN_CODES and exc.status >= 500:
         status = 500
-    response = jsonify({"errorCode": error_code, "error": exc.text()})
+    response = jsonify(cowin_error_body(status, exc.code, exc.text()))
     response.status_code = status
     retry_after = getattr(exc, "retry_after", None)
     if retry_after:
         response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+def cowin_error_body(status: int, code: str, message: str) -> dict:
+    """CoWIN's error body for a kit error code (also for errors before a route matched)."""
+    return {"errorCode": COWIN_CODES.get(code, (status, code))[1], "error": message}
 
 
 _DATE = re.compile(r"^\s*(\d{1,2})-(\d{1,2})-(\d{4})\s*$")
@@ -84,14 +90,24 @@ def parse_date(value: str | None, name: str = "date") -> dt.date:
     try:
         if match:
             day, month, year = (int(p) for p in match.groups())
-            return dt.date(year, month, day)
-        match = _ISO.match(value)
-        if match:
+        elif match := _ISO.match(value):
             year, month, day = (int(p) for p in match.groups())
-            return dt.date(year, month, day)
+        else:
+            raise ValueError(value)
+        date = dt.date(year, month, day)
     except ValueError:
         pass
+    else:
+        return _in_range(date, name)
     raise InvalidParameter(_l("Invalid date: %(value)s (expected dd-mm-yyyy)"), value=value[:20])
+
+
+def _in_range(date: dt.date, name: str) -> dt.date:
+    refusal = date_out_of_range(date)
+    if refusal:
+        raise InvalidParameter(_l("Invalid value for %(name)s: %(reason)s"), name=name,
+                               reason=refusal)
+    return date
 
 
 def format_date(value: dt.date | None) -> str:
@@ -119,6 +135,10 @@ def int_arg(name: str, *, required: bool = True, source: dict | None = None) -> 
         raise InvalidParameter(_l("Invalid value for %(name)s"), name=name) from None
     if not number.is_integer():
         raise InvalidParameter(_l("Invalid value for %(name)s"), name=name)
+    refusal = int_out_of_range(int(number))
+    if refusal:
+        raise InvalidParameter(_l("Invalid value for %(name)s: %(reason)s"), name=name,
+                               reason=refusal)
     return int(number)
 
 
