@@ -74,6 +74,7 @@ def slip_pdf(appointment) -> bytes:
     def text(value: str) -> str:
         return value if unicode else value.encode("latin-1", "replace").decode("latin-1")
 
+    _branded_header(pdf, family, text)
     pdf.set_font(family, size=15)
     pdf.multi_cell(0, 8, text(_("Vaccination appointment slip")), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
@@ -92,6 +93,27 @@ def slip_pdf(appointment) -> bytes:
     pdf.multi_cell(0, 5, text(_("Show this code at the vaccination desk. Bring the identity "
                                 "document you registered with.")))
     return bytes(pdf.output())
+
+
+def _branded_header(pdf, family: str, text) -> None:
+    """The ministry's emblem and name over a rule in its colour (the profile's branding)."""
+    from flask_babel import get_locale
+
+    from cowin_kit.profiles import get_profile
+    from cowin_kit.profiles.branding import branding
+
+    brand = branding(get_profile())
+    left = pdf.l_margin
+    if brand.emblem and brand.emblem.is_file():
+        pdf.image(str(brand.emblem), x=left, y=pdf.t_margin, w=14, h=14)
+        left += 17
+    pdf.set_font(family, size=11)
+    pdf.set_xy(left, pdf.t_margin + 2)
+    pdf.multi_cell(pdf.w - pdf.r_margin - left, 5, text(brand.ministry_name(str(get_locale()))),
+                   new_x="LMARGIN", new_y="NEXT")
+    pdf.set_fill_color(*brand.rgb("primary"))
+    pdf.rect(pdf.l_margin, pdf.t_margin + 16, pdf.epw, 0.8, style="F")
+    pdf.set_y(pdf.t_margin + 21)
 
 
 def slip_pdf_response(appointment):

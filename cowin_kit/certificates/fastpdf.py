@@ -277,6 +277,7 @@ class Page:
         self.ops: list[str] = []
         self.used: dict[int, dict[int, str]] = {}
         self.image: tuple[int, int, bytes, tuple] | None = None
+        self.pictures: list[tuple[int, int, bytes, bytes | None, tuple]] = []
 
     def text(self, text: str, x: float, y: float, size: float, *, rtl: bool = False,
              right: float | None = None) -> float:
@@ -294,6 +295,18 @@ class Page:
     def place_image(self, width: int, height: int, gray: bytes, box: tuple[float, float, float, float]) -> None:
         """A greyscale image (one byte per pixel) drawn into box (x, y from top, w, h)."""
         self.image = (width, height, gray, box)
+
+    def place_picture(self, width: int, height: int, rgb: bytes, alpha: bytes | None,
+                      box: tuple[float, float, float, float]) -> None:
+        """A colour image (three bytes per pixel, optional one-byte alpha) drawn into box."""
+        self.pictures.append((width, height, rgb, alpha, box))
+
+    def rect(self, box: tuple[float, float, float, float], rgb: tuple[int, int, int]) -> None:
+        """A filled rectangle (x, y from top, w, h) in an 0-255 RGB colour."""
+        x, y, w, h = box
+        r, g, b = (c / 255 for c in rgb)
+        self.ops.append(f"q {r:.3f} {g:.3f} {b:.3f} rg {x:.2f} {PAGE_H - y - h:.2f} {w:.2f} "
+                        f"{h:.2f} re f Q")
 
 
 def _w_array(widths: tuple[str, ...], gids) -> str:
@@ -357,14 +370,23 @@ def render(page: Page, title: str = "Vaccination certificate") -> bytes:
         to_unicode = add(stream("", _to_unicode(mapping)))
         font_refs[index] = add((f"<< /Type /Font /Subtype /Type0 /BaseFont /{name} /Encoding /Identity-H "
                                 f"/DescendantFonts [{cid} 0 R] /ToUnicode {to_unicode} 0 R >>").encode())
-    xobjects = ""
+    images: list[str] = []
     content = "\n".join(page.ops)
     if page.image:
         width, height, gray, (x, y, w, h) = page.image
         image = add(stream(f"/Type /XObject /Subtype /Image /Width {width} /Height {height} "
                            "/ColorSpace /DeviceGray /BitsPerComponent 8 /Interpolate false", gray))
-        xobjects = f"/XObject << /Im1 {image} 0 R >>"
+        images.append(f"/Im1 {image} 0 R")
         content = f"q {w:.2f} 0 0 {h:.2f} {x:.2f} {PAGE_H - y - h:.2f} cm /Im1 Do Q\n" + content
+    for number, (width, height, rgb, alpha, (x, y, w, h)) in enumerate(page.pictures, start=2):
+        size = f"/Type /XObject /Subtype /Image /Width {width} /Height {height} /BitsPerComponent 8"
+        mask = ""
+        if alpha is not None:
+            mask = f" /SMask {add(stream(size + ' /ColorSpace /DeviceGray', alpha))} 0 R"
+        image = add(stream(f"{size} /ColorSpace /DeviceRGB{mask}", rgb))
+        images.append(f"/Im{number} {image} 0 R")
+        content += f"\nq {w:.2f} 0 0 {h:.2f} {x:.2f} {PAGE_H - y - h:.2f} cm /Im{number} Do Q"
+    xobjects = f"/XObject << {' '.join(images)} >>" if images else ""
     contents = add(stream("", content.encode("ascii")))
     fonts_dict = " ".join(f"/F{i + 1} {ref} 0 R" for i, ref in font_refs.items())
     page_ref = add((f"<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 {PAGE_W} {PAGE_H}] "

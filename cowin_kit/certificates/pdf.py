@@ -14,6 +14,7 @@ a millisecond more than embedding whole fonts. See docs/performance.md.
 
 from __future__ import annotations
 
+import functools
 import io
 from pathlib import Path
 
@@ -87,7 +88,35 @@ def build_pdf(data: CertificateData, kind: str, languages: list[str], qr_payload
     otherwise fpdf2 builds the same page the straightforward way."""
     blocks = [(language, language.split("_")[0] in RTL_LANGUAGES, _labels(language, data, kind))
               for language in languages]
-    return _build_fast(blocks, qr_payload) if fast else _build_fpdf(blocks, qr_payload)
+    header = _header(languages[0] if languages else None)
+    return (_build_fast(blocks, qr_payload, header) if fast
+            else _build_fpdf(blocks, qr_payload, header))
+
+
+def _header(language: str | None):
+    """(ministry name, emblem path or None, primary colour) from the profile's branding."""
+    from cowin_kit.profiles import get_profile
+    from cowin_kit.profiles.branding import branding
+
+    brand = branding(get_profile())
+    emblem = brand.emblem if brand.emblem and brand.emblem.is_file() else None
+    return brand.ministry_name(language), emblem, brand.rgb("primary")
+
+
+#: Emblem size in the PDF's pixels (drawn 44 pt wide: about 150 dpi).
+EMBLEM_PIXELS = 96
+
+
+@functools.lru_cache(maxsize=16)
+def _emblem_pixels(path: Path, _stamp: int) -> tuple[int, int, bytes, bytes]:
+    """The emblem PNG as RGB and alpha bytes, scaled for the page (cached per file version)."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image = image.convert("RGBA")
+        image.thumbnail((EMBLEM_PIXELS, EMBLEM_PIXELS), Image.LANCZOS)
+        return (image.width, image.height, image.convert("RGB").tobytes(),
+                image.getchannel("A").tobytes())
 
 
 def _qr_gray(qr_payload) -> tuple[int, int, bytes]:
@@ -100,7 +129,7 @@ def _qr_gray(qr_payload) -> tuple[int, int, bytes]:
     return gray.shape[1], gray.shape[0], gray.tobytes()
 
 
-def _build_fast(blocks, qr_payload) -> bytes:
+def _build_fast(blocks, qr_payload, header) -> bytes:
     from . import fastpdf
 
     page = fastpdf.Page()
@@ -109,7 +138,19 @@ def _build_fast(blocks, qr_payload) -> bytes:
     if qr_payload is not None:
         width, height, gray = _qr_gray(qr_payload)
         page.place_image(width, height, gray, (fastpdf.PAGE_W - margin - qr_size, margin, qr_size, qr_size))
-    y = margin + 14
+    ministry, emblem, colour = header
+    right = fastpdf.PAGE_W - margin - (qr_size + 12 if qr_payload is not None else 0)
+    if emblem is not None:
+        page.place_picture(*_emblem_pixels(emblem, emblem.stat().st_mtime_ns),
+                           (margin, margin, 44, 44))
+    rtl = bool(blocks) and blocks[0][1]
+    left = margin + (52 if emblem is not None else 0)
+    lines = _wrap(ministry, 12, right - left, rtl)
+    for index, line in enumerate(lines[:2]):
+        page.text(line, left, margin + (27 if len(lines) == 1 else 20 + 15 * index), 12, rtl=rtl,
+                  right=right)
+    page.rect((margin, margin + 52, right - margin, 3), colour)
+    y = margin + 80
     for index, (_language, rtl, rows) in enumerate(blocks):
         right = fastpdf.PAGE_W - margin - (qr_size + 12 if index == 0 and qr_payload is not None else 0)
         page.text(rows[0][1], margin, y, 14, rtl=rtl, right=right)
@@ -124,7 +165,21 @@ def _build_fast(blocks, qr_payload) -> bytes:
     return fastpdf.render(page)
 
 
-def _build_fpdf(blocks, qr_payload) -> bytes:
+def _wrap(text: str, size: float, width: float, rtl: bool) -> list[str]:
+    """Split ``text`` at spaces into lines no wider than ``width`` (a long word stays whole)."""
+    from .fastpdf import shape_line
+
+    lines: list[str] = []
+    for word in text.split():
+        joined = f"{lines[-1]} {word}" if lines else word
+        if lines and shape_line(joined, size, rtl)[1] <= width:
+            lines[-1] = joined
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _build_fpdf(blocks, qr_payload, header) -> bytes:
     pdf = _document(False)
     pdf.add_page()
     if qr_payload is not None:
@@ -132,6 +187,17 @@ def _build_fpdf(blocks, qr_payload) -> bytes:
 
         pdf.image(io.BytesIO(qr.png(qr_payload, scale=3)), x=pdf.w - 15 - 55, y=15, w=55, h=55)
     width = pdf.w - 30 - 60
+    ministry, emblem, colour = header
+    left = 15 + (18 if emblem is not None else 0)
+    if emblem is not None:
+        pdf.image(str(emblem), x=15, y=15, w=15.5, h=15.5)
+    pdf.set_font("NotoSans", size=12)
+    pdf.set_xy(left, 18)
+    pdf.multi_cell(width - (left - 15), 6, ministry, align="R" if blocks and blocks[0][1] else "L",
+                   new_x="LMARGIN", new_y="NEXT")
+    pdf.set_fill_color(*colour)
+    pdf.rect(15, 33.5, width, 1, style="F")
+    pdf.set_y(40)
     for index, (_language, rtl, rows) in enumerate(blocks):
         align = "R" if rtl else "L"
         line_width = width if index == 0 else pdf.epw

@@ -14,6 +14,9 @@ MOBILE_TYPES = ("MOBILE", "FIXED_LINE_OR_MOBILE", "FIXED_LINE", "VOIP", "PAGER",
                 "PERSONAL_NUMBER", "UNKNOWN")
 ENCODES = ("birth_date", "birth_year", "sex")
 
+COLOUR = Str(r"#[0-9a-fA-F]{6}", expected="a colour like #0b5cad")
+LINK = Str(r"(https?://|tel:|mailto:)\S+", expected="an http(s), tel: or mailto: link")
+
 INTERVAL = Obj({"min": Duration(), "max": Null(Duration())}, required=("min",))
 
 CHECK_PARAMS = Obj({
@@ -130,6 +133,14 @@ PROFILE = Obj({
         "languages": ListOf(LANG, min_len=1, unique=True),
         "validity": Null(Duration()),
     }, required=("formats", "issuer")),
+    "branding": Obj({
+        "ministry": LangMap,
+        "portal_name": LangMap,
+        "emblem": Str(r"(?!/)(?!.*\.\.)[^\\]+\.png",
+                      expected="a PNG file inside the profile folder, e.g. branding/emblem.png"),
+        "colours": Obj({name: COLOUR for name in ("primary", "dark", "accent")}),
+        "footer_links": ListOf(Obj({"labels": LangMap, "url": LINK}, required=("labels", "url"))),
+    }, required=("ministry",)),
     "notes": Any_(),
     # Free-form data for `cowin-kit demo` (people, facility_names, postal_code_pattern, center,
     # paid_fee…), read by the domains' demo.py; never used by a real instance.

@@ -90,6 +90,10 @@ def _lang_maps(src: Source, default_lang: str, languages: set[str]) -> None:
     for section in ("priority_groups", "phases"):
         maps += [(p + ("labels",), item.get("labels"))
                  for p, item in _items(src, "eligibility", section) if "labels" in item]
+    branding = data.get("branding") if isinstance(data.get("branding"), dict) else {}
+    maps += [(("branding", key), branding.get(key)) for key in ("ministry", "portal_name")]
+    maps += [(p + ("labels",), item.get("labels")) for p, item in _items(src, "branding",
+                                                                          "footer_links")]
     for path, mapping in maps:
         if not isinstance(mapping, dict):
             continue
@@ -148,11 +152,47 @@ def check_semantics(src: Source) -> None:
     _check_unused_vaccines(src, vaccines)
     for path, phase in _items(src, "eligibility", "phases"):
         _known(src, path + ("groups",), phase.get("groups"), groups, "priority group")
+    _check_emblem(src)
     certs = data.get("certificates") or {}
     if isinstance(certs.get("languages"), list):
         known_langs = {str(i).split("_")[0] for i in locale_ids}
         _known(src, ("certificates", "languages"), certs["languages"], known_langs,
                "profile language")
+
+
+#: Largest emblem file: it is embedded in every certificate PDF and appointment slip.
+MAX_EMBLEM_BYTES = 256 * 1024
+
+
+def _check_emblem(src: Source) -> None:
+    """branding.emblem names a PNG file inside the profile folder."""
+    branding = src.data.get("branding")
+    name = branding.get("emblem") if isinstance(branding, dict) else None
+    if not isinstance(name, str):
+        return
+    folder = Path(src.file).resolve().parent
+    path = (folder / name).resolve()
+    where = ("branding", "emblem")
+    if not path.is_relative_to(folder) or not path.is_file():
+        src.problem(where, f"branding.emblem: {name} not found in {folder}; expected a PNG file "
+                    "in the profile folder (e.g. branding/emblem.png)")
+        return
+    if path.stat().st_size > MAX_EMBLEM_BYTES:
+        src.problem(where, f"branding.emblem: {name} has {path.stat().st_size:,} bytes; "
+                    f"expected at most {MAX_EMBLEM_BYTES:,} (it goes into every certificate)")
+        return
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            kind, size = image.format, image.size
+    except (UnidentifiedImageError, OSError):
+        kind, size = None, (0, 0)
+    if kind != "PNG":
+        src.problem(where, f"branding.emblem: {name} is not a PNG image; expected a PNG file")
+    elif min(size) < 32:
+        src.problem(where, f"branding.emblem: {name} is {size[0]}x{size[1]} pixels; expected at "
+                    "least 32x32 (128x128 or more prints sharply)")
 
 
 def _check_country_codes(src: Source, country: dict) -> None:

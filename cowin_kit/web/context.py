@@ -44,8 +44,11 @@ def init_app(app: Flask) -> None:
         profile = get_profile()
         locale = str(get_locale())
         nav = sorted(app.extensions.get(NAV_KEY, []), key=lambda item: item[0])
+        from cowin_kit.profiles.branding import branding
+
         return {
             "profile": profile,
+            "branding": branding(profile),
             "current_locale": locale,
             "html_lang": locale.replace("_", "-"),
             "text_dir": text_direction(locale),
