@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 
+from flask_babel import lazy_gettext as _l
+
+from cowin_kit.core.errors import KitError
+
 from .formats import ddcc, divoc_vc, eu_dcc, jose, shc
 from .formats.hcert import HcertError, decode as hcert_decode, kid_for
 from .keys import KeyStore
@@ -236,16 +240,82 @@ def read_input(value: str) -> str | bytes:
     return value
 
 
-def decode_image(data: bytes) -> str | bytes:
-    """The payload of the first QR code in an image (zxing-cpp)."""
+#: The most pixels a QR image may decode to: a 24-megapixel camera photo (96 MB as RGBA, 24 MB
+#: as the greyscale zxing reads). A PNG of a few kB can claim 9000x9000 pixels (a decompression
+#: bomb: 1.2 GB once decoded), so the size in the header is checked before any pixel is decoded.
+MAX_IMAGE_PIXELS = 24_000_000
+#: Formats a phone camera or a screenshot produces; anything else is not even parsed.
+IMAGE_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
+
+
+class ImageRejected(KitError, ValueError):
+    """An uploaded QR image the kit will not decode (a ValueError too, for the CLI)."""
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+class ImageTooLarge(ImageRejected):
+    status = 413
+    code = "IMAGE_TOO_LARGE"
+    default_message = _l("This image is too large to read (more than %(megapixels)s megapixels). "
+                         "Send a smaller photo, or crop it to the QR code, and try again.")
+
+
+class ImageUnreadable(ImageRejected):
+    status = 400
+    code = "IMAGE_UNREADABLE"
+    default_message = _l("No QR code could be read from this image. Send a sharp PNG or JPEG "
+                         "photo of the whole QR code, or paste the text of the QR code instead.")
+
+
+def _open_bounded(data: bytes, max_pixels: int):
+    """Open an image lazily (header only) and refuse it before decoding when it is too large.
+
+    A JPEG over the limit is decoded at 1/2, 1/4 or 1/8 scale instead (libjpeg's DCT scaling:
+    the full-size pixels are never allocated); other formats over the limit are refused.
+    """
     import io
 
+    from PIL import Image, UnidentifiedImageError
+
+    too_large = ImageTooLarge(megapixels=max_pixels // 1_000_000)
+    try:
+        image = Image.open(io.BytesIO(data), formats=IMAGE_FORMATS)
+    except Image.DecompressionBombError:
+        raise too_large from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise ImageUnreadable() from None
+    width, height = image.size
+    if width * height > max_pixels and image.format == "JPEG":
+        scale = 2
+        while (width // scale) * (height // scale) > max_pixels and scale < 8:
+            scale *= 2
+        image.draft("L", (width // scale, height // scale))
+        width, height = image.size
+    if width * height > max_pixels:
+        image.close()
+        raise too_large
+    return image
+
+
+def decode_image(data: bytes, max_pixels: int = MAX_IMAGE_PIXELS) -> str | bytes:
+    """The payload of the first QR code in an image (zxing-cpp).
+
+    Raises ImageTooLarge (413) for an image of more than ``max_pixels`` pixels, checked in its
+    header before decoding, and ImageUnreadable (400) for anything else that yields no QR code.
+    """
     import zxingcpp
     from PIL import Image
 
-    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(data)), formats=zxingcpp.BarcodeFormat.QRCode)
+    with _open_bounded(data, max_pixels) as image:
+        try:
+            grey = image.convert("L")  # decodes, within the pixel budget checked above
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+            raise ImageUnreadable() from None
+    results = zxingcpp.read_barcodes(grey, formats=zxingcpp.BarcodeFormat.QRCode)
     if not results:
-        raise ValueError("no QR code found in the image")
+        raise ImageUnreadable()
     raw = results[0].bytes
     try:
         text = raw.decode("ascii")
@@ -254,4 +324,5 @@ def decode_image(data: bytes) -> str | bytes:
         return raw
 
 
-__all__ = ["Verifier", "Result", "app_verifier", "read_input", "decode_image"]
+__all__ = ["Verifier", "Result", "app_verifier", "read_input", "decode_image", "ImageRejected",
+           "ImageTooLarge", "ImageUnreadable", "MAX_IMAGE_PIXELS"]

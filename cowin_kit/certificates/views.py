@@ -30,25 +30,33 @@ STATUS_TEXT = {
 @bp.route("/verify", methods=["GET", "POST"])
 def verify_page():
     """Paste the QR text or upload a photo of the QR code; the answer in plain words."""
-    from .verify import app_verifier, decode_image, rate_limit
+    from .verify import ImageRejected, app_verifier, decode_image, rate_limit
 
     result = None
-    error = None
+    error = error_code = None
+    status = 200
     if request.method == "POST":
         rate_limit()
         upload = request.files.get("image")
         payload = (request.form.get("payload") or "").strip()
         try:
             if upload and upload.filename:
+                # Bounded by MAX_CONTENT_LENGTH (413 before this runs); pixels checked in
+                # decode_image before any decoding (a decompression bomb is a 413 too).
                 payload = decode_image(upload.read())
             if not payload:
-                error = _("Paste the text of the QR code or choose a photo of it.")
+                error, error_code, status = (
+                    _("Paste the text of the QR code or choose a photo of it."), "EMPTY", 400)
             else:
                 result = app_verifier().verify(payload)
+        except ImageRejected as exc:
+            error, error_code, status = exc.text(), exc.code, exc.status
         except Exception:  # noqa: BLE001 - unreadable images are a user error, not a crash
-            error = _("No QR code could be read from this image.")
+            error, error_code, status = (_("No QR code could be read from this image."),
+                                         "IMAGE_UNREADABLE", 400)
     message = STATUS_TEXT[result.status]() if result else None
-    return render_template("certificates/verify.html", result=result, message=message, error=error)
+    return render_template("certificates/verify.html", result=result, message=message,
+                           error=error, error_code=error_code), status
 
 
 def _citizen_cert(reference_id):
