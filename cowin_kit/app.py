@@ -61,8 +61,8 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/kit/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     app.config.setdefault("OPENAPI_REDOC_PATH", "docs")
-    app.config.setdefault("OPENAPI_REDOC_URL",
-                          "https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js")
+    # Bundled, never from a CDN (air-gapped ministries): web/static/vendor/redoc/README.md.
+    app.config.setdefault("OPENAPI_REDOC_URL", "/static/web/vendor/redoc/redoc.standalone.js")
     app.config["COWIN_KIT_VERSION"] = __version__
 
     from cowin_kit.web.requests import install_converters

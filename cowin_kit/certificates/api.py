@@ -77,7 +77,7 @@ def download_response(cert, fmt: str, kind: str, language: str | None = None):
     if fmt in ("png", "svg"):
         image = issuance.qr_image(cert, kind, fmt)
         return Response(image, mimetype="image/png" if fmt == "png" else "image/svg+xml",
-                        headers={"Cache-Control": "private, max-age=3600"})
+                        headers={"Cache-Control": "no-store"})
     if fmt == "json":
         signed = issuance.render(cert, kind)
         if isinstance(signed, dict):

@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from cowin_kit.core.i18n import init_catalog_overrides, init_digits
-    from cowin_kit.web import context, formatting, health, requests, views
+    from cowin_kit.web import context, formatting, health, requests, security_headers, views
 
     requests.init_app(app)
     app.register_blueprint(health.bp)
@@ -16,3 +16,4 @@ def init_app(app: Flask) -> None:
     formatting.init_app(app)
     init_catalog_overrides(app)
     init_digits(app)
+    security_headers.init_app(app)
