@@ -37,6 +37,9 @@ DEFAULTS: dict[str, object] = {
     "PUBLIC_URL": "http://127.0.0.1:5000",
     # Public availability responses may be at most this many seconds stale.
     "PUBLIC_CACHE_SECONDS": 5,
+    # Proxies in front of the kit that append to X-Forwarded-For (nginx, ingress: 1). Their
+    # headers name the client for rate limits and the audit log; 0 ignores every such header.
+    "TRUSTED_PROXIES": 0,
     "RATE_LIMIT_PUBLIC": "100 per 5 minutes",
     "CAPTCHA_ENABLED": False,
     "OTP_VALID_SECONDS": 180,

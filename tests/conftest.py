@@ -3,6 +3,7 @@ test session, emptied after every test. PostgreSQL when COWIN_KIT_TEST_DATABASE_
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,20 @@ def make_app(database_url, tmp_path, request):
                              everything="database_url" in request.node._fixtureinfo.argnames)
                 cleared = True
             db.engine.dispose()
+
+
+@pytest.fixture
+def redis_url():
+    """The test Redis (COWIN_KIT_TEST_REDIS_URL); fails, saying so, when it does not answer.
+    Keep your keys apart with a fresh CACHE_PREFIX: other runs may share the server."""
+    import redis
+
+    url = os.environ.get("COWIN_KIT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.ConnectionError:
+        pytest.fail(f"Redis is not answering at {url}: start it (CI's .ci/run does)")
+    return url
 
 
 @pytest.fixture

@@ -215,10 +215,9 @@ def _float(name: str, low: float, high: float) -> float:
     return value
 
 
-@bp.get("/appointment/centers/public/findByLatLong")
-@bp.get("/appointment/centers/findByLatLong", endpoint="find_by_lat_long_protected")
 def find_by_lat_long():
-    """The nearest active centres (within about 50 km), nearest first."""
+    """The nearest active centres (within about 50 km), nearest first (the same answer for the
+    public variant, rate limited per client, and the protected one, which needs the token)."""
     from cowin_kit.booking.models import Facility
     from cowin_kit.booking.queries import _attach_areas
     from cowin_kit.core.db import db
@@ -249,3 +248,8 @@ def find_by_lat_long():
                     "location": block or district, "pincode": str(centre["postal_code"] or ""),
                     "block_name": block, "lat": f"{centre['lat']}", "long": f"{centre['lon']}"})
     return _json({"centers": out, "ttl": 24})
+
+
+bp.add_url_rule("/appointment/centers/public/findByLatLong", "find_by_lat_long", find_by_lat_long)
+bp.add_url_rule("/appointment/centers/findByLatLong", "find_by_lat_long_protected",
+                token_required(find_by_lat_long))
