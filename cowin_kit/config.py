@@ -41,6 +41,12 @@ DEFAULTS: dict[str, object] = {
     # headers name the client for rate limits and the audit log; 0 ignores every such header.
     "TRUSTED_PROXIES": 0,
     "RATE_LIMIT_PUBLIC": "100 per 5 minutes",
+    # Citizens registering beneficiaries: every attempt, and the refusals "document already
+    # registered" (an oracle of who is registered), per account and per client address.
+    "RATE_LIMIT_REGISTRATION_ATTEMPTS_PER_ACCOUNT": "30 per day",
+    "RATE_LIMIT_REGISTRATION_ATTEMPTS_PER_IP": "300 per hour",
+    "RATE_LIMIT_REGISTRATION_DUPLICATES_PER_ACCOUNT": "5 per day",
+    "RATE_LIMIT_REGISTRATION_DUPLICATES_PER_IP": "30 per day",
     "CAPTCHA_ENABLED": False,
     "OTP_VALID_SECONDS": 180,
     "OTP_MAX_TRIES": 3,

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from cowin_kit.accounts.models import CitizenAccount
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db, utcnow
-from cowin_kit.core.errors import Conflict, KitError, ValidationFailed
+from cowin_kit.core.errors import Conflict, KitError, RateLimited, ValidationFailed
 from cowin_kit.registration.models import Beneficiary
 from cowin_kit.registration.queries import count_of, document_hash, get_owned_beneficiary
 
@@ -33,6 +33,10 @@ class DuplicateIdDocument(Conflict):
     code = "DUPLICATE_ID_DOCUMENT"
     default_message = _l("This identity document is already registered. Each person can be "
                          "registered only once.")
+
+
+class TooManyRegistrations(RateLimited):
+    default_message = _l("Too many registration attempts. Please try again later.")
 
 
 class UnderAge(ValidationFailed):
@@ -118,6 +122,48 @@ def _lock_account(account: CitizenAccount) -> None:
                        .with_for_update())
 
 
+def _citizen_budgets(account: CitizenAccount, kind: str) -> list[tuple[str, str, str]]:
+    """(scope, limit, key) of a citizen's registration budgets of one kind (``attempts`` or
+    ``duplicates``): one per account and one per client address."""
+    from flask import current_app
+
+    from cowin_kit.core.ratelimit import client_address
+
+    config, name = current_app.config, kind.upper()
+    return [(f"registration-{kind}", config[f"RATE_LIMIT_REGISTRATION_{name}_PER_ACCOUNT"],
+             f"account:{account.id}"),
+            (f"registration-{kind}", config[f"RATE_LIMIT_REGISTRATION_{name}_PER_IP"],
+             client_address())]
+
+
+def _limit_citizen_attempt(account: CitizenAccount) -> None:
+    """Count a citizen's registration attempt; refuse it (429, Retry-After) when the account or
+    the client address is over its attempts, or has used up its duplicate-document refusals.
+
+    "This identity document is already registered" tells whether someone's number is in the
+    register, and so does a registration that succeeds (then deleted, then tried again). The
+    budgets bound how many numbers one account or one address can try. Once the duplicate
+    budget is used up every attempt is refused, whatever the number, so the refusal itself
+    tells nothing. (Desk walk-ins and scripts without a request are not limited here.)
+    """
+    from cowin_kit.core.ratelimit import check, hit
+
+    for scope, limit, key in _citizen_budgets(account, "duplicates"):
+        check(scope, limit, key, error=TooManyRegistrations)
+    for scope, limit, key in _citizen_budgets(account, "attempts"):
+        hit(scope, limit, key, error=TooManyRegistrations)
+
+
+def _duplicate(account: CitizenAccount | None, limited: bool) -> DuplicateIdDocument:
+    """The refusal for an already registered document, counted against a citizen's budgets."""
+    if limited and account is not None:
+        from cowin_kit.core.ratelimit import hit
+
+        for scope, limit, key in _citizen_budgets(account, "duplicates"):
+            hit(scope, limit, key, error=TooManyRegistrations)
+    return DuplicateIdDocument(fields={"id_number": [DuplicateIdDocument.default_message]})
+
+
 def add_beneficiary(account: CitizenAccount | None, *, name: str, birth_year: int | None,
                     birth_date: dt.date | None = None, gender: str, id_doc_type: str,
                     id_number: str, groups=(), comorbidity: bool = False,
@@ -125,9 +171,14 @@ def add_beneficiary(account: CitizenAccount | None, *, name: str, birth_year: in
     """Register a person under a citizen account (or a walk-in by staff); commits."""
     from cowin_kit.profiles import get_profile
 
+    from flask import has_request_context
+
     profile = get_profile()
     groups = tuple(dict.fromkeys(groups or ()))
     today = _today(profile)
+    limited = account is not None and registered_by is None and has_request_context()
+    if limited:
+        _limit_citizen_attempt(account)
     try:
         clean, birth_year, document = _check_fields(
             profile, name=name, birth_year=birth_year, birth_date=birth_date, gender=gender,
@@ -152,14 +203,15 @@ def add_beneficiary(account: CitizenAccount | None, *, name: str, birth_year: in
         hashed = document_hash(document.id, checked.normalized)
         if db.session.scalar(sa.select(Beneficiary.id).where(
                 Beneficiary.id_doc_type == document.id, Beneficiary.id_hash == hashed)):
-            raise DuplicateIdDocument(fields={"id_number": [DuplicateIdDocument.default_message]})
+            raise _duplicate(account, limited)
         if locale not in profile.locale_ids:
             locale = None
         beneficiary = _insert(Beneficiary(
             account_id=account.id if account else None, name=clean, birth_year=birth_year,
             birth_date=birth_date, gender=gender, id_doc_type=document.id, id_hash=hashed,
             id_masked=checked.masked, groups=list(groups), comorbidity=bool(comorbidity),
-            locale=locale, registered_by=registered_by))
+            locale=locale, registered_by=registered_by),
+            duplicate=lambda: _duplicate(account, limited))
         audit("beneficiary.create", "beneficiary", beneficiary.reference_id,
               account_id=beneficiary.account_id, registered_by=registered_by,
               id_doc_type=document.id)
@@ -170,8 +222,9 @@ def add_beneficiary(account: CitizenAccount | None, *, name: str, birth_year: in
     return beneficiary
 
 
-def _insert(beneficiary: Beneficiary, attempts: int = 5) -> Beneficiary:
-    """Insert with a fresh random reference id, retrying on the (rare) collision."""
+def _insert(beneficiary: Beneficiary, duplicate, attempts: int = 5) -> Beneficiary:
+    """Insert with a fresh random reference id, retrying on the (rare) collision; raise
+    ``duplicate()`` when the document was registered meanwhile."""
     for _attempt in range(attempts):
         beneficiary.reference_id = _new_reference_id()
         try:
@@ -181,8 +234,7 @@ def _insert(beneficiary: Beneficiary, attempts: int = 5) -> Beneficiary:
         except IntegrityError as exc:
             if "reference_id" not in str(exc.orig):
                 # Someone registered the same document between our check and our insert.
-                raise DuplicateIdDocument(
-                    fields={"id_number": [DuplicateIdDocument.default_message]}) from None
+                raise duplicate() from None
     raise Conflict()  # pragma: no cover - 5 collisions in 9e13 ids
 
 
