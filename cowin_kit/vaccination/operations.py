@@ -136,8 +136,17 @@ def _check_vaccine(profile, vaccine: str) -> None:
 
 
 def verify_secret_code(staff, appointment: Appointment, code: str | None) -> None:
-    """Check the 4-digit code the person shows; a wrong code is refused and logged."""
+    """Check the 4-digit code the person shows; a wrong code is refused and logged.
+
+    At most MAX_CODE_ATTEMPTS codes are ever compared per appointment, even for a burst of
+    parallel guesses: the appointment row is locked (SELECT ... FOR UPDATE) before the failures
+    are counted, and a failure is committed (audit_now) before the lock is released, so each
+    check counts every earlier one. The lock is held until the request's transaction ends.
+    (SQLite, for demos only, runs one writer at a time and ignores FOR UPDATE.)
+    """
     require_scope(staff, appointment.session.facility, "appointment.verify")
+    db.session.execute(sa.select(Appointment.id).where(Appointment.id == appointment.id)
+                       .with_for_update())
     failures = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
         AuditEntry.action == "appointment.verify", AuditEntry.object_id == str(appointment.id),
         AuditEntry.outcome == "denied"))
