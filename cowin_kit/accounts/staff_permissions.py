@@ -122,6 +122,14 @@ def require_scope(staff: StaffUser, target, action: str = "scope") -> None:
         _deny(staff, action, target)
 
 
+def require_any_scope(staff: StaffUser, targets: Iterable, action: str = "scope") -> None:
+    """Raise Forbidden (and log the denial) unless the staff user reaches one of ``targets``
+    (an object tied to several places, such as a person vaccinated in two facilities)."""
+    targets = [t for t in targets if t is not None]
+    if staff.role != NATIONAL_ADMIN and not any(in_scope(staff, t) for t in targets):
+        _deny(staff, action, targets[0] if targets else None)
+
+
 def _deny(staff: StaffUser | None, action: str, target=None) -> None:
     audit_now(action, type(target).__tablename__ if target is not None else None,
               getattr(target, "id", None), outcome="denied",
@@ -231,6 +239,14 @@ def aefi_scope(aefi_id: int, **_ignored):
 
     report = db.get_or_404(AefiReport, aefi_id)
     return db.session.get(DoseRecord, report.dose_record_id).facility
+
+
+def correction_scope(request_id: int, **_ignored):
+    """Return the facility that gave the dose behind a certificate correction request."""
+    from cowin_kit.certificates.models import CorrectionRequest
+    from cowin_kit.certificates.queries import correction_facility
+
+    return correction_facility(db.get_or_404(CorrectionRequest, request_id))
 
 
 

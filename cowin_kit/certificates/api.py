@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import base64
 
-import sqlalchemy as sa
 from flask import Response, jsonify, request
 from flask_smorest import Blueprint
 
 from cowin_kit.accounts.citizen import citizen_required, current_account
-from cowin_kit.accounts.staff_permissions import ADMINS, staff_required
+from cowin_kit.accounts.staff_permissions import ADMINS, correction_scope, staff_required
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import NotFound, ValidationFailed
 
-from . import issuance, operations
+from . import issuance, operations, queries
 from . import schemas as s
 from .keys import KINDS, keystore
-from .models import CorrectionRequest
 
 blp = Blueprint("kit_certificates", __name__, url_prefix="/api/kit/v1/certificates",
                 description="Vaccination certificates: keys, verification, downloads, corrections.")
@@ -110,9 +108,9 @@ def certificate(reference_id):
 
 
 @blp.route("/<reference_id>/corrections", methods=["POST"])
+@citizen_required  # who first: a caller without a token learns nothing from validation
 @blp.arguments(s.CorrectionIn)
 @blp.response(201, s.CorrectionOut)
-@citizen_required
 def ask_correction(args, reference_id):
     """Ask for the name, birth year or gender on the certificate to be corrected."""
     return operations.request_correction(current_account(), reference_id, args["field"], args["new_value"])
@@ -122,16 +120,21 @@ def ask_correction(args, reference_id):
 @blp.response(200, s.CorrectionOut(many=True))
 @staff_required(ADMINS)
 def list_corrections():
-    """Correction requests waiting for a decision (admins)."""
+    """Correction requests (default: waiting for a decision) for doses given in my reach."""
+    from cowin_kit.accounts.staff_auth import current_staff
+
     status = request.args.get("status", "pending")
-    return db.session.execute(sa.select(CorrectionRequest).where(CorrectionRequest.status == status)
-                              .order_by(CorrectionRequest.requested_at).limit(500)).scalars().all()
+    found = queries.corrections_in_reach(current_staff(), status, 500)
+    audit("certificate.correction.list", "certificate_correction", None, count=len(found),
+          status=status, via="api")
+    db.session.commit()
+    return found
 
 
 @blp.route("/corrections/<int:request_id>/approve", methods=["POST"])
+@staff_required(ADMINS, scope=correction_scope, writes=True)
 @blp.arguments(s.DecisionIn)
 @blp.response(200, s.CertificateOut)
-@staff_required(ADMINS, writes=True)
 def approve(args, request_id):
     """Approve: the correction is applied, a new certificate issued, the old one revoked."""
     from cowin_kit.accounts.staff_auth import current_staff
@@ -142,9 +145,9 @@ def approve(args, request_id):
 
 
 @blp.route("/corrections/<int:request_id>/reject", methods=["POST"])
+@staff_required(ADMINS, scope=correction_scope, writes=True)
 @blp.arguments(s.DecisionIn)
 @blp.response(200, s.CorrectionOut)
-@staff_required(ADMINS, writes=True)
 def reject(args, request_id):
     """Reject a correction request."""
     from cowin_kit.accounts.staff_auth import current_staff

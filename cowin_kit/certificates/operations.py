@@ -83,10 +83,16 @@ def request_correction(account, reference_id: str, field: str, new_value) -> Cor
     return req
 
 
-def _pending(request_id: int) -> CorrectionRequest:
+def _pending(staff, request_id: int, action: str) -> CorrectionRequest:
+    """Lock an undecided request whose certificate's dose was given in the staff user's reach."""
+    from cowin_kit.accounts.staff_permissions import require_scope
+
+    from .queries import correction_facility
+
     req = db.session.get(CorrectionRequest, request_id, with_for_update=True)
     if req is None:
         raise NotFound()
+    require_scope(staff, correction_facility(req), action)
     if req.status != "pending":
         raise Conflict(_l("This request has already been decided."))
     return req
@@ -97,7 +103,7 @@ def approve_correction(staff, request_id: int, note: str = "") -> Certificate:
     from cowin_kit.registration.models import Beneficiary
     from cowin_kit.vaccination.models import DoseRecord
 
-    req = _pending(request_id)
+    req = _pending(staff, request_id, "certificate.correction.approve")
     person = db.session.get(Beneficiary, req.beneficiary_id)
     # The registration domain has no update operation; the correction is the only path that
     # changes these fields after registration, and it is audited here with before and after.
@@ -123,7 +129,7 @@ def approve_correction(staff, request_id: int, note: str = "") -> Certificate:
 
 
 def reject_correction(staff, request_id: int, note: str = "") -> CorrectionRequest:
-    req = _pending(request_id)
+    req = _pending(staff, request_id, "certificate.correction.reject")
     req.status = "rejected"
     req.decided_at = utcnow()
     req.decided_by = staff.id

@@ -7,11 +7,11 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 
 from cowin_kit.accounts.citizen import citizen_required, current_account
-from cowin_kit.accounts.staff_permissions import ADMINS, staff_required
+from cowin_kit.accounts.staff_permissions import ADMINS, correction_scope, staff_required
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import KitError
 
-from . import issuance, operations
+from . import issuance, operations, queries
 from .api import EXTENSIONS, download_response
 from .keys import keystore
 from .models import CORRECTION_FIELDS, Certificate, CorrectionRequest
@@ -90,6 +90,7 @@ def citizen_download(reference_id, kind, ext):
 @bp.route("/certificates/<reference_id>/correction", methods=["POST"])
 @citizen_required
 def citizen_correction(reference_id):
+    operations.beneficiary_of(current_account(), reference_id)  # someone else's: 404
     try:
         operations.request_correction(current_account(), reference_id, request.form.get("field", ""),
                                       request.form.get("new_value", ""))
@@ -104,18 +105,18 @@ def citizen_correction(reference_id):
 @bp.route("/staff/certificates/corrections")
 @staff_required(ADMINS)
 def staff_corrections():
-    """Correction requests waiting for a decision."""
+    """Correction requests waiting for a decision, for doses given in my reach."""
+    from cowin_kit.accounts.staff_auth import current_staff
     from cowin_kit.core.audit import audit
 
-    requests_ = db.session.execute(sa.select(CorrectionRequest).where(CorrectionRequest.status == "pending")
-                                   .order_by(CorrectionRequest.requested_at).limit(200)).scalars().all()
+    requests_ = queries.corrections_in_reach(current_staff(), "pending", 200)
     audit("certificate.correction.list", "certificate_correction", None, count=len(requests_))
     db.session.commit()
     return render_template("certificates/corrections.html", requests=requests_)
 
 
 @bp.route("/staff/certificates/corrections/<int:request_id>", methods=["POST"])
-@staff_required(ADMINS, writes=True)
+@staff_required(ADMINS, scope=correction_scope, writes=True)
 def staff_decide(request_id):
     from cowin_kit.accounts.staff_auth import current_staff
 

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db
-from cowin_kit.core.errors import Forbidden, NotFound, Unauthorized
+from cowin_kit.core.errors import NotFound, Unauthorized
 from cowin_kit.profiles import get_profile
 from cowin_kit.registration.models import Beneficiary
 from cowin_kit.reporting.fhir import patient_bundle
@@ -34,7 +34,7 @@ def _may_read(person: Beneficiary) -> str:
 
     staff = _staff()
     if staff is not None:
-        from cowin_kit.accounts.staff_permissions import in_scope
+        from cowin_kit.accounts.staff_permissions import require_any_scope
         from cowin_kit.areas.models import Area
         from cowin_kit.booking.models import Facility
         from cowin_kit.vaccination.models import DoseRecord
@@ -44,8 +44,9 @@ def _may_read(person: Beneficiary) -> str:
         places = [db.session.get(Area, person.area_id)] if person.area_id else []
         places += db.session.scalars(sa.select(Facility).where(Facility.id.in_(
             sa.select(DoseRecord.facility_id).where(DoseRecord.beneficiary_id == person.id))))
-        if staff.role not in FHIR_ROLES or not any(in_scope(staff, p) for p in places if p):
-            raise Forbidden()
+        if staff.role not in FHIR_ROLES:
+            places = []  # refused (and logged) like every other refusal
+        require_any_scope(staff, places, "beneficiary.fhir_export")
         return "staff"
     account = current_account()
     if account is None:

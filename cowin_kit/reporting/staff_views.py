@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask_babel import lazy_gettext as _l
 
-from cowin_kit.accounts.staff_permissions import (ADMINS, AUDITOR, staff_area_path,
-                                                  staff_required)
+from cowin_kit.accounts.staff_permissions import (ADMINS, AUDITOR, require_scope,
+                                                  staff_area_path, staff_required)
 from cowin_kit.accounts.staff_web import error_context, form_date, me
 from cowin_kit.areas.models import Area
 from cowin_kit.core.audit import audit
@@ -50,8 +50,7 @@ def _params() -> Params:
         area = db.session.scalar(sa.select(Area).where(Area.code == code))
         if area is None:
             raise NotFound()
-        if not area.path.startswith(reach):
-            raise Forbidden()
+        require_scope(me(), area, f"route:{request.endpoint}")  # refused and logged
     elif reach:
         area = db.session.get(Area, int(reach.strip("/").split("/")[-1]))
     else:

@@ -1,58 +1,53 @@
-"""The authorisation matrix: every staff route x every role x in/out of scope."""
+"""The authorisation matrix: every route of the app x every kind of caller x in/out of scope.
+
+Who may call each route is written down in ``tests/operations/route_matrix.py``; a route missing
+from that table fails here with its name, so a new route cannot ship without a rule.
+"""
 
 from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
-from cowin_kit.accounts.staff_permissions import NATIONAL_ADMIN, ROLES, staff_routes
+from cowin_kit.accounts.staff_permissions import ROLES, staff_routes
 from cowin_kit.core.models import AuditEntry
-from tests.operations.conftest import (make_appointment, make_dose, make_person, make_session,
-                                       make_staff, sign_in)
+from tests.factories import PASSWORD
+from tests.operations import route_matrix as matrix
+from tests.operations.conftest import FAST_ARGON2, sign_in
 
 #: URL arguments that name an object belonging to a place; routes using them must declare a scope.
-SCOPED_ARGS = {"facility_id", "session_id", "appointment_id", "dose_id", "aefi_id", "user_id"}
+SCOPED_ARGS = {"facility_id", "session_id", "appointment_id", "dose_id", "aefi_id", "user_id",
+               "request_id"}
 #: Desk look-ups reach anyone by exact identifier (walk-ins come from anywhere), always audited.
 UNSCOPED_ARGS = {"reference_id"}
-#: Blueprints of the ministry operations domain (other domains' staff routes join the matrix
-#: too, with placeholder ids for objects this test does not create).
-OWN_BLUEPRINTS = {"staff", "booking_admin", "desk", "aefi", "audit_log", "kit_staff"}
-PLACEHOLDER_ID = 999999
+#: Arguments that choose a report or a file format, not an object.
+CHOICE_ARGS = {"kind", "fmt"}
 
 
-def _objects(db, world, facility_code):
-    from cowin_kit.core.db import utcnow
-    from cowin_kit.vaccination.models import AefiReport
-
-    facility = world.facilities[facility_code]
-    person = make_person(db, name=f"Person {facility_code}")
-    session = make_session(db, facility)
-    appointment = make_appointment(db, session, make_person(db, name="Booked"))
-    dose = make_dose(db, person, facility)
-    report = AefiReport(dose_record_id=dose.id, onset_at=utcnow(), symptoms=["fever"],
-                        severity="mild", outcome="recovered")
-    db.session.add(report)
-    colleague = make_staff(db, "vaccinator", f"colleague-{facility_code}", facility=facility)
-    db.session.flush()
-    return {"user_id": colleague.id,"facility_id": facility.id, "session_id": session.id,
-            "appointment_id": appointment.id, "dose_id": dose.id, "aefi_id": report.id,
-            "reference_id": person.reference_id}
+@pytest.fixture
+def app(make_app):
+    """The app as in production (CSRF on), with cheap password hashing and OTP resends."""
+    app = make_app(OTP_RESEND_SECONDS=0, **FAST_ARGON2)
+    with app.app_context():
+        yield app
 
 
-def _url(rule: str, values: dict) -> str:
-    def fill(match):
-        return str(values.get(match.group(2), PLACEHOLDER_ID))
-
-    return re.sub(r"<(?:(\w+):)?(\w+)>", fill, rule)
+def test_every_route_has_a_rule_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    missing = sorted(endpoints - set(matrix.ROUTES))
+    assert not missing, ("routes without a rule in tests/operations/route_matrix.py (say who may "
+                         f"call them): {missing}")
+    stale = sorted(set(matrix.ROUTES) - endpoints)
+    assert not stale, f"rules for routes that no longer exist: {stale}"
 
 
 def test_every_object_route_declares_a_scope(app):
     for rule, endpoint, _methods, spec in staff_routes(app):
         args = set(re.findall(r"<(?:\w+:)?(\w+)>", rule))
-        if endpoint.split(".")[0] not in OWN_BLUEPRINTS:
-            continue
-        assert args <= SCOPED_ARGS | UNSCOPED_ARGS, f"{endpoint}: teach the matrix about {args}"
+        assert args <= SCOPED_ARGS | UNSCOPED_ARGS | CHOICE_ARGS, \
+            f"{endpoint}: teach the matrix about {args}"
         if args & SCOPED_ARGS:
             assert spec.scope is not None, f"{endpoint} names an object but declares no scope"
 
@@ -67,50 +62,201 @@ def test_policy_auditors_read_only_and_vaccinators_never_admin(app):
             assert set(spec.roles) == {"national_admin", "auditor"}, endpoint
 
 
-def test_authorisation_matrix(app, db, world, client):
-    routes = staff_routes(app)
-    assert len(routes) >= 30
-    variants = {"in": _objects(db, world, "FA"), "out": _objects(db, world, "FB")}
-    db.session.commit()
-    principals = [None, *ROLES]
-    checked = denied = 0
-    failures = []
-    for rule, endpoint, methods, spec in routes:
-        args = set(re.findall(r"<(?:\w+:)?(\w+)>", rule))
-        for method in methods:
-            for variant, values in variants.items():
-                url = _url(rule, values)
-                for role in principals:
-                    if role is None:
-                        with client.session_transaction() as sess:
-                            sess.clear()
-                    else:
-                        sign_in(client, world.staff[role])
-                    api = rule.startswith("/api/")
-                    kwargs = {"headers": {"X-Requested-With": "XMLHttpRequest"}} if api else {}
-                    if api and method != "GET":
-                        kwargs["json"] = {}
-                    response = client.open(url, method=method, **kwargs)
-                    status = response.status_code
-                    reaches = (variant == "in" or role == NATIONAL_ADMIN
-                               or not (args & SCOPED_ARGS))
-                    expected = role is not None and role in spec.roles and reaches
-                    checked += 1
-                    if role is None:
-                        ok = status in (401, 302) and (
-                            status == 401 or "/staff/login" in response.headers["Location"])
-                    elif expected:
-                        ok = status not in (401, 403) and status < 500
-                    else:
-                        ok = status == 403
-                        denied += 1
-                    if not ok:
-                        failures.append(f"{method} {url} as {role} ({variant}): {status}")
-    assert not failures, "\n".join(failures[:40])
-    assert checked > 300
-    logged = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
-                               .where(AuditEntry.outcome == "denied"))
-    assert logged >= denied  # every refusal left an audit entry
+#: The callers of the matrix: nobody, a citizen owning the in-scope objects, another citizen
+#: (owning the out-of-scope ones), and one staff member per role reaching area A / facility FA.
+OWNER, STRANGER = "citizen", "other citizen"
+#: CoWIN v2 reports someone else's person or appointment as 400 "not found" (its own shape).
+COWIN_NOT_FOUND = {"USRRES0004", "APPOIN0031"}
+
+
+def _expected(access: matrix.Access, principal: str | None, variant: str) -> str:
+    if access.kind == "public":
+        return "allowed"
+    if principal is None:
+        return "unauthenticated"
+    if principal in ROLES:
+        if not access.roles:
+            return "unauthenticated"  # a staff session is not a citizen's
+        if principal not in access.roles:
+            return "forbidden"
+        reaches = variant == "in" or principal == matrix.NAT
+        return "allowed" if reaches or not access.scoped else "forbidden"
+    if access.kind != "citizen":
+        return "unauthenticated"  # a citizen session is not a staff member's
+    return "not_found" if access.owns and principal == STRANGER else "allowed"
+
+
+def _outcome(response) -> str:
+    status = response.status_code
+    location = response.headers.get("Location", "")
+    if status == 401 or (status in (302, 303) and ("/staff/login" in location
+                                                   or "/signin" in location)):
+        return "unauthenticated"
+    if status == 403:
+        return "forbidden"
+    body = response.get_json(silent=True) if response.is_json else None
+    if status == 404 or (status == 400 and isinstance(body, dict)
+                         and body.get("errorCode") in COWIN_NOT_FOUND):
+        return "not_found"
+    return "error" if status >= 500 else "allowed"
+
+
+def _count(db, *conditions) -> int:
+    db.session.rollback()  # see what the request committed
+    return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(*conditions))
+
+
+@pytest.fixture
+def callers(app, db, world):
+    """One signed-in test client per caller (through the real sign-in forms), the objects of
+    each variant, and ensure certificate keys exist."""
+    from cowin_kit.accounts.models import CitizenAccount
+    from cowin_kit.certificates.keys import ensure_keys
+    from cowin_kit.profiles import get_profile
+
+    ensure_keys(app, get_profile())
+    anonymous = app.test_client()
+    clients = {None: (anonymous, matrix.csrf_token(anonymous, "/signin"), None)}
+    for role in ROLES:
+        clients[role] = (*matrix.signed_in_staff(app, world.staff[role].username, PASSWORD), None)
+    accounts = {}
+    objects_mobile = {}
+    for principal, variant, mobile in ((OWNER, "in", "+919800000001"),
+                                       (STRANGER, "out", "+919800000002")):
+        clients[principal] = matrix.signed_in_citizen(app, mobile)
+        accounts[variant] = db.session.scalar(sa.select(CitizenAccount).where(
+            CitizenAccount.mobile == mobile))
+        objects_mobile[principal] = mobile
+    return clients, objects_mobile, matrix.build_objects(db, world, accounts)
+
+
+def test_authorisation_matrix(app, db, callers):
+    """Every route, every caller, in and out of scope: let in or refused as the table says.
+
+    Refusals: 401 or a redirect to sign-in without a session of the right kind; 403 (and an
+    audit entry) for staff without the role or the reach; 404 for another citizen's objects.
+    Lists show in-scope rows only; look-ups and reads of personal data are audit-logged."""
+    clients, mobiles, objects = callers
+    failures: list[str] = []
+    calls = 0
+    rules = sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint))
+    for rule in rules:
+        access = matrix.ROUTES[rule.endpoint]
+        variants = (["in", "out"] if access.kind != "public"
+                    and matrix.depends_on_variant(rule.rule, access) else ["in"])
+        methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
+        for variant in variants:
+            values = objects[variant]
+            url = matrix.build_url(rule.rule, access, values)
+            api = url.startswith("/api/")
+            principals = [None] if access.kind == "public" else [None, STRANGER, OWNER, *ROLES]
+            if variant == "out":  # citizens own the in-scope objects: no staff question left
+                principals = [p for p in principals if p in ROLES]
+            for method in methods:
+                for principal in principals:
+                    client, csrf, token = clients[principal]
+                    headers = {}
+                    kwargs = {}
+                    if api:
+                        headers["X-Requested-With"] = "XMLHttpRequest"
+                        if token and access.ends_token:  # spend a fresh one
+                            token = matrix.api_token(app, mobiles[principal])
+                        if token:
+                            headers["Authorization"] = f"Bearer {token}"
+                        if method not in ("GET", "DELETE"):
+                            kwargs["json"] = matrix.fill(access.body or {}, values)
+                    elif method != "GET":
+                        headers["X-CSRFToken"] = csrf
+                        kwargs["data"] = matrix.fill(access.body or {}, values)
+                    expected = _expected(access, principal, variant)
+                    before = _count(db, AuditEntry.outcome == "denied")
+                    audited = access.audited.get(method)
+                    audited_before = _count(db, AuditEntry.action == audited) if audited else 0
+                    response = client.open(url, method=method, headers=headers, **kwargs)
+                    # Read streamed bodies to the end; PDFs and images are not text.
+                    text = response.get_data().decode("utf-8", "replace")
+                    response.close()
+                    calls += 1
+                    if principal is None and method != "GET":
+                        # Sign-outs clear the session and its CSRF secret: take a new token.
+                        clients[None] = (client, matrix.csrf_token(client, "/signin"), None)
+                    outcome = _outcome(response)
+                    where = f"{method} {url} as {principal or 'anonymous'} ({variant})"
+                    if outcome != expected and not (expected == "allowed"
+                                                    and response.status_code in access.also_ok):
+                        failures.append(f"{where}: {response.status_code}, expected {expected}")
+                        continue
+                    if outcome == "forbidden" and principal in ROLES:
+                        if _count(db, AuditEntry.outcome == "denied") <= before:
+                            failures.append(f"{where}: refused without an audit entry")
+                    if outcome != "allowed":
+                        continue
+                    if audited and _count(db, AuditEntry.action == audited) <= audited_before:
+                        failures.append(f"{where}: no '{audited}' audit entry")
+                    if access.lists and response.status_code < 300:
+                        mine = objects["in"]["markers"][access.lists]
+                        theirs = objects["out"]["markers"][access.lists]
+                        if mine not in text:
+                            failures.append(f"{where}: in-scope row {mine!r} missing")
+                        if (theirs in text) != (principal == matrix.NAT):
+                            failures.append(f"{where}: out-of-scope row {theirs!r} "
+                                            f"{'shown' if theirs in text else 'missing'}")
+    assert not failures, f"{len(failures)} of {calls} calls:\n" + "\n".join(failures[:60])
+    assert calls > 700
+
+
+def test_area_admin_neither_sees_nor_decides_corrections_outside_their_area(app, db, world):
+    """Issue #13: an area admin of one state listed and approved certificate corrections for a
+    person vaccinated in another. Now the list shows their area only, and deciding elsewhere is
+    refused (403, logged) and changes nothing; the operation refuses it too."""
+    from cowin_kit.accounts.models import CitizenAccount
+    from cowin_kit.certificates import operations
+    from cowin_kit.certificates.keys import ensure_keys
+    from cowin_kit.certificates.models import Certificate, CorrectionRequest
+    from cowin_kit.core.errors import Forbidden
+    from cowin_kit.profiles import get_profile
+    from cowin_kit.registration.models import Beneficiary
+
+    ensure_keys(app, get_profile())
+    accounts = {v: CitizenAccount(mobile=m) for v, m in (("in", "+919800000001"),
+                                                          ("out", "+919800000002"))}
+    db.session.add_all(accounts.values())
+    db.session.flush()
+    objects = matrix.build_objects(db, world, accounts)
+    mine, elsewhere = objects["in"], objects["out"]
+    client, csrf = matrix.signed_in_staff(app, world.staff["area_admin"].username, PASSWORD)
+    xhr = {"X-Requested-With": "XMLHttpRequest"}
+
+    page = client.get("/staff/certificates/corrections").get_data(as_text=True)
+    assert "Corrected FA" in page and "Corrected FB" not in page
+    listed = client.get("/api/kit/v1/certificates/corrections", headers=xhr).get_json()
+    assert [row["id"] for row in listed] == [mine["request_id"]]
+
+    denied = _count(db, AuditEntry.outcome == "denied")
+    other = elsewhere["request_id"]
+    assert client.post(f"/staff/certificates/corrections/{other}", headers={"X-CSRFToken": csrf},
+                       data={"decision": "approve"}).status_code == 403
+    for decision in ("approve", "reject"):
+        assert client.post(f"/api/kit/v1/certificates/corrections/{other}/{decision}",
+                           json={"note": "ok"}, headers=xhr).status_code == 403
+    assert _count(db, AuditEntry.outcome == "denied") == denied + 3
+    with app.test_request_context(), pytest.raises(Forbidden):
+        operations.approve_correction(world.staff["area_admin"], other)
+    db.session.rollback()
+    correction = db.session.get(CorrectionRequest, other)
+    assert (correction.status, correction.decided_by) == ("pending", None)
+    person = db.session.scalar(sa.select(Beneficiary).where(
+        Beneficiary.reference_id == elsewhere["reference_id"]))
+    assert person.name == "Person FB"
+    certificates = db.session.scalars(sa.select(Certificate).where(
+        Certificate.beneficiary_id == person.id)).all()
+    assert len(certificates) == 1 and certificates[0].revoked_at is None
+
+    approved = client.post(f"/api/kit/v1/certificates/corrections/{mine['request_id']}/approve",
+                           json={"note": "ok"}, headers=xhr)
+    assert approved.status_code == 200
+    db.session.rollback()
+    assert db.session.get(CorrectionRequest, mine["request_id"]).status == "approved"
 
 
 def test_denied_access_is_audit_logged_with_who_and_what(app, db, world, client):
