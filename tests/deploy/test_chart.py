@@ -347,3 +347,24 @@ def test_notes_tell_what_to_do_next(helm, values, expected, unexpected):
         assert text in notes
     for text in unexpected:
         assert text not in notes
+
+
+def test_the_chart_and_compose_trust_the_one_proxy_they_deploy(render):
+    """Behind the ingress controller (chart) or nginx (compose) the client's address is the last
+    X-Forwarded-For hop; without COWIN_KIT_TRUSTED_PROXIES every citizen would be counted as
+    the proxy (one rate-limit bucket for the country)."""
+    import yaml
+
+    from tests.deploy.conftest import REPO
+
+    assert env_of(render().web_container())["COWIN_KIT_TRUSTED_PROXIES"]["value"] == "1"
+    direct = render(set={"config.trustedProxies": "0"})
+    assert env_of(direct.web_container())["COWIN_KIT_TRUSTED_PROXIES"]["value"] == "0"
+    refused = render(set={"config.trustedProxies": "-1"}, expect_ok=False)
+    assert refused.returncode != 0 and "trustedProxies" in refused.stderr
+    compose = yaml.safe_load((REPO / "deploy" / "docker-compose.yml").read_text())
+    web = compose["services"]["web"]["environment"]
+    assert web["COWIN_KIT_TRUSTED_PROXIES"] == "${COWIN_KIT_TRUSTED_PROXIES:-1}"
+    # The compose nginx appends the address it saw: the hop the kit trusts.
+    site = (REPO / "deploy" / "nginx" / "cowin-kit.conf").read_text()
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in site
