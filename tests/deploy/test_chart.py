@@ -124,7 +124,8 @@ def test_migration_job_is_a_pre_install_pre_upgrade_hook(render):
     assert annotations["helm.sh/hook-delete-policy"] == "before-hook-creation,hook-succeeded"
     assert job["spec"]["backoffLimit"] >= 0 and job["spec"]["activeDeadlineSeconds"] > 0
     container = job["spec"]["template"]["spec"]["containers"][0]
-    assert container["command"] + container["args"] == ["cowin-kit", "db", "upgrade"]
+    assert container["command"] + container["args"] == [
+        "cowin-kit", "db", "upgrade", "--app-role", "cowin_kit_app"]
     # Hooks run before the release's own resources exist: whatever the Job reads must be a hook
     # created earlier (lower weight) or a Secret the user made beforehand.
     database = env_of(container)["COWIN_KIT_DATABASE_URL"]["valueFrom"]["secretKeyRef"]
@@ -163,6 +164,31 @@ def test_existing_secrets_are_used_and_no_credentials_rendered(render):
     assert env["COWIN_KIT_KEYS_DIR"]["value"] == web_mount["mountPath"] == "/etc/cowin-kit/keys"
     assert "replicas" not in rendered.one("Deployment")["spec"]  # the HPA owns the count
     assert rendered.one("HorizontalPodAutoscaler")["spec"]["minReplicas"] >= 3
+
+
+def test_migrations_run_as_the_schema_owner_and_the_pods_as_the_app_role(render):
+    rendered = render()
+    job = rendered.one("Job")["spec"]["template"]["spec"]["containers"][0]
+    owner = env_of(job)["COWIN_KIT_DATABASE_URL"]["valueFrom"]["secretKeyRef"]
+    assert rendered.one("Secret", owner["name"])["stringData"][owner["key"]] == (
+        "postgresql+psycopg://cowin_kit@postgresql:5432/cowin_kit")
+    web = env_of(rendered.web_container())
+    app = web["COWIN_KIT_DATABASE_URL"]["valueFrom"]["secretKeyRef"]
+    assert rendered.one("Secret", app["name"])["stringData"][app["key"]] == (
+        "postgresql+psycopg://cowin_kit_app@postgresql:5432/cowin_kit")
+    # Production mode on the web pods only: the Job and the CronJob get no secret key.
+    assert web["COWIN_KIT_ENV"]["value"] == "production"
+    assert "COWIN_KIT_ENV" not in env_of(job)
+    sms = render(set=HTTP_SMS).pod_template("CronJob")["spec"]["containers"][0]
+    assert "COWIN_KIT_ENV" not in env_of(sms)
+    # Secrets the ministry manages: both URLs in one Secret, under their own keys.
+    production = render(values_files=[PRODUCTION_VALUES], set_string={"database.appRole": ""})
+    job = production.one("Job")["spec"]["template"]["spec"]["containers"][0]
+    assert env_of(job)["COWIN_KIT_DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {
+        "name": "cowin-kit-database", "key": "migration-database-url"}
+    assert job["args"] == ["db", "upgrade"]  # no app role to grant: the DBA grants it
+    done = render(set_string={"database.migrationUrl": ""}, expect_ok=False)
+    assert done.returncode != 0 and "set database.migrationUrl" in done.stderr
 
 
 def test_settings_become_cowin_kit_variables(render):
@@ -286,6 +312,7 @@ def test_sms_delivery_pods_run_like_the_web_pods_with_only_what_they_need(render
     settings = {name: item["value"] for name, item in web.items()
                 if name.startswith("COWIN_KIT_") and "value" in item}
     del settings["COWIN_KIT_KEYS_DIR"]
+    del settings["COWIN_KIT_ENV"]  # production mode wants the secret key: web pods only
     assert {name: item["value"] for name, item in env.items() if "value" in item} == settings
     profile = {v["name"]: v for v in pod["volumes"]}["profile"]["configMap"]["name"]
     assert profile == {v["name"]: v for v in web_pod["volumes"]}["profile"]["configMap"]["name"]

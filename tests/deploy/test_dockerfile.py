@@ -90,6 +90,17 @@ def test_compose_migrates_once_before_the_web_server_starts(render):
         assert services[name]["read_only"] is True
         url = services[name]["environment"]["COWIN_KIT_DATABASE_URL"]
         assert url.startswith("postgresql+psycopg://") and "@db:5432/" in url
+    # Migrations as the schema owner, the web server as the app role the migration grants
+    # (created by the database's init script), in production mode.
+    role = job["args"][job["args"].index("--app-role") + 1]
+    assert services["migrate"]["environment"]["COWIN_KIT_DATABASE_URL"].startswith(
+        "postgresql+psycopg://cowin_kit:")
+    assert services["web"]["environment"]["COWIN_KIT_DATABASE_URL"].startswith(
+        f"postgresql+psycopg://{role}:")
+    assert services["web"]["environment"]["COWIN_KIT_ENV"] == "${COWIN_KIT_ENV:-production}"
+    init = next(v for v in services["db"]["volumes"] if "docker-entrypoint-initdb.d" in v)
+    script = (REPO / "deploy" / init.split(":")[0]).read_text()
+    assert f"CREATE ROLE {role} LOGIN" in script
     assert {"db", "redis"} <= set(services)
 
 

@@ -3,9 +3,11 @@
 Render the chart, take the migration Job's, the SMS delivery CronJob's and the web container's
 command, arguments, environment, mounts and probe paths from the rendered manifests, add the
 image's own ENV from deploy/Dockerfile, map the image's paths onto this checkout (and mounts onto
-temporary folders), and run them here against a fresh PostgreSQL database: gunicorn first
-(alive, not ready: the schema is missing), then the Job's `cowin-kit db upgrade`, then the
-CronJob's `cowin-kit sms deliver` (nothing queued yet), then the probes must answer 200.
+temporary folders), and run them here against a fresh PostgreSQL database with two roles (the
+schema owner for the Job, a fresh app role for the pods, as a DBA would create it): gunicorn
+first (production mode refuses to start: the schema is missing, and pods never migrate), then
+the Job's `cowin-kit db upgrade --app-role`, then the CronJob's `cowin-kit sms deliver`
+(nothing queued yet), then gunicorn again, whose probes must answer 200.
 """
 
 from __future__ import annotations
@@ -22,12 +24,15 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import yaml
+from sqlalchemy.engine import make_url
 
-from tests.dbutil import create_database, drop_database
+from tests.dbutil import SERVER_URL, create_database, drop_database
 from tests.deploy import image
 from tests.deploy.conftest import PRODUCTION_VALUES, REPO
 
@@ -191,10 +196,11 @@ def signing_keys_secret(tmp_path: Path) -> dict[str, str]:
     return {key: base64.b64decode(value).decode() for key, value in manifest["data"].items()}
 
 
-def existing_secrets(database_url: str, signing_keys: dict[str, str]) -> dict:
+def existing_secrets(database: "Database", signing_keys: dict[str, str]) -> dict:
     """The Secrets values-production.yaml expects the ministry to have created."""
     return {
-        "cowin-kit-database": {"database-url": database_url},
+        "cowin-kit-database": {"database-url": database.app_url,
+                               "migration-database-url": database.owner_url},
         "cowin-kit-secret-key": {"secret-key": SECRET_KEY},
         "cowin-kit-redis": {"redis-url": os.environ.get("COWIN_KIT_TEST_REDIS_URL",
                                                         "redis://127.0.0.1:6379/15")},
@@ -217,12 +223,35 @@ def run_helm_test_pod(rendered, base: str) -> None:
     assert done.returncode == 0, done.stderr + done.stdout
 
 
+class Database:
+    """A fresh database, its owner's URL and a fresh app role (LOGIN, nothing granted yet)."""
+
+    def __init__(self, owner_url: str, role: str):
+        self.owner_url, self.role = owner_url, role
+        self.app_url = make_url(owner_url).set(username=role).render_as_string(False)
+
+
 @pytest.fixture
 def database():
     url = create_database(Path("/nonexistent"))
     assert url.startswith("postgresql+psycopg://"), "the chart expects a psycopg URL"
-    yield url
-    drop_database(url)
+    role = f"cowinkit_app_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE ROLE "{role}" LOGIN'))
+    admin.dispose()
+    yield Database(url, role)
+    drop_database(url)  # with the grants in it; then the role owns nothing anywhere
+    admin = sa.create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP ROLE "{role}"'))
+    admin.dispose()
+
+
+def start_gunicorn(container: "Container", env: dict, cwd: Path, log: Path) -> subprocess.Popen:
+    with log.open("w") as out:
+        return subprocess.Popen(container.argv(env), env=env, cwd=cwd, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
 
 
 @pytest.mark.parametrize("case", ["default", "production"])
@@ -231,13 +260,17 @@ def test_rendered_chart_starts_the_application(render, database, tmp_path, case)
         # Chart-managed Secret, and the ministry's own profile files through the ConfigMap
         # (Vietnam's, so that it cannot be confused with the default code "in"); the SMS
         # gateway backend, for the SMS delivery CronJob (the gateway is never called).
-        rendered = render(set_string={"database.url": database, "secretKey.value": SECRET_KEY,
+        rendered = render(set_string={"database.url": database.app_url,
+                                      "database.migrationUrl": database.owner_url,
+                                      "database.appRole": database.role,
+                                      "secretKey.value": SECRET_KEY,
                                       "config.smsBackend": "http",
                                       "config.smsHttpUrl": "http://127.0.0.1:9/send"},
                           set_file={"profile.files.profileYaml": OWN_PROFILE / "profile.yaml",
                                     "profile.files.areasCsv": OWN_PROFILE / "areas.csv"})
     else:
-        rendered = render(values_files=[PRODUCTION_VALUES])
+        rendered = render(values_files=[PRODUCTION_VALUES],
+                          set_string={"database.appRole": database.role})
     secrets = existing_secrets(database, signing_keys_secret(tmp_path) if case == "production"
                                else {})
     deployment = rendered.one("Deployment")
@@ -260,28 +293,37 @@ def test_rendered_chart_starts_the_application(render, database, tmp_path, case)
     log = tmp_path / "gunicorn.log"
     cwd = tmp_path / "app"  # like the image's WORKDIR: no source tree to import from
     cwd.mkdir()
-    with log.open("w") as out:
-        server = subprocess.Popen(web.argv(web_env), env=web_env, cwd=cwd, stdout=out,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
+    assert web_env["COWIN_KIT_ENV"] == "production"
+    # Nothing has migrated the database, and the pod must not do it: production mode refuses
+    # to start (Kubernetes restarts it until the migration Job has run).
+    early = start_gunicorn(web, web_env, cwd, log)
+    try:
+        assert early.wait(timeout=60) == 1, log.read_text()[-3000:]
+    finally:
+        if early.poll() is None:
+            os.killpg(early.pid, signal.SIGKILL)
+    assert "run `cowin-kit db upgrade` as the schema owner" in log.read_text()
+
+    job_env = job.env()
+    assert job_env["COWIN_KIT_DATABASE_URL"] == database.owner_url
+    migrated = subprocess.run(job.argv(job_env), env=job_env, cwd=cwd, capture_output=True,
+                              text=True, timeout=180)
+    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+    assert "up to date" in migrated.stdout
+    assert f"granted {database.role}" in migrated.stdout
+    sms_env = sms.env()
+    assert sms_env["COWIN_KIT_DATABASE_URL"] == database.app_url
+    delivered = subprocess.run(sms.argv(sms_env), env=sms_env, cwd=cwd, capture_output=True,
+                               text=True, timeout=120)
+    assert delivered.returncode == 0, delivered.stdout + delivered.stderr
+    assert delivered.stdout.strip() == "No queued messages to deliver."
+
+    assert web_env["COWIN_KIT_DATABASE_URL"] == database.app_url
+    server = start_gunicorn(web, web_env, cwd, log)
     try:
         startup = web["startupProbe"]["httpGet"]["path"]
         wait_for(base + startup, lambda s: s == 200, 60, server, log)
-        # Alive but not ready: nothing has migrated the database, and the pod must not do it.
         readiness = web["readinessProbe"]["httpGet"]["path"]
-        status, body = get(base + readiness)
-        assert status == 503 and "cowin-kit db upgrade" in body, (status, body)
-
-        job_env = job.env()
-        migrated = subprocess.run(job.argv(job_env), env=job_env, cwd=cwd, capture_output=True,
-                                  text=True, timeout=180)
-        assert migrated.returncode == 0, migrated.stdout + migrated.stderr
-        assert "up to date" in migrated.stdout
-        sms_env = sms.env()
-        delivered = subprocess.run(sms.argv(sms_env), env=sms_env, cwd=cwd, capture_output=True,
-                                   text=True, timeout=120)
-        assert delivered.returncode == 0, delivered.stdout + delivered.stderr
-        assert delivered.stdout.strip() == "No queued messages to deliver."
-
         wait_for(base + readiness, lambda s: s == 200, 30, server, log)
         liveness = web["livenessProbe"]["httpGet"]["path"]
         assert get(base + liveness)[0] == 200

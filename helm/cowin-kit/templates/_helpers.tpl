@@ -142,9 +142,11 @@ call with (dict "secret" <chart secret name> "name" "COWIN_KIT_X" "key" "x" "fro
 cowin-kit.env is the environment shared by the web pods, the migration Job and the SMS delivery
 CronJob: the kit's settings as COWIN_KIT_* variables and the database URL. Call with
 (dict "root" $ "component" "web"), "migration" or "sms-delivery". Only web pods get the secret
-key, Redis and signing keys; the SMS token goes to the web and SMS delivery pods. The migration
-Job reads the database URL from its hook-scoped Secret (deleted once it succeeds), the others
-from the release's.
+key, Redis and signing keys, and production mode (COWIN_KIT_ENV=production: they refuse to
+start with unsafe settings or a database role that can rewrite the audit log); the SMS token
+goes to the web and SMS delivery pods. The migration Job connects as the schema owner (its URL
+from its hook-scoped Secret, deleted once it succeeds, or existingSecretMigrationKey); the
+others as the app role (database.url, from the release's Secret).
 */}}
 {{- define "cowin-kit.env" -}}
 {{- $root := .root }}
@@ -169,8 +171,17 @@ from the release's.
 {{- if not (or $v.database.existingSecret $v.database.url) }}
 {{- fail "set database.url or database.existingSecret: without a PostgreSQL URL the kit would keep its data in the pod (SQLite) and lose it" }}
 {{- end }}
+{{- if and $migration (not (or $v.database.existingSecret $v.database.migrationUrl)) }}
+{{- fail "set database.migrationUrl (the schema owner's URL) or database.existingSecret: migrations run as the owner, the app as database.url's role (docs/security.md)" }}
+{{- end }}
+{{- if $migration }}
+{{ include "cowin-kit.secretEnv" (dict "secret" $dbSecret "name" "COWIN_KIT_DATABASE_URL" "key" "database-url" "from" (dict "existingSecret" $v.database.existingSecret "existingSecretKey" $v.database.existingSecretMigrationKey)) }}
+{{- else }}
 {{ include "cowin-kit.secretEnv" (dict "secret" $dbSecret "name" "COWIN_KIT_DATABASE_URL" "key" "database-url" "from" $v.database) }}
+{{- end }}
 {{- if $web }}
+- name: COWIN_KIT_ENV
+  value: "production"
 {{ include "cowin-kit.secretEnv" (dict "secret" $secret "name" "COWIN_KIT_SECRET_KEY" "key" "secret-key" "from" $v.secretKey) }}
 {{- if or $v.redis.existingSecret $v.redis.url }}
 {{ include "cowin-kit.secretEnv" (dict "secret" $secret "name" "COWIN_KIT_REDIS_URL" "key" "redis-url" "from" $v.redis) }}
@@ -186,6 +197,18 @@ from the release's.
 {{- with $v.extraEnv }}
 {{ toYaml . }}
 {{- end }}
+{{- end }}
+
+{{/*
+cowin-kit.migrationArgs: `db upgrade`, then the grants of database.appRole when it is set (a
+YAML list, read back with fromYamlArray).
+*/}}
+{{- define "cowin-kit.migrationArgs" -}}
+{{- $args := list "db" "upgrade" }}
+{{- with .Values.database.appRole }}
+{{- $args = concat $args (list "--app-role" .) }}
+{{- end }}
+{{- toYaml $args }}
 {{- end }}
 
 {{/* cowin-kit.containerSecurityContext: non-root, read-only root filesystem, no capabilities. */}}
