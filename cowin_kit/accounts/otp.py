@@ -2,7 +2,8 @@
 
 The OTP is never stored: we keep HMAC-SHA256(app key, sha256_hex(otp)), because CoWIN clients
 send sha256(otp) on confirmation and the web form sends the plain OTP; both reduce to the same
-hex digest before the keyed hash is compared in constant time.
+hex digest before the keyed hash is compared in constant time. The SMS record keeps the text with
+the code masked (``stored_body``); only the gateway gets it whole.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from cowin_kit.core.security import derived_key
 from cowin_kit.core.sms import render_sms, send_sms
 
 OTP_DIGITS = 6
+REDACTED_OTP = "*" * OTP_DIGITS
 DAILY_WINDOW = dt.timedelta(hours=24)
 _PLAIN_OTP = re.compile(r"^[0-9]{%d}$" % OTP_DIGITS)
 _SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -122,7 +124,9 @@ def request_otp(mobile_raw: str, locale: str, *, now: dt.datetime | None = None)
         expires_at=now + dt.timedelta(seconds=_setting("OTP_VALID_SECONDS")))
     db.session.add(txn)
     db.session.commit()
-    send_sms(mobile, render_sms("otp", locale, otp=otp), purpose="otp", locale=locale)
+    # The record keeps the text with the code masked: an OTP is never stored (docs/security.md).
+    send_sms(mobile, render_sms("otp", locale, otp=otp), purpose="otp", locale=locale,
+             stored_body=render_sms("otp", locale, otp=REDACTED_OTP))
     return txn
 
 

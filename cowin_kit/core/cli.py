@@ -1,5 +1,7 @@
 """``cowin-kit sms outbox`` reads the messages held by the outbox backend; ``cowin-kit sms
-deliver`` sends the notifications a stopped process left queued."""
+deliver`` sends the notifications a stopped process left queued; ``cowin-kit sms purge`` deletes
+finished texts after the retention period. The commands chain: ``cowin-kit sms deliver purge``
+(the chart's CronJob) runs both."""
 
 from __future__ import annotations
 
@@ -8,9 +10,9 @@ import click
 from cowin_kit.cli.common import pass_app
 
 
-@click.group("sms")
+@click.group("sms", chain=True)
 def sms_group() -> None:
-    """Text messages sent to citizens."""
+    """Text messages sent to citizens (commands chain: `sms deliver purge`)."""
 
 
 @sms_group.command("outbox")
@@ -66,6 +68,25 @@ def deliver_command(app, older_than: int, limit: int) -> None:
                 counts["sent" if message.status == "sent" else "failed"] += 1
     click.echo(f"Sent {counts['sent']}, failed {counts['failed']} "
                f"(a failed message keeps the provider's answer as its error).")
+
+
+@sms_group.command("purge")
+@click.option("--older-than-days", "days", default=None, type=click.IntRange(1, None),
+              metavar="DAYS", help="Retention in days (default: COWIN_KIT_SMS_RETENTION_DAYS).")
+@pass_app
+def purge_command(app, days: int | None) -> None:
+    """Delete texts that are finished (sent, held or failed) and older than the retention; texts
+    still waiting to go out are kept. Run it daily (cron, systemd timer, the chart's CronJob)."""
+    import datetime as dt
+
+    from cowin_kit.core.db import utcnow
+    from cowin_kit.core.sms import purge_finished
+
+    days = days if days is not None else int(app.config["SMS_RETENTION_DAYS"])
+    if days < 1:
+        raise click.BadParameter("must be at least 1 day", param_hint="COWIN_KIT_SMS_RETENTION_DAYS")
+    removed = purge_finished(utcnow() - dt.timedelta(days=days))
+    click.echo(f"Deleted {removed} finished text messages older than {days} days.")
 
 
 commands = [sms_group]

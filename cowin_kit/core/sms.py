@@ -13,6 +13,13 @@ Two ways to send:
 - ``send_sms`` (the OTP, which the person is waiting for) delivers during the request, after
   the caller has committed its own work, and commits the record.
 
+A text that carries a secret (the OTP) is recorded redacted: ``send_sms(..., stored_body=...)``
+sends ``body`` and keeps only ``stored_body`` ("****** is your OTP…") in the database. The
+``outbox`` backend, the demo's and tests' stand-in for the person's phone, keeps such a text
+whole only in ``OutboxPhone`` (files in the instance folder that expire with the OTP), so the
+demo page and ``cowin-kit sms outbox`` can still show it. Finished texts are deleted after
+``SMS_RETENTION_DAYS`` by ``cowin-kit sms purge`` (``purge_finished``).
+
 Texts are registered once with ``register_sms_text(key, lazy_text)`` and rendered in the
 recipient's language with ``render_sms(key, locale, **params)``.
 """
@@ -22,11 +29,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import threading
 import time
 import urllib.error
 import urllib.request
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 import sqlalchemy as sa
@@ -69,17 +79,24 @@ class SmsDeliveryError(Exception):
     """The provider did not accept the message after every retry."""
 
 
-def _deliver_outbox(message: SmsMessage) -> None:
+def masked(mobile: str) -> str:
+    """A mobile number for logs: its last four digits only."""
+    return "*" * max(len(mobile) - 4, 0) + mobile[-4:]
+
+
+def _deliver_outbox(message: SmsMessage, text: str) -> None:
     message.status = "held"
 
 
-def _deliver_log(message: SmsMessage) -> None:
-    log.info("SMS to %s (%s, %s): %s", message.mobile, message.purpose, message.locale,
+def _deliver_log(message: SmsMessage, text: str) -> None:
+    # The recorded (redacted) text: a log is kept and shipped like a database. Read OTPs with
+    # the outbox backend (demo page, `cowin-kit sms outbox`).
+    log.info("SMS to %s (%s, %s): %s", masked(message.mobile), message.purpose, message.locale,
              message.body)
     message.status = "sent"
 
 
-def _deliver_http(message: SmsMessage) -> None:
+def _deliver_http(message: SmsMessage, text: str) -> None:
     """POST {to, text, purpose} to SMS_HTTP_URL; retry with back-off on 5xx and timeouts."""
     config = current_app.config
     url = config.get("SMS_HTTP_URL")
@@ -88,7 +105,7 @@ def _deliver_http(message: SmsMessage) -> None:
     retries = int(config.get("SMS_HTTP_RETRIES", 3))
     backoff = float(config.get("SMS_HTTP_BACKOFF", 0.5))
     timeout = float(config.get("SMS_HTTP_TIMEOUT", 5))
-    payload = json.dumps({"to": message.mobile, "text": message.body,
+    payload = json.dumps({"to": message.mobile, "text": text,
                           "purpose": message.purpose}).encode()
     headers = {"Content-Type": "application/json"}
     if config.get("SMS_HTTP_TOKEN"):
@@ -113,7 +130,8 @@ def _deliver_http(message: SmsMessage) -> None:
     raise SmsDeliveryError(message.error or "delivery failed")
 
 
-BACKENDS: dict[str, Callable[[SmsMessage], None]] = {
+#: A backend delivers ``text`` (the whole message) for the record ``message`` and sets its status.
+BACKENDS: dict[str, Callable[[SmsMessage, str], None]] = {
     "outbox": _deliver_outbox,
     "log": _deliver_log,
     "http": _deliver_http,
@@ -125,7 +143,7 @@ REMOTE = {"http"}
 QUEUED_KEY = "cowin_kit.sms.queued"
 
 
-def _backend() -> tuple[str, Callable[[SmsMessage], None]]:
+def _backend() -> tuple[str, Callable[[SmsMessage, str], None]]:
     backend = str(current_app.config.get("SMS_BACKEND") or "outbox")
     deliver = BACKENDS.get(backend)
     if deliver is None:
@@ -133,14 +151,15 @@ def _backend() -> tuple[str, Callable[[SmsMessage], None]]:
     return backend, deliver
 
 
-def _attempt(deliver: Callable[[SmsMessage], None], message: SmsMessage) -> None:
-    """Deliver; a failure is recorded on the message, not raised."""
+def _attempt(deliver: Callable[[SmsMessage, str], None], message: SmsMessage,
+             text: str | None = None) -> None:
+    """Deliver ``text`` (default: the recorded body); a failure is recorded, not raised."""
     try:
-        deliver(message)
+        deliver(message, message.body if text is None else text)
     except SmsDeliveryError as exc:
         message.status = "failed"
         message.error = str(exc)
-        log.warning("SMS to %s not delivered: %s", message.mobile, exc)
+        log.warning("SMS to %s not delivered: %s", masked(message.mobile), exc)
 
 
 def _new_message(mobile_e164: str, body: str, purpose: str, locale: str):
@@ -149,12 +168,19 @@ def _new_message(mobile_e164: str, body: str, purpose: str, locale: str):
                       backend=backend, status="queued", attempts=0), deliver
 
 
-def send_sms(mobile_e164: str, body: str, *, purpose: str, locale: str) -> SmsMessage:
-    """Record and deliver one SMS now; commits. A failed delivery is recorded, not raised."""
-    message, deliver = _new_message(mobile_e164, body, purpose, locale)
-    _attempt(deliver, message)
+def send_sms(mobile_e164: str, body: str, *, purpose: str, locale: str,
+             stored_body: str | None = None) -> SmsMessage:
+    """Deliver one SMS now and record it; commits. A failed delivery is recorded, not raised.
+
+    ``stored_body`` is what the record keeps instead of ``body`` when the text carries a secret
+    (the OTP): the gateway gets ``body``, the database never does."""
+    message, deliver = _new_message(mobile_e164, body if stored_body is None else stored_body,
+                                    purpose, locale)
+    _attempt(deliver, message, body)
     db.session.add(message)
     db.session.commit()
+    if message.backend == "outbox" and body != message.body:
+        outbox_phone().keep(message.id, body)
     return message
 
 
@@ -252,7 +278,7 @@ def deliver_queued(ids, stale_before: dt.datetime | None = None) -> list[SmsMess
         message = _claim(message_id, stale_before)
         if message is None:
             continue
-        _attempt(BACKENDS[message.backend], message)
+        _attempt(BACKENDS[message.backend], message)  # notifications: the record is the text
         db.session.execute(SmsMessage.__table__.update()
                            .where(SmsMessage.__table__.c.id == message.id)
                            .values(status=message.status, attempts=message.attempts,
@@ -288,10 +314,107 @@ def stranded(stale_before: dt.datetime, limit: int = 1000) -> list[int]:
         .order_by(table.c.id).limit(limit)))
 
 
-def outbox(mobile_e164: str | None = None, limit: int = 20) -> list[SmsMessage]:
-    """Return the newest messages held by the outbox backend, optionally for one mobile."""
+# -- the outbox backend's "phone" ----------------------------------------------------------------
+
+class OutboxPhone:
+    """Whole texts the outbox backend "delivered" whose record is redacted (OTPs), one file per
+    message (mode 0600) in the instance folder, gone once the OTP has expired. The outbox is the
+    demo's and the tests' stand-in for a phone on this machine: the web process and
+    ``cowin-kit sms outbox`` both read it; nothing of it is in the database."""
+
+    def __init__(self, folder: str | Path, ttl_seconds: float) -> None:
+        self.folder = Path(folder)
+        self.ttl = ttl_seconds
+
+    def _path(self, message_id: int) -> Path:
+        return self.folder / f"{int(message_id)}.txt"
+
+    def keep(self, message_id: int, text: str) -> None:
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.prune()
+        tmp = self.folder / f".{int(message_id)}.{threading.get_ident()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        tmp.replace(self._path(message_id))
+
+    def read(self, message_id: int) -> str | None:
+        path = self._path(message_id)
+        try:
+            if time.time() - path.stat().st_mtime < self.ttl:
+                return path.read_text(encoding="utf-8")
+            path.unlink(missing_ok=True)
+        except FileNotFoundError:
+            pass
+        return None
+
+    def prune(self) -> int:
+        """Delete the expired texts; return how many."""
+        removed = 0
+        now = time.time()
+        for path in self.folder.glob("*.txt") if self.folder.is_dir() else ():
+            try:
+                if now - path.stat().st_mtime >= self.ttl:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                pass
+        return removed
+
+
+def outbox_phone(app: Flask | None = None) -> OutboxPhone:
+    """The outbox phone of this instance (its texts live as long as an OTP is valid)."""
+    app = app or current_app._get_current_object()
+    return OutboxPhone(Path(app.instance_path) / "sms-outbox",
+                       float(app.config.get("OTP_VALID_SECONDS", 180)))
+
+
+@dataclass(frozen=True)
+class OutboxText:
+    """A message as the outbox phone received it (read-only; never written back)."""
+
+    id: int
+    created_at: dt.datetime
+    mobile: str
+    purpose: str
+    locale: str
+    body: str
+    status: str
+
+
+def outbox(mobile_e164: str | None = None, limit: int = 20) -> list[OutboxText]:
+    """Return the newest messages held by the outbox backend, optionally for one mobile; a
+    redacted text reads whole while the phone still has it."""
     query = db.select(SmsMessage).where(SmsMessage.backend == "outbox")
     if mobile_e164:
         query = query.where(SmsMessage.mobile == mobile_e164)
     query = query.order_by(SmsMessage.created_at.desc(), SmsMessage.id.desc()).limit(limit)
-    return list(db.session.scalars(query))
+    phone = outbox_phone()
+    return [OutboxText(m.id, m.created_at, m.mobile, m.purpose, m.locale,
+                       phone.read(m.id) or m.body, m.status)
+            for m in db.session.scalars(query)]
+
+
+# -- retention -------------------------------------------------------------------------------------
+
+#: Statuses after which nothing more happens to a message (``queued``/``sending`` still wait).
+FINISHED = ("sent", "held", "failed")
+
+
+def purge_finished(older_than: dt.datetime, batch: int = 5000) -> int:
+    """Delete finished messages created before ``older_than`` (in batches, each committed, so no
+    long lock on a large table); return how many. Texts still waiting to go out are kept."""
+    table = SmsMessage.__table__
+    total = 0
+    while True:
+        ids = sa.select(table.c.id).where(table.c.status.in_(FINISHED),
+                                          table.c.created_at < older_than).limit(batch)
+        # (a derived table: MySQL-style "IN (... LIMIT)" is refused by some databases)
+        deleted = db.session.execute(table.delete().where(
+            table.c.id.in_(sa.select(ids.subquery().c.id)))).rowcount
+        db.session.commit()
+        total += deleted
+        if deleted < batch:
+            break
+    outbox_phone().prune()
+    return total

@@ -236,7 +236,7 @@ def test_areas_without_a_profile_is_refused(render):
 
 def test_network_policy_admits_the_ingress_controller_and_the_test_pod(render):
     rendered = render()
-    policy = rendered.one("NetworkPolicy")["spec"]
+    policy = rendered.one("NetworkPolicy", "cowin-kit")["spec"]  # the web pods' (also: SMS job's)
     peers = policy["ingress"][0]["from"]
     test_pod = next(doc for doc in rendered.of_kind("Pod")
                     if doc["metadata"]["annotations"]["helm.sh/hook"] == "test")
@@ -252,12 +252,16 @@ def test_network_policy_admits_the_ingress_controller_and_the_test_pod(render):
     assert not set(policy["podSelector"]["matchLabels"].items()) <= set(job.items())
 
 
-def test_sms_delivery_cronjob_only_with_the_http_backend(render):
-    # outbox and log never leave a message queued: nothing to deliver later.
-    for values in ({}, {"config.smsBackend": "log"}, {**HTTP_SMS, "smsDelivery.enabled": "false"}):
-        rendered = render(set=values)
-        assert rendered.of_kind("CronJob") == [], values
-        assert len(rendered.of_kind("NetworkPolicy")) == 1, values
+def test_sms_cronjob_delivers_and_purges_with_every_backend(render):
+    # Every backend records texts that the retention purges; only smsDelivery.enabled turns it off.
+    for values in ({}, {"config.smsBackend": "log"}):
+        container = render(set=values).pod_template("CronJob")["spec"]["containers"][0]
+        assert container["args"][-1] == "purge", values
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        assert env["COWIN_KIT_SMS_RETENTION_DAYS"] == "30"
+    rendered = render(set={**HTTP_SMS, "smsDelivery.enabled": "false"})
+    assert rendered.of_kind("CronJob") == []
+    assert len(rendered.of_kind("NetworkPolicy")) == 1
     rendered = render(set=HTTP_SMS)
     spec = rendered.one("CronJob")["spec"]
     assert spec["schedule"] == "*/5 * * * *"
@@ -270,7 +274,7 @@ def test_sms_delivery_cronjob_only_with_the_http_backend(render):
     assert template["spec"]["restartPolicy"] in ("Never", "OnFailure")
     container = template["spec"]["containers"][0]
     assert container["command"] + container["args"] == [
-        "cowin-kit", "sms", "deliver", "--older-than", "300"]
+        "cowin-kit", "sms", "deliver", "--older-than", "300", "purge"]
 
 
 def test_sms_delivery_follows_its_values(render):
@@ -284,7 +288,7 @@ def test_sms_delivery_follows_its_values(render):
     assert spec["schedule"] == "*/2 * * * *"
     assert spec["jobTemplate"]["spec"]["activeDeadlineSeconds"] == 600
     container = rendered.pod_template("CronJob")["spec"]["containers"][0]
-    assert container["args"][-2:] == ["--older-than", "1000000"]
+    assert container["args"][-3:-1] == ["--older-than", "1000000"]
     assert container["resources"]["requests"]["memory"] == "300Mi"
     long = render(set={**HTTP_SMS, "fullnameOverride": "x" * 63}).one("CronJob")
     name = long["metadata"]["name"]

@@ -89,11 +89,11 @@ app.kubernetes.io/component: web
 {{- end }}
 
 {{/*
-cowin-kit.smsDelivery is "true" when the SMS delivery CronJob runs: smsDelivery.enabled, and the
-http backend (the only one that leaves messages queued for later delivery).
+cowin-kit.smsDelivery is "true" when the SMS CronJob runs: smsDelivery.enabled, whatever the
+backend (the http backend leaves texts to deliver; every backend leaves texts to purge).
 */}}
 {{- define "cowin-kit.smsDelivery" -}}
-{{- if and .Values.smsDelivery.enabled (eq .Values.config.smsBackend "http") }}true{{ end }}
+{{- if .Values.smsDelivery.enabled }}true{{ end }}
 {{- end }}
 
 {{/* cowin-kit.hasProfileFiles is "true" when the ministry supplied its own profile files. */}}
