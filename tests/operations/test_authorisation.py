@@ -119,15 +119,40 @@ def callers(app, db, world):
     clients = {None: (anonymous, matrix.csrf_token(anonymous, "/signin"), None)}
     for role in ROLES:
         clients[role] = (*matrix.signed_in_staff(app, world.staff[role].username, PASSWORD), None)
-    accounts = {}
-    objects_mobile = {}
+    accounts, mobiles = {}, {}
     for principal, variant, mobile in ((OWNER, "in", "+919800000001"),
                                        (STRANGER, "out", "+919800000002")):
         clients[principal] = matrix.signed_in_citizen(app, mobile)
         accounts[variant] = db.session.scalar(sa.select(CitizenAccount).where(
             CitizenAccount.mobile == mobile))
-        objects_mobile[principal] = mobile
-    return clients, objects_mobile, matrix.build_objects(db, world, accounts)
+        mobiles[principal] = mobile
+    return clients, mobiles, matrix.build_objects(db, world, accounts)
+
+
+def _call(app, callers, access, principal, method, url, values):
+    """Make one request as ``principal`` the way the kit requires: CSRF token on form posts,
+    ``X-Requested-With`` and the Bearer token (citizens) under /api/; return it and its text."""
+    clients, mobiles, _objects = callers
+    client, csrf, token = clients[principal]
+    headers, kwargs = {}, {}
+    if url.startswith("/api/"):
+        headers["X-Requested-With"] = "XMLHttpRequest"
+        if token and access.ends_token:  # the call revokes its token: spend a fresh one
+            token = matrix.api_token(app, mobiles[principal])
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        if method not in ("GET", "DELETE"):
+            kwargs["json"] = matrix.fill(access.body or {}, values)
+    elif method != "GET":
+        headers["X-CSRFToken"] = csrf
+        kwargs["data"] = matrix.fill(access.body or {}, values)
+    response = client.open(url, method=method, headers=headers, **kwargs)
+    text = response.get_data().decode("utf-8", "replace")  # streams run to the end
+    response.close()
+    if principal is None and method != "GET":
+        # Sign-outs clear the session and its CSRF secret: take a new token.
+        clients[None] = (client, matrix.csrf_token(client, "/signin"), None)
+    return response, text
 
 
 def test_authorisation_matrix(app, db, callers):
@@ -136,59 +161,36 @@ def test_authorisation_matrix(app, db, callers):
     Refusals: 401 or a redirect to sign-in without a session of the right kind; 403 (and an
     audit entry) for staff without the role or the reach; 404 for another citizen's objects.
     Lists show in-scope rows only; look-ups and reads of personal data are audit-logged."""
-    clients, mobiles, objects = callers
+    objects = callers[2]
     failures: list[str] = []
     calls = 0
-    rules = sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint))
-    for rule in rules:
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
         access = matrix.ROUTES[rule.endpoint]
         variants = (["in", "out"] if access.kind != "public"
                     and matrix.depends_on_variant(rule.rule, access) else ["in"])
-        methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
         for variant in variants:
             values = objects[variant]
             url = matrix.build_url(rule.rule, access, values)
-            api = url.startswith("/api/")
             principals = [None] if access.kind == "public" else [None, STRANGER, OWNER, *ROLES]
-            if variant == "out":  # citizens own the in-scope objects: no staff question left
+            if variant == "out":  # citizens are asked about their own objects (in) only
                 principals = [p for p in principals if p in ROLES]
-            for method in methods:
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 for principal in principals:
-                    client, csrf, token = clients[principal]
-                    headers = {}
-                    kwargs = {}
-                    if api:
-                        headers["X-Requested-With"] = "XMLHttpRequest"
-                        if token and access.ends_token:  # spend a fresh one
-                            token = matrix.api_token(app, mobiles[principal])
-                        if token:
-                            headers["Authorization"] = f"Bearer {token}"
-                        if method not in ("GET", "DELETE"):
-                            kwargs["json"] = matrix.fill(access.body or {}, values)
-                    elif method != "GET":
-                        headers["X-CSRFToken"] = csrf
-                        kwargs["data"] = matrix.fill(access.body or {}, values)
                     expected = _expected(access, principal, variant)
-                    before = _count(db, AuditEntry.outcome == "denied")
                     audited = access.audited.get(method)
+                    denied_before = _count(db, AuditEntry.outcome == "denied")
                     audited_before = _count(db, AuditEntry.action == audited) if audited else 0
-                    response = client.open(url, method=method, headers=headers, **kwargs)
-                    # Read streamed bodies to the end; PDFs and images are not text.
-                    text = response.get_data().decode("utf-8", "replace")
-                    response.close()
+                    response, text = _call(app, callers, access, principal, method, url, values)
                     calls += 1
-                    if principal is None and method != "GET":
-                        # Sign-outs clear the session and its CSRF secret: take a new token.
-                        clients[None] = (client, matrix.csrf_token(client, "/signin"), None)
                     outcome = _outcome(response)
                     where = f"{method} {url} as {principal or 'anonymous'} ({variant})"
                     if outcome != expected and not (expected == "allowed"
                                                     and response.status_code in access.also_ok):
                         failures.append(f"{where}: {response.status_code}, expected {expected}")
                         continue
-                    if outcome == "forbidden" and principal in ROLES:
-                        if _count(db, AuditEntry.outcome == "denied") <= before:
-                            failures.append(f"{where}: refused without an audit entry")
+                    if outcome == "forbidden" and principal in ROLES and (
+                            _count(db, AuditEntry.outcome == "denied") <= denied_before):
+                        failures.append(f"{where}: refused without an audit entry")
                     if outcome != "allowed":
                         continue
                     if audited and _count(db, AuditEntry.action == audited) <= audited_before:
@@ -202,7 +204,7 @@ def test_authorisation_matrix(app, db, callers):
                             failures.append(f"{where}: out-of-scope row {theirs!r} "
                                             f"{'shown' if theirs in text else 'missing'}")
     assert not failures, f"{len(failures)} of {calls} calls:\n" + "\n".join(failures[:60])
-    assert calls > 700
+    assert calls > 700  # the walk really covered the app
 
 
 def test_area_admin_neither_sees_nor_decides_corrections_outside_their_area(app, db, world):
