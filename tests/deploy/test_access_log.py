@@ -132,7 +132,8 @@ def gunicorn(database_url, desk_people, tmp_path):
         stop(server)
 
 
-def test_gunicorn_access_log_holds_no_mobile_or_id_number(gunicorn):
+def test_gunicorn_access_log_holds_no_mobile_or_id_number(gunicorn, database_url):
+    # database_url asked for here: the server process writes too, so every table is emptied.
     port, log, server = gunicorn
     browser = Browser(port)
     status, _, page = browser.request("GET", "/staff/login")
