@@ -39,7 +39,8 @@ TOO_LONG_NOTE = {"note": "x" * 501}
 class Access:
     kind: str  # "public" | "citizen" | "staff"
     roles: tuple[str, ...] = ()
-    scoped: bool = False
+    #: True, or the methods whose request names a place (a create form's area or facility)
+    scoped: bool | tuple[str, ...] = False
     owns: bool = False
     lists: str | None = None
     #: method -> the audit action each allowed call of that method must write
@@ -61,8 +62,14 @@ def citizen(*, owns: bool = False, **kw) -> Access:
     return Access("citizen", owns=owns, **kw)
 
 
-def staff(roles, *, scoped: bool = False, **kw) -> Access:
+def staff(roles, *, scoped: bool | tuple[str, ...] = False, **kw) -> Access:
     return Access("staff", tuple(roles), scoped=scoped, **kw)
+
+
+def new_facility(prefix: str) -> dict:
+    """A facility to create in the variant's area (one code per route: a repeat is a 422)."""
+    return {"code": f"{prefix}-{{facility_code}}", "name": "New centre",
+            "area_code": "{area_code}", "fee_type": "Free"}
 
 
 STATIC = {"filename": "kit.css"}
@@ -177,11 +184,14 @@ ROUTES: dict[str, Access] = {
     "staff.home": staff(STAFF_ROLES),
     "staff.password": staff(STAFF_ROLES),
     "kit_staff.whoami": staff(STAFF_ROLES),
-    "staff.users": staff(ADMINS, lists="colleague"),
+    # Creating an account in a place out of reach is refused (the form names the facility).
+    "staff.users": staff(ADMINS, lists="colleague", scoped=("POST",), body={
+        "role": VAC, "username": "new-{facility_code}", "password": "a-long-new-password-1",
+        "full_name": "New", "facility_code": "{facility_code}"}),
     "staff.user_status": staff(ADMINS, scoped=True),
     # Facilities and sessions
     "booking_admin.facilities": staff(MANAGERS, lists="facility"),
-    "booking_admin.facility_new": staff(ADMINS),
+    "booking_admin.facility_new": staff(ADMINS, scoped=("POST",), body=new_facility("W")),
     "booking_admin.facility_import": staff(ADMINS),
     "booking_admin.facility_edit": staff(MANAGERS, scoped=True),
     "booking_admin.facility_active": staff(ADMINS, scoped=True, body={"active": "1"}),
@@ -189,7 +199,7 @@ ROUTES: dict[str, Access] = {
     "booking_admin.session_detail": staff(MANAGERS, scoped=True),
     "booking_admin.session_capacity": staff(MANAGERS, scoped=True),
     "booking_admin.session_cancel": staff(MANAGERS, scoped=True),
-    "kit_staff.facility_create": staff(ADMINS),
+    "kit_staff.facility_create": staff(ADMINS, scoped=True, body=new_facility("A")),
     "kit_staff.facility_import": staff(ADMINS),
     "kit_staff.facility_update": staff(MANAGERS, scoped=True),
     "kit_staff.sessions_create": staff(MANAGERS, scoped=True),
@@ -369,7 +379,7 @@ def build_objects(db, world, accounts: dict) -> dict[str, dict]:
                                   outcome="ok", details={}))
         db.session.flush()
         variants[variant] = {
-            "facility_id": facility.id, "session_id": planned.id, "open_session_id": booked.id,
+            "facility_id": facility.id, "facility_code": code, "session_id": planned.id, "open_session_id": booked.id,
             "appointment_id": appointment.id, "spare_appointment_id": spare.id,
             "dose_id": dose.id, "aefi_id": report.id, "user_id": colleague.id,
             "request_id": correction.id, "reference_id": person.reference_id,

@@ -69,7 +69,7 @@ OWNER, STRANGER = "citizen", "other citizen"
 COWIN_NOT_FOUND = {"USRRES0004", "APPOIN0031"}
 
 
-def _expected(access: matrix.Access, principal: str | None, variant: str) -> str:
+def _expected(access: matrix.Access, principal: str | None, variant: str, method: str) -> str:
     if access.kind == "public":
         return "allowed"
     if principal is None:
@@ -80,7 +80,8 @@ def _expected(access: matrix.Access, principal: str | None, variant: str) -> str
         if principal not in access.roles:
             return "forbidden"
         reaches = variant == "in" or principal == matrix.NAT
-        return "allowed" if reaches or not access.scoped else "forbidden"
+        scoped = access.scoped is True or method in (access.scoped or ())
+        return "allowed" if reaches or not scoped else "forbidden"
     if access.kind != "citizen":
         return "unauthenticated"  # a citizen session is not a staff member's
     return "not_found" if access.owns and principal == STRANGER else "allowed"
@@ -171,12 +172,14 @@ def test_authorisation_matrix(app, db, callers):
         for variant in variants:
             values = objects[variant]
             url = matrix.build_url(rule.rule, access, values)
-            principals = [None] if access.kind == "public" else [None, STRANGER, OWNER, *ROLES]
+            # National admins last: what they may create does not hide others' refusals.
+            principals = ([None] if access.kind == "public"
+                          else [None, STRANGER, OWNER, *reversed(ROLES)])
             if variant == "out":  # citizens are asked about their own objects (in) only
                 principals = [p for p in principals if p in ROLES]
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 for principal in principals:
-                    expected = _expected(access, principal, variant)
+                    expected = _expected(access, principal, variant, method)
                     audited = access.audited.get(method)
                     denied_before = _count(db, AuditEntry.outcome == "denied")
                     audited_before = _count(db, AuditEntry.action == audited) if audited else 0
