@@ -7,6 +7,7 @@ from flask_babel import Babel
 from flask_smorest import Api, Blueprint
 
 from cowin_kit.core.db import db
+from cowin_kit.core.errors import ErrorBodySchema
 
 __all__ = ["db", "init_babel", "init_api", "register_api_blueprint"]
 
@@ -16,9 +17,15 @@ def init_babel(app: Flask, **selectors) -> Babel:
     return Babel(app, **selectors)
 
 
+class KitApi(Api):
+    """flask-smorest's Api documenting the kit's real error body ({"error": {code, message}})."""
+
+    ERROR_SCHEMA = ErrorBodySchema
+
+
 def init_api(app: Flask) -> Api:
     """Attach a flask-smorest Api to this app (one per app: its OpenAPI spec is per app)."""
-    api = Api(app)
+    api = KitApi(app)
     app.extensions["kit_api"] = api
     return api
 

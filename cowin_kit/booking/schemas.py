@@ -52,6 +52,9 @@ class CentreSchema(Schema):
     lat = fields.Float(allow_none=True)
     lon = fields.Float(allow_none=True)
     fee_type = fields.String()
+    area_id = fields.Integer()
+    opens = fields.String(data_key="from", metadata={"description": "Opening time, HH:MM"})
+    closes = fields.String(data_key="to", metadata={"description": "Closing time, HH:MM"})
     areas = fields.List(fields.Dict())
     sessions = fields.List(fields.Dict(), metadata={
         "description": "session_id, date (ISO), vaccine, min_age, max_age, fee, slots, "

@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import Flask, current_app, jsonify, render_template, request
 from markupsafe import escape
+from marshmallow import Schema
+from marshmallow import fields as ma_fields
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -97,6 +99,21 @@ class ServiceUnavailable(KitError):
     def __init__(self, message: Any = None, *, retry_after: int | None = None, **params: Any) -> None:
         super().__init__(message, **params)
         self.retry_after = retry_after or int(current_app.config.get("UNAVAILABLE_RETRY_SECONDS", 30))
+
+
+class _ErrorDetail(Schema):
+    code = ma_fields.String(required=True, metadata={"description": "Stable error code, e.g. "
+                                                     "VALIDATION_FAILED, NOT_FOUND, JSON_TOO_DEEP"})
+    message = ma_fields.String(required=True, metadata={"description": "Localised message"})
+    fields_ = ma_fields.Dict(data_key="fields", keys=ma_fields.String(), metadata={
+        "description": "Per field (or per location: json, query) messages"})
+
+
+class ErrorBodySchema(Schema):
+    """The JSON error body of the native API, as the handlers below write it (the OpenAPI
+    document's error responses use this, not flask-smorest's default)."""
+
+    error = ma_fields.Nested(_ErrorDetail, required=True)
 
 
 HTTP_TITLES = {

@@ -42,4 +42,4 @@ def _cors(response):
     return response
 
 
-from cowin_kit.api.cowin_v2 import appointments, auth, availability, metadata  # noqa: E402,F401 - register the routes
+from cowin_kit.api.cowin_v2 import appointments, auth, availability, metadata, spec  # noqa: E402,F401,E501 - register the routes
