@@ -72,6 +72,7 @@ def new_facility(prefix: str) -> dict:
             "area_code": "{area_code}", "fee_type": "Free"}
 
 
+WRONG_CODE = {"appointment_id": "{appointment_id}", "secret_code": "0000"}
 STATIC = {"filename": "kit.css"}
 REF = {"beneficiary_reference_id": "{reference_id}"}
 
@@ -211,7 +212,9 @@ ROUTES: dict[str, Access] = {
     "desk.find": staff(DESK, body={"q": "{reference_id}"},  # a GET searches nothing
                        audited={"POST": "beneficiary.search"}),
     "desk.person": staff(DESK, audited={"GET": "beneficiary.view"}),
-    "desk.record": staff(DESK),
+    # Recording a dose with an appointment elsewhere is refused before the code is compared
+    # (a wrong code here: in reach the answer is "wrong code", and nothing is recorded).
+    "desk.record": staff(DESK, scoped=True, body=WRONG_CODE),
     "desk.walk_in": staff(DESK),
     "desk.day_no_shows": staff(DESK),
     "desk.no_show": staff(DESK, scoped=True),
@@ -221,7 +224,8 @@ ROUTES: dict[str, Access] = {
                                          audited={"GET": "appointments.view"}),
     "kit_staff.desk_lookup": staff(DESK, body={"q": "{reference_id}"},
                                    audited={"POST": "beneficiary.view"}),
-    "kit_staff.desk_record": staff(DESK),
+    "kit_staff.desk_record": staff(DESK, scoped=True, body={
+        **WRONG_CODE, "reference_id": "{reference_id}", "vaccine": "covishield", "lot": "L-1"}),
     "kit_staff.desk_walk_in": staff(DESK),
     "kit_staff.desk_no_show": staff(DESK, scoped=True),
     "kit_staff.dose_correct": staff(DESK, scoped=True),
