@@ -308,3 +308,51 @@ def test_unexpected_errors_never_leak_internals(make_app, path, shape):
         assert response.get_json()["error"]["code"] == "INTERNAL_ERROR"
     else:
         assert response.mimetype == "text/html"
+
+
+@pytest.mark.slow
+def test_chunked_body_over_the_limit_is_a_413_through_gunicorn(database_url, tmp_path):
+    """gunicorn hands a chunked body to the app unbounded (wsgi.input_terminated): the kit's
+    request stream must stop it at MAX_CONTENT_LENGTH and answer 413, on both APIs."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "COWIN_KIT_DATABASE_URL": database_url, "COWIN_KIT_SECRET_KEY": "t" * 32,
+           "COWIN_KIT_INSTANCE_DIR": str(tmp_path), "COWIN_KIT_REDIS_URL": ""}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "1", "--bind",
+                               f"127.0.0.1:{port}", "--log-level", "warning",
+                               "cowin_kit.wsgi:app"], env=env)
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port)).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        for path in ("/api/kit/v1/auth/otp", "/api/v2/auth/public/generateOTP"):
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+                answer: list[bytes] = []
+                # Read while sending: the 413 comes before the server stops reading.
+                reader = threading.Thread(target=lambda: answer.append(conn.recv(200)))
+                reader.start()
+                conn.sendall(f"POST {path} HTTP/1.1\r\nHost: kit\r\nContent-Type: "
+                             "application/json\r\nTransfer-Encoding: chunked\r\n\r\n".encode())
+                chunk = b"1" * 65536
+                try:
+                    for _ in range(160):  # 10 MiB
+                        conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    conn.sendall(b"0\r\n\r\n")
+                except OSError:
+                    pass  # the server answered and closed: the rest is not read
+                reader.join(timeout=30)
+            assert answer and answer[0].startswith(b"HTTP/1.1 413"), (path, answer)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
