@@ -206,11 +206,11 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(exc: Exception):
         if isinstance(exc, HTTPException):  # pragma: no cover - handled above
             return _http_error(exc)
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        return _render(500, "INTERNAL_ERROR", str(HTTP_MESSAGES[500]))
         outage = _outage(exc)
         if outage is not None:  # database or Redis down: 503 in the shape of the path
             return app.handle_user_exception(outage)
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return _render(500, "INTERNAL_ERROR", str(HTTP_MESSAGES[500]))
 
 
 # -- outages: the database or Redis down, or the database read-only -------------------------------

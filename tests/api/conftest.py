@@ -81,8 +81,6 @@ def otp_from_outbox(db, mobile_suffix: str) -> str:
 
     from cowin_kit.core.sms import outbox
 
-    message = db.session.scalars(sa.select(SmsMessage).where(SmsMessage.mobile.endswith(mobile_suffix))
-                                 .order_by(SmsMessage.id.desc())).first()
     db.session.expire_all()
     message = next(m for m in outbox(limit=50) if m.mobile.endswith(mobile_suffix))
     return re.search(r"\b(\d{6})\b", message.body).group(1)
