@@ -36,6 +36,7 @@ _FORBIDDEN = re.compile("[\x00\ud800-\udfff]")
 #: Where a forbidden character was found, in the reader's words.
 PLACES = {"path": _l("the address"), "query": _l("the query"), "header": _l("a header"),
           "form": _l("the form"), "json": _l("the JSON body")}
+NOT_JSON = _l("The request body is not valid JSON. Please check its syntax and encoding (UTF-8).")
 
 ASCII_DIGITS = str.maketrans({chr(ord(zero) + i): str(i)
                               for zero in DIGIT_ZEROS.values() if zero != "0"
@@ -76,7 +77,7 @@ class KitRequest(Request):
         return get_input_stream(self.environ, safe_fallback=False, max_content_length=limit)
 
     def on_json_loading_failed(self, e: ValueError | None) -> Any:
-        raise MalformedInput(_l("The request body is not valid JSON."), code="INVALID_JSON")
+        raise MalformedInput(NOT_JSON, code="INVALID_JSON")
 
     def _load_form_data(self) -> None:
         super()._load_form_data()
@@ -108,8 +109,7 @@ def _check_json(data: bytes) -> Any:
     except RecursionError:
         value, too_deep = None, True
     except ValueError:  # JSONDecodeError and UnicodeDecodeError
-        raise MalformedInput(_l("The request body is not valid JSON."), code="INVALID_JSON") \
-            from None
+        raise MalformedInput(NOT_JSON, code="INVALID_JSON") from None
     else:
         too_deep = False
     pending = [(value, 1)]
@@ -126,7 +126,8 @@ def _check_json(data: bytes) -> Any:
         elif isinstance(item, str):
             _refuse(item, "json")
     if too_deep:
-        raise MalformedInput(_l("The JSON body is nested too deeply (at most %(depth)s levels)."),
+        raise MalformedInput(_l("The JSON body is nested too deeply (at most %(depth)s "
+                                "levels). Please send a flatter document."),
                              code="JSON_TOO_DEEP", depth=MAX_JSON_DEPTH)
     return value
 
