@@ -15,8 +15,6 @@ import math
 import os
 from pathlib import Path
 
-from gunicorn.glogging import Logger
-
 
 def _env_int(name: str, default: int) -> int:
     """Read a whole number from the environment, or fall back to the default."""
@@ -85,43 +83,10 @@ def on_starting(server):
     preflight()
 
 
-def _without_query(url: str) -> str:
-    """A URL or request target without its query string and fragment."""
-    return url.split("?", 1)[0].split("#", 1)[0]
-
-
-class PrivateAccessLogger(Logger):
-    """Gunicorn's logger with every query string kept out of the access log.
-
-    A query string may carry personal data (a mobile or ID number in an old desk bookmark, a
-    token, a search typed by hand), and so may the Referer of a page that had one. Whatever
-    the format says, the request line, the Referer and the raw URI are logged without their
-    query strings, and the query string itself is never logged.
-    """
-
-    #: Atoms that may hold a URL: logged without its query string.
-    URL_ATOMS = ("f", "{referer}i", "{raw_uri}e", "{request_uri}e", "{http_referer}e")
-    #: Atoms that are nothing but a query string.
-    QUERY_ATOMS = ("q", "{query_string}e")
-
-    def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
-        atoms["r"] = " ".join((environ.get("REQUEST_METHOD", "-"),
-                               _without_query(environ.get("RAW_URI", "-")),
-                               environ.get("SERVER_PROTOCOL", "-")))
-        for key in self.URL_ATOMS:
-            if isinstance(atoms.get(key), str):
-                atoms[key] = _without_query(atoms[key])
-        for key in self.QUERY_ATOMS:
-            if key in atoms:
-                atoms[key] = "-"
-        return atoms
-
-
 # Logs to stdout/stderr for the container runtime. The access log names the client (first
 # X-Forwarded-For hop when behind a proxy), the request (path only: no query string, see
-# PrivateAccessLogger), status, size, duration, Referer (path only) and agent.
-logger_class = PrivateAccessLogger
+# cowin_kit.core.accesslog), status, size, duration, Referer (path only) and agent.
+logger_class = "cowin_kit.core.accesslog.PrivateAccessLogger"
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")

@@ -165,6 +165,8 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
             self.cfg.set("threads", threads)
             self.cfg.set("timeout", 60)
             self.cfg.set("accesslog", "-")
+            # Paths only: no query string (personal data) in the log, as in production.
+            self.cfg.set("logger_class", "cowin_kit.core.accesslog.PrivateAccessLogger")
             self.cfg.set("access_log_format", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms')
 
         def load(self):

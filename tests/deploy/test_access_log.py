@@ -162,6 +162,45 @@ def test_gunicorn_access_log_holds_no_mobile_or_id_number(gunicorn, database_url
     assert "q=" not in text
 
 
+def test_logger_strips_queries_whatever_the_format_asks_for(tmp_path):
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from cowin_kit.core.accesslog import PrivateAccessLogger
+
+    config = Config()
+    config.set("accesslog", str(tmp_path / "access.log"))
+    config.set("access_log_format", '"%(r)s" q=%(q)s "%(f)s" "%({referer}i)s" '
+                                    '"%({raw_uri}e)s" "%({query_string}e)s" %(U)s')
+    logger = PrivateAccessLogger(config)
+    environ = {"REQUEST_METHOD": "GET", "RAW_URI": f"/desk/find?q={MOBILE}&kind=mobile",
+               "PATH_INFO": "/desk/find", "QUERY_STRING": f"q={MOBILE}&kind=mobile",
+               "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+               "HTTP_REFERER": f"https://cowin.test/desk/find?q={ID_NUMBER}#top"}
+    request = SimpleNamespace(headers=[("REFERER", environ["HTTP_REFERER"])])
+    response = SimpleNamespace(status="303 SEE OTHER", headers=[], sent=0)
+    logger.access(response, request, environ, dt.timedelta(milliseconds=3))
+    for handler in logger.access_log.handlers:
+        handler.flush()
+    line = (tmp_path / "access.log").read_text()
+    assert line.startswith('"GET /desk/find HTTP/1.1" q=- "https://cowin.test/desk/find" '), line
+    assert MOBILE not in line and ID_NUMBER not in line and "kind=" not in line
+
+
+def test_demo_server_uses_the_same_logger(monkeypatch):
+    from gunicorn.app.base import BaseApplication
+
+    from cowin_kit.cli.demo import serve
+    from cowin_kit.core.accesslog import PrivateAccessLogger
+
+    seen = {}
+    monkeypatch.setattr(BaseApplication, "run", lambda self: seen.update(cfg=self.cfg))
+    serve("127.0.0.1", free_port(), 1, 1)
+    assert seen["cfg"].logger_class is PrivateAccessLogger
+
+
 @pytest.mark.skipif(not NGINX, reason="nginx is not installed (apt-get install nginx-core)")
 def test_nginx_access_log_holds_no_query_string(tmp_path):
     """The example site's access log, through a running nginx (the upstream is absent: 502)."""

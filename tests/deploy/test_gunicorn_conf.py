@@ -64,4 +64,5 @@ def test_defaults_suit_a_proxy_in_front(load):
     assert settings["graceful_timeout"] < settings["timeout"]
     assert settings["forwarded_allow_ips"] == "127.0.0.1,::1"
     assert settings["accesslog"] == "-" and "%({x-forwarded-for}i)s" in settings["access_log_format"]
+    assert settings["logger_class"] == "cowin_kit.core.accesslog.PrivateAccessLogger"
     assert settings["max_requests_jitter"] > 0
