@@ -123,9 +123,9 @@ def _missing_sessions(profile, demo) -> list[dict]:
     """One session per facility and day, vaccines rotating, for days that have none yet."""
     today = local_now(profile).date()
     days = [today + dt.timedelta(days=i) for i in range(DAYS)]
-    have = set(db.session.execute(
+    have = {tuple(row) for row in db.session.execute(
         sa.select(VaccinationSession.facility_id, VaccinationSession.date)
-        .where(VaccinationSession.date.in_(days))).tuples())
+        .where(VaccinationSession.date.in_(days)))}
     facilities = db.session.execute(
         sa.select(Facility.id, Facility.fee_type).where(Facility.code.startswith("DEMO-"))
         .order_by(Facility.id)).all()

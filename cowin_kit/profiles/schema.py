@@ -17,6 +17,14 @@ ENCODES = ("birth_date", "birth_year", "sex")
 COLOUR = Str(r"#[0-9a-fA-F]{6}", expected="a colour like #0b5cad")
 LINK = Str(r"(https?://|tel:|mailto:)\S+", expected="an http(s), tel: or mailto: link")
 
+NAME_LIST = ListOf(Str(r"\S(.*\S)?", expected="a name"), min_len=3, unique=True)
+DEMO_NAMES = Obj({
+    "order": Str(choices=("given_family", "family_given")),
+    "surnames": Int(1, 2),
+    "given": Obj({"M": NAME_LIST, "F": NAME_LIST}, required=("M", "F")),
+    "family": NAME_LIST,
+}, required=("given", "family"))
+
 INTERVAL = Obj({"min": Duration(), "max": Null(Duration())}, required=("min",))
 
 CHECK_PARAMS = Obj({
@@ -142,9 +150,19 @@ PROFILE = Obj({
         "footer_links": ListOf(Obj({"labels": LangMap, "url": LINK}, required=("labels", "url"))),
     }, required=("ministry",)),
     "notes": Any_(),
-    # Free-form data for `cowin-kit demo` (people, facility_names, postal_code_pattern, center,
-    # paid_fee…), read by the domains' demo.py; never used by a real instance.
-    "demo": MapOf(Str(), Any_(), expected="a mapping of demo settings"),
+    # Data for `cowin-kit demo` only, read by the domains' demo.py; a real instance never
+    # uses it. ``names`` (the synthetic people's names) is checked; the rest is free-form.
+    "demo": Obj({
+        "names": DEMO_NAMES,
+        "people": ListOf(Obj({"name": Str(), "gender": Str(choices=("M", "F", "O")),
+                              "birth_year": Int(1900, 2100)},
+                             required=("name", "gender", "birth_year"))),
+        "facility_names": ListOf(Str(r".*\{area\}.*", expected="a pattern with {area}")),
+        "postal_code_pattern": Str(),
+        "center": Any_(),
+        "regions": MapOf(Str(), Any_(), expected="a mapping of area code to demo settings"),
+        "paid_fee": Int(0),
+    }),
 }, required=("schema_version", "country", "phone", "languages", "genders",
              "identity_documents", "admin_levels", "vaccines", "schedules", "eligibility",
              "booking", "certificates"))

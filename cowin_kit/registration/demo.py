@@ -45,11 +45,34 @@ def _demo_mobiles(profile, count: int, rng: random.Random) -> list[str]:
     return found
 
 
-def _document_for(profile, rng: random.Random):
-    """Return (document, valid number, CheckedId) from the first document with an example."""
+class _Mismatch(KitError):
+    """A valid number whose encoded sex or birth year is not the demo person's."""
+
+
+def _document_for(profile, rng: random.Random, entry: dict | None = None):
+    """Return (document, valid number, CheckedId) from the first document with an example.
+
+    Numbers that encode sex or birth year are varied until they agree with the person (else
+    with their sex and an adult's age, else any valid number), so a woman's document never
+    says male and a demo adult is not registered as a child."""
+    year = dt.date.today().year
+
+    def agrees(checked, level: int):
+        if level == 0 or entry is None:
+            return checked
+        born = checked.birth_year
+        if checked.gender not in (None, entry["gender"]) or (
+                born is not None and (born != entry["birth_year"] if level == 2
+                                      else not 18 <= year - born <= 90)):
+            raise _Mismatch("demo person mismatch")
+        return checked
+
     for doc in profile.id_documents:
-        if doc.example:
-            checked = _vary_digits(doc.example, rng, lambda n, d=doc: (n, d.validate(n)))
+        if not doc.example:
+            continue
+        for level in (2, 1, 0):
+            checked = _vary_digits(doc.example, rng,
+                                   lambda n, d=doc, lv=level: (n, agrees(d.validate(n), lv)))
             if checked:
                 return doc, checked[0], checked[1]
     return None
@@ -76,7 +99,7 @@ def seed(app, profile, echo) -> None:
         db.session.add(account)
         db.session.commit()
         for entry in group[:limit]:
-            found = _document_for(profile, rng)
+            found = _document_for(profile, rng, entry)
             if found is None:
                 continue
             doc, number, checked = found

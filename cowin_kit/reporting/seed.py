@@ -64,14 +64,48 @@ def _birth_year(rng: random.Random, year: int) -> int:
     return year - rng.randint(low, high)
 
 
+class FirstProducts:
+    """The products the schedule engine allows as a first dose, per birth year and day."""
+
+    def __init__(self, profile) -> None:
+        self.profile = profile
+        self.known: dict[tuple[int, dt.date], tuple[str, ...]] = {}
+
+    def __call__(self, birth_year: int, day: dt.date) -> tuple[str, ...]:
+        key = (birth_year, day)
+        if key not in self.known:
+            from cowin_kit.profiles.schedule import DueDose, Person, next_dose
+
+            due = next_dose(self.profile, Person(birth_year=birth_year), [], day)
+            self.known[key] = due.allowed_vaccines if isinstance(due, DueDose) else ()
+        return self.known[key]
+
+
+def _product(allowed: tuple[str, ...], usual: str, rng: random.Random) -> str | None:
+    """The facility's usual product when the person may have it, else one they may have."""
+    if not allowed:
+        return None
+    return usual if usual in allowed else rng.choice(allowed)
+
+
+#: Share of sessions' doses wasted (opened, not given): COVID-19 campaigns reported a few per
+#: cent on average, more in small sessions of multi-dose vials.
+WASTAGE = (0.0, 0.12, 0.03)  # random.triangular(low, high, mode)
+
+
 def seed(profile, *, beneficiaries: int, facilities: int, days: int, today: dt.date,
          batch: int = 20_000, rng_seed: int = 2021,
          progress: Callable[[int], None] | None = None,
-         facility_ids: list[int] | None = None, names: list[str] | None = None) -> dict[str, int]:
+         facility_ids: list[int] | None = None,
+         namer: Callable[[random.Random, str], str] | None = None,
+         appointments: bool = False) -> dict[str, int]:
     """Add synthetic facilities, sessions, beneficiaries and doses over the past ``days`` days.
 
-    With ``facility_ids`` the doses are given at those existing facilities instead of new ones
-    (the demo's history); ``names`` are used in turn for the people instead of numbered names."""
+    Each person's first product is one the schedule engine allows for their age on that day
+    (the facility's usual product when it may be given). With ``facility_ids`` the doses are
+    given at those existing facilities instead of new ones (the demo's history); ``namer(rng,
+    gender)`` names the people instead of numbered names; ``appointments`` adds the bookings
+    behind the doses and some no-shows (for the no-show report)."""
     rng = random.Random(rng_seed)
     connection = db.session.connection()
     loader = Loader(connection)
@@ -110,6 +144,11 @@ def seed(profile, *, beneficiaries: int, facilities: int, days: int, today: dt.d
                                            "active", "created_at"], facility_rows)
         loader.fix_sequence(Facility.__table__.c.id)
     all_facilities = list(facility_vaccine)
+    first_products = FirstProducts(profile)
+    min_ages = {v.id: max(v.min_age or 0, profile.eligibility.min_age or 0)
+                for v in profile.vaccines}
+    max_ages = {v.id: v.max_age for v in profile.vaccines}
+    booked: list[tuple] = []  # (person, session key, dose number, status)
 
     first_person = loader.next_id(Beneficiary.id)
     first_dose = loader.next_id(DoseRecord.id)
@@ -122,7 +161,7 @@ def seed(profile, *, beneficiaries: int, facilities: int, days: int, today: dt.d
     session_cols = ["id", "facility_id", "date", "vaccine", "min_age", "max_age", "fee",
                     "slots", "status", "doses_opened", "created_at"]
     slots = '["09:00-13:00"]' if loader.postgres else ["09:00-13:00"]
-    sessions: dict[tuple[int, dt.date], list] = {}  # -> [id, doses given]
+    sessions: dict[tuple[int, dt.date, str], list] = {}  # -> [id, doses given]
     genders, gender_w = zip(*GENDERS)
     groups_json = "[]" if loader.postgres else []
     dose_id = first_dose
@@ -134,26 +173,28 @@ def seed(profile, *, beneficiaries: int, facilities: int, days: int, today: dt.d
             pid = first_person + offset + j
             area_id = areas[j]
             gender = rng.choices(genders, weights=gender_w)[0]
-            name = names[(offset + j) % len(names)] if names else f"Seed person {pid}"
-            people.append((pid, f"9{pid:013d}", name, _birth_year(rng, today.year),
+            name = namer(rng, gender) if namer else f"Seed person {pid}"
+            birth_year = _birth_year(rng, today.year)
+            people.append((pid, f"9{pid:013d}", name, birth_year,
                            gender, doc_type, uuid.uuid4().hex + uuid.uuid4().hex,
                            f"XXXX XXXX {pid % 10000:04d}", groups_json, False, area_id, now))
-            if rng.random() > 0.9:
-                continue  # registered, not yet vaccinated
             local = by_area.get(area_id)
             fid = rng.choice(local) if local else rng.choice(all_facilities)
-            vaccine = facility_vaccine[fid]
-            plan = plans[vaccine]
             day = start + dt.timedelta(days=rng.randrange(days))
+            vaccine = _product(first_products(birth_year, day), facility_vaccine[fid], rng)
+            if vaccine is None or rng.random() > 0.9:
+                if appointments and vaccine is not None and rng.random() < 0.5:
+                    booked.append((pid, _session(sessions, new_sessions, fid, day, vaccine), 1,
+                                   "no_show"))  # booked, never came
+                continue  # registered, not yet vaccinated
+            plan = plans[vaccine]
             for number in range(1, plan.doses + 2):
                 booster = number > plan.doses
-                key = (fid, day)
-                if key not in sessions:
-                    sessions[key] = [uuid.uuid4(), 0]
-                    new_sessions.append((sessions[key][0], fid, day, facility_vaccine[fid], 18,
-                                         None, 0, slots, "closed", 0, now))
+                key = _session(sessions, new_sessions, fid, day, vaccine)
                 sid = sessions[key][0]
                 sessions[key][1] += 1
+                if appointments and rng.random() < 0.6:  # the rest walked in
+                    booked.append((pid, key, number, "completed"))
                 at = dt.datetime.combine(day, dt.time(10), dt.timezone.utc)
                 doses.append((dose_id, pid, sid, fid, vaccine, f"LOT-{fid % 97:02d}", number,
                               plan.doses, booster, day, at, at))
@@ -163,24 +204,66 @@ def seed(profile, *, beneficiaries: int, facilities: int, days: int, today: dt.d
                 if day > today or rng.random() > 0.8:
                     break
         loader.insert(Beneficiary.__table__, person_cols, people)
-        loader.insert(VaccinationSession.__table__, session_cols, new_sessions)
+        loader.insert(VaccinationSession.__table__, session_cols,
+                      [(sid, fid, day, vaccine, min_ages.get(vaccine, 0), max_ages.get(vaccine),
+                        0, slots, "closed", 0, now)
+                       for sid, fid, day, vaccine in new_sessions])
         loader.insert(DoseRecord.__table__, dose_cols, doses)
         if progress:
             progress(size)
     loader.fix_sequence(Beneficiary.__table__.c.id)
     loader.fix_sequence(DoseRecord.__table__.c.id)
     _set_doses_opened(loader, sessions.values(), rng)
+    if booked:
+        _add_appointments(loader, sessions, booked, rng, now)
     return {"facilities": facilities, "beneficiaries": beneficiaries,
-            "doses": dose_id - first_dose, "sessions": len(sessions)}
+            "doses": dose_id - first_dose, "sessions": len(sessions),
+            "appointments": len(booked)}
+
+
+def _session(sessions: dict, new_sessions: list, fid: int, day: dt.date, vaccine: str) -> tuple:
+    """The key of the facility's session for ``vaccine`` on ``day`` (created when new)."""
+    key = (fid, day, vaccine)
+    if key not in sessions:
+        sessions[key] = [uuid.uuid4(), 0]
+        new_sessions.append((sessions[key][0], fid, day, vaccine))
+    return key
+
+
+def _add_appointments(loader: Loader, sessions: dict, booked: list[tuple], rng: random.Random,
+                      now: dt.datetime) -> None:
+    """The bookings behind past doses (completed) and the no-shows, with their capacities."""
+    from cowin_kit.booking.models import Appointment, SessionCapacity
+
+    kinds: dict[tuple, int] = {}
+    for _pid, key, number, _status in booked:
+        kind = (key, "1" if number == 1 else "2")
+        kinds[kind] = kinds.get(kind, 0) + 1
+    first_capacity = loader.next_id(SessionCapacity.id)
+    capacity_ids = {kind: first_capacity + i for i, kind in enumerate(kinds)}
+    loader.insert(SessionCapacity.__table__, ["id", "session_id", "dose_kind", "capacity",
+                                              "booked"],
+                  [(capacity_ids[kind], sessions[kind[0]][0], kind[1], count, count)
+                   for kind, count in kinds.items()])
+    loader.fix_sequence(SessionCapacity.__table__.c.id)
+    loader.insert(Appointment.__table__, ["id", "beneficiary_id", "session_id", "capacity_id",
+                                          "dose_number", "slot", "secret_code", "status",
+                                          "created_at", "updated_at"],
+                  [(uuid.uuid4(), pid, sessions[key][0],
+                    capacity_ids[(key, "1" if number == 1 else "2")], number, "09:00-13:00",
+                    f"{rng.randrange(10000):04d}", status, now, now)
+                   for pid, key, number, status in booked])
 
 
 def _set_doses_opened(loader: Loader, sessions: Iterable[list], rng: random.Random) -> None:
-    """Record vials opened per session: whole 10-dose vials, now and then one more wasted."""
+    """Record the doses opened per session: those given plus a realistic share wasted."""
     temp = sa.Table("seed_opened", sa.MetaData(), sa.Column("id", sa.Uuid, primary_key=True),
                     sa.Column("opened", sa.Integer), prefixes=["TEMPORARY"])
     temp.create(loader.connection)
-    rows = [(sid, -(-given // 10) * 10 + (10 if rng.random() < 0.05 else 0))
-            for sid, given in sessions]
+    rows = []
+    for sid, given in sessions:
+        wasted = given * rng.triangular(*WASTAGE)  # rounded up or down in proportion, so small
+        rows.append((sid, given + int(wasted) + (rng.random() < wasted % 1)))  # sessions waste too
     for start in range(0, len(rows), 50_000):
         loader.insert(temp, ["id", "opened"], rows[start:start + 50_000])
     table = VaccinationSession.__table__

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 
 import sqlalchemy as sa
 
@@ -48,3 +49,21 @@ def test_the_shipped_profile_seeds_its_own_people(app, db):
     demo.seed(app, profile, lambda line: None)
     assert sorted(db.session.scalars(sa.select(Beneficiary.name))) == sorted(
         p["name"] for p in people)
+
+
+def test_documents_that_encode_sex_and_birth_year_agree_with_the_demo_person(make_app):
+    """Viet Nam's citizen ID encodes sex and birth year: every demo person is still registered,
+    as an adult of their own gender (not refused as a child, nor a woman filed as male)."""
+    from cowin_kit.core.db import db as database
+    from cowin_kit.profiles import get_profile
+
+    with make_app(PROFILE="vn").app_context():
+        profile = get_profile()
+        people = profile.data["demo"]["people"]
+        lines = []
+        demo.seed(None, profile, lines.append)
+        assert not [line for line in lines if "skipped" in line]
+        seeded = dict(database.session.execute(sa.select(Beneficiary.name, Beneficiary.gender)).all())
+        assert seeded == {p["name"]: p["gender"] for p in people}
+        for year in database.session.scalars(sa.select(Beneficiary.birth_year)):
+            assert 18 <= dt.date.today().year - year <= 90

@@ -1,0 +1,144 @@
+"""The demo's data is something a presenter can show: names of the country matching each
+person's gender, products the schedule allows at each person's age, a queue at the vaccinator's
+desk today, coverage against targets, no-shows, adverse events and a realistic wastage."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+import sqlalchemy as sa
+
+
+def _seed_demo(app, profile) -> None:
+    """Run every domain's demo seed in order, as ``cowin-kit demo`` does (without serving)."""
+    from cowin_kit.app import domain_modules
+
+    for module in domain_modules("demo"):
+        module.seed(app, profile, lambda _line: None)
+
+
+@pytest.fixture(params=["in", "mx"])
+def demo(request, make_app):
+    from cowin_kit.profiles import get_profile
+
+    app = make_app(PROFILE=request.param)
+    with app.app_context():
+        profile = get_profile()
+        _seed_demo(app, profile)
+        yield app, profile
+
+
+def _history(profile):
+    """The synthetic people of the history (no account) with their first doses."""
+    from cowin_kit.core.db import db
+    from cowin_kit.registration.models import Beneficiary
+    from cowin_kit.vaccination.models import DoseRecord
+
+    return db.session.execute(
+        sa.select(Beneficiary.name, Beneficiary.gender, Beneficiary.birth_year,
+                  DoseRecord.vaccine, DoseRecord.administered_on)
+        .outerjoin(DoseRecord, sa.and_(DoseRecord.beneficiary_id == Beneficiary.id,
+                                       DoseRecord.dose_number == 1))
+        .where(Beneficiary.account_id.is_(None))).all()
+
+
+def test_demo_data_a_presenter_can_show(demo):
+    """One seeded demo per profile (seeding takes seconds), every check on it."""
+    app, profile = demo
+    _names_come_from_the_country_and_match_the_gender(profile)
+    _first_products_are_allowed_at_each_persons_age(profile)
+    _reports_have_rows_coverage_noshows_aefi_and_realistic_wastage()
+    _the_vaccinators_desk_has_appointments_today(app, profile)  # last: it seeds again
+
+
+def _names_come_from_the_country_and_match_the_gender(profile):
+    names = profile.data["demo"]["names"]
+    people = _history(profile)
+    assert len(people) > 1000
+    surnames = names.get("surnames", 1)
+    for name, gender, *_rest in people:
+        parts = name.split(" ")
+        given = " ".join(parts[:len(parts) - surnames])
+        family = parts[len(parts) - surnames:]
+        if gender in ("M", "F"):
+            assert given in names["given"][gender], (name, gender)
+        assert set(family) <= set(names["family"]), name
+
+
+def _first_products_are_allowed_at_each_persons_age(profile):
+    from cowin_kit.profiles.schedule import DueDose, Person, next_dose
+
+    checked = 0
+    for _name, _gender, birth_year, vaccine, day in _history(profile):
+        if vaccine is None:
+            continue
+        due = next_dose(profile, Person(birth_year=birth_year), [], day)
+        assert isinstance(due, DueDose) and vaccine in due.allowed_vaccines, \
+            (birth_year, vaccine, day)
+        checked += 1
+    assert checked > 1000
+
+
+def _the_vaccinators_desk_has_appointments_today(app, profile):
+    from cowin_kit.accounts.models import StaffUser
+    from cowin_kit.booking.models import Appointment, VaccinationSession
+    from cowin_kit.core.db import db
+    from cowin_kit.reporting.labels import local_today
+
+    vaccinator = db.session.scalars(sa.select(StaffUser).where(
+        StaffUser.username == "vaccinator")).one()
+    waiting = db.session.scalar(
+        sa.select(sa.func.count(Appointment.id))
+        .join(VaccinationSession, VaccinationSession.id == Appointment.session_id)
+        .where(VaccinationSession.facility_id == vaccinator.facility_id,
+               VaccinationSession.date == local_today(), Appointment.status == "booked"))
+    assert waiting >= 5
+    # Seeding again (the demo command run twice) adds no second queue.
+    _seed_demo(app, profile)
+    assert db.session.scalar(
+        sa.select(sa.func.count(Appointment.id)).where(Appointment.status == "booked")) == waiting
+
+
+def _report(kind: str) -> list[tuple]:
+    from cowin_kit.reporting.labels import local_today
+    from cowin_kit.reporting.reports import Params, all_reports
+
+    today = local_today()
+    params = Params(area=None, date_from=today - dt.timedelta(days=90), date_to=today,
+                    today=today)
+    return list(all_reports()[kind].rows(params, lambda _n: None))
+
+
+def _reports_have_rows_coverage_noshows_aefi_and_realistic_wastage():
+    coverage = [row for row in _report("coverage") if row[2] == "all"]
+    assert coverage and all(row[3] for row in coverage)  # every area has a target population
+    first_dose_pct = [row[7] for row in coverage]
+    assert all(0 < pct < 100 for pct in first_dose_pct), first_dose_pct
+
+    noshow = _report("noshow")
+    missed = sum(row[4] for row in noshow)
+    booked = sum(row[2] for row in noshow)
+    assert missed and 0.02 < missed / booked < 0.2
+
+    assert _report("aefi")
+
+    wastage = _report("wastage")
+    opened = sum(row[2] for row in wastage)
+    wasted = sum(row[4] for row in wastage)
+    assert 0.01 < wasted / opened < 0.12, (wasted, opened)
+
+
+def test_namer_follows_order_and_surnames():
+    from cowin_kit.reporting.demo import demo_namer
+
+    class Profile:
+        data = {"demo": {"names": {"order": "family_given", "surnames": 2,
+                                   "given": {"M": ["Văn An"], "F": ["Thị Lan"]},
+                                   "family": ["Nguyễn", "Trần"]}}}
+
+    name = demo_namer(Profile())
+    assert name(random.Random(1), "F") in ("Nguyễn Trần Thị Lan", "Trần Nguyễn Thị Lan")
+    assert name(random.Random(1), "M").endswith(" Văn An")
+    assert demo_namer(type("Bare", (), {"data": {}})()) is None
