@@ -67,6 +67,22 @@ def test_concurrent_first_requests_to_a_new_process_never_fail(store, database_u
     assert codes == [200] * THREADS, (sorted(set(codes)), done.stderr[-3000:])
 
 
+def _all_at_once(count: int, work) -> None:
+    """Run ``work(i)`` in ``count`` threads that start together (a barrier); wait for all."""
+    barrier = threading.Barrier(count)
+
+    def run(i):
+        barrier.wait()
+        work(i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads)
+
+
 class _SlowToDrop(threading.Timer):
     """A timer whose disposal lets other threads run (as a weakref callback may): it widens
     the window in which two threads both see the memory store's expiry timer as not started."""
@@ -83,24 +99,17 @@ def test_the_in_memory_store_is_used_by_one_thread_at_a_time(make_app, monkeypat
     app = make_app(RATE_LIMIT_PUBLIC="100000 per minute")
     from cowin_kit.core.ratelimit import hit
 
-    threads, calls = 32, 200
-    barrier = threading.Barrier(threads)
     errors: list[str] = []
 
     def work(i):
         with app.test_request_context("/", environ_base={"REMOTE_ADDR": f"127.0.1.{i + 1}"}):
-            barrier.wait()
-            for _ in range(calls):
+            for _ in range(200):
                 try:
                     hit("concurrency-test")
                 except Exception as exc:  # noqa: BLE001 - any failure is the finding
                     errors.append(f"{type(exc).__name__}: {exc}")
 
-    workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
+    _all_at_once(32, work)
     assert errors == []
 
 
@@ -110,22 +119,15 @@ def test_a_shared_limit_counts_exactly_under_concurrency(make_app):
     from cowin_kit.core.errors import RateLimited
     from cowin_kit.core.ratelimit import hit
 
-    threads = 40
-    barrier = threading.Barrier(threads)
     outcomes: list[str] = []
 
-    def work():
+    def work(_i):
         with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.2.1"}):
-            barrier.wait()
             try:
                 hit("exact-count-test")
                 outcomes.append("allowed")
             except RateLimited:
                 outcomes.append("refused")
 
-    workers = [threading.Thread(target=work) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
+    _all_at_once(40, work)
     assert sorted(outcomes) == ["allowed"] * 25 + ["refused"] * 15
