@@ -90,3 +90,23 @@ def test_an_explicit_public_url_is_kept(monkeypatch, tmp_path):
 def test_public_url_never_names_the_wildcard_address():
     assert "0.0.0.0" not in demo_cli.demo_public_url("0.0.0.0", 8000)
     assert demo_cli.demo_public_url("::1", 8000) == "http://[::1]:8000"
+
+
+
+def test_a_database_of_another_country_is_refused(make_app):
+    """A shared database (COWIN_KIT_DATABASE_URL) seeded with India is not mixed with Vietnam."""
+    import click
+    import sqlalchemy as sa
+
+    from cowin_kit.areas import demo as areas_demo
+    from cowin_kit.areas.models import Area
+    from cowin_kit.core.db import db
+    from cowin_kit.profiles import get_profile
+
+    with make_app(PROFILE="in").app_context():
+        areas_demo.seed(None, get_profile(), lambda _line: None)
+    with make_app(PROFILE="vn").app_context():
+        with pytest.raises(click.ClickException, match="areas of another country"):
+            areas_demo.seed(None, get_profile(), lambda _line: None)
+        assert not db.session.scalar(sa.select(sa.func.count()).select_from(Area)
+                                     .where(Area.code.startswith("VN-")))
