@@ -38,14 +38,35 @@ def make_staff(db, role, username, *, area=None, facility=None):
     return user
 
 
+def _server_session(**subject) -> str:
+    """Start a server-side session (committed) and return its id, as a sign-in does."""
+    import datetime as dt
+
+    from cowin_kit.accounts.sessions import start_session
+    from cowin_kit.core.db import db
+
+    row = start_session(kind="web", lifetime=dt.timedelta(hours=1), **subject)
+    db.session.commit()
+    return row.id
+
+
 def sign_in(client, user) -> None:
     """Put a staff session in the test client's cookie (no slow password check)."""
-    from cowin_kit.accounts.staff_auth import SESSION_KEY, SESSION_STAMP, _stamp
+    from cowin_kit.accounts.staff_auth import SESSION_KEY
 
+    session_id = _server_session(staff_user_id=user.id)
     with client.session_transaction() as sess:
         sess.clear()
-        sess[SESSION_KEY] = user.id
-        sess[SESSION_STAMP] = _stamp(user)
+        sess[SESSION_KEY] = session_id
+
+
+def citizen_sign_in(client, account) -> None:
+    """Sign a citizen in on a test client (what the OTP flow ends with)."""
+    from cowin_kit.accounts.citizen import SESSION_KEY
+
+    session_id = _server_session(citizen_account_id=account.id)
+    with client.session_transaction() as sess:
+        sess[SESSION_KEY] = session_id
 
 
 def make_person(db, *, birth_year=1980, name="Asha Devi", account=None, locale=None):

@@ -37,3 +37,19 @@ def confirm(data):
     account, created = confirm_otp(data["txn_id"], data["otp"], locale=current_locale_id())
     return {"token": issue_token(account, txn=data["txn_id"]), "expires_at": token_expiry(),
             "new_account": created, "mobile": mask_mobile(account.mobile)}
+
+
+@bp.post("/logout")
+@bp.response(204)
+@bp.doc(security=[{"citizenBearer": []}])
+def logout():
+    """Sign out: the Bearer token sent is revoked at once, even before it expires."""
+    from flask import request
+
+    from cowin_kit.accounts.tokens import revoke_token
+    from cowin_kit.core.errors import Unauthorized
+
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized()
+    revoke_token(token.strip())

@@ -1,24 +1,27 @@
 """Who the citizen is in this request: web session after OTP sign-in, or a Bearer token.
 
 Contract used by other domains: ``current_account()``, ``citizen_required``, ``sign_in``,
-``sign_out``.
+``sign_out``. Both the cookie and the token name a server-side session (``accounts.sessions``)
+that signing out deletes.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
-import time
 
+import sqlalchemy as sa
 from flask import current_app, redirect, request, session, url_for
 
-from cowin_kit.accounts.models import CitizenAccount
+from cowin_kit.accounts.models import AuthSession, CitizenAccount
+from cowin_kit.accounts.sessions import alive, end_session, start_session
 from cowin_kit.core.audit import set_actor
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import Unauthorized
 from cowin_kit.core.security import is_api_request, session_usable_for_api
 
-SESSION_KEY = "citizen_id"
-SESSION_AT = "citizen_signed_in_at"
+#: The cookie holds only the id of a server-side session row (``accounts.sessions``).
+SESSION_KEY = "citizen_session"
 #: Per-request cache (in the WSGI environ, not ``g``: an app context may outlive a request).
 CACHE_KEY = "cowin_kit.citizen_account"
 _UNSET = object()
@@ -39,15 +42,18 @@ def _from_header() -> CitizenAccount | None:
 
 
 def _from_session() -> CitizenAccount | None:
-    account_id = session.get(SESSION_KEY)
-    if account_id is None:
+    session_id = session.get(SESSION_KEY)
+    if session_id is None:
         return None
     if is_api_request() and not session_usable_for_api():
         return None  # a cross-site form must not act through the cookie
-    if time.time() - float(session.get(SESSION_AT, 0)) > _session_seconds():
-        sign_out()
-        return None
-    return db.session.get(CitizenAccount, account_id)
+    account = db.session.execute(
+        sa.select(CitizenAccount)
+        .join(AuthSession, AuthSession.citizen_account_id == CitizenAccount.id)
+        .where(alive(session_id))).scalar_one_or_none()
+    if account is None:  # signed out (here or elsewhere), expired, or revoked
+        session.pop(SESSION_KEY, None)
+    return account
 
 
 def current_account() -> CitizenAccount | None:
@@ -79,15 +85,21 @@ def citizen_required(view):
 
 
 def sign_in(account: CitizenAccount) -> None:
-    """Remember the citizen in the web session."""
-    session[SESSION_KEY] = account.id
-    session[SESSION_AT] = time.time()
+    """Start a server-side session for the citizen and name it in the web session (commits)."""
+    end_session(session.get(SESSION_KEY))  # never carry an earlier session id over
+    row = start_session(kind="web", lifetime=dt.timedelta(seconds=_session_seconds()),
+                        citizen_account_id=account.id)
+    db.session.commit()
+    session[SESSION_KEY] = row.id
     request.environ[CACHE_KEY] = account
     set_actor("citizen", account.id)
 
 
 def sign_out() -> None:
-    """Forget the citizen (keeps other session data such as the chosen language)."""
-    session.pop(SESSION_KEY, None)
-    session.pop(SESSION_AT, None)
+    """End the citizen's web session server-side, so a copy of the cookie stops working too
+    (keeps other session data such as the chosen language)."""
+    session_id = session.pop(SESSION_KEY, None)
+    if session_id:
+        end_session(session_id)
+        db.session.commit()
     request.environ[CACHE_KEY] = None

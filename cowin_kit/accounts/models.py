@@ -1,4 +1,5 @@
-"""Citizen accounts (a mobile number), OTP transactions and staff users."""
+"""Citizen accounts (a mobile number), OTP transactions, staff users, their sign-in throttles
+and the server-side sessions of both."""
 
 from __future__ import annotations
 
@@ -61,7 +62,49 @@ class StaffUser(db.Model):
     area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("area.id"), index=True)
     facility_id: Mapped[int | None] = mapped_column(sa.ForeignKey("facility.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # Failed sign-ins from addresses this account never signed in from (see staff_auth): the
+    # account-wide ceiling, its lock, and how many locks in a row (exponential back-off).
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column()
+    lockouts: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class StaffLoginThrottle(db.Model):
+    """Failed sign-ins of one staff account from one client address, and that pair's lock.
+
+    The address is kept only as a keyed hash. A successful sign-in marks the address as the
+    account's own (``last_success_at``): the account-wide lock does not apply there.
+    """
+
+    __tablename__ = "staff_login_throttle"
+
+    staff_user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("staff_user.id", ondelete="CASCADE"), primary_key=True)
+    address_key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column()
+    lockouts: Mapped[int] = mapped_column(default=0)
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column()
+    last_success_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class AuthSession(db.Model):
+    """A signed-in session, kept server-side: a staff or citizen web cookie, or a citizen's API
+    token (its ``jti``). The cookie or token names the row; deleting the row ends the session."""
+
+    __tablename__ = "auth_session"
+    __table_args__ = (
+        sa.CheckConstraint("(staff_user_id IS NULL) <> (citizen_account_id IS NULL)",
+                           name="one_subject"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)  # random, URL-safe
+    kind: Mapped[str] = mapped_column(sa.String(8))  # "web" | "token"
+    staff_user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    citizen_account_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("citizen_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column()

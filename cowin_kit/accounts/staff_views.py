@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from cowin_kit.accounts import staff_auth
 import sqlalchemy as sa
 
 from cowin_kit.accounts.models import StaffUser
+from cowin_kit.accounts.sessions import end_sessions
 from cowin_kit.accounts.staff_permissions import (ADMINS, ROLES, area_filter, staff_area_path,
                                                   staff_required, staff_user_scope)
 from cowin_kit.accounts.staff_web import error_context, me
@@ -31,7 +32,7 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Show the sign-in form and sign a staff member in."""
-    error = None
+    error = retry_after = None
     status = 200
     if request.method == "POST":
         try:
@@ -43,8 +44,12 @@ def login():
         except KitError as exc:
             db.session.rollback()
             error, status = exc.text(), exc.status
-    return render_template("staff/login.html", error=error,
-                           username=request.form.get("username", "")), status
+            retry_after = getattr(exc, "retry_after", None)
+    response = make_response(render_template("staff/login.html", error=error,
+                                             username=request.form.get("username", "")), status)
+    if retry_after:  # rate limited: say when to come back
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 @bp.post("/logout")
@@ -73,7 +78,7 @@ def password():
     if request.method == "POST":
         try:
             change_password(me(), request.form.get("current", ""), request.form.get("new", ""))
-            staff_auth.refresh_session(me())
+            staff_auth.end_other_sessions(me())
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("staff.home"))
         except KitError as exc:
@@ -141,9 +146,11 @@ def user_status(user_id: int):
     if user.id == me().id and action == "deactivate":
         raise Forbidden()
     if action == "unlock":
-        user.failed_logins, user.locked_until = 0, None
+        staff_auth.unlock(user)
     elif action in ("activate", "deactivate"):
         user.active = action == "activate"
+        if not user.active:  # a deactivated account is signed out everywhere at once
+            end_sessions(staff_user_id=user.id)
     else:
         return redirect(url_for("staff.users"))
     audit(f"staff.{action}", "staff_user", user.id)

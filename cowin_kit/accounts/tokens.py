@@ -1,13 +1,16 @@
-"""Bearer tokens for citizens: short-lived HS256 JWTs keyed from the app's SECRET_KEY."""
+"""Bearer tokens for citizens: short-lived HS256 JWTs keyed from the app's SECRET_KEY, each
+naming a server-side session (``jti``) that signing out ends."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import jwt
+import sqlalchemy as sa
 from flask import current_app
 
-from cowin_kit.accounts.models import CitizenAccount
+from cowin_kit.accounts.models import AuthSession, CitizenAccount
+from cowin_kit.accounts.sessions import alive, clock_skew, end_session, start_session
 from cowin_kit.core.db import db, utcnow
 from cowin_kit.core.errors import Unauthorized
 from cowin_kit.core.security import derived_key
@@ -19,32 +22,64 @@ def _key() -> bytes:
     return derived_key("citizen-jwt")
 
 
+def _ttl() -> dt.timedelta:
+    return dt.timedelta(seconds=int(current_app.config["JWT_TTL_SECONDS"]))
+
+
 def token_expiry(now: dt.datetime | None = None) -> dt.datetime:
     """Return when a token issued now expires."""
-    return (now or utcnow()) + dt.timedelta(seconds=int(current_app.config["JWT_TTL_SECONDS"]))
+    return (now or utcnow()) + _ttl()
 
 
 def issue_token(account: CitizenAccount, *, txn: str | None = None,
                 now: dt.datetime | None = None) -> str:
-    """Return a signed token for this account, valid JWT_TTL_SECONDS."""
+    """Return a signed token for this account, valid JWT_TTL_SECONDS (commits its session row).
+
+    ``jti`` names a server-side session: signing out with the token deletes it, after which the
+    token is refused although its signature and ``exp`` are still good.
+    """
     now = now or utcnow()
-    claims = {"sub": str(account.id), "mobile": account.mobile, "iat": now,
-              "exp": token_expiry(now)}
+    row = start_session(kind="token", lifetime=_ttl(), citizen_account_id=account.id, now=now)
+    db.session.commit()
+    claims = {"sub": str(account.id), "mobile": account.mobile, "jti": row.id, "iat": now,
+              "nbf": now, "exp": row.expires_at}
     if txn:
         claims["txn"] = str(txn)
     return jwt.encode(claims, _key(), algorithm=ALGORITHM)
 
 
-def verify_token(token: str) -> CitizenAccount:
-    """Return the account a valid token names; raise Unauthorized otherwise."""
+def _claims(token: str) -> dict:
     try:
-        claims = jwt.decode(token, _key(), algorithms=[ALGORITHM],
-                            options={"require": ["exp", "sub"]})
-        account_id = int(claims["sub"])
-    except (jwt.PyJWTError, ValueError, TypeError):
+        # The leeway covers pods whose clocks differ a little (exp, iat and nbf alike).
+        return jwt.decode(token, _key(), algorithms=[ALGORITHM], leeway=clock_skew(),
+                          options={"require": ["exp", "sub", "jti"]})
+    except jwt.PyJWTError:
         raise Unauthorized() from None
-    account = db.session.get(CitizenAccount, account_id)
+
+
+def _verified(token: str) -> tuple[CitizenAccount, dict]:
+    claims = _claims(token)
+    try:
+        account_id = int(claims["sub"])
+    except (ValueError, TypeError):
+        raise Unauthorized() from None
+    account = db.session.execute(
+        sa.select(CitizenAccount)
+        .join(AuthSession, AuthSession.citizen_account_id == CitizenAccount.id)
+        .where(alive(claims["jti"]), CitizenAccount.id == account_id)).scalar_one_or_none()
     # A token for a mobile that no longer owns this account id is void.
     if account is None or account.mobile != claims.get("mobile"):
         raise Unauthorized()
-    return account
+    return account, claims
+
+
+def verify_token(token: str) -> CitizenAccount:
+    """Return the account a valid, not signed-out token names; raise Unauthorized otherwise."""
+    return _verified(token)[0]
+
+
+def revoke_token(token: str) -> None:
+    """Sign out with a token: its session ends, and the token with it (commits)."""
+    _account, claims = _verified(token)
+    end_session(claims["jti"])
+    db.session.commit()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import time
 
 import pytest
 
@@ -145,6 +144,6 @@ def counts(db):
 
 def sign_in(client, account) -> None:
     """Sign a citizen in on a test client (what the OTP flow ends with)."""
-    with client.session_transaction() as session:
-        session["citizen_id"] = account.id
-        session["citizen_signed_in_at"] = time.time()
+    from tests.factories import citizen_sign_in
+
+    citizen_sign_in(client, account)

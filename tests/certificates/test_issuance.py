@@ -142,12 +142,9 @@ def test_citizen_downloads_and_api_verify(app, db, place):
     _dose(db, person, facility, vaccinator, 1)
     client = app.test_client()
     assert client.get(f"/api/kit/v1/certificates/{person.reference_id}").status_code == 401
-    from cowin_kit.accounts.citizen import SESSION_AT, SESSION_KEY
+    from tests.factories import citizen_sign_in
 
-    import time
-    with client.session_transaction() as sess:
-        sess[SESSION_KEY] = account.id
-        sess[SESSION_AT] = time.time()
+    citizen_sign_in(client, account)
     info = client.get(f"/api/kit/v1/certificates/{person.reference_id}").get_json()
     assert info["kind"] == "provisional"
     png = client.get(f"/api/kit/v1/certificates/{person.reference_id}?as=png&format=eu_dcc")

@@ -133,7 +133,8 @@ def test_token_round_trip_expiry_and_tampering(db, account):
 
     token = issue_token(account, txn="t-1")
     assert verify_token(token).id == account.id
-    old = issue_token(account, now=utcnow() - dt.timedelta(seconds=901))
+    # Expired one second beyond the clock-skew leeway (JWT_TTL_SECONDS 900 + 30 s).
+    old = issue_token(account, now=utcnow() - dt.timedelta(seconds=900 + 30 + 1))
     with pytest.raises(Unauthorized):
         verify_token(old)
     head, body, signature = token.split(".")

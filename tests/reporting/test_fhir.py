@@ -63,11 +63,9 @@ def test_only_entitled_readers_get_the_bundle(make_app, app, db, world):
 
     def citizen(account):
         def setup(client):
-            with client.session_transaction() as sess:
-                import time
+            from tests.factories import citizen_sign_in
 
-                sess["citizen_id"] = account.id
-                sess["citizen_signed_in_at"] = time.time()
+            citizen_sign_in(client, account)
         return setup
 
     assert get_as(lambda c: None) == 401
