@@ -151,6 +151,7 @@ def test_the_api_reference_runs_the_bundled_redoc_under_a_scoped_policy(client):
     assert policy["script-src"] == "'self'"  # still no inline or foreign script
     assert policy["style-src"] == "'self' 'unsafe-inline'"  # ReDoc injects its styles
     assert policy["worker-src"] == "'self' blob:"  # ReDoc's search worker
+    assert policy["img-src"] == "'self' data:"  # its icons; nothing from another site
     assert policy["frame-ancestors"] == "'none'"
     script = client.get(sources[0])
     assert script.status_code == 200 and b'ReDoc Version: ","2.5.4"' in script.data

@@ -3,8 +3,8 @@
 - Content-Security-Policy: scripts, styles, images, fonts and connections from this site only;
   no inline script or style (templates have none: tests/test_security_headers.py keeps it so),
   no plugins, no framing, forms post only here. The bundled ReDoc page of the native API is the
-  one exception, scoped to that route: ReDoc injects its styles and runs its search in a worker
-  made from a blob.
+  one exception, scoped to that route: ReDoc injects its styles, draws icons from data: URLs and
+  runs its search in a worker made from a blob.
 - X-Content-Type-Options, X-Frame-Options, Referrer-Policy; Strict-Transport-Security on
   HTTPS requests.
 - Cache-Control: ``no-store`` on every response that does not choose its own caching, so pages
@@ -32,6 +32,7 @@ POLICY = {
 RELAXED = {
     "api-docs.openapi_redoc": {
         "style-src": "'self' 'unsafe-inline'",
+        "img-src": "'self' data:",  # its link icons (its footer logo from a CDN stays blocked)
         "worker-src": "'self' blob:",
     },
 }
