@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from cowin_kit.accounts.models import CitizenAccount, OtpTransaction
+from cowin_kit.accounts.sessions import clock_skew
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db, utcnow
 from cowin_kit.core.errors import RateLimited, ServiceUnavailable, ValidationFailed
@@ -153,7 +154,7 @@ def confirm_otp(txn_id: str | uuid.UUID, otp_or_sha256: str, *, locale: str | No
     """Check an OTP (plain or SHA-256 hex); return the citizen account and whether it is new."""
     now = now or utcnow()
     txn = db.session.get(OtpTransaction, _parse_txn_id(txn_id))
-    if txn is None or txn.confirmed_at is not None or now >= txn.expires_at:
+    if txn is None or txn.confirmed_at is not None or now >= txn.expires_at + clock_skew():
         db.session.rollback()
         raise OtpExpired()
     max_tries = _setting("OTP_MAX_TRIES")

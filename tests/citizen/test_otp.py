@@ -51,11 +51,29 @@ def test_sha256_of_the_otp_is_accepted_like_cowin_clients_send_it(db):
 
 
 def test_expired_otp_is_refused(db):
+    """Refused once past its expiry plus the allowed clock skew between pods (30 s)."""
     txn = otp_ops.request_otp(MOBILE, "en_IN")
     with pytest.raises(KitError) as err:
-        otp_ops.confirm_otp(txn.id, last_otp(), now=txn.expires_at + dt.timedelta(seconds=1))
+        otp_ops.confirm_otp(txn.id, last_otp(), now=txn.expires_at + dt.timedelta(seconds=31))
     assert err.value.code == "OTP_EXPIRED"
     assert _count(db, CitizenAccount) == 0
+
+
+def test_otp_checked_by_a_pod_whose_clock_runs_ahead_is_accepted(db):
+    """Another pod's clock 10 s ahead of the one that sent the OTP: still within its validity."""
+    txn = otp_ops.request_otp(MOBILE, "en_IN")
+    account, _created = otp_ops.confirm_otp(txn.id, last_otp(),
+                                            now=txn.expires_at + dt.timedelta(seconds=10))
+    assert account.mobile == MOBILE_E164
+
+
+def test_otp_clock_skew_is_configurable(make_app):
+    app = make_app(CLOCK_SKEW_SECONDS=0)
+    with app.app_context():
+        txn = otp_ops.request_otp(MOBILE, "en_IN")
+        with pytest.raises(KitError) as err:
+            otp_ops.confirm_otp(txn.id, last_otp(), now=txn.expires_at + dt.timedelta(seconds=1))
+        assert err.value.code == "OTP_EXPIRED"
 
 
 def test_three_wrong_tries_lock_the_transaction(db):
