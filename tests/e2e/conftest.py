@@ -159,6 +159,17 @@ def page(context):
     return context.new_page()
 
 
+@pytest.fixture
+def page_ar(browser):
+    """A page in a browser set to Arabic (Iraq): every profile offers English too, so a
+    browser asking for English would get it; an Iraqi citizen's browser asks for Arabic."""
+    ctx = browser.new_context(viewport={"width": 1024, "height": 800}, locale="ar-IQ",
+                              accept_downloads=True)
+    ctx.set_default_timeout(15000)
+    yield ctx.new_page()
+    ctx.close()
+
+
 @pytest.fixture(scope="session")
 def screenshots(tmp_path_factory) -> Path:
     """Where screenshots go: COWIN_KIT_E2E_SCREENSHOTS (e.g. docs/screenshots), else a temp folder."""

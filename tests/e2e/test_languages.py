@@ -42,7 +42,8 @@ def test_citizen_pages_in_hindi(server, page, shot):
     assert no_horizontal_overflow(page)
 
 
-def test_citizen_pages_in_arabic_rtl(server_iq, page, shot):
+def test_citizen_pages_in_arabic_rtl(server_iq, page_ar, shot):
+    page = page_ar
     citizen_sign_in(page, server_iq.url, "07912340404")
     html = page.locator("html")
     expect(html).to_have_attribute("lang", re.compile(r"^ar"))
@@ -71,7 +72,8 @@ def test_citizen_pages_in_arabic_rtl(server_iq, page, shot):
     shot(page, "e2e-appointment-ar")
 
 
-def test_desk_person_card_in_arabic(server_iq, page, shot):
+def test_desk_person_card_in_arabic(server_iq, page_ar, shot):
+    page = page_ar
     name, reference = re.search(r"vaccination: (.+?) \((\d{14})\) had a first dose",
                                 server_iq.demo_output).groups()
     staff_sign_in(page, server_iq.url, "vaccinator", "demo-vaccinator")
