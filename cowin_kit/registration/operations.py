@@ -164,6 +164,16 @@ def _duplicate(account: CitizenAccount | None, limited: bool) -> DuplicateIdDocu
     return DuplicateIdDocument(fields={"id_number": [DuplicateIdDocument.default_message]})
 
 
+#: The priority group id profiles use for people with a long-term illness.
+COMORBIDITY_GROUP = "comorbidity"
+
+
+def has_comorbidity_group(profile) -> bool:
+    """Whether the profile asks about comorbidity as a priority group (then the form does not
+    ask it a second time)."""
+    return any(g.id == COMORBIDITY_GROUP for g in profile.eligibility.priority_groups or ())
+
+
 def add_beneficiary(account: CitizenAccount | None, *, name: str, birth_year: int | None,
                     birth_date: dt.date | None = None, gender: str, id_doc_type: str,
                     id_number: str, groups=(), comorbidity: bool = False,
@@ -175,6 +185,10 @@ def add_beneficiary(account: CitizenAccount | None, *, name: str, birth_year: in
 
     profile = get_profile()
     groups = tuple(dict.fromkeys(groups or ()))
+    # One fact, two spellings: the profile's "comorbidity" priority group and the flag.
+    if comorbidity and has_comorbidity_group(profile) and COMORBIDITY_GROUP not in groups:
+        groups += (COMORBIDITY_GROUP,)
+    comorbidity = bool(comorbidity) or COMORBIDITY_GROUP in groups
     today = _today(profile)
     limited = account is not None and registered_by is None and has_request_context()
     if limited:

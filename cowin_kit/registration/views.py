@@ -72,8 +72,11 @@ def new_beneficiary():
                 return redirect(url_for("accounts.my"))
     data.pop("id_number", None)  # never echo an identity number back into the page
     status = error.status if error else (422 if fields else 200)
-    return render_template("registration/new.html", data=data, error=error,
-                           fields=fields), status
+    from cowin_kit.profiles import get_profile
+
+    return render_template("registration/new.html", data=data, error=error, fields=fields,
+                           asks_comorbidity=not operations.has_comorbidity_group(get_profile())
+                           ), status
 
 
 @bp.route("/my/beneficiaries/<reference_id>/delete", methods=["GET", "POST"])
