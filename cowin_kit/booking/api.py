@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
@@ -12,7 +12,6 @@ from cowin_kit.booking.personal import for_beneficiary
 from cowin_kit.booking.schemas import (AppointmentSchema, AvailabilityArgs, AvailabilitySchema,
                                        BookArgs, CancelArgs, RescheduleArgs)
 from cowin_kit.booking.slip import slip_pdf_response
-from cowin_kit.core.cache import public_ttl
 from cowin_kit.core.errors import Unauthorized, ValidationFailed
 from cowin_kit.registration.queries import get_owned_beneficiary
 
@@ -64,14 +63,7 @@ def availability():
             raise Unauthorized()
         found = for_beneficiary(get_owned_beneficiary(account, reference_id), query)
         return {"centers": found.centres, "reason": found.reason}
-    gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
-    response = current_app.response_class(
-        queries.public_availability_body(query, gzipped=gzipped), mimetype="application/json")
-    if gzipped:
-        response.headers["Content-Encoding"] = "gzip"
-    response.headers["Vary"] = "Accept-Encoding"
-    response.headers["Cache-Control"] = f"public, max-age={int(public_ttl())}"
-    return response
+    return queries.public_availability_response(query).respond(request)
 
 
 @bp.get("/sessions/<session_id>")

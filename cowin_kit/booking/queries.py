@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import gzip
 import json
 import re
 from dataclasses import dataclass
@@ -26,7 +25,8 @@ import sqlalchemy as sa
 
 from cowin_kit.areas.models import Area
 from cowin_kit.booking.models import Appointment, Facility, SessionCapacity, VaccinationSession
-from cowin_kit.core.cache import get_cache, make_key, public_ttl
+from cowin_kit.core.cache import (CachedResponse, get_cache, get_response_cache, make_key,
+                                  public_ttl)
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import NotFound, ValidationFailed
 from cowin_kit.core.inputs import date_out_of_range
@@ -148,15 +148,16 @@ def public_availability(query: AvailabilityQuery) -> list[dict]:
     return get_cache().get_or_set(query.cache_key(), public_ttl(), lambda: search(query))
 
 
-def public_availability_body(query: AvailabilityQuery, *, gzipped: bool = False) -> bytes:
-    """The public result as a JSON document ({"centers": [...]}), cached as bytes; optionally
-    gzip-compressed once per cache period instead of once per request."""
-    cache, ttl, key = get_cache(), public_ttl(), query.cache_key()
-    if gzipped:
-        return cache.get_or_set_bytes("gz:" + key, ttl, lambda: gzip.compress(
-            public_availability_body(query), compresslevel=6, mtime=0))
-    return cache.get_or_set_bytes("json:" + key, ttl, lambda: json.dumps(
-        {"centers": search(query)}, separators=(",", ":"), ensure_ascii=False).encode())
+def public_availability_response(query: AvailabilityQuery) -> CachedResponse:
+    """The public result as a ready response ({"centers": [...]} as JSON and gzip, with an
+    ETag), built at most once per PUBLIC_CACHE_SECONDS per query across the instance."""
+    return get_response_cache().get("kit:" + query.cache_key(), public_ttl(),
+                                    lambda: json_bytes({"centers": search(query)}))
+
+
+def json_bytes(document) -> bytes:
+    """Compact UTF-8 JSON, as every availability answer is sent."""
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def area_scope(area_id: int):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 
 import sqlalchemy as sa
-from flask import Response, json
+from flask import Response, json, request
 from flask_babel import lazy_gettext as _l
 
 from cowin_kit.api.cowin_v2.blueprint import bp
@@ -23,13 +24,19 @@ class InvalidPincode(KitError):
     code = "INVALID_PINCODE"
 
 
+def _json_bytes(body: dict) -> bytes:
+    """The app's JSON (the same key order as every other /api/v2 answer), compact UTF-8."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 def _json(body: dict) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-                    mimetype="application/json")
+    return Response(_json_bytes(body), mimetype="application/json")
 
 
+@functools.lru_cache(maxsize=4096)
 def slot_to_cowin(slot: str) -> str:
-    """'09:00-11:00' -> '09:00AM-11:00AM' (CoWIN's 12-hour slot labels)."""
+    """'09:00-11:00' -> '09:00AM-11:00AM' (CoWIN's 12-hour slot labels); a few labels repeat
+    across every session, so each is converted once per process."""
     parts = []
     for part in slot.split("-"):
         value = dt.datetime.strptime(part.strip(), "%H:%M")
@@ -59,10 +66,11 @@ def _pincode(value: str | None):
     return int(value) if str(value).isdigit() and not str(value).startswith("0") else str(value)
 
 
-def _level_names(centre: dict) -> tuple[str, str, str]:
-    from cowin_kit.profiles import get_profile
+def _level_names(centre: dict, language: str | None = None) -> tuple[str, str, str]:
+    if language is None:
+        from cowin_kit.profiles import get_profile
 
-    language = get_profile().default_locale.split("_")[0]
+        language = get_profile().default_locale.split("_")[0]
     names = {a["level"]: (a["names"].get(language) or a["name"]) for a in centre["areas"]}
     return names.get(1, ""), names.get(2, ""), names.get(3, "")
 
@@ -76,42 +84,86 @@ def _vaccine_name(vaccine_id: str) -> str:
         return vaccine_id.upper()
 
 
-def _session(item: dict, vaccine_filter: str | None = None) -> dict:
-    capacity = item["capacity"]
-    out = {
-        "session_id": item["session_id"],
-        "date": format_date(dt.date.fromisoformat(item["date"])),
-        "available_capacity": item["available"],
-        "available_capacity_dose1": capacity.get("1", 0),
-        "available_capacity_dose2": capacity.get("2", 0),
-        "available_capacity_precaution": capacity.get("booster", 0),
-        "min_age_limit": item["min_age"],
-        "vaccine": _vaccine_name(item["vaccine"]),
-        "slots": [slot_to_cowin(s) for s in item["slots"]],
-    }
-    if item["max_age"] is not None:
-        out["max_age_limit"] = item["max_age"]
-        out["allow_all_age"] = False
-    return out
+class _Shaper:
+    """Turns the kit's availability result into CoWIN's shapes; what repeats across centres and
+    sessions (area names, vaccine names, dates) is worked out once per answer."""
 
+    def __init__(self) -> None:
+        from cowin_kit.profiles import get_profile
 
-def _centre(centre: dict, *, flat_fee: bool = False) -> dict:
-    state, district, block = _level_names(centre)
-    out = {
-        "center_id": centre["center_id"], "name": centre["name"], "address": centre["address"],
-        "state_name": state, "district_name": district, "block_name": block,
-        "pincode": _pincode(centre["postal_code"]),
-        "lat": centre["lat"] if centre["lat"] is not None else 0,
-        "long": centre["lon"] if centre["lon"] is not None else 0,
-        "from": f"{centre['from']}:00", "to": f"{centre['to']}:00",
-        "fee_type": centre["fee_type"],
-    }
-    if centre["fee_type"] == "Paid":
-        fees: dict[str, str] = {}
-        for item in centre["sessions"]:
-            fees.setdefault(_vaccine_name(item["vaccine"]), str(item["fee"]))
-        out["vaccine_fees"] = [{"vaccine": v, "fee": f} for v, f in fees.items()]
-    return out
+        self.language = get_profile().default_locale.split("_")[0]
+        self._names: dict[int, tuple[str, str, str]] = {}
+        self._vaccines: dict[str, str] = {}
+        self._dates: dict[str, str] = {}
+
+    def vaccine(self, vaccine_id: str) -> str:
+        name = self._vaccines.get(vaccine_id)
+        if name is None:
+            name = self._vaccines[vaccine_id] = _vaccine_name(vaccine_id)
+        return name
+
+    def date(self, iso: str) -> str:
+        text = self._dates.get(iso)
+        if text is None:
+            text = self._dates[iso] = format_date(dt.date.fromisoformat(iso))
+        return text
+
+    def session(self, item: dict) -> dict:
+        capacity = item["capacity"]
+        out = {
+            "session_id": item["session_id"],
+            "date": self.date(item["date"]),
+            "available_capacity": item["available"],
+            "available_capacity_dose1": capacity.get("1", 0),
+            "available_capacity_dose2": capacity.get("2", 0),
+            "available_capacity_precaution": capacity.get("booster", 0),
+            "min_age_limit": item["min_age"],
+            "vaccine": self.vaccine(item["vaccine"]),
+            "slots": [slot_to_cowin(s) for s in item["slots"]],
+        }
+        if item["max_age"] is not None:
+            out["max_age_limit"] = item["max_age"]
+            out["allow_all_age"] = False
+        return out
+
+    def centre(self, centre: dict) -> dict:
+        names = self._names.get(centre["area_id"])
+        if names is None:
+            names = self._names[centre["area_id"]] = _level_names(centre, self.language)
+        state, district, block = names
+        out = {
+            "center_id": centre["center_id"], "name": centre["name"],
+            "address": centre["address"],
+            "state_name": state, "district_name": district, "block_name": block,
+            "pincode": _pincode(centre["postal_code"]),
+            "lat": centre["lat"] if centre["lat"] is not None else 0,
+            "long": centre["lon"] if centre["lon"] is not None else 0,
+            "from": f"{centre['from']}:00", "to": f"{centre['to']}:00",
+            "fee_type": centre["fee_type"],
+        }
+        if centre["fee_type"] == "Paid":
+            fees: dict[str, str] = {}
+            for item in centre["sessions"]:
+                fees.setdefault(self.vaccine(item["vaccine"]), str(item["fee"]))
+            out["vaccine_fees"] = [{"vaccine": v, "fee": f} for v, f in fees.items()]
+        return out
+
+    def find(self, centres: list[dict]) -> dict:
+        sessions = []
+        for centre in centres:
+            base = self.centre(centre)
+            for item in centre["sessions"]:
+                flat = {**base, **self.session(item)}
+                flat["fee"] = str(item["fee"])
+                sessions.append(flat)
+        return {"sessions": sessions}
+
+    def calendar(self, centres: list[dict], single: bool = False) -> dict:
+        shaped = [{**self.centre(c), "sessions": [self.session(s) for s in c["sessions"]]}
+                  for c in centres]
+        if single:
+            return {"centers": shaped[0] if shaped else {}}
+        return {"centers": shaped}
 
 
 def _query(*, days: int, vaccine: str | None, **where):
@@ -138,33 +190,32 @@ def _vaccine_id(name: str | None) -> str | None:
     return name.strip().lower()
 
 
-def _centres(query, public: bool) -> list[dict]:
-    from cowin_kit.booking.queries import public_availability, search
+def _answer(kind: str, public: bool, days: int, shape, **where) -> Response:
+    """Public: the ready response cached per query (no reshaping, no database on a hit; the
+    district is checked when the answer is built). Protected: searched and shaped now."""
+    from cowin_kit.booking.queries import search
+    from cowin_kit.core.cache import get_response_cache, public_ttl
 
-    return public_availability(query) if public else search(query)
+    vaccine = None if public else arg("vaccine", required=False)
+    query = _query(days=days, vaccine=vaccine, **where)
+
+    def build() -> bytes:
+        _check_area(query.area_id)
+        return _json_bytes(shape(_Shaper(), search(query)))
+
+    if public:
+        return get_response_cache().get(f"v2:{kind}:{query.cache_key()}", public_ttl(),
+                                        build).respond(request)
+    return Response(build(), mimetype="application/json")
 
 
 def _find(public: bool, **where):
-    vaccine = None if public else arg("vaccine", required=False)
-    query = _query(days=1, vaccine=vaccine, **where)
-    sessions = []
-    for centre in _centres(query, public):
-        base = _centre(centre)
-        for item in centre["sessions"]:
-            flat = {**base, **_session(item)}
-            flat["fee"] = str(item["fee"])
-            sessions.append(flat)
-    return _json({"sessions": sessions})
+    return _answer("find", public, 1, _Shaper.find, **where)
 
 
 def _calendar(public: bool, single: bool = False, **where):
-    vaccine = None if public else arg("vaccine", required=False)
-    query = _query(days=CALENDAR_DAYS, vaccine=vaccine, **where)
-    centres = [{**_centre(c), "sessions": [_session(s) for s in c["sessions"]]}
-               for c in _centres(query, public)]
-    if single:
-        return _json({"centers": centres[0] if centres else {}})
-    return _json({"centers": centres})
+    return _answer("calendar1" if single else "calendar", public, CALENDAR_DAYS,
+                   lambda shaper, centres: shaper.calendar(centres, single), **where)
 
 
 def _pin() -> str:
@@ -175,14 +226,16 @@ def _pin() -> str:
 
 
 def _district() -> int:
-    district_id = int_arg("district_id")
+    """The district_id parameter (its existence is checked when an answer is built)."""
+    return int_arg("district_id")
+
+
+def _check_area(area_id: int | None) -> None:
     from cowin_kit.areas.models import Area
     from cowin_kit.core.db import db
 
-    area = db.session.get(Area, district_id)
-    if area is None:
+    if area_id is not None and db.session.get(Area, area_id) is None:
         raise InvalidParameter(_l("Invalid district_id"))
-    return district_id
 
 
 def _register(path: str, endpoint: str, view):

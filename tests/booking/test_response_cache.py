@@ -1,0 +1,196 @@
+"""Ready public availability responses: never older than the TTL (gzip or not, in every worker),
+ETag and 304, one rebuild per key per TTL across processes sharing Redis."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+import time
+import uuid
+
+import pytest
+
+TTL = 0.6
+
+
+def _set_capacity(db, session, kind: str, capacity: int) -> None:
+    import sqlalchemy as sa
+
+    from cowin_kit.booking.models import SessionCapacity
+
+    db.session.execute(sa.update(SessionCapacity).where(
+        SessionCapacity.session_id == session.id, SessionCapacity.dose_kind == kind)
+        .values(capacity=capacity))
+    db.session.commit()
+
+
+def _dose1(response) -> int:
+    data = gzip.decompress(response.data) if response.headers.get("Content-Encoding") \
+        else response.data
+    return json.loads(data)["centers"][0]["sessions"][0]["capacity"]["1"]
+
+
+@pytest.fixture(params=["memory", "redis"])
+def cached_app(request, make_app):
+    """An app with a short TTL, on this process's memory or on the test Redis."""
+    extra = {}
+    if request.param == "redis":
+        extra = {"REDIS_URL": request.getfixturevalue("redis_url"),
+                 "CACHE_PREFIX": f"cowin-kit-test:{uuid.uuid4().hex}:"}
+    app = make_app(PUBLIC_CACHE_SECONDS=TTL, RATE_LIMIT_PUBLIC="1000 per minute", **extra)
+    yield app
+    with app.app_context():
+        from cowin_kit.core.cache import get_cache
+
+        get_cache().clear()
+
+
+def test_gzip_answer_is_never_older_than_the_ttl(cached_app, db, make_session):
+    session = make_session(capacities={"1": 5})
+    url = f"/api/kit/v1/availability?facility_id={session.facility_id}&days=7"
+    client = cached_app.test_client()
+    assert _dose1(client.get(url)) == 5  # the JSON answer is cached now
+    _set_capacity(db, session, "1", 7)
+    time.sleep(TTL * 0.6)
+    # gzip asked for the first time within the TTL: the same data as the JSON answer...
+    assert _dose1(client.get(url, headers={"Accept-Encoding": "gzip"})) == 5
+    time.sleep(TTL * 0.6)
+    # ...and once the TTL has passed since that data was read, neither encoding is older.
+    for headers in ({"Accept-Encoding": "gzip"}, {}):
+        assert _dose1(client.get(url, headers=headers)) == 7, headers
+
+
+def test_max_age_is_what_is_left_of_the_ttl(make_app, db, make_session):
+    app = make_app(PUBLIC_CACHE_SECONDS=30)
+    session = make_session()
+    client = app.test_client()
+    url = f"/api/kit/v1/availability?facility_id={session.facility_id}"
+    first = client.get(url)
+    assert first.headers["Cache-Control"] == "public, max-age=29"  # 30 s less the build
+    assert "Accept-Encoding" in first.headers["Vary"]
+
+
+@pytest.mark.parametrize("path", [
+    "/api/kit/v1/availability?facility_id={facility}&days=7",
+    "/api/v2/appointment/sessions/public/calendarByCenter?center_id={facility}&date={day}",
+    "/api/v2/appointment/sessions/public/calendarByPin?pincode=411001&date={day}",
+    "/api/v2/appointment/sessions/public/findByPin?pincode=411001&date={day}",
+])
+def test_public_answers_carry_an_etag_and_answer_304(client, make_session, today, path):
+    session = make_session(days=0)
+    url = path.format(facility=session.facility_id, day=today.strftime("%d-%m-%Y"))
+    plain = client.get(url)
+    packed = client.get(url, headers={"Accept-Encoding": "gzip, deflate"})
+    assert plain.status_code == packed.status_code == 200
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(packed.data)) == plain.get_json()
+    assert plain.headers["Cache-Control"].startswith("public, max-age=")
+    etag = plain.headers["ETag"]
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["ETag"] == etag
+    other = client.get(url, headers={"If-None-Match": '"something-else"'})
+    assert other.status_code == 200 and other.data == plain.data
+    refused = client.get(url, headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "Content-Encoding" not in refused.headers and refused.data == plain.data
+
+
+def test_an_unknown_district_is_refused_and_not_cached(client, areas, today):
+    day = today.strftime("%d-%m-%Y")
+    base = "/api/v2/appointment/sessions/public/calendarByDistrict?date=" + day
+    for _ in range(2):
+        refused = client.get(f"{base}&district_id=999999")
+        assert refused.status_code == 400
+        assert refused.get_json()["errorCode"] == "USRRES0002"
+    assert client.get(f"{base}&district_id={areas['district'].id}").status_code == 200
+
+
+# -- one rebuild per key per TTL across processes ----------------------------------------------
+
+@pytest.fixture
+def two_processes(redis_url):
+    """Two response caches on one Redis, as two workers (or pods) have."""
+    from cowin_kit.core.cache import ResponseCache, create_cache
+
+    prefix = f"cowin-kit-test:{uuid.uuid4().hex}:"
+    caches = [create_cache(redis_url, prefix=prefix) for _ in range(2)]
+    yield [ResponseCache(c.backend) for c in caches]
+    caches[0].clear()
+
+
+def test_a_second_process_takes_the_first_ones_build(two_processes):
+    a, b = two_processes
+    builds: list[str] = []
+    started, release = threading.Event(), threading.Event()
+
+    def slow_build():
+        builds.append("a")
+        started.set()
+        release.wait(5)
+        return b'{"n":1}'
+
+    first = threading.Thread(target=lambda: a.get("k", 5, slow_build))
+    first.start()
+    assert started.wait(5)
+    # While the first process builds, the second one waits for it instead of building too.
+    got: list = []
+    second = threading.Thread(target=lambda: got.append(
+        b.get("k", 5, lambda: builds.append("b") or b'{"n":2}')))
+    second.start()
+    time.sleep(0.1)
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert builds == ["a"]
+    assert got[0].body == b'{"n":1}' and gzip.decompress(got[0].gzipped) == b'{"n":1}'
+
+
+def test_an_entry_from_redis_expires_when_the_original_does(two_processes):
+    a, b = two_processes
+    made = a.get("k", TTL, lambda: b"old")
+    time.sleep(TTL / 2)
+    taken = b.get("k", TTL, lambda: b"not-called")
+    assert taken.body == b"old"
+    # The second process's copy stops being fresh when the first one's does, not TTL later.
+    assert taken.expires <= made.expires + 0.05
+    time.sleep(TTL / 2 + 0.05)
+    assert b.get("k", TTL, lambda: b"new").body == b"new"
+    assert a.get("k", TTL, lambda: b"newer").body == b"new"  # the rebuild is shared too
+
+
+def test_near_expiry_one_caller_rebuilds_while_the_others_answer(two_processes):
+    a, b = two_processes
+    a.get("k", TTL, lambda: b"v1")
+    b.get("k", TTL, lambda: b"unused")
+    time.sleep(TTL * 0.8)  # inside the refresh window, still fresh
+    started, release = threading.Event(), threading.Event()
+    builds: list[str] = []
+
+    def slow_build():
+        builds.append("rebuild")
+        started.set()
+        release.wait(5)
+        return b"v2"
+
+    rebuilding = threading.Thread(target=lambda: a.get("k", TTL, slow_build))
+    rebuilding.start()
+    assert started.wait(5)
+    # Every other caller, in either process, answers with the fresh entry without waiting.
+    assert a.get("k", TTL, lambda: builds.append("a") or b"x").body == b"v1"
+    assert b.get("k", TTL, lambda: builds.append("b") or b"x").body == b"v1"
+    release.set()
+    rebuilding.join(5)
+    assert builds == ["rebuild"]
+    assert a.get("k", TTL, lambda: b"x").body == b"v2"
+
+
+def test_redis_down_each_process_builds_for_itself():
+    from cowin_kit.core.cache import ResponseCache, create_cache
+
+    cache = ResponseCache(create_cache("redis://127.0.0.1:1/0").backend)
+    builds = []
+    for _ in range(3):
+        entry = cache.get("k", 5, lambda: builds.append(1) or b"[]")
+        assert entry.body == b"[]"
+    assert builds == [1]
