@@ -22,6 +22,7 @@ from cowin_kit.accounts.sessions import alive, end_session, end_sessions, start_
 from cowin_kit.core.audit import audit, audit_now, set_actor
 from cowin_kit.core.db import UTCDateTime, db, utcnow
 from cowin_kit.core.errors import KitError, Unauthorized
+from cowin_kit.core.i18n import clear_session_keeping_locale
 from cowin_kit.core.ratelimit import hit
 from cowin_kit.core.security import derived_key
 
@@ -233,7 +234,7 @@ def _session_lifetime() -> dt.timedelta:
 def login(user: StaffUser) -> None:
     """Start a staff session (the caller commits): the cookie names a server-side session row."""
     row = start_session(kind="web", lifetime=_session_lifetime(), staff_user_id=user.id)
-    session.clear()
+    clear_session_keeping_locale()  # the language chosen before signing in stays
     session[SESSION_KEY] = row.id
     session[SESSION_SEEN] = int(time.time())
     session.permanent = False
@@ -255,10 +256,7 @@ def logout() -> None:
     if session_id:
         end_session(session_id)
         db.session.commit()
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    clear_session_keeping_locale()
     request.environ.pop(CACHE_KEY, None)
 
 

@@ -14,7 +14,7 @@ from cowin_kit.accounts.models import StaffUser
 from cowin_kit.accounts.sessions import end_sessions
 from cowin_kit.accounts.staff_permissions import (ADMINS, ROLES, area_filter, staff_area_path,
                                                   staff_required, staff_user_scope)
-from cowin_kit.accounts.staff_web import error_context, me
+from cowin_kit.accounts.staff_web import error_context, me, role_label
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import Forbidden, KitError
@@ -85,17 +85,6 @@ def password():
             db.session.rollback()
             context, status = error_context(exc), exc.status
     return render_template("staff/password.html", **context), status
-
-
-def role_label(role: str) -> str:
-    """Return the localised name of a role."""
-    return {
-        "national_admin": _("National administrator"),
-        "area_admin": _("Area administrator"),
-        "facility_manager": _("Facility manager"),
-        "vaccinator": _("Vaccinator"),
-        "auditor": _("Auditor"),
-    }.get(role, role)
 
 
 def _reachable_users():

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import request
+from dataclasses import dataclass
+
+from flask import Flask, has_request_context, request, url_for
+from flask_babel import gettext as _
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from cowin_kit.accounts.models import StaffUser
@@ -17,6 +21,82 @@ def me() -> StaffUser:
     from cowin_kit.accounts.staff_auth import current_staff
 
     return current_staff()
+
+
+def role_label(role: str) -> str:
+    """Return the localised name of a role."""
+    return {
+        "national_admin": _("National administrator"),
+        "area_admin": _("Area administrator"),
+        "facility_manager": _("Facility manager"),
+        "vaccinator": _("Vaccinator"),
+        "auditor": _("Auditor"),
+    }.get(role, role)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who is signed in, as every staff page's header says it."""
+
+    full_name: str
+    username: str
+    role: str
+    role_label: str
+    place: str  # the facility or area the account works in; the country for national roles
+
+
+def place_name(staff: StaffUser) -> str:
+    """The facility or area a staff account is tied to, in the reader's language."""
+    from cowin_kit.areas.models import Area
+    from cowin_kit.booking.models import Facility
+    from cowin_kit.core.db import db
+    from cowin_kit.profiles import get_profile
+
+    language = str(get_locale() or "en").split("_")[0]
+    if staff.facility_id and (facility := db.session.get(Facility, staff.facility_id)):
+        return facility.name
+    if staff.area_id and (area := db.session.get(Area, staff.area_id)):
+        return area.display_name(language)
+    return get_profile().country_name(language)
+
+
+def signed_in() -> SignedIn | None:
+    """The signed-in staff member of this request for the page header, or None."""
+    from cowin_kit.accounts.staff_auth import current_staff
+
+    staff = current_staff() if has_request_context() else None
+    if staff is None:
+        return None
+    return SignedIn(staff.full_name or staff.username, staff.username, staff.role,
+                    role_label(staff.role), place_name(staff))
+
+
+def init_header(app: Flask) -> None:
+    """Say in every page's header who is signed in (staff), and show the menu for that role."""
+    from cowin_kit.web.context import set_viewer
+
+    def viewer() -> tuple[str | None, str | None]:
+        from cowin_kit.accounts.citizen import current_account
+        from cowin_kit.accounts.staff_auth import current_staff
+
+        staff = current_staff()
+        if staff is not None:
+            return "staff", staff.role
+        return ("citizen" if current_account() is not None else None), None
+
+    def header() -> dict:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            who = signed_in()
+        except SQLAlchemyError:  # an outage's error page still renders, without the name
+            who = None
+        # Visitors see one discreet way in for staff, not the staff menu.
+        return {"signed_in_staff": who,
+                "staff_login_url": None if who else url_for("staff.login")}
+
+    set_viewer(app, viewer)
+    app.context_processor(header)
 
 
 def error_context(exc: KitError) -> dict:

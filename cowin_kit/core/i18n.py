@@ -97,6 +97,14 @@ def remember_locale(locale_id: str) -> None:
     g.pop("_flask_babel", None)
 
 
+def clear_session_keeping_locale() -> None:
+    """Empty the session (at sign-in and sign-out) but keep the language the person chose."""
+    lang = session.get(LANG_COOKIE)
+    session.clear()
+    if lang:
+        session[LANG_COOKIE] = lang
+
+
 # -- digits ------------------------------------------------------------------------------------
 #: The zero of each decimal numbering system a profile may ask for (CLDR ids); the other nine
 #: digits follow it in Unicode. Babel formats separators per numbering system but always writes

@@ -2,7 +2,8 @@
 
 Each builder returns plain geometry for the ``reporting/_charts.html`` macros. Positions are
 mirrored here for right-to-left languages (the SVG itself is drawn left-to-right so that
-``text-anchor`` means the same thing in every language).
+``text-anchor`` means the same thing in every language). A chart is one image (``role="img"``)
+and holds no links (axe ``nested-interactive``): the table beside it carries them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ class Bar:
     label: str
     value: int
     text: str  # the value formatted for the locale
-    href: str | None = None
     x: float = 0
     width: float = 0
     y: float = 0
@@ -49,14 +49,14 @@ def _mirror(x: float, width: float, rtl: bool) -> float:
     return WIDTH - x - width if rtl else x
 
 
-def bar_chart(rows: list[tuple[str, int, str, str | None]], *, rtl: bool = False) -> Chart:
-    """Horizontal bars, one per (label, value, formatted value, link or None)."""
-    peak = max((value for _l, value, _t, _h in rows), default=0) or 1
+def bar_chart(rows: list[tuple[str, int, str]], *, rtl: bool = False) -> Chart:
+    """Horizontal bars, one per (label, value, formatted value)."""
+    peak = max((value for _l, value, _t in rows), default=0) or 1
     usable = WIDTH * 0.78  # room for the value after the longest bar
     chart = Chart(WIDTH, ROW * len(rows) + 4)
-    for i, (label, value, text, href) in enumerate(rows):
+    for i, (label, value, text) in enumerate(rows):
         width = usable * value / peak
-        bar = Bar(label, value, text, href, y=i * ROW + 16, width=max(width, 1 if value else 0))
+        bar = Bar(label, value, text, y=i * ROW + 16, width=max(width, 1 if value else 0))
         bar.x = _mirror(0, bar.width, rtl)
         bar.label_x = WIDTH if rtl else 0
         bar.anchor = "end" if rtl else "start"

@@ -56,13 +56,13 @@ def build(area: Area | None, today: dt.date, days: int = DAYS) -> dict:
     profile = get_profile()
 
     def rows(items):
-        return [(label, value, number(value), href) for label, value, href in items]
+        return [(label, value, number(value)) for label, value in items]
 
     by_dose = sorted(figures.by_dose.items(), key=lambda kv: _dose_order(kv[0]))
-    dose_chart = charts.bar_chart(rows([(dose_label(k), v, None) for k, v in by_dose]), rtl=rtl)
+    dose_chart = charts.bar_chart(rows([(dose_label(k), v) for k, v in by_dose]), rtl=rtl)
     vaccine_chart = charts.bar_chart(rows(
-        [(vaccine_name(k), v, None) for k, v in sorted(figures.by_vaccine.items(),
-                                                       key=lambda kv: -kv[1])]), rtl=rtl)
+        [(vaccine_name(k), v) for k, v in sorted(figures.by_vaccine.items(),
+                                                 key=lambda kv: -kv[1])]), rtl=rtl)
     genders = [g.code for g in profile.genders] or sorted({g for _b, g in figures.by_band_gender})
     bands = [b.label for b in age_bands(profile)]
     bands += sorted({b for b, _g in figures.by_band_gender} - set(bands))
@@ -74,9 +74,7 @@ def build(area: Area | None, today: dt.date, days: int = DAYS) -> dict:
     child_items = sorted(((c, figures.by_child.get(c.id, 0)) for c in children),
                          key=lambda cv: (-cv[1], area_name(cv[0])))
     has_grandchildren = _with_children({c.id for c in children})
-    area_chart = charts.bar_chart(rows(
-        [(area_name(c), v, url_for("reporting.dashboard_page", code=c.code)
-          if c.id in has_grandchildren else None) for c, v in child_items]), rtl=rtl)
+    area_chart = charts.bar_chart(rows([(area_name(c), v) for c, v in child_items]), rtl=rtl)
     series = []
     for i in range(days):
         day = today - dt.timedelta(days=days - 1 - i)

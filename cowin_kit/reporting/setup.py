@@ -23,4 +23,5 @@ def init_app(app: Flask) -> None:
         from cowin_kit.reporting import staff_views
 
         app.register_blueprint(staff_views.bp)
-        add_nav(app, "reporting_staff.index", _l("Reports"), "staff", order=60)
+        add_nav(app, "reporting_staff.index", _l("Reports"), "staff", order=60,
+                roles=staff_views.REPORT_ROLES)

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
-    from cowin_kit.accounts import staff_views
+    from cowin_kit.accounts import staff_views, staff_web
     from cowin_kit.booking import admin_views
     from cowin_kit.core import audit_views
     from cowin_kit.extensions import register_api_blueprint
@@ -23,3 +23,4 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     register_api_blueprint(app, api.blp)
     add_nav(app, "staff.home", _l("Staff"), section="staff", order=90)
+    staff_web.init_header(app)

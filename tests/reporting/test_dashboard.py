@@ -40,7 +40,12 @@ def test_dashboard_public_with_figures_and_drill_down(client, db, world, today):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert kpi(html, "total") == "6" and kpi(html, "today") == "3"
-    assert "<svg" in html and "<script" not in html
+    assert "<svg" in html
+    # Charts are drawn on the server: the only script is the layout's static phone menu.
+    assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/web/menu.js" defer>']
+    # A chart is an image: no links inside it (axe nested-interactive); the table has them.
+    for chart in re.findall(r'<svg class="chart".*?</svg>', html, re.S):
+        assert 'role="img"' in chart and "<a " not in chart
     assert "PFIZER" in html  # the profile's display name for comirnaty
     north = world.areas["S1"]
     assert f'data-area="{north.code}">4<' in html
