@@ -16,6 +16,10 @@ class Beneficiary(db.Model):
         # The same identity document cannot be registered twice.
         sa.UniqueConstraint("id_doc_type", "id_hash"),
         sa.CheckConstraint("gender IN ('M', 'F', 'O')", name="gender"),
+        # Due lists (reporting/due.py) read these instead of running the schedule engine per
+        # person: the national list in date order, an area's list by where people live.
+        sa.Index("ix_beneficiary_next_due", "next_due_booster", "next_due_from", "id"),
+        sa.Index("ix_beneficiary_area_next_due", "area_id", "next_due_booster", "next_due_from"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,3 +38,15 @@ class Beneficiary(db.Model):
     area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("area.id"), index=True)
     registered_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))  # walk-ins
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    # The next dose, kept by the schedule engine in the transaction of every change to the
+    # person's doses or to the facts it depends on (registration/next_due.py); all NULL before
+    # the first dose and once the schedule is complete. ``cowin-kit reports rebuild-due``
+    # recomputes them (after bulk loads or a change to the profile's schedules).
+    next_dose_number: Mapped[int | None] = mapped_column()
+    next_due_booster: Mapped[bool | None] = mapped_column()
+    next_due_from: Mapped[dt.date | None] = mapped_column()  # first day it may be given
+    next_due_until: Mapped[dt.date | None] = mapped_column()  # end of the recommended window
+    next_due_product: Mapped[str | None] = mapped_column(sa.String(200))  # allowed, comma-joined
+    last_dose_vaccine: Mapped[str | None] = mapped_column(sa.String(32))
+    last_dose_on: Mapped[dt.date | None] = mapped_column()

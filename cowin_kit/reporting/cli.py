@@ -31,6 +31,23 @@ def run_rollup(echo=click.echo) -> int:
     return total
 
 
+def run_rebuild_due(echo=click.echo) -> int:
+    """Recompute every person's stored next dose with a progress bar; return rows changed."""
+    import sqlalchemy as sa
+
+    from cowin_kit.core.db import db
+    from cowin_kit.profiles import get_profile
+    from cowin_kit.registration.models import Beneficiary
+    from cowin_kit.registration.next_due import rebuild
+
+    started = time.monotonic()
+    people = db.session.scalar(sa.select(sa.func.count(Beneficiary.id)))
+    with click.progressbar(length=people, label="Next doses (people)") as bar:
+        changed = rebuild(db.session, get_profile(), progress=bar.update)
+    echo(f"Updated the next dose of {changed:,} people in {time.monotonic() - started:.1f}s.")
+    return changed
+
+
 @click.command("seed")
 @click.option("--beneficiaries", type=click.IntRange(1), default=10_000, show_default=True)
 @click.option("--facilities", type=click.IntRange(1), default=200, show_default=True)
@@ -59,6 +76,7 @@ def seed_command(app, beneficiaries: int, facilities: int, days: int, batch: int
     click.echo(", ".join(f"{v:,} {k}" for k, v in made.items())
                + f" in {time.monotonic() - started:.1f}s.")
     run_rollup()
+    run_rebuild_due()
 
 
 @click.group("reports")
@@ -71,6 +89,13 @@ def reports_group():
 def rollup_command(app):
     """Rebuild the dashboard counters from the dose records (repair, after bulk loads)."""
     run_rollup()
+
+
+@reports_group.command("rebuild-due")
+@pass_app
+def rebuild_due_command(app):
+    """Recompute every person's next due dose (after bulk loads or a schedule change)."""
+    run_rebuild_due()
 
 
 @reports_group.command("targets")

@@ -1,4 +1,8 @@
-"""Dose-2 and booster due/overdue lists, from each person's doses and the schedule engine."""
+"""Dose-2 and booster due/overdue lists, read from each person's stored next dose.
+
+The schedule engine runs when a dose changes (``registration/next_due.py``), not here: a list
+is one indexed query whatever the number of people, streamed through a server-side cursor.
+"""
 
 from __future__ import annotations
 
@@ -15,72 +19,52 @@ from cowin_kit.reporting.labels import gender_label, vaccine_name
 from cowin_kit.reporting.reports import Params, Report
 from cowin_kit.vaccination.models import DoseRecord
 
-CHUNK = 2000
+#: Rows fetched per round trip of the server-side cursor (PostgreSQL) while streaming.
+FETCH_ROWS = 1000
 
 
-def _people_in_scope(params: Params):
-    """People who live in the area, or (address unknown) were vaccinated there."""
-    if params.area is None:
-        return sa.select(Beneficiary.id)
-    lives = (sa.select(Beneficiary.id).join(Area, Area.id == Beneficiary.area_id)
-             .where(Area.path.startswith(params.area.path)))
-    came = (sa.select(DoseRecord.beneficiary_id)
-            .join(Beneficiary, Beneficiary.id == DoseRecord.beneficiary_id)
-            .join(Facility, Facility.id == DoseRecord.facility_id)
-            .join(Area, Area.id == Facility.area_id)
-            .where(Beneficiary.area_id.is_(None), Area.path.startswith(params.area.path)))
-    return sa.union(lives, came)
+def _area_ids(params: Params):
+    return sa.select(Area.id).where(Area.path.startswith(params.area.path))
 
 
-def _vaccinated_ids(params: Params) -> sa.Select:
-    scope = _people_in_scope(params).subquery()
-    return (sa.select(DoseRecord.beneficiary_id).distinct()
-            .where(DoseRecord.beneficiary_id.in_(sa.select(scope.c[0])),
-                   DoseRecord.administered_on <= params.today))
+def due_query(params: Params, *, booster: bool) -> sa.Select:
+    """People whose next primary dose (or booster) is due by ``params.today``, longest waiting
+    first: those who live in the area, or (address unknown) were vaccinated there."""
+    b = Beneficiary
+    stmt = (sa.select(b.reference_id, b.name, b.birth_year, b.gender, b.last_dose_vaccine,
+                      b.next_dose_number, b.last_dose_on, b.next_due_from, b.next_due_until)
+            .where(b.next_due_booster == booster, b.next_due_from <= params.today))
+    if params.area is not None:
+        came_here = (sa.select(DoseRecord.beneficiary_id)
+                     .join(Facility, Facility.id == DoseRecord.facility_id)
+                     .where(Facility.area_id.in_(_area_ids(params))))
+        stmt = stmt.where(sa.or_(b.area_id.in_(_area_ids(params)),
+                                 sa.and_(b.area_id.is_(None), b.id.in_(came_here))))
+    return stmt.order_by(b.next_due_from, b.id)
 
 
 def due_rows(params: Params, tick, *, booster: bool) -> Iterator[tuple]:
     """Yield one row per person whose next dose (a primary dose or a booster) is due by today."""
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.profiles.schedule import DoseGiven, DueDose, Person, next_dose
-
-    profile = get_profile()
-    ids = list(db.session.scalars(_vaccinated_ids(params).order_by(DoseRecord.beneficiary_id)))
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        people = {p.id: p for p in db.session.scalars(
-            sa.select(Beneficiary).where(Beneficiary.id.in_(chunk)))}
-        history: dict[int, list] = {i: [] for i in chunk}
-        for dose in db.session.scalars(sa.select(DoseRecord)
-                                       .where(DoseRecord.beneficiary_id.in_(chunk))
-                                       .order_by(DoseRecord.beneficiary_id,
-                                                 DoseRecord.dose_number)):
-            history[dose.beneficiary_id].append(dose)
-        for pid in chunk:
-            doses = history[pid]
-            person = people[pid]
-            given = [DoseGiven(d.vaccine, d.dose_number, d.administered_on, d.is_booster)
-                     for d in doses]
-            due = next_dose(profile, Person(birth_year=person.birth_year,
-                                            birth_date=person.birth_date,
-                                            groups=tuple(person.groups or ()),
-                                            gender=person.gender), given, params.today)
-            if not isinstance(due, DueDose) or due.is_booster != booster:
-                continue
-            if due.earliest > params.today:
-                continue
-            overdue = due.latest is not None and due.latest < params.today
-            last = doses[-1]
-            yield (person.reference_id, person.name, person.birth_year,
-                   gender_label(person.gender), vaccine_name(last.vaccine), last.dose_number,
-                   last.administered_on, due.dose_number, due.earliest, due.latest,
-                   str(_l("Overdue")) if overdue else str(_l("Due")))
-        tick(len(chunk))
+    overdue, due = str(_l("Overdue")), str(_l("Due"))
+    result = db.session.execute(due_query(params, booster=booster)
+                                .execution_options(yield_per=FETCH_ROWS))
+    i = 0
+    try:
+        for i, (reference_id, name, birth_year, gender, vaccine, number, last_on, due_from,
+                due_until) in enumerate(result, 1):
+            late = due_until is not None and due_until < params.today
+            yield (reference_id, name, birth_year, gender_label(gender), vaccine_name(vaccine),
+                   number - 1, last_on, number, due_from, due_until, overdue if late else due)
+            if i % FETCH_ROWS == 0:
+                tick(FETCH_ROWS)
+        tick(i % FETCH_ROWS)
+    finally:
+        result.close()  # a page reads only its first rows: release the cursor now
 
 
-def _size(params: Params) -> int:
+def _size(params: Params, *, booster: bool) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(
-        _vaccinated_ids(params).subquery())) or 0
+        due_query(params, booster=booster).order_by(None).subquery())) or 0
 
 
 COLUMNS = (("reference_id", _l("Reference ID")), ("name", _l("Name")),
@@ -90,8 +74,8 @@ COLUMNS = (("reference_id", _l("Reference ID")), ("name", _l("Name")),
            ("due_from", _l("Due from")), ("due_until", _l("Due until")), ("status", _l("Status")))
 
 DOSE2_DUE = Report("dose2_due", _l("Primary doses due or overdue"), COLUMNS,
-                   lambda params, tick: due_rows(params, tick, booster=False), _size,
-                   personal=True)
+                   lambda params, tick: due_rows(params, tick, booster=False),
+                   lambda params: _size(params, booster=False), personal=True)
 BOOSTER_DUE = Report("booster_due", _l("Boosters due or overdue"), COLUMNS,
-                     lambda params, tick: due_rows(params, tick, booster=True), _size,
-                     personal=True)
+                     lambda params, tick: due_rows(params, tick, booster=True),
+                     lambda params: _size(params, booster=True), personal=True)
