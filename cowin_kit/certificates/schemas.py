@@ -16,7 +16,10 @@ class VerifyOut(Schema):
     valid = fields.Boolean()
     status = fields.String(metadata={"description": "valid | invalid | revoked | expired"})
     format = fields.String()
-    reason = fields.String()
+    reason = fields.String(metadata={"description": "why it is not valid, in the reader's language"})
+    reason_code = fields.String(metadata={"description": "UNREADABLE | NOT_A_CERTIFICATE | UNKNOWN_ISSUER | "
+                                                         "BAD_SIGNATURE | WRONG_KEY_USAGE | NOT_YET_VALID | "
+                                                         "EXPIRED | REVOKED, or empty when valid"})
     certificate_id = fields.String()
     issuer = fields.String()
     person = fields.Dict()

@@ -10,26 +10,61 @@ from flask_babel import lazy_gettext as _l
 from cowin_kit.core.errors import KitError
 
 from .formats import ddcc, divoc_vc, eu_dcc, jose, shc
-from .formats.hcert import HcertError, decode as hcert_decode, kid_for
+from .formats.hcert import HCERT_CLAIM, HcertError, decode as hcert_decode, kid_for
 from .keys import KeyStore
+
+#: Why a certificate is not valid: a stable code for machines (``reason_code``) and words for
+#: people (``reason``, in the reader's language).
+REASONS = {
+    "UNREADABLE": _l("The QR code's content is damaged or incomplete. Scan the whole QR code "
+                     "again, or paste all of its text."),
+    "NOT_A_CERTIFICATE": _l("The QR code does not hold a health certificate in a format we know. "
+                            "Check that you scanned the certificate's QR code."),
+    "UNKNOWN_ISSUER": _l("This certificate was signed with a key we do not know: it may be forged, "
+                         "or come from an issuer we do not trust yet."),
+    "BAD_SIGNATURE": _l("The certificate's signature does not match its content: it has been "
+                        "altered or forged."),
+    "WRONG_KEY_USAGE": _l("The issuer's key is not allowed to sign this kind of certificate "
+                          "(vaccination, test or recovery)."),
+    "NOT_YET_VALID": _l("This certificate says it was issued in the future, or before its "
+                        "issuer's key was valid. Check the device's clock; otherwise do not accept it."),
+    "EXPIRED": _l("The certificate's validity has ended. Ask the holder for a current certificate."),
+    "REVOKED": _l("The issuer has revoked this certificate. Ask the holder for the current one."),
+}
+
+#: Extended key usage OIDs of EU DCC document signers (eHN hcert specification 1.0.5, section
+#: 5.1.1; dgc-testdata CERT_VALIDITY_MAP): which certificate types a key may sign.
+DCC_KEY_USAGE = {
+    "t": {"1.3.6.1.4.1.1847.2021.1.1", "1.3.6.1.4.1.0.1847.2021.1.1"},
+    "v": {"1.3.6.1.4.1.1847.2021.1.2", "1.3.6.1.4.1.0.1847.2021.1.2"},
+    "r": {"1.3.6.1.4.1.1847.2021.1.3", "1.3.6.1.4.1.0.1847.2021.1.3"},
+}
+#: How far in the future a certificate's issue time may lie (the issuing server's clock).
+CLOCK_LEEWAY = dt.timedelta(minutes=5)
 
 
 @dataclass
 class Result:
     status: str  # valid | invalid | revoked | expired
     format: str = ""  # divoc_vc | eu_dcc | ddcc | shc | ""
-    reason: str = ""
+    reason: str = ""  # in the reader's language (a lazy string until to_dict)
     certificate_id: str = ""
     issuer: str = ""
     person: dict = field(default_factory=dict)  # name, birth, gender
     vaccination: dict = field(default_factory=dict)  # vaccine, dose, total, date, country
+    reason_code: str = ""  # REASONS key, or "" when valid
 
     @property
     def valid(self) -> bool:
         return self.status == "valid"
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "valid": self.valid}
+        return {**asdict(self), "reason": str(self.reason), "valid": self.valid}
+
+
+def refused(code: str, fmt: str = "", status: str = "invalid") -> Result:
+    """A result that is not valid, with the reason's code and its words."""
+    return Result(status, fmt, reason=REASONS[code], reason_code=code)
 
 
 class Verifier:
@@ -63,21 +98,24 @@ class Verifier:
                         return None
         return None
 
+    def _own_key(self, kind: str, kid: str):
+        """Any key this instance has ever published (next, active or retired), by key id: a
+        kid is the key's RFC 7638 thumbprint, so it names that key under any issuer URL."""
+        for info in self.store.keys(kind):
+            if info.kid == kid:
+                return info.public_key
+        return None
+
     def shc_key(self, iss: str | None, kid: str | None):
         if not kid:
             return None
-        if iss and iss.rstrip("/") == self.own_iss:
-            for info in self.store.keys("shc"):
-                if info.kid == kid:
-                    return info.public_key
-        return self._trusted_jwk(kid, iss)
+        return self._own_key("shc", kid) or self._trusted_jwk(kid, iss)
 
     def divoc_key(self, verification_method: str | None):
         kid = (verification_method or "").rpartition("#")[2]
-        for info in self.store.keys("divoc"):
-            if info.kid == kid and (verification_method or "").startswith(self.own_iss):
-                return info.public_key
-        return self._trusted_jwk(kid)
+        if not kid:
+            return None
+        return self._own_key("divoc", kid) or self._trusted_jwk(kid)
 
     # -- entry points -------------------------------------------------------------------------
     def verify(self, payload: str | bytes) -> Result:
@@ -101,55 +139,63 @@ class Verifier:
     def _revoked(self, result: Result, ids: list[str]) -> Result:
         reason = self.is_revoked([i for i in ids if i])
         if reason is not None:
-            result.status = "revoked"
-            result.reason = reason or "revoked"
+            result.status, result.reason_code = "revoked", "REVOKED"
+            result.reason = REASONS["REVOKED"]
         return result
 
+    def _now(self) -> dt.datetime:
+        return self.now or dt.datetime.now(dt.timezone.utc)
+
     def verify_hcert(self, text: str) -> Result:
+        """HC1 text: EU DCC (claim -260/1) or WHO DDCC:VS (-260/2). Follows the eHN hcert
+        specification and the checks of the official conformance data (dgc-testdata): zlib
+        compression, a CBOR map, the signature by a trusted document signer whose extended key
+        usage allows the certificate type, iat not in the future nor before the signer's
+        validity, exp not passed."""
         try:
-            claims = hcert_decode(text).claims.get(-260) or {}
-        except HcertError as exc:
-            return Result("invalid", reason=str(exc))
-        fmt = "eu_dcc" if 1 in claims else "ddcc"
-        module = eu_dcc if fmt == "eu_dcc" else ddcc
-        try:
-            body = module.verify(text, self.hcert_keys, None)
-        except HcertError as exc:
-            return Result("invalid", format=fmt, reason=str(exc))
-        expired = False
-        decoded = hcert_decode(text)
-        exp = decoded.claims.get(4)
-        now = self.now or dt.datetime.now(dt.timezone.utc)
-        if isinstance(exp, (int, float)) and exp < now.timestamp():
-            expired = True
+            decoded = hcert_decode(text)
+        except HcertError:
+            return refused("UNREADABLE")
+        health = decoded.claims.get(HCERT_CLAIM)
+        if not isinstance(health, dict) or not (1 in health or ddcc.DDCC_CLAIM in health):
+            return refused("NOT_A_CERTIFICATE")
+        fmt, module = ("eu_dcc", eu_dcc) if 1 in health else ("ddcc", ddcc)
+        body = health[1] if fmt == "eu_dcc" else health[ddcc.DDCC_CLAIM]
+        problem = eu_dcc.structure_problem(body) if fmt == "eu_dcc" else ddcc.structure_problem(body)
+        iat, exp = decoded.claims.get(6), decoded.claims.get(4)
+        # CWT NumericDate: an integer or a floating-point number of seconds (RFC 8392, 2)
+        if problem or not all(isinstance(t, (int, float)) and not isinstance(t, bool) for t in (iat, exp)):
+            return refused("NOT_A_CERTIFICATE", fmt)
+        signer = None
+        for candidate in self.hcert_keys(decoded.kid):
+            try:
+                module.verify(text, lambda _kid, c=candidate: [c], None)
+            except HcertError:
+                continue
+            signer = candidate
+            break
+        if signer is None:
+            known = any(True for _ in self.hcert_keys(decoded.kid))
+            return refused("BAD_SIGNATURE" if known else "UNKNOWN_ISSUER", fmt)
+        if fmt == "eu_dcc" and not eu_dcc_key_usage_allows(signer, body):
+            return refused("WRONG_KEY_USAGE", fmt)
+        now = self._now()
+        issued = dt.datetime.fromtimestamp(iat, dt.timezone.utc)
+        if issued > now + CLOCK_LEEWAY or not _signed_while_valid(signer, issued):
+            return refused("NOT_YET_VALID", fmt)
         if fmt == "eu_dcc":
-            v = (body.get("v") or [{}])[0]
-            result = Result("valid", fmt, certificate_id=v.get("ci", ""), issuer=v.get("is", ""),
-                            person={"name": body.get("nam", {}).get("fn") or body.get("nam", {}).get("gn", ""),
-                                    "name_icao": body.get("nam", {}).get("fnt", ""), "birth": body.get("dob", "")},
-                            vaccination={"vaccine": v.get("mp"), "dose": v.get("dn"), "total": v.get("sd"),
-                                         "date": v.get("dt"), "country": v.get("co")})
-            ids = [v.get("ci", "")]
+            result = _eu_dcc_result(body)
         else:
-            vac = body.get("vaccination", {})
-            certificate = body.get("certificate", {})
-            result = Result("valid", fmt, certificate_id=certificate.get("hcid", {}).get("value", ""),
-                            issuer=certificate.get("issuer", {}).get("identifier", {}).get("value", ""),
-                            person={"name": body.get("name", ""), "birth": body.get("birthDate", ""),
-                                    "gender": body.get("sex", "")},
-                            vaccination={"vaccine": vac.get("brand", {}).get("code"), "dose": vac.get("dose"),
-                                         "total": vac.get("totalDoses"), "date": vac.get("date"),
-                                         "country": vac.get("country", {}).get("code")})
-            ids = [result.certificate_id]
-        if expired:
-            result.status, result.reason = "expired", "the certificate's validity has ended"
-        return self._revoked(result, ids)
+            result = _ddcc_result(body)
+        if exp < now.timestamp():
+            result.status, result.reason_code, result.reason = "expired", "EXPIRED", REASONS["EXPIRED"]
+        return self._revoked(result, [result.certificate_id])
 
     def verify_shc(self, text: str) -> Result:
         try:
             body = shc.verify(text, self.shc_key)
         except shc.ShcError as exc:
-            return Result("invalid", "shc", reason=str(exc))
+            return refused(_error_reason(exc), "shc")
         entries = body.get("vc", {}).get("credentialSubject", {}).get("fhirBundle", {}).get("entry", [])
         patient = next((e["resource"] for e in entries if e.get("resource", {}).get("resourceType") == "Patient"), {})
         shots = [e["resource"] for e in entries if e.get("resource", {}).get("resourceType") == "Immunization"]
@@ -168,7 +214,7 @@ class Verifier:
             signed = divoc_vc.from_qr_bytes(data)
             doc = divoc_vc.verify(signed, self.divoc_key)
         except divoc_vc.DivocError as exc:
-            return Result("invalid", "divoc_vc", reason=str(exc))
+            return refused(_error_reason(exc), "divoc_vc")
         subject = doc.get("credentialSubject", {})
         evidence = (doc.get("evidence") or [{}])[-1]
         result = Result("valid", "divoc_vc", certificate_id=str(evidence.get("certificateId", "")),
@@ -180,8 +226,71 @@ class Verifier:
                                      "country": evidence.get("facility", {}).get("address", {}).get("addressCountry")})
         until = evidence.get("effectiveUntil")
         if until and str(until)[:10] < (self.now or dt.datetime.now(dt.timezone.utc)).date().isoformat():
-            result.status, result.reason = "expired", "the certificate's validity has ended"
+            result.status, result.reason_code, result.reason = "expired", "EXPIRED", REASONS["EXPIRED"]
         return self._revoked(result, [result.certificate_id])
+
+
+#: Words in the SHC and DIVOC modules' error texts, and the reason each one means.
+_ERROR_REASONS = (("unknown issuer", "UNKNOWN_ISSUER"), ("unknown signing key", "UNKNOWN_ISSUER"),
+                  ("signature", "BAD_SIGNATURE"), ("not a CoWIN/DIVOC", "NOT_A_CERTIFICATE"))
+
+
+def _error_reason(exc: Exception) -> str:
+    text = str(exc)
+    return next((code for words, code in _ERROR_REASONS if words in text), "UNREADABLE")
+
+
+def eu_dcc_key_usage_allows(signer, body: dict) -> bool:
+    """True when the document signer may sign this EU DCC's type (v, t or r). A signer whose
+    extended key usage names none of the DCC OIDs signs every type; one that names some signs
+    only those types (eHN hcert / trust framework: "zero or more" of the three OIDs, other OIDs
+    non-critical and handled gracefully)."""
+    from cryptography import x509
+
+    if not hasattr(signer, "extensions"):
+        return True  # a bare public key from the kit's own store: no usage restriction
+    try:
+        usages = {oid.dotted_string for oid in signer.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value}
+    except x509.ExtensionNotFound:
+        return True
+    usages &= set().union(*DCC_KEY_USAGE.values())
+    kind = next(k for k in ("v", "t", "r") if k in body)
+    return not usages or bool(usages & DCC_KEY_USAGE[kind])
+
+
+def _signed_while_valid(signer, issued: dt.datetime) -> bool:
+    """The certificate was issued within its document signer's validity period."""
+    start = getattr(signer, "not_valid_before_utc", None)
+    end = getattr(signer, "not_valid_after_utc", None)
+    return start is None or start - CLOCK_LEEWAY <= issued <= end
+
+
+def _eu_dcc_result(body: dict) -> Result:
+    kind = next(k for k in ("v", "t", "r") if k in body)
+    entry = body[kind][0]
+    names = body.get("nam") or {}
+    given = " ".join(n for n in (names.get("gn"), names.get("fn")) if isinstance(n, str) and n)
+    result = Result("valid", "eu_dcc", certificate_id=str(entry.get("ci", "")), issuer=str(entry.get("is", "")),
+                    person={"name": given or names.get("fnt", ""), "name_icao": names.get("fnt", ""),
+                            "birth": body.get("dob", "")})
+    if kind == "v":
+        result.vaccination = {"vaccine": entry.get("mp"), "dose": entry.get("dn"), "total": entry.get("sd"),
+                              "date": entry.get("dt"), "country": entry.get("co")}
+    else:
+        result.vaccination = {"country": entry.get("co")}
+    return result
+
+
+def _ddcc_result(body: dict) -> Result:
+    vac = body.get("vaccination") or {}
+    certificate = body.get("certificate") or {}
+    return Result("valid", "ddcc", certificate_id=str((certificate.get("hcid") or {}).get("value", "")),
+                  issuer=str(((certificate.get("issuer") or {}).get("identifier") or {}).get("value", "")),
+                  person={"name": body.get("name", ""), "birth": body.get("birthDate", ""),
+                          "gender": body.get("sex", "")},
+                  vaccination={"vaccine": (vac.get("brand") or {}).get("code"), "dose": vac.get("dose"),
+                               "total": vac.get("totalDoses"), "date": vac.get("date"),
+                               "country": (vac.get("country") or {}).get("code")})
 
 
 def app_verifier(app=None) -> Verifier:

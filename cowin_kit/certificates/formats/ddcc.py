@@ -70,6 +70,17 @@ def encode(data: CertificateData, signer: hcert.HcertSigner) -> str:
     return hcert.sign(signer, claims)
 
 
+def structure_problem(body) -> str:
+    """What makes a decoded DDCC:VS core data set unusable, or "" (a map with its vaccination
+    event and certificate maps)."""
+    if not isinstance(body, dict):
+        return "the DDCC:VS is not a map"
+    for key in ("vaccination", "certificate"):
+        if not isinstance(body.get(key), dict):
+            return f"{key} missing"
+    return ""
+
+
 def verify(text: str, keys_for, now: dt.datetime | None = None) -> dict:
     """Verify HC1 text and return the DDCC:VS core data set (raises hcert.HcertError)."""
     decoded = hcert.verify(text, keys_for, now)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from stdnum import luhn
+
 from . import hcert
 from .data import CertificateData
 from .icao import transliterate
@@ -12,19 +14,16 @@ from .icao import transliterate
 SCHEMA_VERSION = "1.3.0"
 COVID19 = "840539006"  # SNOMED CT, value set disease-agent-targeted
 GENERIC_VACCINE = "1119349007"
-ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ/:"
+#: Luhn mod N alphabet of the eHealth Network's UVCI guidelines (Annex 2) and the DCC schema
+#: FAQ: letters first, then digits, then '/' and ':'. The check character covers the whole
+#: UVCI before '#', "URN:UVCI:" prefix included (FAQ example URN:UVCI:01:NL:187/37512422923#Z).
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/:"
 _UVCI = re.compile(r"^URN:UVCI:01:[A-Z]{2}:[0-9A-Z/:]+#[0-9A-Z/:]$")
 
 
 def luhn_mod_n(text: str) -> str:
-    """Check character (Luhn mod N over 0-9, A-Z, '/', ':') for a UVCI without its '#X'."""
-    n = len(ALPHABET)
-    factor, total = 2, 0
-    for char in reversed(text):
-        addend = factor * ALPHABET.index(char)
-        factor = 1 if factor == 2 else 2
-        total += addend // n + addend % n
-    return ALPHABET[(n - total % n) % n]
+    """Check character (Luhn mod N over A-Z, 0-9, '/', ':') for a UVCI without its '#X'."""
+    return luhn.calc_check_digit(text, alphabet=ALPHABET)
 
 
 def make_uvci(country: str, opaque: str) -> str:
@@ -73,6 +72,26 @@ def claims(data: CertificateData, payload: dict) -> dict:
 def encode(data: CertificateData, signer: hcert.HcertSigner) -> str:
     """Sign the certificate as an EU DCC and return the HC1 QR text."""
     return hcert.sign(signer, claims(data, {1: dcc_payload(data)}))
+
+
+def structure_problem(body) -> str:
+    """What makes a decoded DCC unusable, or "" (DCC schema: ``ver``, ``nam`` with ``fnt`` or
+    ``gnt``, ``dob``, and exactly one of ``v``, ``t``, ``r``; schema 1.3 allows one entry in it,
+    1.0 several, so at least one is required)."""
+    if not isinstance(body, dict):
+        return "the DCC is not a map"
+    names = body.get("nam")
+    if not isinstance(body.get("ver"), str) or not isinstance(body.get("dob"), str):
+        return "ver or dob missing"
+    if not isinstance(names, dict) or not any(isinstance(names.get(k), str) for k in ("fnt", "gnt")):
+        return "nam lacks fnt and gnt"
+    kinds = [k for k in ("v", "t", "r") if k in body]
+    if len(kinds) != 1:
+        return "not exactly one of v, t, r"
+    entries = body[kinds[0]]
+    if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
+        return f"{kinds[0]} must hold entries"
+    return ""
 
 
 def verify(text: str, keys_for, now: dt.datetime | None = None) -> dict:

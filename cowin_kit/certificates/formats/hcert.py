@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 PREFIX = "HC1:"
 ES256, PS256 = -7, -37
 HCERT_CLAIM = -260
+MAX_INFLATED = 65536  # a QR holds under 3 kB; a larger inflated payload is a zip bomb
 
 
 class HcertError(ValueError):
@@ -72,13 +73,23 @@ class Decoded:
 
 def decode(text: str) -> Decoded:
     """Decode HC1 text without verifying: accepts CWT tag 61, COSE tag 18 or untagged, and a
-    kid in the protected or the unprotected header."""
+    kid in the protected or the unprotected header. The COSE message must be zlib-compressed
+    (eHN hcert specification 1.0.5, section 3.2; dgc-testdata Z2 "Not compressed")."""
     text = text.strip()
     if not text.startswith(PREFIX):
         raise HcertError("not an HC1 health certificate")
     try:
         raw = base45.b45decode(text[len(PREFIX):])
-        data = zlib.decompress(raw) if raw[:1] == b"\x78" else raw
+    except Exception as exc:  # noqa: BLE001 - base45 raises ValueError or others on bad input
+        raise HcertError("the HC1 text is not valid base45") from exc
+    try:
+        inflate = zlib.decompressobj()
+        data = inflate.decompress(raw, MAX_INFLATED)
+        if inflate.unconsumed_tail or not inflate.eof:
+            raise HcertError("the HC1 payload inflates to more than 64 KiB, or is cut short")
+    except zlib.error as exc:
+        raise HcertError("the HC1 payload is not zlib-compressed") from exc
+    try:
         obj = cbor2.loads(data)
         if isinstance(obj, cbor2.CBORTag) and obj.tag == 61:
             obj = obj.value
