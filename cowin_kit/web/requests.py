@@ -132,6 +132,22 @@ def _check_json(data: bytes) -> Any:
     return value
 
 
+#: Paths whose bodies are JSON whatever the Content-Type says: CoWIN accepted a JSON body sent
+#: without ``application/json`` (Go's http.Post with no type, curl -d's form type), and clients
+#: written against it still send them so.
+UNTYPED_JSON_PREFIXES = ("/api/v2/",)
+
+
+def _untyped_json(req: Request) -> bool:
+    """A body on an UNTYPED_JSON_PREFIXES path that is meant as JSON: no Content-Type, or
+    another one (curl -d says form-urlencoded), with a body starting like a JSON document
+    (``{`` or ``[``). It is then held to every JSON check (syntax, depth, NUL, surrogates)
+    exactly like a typed one."""
+    if not req.path.startswith(UNTYPED_JSON_PREFIXES) or req.method in ("GET", "HEAD"):
+        return False
+    return req.get_data(cache=True).lstrip()[:1] in (b"{", b"[")
+
+
 def check_input() -> None:
     """Refuse, before any handler, a request no handler could parse or store (see module)."""
     _refuse(request.path, "path")
@@ -139,7 +155,7 @@ def check_input() -> None:
         _refuse(key + value, "query")
     for key, value in request.headers.items():
         _refuse(key + value, "header")
-    if request.is_json:
+    if request.is_json or _untyped_json(request):
         data = request.get_data(cache=True)
         if data.strip():
             value = _check_json(data)
