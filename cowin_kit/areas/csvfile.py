@@ -1,5 +1,11 @@
 """Read and check an areas CSV (code, parent_code, level, name, name_<lang>, iso_code, timezone,
-effective_date); problems carry the CSV line number."""
+effective_date, cowin_id, cowin_name); problems carry the CSV line number.
+
+``cowin_id`` is the integer a published CoWIN client knows the area by (India's state and
+district ids as CoWIN served them); several ids, space-separated, where CoWIN listed one area
+as several (``8 37``). ``cowin_name`` is CoWIN's name where it differs from the English one
+(``|``-separated, one per id). The /api/v2 surface uses them (cowin_kit.api.cowin_v2.areaids).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ from cowin_kit.profiles.validate import known_timezones
 from cowin_kit.profiles.yamlsrc import Problem
 
 REQUIRED = ("code", "parent_code", "level", "name")
-OPTIONAL = ("iso_code", "timezone", "effective_date")
+OPTIONAL = ("iso_code", "timezone", "effective_date", "cowin_id", "cowin_name")
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}")
 ISO_3166_2 = re.compile(r"[A-Z]{2}-[A-Z0-9]{1,3}")
 NAME_COLUMN = re.compile(r"name_([a-z]{2,3}(?:_[A-Z][a-z]{3})?)")
@@ -31,6 +37,8 @@ class AreaRow:
     iso_code: str | None = None
     timezone: str | None = None
     effective_date: dt.date | None = None
+    cowin_ids: tuple[int, ...] = ()
+    cowin_names: tuple[str, ...] = ()
 
 
 def read_areas(path: Path, level_keys: list[str], languages: set[str] | None = None,
@@ -43,6 +51,7 @@ def read_areas(path: Path, level_keys: list[str], languages: set[str] | None = N
     rows: list[AreaRow] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
+    cowin_seen: dict[tuple[int, int], int] = {}  # (depth, cowin id) -> line
 
     def problem(line: int, message: str) -> None:
         problems.append(Problem(file, line, message))
@@ -73,6 +82,12 @@ def read_areas(path: Path, level_keys: list[str], languages: set[str] | None = N
         for record in reader:
             line = reader.line_num
             row = _row(record, line, depth_of, known, seen, problem)
+            if row is not None:
+                for cowin_id in row.cowin_ids:
+                    first = cowin_seen.setdefault((row.depth, cowin_id), line)
+                    if first != line:
+                        problem(line, f"cowin_id: {cowin_id} already given on line {first} at "
+                                      f"level {row.level_key!r}; expected each id once per level")
             if row is not None:
                 rows.append(row)
                 seen[row.code] = line
@@ -140,8 +155,34 @@ def _row(record: dict, line: int, depth_of: dict[str, int], known: dict[str, int
             problem(line, f"effective_date: {values['effective_date']!r} is not a date; expected "
                           "YYYY-MM-DD")
             ok = False
+    cowin_ids, cowin_names = _cowin(values, problem, line)
+    if cowin_ids is None:
+        ok = False
     if not ok:
         return None
     names = {key[5:]: value for key, value in values.items()
              if key.startswith("name_") and value}
-    return AreaRow(line, code, parent or None, level, depth, name, names, iso, tz, effective)
+    return AreaRow(line, code, parent or None, level, depth, name, names, iso, tz, effective,
+                   cowin_ids, cowin_names)
+
+
+def _cowin(values: dict, problem, line: int) -> tuple[tuple[int, ...] | None, tuple[str, ...]]:
+    """The row's CoWIN ids and names (see the module); (None, ()) after reporting a problem."""
+    raw = values.get("cowin_id") or ""
+    names = tuple(n.strip() for n in values["cowin_name"].split("|")) \
+        if values.get("cowin_name") else ()
+    if not raw:
+        if names:
+            problem(line, "cowin_name: given without cowin_id; expected the id it names")
+            return None, ()
+        return (), ()
+    if not re.fullmatch(r"[1-9][0-9]{0,8}( [1-9][0-9]{0,8})*", raw):
+        problem(line, f"cowin_id: {raw!r} is not a list of positive integers; expected e.g. 391 "
+                      "or 8 37")
+        return None, ()
+    ids = tuple(int(p) for p in raw.split())
+    if names and (len(names) != len(ids) or not all(names)):
+        problem(line, f"cowin_name: {len(names)} name(s) for {len(ids)} id(s); expected one "
+                      "non-empty name per id, separated by |")
+        return None, ()
+    return ids, names

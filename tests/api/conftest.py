@@ -30,7 +30,10 @@ def live_server(app):
 
 @pytest.fixture
 def seeded(app, db):
-    """Two states, a district each, a block, two facilities and sessions for the coming days."""
+    """Two states, a district each, a block, two facilities and sessions for the coming days.
+
+    The states and districts carry the India profile's codes, so /api/v2 serves them under
+    CoWIN's ids (Maharashtra 21, Pune 363: ``district_cowin_id``); the block is the test's own."""
     from cowin_kit.areas.models import Area
     from cowin_kit.booking.models import Facility, SessionCapacity, VaccinationSession
     from cowin_kit.booking.rules import local_now
@@ -44,10 +47,10 @@ def seeded(app, db):
         row.path = f"{parent.path if parent else '/'}{row.id}/"
         return row
 
-    mh = area("T-MH", "महाराष्ट्र", 1, "state", names={"en": "Maharashtra", "hi": "महाराष्ट्र"})
-    kl = area("T-KL", "केरल", 1, "state", names={"en": "Kerala", "hi": "केरल"})
-    pune = area("T-MH-PU", "पुणे", 2, "district", mh, {"en": "Pune", "hi": "पुणे"})
-    area("T-KL-EK", "एर्णाकुलम", 2, "district", kl, {"en": "Ernakulam", "hi": "एर्णाकुलम"})
+    mh = area("IN-MH", "महाराष्ट्र", 1, "state", names={"en": "Maharashtra", "hi": "महाराष्ट्र"})
+    kl = area("IN-KL", "केरल", 1, "state", names={"en": "Kerala", "hi": "केरल"})
+    pune = area("IN-MH-PUN", "पुणे", 2, "district", mh, {"en": "Pune", "hi": "पुणे"})
+    area("IN-KL-EKM", "एर्णाकुलम", 2, "district", kl, {"en": "Ernakulam", "hi": "एर्णाकुलम"})
     haveli = area("T-MH-PU-HV", "हवेली", 3, "block", pune, {"en": "Haveli", "hi": "हवेली"})
     free = Facility(code="F1", name="PHC Wagholi", area_id=haveli.id, address="Main Road",
                     postal_code="412207", lat=18.58, lon=73.98, fee_type="Free")
@@ -70,7 +73,8 @@ def seeded(app, db):
                                 SessionCapacity(session_id=s.id, dose_kind="2", capacity=5)])
             sessions.append(s)
     db.session.commit()
-    return {"states": (mh, kl), "district": pune, "facilities": (free, paid),
+    return {"states": (mh, kl), "district": pune, "district_cowin_id": 363,
+            "facilities": (free, paid),
             "sessions": sessions, "vaccine": vaccine, "today": today}
 
 

@@ -43,3 +43,73 @@ def test_untyped_json_body_keeps_the_input_checks(live_server, seeded):
     r = requests.post(url, data=b'{"mobile": ')
     assert r.status_code == 400 and r.json()["errorCode"] == "INVALID_JSON"
     assert set(r.json()) == {"errorCode", "error"}
+
+
+# -- 8. CoWIN's own state and district ids -------------------------------------------------------
+
+
+def _profile_areas(db):
+    from cowin_kit.areas.operations import import_areas
+    from cowin_kit.profiles import get_profile
+
+    import_areas(get_profile())
+
+
+def test_states_and_districts_carry_cowin_ids(live_server, app, db):
+    _profile_areas(db)
+    base = f"{live_server}/api/v2/admin/location"
+    states = requests.get(f"{base}/states").json()["states"]
+    assert len(states) == 37
+    by_id = {s["state_id"]: s["state_name"] for s in states}
+    assert by_id[9] == "Delhi" and by_id[21] == "Maharashtra" and by_id[17] == "Kerala"
+    # CoWIN listed the merged union territory as its two former ones.
+    assert (by_id[8], by_id[37]) == ("Dadra and Nagar Haveli", "Daman and Diu")
+    delhi = requests.get(f"{base}/districts/9").json()["districts"]
+    assert {d["district_id"]: d["district_name"] for d in delhi}[141] == "Central Delhi"
+    assert len(delhi) == 11
+    # A renamed district keeps CoWIN's name; today's official name comes as the local name.
+    maharashtra = requests.get(f"{base}/districts/21", headers={"Accept-Language": "hi_IN"})
+    ahmednagar = next(d for d in maharashtra.json()["districts"] if d["district_id"] == 391)
+    assert ahmednagar == {"district_id": 391, "district_name": "Ahmednagar",
+                          "district_name_l": "अहिल्यानगर"}
+    # Districts CoWIN never listed get ids no bundled list can hold.
+    suburban = next(d for d in maharashtra.json()["districts"]
+                    if d["district_name"] == "Mumbai Suburban")
+    assert suburban["district_id"] > 1_000_000
+    total = sum(len(requests.get(f"{base}/districts/{s}").json()["districts"]) for s in by_id)
+    assert total >= 750
+    assert requests.get(f"{base}/districts/141").status_code == 400  # a district id, not a state
+
+
+def test_availability_by_cowin_district_id(live_server, app, db):
+    import datetime as dt
+
+    from cowin_kit.areas.models import Area
+    from cowin_kit.booking.models import Facility, SessionCapacity, VaccinationSession
+    from cowin_kit.booking.rules import local_now
+    from cowin_kit.profiles import get_profile
+
+    _profile_areas(db)
+    import sqlalchemy as sa
+
+    central = db.session.scalar(sa.select(Area).where(Area.code == "IN-DL-CEN"))
+    assert central.id != 141
+    facility = Facility(code="F-CD", name="Daryaganj Dispensary", area_id=central.id,
+                        address="Netaji Subhash Marg", postal_code="110002", lat=28.64,
+                        lon=77.24, fee_type="Free")
+    db.session.add(facility)
+    db.session.flush()
+    profile = get_profile()
+    day = local_now(profile).date() + dt.timedelta(days=1)
+    session = VaccinationSession(facility_id=facility.id, date=day, vaccine=profile.vaccines[0].id,
+                                 min_age=18, max_age=None, fee=0, slots=["09:00-11:00"])
+    db.session.add(session)
+    db.session.flush()
+    db.session.add(SessionCapacity(session_id=session.id, dose_kind="1", capacity=10))
+    db.session.commit()
+    url = f"{live_server}/api/v2/appointment/sessions/public/findByDistrict"
+    found = requests.get(url, params={"district_id": 141, "date": cowin_date(day)})
+    assert [s["name"] for s in found.json()["sessions"]] == ["Daryaganj Dispensary"]
+    assert found.json()["sessions"][0]["district_name"] == "Central Delhi"
+    unknown = requests.get(url, params={"district_id": 999, "date": cowin_date(day)})
+    assert unknown.status_code == 400 and unknown.json()["errorCode"] == "USRRES0002"

@@ -45,7 +45,7 @@ def test_states_and_districts(live_server, seeded):
     r = requests.get(f"{live_server}/api/v2/admin/location/districts/{names['Maharashtra']}",
                      headers={"Accept-Language": "hi_IN"})
     districts = r.json()["districts"]
-    assert districts == [{"district_id": seeded["district"].id, "district_name": "Pune",
+    assert districts == [{"district_id": seeded["district_cowin_id"], "district_name": "Pune",
                           "district_name_l": "पुणे"}]
     bad = requests.get(f"{live_server}/api/v2/admin/location/districts/999999")
     assert bad.status_code == 400 and set(bad.json()) == {"errorCode", "error"}
@@ -54,7 +54,7 @@ def test_states_and_districts(live_server, seeded):
 def test_find_by_district_flat_sessions(live_server, seeded):
     day = seeded["sessions"][0].date
     r = requests.get(f"{live_server}/api/v2/appointment/sessions/public/findByDistrict",
-                     params={"district_id": seeded["district"].id, "date": cowin_date(day)})
+                     params={"district_id": seeded["district_cowin_id"], "date": cowin_date(day)})
     assert r.status_code == 200
     sessions = r.json()["sessions"]
     assert len(sessions) == 2  # one per facility on that day
@@ -118,15 +118,15 @@ def test_reformatted_date_hits_the_same_cache_entry(app, live_server, seeded, db
 
     day = seeded["sessions"][0].date
     url = f"{live_server}/api/v2/appointment/sessions/public/calendarByDistrict"
-    first = requests.get(url, params={"district_id": seeded["district"].id, "date": cowin_date(day)})
+    first = requests.get(url, params={"district_id": seeded["district_cowin_id"], "date": cowin_date(day)})
     # Capacity changes; a cache keyed on the raw query string would miss and show it.
     db.session.execute(sa.update(SessionCapacity).values(capacity=1))
     db.session.commit()
-    again = requests.get(url, params={"district_id": seeded["district"].id,
+    again = requests.get(url, params={"district_id": seeded["district_cowin_id"],
                                       "date": cowin_date(day, padded=False)})
     assert again.json() == first.json()
     protected = requests.get(url.replace("/public", ""), params={
-        "district_id": seeded["district"].id, "date": cowin_date(day)},
+        "district_id": seeded["district_cowin_id"], "date": cowin_date(day)},
         headers={"Authorization": f"Bearer {login(live_server, db)}"})
     assert protected.json()["centers"][0]["sessions"][0]["available_capacity"] == 2  # real time
 

@@ -25,9 +25,9 @@ def test_profile_import_builds_paths_and_is_idempotent(app, db):
 
     profile = get_profile()
     first = import_areas(profile)
-    assert (first.created, first.updated, first.unchanged) == (108, 0, 0)
+    assert (first.created, first.updated, first.unchanged) == (804, 0, 0)  # CoWIN's 756 districts
     again = import_areas(profile)
-    assert (again.created, again.updated, again.unchanged) == (0, 0, 108)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 804)
     states = queries.first_level()
     assert len(states) == 36 and all(s.level == 1 and s.level_key == "state" for s in states)
     kerala = queries.get_by_code("IN-KL")
@@ -98,10 +98,10 @@ def test_areas_import_command(make_app, runner, tmp_path, monkeypatch):
     monkeypatch.setenv("COWIN_KIT_SECRET_KEY", "test")
     result = runner.invoke(cli, ["areas", "import", "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "would import 108 areas: 108 new" in result.output
+    assert "would import 804 areas: 804 new" in result.output
     result = runner.invoke(cli, ["areas", "import"])
     assert result.exit_code == 0, result.output
-    assert "imported 108 areas: 108 new, 0 updated, 0 unchanged" in result.output
+    assert "imported 804 areas: 804 new, 0 updated, 0 unchanged" in result.output
     bad = write(tmp_path, "IN-KL-X,IN-KL-NOPE,block,x,x,x,,,\n")
     result = runner.invoke(cli, ["areas", "import", str(bad)])
     assert result.exit_code == 1
@@ -110,3 +110,26 @@ def test_areas_import_command(make_app, runner, tmp_path, monkeypatch):
     result = runner.invoke(cli, ["areas", "list", "--parent", "IN-KL-TVM"])
     assert result.exit_code == 0 and len(result.output.strip().splitlines()) == 11
     assert "\tIN-KL-TVM-VAR\tblock\tVarkala\n" in result.output
+
+
+def test_cowin_ids_are_checked(app, db, tmp_path):
+    from cowin_kit.areas.csvfile import read_areas
+
+    path = tmp_path / "ids.csv"
+    path.write_text(
+        "code,parent_code,level,name,cowin_id,cowin_name\n"
+        "A,,state,Aa,8 37,Old A|Old B\n"
+        "B,,state,Bb,37,\n"
+        "C,,state,Cc,x1,\n"
+        "D,,state,Dd,4,One|Two\n"
+        "E,,state,Ee,,Named\n"
+        "F,A,district,Ff,8,\n", encoding="utf-8")
+    rows, problems = read_areas(path, ["state", "district"])
+    assert [p.line for p in problems] == [3, 4, 5, 6]
+    assert "cowin_id: 37 already given on line 2" in problems[0].message
+    assert "not a list of positive integers" in problems[1].message
+    assert "2 name(s) for 1 id(s)" in problems[2].message
+    assert "given without cowin_id" in problems[3].message
+    first = next(r for r in rows if r.code == "A")
+    assert first.cowin_ids == (8, 37) and first.cowin_names == ("Old A", "Old B")
+    assert next(r for r in rows if r.code == "F").cowin_ids == (8,)  # another level: allowed

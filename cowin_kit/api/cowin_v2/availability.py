@@ -226,8 +226,11 @@ def _pin() -> str:
 
 
 def _district() -> int:
-    """The district_id parameter (its existence is checked when an answer is built)."""
-    return int_arg("district_id")
+    """The district_id parameter as the kit's area id (CoWIN's ids where the profile has
+    them, areaids; otherwise its existence is checked when an answer is built)."""
+    from cowin_kit.api.cowin_v2.areaids import district_area_id
+
+    return district_area_id(int_arg("district_id"))
 
 
 def _check_area(area_id: int | None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import jsonify
 
+from cowin_kit.api.cowin_v2.areaids import InvalidAreaId, area_id, external_ids
 from cowin_kit.api.cowin_v2.blueprint import bp
 from cowin_kit.api.cowin_v2.common import token_required
 from cowin_kit.areas.models import Area
@@ -30,16 +31,19 @@ def _base_name(area: Area) -> str:
 
 
 def _area_list(rows, kind: str) -> list[dict]:
-    """``{kind_id, kind_name[, kind_name_l]}`` items by base name, as CoWIN lists areas."""
+    """``{kind_id, kind_name[, kind_name_l]}`` items by base name, as CoWIN lists areas: with
+    CoWIN's ids and names where the profile has them (areaids), the area's own name in the
+    requested language as ``*_l`` where it differs (a district renamed since)."""
     language = _language()
     items = []
-    for area in sorted(rows, key=_base_name):
-        item = {f"{kind}_id": area.id, f"{kind}_name": _base_name(area)}
+    for area in rows:
         local = _local_names(area, language)
-        if local != item[f"{kind}_name"]:
-            item[f"{kind}_name_l"] = local
-        items.append(item)
-    return items
+        for external, cowin_name in external_ids(area):
+            item = {f"{kind}_id": external, f"{kind}_name": cowin_name or _base_name(area)}
+            if local != item[f"{kind}_name"]:
+                item[f"{kind}_name_l"] = local
+            items.append(item)
+    return sorted(items, key=lambda item: item[f"{kind}_name"])
 
 
 @bp.get("/admin/location/states")
@@ -50,10 +54,13 @@ def states():
 
 @bp.get("/admin/location/districts/<int:state_id>")
 def districts(state_id: int):
-    state = db.session.get(Area, state_id)
+    try:
+        state = db.session.get(Area, area_id(1, state_id))
+    except InvalidAreaId:
+        state = None
     if state is None or state.level != 1:
         raise NotFound()
-    rows = db.session.scalars(sa.select(Area).where(Area.parent_id == state_id)).all()
+    rows = db.session.scalars(sa.select(Area).where(Area.parent_id == state.id)).all()
     return jsonify({"districts": _area_list(rows, "district"), "ttl": 24})
 
 
