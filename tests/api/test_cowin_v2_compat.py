@@ -45,6 +45,22 @@ def test_untyped_json_body_keeps_the_input_checks(live_server, seeded):
     assert set(r.json()) == {"errorCode", "error"}
 
 
+# -- 2. dd-mm-yy dates ---------------------------------------------------------------------------
+
+
+def test_two_digit_year_dates(live_server, seeded):
+    day = seeded["sessions"][0].date
+    url = f"{live_server}/api/v2/appointment/sessions/public/findByDistrict"
+    district = seeded["district_cowin_id"]
+    long_form = requests.get(url, params={"district_id": district, "date": cowin_date(day)})
+    short = requests.get(url, params={"district_id": district, "date": day.strftime("%d-%m-%y")})
+    assert short.status_code == 200, short.text
+    assert short.json() == long_form.json() and short.json()["sessions"]
+    assert all(s["date"] == cowin_date(day) for s in short.json()["sessions"])
+    bad = requests.get(url, params={"district_id": district, "date": "31-02-21"})
+    assert bad.status_code == 400 and bad.json()["errorCode"] == "USRRES0002"
+
+
 # -- 8. CoWIN's own state and district ids -------------------------------------------------------
 
 

@@ -78,12 +78,13 @@ def cowin_error_body(status: int, code: str, message: str) -> dict:
     return {"errorCode": COWIN_CODES.get(code, (status, code))[1], "error": message}
 
 
-_DATE = re.compile(r"^\s*(\d{1,2})-(\d{1,2})-(\d{4})\s*$")
+_DATE = re.compile(r"^\s*(\d{1,2})-(\d{1,2})-(\d{4}|\d{2})\s*$")
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 
 
 def parse_date(value: str | None, name: str = "date") -> dt.date:
-    """Parse CoWIN's ``dd-mm-yyyy`` (also ``8-6-2021`` and ISO ``2021-06-08``)."""
+    """Parse CoWIN's ``dd-mm-yyyy`` (also ``8-6-2021``, ``08-06-21`` as CoWIN read it, a
+    two-digit year being 20yy, and ISO ``2021-06-08``)."""
     if not value:
         raise MissingParameter(_l("Input parameter missing"))
     match = _DATE.match(value)
@@ -91,6 +92,7 @@ def parse_date(value: str | None, name: str = "date") -> dt.date:
         if match:
             day, month, year = (int(p) for p in match.groups())
         elif match := _ISO.match(value):
+            year += 2000 if len(match.group(3)) == 2 else 0
             year, month, day = (int(p) for p in match.groups())
         else:
             raise ValueError(value)
