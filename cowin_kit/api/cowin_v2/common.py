@@ -91,8 +91,8 @@ def parse_date(value: str | None, name: str = "date") -> dt.date:
     try:
         if match:
             day, month, year = (int(p) for p in match.groups())
-        elif match := _ISO.match(value):
             year += 2000 if len(match.group(3)) == 2 else 0
+        elif match := _ISO.match(value):
             year, month, day = (int(p) for p in match.groups())
         else:
             raise ValueError(value)
