@@ -129,3 +129,25 @@ def test_availability_by_cowin_district_id(live_server, app, db):
     assert found.json()["sessions"][0]["district_name"] == "Central Delhi"
     unknown = requests.get(url, params={"district_id": 999, "date": cowin_date(day)})
     assert unknown.status_code == 400 and unknown.json()["errorCode"] == "USRRES0002"
+
+
+# -- 3. API Setu's partner login paths -----------------------------------------------------------
+
+
+def test_partner_generate_and_confirm_otp(live_server, seeded, db):
+    """API Setu v2.1.0's /v2/auth/generateOTP and /confirmOTP: the mobile only (no secret),
+    the partner's x-api-key header, and isNewAccount in the answer."""
+    headers = {"x-api-key": "partner-key-from-api-setu"}
+    r = requests.post(f"{live_server}/api/v2/auth/generateOTP", json={"mobile": MOBILE},
+                      headers=headers)
+    assert r.status_code == 200, r.text
+    txn = r.json()["txnId"]
+    uuid.UUID(txn)
+    otp = otp_from_outbox(db, MOBILE[-4:])
+    r = requests.post(f"{live_server}/api/v2/auth/confirmOTP",
+                      json={"otp": sha256(otp), "txnId": txn}, headers=headers)
+    assert r.status_code == 200, r.text
+    assert set(r.json()) == {"token", "isNewAccount"} and r.json()["isNewAccount"] == "Y"
+    people = requests.get(f"{live_server}/api/v2/appointment/beneficiaries",
+                          headers={"Authorization": f"Bearer {r.json()['token']}"})
+    assert people.status_code == 200 and people.json() == {"beneficiaries": []}

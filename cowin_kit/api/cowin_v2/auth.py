@@ -52,6 +52,20 @@ def validate_mobile_otp():
     return jsonify({"token": token, "isNewAccount": "Y" if created else "N"})
 
 
+@bp.post("/auth/generateOTP")
+def generate_partner_otp():
+    """API Setu's partner flavour (v2.1.0): ``{"mobile"}`` with the partner's ``x-api-key``
+    header, which the kit does not issue: accepted, not checked (as ``secret`` above)."""
+    return _generate()
+
+
+@bp.post("/auth/confirmOTP")
+def confirm_partner_otp():
+    """Partner flavour: answers ``{"token", "isNewAccount"}`` as validateMobileOtp does."""
+    token, created = _confirm()
+    return jsonify({"token": token, "isNewAccount": "Y" if created else "N"})
+
+
 CAPTCHA_SECONDS = 300
 
 

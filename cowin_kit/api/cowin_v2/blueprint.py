@@ -38,7 +38,8 @@ def _public_limits():
 def _cors(response):
     # Third-party browser tools called CoWIN from their own pages.
     response.headers.setdefault("Access-Control-Allow-Origin", "*")
-    response.headers.setdefault("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept-Language")
+    response.headers.setdefault("Access-Control-Allow-Headers",
+                                "Authorization, Content-Type, Accept-Language, x-api-key")
     return response
 
 
