@@ -47,7 +47,7 @@ class AefiReport(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     dose_record_id: Mapped[int] = mapped_column(sa.ForeignKey("dose_record.id"), index=True)
     reported_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
-    onset_at: Mapped[dt.datetime] = mapped_column()
+    onset_at: Mapped[dt.datetime] = mapped_column(index=True)  # the AEFI report's date range
     symptoms: Mapped[list] = mapped_column(default=list)
     severity: Mapped[str] = mapped_column(sa.String(16))  # mild | moderate | severe | death
     outcome: Mapped[str] = mapped_column(sa.String(32))  # recovered | recovering | hospitalised …

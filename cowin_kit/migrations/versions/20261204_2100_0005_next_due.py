@@ -1,4 +1,4 @@
-"""next due dose kept on the beneficiary; indexes for the reports
+"""next due dose kept on the beneficiary; indexes for the reports (due lists, AEFI)
 
 Revision ID: 0005
 Revises: 0004
@@ -35,9 +35,13 @@ def upgrade() -> None:
                               ['next_due_booster', 'next_due_from', 'id'], unique=False)
         batch_op.create_index('ix_beneficiary_area_next_due',
                               ['area_id', 'next_due_booster', 'next_due_from'], unique=False)
+    with op.batch_alter_table('aefi_report', schema=None) as batch_op:
+        batch_op.create_index('ix_aefi_report_onset_at', ['onset_at'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('aefi_report', schema=None) as batch_op:
+        batch_op.drop_index('ix_aefi_report_onset_at')
     with op.batch_alter_table('beneficiary', schema=None) as batch_op:
         batch_op.drop_index('ix_beneficiary_area_next_due')
         batch_op.drop_index('ix_beneficiary_next_due')

@@ -1,0 +1,174 @@
+"""The due lists read from the stored next dose equal what the schedule engine says person by
+person; every report query can be answered from indexes (no sequential scan)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+
+import pytest
+import sqlalchemy as sa
+
+from tests.reporting.conftest import TODAY
+
+
+def engine_lists(db, area, day: dt.date) -> dict[bool, dict]:
+    """{booster: {reference_id: (next dose, due from, due until, overdue)}}, from every
+    person's doses and ``profiles.schedule.next_dose`` asked on ``day`` (the former report)."""
+    from cowin_kit.areas.models import Area
+    from cowin_kit.booking.models import Facility
+    from cowin_kit.profiles import get_profile
+    from cowin_kit.profiles.schedule import DoseGiven, DueDose, Person, next_dose
+    from cowin_kit.registration.models import Beneficiary
+    from cowin_kit.vaccination.models import DoseRecord
+
+    profile = get_profile()
+    doses = defaultdict(list)
+    given_at = defaultdict(set)
+    for dose, path in db.session.execute(
+            sa.select(DoseRecord, Area.path).join(Facility, Facility.id == DoseRecord.facility_id)
+            .join(Area, Area.id == Facility.area_id)):
+        if dose.administered_on <= day:
+            doses[dose.beneficiary_id].append(dose)
+            given_at[dose.beneficiary_id].add(path)
+    homes = dict(db.session.execute(sa.select(Beneficiary.id, Area.path).outerjoin(
+        Area, Area.id == Beneficiary.area_id)).all())
+    lists: dict[bool, dict] = {False: {}, True: {}}
+    for person in db.session.scalars(sa.select(Beneficiary).where(
+            Beneficiary.id.in_(list(doses)))):
+        home = homes[person.id]
+        if area is not None and not (home.startswith(area.path) if home else any(
+                p.startswith(area.path) for p in given_at[person.id])):
+            continue
+        history = [DoseGiven(d.vaccine, d.dose_number, d.administered_on, d.is_booster)
+                   for d in doses[person.id]]
+        who = Person(birth_year=person.birth_year, birth_date=person.birth_date,
+                     groups=tuple(person.groups or ()), gender=person.gender)
+        due = next_dose(profile, who, history, day)
+        if not isinstance(due, DueDose) or due.earliest > day:
+            continue
+        # The list shows the first day the dose was allowed: the engine asked on the last dose.
+        first = next_dose(profile, who, history, max(d.date for d in history))
+        lists[due.is_booster][person.reference_id] = (
+            due.dose_number, first.earliest, due.latest,
+            due.latest is not None and due.latest < day)
+    return lists
+
+
+def report_lists(area, day: dt.date) -> dict[bool, dict]:
+    from flask_babel import gettext
+
+    from cowin_kit.reporting.due import BOOSTER_DUE, DOSE2_DUE
+    from cowin_kit.reporting.reports import Params
+
+    overdue = gettext("Overdue")
+    params = Params(area=area, date_from=day, date_to=day, today=day)
+    lists = {}
+    for booster, report in ((False, DOSE2_DUE), (True, BOOSTER_DUE)):
+        rows = list(report.rows(params, lambda n: None))
+        assert len(rows) == report.size(params)
+        assert [(r[8], r[0]) for r in rows] == sorted((r[8], r[0]) for r in rows)  # waiting longest first
+        lists[booster] = {r[0]: (r[7], r[8], r[9], r[10] == overdue) for r in rows}
+        assert all(r[5] == r[7] - 1 for r in rows)  # the last dose given, then the next
+    return lists
+
+
+def test_due_lists_equal_the_engine_on_a_seeded_country(app, db, world, runner, cli_env):
+    from cowin_kit.cli import cli
+    from cowin_kit.registration.models import Beneficiary
+    from cowin_kit.reporting.labels import local_today
+
+    # Two people without an address, vaccinated in S2-D1: listed under the area of the dose.
+    for _ in range(2):
+        person = world.person(birth_year=1970)
+        person.area_id = None
+        world.dose(person, facility_area="S2-D1", vaccine="comirnaty",
+                   day=local_today() - dt.timedelta(days=400))
+    db.session.commit()
+    result = runner.invoke(cli, ["seed", "--beneficiaries", "1500", "--facilities", "12",
+                                 "--days", "400", "--batch", "500"], env=cli_env)
+    assert result.exit_code == 0, result.output
+    assert "Next doses" in result.output
+    db.session.expire_all()
+    today = local_today()
+    assert db.session.scalar(sa.select(sa.func.count()).where(
+        Beneficiary.next_dose_number.is_not(None))) > 500
+    for day in (today, today + dt.timedelta(days=90)):
+        for area in (None, world.areas["S1"], world.areas["S2-D1"]):
+            expected = engine_lists(db, area, day)
+            assert expected[False] and expected[True]  # both lists have people to compare
+            assert any(overdue for *_, overdue in expected[False].values())
+            assert report_lists(area, day) == expected
+
+
+def test_cli_rebuild_due_repairs_rows_written_around_the_hook(app, db, world, runner, cli_env):
+    from cowin_kit.cli import cli
+    from cowin_kit.registration.models import Beneficiary
+
+    person = world.person(birth_year=1970)
+    world.dose(person, vaccine="comirnaty", day=TODAY - dt.timedelta(days=30))
+    db.session.execute(sa.update(Beneficiary).values(next_dose_number=None, next_due_from=None))
+    db.session.commit()
+    result = runner.invoke(cli, ["reports", "rebuild-due"], env=cli_env)
+    assert result.exit_code == 0, result.output
+    assert "Updated the next dose of 1 people" in result.output
+    db.session.expire_all()
+    assert (person.next_dose_number, person.next_due_from) == (2, TODAY - dt.timedelta(days=9))
+
+
+BIG_TABLES = {"beneficiary", "dose_record", "vaccination_session", "appointment",
+              "report_dose_counter", "report_dose_day_total", "aefi_report"}
+
+
+def _full_scans(plan: dict) -> list[str]:
+    """Tables read in full: a sequential scan, or an index walked without a condition."""
+    whole = plan.get("Node Type") == "Seq Scan" or (
+        plan.get("Node Type") in ("Index Scan", "Index Only Scan") and "Index Cond" not in plan)
+    found = [plan["Relation Name"]] if whole else []
+    for child in plan.get("Plans", ()):
+        found += _full_scans(child)
+    return found
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("kind", ["coverage", "dose2_due", "booster_due", "noshow", "wastage",
+                                  "aefi"])
+def test_report_queries_use_indexes(app, db, world, kind):
+    """With sequential scans priced out, no report query reads a large table in full: its
+    indexes exist and fit the query (the 1M-person plans: tests/benchmarks/bench_due.py)."""
+    from cowin_kit.reporting.reports import Params, all_reports
+
+    person = world.person()
+    dose = world.dose(person, day=TODAY - dt.timedelta(days=100))
+    from cowin_kit.vaccination.models import AefiReport
+
+    db.session.add(AefiReport(dose_record_id=dose.id, onset_at=dt.datetime(
+        2021, 9, 1, tzinfo=dt.timezone.utc), severity="mild", outcome="recovered"))
+    db.session.commit()
+    statements = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", capture)
+    try:
+        for area in (None, world.areas["S1"]):
+            params = Params(area=area, date_from=TODAY - dt.timedelta(days=29), date_to=TODAY,
+                            today=TODAY)
+            report = all_reports()[kind]
+            list(report.rows(params, lambda n: None))
+            report.size(params)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", capture)
+    assert statements
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        for statement, parameters in statements:
+            plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}",
+                                        parameters).scalar()
+            plan = plan if isinstance(plan, list) else json.loads(plan)
+            scans = set(_full_scans(plan[0]["Plan"])) & BIG_TABLES
+            assert not scans, f"full scan of {scans} in:\n{statement}"
