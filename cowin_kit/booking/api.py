@@ -63,7 +63,7 @@ def availability():
             raise Unauthorized()
         found = for_beneficiary(get_owned_beneficiary(account, reference_id), query)
         return {"centers": found.centres, "reason": found.reason}
-    return queries.public_availability_response(query).respond(request)
+    return queries.public_availability_response(query, request)
 
 
 @bp.get("/sessions/<session_id>")

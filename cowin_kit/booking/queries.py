@@ -25,8 +25,7 @@ import sqlalchemy as sa
 
 from cowin_kit.areas.models import Area
 from cowin_kit.booking.models import Appointment, Facility, SessionCapacity, VaccinationSession
-from cowin_kit.core.cache import (CachedResponse, get_cache, get_response_cache, make_key,
-                                  public_ttl)
+from cowin_kit.core.cache import get_cache, get_response_cache, make_key, public_ttl
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import NotFound, ValidationFailed
 from cowin_kit.core.inputs import date_out_of_range
@@ -148,11 +147,12 @@ def public_availability(query: AvailabilityQuery) -> list[dict]:
     return get_cache().get_or_set(query.cache_key(), public_ttl(), lambda: search(query))
 
 
-def public_availability_response(query: AvailabilityQuery) -> CachedResponse:
-    """The public result as a ready response ({"centers": [...]} as JSON and gzip, with an
-    ETag), built at most once per PUBLIC_CACHE_SECONDS per query across the instance."""
-    return get_response_cache().get("kit:" + query.cache_key(), public_ttl(),
-                                    lambda: json_bytes({"centers": search(query)}))
+def public_availability_response(query: AvailabilityQuery, request):
+    """The public result as a ready response to ``request`` ({"centers": [...]} as JSON or
+    gzip, with an ETag), built at most once per PUBLIC_CACHE_SECONDS per query across the
+    instance."""
+    return get_response_cache().answer("kit:" + query.cache_key(), public_ttl(),
+                                       lambda: json_bytes({"centers": search(query)}), request)
 
 
 def json_bytes(document) -> bytes:

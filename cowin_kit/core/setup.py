@@ -1,5 +1,5 @@
-"""Wire the shared kernel into the app: trusted proxies, rate limits, CSRF protection, SMS
-delivery after commit."""
+"""Wire the shared kernel into the app: ready public answers, trusted proxies, rate limits, CSRF
+protection, SMS delivery after commit."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from cowin_kit.core import proxies, ratelimit, sms
+    from cowin_kit.core import cache, proxies, ratelimit, sms
     from cowin_kit.core.security import init_csrf
 
+    cache.init_app(app)  # before proxies: ProxyFix wraps it, so it sees the client's address
     proxies.init_app(app)
     ratelimit.init_app(app)
     init_csrf(app)

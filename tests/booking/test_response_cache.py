@@ -100,10 +100,12 @@ def test_an_unknown_district_is_refused_and_not_cached(client, areas, today):
     day = today.strftime("%d-%m-%Y")
     base = "/api/v2/appointment/sessions/public/calendarByDistrict?date=" + day
     for _ in range(2):
-        refused = client.get(f"{base}&district_id=999999")
+        refused = client.get(f"{base}&district_id=9999999")
         assert refused.status_code == 400
         assert refused.get_json()["errorCode"] == "USRRES0002"
-    assert client.get(f"{base}&district_id={areas['district'].id}").status_code == 200
+    from cowin_kit.api.cowin_v2.areaids import external_id
+
+    assert client.get(f"{base}&district_id={external_id(areas['district'])}").status_code == 200
 
 
 # -- one rebuild per key per TTL across processes ----------------------------------------------
@@ -194,3 +196,52 @@ def test_redis_down_each_process_builds_for_itself():
         entry = cache.get("k", 5, lambda: builds.append(1) or b"[]")
         assert entry.body == b"[]"
     assert builds == [1]
+
+
+# -- repeated URLs answered before the app (ReadyHits) ----------------------------------------
+
+def _find_by_pin(today) -> str:
+    return ("/api/v2/appointment/sessions/public/findByPin?pincode=411001&date="
+            + today.strftime("%d-%m-%Y"))
+
+
+def test_a_repeated_public_url_is_answered_before_the_app_with_its_headers(
+        app, client, make_session, today):
+    make_session(days=0)
+    hooks: list[str] = []
+    app.before_request_funcs.setdefault(None, []).append(lambda: hooks.append("app") and None)
+    first = client.get(_find_by_pin(today))
+    again = client.get(_find_by_pin(today))
+    assert first.status_code == again.status_code == 200
+    assert hooks == ["app"]  # the second answer came from the ready entry
+    assert again.data == first.data
+    for name in ("Content-Security-Policy", "X-Content-Type-Options", "Access-Control-Allow-Origin",
+                 "Content-Type", "ETag", "Vary"):
+        assert again.headers[name] == first.headers[name], name
+    assert again.headers["Cache-Control"].startswith("public, max-age=")
+    # Another query string is another URL: it goes through the app.
+    client.get(_find_by_pin(today) + "&x=1")
+    assert hooks == ["app", "app"]
+
+
+def test_the_public_limit_still_counts_answers_before_the_app(make_app, db, make_session, today):
+    app = make_app(RATE_LIMIT_PUBLIC="3 per minute")
+    make_session(days=0)
+    client = app.test_client()
+    statuses = [client.get(_find_by_pin(today)).status_code for _ in range(3)]
+    refused = client.get(_find_by_pin(today))
+    assert statuses == [200, 200, 200]
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert refused.get_json()["errorCode"] == "USRRES0429"
+
+
+def test_behind_a_proxy_each_client_has_its_own_limit(make_app, db, make_session, today):
+    app = make_app(RATE_LIMIT_PUBLIC="2 per minute", TRUSTED_PROXIES=1)
+    make_session(days=0)
+    client = app.test_client()
+
+    def get(address):
+        return client.get(_find_by_pin(today), headers={"X-Forwarded-For": address}).status_code
+
+    assert [get("203.0.113.1"), get("203.0.113.1"), get("203.0.113.1")] == [200, 200, 429]
+    assert [get("203.0.113.2"), get("203.0.113.2")] == [200, 200]

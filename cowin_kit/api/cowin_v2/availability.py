@@ -204,8 +204,9 @@ def _answer(kind: str, public: bool, days: int, shape, **where) -> Response:
         return _json_bytes(shape(_Shaper(), search(query)))
 
     if public:
-        return get_response_cache().get(f"v2:{kind}:{query.cache_key()}", public_ttl(),
-                                        build).respond(request)
+        # The blueprint counts the public limit per client; ReadyHits counts it the same way.
+        return get_response_cache().answer(f"v2:{kind}:{query.cache_key()}", public_ttl(),
+                                           build, request, rate_limit="cowin-v2-public")
     return Response(build(), mimetype="application/json")
 
 
