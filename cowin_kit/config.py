@@ -41,6 +41,9 @@ DEFAULTS: dict[str, object] = {
     # headers name the client for rate limits and the audit log; 0 ignores every such header.
     "TRUSTED_PROXIES": 0,
     "RATE_LIMIT_PUBLIC": "100 per 5 minutes",
+    # /api/v2's status for "slow down" (rate limit, OTP asked again too soon): 429, or 403 as
+    # CoWIN answered, for clients that only know CoWIN's block (docs/cowin-api.md).
+    "V2_BLOCK_STATUS": 429,
     # Citizens registering beneficiaries: every attempt, and the refusals "document already
     # registered" (an oracle of who is registered), per account and per client address.
     "RATE_LIMIT_REGISTRATION_ATTEMPTS_PER_ACCOUNT": "30 per day",

@@ -44,6 +44,14 @@ def _set_up_fonts(pdf) -> bool:
     return False
 
 
+def _product_name(vaccine_id: str) -> str:
+    """The product's display name (SPUTNIK V), never the profile's id (sputnik_v)."""
+    from cowin_kit.profiles import get_profile
+    from cowin_kit.profiles.schedule import product_name
+
+    return product_name(get_profile(), vaccine_id)
+
+
 def slip_rows(view: dict) -> list[tuple[str, str]]:
     """Label/value rows of a slip, shared by the printable page and the PDF."""
     centre = view["center"]
@@ -51,7 +59,7 @@ def slip_rows(view: dict) -> list[tuple[str, str]]:
         (_("Name"), view["name"]),
         (_("Reference ID"), view["reference_id"]),
         (_("Dose"), str(view["dose"])),
-        (_("Vaccine"), view["vaccine"].upper()),
+        (_("Vaccine"), _product_name(view["vaccine"])),
         (_("Date"), format_date(view["date"], "full")),
         (_("Time slot"), view["slot"]),
         (_("Vaccination centre"), centre["name"]),

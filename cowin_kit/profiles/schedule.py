@@ -186,6 +186,11 @@ def next_dose(profile: Profile, person: Person, history: list[DoseGiven],
     return _booster(profile, person, schedule, history, on)
 
 
+def product_name(profile: Profile, vaccine_id: str) -> str:
+    """A product's display name (COVISHIELD, Sputnik V) for messages: never the profile's id."""
+    return next((v.name for v in profile.vaccines if v.id == vaccine_id), vaccine_id)
+
+
 def check_dose(profile: Profile, person: Person, history: list[DoseGiven], vaccine: str,
                on: dt.date) -> DueDose:
     """Confirm that ``vaccine`` may be given on ``on``; raise NotEligibleError saying why not."""
@@ -199,8 +204,10 @@ def check_dose(profile: Profile, person: Person, history: list[DoseGiven], vacci
     if vaccine not in due.allowed_vaccines:
         raise NotEligibleError(NotEligible(
             "PRODUCT_NOT_ALLOWED", _("%(vaccine)s cannot be given as dose %(number)s; allowed: "
-                                     "%(allowed)s.", vaccine=vaccine, number=due.dose_number,
-                                     allowed=", ".join(due.allowed_vaccines) or "—")))
+                                     "%(allowed)s.", vaccine=product_name(profile, vaccine),
+                                     number=due.dose_number,
+                                     allowed=", ".join(product_name(profile, v)
+                                                       for v in due.allowed_vaccines) or "—")))
     return due
 
 

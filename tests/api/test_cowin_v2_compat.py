@@ -151,3 +151,41 @@ def test_partner_generate_and_confirm_otp(live_server, seeded, db):
     people = requests.get(f"{live_server}/api/v2/appointment/beneficiaries",
                           headers={"Authorization": f"Bearer {r.json()['token']}"})
     assert people.status_code == 200 and people.json() == {"beneficiaries": []}
+
+
+# -- 6. CoWIN's error codes and statuses ---------------------------------------------------------
+
+
+def test_block_status_is_configurable_to_cowins_403(make_app):
+    """Clients written for CoWIN treat its 403 as "blocked, slow down"."""
+    for status in (429, 403):
+        app = make_app(RATE_LIMIT_PUBLIC="2 per 1 minute", V2_BLOCK_STATUS=status)
+        client = app.test_client()
+        codes = [client.get("/api/v2/admin/location/states").status_code for _ in range(3)]
+        assert codes == [200, 200, status]
+        refused = client.get("/api/v2/admin/location/states")
+        assert refused.get_json()["errorCode"] == "USRRES0429"
+        assert int(refused.headers["Retry-After"]) > 0
+
+
+def test_otp_asked_again_too_soon_answers_the_block_status(make_app):
+    for status, mobile in ((429, "9876500001"), (403, "9876500002")):
+        app = make_app(OTP_RESEND_SECONDS=60, V2_BLOCK_STATUS=status)
+        client = app.test_client()
+        first = client.post("/api/v2/auth/public/generateOTP", json={"mobile": mobile})
+        assert first.status_code == 200
+        again = client.post("/api/v2/auth/public/generateOTP", json={"mobile": mobile})
+        assert again.status_code == status and again.get_json()["errorCode"] == "USRAUT0028"
+        assert again.headers["Retry-After"]
+
+
+def test_unknown_paths_and_missing_certificates_in_cowins_shape(live_server, seeded, db):
+    from tests.api.test_cowin_v2_contract import login
+
+    unknown = requests.get(f"{live_server}/api/v2/appointment/nothing/here")
+    assert unknown.status_code == 404 and unknown.json()["errorCode"] == "USRRES0004"
+    assert set(unknown.json()) == {"errorCode", "error"}
+    auth = {"Authorization": f"Bearer {login(live_server, db)}"}
+    missing = requests.get(f"{live_server}/api/v2/registration/certificate/download",
+                           params={"beneficiary_reference_id": "12345678901234"}, headers=auth)
+    assert missing.status_code == 400 and missing.json()["errorCode"] == "USRAUT0024"

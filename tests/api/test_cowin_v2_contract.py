@@ -149,7 +149,7 @@ def test_otp_login_token_and_new_account_flag(live_server, seeded, db):
     txn = r.json()["txnId"]
     wrong = requests.post(f"{live_server}/api/v2/auth/validateMobileOtp",
                           json={"otp": sha256("000000"), "txnId": txn})
-    assert wrong.status_code == 401
+    assert wrong.status_code == 400 and wrong.json()["errorCode"] == "USRAUT0014"  # CoWIN's
     otp = otp_from_outbox(db, MOBILE[-4:])
     again = requests.post(f"{live_server}/api/v2/auth/validateMobileOtp",
                           json={"otp": sha256(otp), "txnId": txn})

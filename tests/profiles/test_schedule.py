@@ -96,6 +96,10 @@ def test_heterologous_corbevax_precaution_from_12_august_2022(india):
     with pytest.raises(NotEligibleError) as info:
         check_dose(india, ADULT, history, "sputnik_v", D(2022, 9, 1))
     assert info.value.code == "PRODUCT_NOT_ALLOWED"
+    # Messages name products as people know them (#17), never the profile's ids.
+    message = str(info.value.text())
+    assert message.startswith("SPUTNIK V cannot be given") and "COVISHIELD, CORBEVAX" in message
+    assert "sputnik_v" not in message and "covishield" not in message
     done = history + [DoseGiven("corbevax", 3, D(2022, 9, 1), is_booster=True)]
     assert next_dose(india, ADULT, done, D(2023, 6, 1)).code == "SERIES_COMPLETE"
 

@@ -35,7 +35,7 @@ COWIN_CODES: dict[str, tuple[int, str]] = {
     "PRODUCT_NOT_ALLOWED": (400, "APPOIN0043"),
     "CAPTCHA_INVALID": (400, "APPOIN0047"),
     "INVALID_MOBILE": (400, "USRAUT0004"),
-    "OTP_WRONG": (401, "USRAUT0024"),
+    "OTP_WRONG": (400, "USRAUT0014"),  # CoWIN's "Invalid OTP" (its USRAUT0024: not registered)
     "OTP_EXPIRED": (401, "USRAUT0025"),
     "OTP_TOO_MANY_TRIES": (403, "USRAUT0026"),
     "OTP_DAILY_LIMIT": (403, "USRAUT0027"),
@@ -44,6 +44,7 @@ COWIN_CODES: dict[str, tuple[int, str]] = {
     "DUPLICATE_ID_DOCUMENT": (409, "BENREG0008"),
     "BENEFICIARY_LIMIT": (400, "BENREG0009"),
     "NOT_FOUND": (400, "USRRES0004"),
+    "BENEFICIARY_NOT_FOUND": (400, "USRAUT0024"),  # CoWIN's "Beneficiary Not Registered"
     "UNAUTHENTICATED": (401, "USRAUT0001"),
     "RATE_LIMITED": (429, "USRRES0429"),
     "SERVICE_UNAVAILABLE": (503, "USRRES0503"),  # database or Redis down: Retry-After says when
@@ -60,9 +61,23 @@ class InvalidParameter(KitError):
     code = "VALIDATION_FAILED"
 
 
+#: Refusals that mean "slow down" (the public rate limit, an OTP asked again too soon): their
+#: status is V2_BLOCK_STATUS, 429 by default or 403 as CoWIN answered (docs/cowin-api.md).
+BLOCK_CODES = frozenset({"RATE_LIMITED", "OTP_RESEND_TOO_SOON"})
+
+
+def cowin_status(code: str, status: int) -> int:
+    """The HTTP status /api/v2 answers for a kit error code."""
+    if code in BLOCK_CODES:
+        from flask import current_app
+
+        return int(current_app.config.get("V2_BLOCK_STATUS", 429))
+    return COWIN_CODES.get(code, (status, code))[0]
+
+
 def cowin_error(exc: KitError):
     """Render a kit error in CoWIN's shape: ``{"errorCode", "error"}``."""
-    status = COWIN_CODES.get(exc.code, (exc.status, exc.code))[0]
+    status = cowin_status(exc.code, exc.status)
     if exc.code not in COWIN_CODES and exc.status >= 500:
         status = 500
     response = jsonify(cowin_error_body(status, exc.code, exc.text()))
