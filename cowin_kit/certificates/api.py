@@ -5,22 +5,31 @@ from __future__ import annotations
 import base64
 
 from flask import Response, jsonify, request
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
 from cowin_kit.accounts.citizen import citizen_required, current_account
 from cowin_kit.accounts.staff_permissions import ADMINS, correction_scope, staff_required
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db
-from cowin_kit.core.errors import NotFound, ValidationFailed
+from cowin_kit.core.errors import KitError, NotFound, ValidationFailed
 
 from . import issuance, operations, queries
 from . import schemas as s
+from .formats import shc
 from .keys import KINDS, keystore
 
 blp = Blueprint("kit_certificates", __name__, url_prefix="/api/kit/v1/certificates",
                 description="Vaccination certificates: keys, verification, downloads, corrections.")
 
 EXTENSIONS = {"pdf", "png", "svg", "json", "text"}
+
+
+class QrTooLarge(KitError):
+    status = 422
+    code = "QR_TOO_LARGE"
+    default_message = _l("This certificate is too large for a SMART Health Card QR code. Download "
+                         "another format or the PDF instead.")
 
 
 @blp.route("/keys")
@@ -71,7 +80,10 @@ def download_response(cert, fmt: str, kind: str, language: str | None = None):
 
         return Response(render_pdf(cert, language), mimetype="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="certificate-{cert.certificate_id}.pdf"'})
-    payload = issuance.qr_payload(cert, kind)
+    try:
+        payload = issuance.qr_payload(cert, kind)
+    except shc.ShcError:  # too long for one QR code (SHC chunking is deprecated)
+        raise QrTooLarge() from None
     if fmt in ("png", "svg"):
         image = issuance.qr_image(cert, kind, fmt)
         return Response(image, mimetype="image/png" if fmt == "png" else "image/svg+xml",

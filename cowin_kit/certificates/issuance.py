@@ -184,16 +184,20 @@ def on_dose_corrected(sender, dose=None, **_extra) -> None:
         old = db.session.execute(sa.select(Certificate).where(
             Certificate.dose_record_id == dose.id, Certificate.revoked_at.is_(None))).scalars().all()
         new = issue_for_dose(dose, reason="dose corrected")
+        now = utcnow()
         for cert in old:
-            revoke(cert, "dose record corrected", superseded_by=new)
+            revoke(cert, "dose record corrected", superseded_by=new, at=now)
         db.session.commit()
     except Exception:  # noqa: BLE001
         db.session.rollback()
         log.exception("certificate re-issue failed for corrected dose %s", getattr(dose, "id", "?"))
 
 
-def revoke(cert: Certificate, reason: str, superseded_by: Certificate | None = None) -> None:
-    cert.revoked_at = utcnow()
+def revoke(cert: Certificate, reason: str, superseded_by: Certificate | None = None,
+           at: dt.datetime | None = None) -> None:
+    """Revoke a certificate. Pass the same ``at`` to every certificate revoked in one update:
+    the revocation lists count updates by their distinct times (SHC ``ctr``)."""
+    cert.revoked_at = at or utcnow()
     cert.revoke_reason = reason[:200]
     if superseded_by is not None:
         cert.superseded_by_id = superseded_by.id

@@ -112,10 +112,11 @@ def approve_correction(staff, request_id: int, note: str = "") -> Certificate:
     dose = db.session.get(DoseRecord, old.dose_record_id)
     db.session.flush()
     new = issue_for_dose(dose, reason="correction")
+    now = utcnow()
     for cert in db.session.execute(sa.select(Certificate).where(
             Certificate.beneficiary_id == person.id, Certificate.revoked_at.is_(None),
             Certificate.id != new.id)).scalars():
-        revoke(cert, f"corrected {req.field}", superseded_by=new)
+        revoke(cert, f"corrected {req.field}", superseded_by=new, at=now)
     req.status = "approved"
     req.decided_at = utcnow()
     req.decided_by = staff.id
@@ -168,9 +169,18 @@ def signed_revocation_list() -> dict:
     return {**body, "jws": f"{header}.{payload}.{jose.b64u(signature)}"}
 
 
+def shc_crl_version() -> int:
+    """SMART Health Cards revocation counter (spec "Revocation": initial value 1, incremented
+    after each update of the list): 1 + the number of updates, one revocation time each."""
+    updates = db.session.execute(sa.select(sa.func.count(sa.distinct(Certificate.revoked_at)))
+                                 .where(Certificate.revoked_at.is_not(None))).scalar_one()
+    return 1 + updates
+
+
 def shc_crl(kid: str) -> dict:
-    """SMART Health Cards revocation list for one key: revoked rids (spec ``rids``)."""
-    rows = db.session.execute(sa.select(Certificate.revocation_id, Certificate.revoked_at)
-                              .where(Certificate.revoked_at.is_not(None))).all()
-    return {"kid": kid, "method": "rid", "ctr": len(rows),
-            "rids": [f"{rid}.{int(at.timestamp())}" for rid, at in rows]}
+    """SMART Health Cards revocation list (CRL) for one key: ``kid``, ``method: "rid"``, ``ctr``
+    and the revoked cards' ``rids``. Each card has its own rid, and a card is signed by the key
+    active when it is downloaded, so every key's list holds every revoked rid."""
+    rids = db.session.execute(sa.select(Certificate.revocation_id).where(Certificate.revoked_at.is_not(None))
+                              .order_by(Certificate.revoked_at, Certificate.id)).scalars().all()
+    return {"kid": kid, "method": "rid", "ctr": shc_crl_version(), "rids": list(rids)}

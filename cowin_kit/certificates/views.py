@@ -147,7 +147,9 @@ def _cors(response):
 @well_known.route("/.well-known/jwks.json")
 def jwks():
     """SMART Health Card issuer keys (public, CORS *)."""
-    keys = [{**info.public_dict()["jwk"], "alg": "ES256"} for info in keystore().keys("shc")]
+    version = operations.shc_crl_version()  # spec "Revocation": crlVersion on each key
+    keys = [{**info.public_dict()["jwk"], "alg": "ES256", "crlVersion": version}
+            for info in keystore().keys("shc")]
     return _cors(jsonify({"keys": keys}))
 
 

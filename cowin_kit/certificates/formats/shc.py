@@ -9,8 +9,14 @@ import zlib
 from . import jose
 from .data import CertificateData
 
-TYPES = ["https://smarthealth.cards#health-card", "https://smarthealth.cards#immunization",
-         "https://smarthealth.cards#covid19"]
+#: vc.type: only health-card; VCI 1.4.0 deprecated the "additional" #immunization and #covid19
+#: types in favour of classifying cards by their contents (spec change log).
+TYPES = ["https://smarthealth.cards#health-card"]
+#: The longest JWS one QR code of version 22 holds ("Health Cards as QR codes": longer ones would
+#: need chunking, deprecated since VCI 1.3.0). ES256 kids are RFC 7638 thumbprints: 43 characters.
+MAX_QR_JWS = 1195
+_KID_LENGTH = 43
+_SIGNATURE_LENGTH = 86  # 64 bytes of ES256 signature, base64url
 ICD11 = "http://id.who.int/icd11/mms"
 SNOMED = "http://snomed.info/sct"
 PREFIX = "shc:/"
@@ -29,8 +35,9 @@ def _vaccine_coding(codes: dict, fallback: str) -> dict:
     return {"system": ICD11, "code": fallback}
 
 
-def bundle(data: CertificateData) -> dict:
-    """Minimised FHIR R4 bundle: the patient and one immunization per dose."""
+def bundle(data: CertificateData, performers: bool = True) -> dict:
+    """Minimised FHIR R4 bundle: the patient and one immunization per dose (``performers``
+    False leaves out the optional ``Immunization.performer``)."""
     entries = [{"fullUrl": "resource:0", "resource": {
         "resourceType": "Patient", "name": [{"text": data.name}], "birthDate": data.dob_text}}]
     for i, dose in enumerate(data.doses, start=1):
@@ -40,18 +47,40 @@ def bundle(data: CertificateData) -> dict:
             "vaccineCode": {"coding": [_vaccine_coding(dose.codes or {}, "XM68M6")]},
             "patient": {"reference": "resource:0"},
             "occurrenceDateTime": dose.date.isoformat(),
-            "performer": [{"actor": {"display": dose.facility_name or data.issuer.name}}],
             "lotNumber": dose.batch,
         }
+        if performers:
+            immunization["performer"] = [{"actor": {"display": dose.facility_name or data.issuer.name}}]
         entries.append({"fullUrl": f"resource:{i}", "resource": immunization})
     return {"resourceType": "Bundle", "type": "collection", "entry": entries}
 
 
 def payload(data: CertificateData) -> dict:
-    vc = {"type": TYPES, "credentialSubject": {"fhirVersion": "4.0.1", "fhirBundle": bundle(data)}}
-    if data.revocation_id:
-        vc["rid"] = data.revocation_id
-    return {"iss": data.issuer.url.rstrip("/"), "nbf": int(data.issued_at.timestamp()), "vc": vc}
+    """The JWT claims. ``vc.rid`` is the certificate's own revocation id (16 hex characters:
+    base64url alphabet, at most 24; spec "Revocation" allows a per-card rid). When the card would
+    not fit one QR code, the optional performers are left out."""
+    def claims(performers: bool) -> dict:
+        vc = {"type": TYPES, "credentialSubject": {"fhirVersion": "4.0.1",
+                                                   "fhirBundle": bundle(data, performers)}}
+        if data.revocation_id:
+            vc["rid"] = data.revocation_id
+        return {"iss": data.issuer.url.rstrip("/"), "nbf": int(data.issued_at.timestamp()), "vc": vc}
+
+    full = claims(True)
+    return full if jws_length(full) <= MAX_QR_JWS else claims(False)
+
+
+def _deflate(body: dict) -> bytes:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    raw = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return compressor.compress(raw) + compressor.flush()
+
+
+def jws_length(body: dict) -> int:
+    """The length of the compact JWS that will carry these claims (before signing)."""
+    header = jose.b64u(json.dumps({"alg": "ES256", "zip": "DEF", "kid": "k" * _KID_LENGTH},
+                                  separators=(",", ":")).encode())
+    return len(header) + 1 + len(jose.b64u(_deflate(body))) + 1 + _SIGNATURE_LENGTH
 
 
 def encode(data: CertificateData, private_key, kid: str) -> str:
@@ -66,7 +95,10 @@ def encode(data: CertificateData, private_key, kid: str) -> str:
 
 
 def to_qr_text(jws: str) -> str:
-    """The numeric QR form: 'shc:/' then two digits (ord(c) - 45) per JWS character."""
+    """The numeric QR form: 'shc:/' then two digits (ord(c) - 45) per JWS character. A JWS too
+    long for one version-22 QR code is refused (chunking is deprecated)."""
+    if len(jws) > MAX_QR_JWS:
+        raise ShcError(f"a SMART Health Card of {len(jws)} characters does not fit one QR code")
     return PREFIX + "".join(f"{ord(c) - 45:02d}" for c in jws)
 
 
