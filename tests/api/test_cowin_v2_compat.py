@@ -189,3 +189,30 @@ def test_unknown_paths_and_missing_certificates_in_cowins_shape(live_server, see
     missing = requests.get(f"{live_server}/api/v2/registration/certificate/download",
                            params={"beneficiary_reference_id": "12345678901234"}, headers=auth)
     assert missing.status_code == 400 and missing.json()["errorCode"] == "USRAUT0024"
+
+
+# -- 5. appointments[] entries as API Setu's AppointmentResponseSchema ---------------------------
+
+
+def test_beneficiary_appointments_carry_the_centre_fields(live_server, seeded, db):
+    from tests.api.test_cowin_v2_contract import AADHAAR, login
+
+    auth = {"Authorization": f"Bearer {login(live_server, db)}", "Accept-Language": "hi_IN"}
+    r = requests.post(f"{live_server}/api/v2/registration/beneficiary/new", headers=auth, json={
+        "name": "Asha Devi", "birth_year": "1961", "gender_id": 2, "photo_id_type": 1,
+        "photo_id_number": AADHAAR, "consent_version": "V1"})
+    ref = r.json()["beneficiary_reference_id"]
+    r = requests.post(f"{live_server}/api/v2/appointment/schedule", headers=auth, json={
+        "dose": 1, "session_id": str(seeded["sessions"][0].id), "slot": "09:00AM-11:00AM",
+        "beneficiaries": [ref]})
+    assert r.status_code == 200, r.text
+    (person,) = requests.get(f"{live_server}/api/v2/appointment/beneficiaries",
+                             headers=auth).json()["beneficiaries"]
+    (appointment,) = person["appointments"]
+    assert appointment["address"] == "Main Road" and appointment["pincode"] == "412207"
+    assert (appointment["lat"], appointment["long"]) == (18.58, 73.98)
+    assert appointment["fee_type"] == "Free"
+    assert (appointment["state_name"], appointment["state_name_l"]) == ("Maharashtra", "महाराष्ट्र")
+    assert (appointment["district_name"], appointment["district_name_l"]) == ("Pune", "पुणे")
+    assert (appointment["block_name"], appointment["block_name_l"]) == ("Haveli", "हवेली")
+    assert appointment["name_l"] == "PHC Wagholi" and appointment["address_l"] == "Main Road"

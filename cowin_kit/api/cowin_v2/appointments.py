@@ -34,13 +34,25 @@ def _centre_fields(session) -> dict:
 
     language = get_profile().default_locale.split("_")[0]
 
-    def name(level: int) -> str:
-        a = chain.get(level)
-        return (a.names.get(language) or a.name) if a else ""
+    requested = _language()
 
-    return {"center_id": facility.id, "name": facility.name, "state_name": name(1),
-            "district_name": name(2), "block_name": name(3),
-            "from": facility.opens.strftime("%H:%M:%S"), "to": facility.closes.strftime("%H:%M:%S")}
+    def name(level: int, lang: str = language) -> str:
+        a = chain.get(level)
+        return (a.names.get(lang) or a.name) if a else ""
+
+    # API Setu's AppointmentResponseSchema: the centre's fields, each name also localised
+    # (*_l, in the requested language), CoWIN's "Not Applicable" where there is no block.
+    return {"center_id": facility.id, "name": facility.name, "name_l": facility.name,
+            "address": facility.address, "address_l": facility.address,
+            "state_name": name(1), "state_name_l": name(1, requested),
+            "district_name": name(2), "district_name_l": name(2, requested),
+            "block_name": name(3) or "Not Applicable",
+            "block_name_l": name(3, requested) or "Not Applicable",
+            "pincode": str(facility.postal_code or ""),
+            "lat": facility.lat if facility.lat is not None else 0,
+            "long": facility.lon if facility.lon is not None else 0,
+            "from": facility.opens.strftime("%H:%M:%S"), "to": facility.closes.strftime("%H:%M:%S"),
+            "fee_type": facility.fee_type}
 
 
 def _beneficiary_json(beneficiary, status) -> dict:
