@@ -216,3 +216,23 @@ def test_beneficiary_appointments_carry_the_centre_fields(live_server, seeded, d
     assert (appointment["district_name"], appointment["district_name_l"]) == ("Pune", "पुणे")
     assert (appointment["block_name"], appointment["block_name_l"]) == ("Haveli", "हवेली")
     assert appointment["name_l"] == "PHC Wagholi" and appointment["address_l"] == "Main Road"
+
+
+# -- 4. session and centre fields as CoWIN recorded them ----------------------------------------
+
+
+def test_sessions_allow_all_age_and_block_not_applicable(live_server, seeded, db):
+    from cowin_kit.booking.models import Facility
+
+    district = db.session.get(Facility, seeded["facilities"][1].id)
+    district.area_id = seeded["district"].id  # a centre right in the district: no block
+    db.session.commit()
+    day = seeded["sessions"][0].date
+    r = requests.get(f"{live_server}/api/v2/appointment/sessions/public/calendarByPin",
+                     params={"pincode": "412207", "date": cowin_date(day)})
+    centres = {c["name"]: c for c in r.json()["centers"]}
+    assert centres["City Hospital"]["block_name"] == "Not Applicable"
+    assert centres["PHC Wagholi"]["block_name"] == "Haveli"
+    sessions = [s for c in centres.values() for s in c["sessions"]]
+    assert sessions and all(s["allow_all_age"] is True and "max_age_limit" not in s
+                            for s in sessions)

@@ -124,6 +124,8 @@ class _Shaper:
         if item["max_age"] is not None:
             out["max_age_limit"] = item["max_age"]
             out["allow_all_age"] = False
+        else:
+            out["allow_all_age"] = True  # CoWIN's flag for a session without an upper age
         return out
 
     def centre(self, centre: dict) -> dict:
@@ -134,7 +136,8 @@ class _Shaper:
         out = {
             "center_id": centre["center_id"], "name": centre["name"],
             "address": centre["address"],
-            "state_name": state, "district_name": district, "block_name": block,
+            "state_name": state, "district_name": district,
+            "block_name": block or "Not Applicable",  # CoWIN's word where there is no block
             "pincode": _pincode(centre["postal_code"]),
             "lat": centre["lat"] if centre["lat"] is not None else 0,
             "long": centre["lon"] if centre["lon"] is not None else 0,
