@@ -12,6 +12,7 @@ from cowin_kit.accounts.staff_permissions import (ADMINS, MANAGERS, area_filter,
 from cowin_kit.accounts.staff_web import error_context, form_date, form_int, me
 from cowin_kit.booking import admin_operations as ops
 from cowin_kit.booking.models import Appointment, Facility, VaccinationSession
+from cowin_kit.core.collation import sort_by_name
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import KitError, ValidationFailed
 from cowin_kit.core.inputs import date_out_of_range
@@ -30,7 +31,7 @@ def facilities():
     q = (request.args.get("q") or "").strip()
     if q:
         query = query.where(sa.or_(Facility.name.ilike(f"%{q}%"), Facility.code == q))
-    rows = db.session.execute(query).scalars().all()
+    rows = sort_by_name(db.session.execute(query).scalars(), lambda f: f.name)
     return render_template("booking_admin/facilities.html", facilities=rows, q=q,
                            can_create=me().role in ADMINS)
 

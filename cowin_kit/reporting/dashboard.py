@@ -72,7 +72,7 @@ def build(area: Area | None, today: dt.date, days: int = DAYS) -> dict:
     band_chart = charts.stacked_chart(band_rows, [gender_label(g) for g in genders], rtl=rtl)
     children = child_areas(area)
     child_items = sorted(((c, figures.by_child.get(c.id, 0)) for c in children),
-                         key=lambda cv: (-cv[1], area_name(cv[0])))
+                         key=lambda cv: -cv[1])  # ties keep child_areas' collation order
     has_grandchildren = _with_children({c.id for c in children})
     area_chart = charts.bar_chart(rows([(area_name(c), v) for c, v in child_items]), rtl=rtl)
     series = []

@@ -104,9 +104,13 @@ class RecordSource:
 
 
 def child_areas(area: Area | None) -> list[Area]:
-    """Return the areas one level below ``area`` (the first level for the whole country)."""
+    """Return the areas one level below ``area`` (the first level for the whole country), by
+    name in the reader's language and its collation."""
+    from cowin_kit.core.collation import sort_by_name
+    from cowin_kit.reporting.labels import area_name
+
     where = Area.parent_id.is_(None) if area is None else Area.parent_id == area.id
-    return list(db.session.scalars(sa.select(Area).where(where).order_by(Area.name)))
+    return sort_by_name(db.session.scalars(sa.select(Area).where(where)), area_name)
 
 
 def active_today(area: Area | None, today: dt.date) -> tuple[int, int]:

@@ -140,8 +140,10 @@ def _coverage_rows(params: Params, tick) -> Iterator[tuple]:
 # -- no-shows, wastage, AEFI -------------------------------------------------------------------
 
 def _facilities(params: Params) -> list[Facility]:
+    from cowin_kit.core.collation import sort_by_name
+
     stmt = sa.select(Facility).where(*_where(params.area, Facility.id)).order_by(Facility.code)
-    return list(db.session.scalars(stmt))
+    return sort_by_name(db.session.scalars(stmt), lambda f: f.name)
 
 
 def _noshow_rows(params: Params, tick) -> Iterator[tuple]:

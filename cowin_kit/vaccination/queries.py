@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from cowin_kit.booking.models import Appointment, Facility, VaccinationSession
+from cowin_kit.core.collation import sort_by_name
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import KitError
 from cowin_kit.registration.models import Beneficiary
@@ -26,7 +27,8 @@ def today_appointments(facility_id: int, day: dt.date) -> list[tuple[Appointment
         .where(VaccinationSession.facility_id == facility_id, VaccinationSession.date == day,
                Appointment.status.in_(("booked", "completed", "no_show")))
         .order_by(Appointment.slot, Beneficiary.name)).all()
-    return [(r[0], r[1]) for r in rows]
+    by_name = sort_by_name(((r[0], r[1]) for r in rows), lambda row: row[1].name)
+    return sorted(by_name, key=lambda row: row[0].slot)  # by slot, then name (stable)
 
 
 def count_lookup(staff) -> None:
@@ -117,6 +119,13 @@ class PersonCard:
     due: object  # schedule engine DueDose or NotEligible
     mobile_masked: str | None = None
     allowed: list[str] = field(default_factory=list)
+    day: dt.date | None = None  # the facility's today
+
+    @property
+    def due_later(self) -> bool:
+        """The next dose is known but not yet due: the desk shows when, and offers no form."""
+        earliest = getattr(self.due, "earliest", None)
+        return earliest is not None and self.day is not None and earliest > self.day
 
 
 def person_card(beneficiary: Beneficiary, facility: Facility, day: dt.date) -> PersonCard:
@@ -142,7 +151,7 @@ def person_card(beneficiary: Beneficiary, facility: Facility, day: dt.date) -> P
     allowed = list(getattr(due, "allowed_vaccines", ()) or ())
     if appointment is not None and appointment.session.vaccine in allowed:
         allowed = [appointment.session.vaccine]
-    return PersonCard(beneficiary, doses, appointment, due, mobile, allowed)
+    return PersonCard(beneficiary, doses, appointment, due, mobile, allowed, day)
 
 
 def aefi_reports(facility_filter=None, limit: int = 200) -> list[tuple[AefiReport, DoseRecord]]:

@@ -9,6 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import _server
 from tests.e2e.helpers import staff_sign_in
 
 pytestmark = pytest.mark.browser
@@ -56,6 +57,62 @@ def test_8_staff_header_language_and_menus(server, page):
     page.goto(server.url + "/desk/")
     expect(page.locator("header .staff-bar .staff-role")).to_have_text("टीकाकर्ता")
     expect(page.locator("header nav.main-nav a[href$='/staff/reports/']")).to_have_count(0)
+
+
+# -- 9: the desk shows when the next dose is due and offers none before ------------------
+def _aadhaar(seed: int) -> str:
+    from stdnum import verhoeff
+
+    base = f"{2 + seed % 8}{seed:010d}"[:11]
+    return base + verhoeff.calc_check_digit(base)
+
+
+def test_9_desk_does_not_offer_dose_2_the_day_after_dose_1(server, page):
+    staff_sign_in(page, server.url, "vaccinator", "demo-vaccinator")
+    page.goto(server.url + "/desk/walk-in")
+    page.fill("#name", "Kavya Menon")
+    page.fill("#birth_year", "1985")
+    page.check("input[name=gender][value=F]")
+    page.select_option("#id_doc_type", value="aadhaar")
+    page.fill("#id_number", _aadhaar(918273645))
+    page.locator("input[name=vaccine]").first.check()
+    page.fill("#lot", "E2E-9")
+    page.get_by_role("button", name="Register and record dose 1").click()
+    expect(page).to_have_url(re.compile(r"/desk/doses/\d+$"))
+    reference = re.search(r"\b(\d{14})\b", page.locator("main").inner_text()).group(1)
+    page.goto(f"{server.url}/desk/people/{reference}")
+    main = page.locator("main")
+    # Dose 2 is not due yet: no form, a disabled button saying from when (in words).
+    expect(main.locator("form[action$='/dose']")).to_have_count(0)
+    button = main.get_by_role("button", name=re.compile(r"^Due from \d{1,2} [A-Z][a-z]+ \d{4}$"))
+    expect(button).to_be_disabled()
+    expect(main.locator("h2", has_text="Dose 2 is due from")).to_be_visible()
+    expect(main.get_by_role("button", name="Record dose")).to_have_count(0)
+
+
+# -- 10: lists in each language's alphabet -------------------------------------------------
+@pytest.fixture(scope="module")
+def server_ua(tmp_path_factory):
+    srv = _server(tmp_path_factory, "ua")
+    yield srv
+    srv.stop()
+
+
+def test_10_ukrainian_oblasts_in_the_ukrainian_alphabet(server_ua, page):
+    page.goto(server_ua.url + "/")
+    page.locator("header nav.lang a[lang='uk-UA']").click()  # the browser asked for English
+    staff_sign_in(page, server_ua.url, "admin", "demo-admin")
+    page.goto(server_ua.url + "/staff/reports/")
+    names = [t.strip("— ").strip() for t in
+             page.locator("#f-area option").all_inner_texts()[1:]]
+    at = names.index
+    assert at("Закарпатська область") < at("Івано-Франківська область") < at("Київська область")
+    assert at("Чернівецька область") < at("Чернігівська область")
+    assert names[0] == "Автономна Республіка Крим"
+    page.goto(server_ua.url + "/find")
+    first = page.locator("select[name=a1] option").all_inner_texts()
+    first = [t for t in first if t.strip()]
+    assert first.index("Закарпатська область") < first.index("Івано-Франківська область")
 
 
 # -- 13: no links inside chart images; a compact header on a phone -------------------------

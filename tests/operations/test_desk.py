@@ -419,3 +419,37 @@ def test_look_ups_per_staff_are_limited(make_app, world):
                     for _ in range(4)]
         assert statuses == [200, 200, 200, 429]
         database.session.remove()
+
+
+def test_the_card_shows_when_the_next_dose_is_due_and_offers_none_before(client, db, world):
+    from babel.dates import format_date
+
+    from cowin_kit.booking.admin_operations import facility_today
+    from cowin_kit.booking.rules import history_of, person_of
+    from cowin_kit.profiles import get_profile
+    from cowin_kit.profiles.schedule import next_dose
+
+    recent = make_person(db, name="Dose one yesterday")
+    make_dose(db, recent, world.facilities["FA"], days_ago=1)
+    ready = make_person(db, name="Dose one long ago")
+    make_dose(db, ready, world.facilities["FA"], days_ago=120)
+    db.session.commit()
+    today = facility_today(world.facilities["FA"])
+    sign_in(client, world.staff["vaccinator"])
+    for person, due_now in ((recent, False), (ready, True)):
+        due = next_dose(get_profile(), person_of(person), history_of(person.id), today)
+        assert due.dose_number == 2 and (due.earliest <= today) is due_now
+        when = format_date(due.earliest, "long", locale="en_IN")  # e.g. "24 February 2027"
+        html = client.get(f"/desk/people/{person.reference_id}").get_data(as_text=True)
+        assert f"Due from {when}" in html, person.name
+        dose_form = f'action="/desk/people/{person.reference_id}/dose"' in html
+        assert dose_form is due_now, person.name  # no form for a dose not yet due
+        assert ("Give dose 2" in html) is due_now, person.name
+        if not due_now:
+            assert re.search(r"<button[^>]*disabled>\s*Due from " + re.escape(when), html)
+            assert f"Dose 2 is due from {when}" in html
+    # In Hindi, the date is in Hindi words.
+    client.get("/language/hi_IN")
+    html = client.get(f"/desk/people/{recent.reference_id}").get_data(as_text=True)
+    due = next_dose(get_profile(), person_of(recent), history_of(recent.id), today)
+    assert format_date(due.earliest, "long", locale="hi_IN") in html
