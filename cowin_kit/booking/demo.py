@@ -43,7 +43,8 @@ def seed(app, profile, echo) -> None:
         region = {**demo, **(regions.get(tops[area.id]) or {})}
         postal = _postal_code(region.get("postal_code_pattern"), rng)
         for n in range(FACILITIES_PER_AREA):
-            code = f"DEMO-{area.code}-{n + 1}"[:32]
+            # The number stays when a long area code is cut to the column's 32 characters.
+            code = f"DEMO-{area.code}"[:29] + f"-{n + 1}"
             if code in existing:
                 continue
             lat, lon = _near(region.get("center"), rng)
