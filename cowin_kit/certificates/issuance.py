@@ -111,6 +111,7 @@ def build_data(beneficiary, dose, *, certificate_id: str, uvci: str, revocation_
                                       facility.address if facility else "",
                                       facility.postal_code if facility else ""),
             vaccinator_name=vaccinator.full_name if vaccinator else "",
+            vaccinator_id=str(vaccinator.id) if vaccinator else "",
             country=profile.alpha2, country3=profile.alpha3))
     certs = getattr(profile, "certificates", None)
     valid_until = certs.valid_until(issued_at.date()) if certs and hasattr(certs, "valid_until") else None

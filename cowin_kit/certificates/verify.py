@@ -128,13 +128,18 @@ class Verifier:
         else:
             text = payload
         stripped = text.strip()
-        if stripped.startswith("HC1:"):
-            return self.verify_hcert(stripped)
-        if stripped.startswith("shc:/") or stripped.count(".") == 2 and stripped[:2] == "ey":
-            return self.verify_shc(stripped)
-        if stripped.startswith("{"):
-            return self.verify_divoc(stripped.encode("utf-8"))
-        return self.verify_divoc(payload if isinstance(payload, bytes) else payload.encode("utf-8"))
+        try:
+            if stripped.startswith("HC1:"):
+                return self.verify_hcert(stripped)
+            if stripped.startswith("shc:/") or stripped.count(".") == 2 and stripped[:2] == "ey":
+                return self.verify_shc(stripped)
+            if stripped.startswith("{"):
+                return self.verify_divoc(stripped.encode("utf-8"))
+            return self.verify_divoc(payload if isinstance(payload, bytes) else payload.encode("utf-8"))
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError):
+            # a signed document of an unexpected shape (a list where a map belongs…): not one of
+            # the certificates this verifier reads, whoever signed it
+            return refused("NOT_A_CERTIFICATE")
 
     def _revoked(self, result: Result, ids: list[str]) -> Result:
         reason = self.is_revoked([i for i in ids if i])

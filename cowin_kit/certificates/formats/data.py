@@ -39,6 +39,7 @@ class DoseData:
     facility_name: str = ""
     facility_address: Address = field(default_factory=Address)
     vaccinator_name: str = ""
+    vaccinator_id: str = ""  # the staff account's id on this instance (DDCC:VS practitioner)
     country: str = ""  # alpha-2 where given
     country3: str = ""  # alpha-3 where given
     next_dose_from: dt.date | None = None

@@ -10,33 +10,57 @@ from .data import CertificateData
 
 DDCC_CLAIM = 2
 ICD11 = "http://id.who.int/icd11/mms"
-DISEASE = "RA01"
-GENERIC_VACCINE = "XM68M6"
+ISO3166 = "urn:iso:std:iso:3166"  # value set iso3166-1-3
+EMA_ORGANISATIONS = "https://spor.ema.europa.eu/v1/organisations"  # EU DCC vaccine-mah-manf codes
+DISEASE = "RA01"  # WHO_DDCC_Disease_Targeted_COVID_19
+GENERIC_VACCINE = "XM68M6"  # WHO_DDCC_Vaccines_COVID_19: COVID-19 vaccine
 SEX = {"M": "male", "F": "female", "O": "other"}
 
 
-def _coding(code: str, system: str = ICD11) -> dict:
-    return {"system": system, "code": code}
+def _coding(code: str, system: str = ICD11, display: str = "") -> dict:
+    coding = {"system": system, "code": code}
+    if display:
+        coding["display"] = display
+    return coding
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isascii() and c.isalnum() else "-" for c in text.lower()).strip("-") or "unknown"
+
+
+def _identifier(system: str, value: str) -> dict:
+    """A FHIR Identifier: the namespace (an absolute URI) and the value in it."""
+    return {"system": system, "value": value}
 
 
 def core_data_set(data: CertificateData, kid: bytes) -> dict:
-    """The DDCC:VS core data set for the certificate's latest dose."""
+    """The DDCC:VS core data set (logical model DDCCCoreDataSet.VS, RC2) for the certificate's
+    latest dose. Codings carry their system: vaccine, brand and disease from ICD-11 (the WHO DDCC
+    value sets), the manufacturer from the EMA organisations list the EU value set uses, else from
+    this instance's code system; identifiers (person, vaccinator) carry a namespace URI; the
+    vaccinator is an identifier, never a name."""
     dose = data.dose
     codes = dose.codes or {}
+    base = data.issuer.url.rstrip("/")
+    brand = (_coding(str(codes["icd11"])) if codes.get("icd11")
+             else _coding(dose.vaccine_id, f"{base}/fhir/CodeSystem/vaccine", dose.vaccine_name))
+    manufacturer = (_coding(str(codes["eu_ma"]), EMA_ORGANISATIONS, dose.manufacturer) if codes.get("eu_ma")
+                    else _coding(_slug(dose.manufacturer), f"{base}/fhir/CodeSystem/manufacturer",
+                                 dose.manufacturer))
     vaccination = {
         "vaccine": _coding(str(codes.get("icd11_type") or GENERIC_VACCINE)),
-        "brand": _coding(str(codes.get("icd11") or dose.vaccine_id)),
-        "manufacturer": {"code": str(codes.get("eu_ma") or ""), "display": dose.manufacturer},
+        "brand": brand,
+        "manufacturer": manufacturer,
         "lot": dose.batch,
         "date": dose.date.isoformat(),
         "dose": dose.dose_number,
         "totalDoses": max(dose.series_total, dose.dose_number),
-        "country": _coding(dose.country3 or data.issuer.country3, "urn:iso:std:iso:3166"),
+        "country": _coding(dose.country3 or data.issuer.country3, ISO3166),
         "centre": dose.facility_name,
         "disease": _coding(DISEASE),
     }
-    if dose.vaccinator_name:
-        vaccination["practitioner"] = {"value": dose.vaccinator_name}
+    if dose.vaccinator_id:
+        vaccination["practitioner"] = _identifier(f"{base}/fhir/NamingSystem/staff", dose.vaccinator_id)
     if dose.next_dose_from:
         vaccination["nextDose"] = dose.next_dose_from.isoformat()
     if data.valid_until:
@@ -47,7 +71,7 @@ def core_data_set(data: CertificateData, kid: bytes) -> dict:
     result = {
         "name": data.name,
         "birthDate": data.dob_text,
-        "identifier": data.id_masked,
+        "identifier": _identifier(f"{base}/fhir/NamingSystem/{_slug(data.id_type)}", data.id_masked),
         "sex": SEX.get(data.gender, "unknown"),
         "certificate": {
             "issuer": {"identifier": {"value": data.issuer.name}},

@@ -116,8 +116,10 @@ def decode(jws: str) -> tuple[dict, dict]:
         header_b64, payload_b64, _sig = jws.split(".")
         header = json.loads(jose.b64u_decode(header_b64))
         raw = jose.b64u_decode(payload_b64)
-        body = zlib.decompress(raw, -15) if header.get("zip") == "DEF" else raw
-        return header, json.loads(body)
+        body = json.loads(zlib.decompress(raw, -15) if header.get("zip") == "DEF" else raw)
+        if not isinstance(body, dict):
+            raise TypeError("the JWS payload is not a JSON object")
+        return header, body
     except Exception as exc:  # noqa: BLE001 - any failure here means "not a SMART Health Card"
         raise ShcError(f"cannot decode SMART Health Card ({exc.__class__.__name__})") from exc
 
@@ -132,6 +134,12 @@ def verify(text: str, key_for) -> dict:
     if public is None:
         raise ShcError("unknown issuer key")
     signing_input, _, sig = jws.rpartition(".")
-    if not jose.verify(public, "ES256", jose.b64u_decode(sig), signing_input.encode("ascii")):
+    try:
+        signature = jose.b64u_decode(sig)
+    except ValueError as exc:
+        raise ShcError("signature is not base64url") from exc
+    if jose.b64u(signature) != sig:  # spare bits set: another text for the same signature
+        raise ShcError("signature is not in canonical base64url")
+    if not jose.verify(public, "ES256", signature, signing_input.encode("ascii")):
         raise ShcError("signature does not verify")
     return body
