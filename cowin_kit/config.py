@@ -34,6 +34,27 @@ DEFAULTS: dict[str, object] = {
     "UNAVAILABLE_RETRY_SECONDS": 30,
     "REDIS_RETRY_SECONDS": 5,
     "KEYS_DIR": "",  # default: <instance>/keys
+    # Certificate signing keys (docs/certificates.md, "Where keys live"): where new private keys
+    # are made (files | pkcs11), the passphrase encrypting key files (or a file holding it), and
+    # the PKCS#11 library, token label and user PIN of an HSM or cloud KMS.
+    "KEYS_BACKEND": "files",
+    "KEYS_PASSPHRASE": "",
+    "KEYS_PASSPHRASE_FILE": "",
+    "PKCS11_MODULE": "",
+    "PKCS11_TOKEN": "",
+    "PKCS11_PIN": "",
+    "PKCS11_PIN_FILE": "",
+    # The signer holding the private keys (https://host:port); empty signs in this process.
+    # Mutual TLS: this process's client certificate and key, and the CA of the signer's.
+    "SIGNER_URL": "",
+    "SIGNER_CLIENT_CERT": "",
+    "SIGNER_CLIENT_KEY": "",
+    "SIGNER_CA": "",
+    "SIGNER_TIMEOUT": 5,
+    # Key lifecycle (docs/certificates.md, "Key ceremony"): a rotated key is published this
+    # many hours before it signs; /readyz warns this many days before the DSC expires.
+    "KEY_ACTIVATION_DELAY_HOURS": 48,
+    "DSC_EXPIRY_WARNING_DAYS": 30,
     "PUBLIC_URL": "http://127.0.0.1:5000",
     # Public availability responses may be at most this many seconds stale.
     "PUBLIC_CACHE_SECONDS": 5,

@@ -1,8 +1,9 @@
 """Issue a certificate for every recorded dose and render its formats on demand.
 
 The certificate row keeps a snapshot of the data (``formats.data.to_json``) so a download
-always shows what was certified; formats are signed lazily on first download and cached in
-memory per process (signing costs well under a millisecond per format).
+always shows what was certified; formats are signed lazily on first download, all enabled
+formats in one batch (one round trip when a signer holds the keys), and cached in memory per
+process (signing costs well under a millisecond per format in-process).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db, utcnow
 from cowin_kit.core.errors import NotFound
 
-from .formats import Address, CertificateData, DoseData, Issuer, ddcc, divoc_vc, eu_dcc, shc
+from .formats import Address, CertificateData, DoseData, Issuer, ddcc, divoc_vc, eu_dcc, jose, shc
 from .formats.data import from_json, to_json
-from .keys import issuer_settings, keystore
+from .formats.hcert import kid_for
+from .keys import FORMAT_KIND, issuer_settings, keystore, sign_unsigned
 from .models import Certificate
 
 log = logging.getLogger(__name__)
@@ -146,7 +148,7 @@ def issue_for_dose(dose, *, reason: str = "dose") -> Certificate:
                       issued_at=issued_at)
     cert = Certificate(certificate_id=number, uvci=uvci, revocation_id=rid, beneficiary_id=beneficiary.id,
                        dose_record_id=dose.id, kind=certificate_kind(dose), dose_number=dose.dose_number,
-                       data=to_json(data), issued_at=issued_at)
+                       data=to_json(data), issued_at=issued_at, signed_with=signing_record())
     db.session.add(cert)
     db.session.flush()
     # one statement instead of loading the earlier rows
@@ -213,19 +215,81 @@ def certificate_data(cert: Certificate) -> CertificateData:
     return from_json(cert.data)
 
 
-def verification_method(kid: str) -> str:
-    return f"{current_app.config['PUBLIC_URL'].rstrip('/')}/api/kit/v1/certificates/keys#{kid}"
+def verification_method(key) -> str:
+    """DIVOC ``verificationMethod`` of a key: ``<did:web at the key's creation>#<kid>``, never
+    today's PUBLIC_URL (lifecycle.py)."""
+    from .lifecycle import did_web
+
+    did = (key.lifecycle or {}).get("did") or did_web(current_app.config["PUBLIC_URL"])
+    return f"{did}#{key.kid}"
+
+
+def signing_record() -> dict:
+    """Which key signs each kind of this certificate's formats, recorded at issuance (the
+    active keys; a key whose activation time has come becomes active here by itself). Refuses
+    a document signer certificate that has expired or is not valid yet (lifecycle.DscInvalid)."""
+    from .keys import MissingKey
+    from .lifecycle import check_dsc
+
+    store = keystore()
+    record = {}
+    for kind in dict.fromkeys(FORMAT_KIND[f] for f in enabled_formats()):
+        try:
+            key = store.active(kind)
+        except MissingKey:
+            continue  # signed with whatever key is active at the first download
+        if kind == "hcert":
+            check_dsc(key.certificate)
+        record[kind] = {"kid": key.kid}
+        if kind == "divoc":
+            record[kind]["verification_method"] = verification_method(key)
+    return record
+
+
+def _signing_key(store, cert: Certificate, kind: str):
+    """The key recorded at issuance while it is active; once it is retired (verify-only), the
+    active key (a re-download is signed afresh)."""
+    recorded = (cert.signed_with or {}).get(kind, {}).get("kid")
+    if recorded:
+        for key in store.keys(kind):
+            if key.kid == recorded and key.active:
+                return key
+    return store.active(kind)
 
 
 def render(cert: Certificate, fmt: str) -> str | dict:
-    """The signed form of a certificate in one format (cached per process and key)."""
-    store = keystore()
-    kind = {"divoc_vc": "divoc", "eu_dcc": "hcert", "ddcc": "hcert", "shc": "shc"}.get(fmt)
-    if kind is None:
+    """The signed form of a certificate in one format. On first use every enabled format is
+    signed in one batch (one call when a signer holds the keys); the results are cached per
+    process and key."""
+    if fmt not in FORMAT_KIND:
         raise NotFound()
-    key = store.active(kind)
-    return _render_cached(cert.certificate_id, cert.issued_at.isoformat(), fmt, str(store.root), key.kid,
-                          _Frozen(cert.data))
+    from .lifecycle import DscInvalid, check_dsc
+
+    store = keystore()
+    enabled = enabled_formats()
+    # one order whichever format is asked first, so the batch is cached once per certificate
+    formats = tuple(f for f in FORMAT_KIND if f == fmt or f in enabled)
+    keys = {kind: _signing_key(store, cert, kind) for kind in dict.fromkeys(FORMAT_KIND[f] for f in formats)}
+    if "hcert" in keys:
+        try:
+            check_dsc(keys["hcert"].certificate)
+        except DscInvalid:
+            if FORMAT_KIND[fmt] == "hcert":
+                raise
+            formats = tuple(f for f in formats if FORMAT_KIND[f] != "hcert")
+    kids = tuple(keys[FORMAT_KIND[f]].kid for f in formats)
+    _stores[store.identity] = store
+    return _render_cached(cert.certificate_id, cert.issued_at.isoformat(), formats, store.identity, kids,
+                          _Frozen(cert.data))[fmt]
+
+
+def unsigned_form(data: CertificateData, fmt: str, key) -> jose.Unsigned:
+    """One format of a certificate before its signature, for key ``key`` (a KeyInfo)."""
+    if fmt == "divoc_vc":
+        return divoc_vc.prepare(data, key.algorithm, verification_method(key))
+    if fmt in ("eu_dcc", "ddcc"):
+        return (eu_dcc if fmt == "eu_dcc" else ddcc).prepare(data, key.algorithm, kid_for(key.certificate))
+    return shc.prepare(data, key.kid)
 
 
 class _Frozen:
@@ -244,22 +308,14 @@ class _Frozen:
 
 
 @lru_cache(maxsize=4096)
-def _render_cached(certificate_id, issued, fmt, root, kid, frozen):
-    from .keys import KeyStore
-
-    store = _stores.setdefault(root, KeyStore(root))
+def _render_cached(certificate_id, issued, formats, identity, kids, frozen) -> dict:
+    store = _stores[identity]
     data = from_json(frozen.data)
-    if fmt == "divoc_vc":
-        key = store.get("divoc", kid)
-        return divoc_vc.encode(data, key.private_key, verification_method(kid))
-    if fmt in ("eu_dcc", "ddcc"):
-        info = store.get("hcert", kid)
-        from .formats.hcert import HcertSigner
-
-        signer = HcertSigner(info.private_key, info.certificate)
-        return (eu_dcc if fmt == "eu_dcc" else ddcc).encode(data, signer)
-    key = store.get("shc", kid)
-    return shc.encode(data, key.private_key, kid)
+    items = []
+    for fmt, kid in zip(formats, kids):
+        key = store.get(FORMAT_KIND[fmt], kid)
+        items.append((kid, fmt, unsigned_form(data, fmt, key)))
+    return dict(zip(formats, sign_unsigned(store, items)))
 
 
 _stores: dict = {}

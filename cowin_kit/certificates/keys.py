@@ -1,17 +1,26 @@
-"""Signing keys on disk (``KEYS_DIR``), one folder per key kind, plus a trust list.
+"""Signing keys: a registry of public keys (``KEYS_DIR``) and the backends holding the private ones.
 
-Layout::
+Layout of ``KEYS_DIR``::
 
-    KEYS_DIR/divoc/<kid>.key.pem       Ed25519 or RSA private key (0600) — DIVOC W3C credential
-    KEYS_DIR/hcert/<kid>.key.pem       ECDSA P-256 private key (0600) — EU DCC and WHO DDCC:VS
-    KEYS_DIR/hcert/<kid>.crt.pem       its self-signed document-signer certificate (DSC)
-    KEYS_DIR/shc/<kid>.key.pem         ECDSA P-256 private key (0600) — SMART Health Cards
-    KEYS_DIR/active.json               {"divoc": kid, "hcert": kid, "shc": kid}
-    KEYS_DIR/trust/*.pem|*.crt         foreign issuers' DSCs (EU DCC / DDCC verification)
-    KEYS_DIR/trust/*.json              foreign issuers' JWKS: {"iss": url, "keys": [...]}
+    KEYS_DIR/<kind>/<stem>.pub.pem      the public key (SubjectPublicKeyInfo)
+    KEYS_DIR/hcert/<stem>.crt.pem       the document-signer certificate (DSC) of an hcert key
+    KEYS_DIR/<kind>/<stem>.key.pem      backend "files": PKCS#8 private key (0600), encrypted
+                                        with KEYS_PASSPHRASE when one is set
+    KEYS_DIR/<kind>/<stem>.pkcs11.json  backend "pkcs11": the token object holding the private key
+    KEYS_DIR/active.json                {"divoc": kid, "hcert": kid, "shc": kid}
+    KEYS_DIR/trust/*.pem|*.crt          foreign issuers' DSCs (EU DCC / DDCC verification)
+    KEYS_DIR/trust/*.json               foreign issuers' JWKS: {"iss": url, "keys": [...]}
 
-Rotated-out keys stay in their folder so certificates signed with them still verify. Folder
-contents can also come from a mounted Kubernetes Secret (read-only is fine for verification).
+Kinds: ``divoc`` (Ed25519 or RSA: DIVOC W3C credential), ``hcert`` (ECDSA P-256: EU DCC, WHO
+DDCC:VS, the signed revocation list), ``shc`` (ECDSA P-256: SMART Health Cards). Folders made
+before ``.pub.pem`` existed (private keys only) still load.
+
+Rotated-out keys stay in their folder so certificates signed with them still verify. The web
+pods of a production installation hold no private key: ``SIGNER_URL`` makes :func:`keystore`
+return the signer's client (``signer.RemoteKeyStore``), which lists the signer's public keys and
+asks it for signatures. Both stores offer the same interface (docs/certificates.md, "Where keys
+live: backends and the signer"): ``keys(kind)``, ``active(kind)``, ``get(kind, kid)``,
+``sign_batch([SignRequest])``, ``trusted_certificates()``, ``trusted_jwks()``.
 """
 
 from __future__ import annotations
@@ -19,25 +28,41 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import logging
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.x509.oid import NameOID
 
 from flask_babel import lazy_gettext as _l
 
-from cowin_kit.core.errors import Conflict
+from cowin_kit.core.errors import Conflict, ServiceUnavailable
 
+from .backends import SUFFIXES, BackendSettings, KeyBackendError, SignFunction, backend, to_be_signed
 from .formats import jose
-from .formats.hcert import HcertSigner, kid_for
+from .formats.hcert import kid_for
+
+log = logging.getLogger(__name__)
 
 KINDS = ("divoc", "hcert", "shc")
 FORMAT_KIND = {"divoc_vc": "divoc", "eu_dcc": "hcert", "ddcc": "hcert", "shc": "shc"}
-KEY_SUFFIX = ".key.pem"
+#: What each kind of key may sign (``SignRequest.purpose``): the certificate formats, and the
+#: revocation list (a JWS with the document signer's key).
+PURPOSES = {**FORMAT_KIND, "revocations": "hcert"}
+#: Algorithms per kind; the first is the default for new keys.
+KIND_ALGORITHMS = {"divoc": ("EdDSA", "PS256"), "hcert": ("ES256",), "shc": ("ES256",)}
+#: The names ``cowin-kit keys generate --algorithm`` takes for the DIVOC key.
+ALGORITHM_NAMES = {"ed25519": "EdDSA", "rsa": "PS256", "ec": "ES256"}
+KEY_SUFFIX = SUFFIXES["files"]
+PUBLIC_SUFFIX = ".pub.pem"
+CERT_SUFFIX = ".crt.pem"
 
 
 class MissingKey(Conflict):
@@ -47,15 +72,38 @@ class MissingKey(Conflict):
     default_message = _l("Certificate signing keys are not set up on this server yet.")
 
 
+class SigningUnavailable(ServiceUnavailable):
+    """The signer (or the key backend) cannot sign now; the detail went to the log."""
+
+    code = "SIGNING_UNAVAILABLE"
+    default_message = _l("Certificates cannot be signed at the moment. Please try again in a few minutes.")
+
+    def __init__(self, message=None, *, retry_after: int | None = None, **params) -> None:
+        from flask import has_app_context
+
+        # the signer service runs without a Flask app: it needs no Retry-After setting
+        super().__init__(message, retry_after=retry_after or (None if has_app_context() else 30), **params)
+
+
 @dataclass(frozen=True)
 class KeyInfo:
+    """One signing key's public side: no private material, whichever backend holds it."""
+
     kind: str
     kid: str
     algorithm: str
-    private_key: object | None
     public_key: object
     certificate: x509.Certificate | None = None
     active: bool = False
+    backend: str | None = None  # "files", "pkcs11", "signer"; None: public key only
+    # lifecycle: status (next | active | retired), activates_at, did, chain (lifecycle.py)
+    lifecycle: dict | None = None
+
+    @property
+    def status(self) -> str:
+        """``next`` (published, not signing yet), ``active`` (signs new certificates) or
+        ``retired`` (verify-only)."""
+        return (self.lifecycle or {}).get("status") or ("active" if self.active else "retired")
 
     def public_dict(self) -> dict:
         """The public side as JSON: key id, algorithm, JWK and (for HCERT) the DSC."""
@@ -66,7 +114,27 @@ class KeyInfo:
             out["certificate"] = base64.b64encode(
                 self.certificate.public_bytes(serialization.Encoding.DER)).decode("ascii")
             out["certificate_pem"] = self.certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
-        return out
+        return {**out, **(self.lifecycle or {})}
+
+    @classmethod
+    def from_public_dict(cls, item: dict, backend: str | None = None) -> "KeyInfo":
+        """The inverse of :meth:`public_dict` (what the signer sends web pods)."""
+        certificate = (x509.load_der_x509_certificate(base64.b64decode(item["certificate"]))
+                       if item.get("certificate") else None)
+        from .lifecycle import PUBLIC_FIELDS
+
+        return cls(item["kind"], item["kid"], item["alg"], jose.jwk_to_public(item["jwk"]), certificate,
+                   bool(item.get("active")), backend,
+                   {k: item[k] for k in PUBLIC_FIELDS if k in item} or None)
+
+
+@dataclass(frozen=True)
+class SignRequest:
+    """Sign ``message`` with key ``kid`` for ``purpose`` (a format, or ``revocations``)."""
+
+    kid: str
+    purpose: str
+    message: bytes
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -75,73 +143,186 @@ def _write_private(path: Path, data: bytes) -> None:
         fh.write(data)
 
 
-def _pem(private_key) -> bytes:
-    return private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                     serialization.NoEncryption())
+def _public_pem(public_key) -> bytes:
+    return public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def _algorithm(private_key) -> str:
-    return jose.alg_for(private_key)
+def _der(tag: int, body: bytes) -> bytes:
+    size = len(body)
+    if size < 0x80:
+        return bytes([tag, size]) + body
+    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(length)]) + length + body
 
 
-def self_signed_dsc(private_key, issuer_name: str, country: str, days: int = 730) -> x509.Certificate:
-    """A self-signed document-signer certificate (CSCA-style subject from the profile issuer)."""
+#: AlgorithmIdentifier ecdsa-with-SHA256 (RFC 5758), DER.
+ECDSA_SHA256 = bytes.fromhex("300a06082a8648ce3d040302")
+
+
+def self_signed_dsc(public_key, sign: SignFunction, issuer_name: str, country: str,
+                    days: int = 730) -> x509.Certificate:
+    """A self-signed document-signer certificate (CSCA-style subject from the profile issuer),
+    signed through a backend (the private key may sit in an HSM): the certificate is drafted
+    with a stand-in key, and its to-be-signed part signed again by ``sign`` (ES256)."""
     name = x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, (country or "XX")[:2].upper()),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, (issuer_name or "cowin-kit")[:64]),
         x509.NameAttribute(NameOID.COMMON_NAME, "cowin-kit DSC"),
     ])
     now = dt.datetime.now(dt.timezone.utc)
-    return (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(private_key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=days))
-            .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), True)
-            # extended key usage OIDs for vaccination certificates (EU DCC)
-            .add_extension(x509.ExtendedKeyUsage([x509.ObjectIdentifier("1.3.6.1.4.1.1847.2021.1.2")]), False)
-            .sign(private_key, hashes.SHA256()))
+    draft = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+             .public_key(public_key).serial_number(x509.random_serial_number())
+             .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=days))
+             .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), True)
+             # extended key usage OIDs for vaccination certificates (EU DCC)
+             .add_extension(x509.ExtendedKeyUsage([x509.ObjectIdentifier("1.3.6.1.4.1.1847.2021.1.2")]), False)
+             .sign(ec.generate_private_key(ec.SECP256R1()), hashes.SHA256()))
+    tbs = draft.tbs_certificate_bytes
+    raw = sign("ES256", to_be_signed("ES256", tbs))
+    signature = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+    certificate = x509.load_der_x509_certificate(
+        _der(0x30, tbs + ECDSA_SHA256 + _der(0x03, b"\x00" + signature)))
+    certificate.verify_directly_issued_by(certificate)  # the backend signed with the right key
+    return certificate
 
 
-class KeyStore:
-    """Keys of one instance, read from and written to ``root``."""
+def kid_of(kind: str, public_key, certificate: x509.Certificate | None) -> tuple[str, str]:
+    """A key's id and its file stem: the DSC's 8-byte key id for hcert (base64, and base64url
+    for the file name), the RFC 7638 thumbprint otherwise."""
+    if kind == "hcert":
+        raw = kid_for(certificate)
+        return (base64.b64encode(raw).decode("ascii"),
+                base64.urlsafe_b64encode(raw).decode("ascii").rstrip("="))
+    kid = jose.thumbprint(public_key)
+    return kid, kid
 
-    def __init__(self, root: str | Path) -> None:
+
+class KeyLookup:
+    """What both key stores share: finding keys in ``keys(kind)``, signing one message."""
+
+    #: What to do when a kind has no active key.
+    missing_hint = "run `cowin-kit keys generate`"
+
+    def keys(self, kind: str) -> list[KeyInfo]:
+        raise NotImplementedError
+
+    def active_kid(self, kind: str) -> str | None:
+        raise NotImplementedError
+
+    def sign_batch(self, requests: Sequence[SignRequest]) -> list[bytes]:
+        raise NotImplementedError
+
+    def get(self, kind: str, kid: str) -> KeyInfo:
+        for info in self.keys(kind):
+            if info.kid == kid:
+                return info
+        raise MissingKey(detail=f"no {kind} key {kid}")
+
+    def active(self, kind: str) -> KeyInfo:
+        kid = self.active_kid(kind)
+        if not kid:
+            raise MissingKey(detail=f"no active {kind} signing key: {self.missing_hint}")
+        return self.get(kind, kid)
+
+    def sign(self, kid: str, purpose: str, message: bytes) -> bytes:
+        """The raw JOSE signature of ``message`` by key ``kid`` for ``purpose``."""
+        return self.sign_batch([SignRequest(kid, purpose, message)])[0]
+
+
+class KeyStore(KeyLookup):
+    """This process's keys: the registry in ``root`` and the backends holding private keys."""
+
+    remote = False
+
+    def __init__(self, root: str | Path, settings: BackendSettings | None = None) -> None:
         self.root = Path(root)
+        self.settings = settings or BackendSettings()
         self._cache: dict[str, tuple[float, list[KeyInfo]]] = {}
+        self._private: dict[str, tuple[str, str, Path]] = {}  # kid -> (kind, backend, registry file)
+        self._signers: dict[Path, tuple[float, SignFunction]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def identity(self) -> str:
+        return f"keys:{self.root}"
 
     # -- writing ------------------------------------------------------------------------------
-    def generate(self, kind: str, *, algorithm: str = "ed25519", issuer_name: str = "",
-                 country: str = "", force: bool = False) -> KeyInfo:
-        """Create a key of ``kind`` and make it active (unless one is active and not ``force``)."""
+    def generate(self, kind: str, *, algorithm: str | None = None, issuer_name: str = "",
+                 country: str = "", force: bool = False, backend_name: str | None = None,
+                 public_url: str = "", activates_at: dt.datetime | None = None) -> KeyInfo:
+        """Create a key of ``kind`` and make it active (unless one is active and not ``force``).
+
+        ``algorithm``: a JOSE name (EdDSA, ES256, PS256) or ed25519/rsa; ``backend_name``:
+        files or pkcs11 (default ``KEYS_BACKEND``). ``activates_at`` in the future makes the
+        key ``next`` until then (lifecycle.py); ``public_url`` gives its did:web."""
         if kind not in KINDS:
             raise ValueError(f"unknown key kind {kind!r}; one of {', '.join(KINDS)}")
         if not force:
             current = self.active_kid(kind)
             if current:
                 return self.get(kind, current)
+        alg = ALGORITHM_NAMES.get(algorithm or "", algorithm) or KIND_ALGORITHMS[kind][0]
+        if alg not in KIND_ALGORITHMS[kind]:
+            alg = KIND_ALGORITHMS[kind][0]  # the hcert and shc formats are ES256 only
+        chosen = backend(backend_name or self.settings.generate_in, self.settings)
         folder = self.root / kind
         folder.mkdir(parents=True, exist_ok=True)
         os.chmod(self.root, 0o700)
-        if kind == "divoc":
-            private_key = (rsa.generate_private_key(public_exponent=65537, key_size=2048)
-                           if algorithm == "rsa" else ed25519.Ed25519PrivateKey.generate())
-        else:
-            private_key = ec.generate_private_key(ec.SECP256R1())
+        public_key, private_file = chosen.generate(alg, f"cowin-kit {kind} {alg}")
         certificate = None
         if kind == "hcert":
-            certificate = self_signed_dsc(private_key, issuer_name, country)
-            kid = base64.b64encode(kid_for(certificate)).decode("ascii")
-            stem = base64.urlsafe_b64encode(kid_for(certificate)).decode("ascii").rstrip("=")
-        else:
-            kid = stem = jose.thumbprint(private_key.public_key())
-        _write_private(folder / f"{stem}{KEY_SUFFIX}", _pem(private_key))
+            tmp = folder / f".new-{os.getpid()}{SUFFIXES[chosen.name]}"
+            _write_private(tmp, private_file)
+            try:
+                certificate = self_signed_dsc(public_key, chosen.signer(tmp), issuer_name, country)
+            finally:
+                tmp.unlink()
+        kid, stem = kid_of(kind, public_key, certificate)
+        _write_private(folder / f"{stem}{SUFFIXES[chosen.name]}", private_file)
+        (folder / f"{stem}{PUBLIC_SUFFIX}").write_bytes(_public_pem(public_key))
         if certificate is not None:
-            (folder / f"{stem}.crt.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-        self._set_active(kind, kid)
+            (folder / f"{stem}{CERT_SUFFIX}").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+        from . import lifecycle
+
+        now = lifecycle.utcnow()
+        lifecycle.record(self.root, kind, kid, public_url=public_url, activates_at=activates_at or now, now=now)
+        if activates_at is None or activates_at <= now:
+            self._set_active(kind, kid)
+        self._cache.clear()
+        log.info("signing key generated: kind=%s kid=%s alg=%s backend=%s", kind, kid, alg, chosen.name)
         return self.get(kind, kid)
 
-    def rotate(self, kind: str, **options) -> KeyInfo:
-        """Generate a new active key; the old ones stay for verification."""
-        return self.generate(kind, force=True, **options)
+    def rotate(self, kind: str, *, delay: dt.timedelta = dt.timedelta(hours=48), **options) -> KeyInfo:
+        """Publish a new key as ``next``; it signs once ``delay`` has passed (lifecycle.py).
+        The old ones stay, verify-only, for the certificates they signed."""
+        from .lifecycle import utcnow
+
+        return self.generate(kind, force=True, activates_at=utcnow() + delay, **options)
+
+    def encrypt_files(self) -> list[str]:
+        """Encrypt every unencrypted ``*.key.pem`` with the configured passphrase (in place,
+        atomically) and write any missing ``.pub.pem``. Returns the files encrypted."""
+        from .backends import files
+
+        if not self.settings.passphrase:
+            raise KeyBackendError("set COWIN_KIT_KEYS_PASSPHRASE (or COWIN_KIT_KEYS_PASSPHRASE_FILE) first")
+        done = []
+        for kind in KINDS:
+            for path in sorted((self.root / kind).glob(f"*{KEY_SUFFIX}")):
+                private_key = files.load(path, self.settings.passphrase)
+                public = path.with_name(path.name[: -len(KEY_SUFFIX)] + PUBLIC_SUFFIX)
+                if not public.exists():
+                    public.write_bytes(_public_pem(private_key.public_key()))
+                if files.is_encrypted(path.read_bytes()):
+                    continue
+                tmp = path.with_name(f".{path.name}.tmp")
+                tmp.unlink(missing_ok=True)
+                _write_private(tmp, files.pem(private_key, self.settings.passphrase))
+                tmp.replace(path)
+                done.append(f"{kind}/{path.name}")
+        self._cache.clear()
+        self._signers.clear()
+        return done
 
     def _set_active(self, kind: str, kid: str) -> None:
         active = self._active()
@@ -159,7 +340,8 @@ class KeyStore:
             return {}
 
     def active_kid(self, kind: str) -> str | None:
-        return self._active().get(kind)
+        """The signing key: the latest whose activation time has come (lifecycle.py)."""
+        return next((info.kid for info in self.keys(kind) if info.active), None)
 
     def keys(self, kind: str) -> list[KeyInfo]:
         """Every key of a kind (active first), reloaded when the folder changes."""
@@ -168,41 +350,86 @@ class KeyStore:
             stamp = max(folder.stat().st_mtime, (self.root / "active.json").stat().st_mtime)
         except FileNotFoundError:
             return []
+        from . import lifecycle
+
         cached = self._cache.get(kind)
         if cached and cached[0] == stamp:
-            return cached[1]
-        active = self.active_kid(kind)
+            return lifecycle.with_status(self.root, kind, self._active().get(kind), cached[1])
+        stems: dict[str, dict[str, Path]] = {}
+        suffixes = {PUBLIC_SUFFIX: "public", CERT_SUFFIX: "certificate",
+                    **{suffix: name for name, suffix in SUFFIXES.items()}}
+        for path in folder.iterdir():
+            for suffix, role in suffixes.items():
+                if path.name.endswith(suffix) and not path.name.startswith("."):
+                    stems.setdefault(path.name[: -len(suffix)], {})[role] = path
         found = []
-        for path in sorted(folder.glob(f"*{KEY_SUFFIX}")):
-            private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-            certificate = None
-            if kind == "hcert":
-                cert_path = path.with_name(path.name[: -len(KEY_SUFFIX)] + ".crt.pem")
-                certificate = x509.load_pem_x509_certificate(cert_path.read_bytes())
-                kid = base64.b64encode(kid_for(certificate)).decode("ascii")
+        for stem in sorted(stems):
+            files = stems[stem]
+            private = next(((name, files[name]) for name in SUFFIXES if name in files), None)
+            certificate = (x509.load_pem_x509_certificate(files["certificate"].read_bytes())
+                           if "certificate" in files else None)
+            if certificate is not None:
+                public_key = certificate.public_key()
+            elif "public" in files:
+                public_key = serialization.load_pem_public_key(files["public"].read_bytes())
+            elif private is not None:  # a folder from before .pub.pem
+                public_key = self._backend(private[0]).public_key(private[1])
             else:
-                kid = jose.thumbprint(private_key.public_key())
-            found.append(KeyInfo(kind, kid, _algorithm(private_key), private_key, private_key.public_key(),
-                                 certificate, kid == active))
-        found.sort(key=lambda k: not k.active)
+                continue
+            kid, _stem = kid_of(kind, public_key, certificate)
+            found.append(KeyInfo(kind, kid, jose.alg_for_public(public_key), public_key, certificate,
+                                 False, private[0] if private else None,
+                                 lifecycle.file_extras(kind, folder / stem)))
+            if private is not None:
+                self._private[kid] = (kind, private[0], private[1])
+            found.extend(lifecycle.superseded(kind, folder / stem, public_key))
         self._cache[kind] = (stamp, found)
-        return found
+        return lifecycle.with_status(self.root, kind, self._active().get(kind), found)
 
-    def get(self, kind: str, kid: str) -> KeyInfo:
-        for info in self.keys(kind):
-            if info.kid == kid:
-                return info
-        raise MissingKey(detail=f"no {kind} key {kid}")
+    # -- signing ------------------------------------------------------------------------------
+    def _backend(self, name: str):
+        return backend(name, self.settings)
 
-    def active(self, kind: str) -> KeyInfo:
-        kid = self.active_kid(kind)
-        if not kid:
-            raise MissingKey(detail=f"no active {kind} signing key: run `cowin-kit keys generate`")
+    def _signer(self, info: KeyInfo) -> SignFunction:
+        """The loaded private key of ``info`` (kept while its registry file is unchanged)."""
+        try:
+            _kind, name, path = self._private[info.kid]
+        except KeyError:
+            raise MissingKey(detail=f"this process holds no private key for {info.kind} key {info.kid}") from None
+        stamp = path.stat().st_mtime
+        with self._lock:
+            cached = self._signers.get(path)
+            if cached is None or cached[0] != stamp:
+                cached = self._signers[path] = (stamp, self._backend(name).signer(path))
+        return cached[1]
+
+    def _key_for(self, kid: str, purpose: str) -> KeyInfo:
+        kind = PURPOSES.get(purpose)
+        if kind is None:
+            raise MissingKey(detail=f"nothing is signed for {purpose!r}")
         return self.get(kind, kid)
 
-    def hcert_signer(self) -> HcertSigner:
-        info = self.active("hcert")
-        return HcertSigner(info.private_key, info.certificate)
+    def _sign_tbs(self, info: KeyInfo, tbs: bytes) -> bytes:
+        try:
+            return self._signer(info)(info.algorithm, tbs)
+        except KeyBackendError as exc:  # a missing passphrase, a token that will not open
+            log.error("signing failed: kind=%s kid=%s: %s", info.kind, info.kid, exc)
+            raise SigningUnavailable() from exc
+
+    def sign_prepared(self, kid: str, purpose: str, tbs: bytes) -> tuple[KeyInfo, bytes]:
+        """Sign what :func:`backends.to_be_signed` made (the signer service's entry point)."""
+        info = self._key_for(kid, purpose)
+        if len(tbs) != 32 and info.algorithm != "EdDSA":
+            raise ValueError("ES256 and PS256 sign a SHA-256 digest (32 bytes)")
+        return info, self._sign_tbs(info, tbs)
+
+    def sign_batch(self, requests: Sequence[SignRequest]) -> list[bytes]:
+        """Raw JOSE signatures of each request's message, in order."""
+        out = []
+        for request in requests:
+            info = self._key_for(request.kid, request.purpose)
+            out.append(self._sign_tbs(info, to_be_signed(info.algorithm, request.message)))
+        return out
 
     # -- trust list ---------------------------------------------------------------------------
     def trusted_certificates(self) -> list[x509.Certificate]:
@@ -234,15 +461,31 @@ class KeyStore:
         return out
 
 
-def keystore(app=None) -> KeyStore:
-    """The app's key store (one per app, created on first use)."""
+def sign_unsigned(store, items: Sequence[tuple[str, str, jose.Unsigned]]) -> list:
+    """Finish prepared signed forms ``(kid, purpose, unsigned)`` with one batch of signatures
+    (one call to the signer for all of a certificate's formats)."""
+    signatures = store.sign_batch([SignRequest(kid, purpose, unsigned.message) for kid, purpose, unsigned in items])
+    return [unsigned.finish(signature) for (_kid, _purpose, unsigned), signature in zip(items, signatures)]
+
+
+def keystore(app=None):
+    """The app's key store (one per app, created on first use): the signer's client when
+    ``SIGNER_URL`` is set, else the keys in ``KEYS_DIR`` signed in this process."""
     from flask import current_app
 
     app = app or current_app._get_current_object()
-    store = app.extensions.get("cowin_keystore")
-    if store is None or store.root != Path(app.config["KEYS_DIR"]):
-        store = app.extensions["cowin_keystore"] = KeyStore(app.config["KEYS_DIR"])
-    return store
+    config = app.config
+    wanted = (str(config.get("SIGNER_URL") or ""), str(config["KEYS_DIR"]))
+    found = app.extensions.get("cowin_keystore")
+    if found is None or found[0] != wanted:
+        if wanted[0]:
+            from .signer import RemoteKeyStore
+
+            store = RemoteKeyStore.from_config(config)
+        else:
+            store = KeyStore(config["KEYS_DIR"], BackendSettings.from_config(config))
+        found = app.extensions["cowin_keystore"] = (wanted, store)
+    return found[1]
 
 
 def issuer_settings(profile) -> tuple[str, str]:
@@ -256,11 +499,15 @@ def issuer_settings(profile) -> tuple[str, str]:
 def ensure_keys(app, profile, echo=None) -> list[KeyInfo]:
     """Generate any missing key (idempotent): used by the demo seed and ``cowin-kit init``."""
     store = keystore(app)
+    if store.remote:
+        if echo:
+            echo("signing keys are the signer's: run `cowin-kit keys generate` where it runs")
+        return []
     name, country = issuer_settings(profile)
     made = []
     for kind in KINDS:
         if not store.active_kid(kind):
-            info = store.generate(kind, issuer_name=name, country=country)
+            info = store.generate(kind, issuer_name=name, country=country, public_url=app.config["PUBLIC_URL"])
             made.append(info)
             if echo:
                 echo(f"generated {kind} signing key {info.kid}")

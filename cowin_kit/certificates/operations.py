@@ -165,7 +165,7 @@ def signed_revocation_list() -> dict:
     info = keystore().get("hcert", kid)
     header = jose.b64u(json.dumps({"alg": "ES256", "kid": info.kid, "typ": "JWT"}, separators=(",", ":")).encode())
     payload = jose.b64u(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
-    _alg, signature = jose.sign(info.private_key, f"{header}.{payload}".encode("ascii"))
+    signature = keystore().sign(info.kid, "revocations", f"{header}.{payload}".encode("ascii"))
     return {**body, "jws": f"{header}.{payload}.{jose.b64u(signature)}"}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from . import hcert
+from . import hcert, jose
 from .data import CertificateData
 
 DDCC_CLAIM = 2
@@ -86,12 +86,17 @@ def core_data_set(data: CertificateData, kid: bytes) -> dict:
     return result
 
 
-def encode(data: CertificateData, signer: hcert.HcertSigner) -> str:
-    """Sign the DDCC:VS core data set and return the HC1 QR text."""
+def prepare(data: CertificateData, alg: str, kid: bytes) -> jose.Unsigned:
+    """The DDCC:VS before its signature (``kid``: the document signer's 8-byte key id)."""
     iat, exp = hcert.timestamps(data.issued_at, data.valid_until)
     claims = {1: data.issuer.country.upper(), 6: iat, 4: exp,
-              hcert.HCERT_CLAIM: {DDCC_CLAIM: core_data_set(data, signer.kid)}}
-    return hcert.sign(signer, claims)
+              hcert.HCERT_CLAIM: {DDCC_CLAIM: core_data_set(data, kid)}}
+    return hcert.prepare(claims, alg, kid)
+
+
+def encode(data: CertificateData, signer: hcert.HcertSigner) -> str:
+    """Sign the DDCC:VS core data set and return the HC1 QR text."""
+    return prepare(data, jose.alg_for(signer.private_key), signer.kid).sign_with(signer.private_key)
 
 
 def structure_problem(body) -> str:

@@ -110,9 +110,9 @@ def _verify_data(doc: dict, proof_options: dict, strict: bool = False) -> bytes:
             + hashlib.sha256(canonicalize(doc, strict=strict).encode("utf-8")).digest())
 
 
-def sign(doc: dict, private_key, verification_method: str, created: dt.datetime) -> dict:
-    """Return the credential with a linked-data proof (Ed25519Signature2018 or RsaSignature2018)."""
-    alg = jose.alg_for(private_key)
+def prepare_signed(doc: dict, alg: str, verification_method: str, created: dt.datetime) -> jose.Unsigned:
+    """The credential's linked-data proof (Ed25519Signature2018 for EdDSA, RsaSignature2018 for
+    PS256) before its signature: the detached JWS signs ``header.`` + two SHA-256 digests."""
     proof = {
         "type": PROOF_TYPES[alg],
         "created": created.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -120,8 +120,20 @@ def sign(doc: dict, private_key, verification_method: str, created: dt.datetime)
         "proofPurpose": "assertionMethod",
     }
     header = jose.b64u(json.dumps({"alg": alg, "b64": False, "crit": ["b64"]}, separators=(",", ":")).encode())
-    _alg, signature = jose.sign(private_key, header.encode("ascii") + b"." + _verify_data(doc, proof))
-    return {**doc, "proof": {**proof, "jws": f"{header}..{jose.b64u(signature)}"}}
+
+    def finish(signature: bytes) -> dict:
+        return {**doc, "proof": {**proof, "jws": f"{header}..{jose.b64u(signature)}"}}
+
+    return jose.Unsigned(alg, header.encode("ascii") + b"." + _verify_data(doc, proof), finish)
+
+
+def sign(doc: dict, private_key, verification_method: str, created: dt.datetime) -> dict:
+    """Return the credential with a linked-data proof (Ed25519Signature2018 or RsaSignature2018)."""
+    return prepare_signed(doc, jose.alg_for(private_key), verification_method, created).sign_with(private_key)
+
+
+def prepare(data: CertificateData, alg: str, verification_method: str) -> jose.Unsigned:
+    return prepare_signed(credential(data), alg, verification_method, data.issued_at)
 
 
 def encode(data: CertificateData, private_key, verification_method: str) -> dict:

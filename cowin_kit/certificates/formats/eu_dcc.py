@@ -7,7 +7,7 @@ import re
 
 from stdnum import luhn
 
-from . import hcert
+from . import hcert, jose
 from .data import CertificateData
 from .icao import transliterate
 
@@ -67,6 +67,11 @@ def dcc_payload(data: CertificateData) -> dict:
 def claims(data: CertificateData, payload: dict) -> dict:
     iat, exp = hcert.timestamps(data.issued_at, data.valid_until)
     return {1: data.issuer.country.upper(), 6: iat, 4: exp, hcert.HCERT_CLAIM: payload}
+
+
+def prepare(data: CertificateData, alg: str, kid: bytes) -> jose.Unsigned:
+    """The EU DCC before its signature (``kid``: the document signer's 8-byte key id)."""
+    return hcert.prepare(claims(data, {1: dcc_payload(data)}), alg, kid)
 
 
 def encode(data: CertificateData, signer: hcert.HcertSigner) -> str:

@@ -14,7 +14,9 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from . import jose
 
 PREFIX = "HC1:"
 ES256, PS256 = -7, -37
@@ -45,20 +47,24 @@ def _sig_structure(protected: bytes, payload: bytes) -> bytes:
     return cbor2.dumps(["Signature1", protected, b"", payload])
 
 
+COSE_ALG = {"ES256": ES256, "PS256": PS256}
+
+
+def prepare(claims: dict, alg: str, kid: bytes) -> jose.Unsigned:
+    """The COSE_Sign1 message before its signature (``alg`` ES256 or PS256, JOSE names)."""
+    protected = cbor2.dumps({1: COSE_ALG[alg], 4: kid})
+    payload = cbor2.dumps(claims)
+
+    def finish(signature: bytes) -> str:
+        message = cbor2.dumps(cbor2.CBORTag(18, [protected, {}, payload, signature]))
+        return PREFIX + base45.b45encode(zlib.compress(message, 9)).decode("ascii")
+
+    return jose.Unsigned(alg, _sig_structure(protected, payload), finish)
+
+
 def sign(signer: HcertSigner, claims: dict) -> str:
     """Sign CWT claims and return the HC1 QR text."""
-    key = signer.private_key
-    alg = ES256 if isinstance(key, ec.EllipticCurvePrivateKey) else PS256
-    protected = cbor2.dumps({1: alg, 4: signer.kid})
-    payload = cbor2.dumps(claims)
-    to_sign = _sig_structure(protected, payload)
-    if alg == ES256:
-        r, s = decode_dss_signature(key.sign(to_sign, ec.ECDSA(hashes.SHA256())))
-        signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
-    else:
-        signature = key.sign(to_sign, padding.PSS(padding.MGF1(hashes.SHA256()), 32), hashes.SHA256())
-    message = cbor2.dumps(cbor2.CBORTag(18, [protected, {}, payload, signature]))
-    return PREFIX + base45.b45encode(zlib.compress(message, 9)).decode("ascii")
+    return prepare(claims, jose.alg_for(signer.private_key), signer.kid).sign_with(signer.private_key)
 
 
 @dataclass(frozen=True)

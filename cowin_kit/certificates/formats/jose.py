@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from dataclasses import dataclass
+from typing import Callable
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -64,6 +66,24 @@ def jwk_to_public(jwk: dict):
     raise ValueError("unsupported JWK")
 
 
+@dataclass(frozen=True)
+class Unsigned:
+    """A format's signed form before its signature: the bytes to sign with ``alg`` and how to
+    finish the signed form from their raw JOSE signature (ES256: r||s, EdDSA, PS256). Formats
+    prepare these so a certificate's formats can be signed in one batch (by the signer)."""
+
+    alg: str
+    message: bytes
+    finish: Callable[[bytes], object]
+
+    def sign_with(self, private_key):
+        """Finish with an in-memory private key (tests, tools)."""
+        alg, signature = sign(private_key, self.message)
+        if alg != self.alg:
+            raise ValueError(f"a {alg} key cannot make an {self.alg} signature")
+        return self.finish(signature)
+
+
 def sign(private_key, data: bytes) -> tuple[str, bytes]:
     """Sign with the JOSE algorithm of the key: (alg, raw signature)."""
     if isinstance(private_key, ed25519.Ed25519PrivateKey):
@@ -82,6 +102,17 @@ def alg_for(private_key) -> str:
     if isinstance(private_key, ec.EllipticCurvePrivateKey):
         return "ES256"
     return "PS256"
+
+
+def alg_for_public(public) -> str:
+    """The JOSE algorithm a public key verifies (EdDSA, ES256 or PS256)."""
+    if isinstance(public, ed25519.Ed25519PublicKey):
+        return "EdDSA"
+    if isinstance(public, ec.EllipticCurvePublicKey):
+        return "ES256"
+    if isinstance(public, rsa.RSAPublicKey):
+        return "PS256"
+    raise TypeError(f"unsupported key type {type(public).__name__}")
 
 
 def verify(public, alg: str, signature: bytes, data: bytes) -> bool:

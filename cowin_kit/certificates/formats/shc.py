@@ -83,15 +83,20 @@ def jws_length(body: dict) -> int:
     return len(header) + 1 + len(jose.b64u(_deflate(body))) + 1 + _SIGNATURE_LENGTH
 
 
-def encode(data: CertificateData, private_key, kid: str) -> str:
-    """Sign and return the compact JWS (header.payload.signature)."""
+def prepare(data: CertificateData, kid: str) -> jose.Unsigned:
+    """The compact JWS (ES256, DEFLATE) before its signature."""
     header = jose.b64u(json.dumps({"alg": "ES256", "zip": "DEF", "kid": kid}, separators=(",", ":")).encode())
     body = json.dumps(payload(data), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
     raw = compressor.compress(body) + compressor.flush()
     signing_input = f"{header}.{jose.b64u(raw)}"
-    _alg, signature = jose.sign(private_key, signing_input.encode("ascii"))
-    return f"{signing_input}.{jose.b64u(signature)}"
+    return jose.Unsigned("ES256", signing_input.encode("ascii"),
+                         lambda signature: f"{signing_input}.{jose.b64u(signature)}")
+
+
+def encode(data: CertificateData, private_key, kid: str) -> str:
+    """Sign and return the compact JWS (header.payload.signature)."""
+    return prepare(data, kid).sign_with(private_key)
 
 
 def to_qr_text(jws: str) -> str:
