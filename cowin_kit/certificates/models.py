@@ -35,6 +35,9 @@ class Certificate(db.Model):
     revoked_at: Mapped[dt.datetime | None] = mapped_column()
     revoke_reason: Mapped[str | None] = mapped_column(sa.String(200))
     superseded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificate.id"))
+    # the keys that sign it, recorded at issuance: {kind: {"kid", ...}}; the DIVOC key's
+    # verificationMethod (its did:web) too. NULL for certificates issued before 0007.
+    signed_with: Mapped[dict | None] = mapped_column()
 
     @property
     def is_current(self) -> bool:

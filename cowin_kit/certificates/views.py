@@ -153,6 +153,19 @@ def jwks():
     return _cors(jsonify({"keys": keys}))
 
 
+@well_known.route("/.well-known/did.json")
+def did_document():
+    """This instance's did:web document: every W3C credential and SMART Health Card key it has
+    used or will use (next, active, retired), so each credential's verificationMethod resolves."""
+    from flask import current_app
+
+    from .lifecycle import did_document as document
+
+    response = jsonify(document(keystore(), current_app.config["PUBLIC_URL"]))
+    response.mimetype = "application/did+json"
+    return _cors(response)
+
+
 @well_known.route("/.well-known/crl/<kid>.json")
 def crl(kid):
     """SMART Health Card revocation list of a key."""

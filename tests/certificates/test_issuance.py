@@ -104,9 +104,13 @@ def test_rotation_keeps_old_keys_for_verification(app, db, place):
     old_texts = {f: issuance.qr_payload(cert, f) for f in ("eu_dcc", "shc", "divoc_vc")}
     store = keystore(app)
     old = {k: store.active(k).kid for k in ("divoc", "hcert", "shc")}
+    from cowin_kit.certificates import lifecycle
+
     for kind in ("divoc", "hcert", "shc"):
-        store.rotate(kind)
-        assert store.active(kind).kid != old[kind]
+        new = store.rotate(kind)
+        assert store.active(kind).kid == old[kind] and new.status == "next"  # published first
+        lifecycle.activate(store, kind, new.kid, before_delay=True)
+        assert store.active(kind).kid == new.kid
         assert len(store.keys(kind)) == 2
     for fmt, payload in old_texts.items():
         assert app_verifier().verify(payload).status == "valid", fmt
