@@ -24,6 +24,7 @@ bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
 
 OK, FAILING, UNKNOWN, NOT_CONFIGURED = "ok", "failing", "unknown", "not configured"
+EXPIRING = "expiring"  # the document signer certificate ends within DSC_EXPIRY_WARNING_DAYS
 
 
 @bp.get("/healthz")
@@ -38,11 +39,12 @@ def readyz():
     every dependency is listed in ``checks`` as ok, failing, unknown or not configured."""
     checks, reason = _database()
     checks["redis"] = _redis()
-    checks["signing_keys"] = _signing_keys()
+    checks["signing_keys"], days_left = _signing_keys()
+    extra = {} if days_left is None else {"signing_keys_days_left": days_left}
     if reason:
-        return jsonify(status="unavailable", reason=reason, checks=checks), 503
+        return jsonify(status="unavailable", reason=reason, checks=checks, **extra), 503
     degraded = any(value == FAILING for value in checks.values())
-    return jsonify(status="degraded" if degraded else "ready", checks=checks, version=__version__)
+    return jsonify(status="degraded" if degraded else "ready", checks=checks, version=__version__, **extra)
 
 
 def _database() -> tuple[dict[str, str], str | None]:
@@ -74,16 +76,28 @@ def _redis() -> str:
     return FAILING
 
 
-def _signing_keys() -> str:
-    """Every certificate format has an active key this pod can read."""
+def _signing_keys() -> tuple[str, int | None]:
+    """Every certificate format has an active key this pod can read, and the document signer
+    certificate is valid: ``expiring`` (with the days left) within DSC_EXPIRY_WARNING_DAYS of
+    its end, ``failing`` once it has ended (issuance refuses it)."""
     from cowin_kit.certificates.keys import KINDS, keystore
+    from cowin_kit.certificates.lifecycle import check_dsc, days_left
 
     store = keystore()
     try:
         for kind in KINDS:
             store.active(kind)
-    except Exception as exc:  # noqa: BLE001 - missing, unreadable or corrupt: all "failing"
+        dsc = store.active("hcert").certificate
+        check_dsc(dsc)
+    except Exception as exc:  # noqa: BLE001 - missing, unreadable, corrupt or expired: "failing"
         log.error("readiness: signing keys unusable (%s); run 'cowin-kit keys list'",
                   type(exc).__name__)
-        return FAILING
-    return OK
+        return FAILING, None
+    if dsc is None:
+        return OK, None
+    left = days_left(dsc)
+    if left < int(current_app.config.get("DSC_EXPIRY_WARNING_DAYS", 30)):
+        log.warning("readiness: the document signer certificate ends in %s days; rotate it "
+                    "(docs/certificates.md, Key ceremony)", left)
+        return EXPIRING, left
+    return OK, None
