@@ -50,6 +50,7 @@ def test_demo_data_a_presenter_can_show(demo):
     _names_come_from_the_country_and_match_the_gender(profile)
     _first_products_are_allowed_at_each_persons_age(profile)
     _reports_have_rows_coverage_noshows_aefi_and_realistic_wastage()
+    _facilities_have_addresses_from_their_areas(app, profile)
     _the_vaccinators_desk_has_appointments_today(app, profile)  # last: it seeds again
 
 
@@ -99,6 +100,33 @@ def _the_vaccinators_desk_has_appointments_today(app, profile):
     _seed_demo(app, profile)
     assert db.session.scalar(
         sa.select(sa.func.count(Appointment.id)).where(Appointment.status == "booked")) == waiting
+
+
+def _facilities_have_addresses_from_their_areas(app, profile):
+    """'PHC Wagholi, Haveli, Pune, Maharashtra - 412207': the facility, its area and every
+    parent up to the first level, and the postal code; what /api/v2 answers as `address`."""
+    from cowin_kit.areas.models import Area
+    from cowin_kit.booking.models import Facility, VaccinationSession
+    from cowin_kit.core.db import db
+
+    language = profile.default_locale.split("_")[0]
+    facilities = db.session.scalars(sa.select(Facility).where(
+        Facility.code.startswith("DEMO-"))).all()
+    assert facilities
+    for facility in facilities:
+        area = db.session.get(Area, facility.area_id)
+        top = db.session.get(Area, int(area.path.strip("/").split("/")[0]))
+        assert facility.address.startswith(f"{facility.name}, "), facility.address
+        assert area.display_name(language) in facility.address
+        assert facility.address.split(" - ")[0].endswith(f", {top.display_name(language)}")
+        assert facility.address.endswith(f" - {facility.postal_code}"), facility.address
+    session = db.session.scalars(sa.select(VaccinationSession)).first()
+    facility = db.session.get(Facility, session.facility_id)
+    answer = app.test_client().get(
+        "/api/v2/appointment/sessions/public/calendarByCenter",
+        query_string={"center_id": facility.id, "date": session.date.strftime("%d-%m-%Y")})
+    answer = answer.get_json()
+    assert answer["centers"]["address"] == facility.address
 
 
 def _report(kind: str) -> list[tuple]:

@@ -34,10 +34,12 @@ def seed(app, profile, echo) -> None:
         echo("  booking: no areas yet, no demo facilities")
         return
     language = profile.default_locale.split("_")[0]
-    existing = set(db.session.execute(sa.select(Facility.code)).scalars())
+    existing = {f.code: f for f in db.session.execute(
+        sa.select(Facility).where(Facility.code.startswith("DEMO-"))).scalars()}
     new_facilities = 0
     regions = demo.get("regions") or {}
     tops = _top_codes(areas)
+    places = _places(areas, language)
     for index, area in enumerate(areas):
         rng = random.Random(area.code)
         region = {**demo, **(regions.get(tops[area.id]) or {})}
@@ -45,12 +47,17 @@ def seed(app, profile, echo) -> None:
         for n in range(FACILITIES_PER_AREA):
             # The number stays when a long area code is cut to the column's 32 characters.
             code = f"DEMO-{area.code}"[:29] + f"-{n + 1}"
+            name = _facility_name(profile, demo, area, language, index + n)
+            address = _address(name, places[area.id], postal)
             if code in existing:
+                facility = existing[code]
+                if facility.address == area.display_name(language):  # seeded before addresses
+                    facility.address = _address(facility.name, places[area.id],
+                                                facility.postal_code)
                 continue
             lat, lon = _near(region.get("center"), rng)
-            add_facility(code=code, name=_facility_name(profile, demo, area, language, index + n),
-                         area_id=area.id, postal_code=postal, lat=lat, lon=lon,
-                         address=area.display_name(language),
+            add_facility(code=code, name=name, area_id=area.id, postal_code=postal, lat=lat,
+                         lon=lon, address=address,
                          fee_type="Paid" if (index + n) % 5 == 4 else "Free")
             new_facilities += 1
     db.session.flush()
@@ -93,6 +100,23 @@ def _top_codes(areas: list[Area]) -> dict[int, str]:
     top_ids = {int(a.path.strip("/").split("/")[0]) for a in areas}
     codes = dict(db.session.execute(sa.select(Area.id, Area.code).where(Area.id.in_(top_ids))).all())
     return {a.id: codes.get(int(a.path.strip("/").split("/")[0]), "") for a in areas}
+
+
+def _places(areas: list[Area], language: str) -> dict[int, list[str]]:
+    """Each area's name and its parents' names, the area first and the first level last."""
+    ids = {int(i) for a in areas for i in a.path.strip("/").split("/")}
+    names = {row.id: row.display_name(language) for row in db.session.execute(
+        sa.select(Area).where(Area.id.in_(ids))).scalars()}
+    return {a.id: [names[int(i)] for i in reversed(a.path.strip("/").split("/")) if int(i) in names]
+            for a in areas}
+
+
+def _address(name: str, places: list[str], postal: str | None) -> str:
+    """A real-looking address, 'PHC Wagholi, Haveli, Pune, Maharashtra - 412207', built from
+    the facility's name and its area's names (a town named like its area is written once)."""
+    parts = [name] + [p for i, p in enumerate(places) if p not in places[:i] and p != name]
+    text = ", ".join(parts)
+    return (f"{text} - {postal}" if postal else text)[:300]
 
 
 def _facility_name(profile, demo, area, language: str, index: int) -> str:

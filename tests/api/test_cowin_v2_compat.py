@@ -236,3 +236,23 @@ def test_sessions_allow_all_age_and_block_not_applicable(live_server, seeded, db
     sessions = [s for c in centres.values() for s in c["sessions"]]
     assert sessions and all(s["allow_all_age"] is True and "max_age_limit" not in s
                             for s in sessions)
+
+
+def test_centre_lat_long_are_whole_degrees_as_cowin_sent(live_server, seeded):
+    """CoWIN's findBy*/calendarBy* answers carried lat/long as whole degrees cut towards zero
+    ("lat": 28, "long": 77 for Delhi, 19/72 for Mumbai's BKC at 72.86); clients typed them as
+    integers (C# ``int lat``), so 18.58 would break their parsing."""
+    day = seeded["sessions"][0].date
+    base = f"{live_server}/api/v2/appointment/sessions/public"
+    flat = requests.get(f"{base}/findByPin", params={"pincode": "412207",
+                                                     "date": cowin_date(day)}).json()["sessions"]
+    calendar = requests.get(f"{base}/calendarByPin", params={"pincode": "412207",
+                                                             "date": cowin_date(day)})
+    one = requests.get(f"{base}/calendarByCenter", params={
+        "center_id": seeded["facilities"][1].id, "date": cowin_date(day)}).json()["centers"]
+    centres = flat + calendar.json()["centers"] + [one]
+    assert len(centres) == 5
+    for centre in centres:
+        assert type(centre["lat"]) is int and type(centre["long"]) is int, centre
+        assert (centre["lat"], centre["long"]) == (18, 73)
+    assert '"lat":18,"long":73,' in calendar.text

@@ -139,8 +139,9 @@ class _Shaper:
             "state_name": state, "district_name": district,
             "block_name": block or "Not Applicable",  # CoWIN's word where there is no block
             "pincode": _pincode(centre["postal_code"]),
-            "lat": centre["lat"] if centre["lat"] is not None else 0,
-            "long": centre["lon"] if centre["lon"] is not None else 0,
+            # Whole degrees, cut towards zero, as CoWIN sent them (28.64 -> 28): clients typed
+            # these fields as integers (docs/cowin-api.md); findByLatLong keeps the precision.
+            "lat": int(centre["lat"] or 0), "long": int(centre["lon"] or 0),
             "from": f"{centre['from']}:00", "to": f"{centre['to']}:00",
             "fee_type": centre["fee_type"],
         }
