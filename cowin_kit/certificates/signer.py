@@ -279,7 +279,8 @@ class RemoteKeyStore(KeyLookup):
     remote = True
     missing_hint = "run `cowin-kit keys generate` where the signer runs"
 
-    def __init__(self, url: str, *, client_cert: str, client_key: str, ca: str, timeout: float = 5.0) -> None:
+    def __init__(self, url: str, *, client_cert: str, client_key: str, ca: str, timeout: float = 5.0,
+                 server_name: str = "") -> None:
         import urllib3
 
         for name, path in (("COWIN_KIT_SIGNER_CLIENT_CERT", client_cert), ("COWIN_KIT_SIGNER_CLIENT_KEY", client_key),
@@ -292,7 +293,9 @@ class RemoteKeyStore(KeyLookup):
             timeout=urllib3.Timeout(connect=min(timeout, 3.0), read=timeout),
             # signing the same bytes again is harmless, so POSTs are retried too
             retries=urllib3.Retry(total=2, connect=2, read=1, status=0, allowed_methods=None, backoff_factor=0.1),
-            maxsize=8)
+            maxsize=8,
+            # the name the signer's certificate holds, when the URL reaches it by another
+            **({"server_hostname": server_name, "assert_hostname": server_name} if server_name else {}))
         self._lock = threading.Lock()
         self._listing: tuple[float, dict[str, list[KeyInfo]], dict] | None = None
 
@@ -300,7 +303,8 @@ class RemoteKeyStore(KeyLookup):
     def from_config(cls, config: Mapping) -> "RemoteKeyStore":
         return cls(str(config["SIGNER_URL"]), client_cert=str(config.get("SIGNER_CLIENT_CERT") or ""),
                    client_key=str(config.get("SIGNER_CLIENT_KEY") or ""), ca=str(config.get("SIGNER_CA") or ""),
-                   timeout=float(config.get("SIGNER_TIMEOUT") or 5))
+                   timeout=float(config.get("SIGNER_TIMEOUT") or 5),
+                   server_name=str(config.get("SIGNER_SERVER_NAME") or ""))
 
     @property
     def identity(self) -> str:

@@ -221,3 +221,16 @@ def test_signer_url_without_a_client_certificate_is_refused(make_app, tmp_path):
     app = make_app(KEYS_DIR=str(tmp_path / "k"), SIGNER_URL="https://signer:8443")
     with app.app_context(), pytest.raises(KeyBackendError, match="COWIN_KIT_SIGNER_CLIENT_CERT"):
         keystore(app)
+
+
+def test_a_signer_reached_by_address_is_checked_against_the_name_its_certificate_holds(signer):
+    from cowin_kit.certificates.signer import RemoteKeyStore
+
+    def store(server_name):
+        return RemoteKeyStore(f"https://127.0.0.1:{signer.port}".replace("127.0.0.1", "localhost"),
+                              client_cert=str(signer.tls / "client.crt"), client_key=str(signer.tls / "client.key"),
+                              ca=str(signer.tls / "ca.crt"), server_name=server_name)
+
+    assert store("127.0.0.1").keys("shc")  # a name the server certificate holds
+    with pytest.raises(SigningUnavailable):
+        store("cowin-kit-signer").keys("shc")  # not in the certificate: refused, not trusted
