@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db
@@ -29,6 +30,44 @@ AUDIT_ROLES = ("national_admin", "auditor")
 PAGE_SIZE = 100
 CSV_COLUMNS = ("id", "at", "actor_type", "actor_id", "action", "object_type", "object_id",
                "outcome", "ip", "details")
+
+
+#: Names for the keys audit entries carry in ``details`` (others are shown as stored).
+DETAIL_LABELS = {
+    "after": _l("After"), "before": _l("Before"), "old": _l("Before"), "area": _l("Area"),
+    "beneficiary": _l("Person"), "people": _l("People"), "results": _l("Results"),
+    "count": _l("Count"), "day": _l("Date"), "dose": _l("Dose"), "dose_kind": _l("Dose"),
+    "facility": _l("Facility"), "field": _l("Field"), "file": _l("File"), "format": _l("Format"),
+    "kind": _l("Kind"), "query": _l("Search"), "reason": _l("Reason"), "role": _l("Role"),
+    "rows": _l("Rows"), "session": _l("Session"), "severity": _l("Severity"),
+    "username": _l("Username"), "via": _l("Via"), "vaccine": _l("Vaccine"), "lot": _l("Lot"),
+    "code": _l("Code"), "actor": _l("Actor"), "aefi": _l("Adverse event"), "outcome": _l("Outcome"),
+}
+ACTOR_TYPES = {
+    "staff": lazy_pgettext("audit actor", "Staff"),
+    "citizen": lazy_pgettext("audit actor", "Citizen"),
+    "anonymous": lazy_pgettext("audit actor", "Anonymous"),
+    "system": lazy_pgettext("audit actor", "System"),
+}
+
+
+def detail_label(key: str) -> str:
+    """The translated name of a details key, or the key itself when it has none."""
+    label = DETAIL_LABELS.get(key)
+    return str(label) if label is not None else key
+
+
+def actor_names(entries) -> dict[str, str]:
+    """Usernames of the staff actors of these entries (one query), by actor id."""
+    from cowin_kit.accounts.models import StaffUser
+
+    ids = {int(e.actor_id) for e in entries
+           if e.actor_type == "staff" and (e.actor_id or "").isdigit()}
+    if not ids:
+        return {}
+    rows = db.session.execute(sa.select(StaffUser.id, StaffUser.username)
+                              .where(StaffUser.id.in_(ids)))
+    return {str(user_id): username for user_id, username in rows}
 
 
 @dataclass
@@ -159,8 +198,11 @@ def search():
                                  ).scalars().all()
     audit("audit.search", None, None, query={k: str(v) for k, v in vars(q).items() if v})
     db.session.commit()
-    return render_template("audit_log/search.html", q=q, entries=entries[:PAGE_SIZE],
-                           page=page, has_next=len(entries) > PAGE_SIZE, args=request.args)
+    shown = entries[:PAGE_SIZE]
+    return render_template("audit_log/search.html", q=q, entries=shown,
+                           page=page, has_next=len(entries) > PAGE_SIZE, args=request.args,
+                           actor_names=actor_names(shown), actor_types=ACTOR_TYPES,
+                           detail_label=detail_label)
 
 
 @bp.get("/export.csv")

@@ -190,7 +190,17 @@ def localize_variables(variables: dict) -> dict:
             for key, value in variables.items()}
 
 
+def _one_full_stop(text, variables: dict):
+    """A value that ends with a full stop (a Ukrainian date: "5 грудня 2026 р.") put before
+    the message's own full stop ("… станом на %(date)s.") ends the sentence once, not twice."""
+    for key, value in variables.items():
+        if isinstance(value, str) and value.endswith(".") and f"%({key})s." in text:
+            text = text.replace(f"%({key})s.", f"%({key})s")
+    return text
+
+
 def _format(text, variables: dict, fallback: dict):
+    text = _one_full_stop(text, variables)
     try:
         return text % localize_variables(variables)
     except TypeError:  # a %(n)d placeholder needs the number itself

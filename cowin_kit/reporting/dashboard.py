@@ -66,7 +66,7 @@ def build(area: Area | None, today: dt.date, days: int = DAYS) -> dict:
     genders = [g.code for g in profile.genders] or sorted({g for _b, g in figures.by_band_gender})
     bands = [b.label for b in age_bands(profile)]
     bands += sorted({b for b, _g in figures.by_band_gender} - set(bands))
-    band_rows = [(band, [(figures.by_band_gender.get((band, g), 0),
+    band_rows = [(localize_digits(band), [(figures.by_band_gender.get((band, g), 0),
                           number(figures.by_band_gender.get((band, g), 0))) for g in genders])
                  for band in bands if any(figures.by_band_gender.get((band, g)) for g in genders)]
     band_chart = charts.stacked_chart(band_rows, [gender_label(g) for g in genders], rtl=rtl)

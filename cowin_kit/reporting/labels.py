@@ -40,7 +40,7 @@ def dose_label(key: str) -> str:
     """Label a dose key of the dashboard: "1", "2", … or "booster"."""
     if key == "booster":
         return _("Booster")
-    return _("Dose %(number)s", number=key)
+    return _("Dose %(number)s", number=int(key))  # a number: written in the locale's digits
 
 
 def area_name(area) -> str:

@@ -115,6 +115,46 @@ def test_10_ukrainian_oblasts_in_the_ukrainian_alphabet(server_ua, page):
     assert first.index("Закарпатська область") < first.index("Івано-Франківська область")
 
 
+# -- 11: words, not codes; the country's own wording; one script of digits ------------------
+def _sign_out(page):
+    page.locator("header .staff-bar button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/staff/login"))
+
+
+def test_11_staff_pages_show_words_not_codes(server, page):
+    staff_sign_in(page, server.url, "vaccinator", "demo-vaccinator")
+    page.goto(server.url + "/desk/")  # audited with the day and the people listed
+    _sign_out(page)
+    staff_sign_in(page, server.url, "manager", "demo-manager")
+    page.goto(server.url + "/admin/facilities")
+    page.locator("tbody tr").first.get_by_role("link", name="Sessions").click()
+    table = page.locator("main table").first
+    expect(table).to_contain_text("Open")
+    expect(table).not_to_contain_text(re.compile(r"\bopen\b|_"))  # no status or product codes
+    # India's third dose is the precaution dose.
+    expect(page.locator("label[for=capacity_booster]")).to_have_text("Capacity: precaution dose")
+    _sign_out(page)
+    staff_sign_in(page, server.url, "auditor", "demo-auditor")
+    page.goto(server.url + "/staff/audit/?action=appointments.view")
+    row = page.locator("tbody tr").first
+    expect(row.locator(".audit-actor")).to_have_text("vaccinator")
+    expect(row.locator("dl.audit-details dt", has_text="People")).to_be_visible()
+    expect(row).not_to_contain_text("{")
+    expect(row.locator("td").first).to_have_text(re.compile(r"^\d{1,2} [A-Z][a-z]{2} \d{4}, "))
+
+
+def test_11_arabic_staff_pages_in_arabic_indic_digits(server_iq, page):
+    page.goto(server_iq.url + "/language/ar_IQ")
+    staff_sign_in(page, server_iq.url, "admin", "demo-admin")
+    expect(page.locator("main")).to_contain_text("الأحداث الضائرة التالية للتمنيع")
+    page.goto(server_iq.url + "/dashboard")
+    expect(page.locator("svg.chart").first).to_be_visible()
+    text = page.locator("main").inner_text()
+    assert re.findall(r"\S*[0-9]\S*", text) == []  # figures, dates, bands, dose numbers
+    labels = " ".join(page.locator("main svg text").all_text_contents())
+    assert re.search(r"[٠-٩]", labels) and not re.search(r"[0-9]", labels)
+
+
 # -- 13: no links inside chart images; a compact header on a phone -------------------------
 def test_13_phone_header_is_compact_and_its_menu_opens(server, phone):
     staff_sign_in(phone, server.url, "vaccinator", "demo-vaccinator")

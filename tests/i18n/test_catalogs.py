@@ -61,7 +61,7 @@ def copy_profile(tmp_path: Path, code: str = "in") -> Path:
 
 def write_override(profiles: Path, text: str, code: str = "in", lang: str = "hi") -> Path:
     po = profiles / code / "locales" / lang / "LC_MESSAGES" / "messages.po"
-    po.parent.mkdir(parents=True)
+    po.parent.mkdir(parents=True, exist_ok=True)  # the profile may ship catalogs of its own
     po.write_text(text, encoding="utf-8")
     return po
 

@@ -4,7 +4,7 @@ T = {
     "Activate": "تفعيل",
     "Active": "مفعّل",
     "Add a person": "إضافة شخص",
-    "Adverse events (AEFI)": "الآثار الجانبية بعد التلقيح (AEFI)",
+    "Adverse events (AEFI)": "الأحداث الضائرة التالية للتمنيع (AEFI)",
     "An area admin needs an area.": "يجب تحديد منطقة لمسؤول المنطقة.",
     "Appointment for dose %(n)s on %(date)s, %(slot)s": "موعد الجرعة %(n)s في %(date)s، %(slot)s",
     "Area administrator": "مسؤول منطقة",

@@ -1,7 +1,7 @@
 # Arabic (ar): public dashboard, reports, target populations.
 T = {
     "%(n)s target populations saved.": "تم حفظ الفئات المستهدفة: %(n)s.",
-    "Adverse events following immunisation": "الآثار الجانبية بعد التلقيح",
+    "Adverse events following immunisation": "الأحداث الضائرة التالية للتمنيع",
     "Age band": "الفئة العمرية",
     "All reports": "كل التقارير",
     "Appointments": "المواعيد",

@@ -1,9 +1,9 @@
 # Arabic (ar): the vaccinator desk, walk-ins, dose corrections, adverse event (AEFI) reports.
 T = {
     "A lot number is 1 to 20 characters: capital letters, digits, - or /.": "رقم الدفعة من 1 إلى 20 رمزًا: أحرف لاتينية كبيرة أو أرقام أو - أو /.",
-    "AEFI": "الآثار الجانبية (AEFI)",
-    "Adverse event after dose %(n)s (%(vaccine)s, lot %(lot)s)": "أثر جانبي بعد الجرعة %(n)s (%(vaccine)s، الدفعة %(lot)s)",
-    "Adverse event report": "بلاغ عن أثر جانبي",
+    "AEFI": "الأحداث الضائرة التالية للتمنيع (AEFI)",
+    "Adverse event after dose %(n)s (%(vaccine)s, lot %(lot)s)": "حدث ضائر بعد الجرعة %(n)s (%(vaccine)s، الدفعة %(lot)s)",
+    "Adverse event report": "بلاغ عن حدث ضائر تالٍ للتمنيع",
     "Anaphylaxis": "الحساسية المفرطة (التأق)",
     "Blood clot with low platelets": "جلطة دموية مع نقص الصفائح الدموية",
     "Booked today: %(slot)s": "محجوز اليوم: %(slot)s",
@@ -71,7 +71,7 @@ T = {
     "Recovering": "يتعافى",
     "Register and record dose 1": "التسجيل وتسجيل الجرعة الأولى",
     "Register as a walk-in": "التسجيل كحضور مباشر",
-    "Report an adverse event": "الإبلاغ عن أثر جانبي",
+    "Report an adverse event": "الإبلاغ عن حدث ضائر تالٍ للتمنيع",
     "Reported": "تاريخ البلاغ",
     "Save correction": "حفظ التصحيح",
     "Say what was wrong.": "اذكر ما كان خطأ.",

@@ -51,7 +51,7 @@ T = {
     "Please sign in": "कृपया साइन इन करें",
     "Please sign in to continue.": "आगे बढ़ने के लिए कृपया साइन इन करें।",
     "Powered by cowin-kit, an open-source digital public good.":
-        "cowin-kit पर आधारित, एक ओपन-सोर्स डिजिटल सार्वजनिक सेवा।",
+        "cowin-kit पर आधारित, एक ओपन-सोर्स डिजिटल सार्वजनिक हित।",
     "Register with your mobile number, find a vaccination centre near you and book a dose for you and your family.":
         "अपने मोबाइल नंबर से पंजीकरण करें, अपने पास का टीकाकरण केंद्र खोजें और अपने व परिवार के लिए खुराक बुक करें।",
     "Service unavailable": "सेवा उपलब्ध नहीं है",
