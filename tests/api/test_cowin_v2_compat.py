@@ -256,3 +256,65 @@ def test_centre_lat_long_are_whole_degrees_as_cowin_sent(live_server, seeded):
         assert type(centre["lat"]) is int and type(centre["long"]) is int, centre
         assert (centre["lat"], centre["long"]) == (18, 73)
     assert '"lat":18,"long":73,' in calendar.text
+
+
+# -- 7. malformed PINs, unknown districts and centres ------------------------------------------
+
+
+def test_malformed_pincodes_answer_cowins_invalid_pincode(live_server, seeded, db):
+    """CoWIN answered 400 {"errorCode": "APPOIN0018", "error": "Invalid Pincode"} for a PIN
+    that is not six digits, as recorded by the clients that tested for that exact body."""
+    from tests.api.test_cowin_v2_contract import login
+
+    day = cowin_date(seeded["sessions"][0].date)
+    auth = {"Authorization": f"Bearer {login(live_server, db)}"}
+    for kind, headers in (("public/", {}), ("", auth)):
+        for path in ("findByPin", "calendarByPin"):
+            for pincode in ("abc", "41220", "4122070", "41220a", "412 207"):
+                r = requests.get(f"{live_server}/api/v2/appointment/sessions/{kind}{path}",
+                                 params={"pincode": pincode, "date": day}, headers=headers)
+                assert r.status_code == 400, (path, pincode, r.text)
+                assert r.json() == {"errorCode": "APPOIN0018", "error": "Invalid Pincode"}
+    good = requests.get(f"{live_server}/api/v2/appointment/sessions/public/findByPin",
+                        params={"pincode": "412207", "date": day})
+    assert good.status_code == 200 and len(good.json()["sessions"]) == 2
+    elsewhere = requests.get(f"{live_server}/api/v2/appointment/sessions/public/findByPin",
+                             params={"pincode": "110001", "date": day})
+    assert elsewhere.status_code == 200 and elsewhere.json() == {"sessions": []}
+
+
+def test_postal_code_format_follows_the_profiles_country(make_app):
+    """Mexico's codes have five digits (Google's address data): 06600 is one, 412207 is not."""
+    app = make_app(PROFILE="mx")
+    client = app.test_client()
+    url = "/api/v2/appointment/sessions/public/findByPin"
+    assert client.get(url, query_string={"pincode": "06600", "date": "08-06-2030"}
+                      ).status_code == 200
+    refused = client.get(url, query_string={"pincode": "412207", "date": "08-06-2030"})
+    assert refused.status_code == 400 and refused.get_json()["errorCode"] == "APPOIN0018"
+
+
+def test_unknown_centre_and_district_are_refused(live_server, seeded):
+    """No recorded CoWIN answer exists for these: the kit refuses them with a 400 in CoWIN's
+    shape that says where ids come from; a known centre without sessions stays {}."""
+    from cowin_kit.booking.models import Facility, VaccinationSession
+
+    day = cowin_date(seeded["sessions"][0].date)
+    base = f"{live_server}/api/v2/appointment/sessions/public"
+    unknown = requests.get(f"{base}/calendarByCenter", params={"center_id": 987654, "date": day})
+    assert unknown.status_code == 400, unknown.text
+    assert unknown.json()["errorCode"] == "USRRES0002"
+    assert "center_id" in unknown.json()["error"] and "findByPin" in unknown.json()["error"]
+    from cowin_kit.core.db import db
+
+    idle = Facility(code="F-IDLE", name="Idle PHC", area_id=seeded["district"].id,
+                    address="Station Road", postal_code="412207", fee_type="Free")
+    db.session.add(idle)
+    db.session.commit()
+    assert not db.session.query(VaccinationSession).filter_by(facility_id=idle.id).count()
+    empty = requests.get(f"{base}/calendarByCenter", params={"center_id": idle.id, "date": day})
+    assert empty.status_code == 200 and empty.json() == {"centers": {}}
+    for path in ("findByDistrict", "calendarByDistrict"):
+        r = requests.get(f"{base}/{path}", params={"district_id": 999999, "date": day})
+        assert r.status_code == 400 and r.json() == {"errorCode": "USRRES0002",
+                                                     "error": "Invalid district_id"}

