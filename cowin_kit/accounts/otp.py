@@ -41,6 +41,18 @@ class OtpExpired(ValidationFailed):
     default_message = _l("This OTP has expired or was already used. Please ask for a new one.")
 
 
+class OtpMalformed(ValidationFailed):
+    """Not an OTP at all ("12ab", five digits): a typing slip, refused before it costs a try."""
+
+    code = "OTP_MALFORMED"
+    default_message = _l("Enter the %(digits)s-digit OTP from the SMS, using digits only. "
+                         "This did not use up a try.")
+
+    def __init__(self) -> None:
+        super().__init__(digits=OTP_DIGITS)
+        self.fields = {"otp": [self.text()]}
+
+
 class OtpWrong(ValidationFailed):
     code = "OTP_WRONG"
     default_message = _l("The OTP is not correct. Tries left: %(left)s.")
@@ -157,6 +169,10 @@ def confirm_otp(txn_id: str | uuid.UUID, otp_or_sha256: str, *, locale: str | No
     if txn is None or txn.confirmed_at is not None or now >= txn.expires_at + clock_skew():
         db.session.rollback()
         raise OtpExpired()
+    given = _as_sha256_hex(otp_or_sha256)
+    if given is None:  # checked before a try is claimed: only real guesses count
+        db.session.rollback()
+        raise OtpMalformed()
     max_tries = _setting("OTP_MAX_TRIES")
     # Claim one try atomically before comparing, so parallel guesses cannot exceed the limit.
     table = OtpTransaction.__table__
@@ -167,8 +183,7 @@ def confirm_otp(txn_id: str | uuid.UUID, otp_or_sha256: str, *, locale: str | No
     if tries is None:
         db.session.rollback()
         raise OtpTooManyTries()
-    given = _as_sha256_hex(otp_or_sha256)
-    if given is None or not hmac.compare_digest(hash_otp(given), txn.otp_hash):
+    if not hmac.compare_digest(hash_otp(given), txn.otp_hash):
         db.session.commit()  # the wrong try counts
         if tries >= max_tries:
             raise OtpTooManyTries()

@@ -9,7 +9,8 @@ from flask import (Blueprint, current_app, flash, redirect, render_template, req
 from flask_babel import gettext as _
 
 from cowin_kit.accounts.citizen import citizen_required, current_account, sign_in, sign_out
-from cowin_kit.accounts.otp import OtpExpired, OtpTooManyTries, confirm_otp, request_otp
+from cowin_kit.accounts.otp import (OtpExpired, OtpMalformed, OtpTooManyTries, confirm_otp,
+                                    request_otp)
 from cowin_kit.core.errors import KitError
 from cowin_kit.core.i18n import current_locale_id
 
@@ -39,6 +40,12 @@ def _demo_sms():
     return messages[0] if messages else None
 
 
+def _field_error(error: KitError | None, *kinds: type) -> str | None:
+    """The message of an error that is about the one field of the form (shown at the field,
+    not a second time above the form)."""
+    return error.text() if isinstance(error, kinds) else None
+
+
 def _start(mobile_raw: str, next_url: str):
     txn = request_otp(mobile_raw, current_locale_id())
     session[PENDING_TXN] = str(txn.id)
@@ -60,8 +67,11 @@ def signin():
             error = exc
     # A refusal that says when to come back (resend cool-down, OTP sending down) keeps saying it.
     retry_after = getattr(error, "retry_after", None)
+    from cowin_kit.profiles.phones import InvalidMobile
+
     return render_template("accounts/signin.html", mobile=mobile, next_url=next_url,
-                           error=error), error.status if error else 200, \
+                           error=error, field_error=_field_error(error, InvalidMobile)), \
+        error.status if error else 200, \
         {"Retry-After": str(retry_after)} if retry_after else {}
 
 
@@ -89,6 +99,7 @@ def verify():
     mobile = session.get(PENDING_MOBILE, "")
     return render_template(
         "accounts/verify.html", next_url=next_url, error=error,
+        field_error=_field_error(error, OtpMalformed),
         masked_mobile=mask_mobile(mobile) if mobile else "",
         start_again=isinstance(error, (OtpExpired, OtpTooManyTries)),
         demo_sms=_demo_sms()), error.status if error else 200

@@ -173,8 +173,29 @@ def _render(status: int, code: str, message: str, fields: dict | None = None):
         return body, status
 
 
+def problem_messages(fields: Any, message: Any = None) -> list[str]:
+    """The messages of a ``fields`` mapping (nested as marshmallow nests them), each once and
+    without the internal field names, for a page: a person reads the problems, not the keys.
+    A message equal to ``message`` (already shown as the page's sentence) is left out."""
+    found: list[str] = []
+    pending = [fields]
+    while pending:
+        item = pending.pop(0)
+        if isinstance(item, dict):
+            pending[:0] = list(item.values())
+        elif isinstance(item, (list, tuple)):
+            pending[:0] = list(item)
+        elif item is not None:
+            text = str(item)
+            if text and text not in found and text != str(message or ""):
+                found.append(text)
+    return found
+
+
 def register_error_handlers(app: Flask) -> None:
     """Map domain exceptions and HTTP errors to localised HTML pages or JSON under /api/."""
+
+    app.add_template_filter(problem_messages, "problem_messages")
 
     @app.errorhandler(KitError)
     def _kit_error(exc: KitError):

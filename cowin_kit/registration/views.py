@@ -15,6 +15,10 @@ from cowin_kit.registration import operations, queries
 bp = Blueprint("registration", __name__, template_folder="templates")
 
 
+#: The fields "Add a person" shows its problems at (others are shown above the form).
+FORM_FIELDS = ("name", "birth_year", "birth_date", "gender", "id_doc_type", "id_number", "groups")
+
+
 def _int_or_none(value: str | None):
     value = (value or "").strip()
     return int(value) if value.isdigit() else (value or None)
@@ -74,7 +78,9 @@ def new_beneficiary():
     status = error.status if error else (422 if fields else 200)
     from cowin_kit.profiles import get_profile
 
+    other = [m for name, messages in fields.items() if name not in FORM_FIELDS for m in messages]
     return render_template("registration/new.html", data=data, error=error, fields=fields,
+                           other_problems=other,
                            asks_comorbidity=not operations.has_comorbidity_group(get_profile())
                            ), status
 

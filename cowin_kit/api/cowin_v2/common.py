@@ -35,6 +35,7 @@ COWIN_CODES: dict[str, tuple[int, str]] = {
     "PRODUCT_NOT_ALLOWED": (400, "APPOIN0043"),
     "CAPTCHA_INVALID": (400, "APPOIN0047"),
     "INVALID_MOBILE": (400, "USRAUT0004"),
+    "OTP_MALFORMED": (400, "USRRES0002"),  # not an OTP at all: a bad request, no try used
     "OTP_WRONG": (400, "USRAUT0014"),  # CoWIN's "Invalid OTP" (its USRAUT0024: not registered)
     "OTP_EXPIRED": (401, "USRAUT0025"),
     "OTP_TOO_MANY_TRIES": (403, "USRAUT0026"),
