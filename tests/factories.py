@@ -3,6 +3,7 @@ users with a password hashed once per run, people, and a signed-in staff session
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import secrets
 
@@ -81,3 +82,22 @@ def make_person(db, *, birth_year=1980, name="Asha Devi", account=None, locale=N
     db.session.add(person)
     db.session.flush()
     return person
+
+
+@contextlib.contextmanager
+def national_admin_client(make_app, db, profile: str, language: str | None = None):
+    """Inside an app on ``profile`` with its areas imported: a test client signed in as a
+    national administrator (in ``language`` when given, as the language switcher does)."""
+    from cowin_kit.areas.operations import import_areas
+    from cowin_kit.profiles import get_profile
+
+    app = make_app(PROFILE=profile, WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        import_areas(get_profile())
+        admin = make_staff(db, "national_admin", f"nat-{profile}")
+        db.session.commit()
+        client = app.test_client()
+        if language:
+            client.get(f"/language/{language}")
+        sign_in(client, admin)
+        yield client

@@ -29,17 +29,9 @@ def test_spanish_and_vietnamese_letters_sit_with_their_neighbours():
 
 
 def test_report_and_search_area_lists_follow_the_readers_language(make_app, db):
-    from cowin_kit.areas.operations import import_areas
-    from cowin_kit.profiles import get_profile
-    from tests.factories import make_staff, sign_in
+    from tests.factories import national_admin_client
 
-    app = make_app(PROFILE="ua", WTF_CSRF_ENABLED=False)
-    with app.app_context():
-        import_areas(get_profile())
-        admin = make_staff(db, "national_admin", "nat-ua")
-        db.session.commit()
-        client = app.test_client()
-        sign_in(client, admin)
+    with national_admin_client(make_app, db, "ua") as client:
         html = client.get("/staff/reports/").get_data(as_text=True)  # Ukrainian by default
         oblasts = re.findall(r'<option value="UA-\d+">— ([^<]+)</option>', html)
         assert len(oblasts) > 20

@@ -94,7 +94,7 @@ def test_area_admin_plans_a_session(server, page):
     row = page.locator("tbody tr", has_text=day.strftime("%-d %b %Y")).filter(has_text="CORBEVAX")
     expect(row).to_contain_text("1: 0/35")
     expect(row).to_contain_text("12+")
-    expect(row).to_contain_text("open")
+    expect(row).to_contain_text("Open")  # the status in words, not the stored code
 
 
 def test_auditor_sees_the_desk_views(server, walk_in, page, shot):

@@ -40,18 +40,9 @@ def test_hindi_footer_says_digital_public_good(make_app):
 
 
 def test_arabic_aefi_and_digits_on_staff_pages(make_app, db):
-    from cowin_kit.areas.operations import import_areas
-    from cowin_kit.profiles import get_profile
-    from tests.factories import make_staff, sign_in
+    from tests.factories import national_admin_client
 
-    app = make_app(PROFILE="iq", WTF_CSRF_ENABLED=False)
-    with app.app_context():
-        import_areas(get_profile())
-        admin = make_staff(db, "national_admin", "nat-iq")
-        db.session.commit()
-        client = app.test_client()
-        client.get("/language/ar_IQ")
-        sign_in(client, admin)
+    with national_admin_client(make_app, db, "iq", "ar_IQ") as client:
         home = client.get("/staff/").get_data(as_text=True)
         assert "الأحداث الضائرة التالية للتمنيع" in home and "الآثار الجانبية" not in home
         dashboard = client.get("/dashboard").get_data(as_text=True)
