@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 import ssl
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import click
@@ -100,7 +96,7 @@ def _csr_signed_by_backend(store, info, country: str, common_name: str, organiza
     draft = dsc_csr(stand_in, country=country, common_name=common_name, organization=organization)
     tbs = draft.tbs_certrequest_bytes.replace(stand_in.public_key().public_bytes(*spki),
                                               info.public_key.public_bytes(*spki))
-    _info, sign = store._signer("hcert", info.kid)
+    sign = store._signer(info)
     raw = sign("ES256", to_be_signed("ES256", tbs))
     signature = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
     csr = x509.load_der_x509_csr(_der(0x30, tbs + ECDSA_SHA256 + _der(0x03, b"\x00" + signature)))
@@ -202,53 +198,6 @@ def import_certificate_command(certificate: str, chain_path: str | None) -> None
 # -- the chart's provisioning Job ------------------------------------------------------------
 
 
-def secret_files(root: Path) -> dict[str, str]:
-    """The keys folder as a flat Secret: ``<folder>/<file>`` becomes ``<folder>__<file>``
-    (the chart's init container folds it back), base64 values."""
-    out = {}
-    for path in sorted(root.rglob("*")):
-        if not path.is_file() or path.name.startswith(".") or path.name.endswith(".tmp"):
-            continue
-        out["__".join(path.relative_to(root).parts)] = base64.b64encode(path.read_bytes()).decode("ascii")
-    return out
-
-
-def _kube_request(api: str, method: str, path: str, token: str, context, body: dict | None = None):
-    request = urllib.request.Request(api.rstrip("/") + path, method=method,
-                                     data=json.dumps(body).encode() if body is not None else None,
-                                     headers={"Authorization": f"Bearer {token}",
-                                              "Content-Type": "application/json", "Accept": "application/json"})
-    try:
-        with urllib.request.urlopen(request, context=context, timeout=30) as response:
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-
-
-def provision_secret(*, api: str, token: str, namespace: str, name: str, make_keys, context=None,
-                     labels: dict | None = None) -> str:
-    """Create Secret ``name`` holding new keys unless it exists: ``exists`` or ``created``.
-
-    The Secret is the cluster's, not Helm's: annotated ``helm.sh/resource-policy: keep`` and
-    never part of the release, so upgrades and uninstalls leave it alone."""
-    path = f"/api/v1/namespaces/{namespace}/secrets"
-    status = _kube_request(api, "GET", f"{path}/{name}", token, context)
-    if status == 200:
-        return "exists"
-    if status != 404:
-        raise click.ClickException(f"the Kubernetes API answered {status} reading Secret {name}")
-    body = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-            "metadata": {"name": name, "labels": labels or {},
-                         "annotations": {"helm.sh/resource-policy": "keep"}},
-            "data": make_keys()}
-    status = _kube_request(api, "POST", path, token, context, body)
-    if status == 409:
-        return "exists"  # another run made it first
-    if status not in (200, 201):
-        raise click.ClickException(f"the Kubernetes API answered {status} creating Secret {name}")
-    return "created"
-
-
 @keys_group.command("provision-secret")
 @click.option("--name", required=True, help="The Secret to create (signingKeys.existingSecret).")
 @click.option("--namespace", default=None, help="Default: the pod's namespace.")
@@ -259,6 +208,7 @@ def provision_secret_command(name: str, namespace: str | None, labels: tuple[str
     from cowin_kit.profiles import get_profile
 
     from .keys import ensure_keys
+    from .provisioning import ProvisioningFailed, provision_secret, secret_files
 
     app = _app()
     token = (SERVICE_ACCOUNT / "token").read_text().strip()
@@ -272,7 +222,10 @@ def provision_secret_command(name: str, namespace: str | None, labels: tuple[str
             ensure_keys(app, get_profile(), click.echo)
             return secret_files(Path(app.config["KEYS_DIR"]))
 
-    done = provision_secret(api=api, token=token, namespace=namespace, name=name, make_keys=make_keys,
-                            context=context, labels=dict(item.split("=", 1) for item in labels))
+    try:
+        done = provision_secret(api=api, token=token, namespace=namespace, name=name, make_keys=make_keys,
+                                context=context, labels=dict(item.split("=", 1) for item in labels))
+    except ProvisioningFailed as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"Secret {namespace}/{name}: {done}"
                + (" (kept as it is; keys are made once)" if done == "exists" else ""))

@@ -51,6 +51,10 @@ def helm() -> str:
     pytest.skip(message)
 
 
+#: The migration Job (the chart also runs the signing-keys Job when it makes the keys).
+MIGRATION_JOB = "cowin-kit-migrate"
+
+
 class Rendered(list):
     """The manifests of one `helm template` run, with lookups by kind and name."""
 
@@ -60,9 +64,9 @@ class Rendered(list):
     def web_container(self) -> dict:
         return self.one("Deployment")["spec"]["template"]["spec"]["containers"][0]
 
-    def pod_template(self, kind: str) -> dict:
+    def pod_template(self, kind: str, name: str | None = None) -> dict:
         """The pod template of the one Deployment, Job or CronJob (metadata and spec)."""
-        spec = self.one(kind)["spec"]
+        spec = self.one(kind, name)["spec"]
         return (spec["jobTemplate"]["spec"] if kind == "CronJob" else spec)["template"]
 
     def one(self, kind: str, name: str | None = None) -> dict:

@@ -79,7 +79,7 @@ def test_image_port_matches_the_chart(render):
 def test_compose_migrates_once_before_the_web_server_starts(render):
     compose = yaml.safe_load((REPO / "deploy" / "docker-compose.yml").read_text())
     services = compose["services"]
-    job = render().one("Job")["spec"]["template"]["spec"]["containers"][0]
+    job = render().one("Job", "cowin-kit-migrate")["spec"]["template"]["spec"]["containers"][0]
     assert services["migrate"]["command"] == job["command"] + job["args"]
     assert services["migrate"]["restart"] == "no"
     assert "command" not in services["web"], "web runs the image's CMD, as the chart does"

@@ -12,7 +12,6 @@ the Job's `cowin-kit db upgrade --app-role`, then the CronJob's `cowin-kit sms d
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 import os
@@ -187,13 +186,24 @@ def signing_keys_secret(tmp_path: Path) -> dict[str, str]:
     made = subprocess.run([str(VENV_BIN / "cowin-kit"), "keys", "generate"], env=env,
                           capture_output=True, text=True, timeout=120)
     assert made.returncode == 0, made.stderr
+    # the script runs `kubectl create secret generic NAME --from-file=KEY=PATH ... ARGS`: a
+    # stand-in kubectl reads those arguments back as the Secret's data
+    kubectl = tmp_path / "kubectl"
+    kubectl.write_text(f"#!{sys.executable}\n" + (
+        "import json, sys\n"
+        "args = sys.argv[1:]\n"
+        "assert args[:3] == ['create', 'secret', 'generic'], args\n"
+        "files = dict(a[len('--from-file='):].split('=', 1) for a in args if a.startswith('--from-file='))\n"
+        "print(json.dumps({'name': args[3], 'rest': [a for a in args[4:] if not a.startswith('--from-file=')],\n"
+        "                  'data': {k: open(p).read() for k, p in files.items()}}))\n"))
+    kubectl.chmod(0o755)
     script = REPO / "deploy" / "signing-keys-secret.sh"
-    done = subprocess.run(["bash", str(script), str(keys), "cowin-kit-signing-keys"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(["bash", str(script), str(keys), "cowin-kit-signing-keys", "-n", "cowin"],
+                          capture_output=True, text=True, timeout=60, env={**os.environ, "KUBECTL": str(kubectl)})
     assert done.returncode == 0, done.stderr
-    manifest = yaml.safe_load(done.stdout)
-    assert manifest["metadata"]["name"] == "cowin-kit-signing-keys"
-    return {key: base64.b64decode(value).decode() for key, value in manifest["data"].items()}
+    created = json.loads(done.stdout)
+    assert created["name"] == "cowin-kit-signing-keys" and created["rest"] == ["-n", "cowin"]
+    return created["data"]
 
 
 def existing_secrets(database: "Database", signing_keys: dict[str, str]) -> dict:
@@ -277,7 +287,7 @@ def test_rendered_chart_starts_the_application(render, database, tmp_path, case)
     web_pod = Pod(rendered, deployment["spec"]["template"]["spec"], tmp_path / "web", secrets)
     web_pod.run_init_containers()
     web = web_pod.container("web")
-    job_spec = rendered.one("Job")["spec"]["template"]["spec"]
+    job_spec = rendered.one("Job", "cowin-kit-migrate")["spec"]["template"]["spec"]
     job = Pod(rendered, job_spec, tmp_path / "job", secrets).container("migrate")
     sms_spec = rendered.pod_template("CronJob")["spec"]
     sms = Pod(rendered, sms_spec, tmp_path / "sms", secrets).container("sms-delivery")

@@ -97,6 +97,18 @@ backend (the http backend leaves texts to deliver; every backend leaves texts to
 {{- end }}
 
 {{/* cowin-kit.hasProfileFiles is "true" when the ministry supplied its own profile files. */}}
+{{/*
+cowin-kit.signingKeysSecret: the Secret holding the signing keys: signingKeys.existingSecret,
+else the one the pre-install Job generates (signing-keys-job.yaml). Neither: refuse to render,
+since no pod could sign a certificate (and keys made inside a pod would vanish with it).
+*/}}
+{{- define "cowin-kit.signingKeysSecret" -}}
+{{- if .Values.signingKeys.existingSecret }}{{ .Values.signingKeys.existingSecret }}
+{{- else if .Values.signingKeys.generate.enabled }}{{ .Values.signingKeys.generate.secretName | default (printf "%s-signing-keys" (include "cowin-kit.fullname" .)) }}
+{{- else }}{{ fail "set signingKeys.existingSecret (a Secret you created with deploy/signing-keys-secret.sh) or signingKeys.generate.enabled=true: without signing keys no certificate can be issued (docs/deploy.md, \"Signing keys\")" }}
+{{- end }}
+{{- end }}
+
 {{- define "cowin-kit.hasProfileFiles" -}}
 {{- if .Values.profile.files.profileYaml }}true{{ else if .Values.profile.files.areasCsv }}{{ fail "profile.files.areasCsv needs profile.files.profileYaml too (the profile names its areas file)" }}{{ end }}
 {{- end }}
@@ -153,7 +165,8 @@ others as the app role (database.url, from the release's Secret).
 {{- $v := $root.Values }}
 {{- $web := eq .component "web" }}
 {{- $migration := eq .component "migration" }}
-{{- if not (or $web $migration (eq .component "sms-delivery")) }}
+{{- $keys := eq .component "signing-keys" }}
+{{- if not (or $web $migration $keys (eq .component "sms-delivery")) }}
 {{- fail (printf "cowin-kit.env: unknown component %q" .component) }}
 {{- end }}
 {{- $secret := include "cowin-kit.secretName" $root }}
@@ -168,6 +181,10 @@ others as the app role (database.url, from the release's Secret).
   value: {{ ternary $value (toJson $value) (kindIs "string" $value) | quote }}
 {{- end }}
 {{- end }}
+{{- if $keys }}
+- name: COWIN_KIT_KEYS_DIR
+  value: /tmp/signing-keys
+{{- else }}
 {{- if not (or $v.database.existingSecret $v.database.url) }}
 {{- fail "set database.url or database.existingSecret: without a PostgreSQL URL the kit would keep its data in the pod (SQLite) and lose it" }}
 {{- end }}
@@ -179,6 +196,7 @@ others as the app role (database.url, from the release's Secret).
 {{- else }}
 {{ include "cowin-kit.secretEnv" (dict "secret" $dbSecret "name" "COWIN_KIT_DATABASE_URL" "key" "database-url" "from" $v.database) }}
 {{- end }}
+{{- end }}
 {{- if $web }}
 - name: COWIN_KIT_ENV
   value: "production"
@@ -187,10 +205,10 @@ others as the app role (database.url, from the release's Secret).
 {{ include "cowin-kit.secretEnv" (dict "secret" $secret "name" "COWIN_KIT_REDIS_URL" "key" "redis-url" "from" $v.redis) }}
 {{- end }}
 {{- end }}
-{{- if and (not $migration) (or $v.sms.existingSecret $v.sms.httpToken) }}
+{{- if and (not (or $migration $keys)) (or $v.sms.existingSecret $v.sms.httpToken) }}
 {{ include "cowin-kit.secretEnv" (dict "secret" $secret "name" "COWIN_KIT_SMS_HTTP_TOKEN" "key" "sms-http-token" "from" $v.sms) }}
 {{- end }}
-{{- if and $web $v.signingKeys.existingSecret }}
+{{- if $web }}
 - name: COWIN_KIT_KEYS_DIR
   value: {{ $v.signingKeys.mountPath | quote }}
 {{- end }}
@@ -279,6 +297,17 @@ for name in sorted(os.listdir(source)):
 {{- end }}
 
 {{/*
+cowin-kit.signingKeysHookAnnotations: the signing-keys Job and its RBAC run on install and on
+every upgrade (a release installed without keys gets them; otherwise the Job finds the Secret
+and stops), after the migration's hooks; deleted once the Job succeeds. Call with (dict "weight" "5").
+*/}}
+{{- define "cowin-kit.signingKeysHookAnnotations" -}}
+helm.sh/hook: pre-install,pre-upgrade
+helm.sh/hook-weight: {{ .weight | quote }}
+helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
+{{- end }}
+
+{{/*
 cowin-kit.migrationHookAnnotations: what the migration Job reads is created just before it (a
 lower hook weight) and deleted once it succeeds. Hooks run before the release's own resources
 exist, so the Job cannot use the release's Secret, ConfigMap or ServiceAccount on install.
@@ -302,7 +331,7 @@ for that component.
 {{- $profile := eq (include "cowin-kit.hasProfileFiles" $root) "true" -}}
 restartPolicy: Never
 serviceAccountName: {{ .serviceAccountName }}
-automountServiceAccountToken: false
+automountServiceAccountToken: {{ .automountToken | default false }}
 {{- with $root.Values.imagePullSecrets }}
 imagePullSecrets:
   {{- range . }}
