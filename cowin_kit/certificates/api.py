@@ -53,6 +53,18 @@ def verify(args):
     return app_verifier().verify(args["payload"]).to_dict()
 
 
+@blp.route("/verify/file", methods=["POST"])
+@blp.arguments(s.VerifyFileIn, location="files")
+@blp.response(200, s.VerifyOut)
+def verify_file(args):
+    """Verify the certificate in a file: a photo or screenshot of its QR code (PNG, JPEG…), the
+    QR code as SVG, or the certificate's PDF (multipart field ``file``)."""
+    from .verify import app_verifier, decode_image, rate_limit
+
+    rate_limit()
+    return app_verifier().verify(decode_image(args["file"].read())).to_dict()
+
+
 @blp.route("/revocations")
 @blp.response(200)
 def revocations():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from .models import CORRECTION_FIELDS
@@ -10,6 +11,11 @@ from .models import CORRECTION_FIELDS
 class VerifyIn(Schema):
     payload = fields.String(required=True, validate=validate.Length(min=1, max=20000),
                             metadata={"description": "QR text: HC1:…, shc:/…, or DIVOC JSON"})
+
+
+class VerifyFileIn(Schema):
+    file = Upload(required=True, metadata={"description": "PNG, JPEG, WebP, GIF or BMP image of the "
+                                                          "QR code, its SVG, or the certificate's PDF"})
 
 
 class VerifyOut(Schema):

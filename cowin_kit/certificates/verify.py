@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass, field
 
 from flask_babel import lazy_gettext as _l
@@ -128,6 +130,9 @@ class Verifier:
         else:
             text = payload
         stripped = text.strip()
+        raw = _divoc_base64(stripped)
+        if raw is not None:  # the W3C credential's "text" download: its QR bytes in base64
+            return self.verify_divoc(raw)
         try:
             if stripped.startswith("HC1:"):
                 return self.verify_hcert(stripped)
@@ -245,6 +250,20 @@ def _error_reason(exc: Exception) -> str:
     return next((code for words, code in _ERROR_REASONS if words in text), "UNREADABLE")
 
 
+_BASE64 = re.compile(r"[A-Za-z0-9+/\s]+={0,2}")
+
+
+def _divoc_base64(text: str) -> bytes | None:
+    """The bytes of a base64 text holding a DIVOC zip (``PK``) or JSON credential, else None."""
+    if len(text) < 16 or not _BASE64.fullmatch(text):
+        return None
+    try:
+        raw = base64.b64decode("".join(text.split()), validate=True)
+    except ValueError:
+        return None
+    return raw if raw[:2] == b"PK" or raw.lstrip()[:1] == b"{" else None
+
+
 def eu_dcc_key_usage_allows(signer, body: dict) -> bool:
     """True when the document signer may sign this EU DCC's type (v, t or r). A signer whose
     extended key usage names none of the DCC OIDs signs every type; one that names some signs
@@ -340,13 +359,14 @@ def _db_revocation_lookup(ids: list[str]) -> str | None:
 
 
 def read_input(value: str) -> str | bytes:
-    """CLI helper: a file (QR image, zip, JSON or text) or the QR text itself."""
+    """CLI helper: a file (QR image: PNG, JPEG, SVG or a PDF page; zip, JSON or text) or the
+    QR text itself."""
     from pathlib import Path
 
     path = Path(value)
     if len(value) < 4096 and path.is_file():
         data = path.read_bytes()
-        if data[:8] == b"\x89PNG\r\n\x1a\n" or data[:3] == b"\xff\xd8\xff":
+        if upload_kind(data) != "text":
             return decode_image(data)
         if data[:2] == b"PK":
             return data
@@ -413,21 +433,116 @@ def _open_bounded(data: bytes, max_pixels: int):
     return image
 
 
-def decode_image(data: bytes, max_pixels: int = MAX_IMAGE_PIXELS) -> str | bytes:
-    """The payload of the first QR code in an image (zxing-cpp).
+#: Raster size an SVG or a PDF page is drawn at: its longer side, in pixels (a QR code of version
+#: 40 has 177 modules: 11 pixels each at most). Chosen by the kit, whatever the file declares.
+RENDER_SIDE = 2048
+PDF_PAGES = 4  # a certificate's QR code is on its first page; a few more are looked at
 
-    Raises ImageTooLarge (413) for an image of more than ``max_pixels`` pixels, checked in its
-    header before decoding, and ImageUnreadable (400) for anything else that yields no QR code.
-    """
-    import zxingcpp
+
+def upload_kind(data: bytes) -> str:
+    """pdf, svg, image (a raster format) or text, from the first bytes."""
+    head = data[:1024].lstrip()
+    if head[:5] == b"%PDF-":
+        return "pdf"
+    if head[:1] == b"<" and b"<svg" in data[:4096]:
+        return "svg"
+    if data[:8] == b"\x89PNG\r\n\x1a\n" or data[:3] == b"\xff\xd8\xff" or data[:4] in (b"GIF8", b"RIFF") \
+            or data[:2] == b"BM":
+        return "image"
+    return "text"
+
+
+def _svg_grey(data: bytes, max_pixels: int):
+    """An SVG drawn on white at RENDER_SIDE pixels (resvg). Refused before drawing: DTD entities
+    (defusedxml), references to anything outside the file, and embedded raster images over the
+    pixel budget (their headers are checked as uploads are)."""
+    import base64 as b64
+    import io
+
+    import resvg_py
+    from defusedxml import ElementTree
     from PIL import Image
 
-    with _open_bounded(data, max_pixels) as image:
-        try:
-            grey = image.convert("L")  # decodes, within the pixel budget checked above
-        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-            raise ImageUnreadable() from None
-    results = zxingcpp.read_barcodes(grey, formats=zxingcpp.BarcodeFormat.QRCode)
+    try:
+        root = ElementTree.fromstring(data)
+    except Exception:  # noqa: BLE001 - defusedxml's refusals and XML syntax errors alike
+        raise ImageUnreadable() from None
+    if not root.tag.endswith("svg"):
+        raise ImageUnreadable()
+    for element in root.iter():
+        if element.tag.endswith("style") and "@import" in (element.text or ""):
+            raise ImageUnreadable()
+        for name, value in element.attrib.items():
+            if not name.endswith("href") or value.startswith("#"):
+                continue
+            if not value.startswith("data:image/") or ";base64," not in value:
+                raise ImageUnreadable()  # a file or a URL outside the upload
+            try:
+                embedded = b64.b64decode(value.split(",", 1)[1])
+            except ValueError:
+                raise ImageUnreadable() from None
+            _open_bounded(embedded, max_pixels).close()
+    side = min(RENDER_SIDE, int(max_pixels ** 0.5))
+    try:
+        png = resvg_py.svg_to_bytes(svg_string=data.decode("utf-8"), width=side, background="#ffffff",
+                                    skip_system_fonts=True)
+        with Image.open(io.BytesIO(png), formats=["PNG"]) as drawn:
+            if drawn.width * drawn.height > max_pixels:
+                raise ImageTooLarge(megapixels=max_pixels // 1_000_000)
+            return drawn.convert("L")
+    except (ValueError, UnicodeDecodeError, OSError):
+        raise ImageUnreadable() from None
+
+
+def _pdf_pages_grey(data: bytes, max_pixels: int):
+    """The first PDF_PAGES pages drawn in grey (pdfium), each scaled so that it holds at most
+    ``max_pixels`` pixels (at most 300 dpi): the page size, not the file, sets the pixel count."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError:
+        raise ImageUnreadable() from None
+    try:
+        for index in range(min(len(pdf), PDF_PAGES)):
+            page = pdf[index]
+            width, height = page.get_size()  # points
+            if width <= 0 or height <= 0:
+                continue
+            scale = min(300 / 72, (max_pixels / (width * height)) ** 0.5, RENDER_SIDE / max(width, height))
+            yield page.render(scale=scale, grayscale=True).to_pil().convert("L")
+    finally:
+        pdf.close()
+
+
+def _read_qr(grey):
+    import zxingcpp
+
+    return zxingcpp.read_barcodes(grey, formats=zxingcpp.BarcodeFormat.QRCode)
+
+
+def decode_image(data: bytes, max_pixels: int = MAX_IMAGE_PIXELS) -> str | bytes:
+    """The payload of the first QR code in an upload (zxing-cpp): a raster image (PNG, JPEG…),
+    an SVG, or a PDF (its first pages).
+
+    Raises ImageTooLarge (413) for an image of more than ``max_pixels`` pixels, checked in its
+    header before decoding (SVGs and PDF pages are drawn at a size the kit chooses), and
+    ImageUnreadable (400) for anything else that yields no QR code.
+    """
+    from PIL import Image
+
+    kind = upload_kind(data)
+    if kind == "pdf":
+        results = next((found for found in map(_read_qr, _pdf_pages_grey(data, max_pixels)) if found), [])
+    elif kind == "svg":
+        results = _read_qr(_svg_grey(data, max_pixels))
+    else:
+        with _open_bounded(data, max_pixels) as image:
+            try:
+                grey = image.convert("L")  # decodes, within the pixel budget checked above
+            except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+                raise ImageUnreadable() from None
+        results = _read_qr(grey)
     if not results:
         raise ImageUnreadable()
     raw = results[0].bytes

@@ -166,6 +166,17 @@ def did_document():
     return _cors(response)
 
 
+@well_known.route("/credentials/vaccination/<any(v1, v2):version>")
+def vaccination_context(version):
+    """The JSON-LD vaccination context this instance's W3C credentials name (profiles other than
+    India's, whose credentials name CoWIN's own URL)."""
+    from .formats.contexts import VACCINATION_V1, VACCINATION_V2, context_document
+
+    response = jsonify(context_document(VACCINATION_V1 if version == "v1" else VACCINATION_V2))
+    response.mimetype = "application/ld+json"
+    return _cors(response)
+
+
 @well_known.route("/.well-known/crl/<kid>.json")
 def crl(kid):
     """SMART Health Card revocation list of a key."""

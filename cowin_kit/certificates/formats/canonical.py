@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from .contexts import CREDENTIALS_V1, SECURITY_V2, VACCINATION_V1, VACCINATION_V2
+from .contexts import CREDENTIALS_V1, SECURITY_V2, vaccination_version
 from .urdna2015 import urdna2015
 
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
@@ -214,9 +214,11 @@ V2_ONLY = {("subject", "dob"), ("evidence", "icd11Code"), ("evidence", "prophyla
 def credential_quads(doc: dict) -> set[tuple[str, str, str]]:
     """Map a vaccination credential (without proof) to its RDF quads."""
     context = doc.get("@context")
-    if context not in ([CREDENTIALS_V1, VACCINATION_V1], [CREDENTIALS_V1, VACCINATION_V2]):
+    version = (vaccination_version(context[1], doc.get("issuer"))
+               if isinstance(context, list) and len(context) == 2 and context[0] == CREDENTIALS_V1 else None)
+    if version is None:
         raise Unsupported("unexpected @context")
-    if context[1] == VACCINATION_V1:
+    if version == "v1":
         _reject_v2_terms(doc)
     builder = _Builder()
     body = {k: v for k, v in doc.items() if k != "@context"}

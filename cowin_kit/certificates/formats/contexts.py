@@ -4,6 +4,7 @@ touches the network."""
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,6 +25,35 @@ FILES = {
 }
 
 
+#: Where an instance serves the vaccination contexts: ``<public URL>/credentials/vaccination/v1``
+#: (and v2). India's credentials keep CoWIN's own URLs, which India's verifiers know; every other
+#: profile names its instance, which serves the same documents (views.vaccination_context).
+CONTEXT_PATH = "/credentials/vaccination/{version}"
+_SERVED = re.compile(r"^https://[^/?#\s]+(?:/[^?#\s]*)?/credentials/vaccination/(v[12])$")
+
+
+def vaccination_context(issuer_url: str, country: str) -> str:
+    """The vaccination context URL a profile's credentials use (v1)."""
+    if country.upper() == "IN":
+        return VACCINATION_V1
+    return issuer_url.rstrip("/") + CONTEXT_PATH.format(version="v1")
+
+
+def vaccination_version(url, issuer=None) -> str | None:
+    """"v1" or "v2" for CoWIN's context URLs and for the copies the credential's own ``issuer``
+    serves (the issuer is signed, the @context is not: a context on any other host would let a
+    copy with a changed @context verify), else None. Without ``issuer``, any instance's copy."""
+    if url == VACCINATION_V1:
+        return "v1"
+    if url == VACCINATION_V2:
+        return "v2"
+    match = _SERVED.match(url) if isinstance(url, str) else None
+    if not match or (issuer is not None and (not isinstance(issuer, str) or url != issuer.rstrip("/")
+                                             + CONTEXT_PATH.format(version=match.group(1)))):
+        return None
+    return match.group(1)
+
+
 @lru_cache(maxsize=None)
 def context_document(url: str) -> dict:
     """Return the shipped context document for a URL (KeyError for unknown URLs)."""
@@ -32,6 +62,9 @@ def context_document(url: str) -> dict:
 
 def document_loader(url: str, options=None) -> dict:
     """pyld document loader over the shipped contexts; refuses every other URL."""
+    version = vaccination_version(url)
+    if version:
+        url = VACCINATION_V1 if version == "v1" else VACCINATION_V2
     try:
         document = context_document(url.rstrip("/") if url.rstrip("/") in FILES else url)
     except KeyError:

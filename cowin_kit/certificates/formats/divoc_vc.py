@@ -15,7 +15,7 @@ import json
 import zipfile
 
 from . import canonical, jose
-from .contexts import CREDENTIALS_V1, SECURITY_V2, VACCINATION_V1, document_loader
+from .contexts import CREDENTIALS_V1, SECURITY_V2, document_loader, vaccination_context
 from .data import Address, CertificateData
 
 PROOF_TYPES = {"EdDSA": "Ed25519Signature2018", "PS256": "RsaSignature2018"}
@@ -59,7 +59,7 @@ def credential(data: CertificateData) -> dict:
         "facility": {"name": dose.facility_name, "address": _address(dose.facility_address)},
     }
     return {
-        "@context": [CREDENTIALS_V1, VACCINATION_V1],
+        "@context": [CREDENTIALS_V1, vaccination_context(base, data.issuer.country)],
         "type": ["VerifiableCredential", "ProofOfVaccinationCredential"],
         "credentialSubject": {
             "type": "Person",
