@@ -117,7 +117,9 @@ def cancel(args, appointment_id):
 
 
 @bp.get("/appointments/<appointment_id>/slip.pdf")
-@bp.doc(responses={200: {"description": "Appointment slip", "content": {"application/pdf": {}}}})
+@bp.doc(responses={200: {"description": "Appointment slip", "content": {"application/pdf": {}}},
+                   409: {"description": "SLIP_NOT_AVAILABLE: the appointment is cancelled, "
+                                        "completed or missed"}})
 @citizen_required
 def slip(appointment_id):
     """The appointment slip as a PDF."""

@@ -67,6 +67,20 @@ class NotActive(Conflict):
     default_message = _l("This appointment is no longer active.")
 
 
+class SlipNotAvailable(Conflict):
+    """A slip is a pass to the vaccination desk: only a booked appointment has one."""
+
+    code = "SLIP_NOT_AVAILABLE"
+    default_message = _l("This appointment is no longer active, so it has no slip. Book a new "
+                         "appointment from your page if you still need this dose.")
+
+
+class SlipOfCancelled(SlipNotAvailable):
+    default_message = _l("This appointment was cancelled, so its slip and secret code are no "
+                         "longer valid. Book a new appointment from your page if you still need "
+                         "this dose.")
+
+
 class IdempotencyMismatch(Conflict):
     code = "IDEMPOTENCY_KEY_REUSED"
     default_message = _l("This Idempotency-Key was already used for a different request.")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import math
 import re
 from dataclasses import dataclass
 
@@ -31,6 +32,8 @@ from cowin_kit.core.errors import NotFound, ValidationFailed
 from cowin_kit.core.inputs import date_out_of_range
 
 MAX_DAYS = 7
+#: "Near me": centres within about this many degrees of latitude (about 55 km), nearest first.
+NEAR_SPAN_DEGREES = 0.5
 DOSE_KINDS = ("1", "2", "booster")
 FEE_TYPES = ("Free", "Paid")
 _DATE_DMY = re.compile(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*$")
@@ -66,6 +69,7 @@ class AvailabilityQuery:
     age: int | None = None
     dose_kind: str | None = None
     fee_type: str | None = None
+    near: tuple[float, float] | None = None  # (lat, lon): centres around it, nearest first
 
     def cache_key(self) -> str:
         # Not dataclasses.asdict: it deep-copies, and this runs on every public request.
@@ -82,7 +86,7 @@ class AvailabilityQuery:
 
 def availability_query(*, date=None, days: int | str = MAX_DAYS, area_id=None, area_code=None,
                        postal_code=None, facility_id=None, vaccine=None, age=None,
-                       dose_kind=None, fee_type=None) -> AvailabilityQuery:
+                       dose_kind=None, fee_type=None, lat=None, lon=None) -> AvailabilityQuery:
     """Validate and normalise raw parameters (strings from a URL are fine)."""
     from flask_babel import gettext as _
 
@@ -128,11 +132,51 @@ def availability_query(*, date=None, days: int | str = MAX_DAYS, area_id=None, a
     vaccine_id = str(vaccine).strip().lower() if vaccine not in (None, "") else None
     if vaccine_id is not None and not re.fullmatch(r"[a-z0-9_.-]{1,32}", vaccine_id):
         errors["vaccine"] = [_("Not a vaccine id.")]
+    near = _position(lat, lon, errors)
     if errors:
         raise ValidationFailed(fields=errors)
     return AvailabilityQuery(start=start, days=n_days, area_id=area, postal_code=postal,
                              facility_id=facility, vaccine=vaccine_id, age=years,
-                             dose_kind=kind, fee_type=fee)
+                             dose_kind=kind, fee_type=fee, near=near)
+
+
+def _position(lat, lon, errors: dict) -> tuple[float, float] | None:
+    """A (lat, lon) pair in range, rounded to about 100 m (what a search needs, no more)."""
+    from flask_babel import gettext as _
+
+    if lat in (None, "") and lon in (None, ""):
+        return None
+    try:
+        point = (float(str(lat).strip()), float(str(lon).strip()))
+    except ValueError:
+        point = (math.nan, math.nan)
+    if not (-90 <= point[0] <= 90 and -180 <= point[1] <= 180):  # NaN fails too
+        errors["near"] = [_("Your location could not be read. Search by area or postal code "
+                            "instead.")]
+        return None
+    return round(point[0], 3), round(point[1], 3)
+
+
+def distance_km(lat: float, lon: float, other_lat: float, other_lon: float) -> float:
+    """Great-circle distance between two points (haversine), in kilometres."""
+    dlat, dlon = math.radians(other_lat - lat), math.radians(other_lon - lon)
+    a = (math.sin(dlat / 2) ** 2 + math.cos(math.radians(lat)) * math.cos(math.radians(other_lat))
+         * math.sin(dlon / 2) ** 2)
+    return 6371.0 * 2 * math.asin(math.sqrt(a))
+
+
+def near_conditions(lat: float, lon: float, span: float = NEAR_SPAN_DEGREES) -> list:
+    """WHERE conditions for facilities in a box of ``span`` degrees around a point (wider in
+    longitude away from the equator); sort what they find with :func:`distance_km`."""
+    wide = span / max(math.cos(math.radians(lat)), 0.1)
+    return [Facility.lat.between(lat - span, lat + span),
+            Facility.lon.between(lon - wide, lon + wide)]
+
+
+def postal_code_known(postal_code: str) -> bool:
+    """Whether any active centre has this postal code (else a search for it is a typo)."""
+    return db.session.execute(sa.select(Facility.id).where(
+        Facility.active.is_(True), Facility.postal_code == postal_code).limit(1)).first() is not None
 
 
 def _today() -> dt.date:
@@ -177,6 +221,8 @@ def _filters(query: AvailabilityQuery) -> list:
         conds.append(F.postal_code == query.postal_code)
     if query.facility_id is not None:
         conds.append(F.id == query.facility_id)
+    if query.near is not None:
+        conds += near_conditions(*query.near)
     if query.vaccine:
         conds.append(S.vaccine == query.vaccine)
     if query.fee_type:
@@ -230,6 +276,8 @@ def search(query: AvailabilityQuery) -> list[dict]:
         centre["sessions"] = [s for s in centre["sessions"] if s["capacity"] and (
             not query.dose_kind or query.dose_kind in s["capacity"])]
     result = [c for c in centres.values() if c["sessions"]]
+    if query.near is not None:  # nearest first (centres without coordinates are not found)
+        result.sort(key=lambda c: distance_km(*query.near, c["lat"], c["lon"]))
     _attach_areas(result)
     return result
 

@@ -44,6 +44,17 @@ def _set_up_fonts(pdf) -> bool:
     return False
 
 
+def check_slip_available(appointment) -> None:
+    """Refuse the slip of an appointment that is not booked (cancelled, completed, missed): a
+    slip with a secret code is what the desk accepts, so only a live appointment has one."""
+    from cowin_kit.booking.errors import SlipNotAvailable, SlipOfCancelled
+
+    if appointment.status == "cancelled":
+        raise SlipOfCancelled()
+    if appointment.status != "booked":
+        raise SlipNotAvailable()
+
+
 def _product_name(vaccine_id: str) -> str:
     """The product's display name (SPUTNIK V), never the profile's id (sputnik_v)."""
     from cowin_kit.profiles import get_profile
@@ -72,6 +83,7 @@ def slip_pdf(appointment) -> bytes:
     """Render the slip of an appointment as PDF bytes."""
     from fpdf import FPDF
 
+    check_slip_available(appointment)
     view = appointment_view(appointment)
     pdf = FPDF(format=(148, 210))  # A5, in millimetres
     pdf.set_auto_page_break(True, margin=12)

@@ -13,7 +13,8 @@ from cowin_kit.accounts.citizen import citizen_required, current_account
 from cowin_kit.areas import queries as areas
 from cowin_kit.booking import operations, queries
 from cowin_kit.booking.personal import for_beneficiary
-from cowin_kit.booking.slip import slip_pdf_response, slip_rows
+from cowin_kit.booking.slip import check_slip_available, slip_pdf_response, slip_rows
+from cowin_kit.core.collation import sort_by_name
 from cowin_kit.core.errors import KitError, ValidationFailed
 from cowin_kit.core.i18n import digit_system, localize_digits
 from cowin_kit.registration.queries import get_owned_beneficiary
@@ -21,7 +22,11 @@ from cowin_kit.registration.queries import get_owned_beneficiary
 bp = Blueprint("booking", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/booking")
 
-SEARCH_FIELDS = ("date", "postal_code", "vaccine", "age", "dose_kind", "fee_type")
+SEARCH_FIELDS = ("date", "postal_code", "vaccine", "age", "dose_kind", "fee_type", "lat", "lon")
+#: Centres per page of results (a state can have hundreds: never the whole list at once).
+PER_PAGE = 20
+#: Reschedule starts from the current centre's area down to this level (1 = state, 2 = district).
+RESCHEDULE_LEVEL = 2
 
 
 @bp.context_processor
@@ -42,33 +47,45 @@ def _helpers():
     return {"vaccine_name": vaccine_name}
 
 
-def _area_path() -> list[int]:
-    """The drill-down selection a1, a2, … kept only while each is a child of the previous."""
+def _area_path(default: list[int]) -> tuple[list[int], dict]:
+    """The drill-down selection a1, a2, … each a child of the previous, and a message for the
+    first one that is not (a tampered or stale link): said, never silently dropped. Without
+    any a1…, ``default`` (reschedule: the current centre's district) is the selection."""
+    given = [request.args.get(f"a{level}", "").strip() for level in range(1, 10)]
+    if not any(given) and not _located_elsewhere():
+        given = [str(i) for i in default]
     chosen: list[int] = []
     parent = None
-    for level in range(1, 10):
-        raw = request.args.get(f"a{level}", "")
-        if not raw.isdigit():
+    for level, raw in enumerate(given, start=1):
+        if not raw:
             break
-        ids = {a.id for a in areas.children(parent)}
-        if int(raw) not in ids:
-            break
+        if not raw.isdigit() or int(raw) not in {a.id for a in areas.children(parent)}:
+            return chosen, {f"a{level}": [_("This area is not in the list. Please choose it "
+                                            "again.")]}
         chosen.append(int(raw))
         parent = int(raw)
-    return chosen
+    return chosen, {}
 
 
-def _search_form(personal: bool):
-    """Read the search form: (query or None, errors, area selects, values)."""
+def _located_elsewhere() -> bool:
+    """Whether the search names a place other than by area (postal code, the browser's location)."""
+    return any(request.args.get(name, "").strip() for name in ("postal_code", "lat", "lon"))
+
+
+def _search_form(default_path: list[int]):
+    """Read the search form: (query or None, errors, area selects, values).
+
+    Location first: without an area, a postal code or a position there is no query (nothing
+    is listed), but every value given is checked and a bad one is said at its field."""
     from cowin_kit.profiles import get_profile
 
     profile = get_profile()
     language = str(get_locale()).split("_")[0]
-    path = _area_path()
+    path, errors = _area_path(default_path)
     selects = []
     parent = None
     for depth, level in enumerate(profile.admin_levels, start=1):
-        options = sorted(areas.children(parent), key=lambda a: a.display_name(language))
+        options = sort_by_name(areas.children(parent), lambda a: a.display_name(language))
         if not options:
             break
         selected = path[depth - 1] if depth <= len(path) else None
@@ -79,22 +96,54 @@ def _search_form(personal: bool):
             break
         parent = selected
     values = {name: request.args.get(name, "").strip() for name in SEARCH_FIELDS}
-    query, errors = None, {}
-    wanted = path or values["postal_code"] or personal
-    if wanted:
-        try:
-            query = queries.availability_query(area_id=path[-1] if path else None,
-                                               **{k: v or None for k, v in values.items()})
-        except ValidationFailed as exc:
-            errors = exc.fields
+    query = None
+    try:
+        query = queries.availability_query(area_id=path[-1] if path else None,
+                                           **{k: v or None for k, v in values.items()})
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    if query is not None and query.postal_code and not queries.postal_code_known(
+            query.postal_code):
+        errors["postal_code"] = [_("No vaccination centre has the postal code %(code)s. Check "
+                                   "the number, or search by area.", code=query.postal_code)]
+    if errors or not (path or query.postal_code or query.near):
+        query = None
     return query, errors, selects, values
+
+
+def _page_of(centres: list) -> tuple[list, dict]:
+    """One page of centres and the pager's numbers (page, pages, total)."""
+    raw = request.args.get("page", "").strip()
+    pages = max(1, -(-len(centres) // PER_PAGE))
+    page = min(int(raw), pages) if raw.isdigit() and int(raw) >= 1 else 1
+    first = (page - 1) * PER_PAGE
+    return (centres[first:first + PER_PAGE],
+            {"page": page, "pages": pages, "total": len(centres), "first": first + 1,
+             "last": min(first + PER_PAGE, len(centres))})
+
+
+def _page_url(page: int) -> str:
+    """This search with another page number."""
+    args = request.args.to_dict()
+    args["page"] = str(page)
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def _ordered(centres: list[dict], query, first_centre: int | None = None) -> list[dict]:
+    """Centres by name in the reader's language, or nearest first for a search near a
+    position; the current centre first when rescheduling. Ordered whole, then paged."""
+    if query is None or query.near is None:
+        centres = sort_by_name(centres, lambda c: c["name"])
+    if first_centre is not None:
+        centres = sorted(centres, key=lambda c: c["center_id"] != first_centre)
+    return centres
 
 
 def _calendar(query, centres):
     """Dates of the week and, per centre, the sessions of each date."""
     days = query.dates() if query else []
     rows = []
-    for centre in centres:
+    for centre in centres:  # in the order _ordered gave them, before the page was cut
         by_day: dict[str, list] = {}
         for item in centre["sessions"]:
             by_day.setdefault(item["date"], []).append(item)
@@ -102,13 +151,13 @@ def _calendar(query, centres):
     return days, rows
 
 
-def _context(personal: bool = False, **extra):
+def _context(default_path: list[int] | None = None, **extra):
     from cowin_kit.profiles import get_profile
 
-    query, errors, selects, values = _search_form(personal)
+    query, errors, selects, values = _search_form(default_path or [])
     return dict(query=query, errors=errors, selects=selects, values=values,
                 vaccines=get_profile().vaccines, dose_kinds=queries.DOSE_KINDS,
-                fee_types=queries.FEE_TYPES, day_label=_day_label, **extra)
+                fee_types=queries.FEE_TYPES, day_label=_day_label, page_url=_page_url, **extra)
 
 
 def _day_label(day: dt.date) -> str:
@@ -122,8 +171,9 @@ def find():
     """Public search: area drill-down or postal code, a week of sessions with capacities."""
     ctx = _context()
     centres = queries.public_availability(ctx["query"]) if ctx["query"] else []
-    ctx["days"], ctx["rows"] = _calendar(ctx["query"], centres)
-    return render_template("booking/find.html", centres=centres, **ctx)
+    shown, ctx["pager"] = _page_of(_ordered(centres, ctx["query"]))
+    ctx["days"], ctx["rows"] = _calendar(ctx["query"], shown)
+    return render_template("booking/find.html", centres=shown, **ctx)
 
 
 @bp.route("/my/book/<reference_id>", methods=["GET", "POST"])
@@ -163,16 +213,23 @@ def reschedule(appointment_id):
     from cowin_kit.core.db import db
 
     beneficiary = db.session.get(Beneficiary, found.beneficiary_id)
+    centre = found.session.facility
+    area = areas.get(centre.area_id)
+    chain = [int(p) for p in area.path.strip("/").split("/") if p]
+    chain += [] if area.id in chain else [area.id]
     return _personal_page(beneficiary, "booking/book.html", appointment=found,
-                          action=request.full_path.rstrip("?"))
+                          action=request.full_path.rstrip("?"),
+                          default_path=chain[:RESCHEDULE_LEVEL], first_centre=centre.id)
 
 
-def _personal_page(beneficiary, template, **extra):
+def _personal_page(beneficiary, template, *, default_path=None, first_centre=None, **extra):
     import secrets
 
-    ctx = _context(personal=True, **extra)
+    ctx = _context(default_path, **extra)
     found = for_beneficiary(beneficiary, ctx["query"]) if ctx["query"] else None
-    ctx["days"], ctx["rows"] = _calendar(ctx["query"], found.centres if found else [])
+    shown, ctx["pager"] = _page_of(_ordered(found.centres if found else [], ctx["query"],
+                                            first_centre))
+    ctx["days"], ctx["rows"] = _calendar(ctx["query"], shown)
     return render_template(template, beneficiary=beneficiary, found=found,
                            request_key=secrets.token_urlsafe(16), **ctx)
 
@@ -209,6 +266,7 @@ def cancel(appointment_id):
 def slip(appointment_id):
     """A printable appointment slip."""
     found = queries.owned_appointment(current_account(), appointment_id)
+    check_slip_available(found)
     view = queries.appointment_view(found)
     return render_template("booking/slip.html", view=view, rows=slip_rows(view))
 

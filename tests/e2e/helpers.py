@@ -33,6 +33,19 @@ def citizen_sign_in(page: Page, base: str, mobile: str, lang: str | None = None)
     expect(page).to_have_url(re.compile(r"/my$"))
 
 
+def search_first_area(page: Page) -> None:
+    """On a booking search (location first: nothing is listed before), search the first
+    top-level area with centres to offer (in the order the select lists them)."""
+    found = page.locator("section.centre, table.calendar")
+    for index in range(1, page.locator("#a1 option").count()):
+        page.select_option("#a1", index=index)
+        with page.expect_navigation():
+            page.locator("form.search-form button[type=submit]").click()
+        if found.count():
+            return
+    raise AssertionError("no top-level area has centres to offer")
+
+
 def staff_sign_in(page: Page, base: str, username: str, password: str) -> None:
     page.goto(f"{base}/staff/login")
     page.fill("#username", username)

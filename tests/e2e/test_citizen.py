@@ -7,7 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import citizen_sign_in, read_otp, request_otp, submit_otp
+from tests.e2e.helpers import (citizen_sign_in, read_otp, request_otp, search_first_area,
+                               submit_otp)
 
 pytestmark = pytest.mark.browser
 
@@ -41,8 +42,11 @@ def test_register_search_book_reschedule_cancel(server, page, context, shot):
     expect(card).to_contain_text("XXXX XXXX 2346")  # masked, never the full number
     expect(page.locator("main")).not_to_contain_text(AADHAAR)
 
-    # Search availability by the postal code of a centre the page offers.
+    # Location first: nothing is listed until a place is given. Search the first state, then
+    # by the postal code of a centre it offers.
     card.get_by_role("link", name="Book a vaccination").click()
+    expect(page.locator("section.centre")).to_have_count(0)
+    search_first_area(page)
     heading = page.locator("section.centre h2 .muted").first.inner_text()
     postal = re.search(r"(\d{6})\s*$", heading).group(1)
     page.fill("#postal_code", postal)

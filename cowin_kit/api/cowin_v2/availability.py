@@ -311,23 +311,13 @@ def find_by_lat_long():
     """The nearest active centres (within about 50 km), nearest first (the same answer for the
     public variant, rate limited per client, and the protected one, which needs the token)."""
     from cowin_kit.booking.models import Facility
-    from cowin_kit.booking.queries import _attach_areas
+    from cowin_kit.booking.queries import _attach_areas, distance_km, near_conditions
     from cowin_kit.core.db import db
 
     lat, lon = _float("lat", -90, 90), _float("long", -180, 180)
-    span = 0.5
     rows = db.session.execute(sa.select(Facility).where(
-        Facility.active.is_(True), Facility.lat.between(lat - span, lat + span),
-        Facility.lon.between(lon - span / max(math.cos(math.radians(lat)), 0.1),
-                             lon + span / max(math.cos(math.radians(lat)), 0.1)))).scalars().all()
-
-    def distance(f) -> float:
-        dlat, dlon = math.radians(f.lat - lat), math.radians(f.lon - lon)
-        a = (math.sin(dlat / 2) ** 2 + math.cos(math.radians(lat)) * math.cos(math.radians(f.lat))
-             * math.sin(dlon / 2) ** 2)
-        return 6371.0 * 2 * math.asin(math.sqrt(a))
-
-    nearest = sorted(rows, key=distance)[:20]
+        Facility.active.is_(True), *near_conditions(lat, lon))).scalars().all()
+    nearest = sorted(rows, key=lambda f: distance_km(lat, lon, f.lat, f.lon))[:20]
     centres = [{"center_id": f.id, "name": f.name, "area_id": f.area_id,
                 "postal_code": f.postal_code, "lat": f.lat, "lon": f.lon, "areas": []}
                for f in nearest]
