@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from cowin_kit.accounts.citizen import citizen_required, current_account
-from cowin_kit.booking import operations, queries
+from cowin_kit.booking import full_sessions, operations, queries
 from cowin_kit.booking.personal import for_beneficiary
 from cowin_kit.booking.schemas import (AppointmentSchema, AvailabilityArgs, AvailabilitySchema,
                                        BookArgs, CancelArgs, RescheduleArgs)
@@ -73,11 +75,30 @@ def session_detail(session_id):
     return queries.session_detail(session_id)
 
 
+def _refuse_known_full(view):
+    """A session known full (``full_sessions``) is refused with no database work at all: the
+    bearer token's signature and expiry are checked (not yet whether it was signed out), then
+    one Redis read. Retries (an Idempotency-Key) and cookie sessions take the full path."""
+
+    @functools.wraps(view)
+    def wrapper(args, *more, **kwargs):
+        header = request.headers.get("Authorization", "")
+        if header[:7].lower() == "bearer " and not request.headers.get("Idempotency-Key"):
+            from cowin_kit.accounts.tokens import _claims
+
+            _claims(header[7:].strip())  # Unauthorized when forged or expired
+            full_sessions.token_or_refuse(args["session_id"])
+        return view(args, *more, **kwargs)
+
+    return wrapper
+
+
 @bp.post("/appointments")
 @bp.arguments(BookArgs)
 @bp.response(201, AppointmentSchema)
 @bp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"},
                      "description": "Retrying with the same key returns the same appointment."}])
+@_refuse_known_full
 @citizen_required
 def book(args):
     """Book the beneficiary's next dose; 409 SESSION_FULL when no dose of that kind is left."""

@@ -4,7 +4,9 @@ The claim ``UPDATE session_capacity SET booked = booked + 1 WHERE … AND booked
 is decided by the database row lock, so no two requests can take the last dose, on PostgreSQL
 (READ COMMITTED re-checks the condition after waiting for the lock) and on SQLite (one writer at
 a time). Every check runs before the first write, and any failure after it rolls back, so a
-refused request changes nothing.
+refused request changes nothing. A session whose every dose kind was seen full is flagged in
+Redis (``full_sessions``): the next attempts are refused before any query, until a change that
+frees a dose commits.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401 - sa.orm.joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.exc import IntegrityError
 
-from cowin_kit.booking import errors
+from cowin_kit.booking import errors, full_sessions
 from cowin_kit.booking.models import Appointment, SessionCapacity, VaccinationSession
 from cowin_kit.booking.rules import (age_at, area_timezone, history_of, local_now, person_of,
                                      slot_end, slot_start)
@@ -38,11 +41,16 @@ def book(beneficiary, session_id, slot: str, *, dose_number: int | None = None,
 
     profile = get_profile()
     key_hash = idempotency_hash(beneficiary.id, idempotency_key)
+    # A session known full is refused before any query, except that a retry of a request
+    # that booked (it may have taken the last dose) gets its appointment back.
+    token = None if key_hash else full_sessions.token_or_refuse(session_id)
     # One read for both: a retry of this request, and the person's active appointments.
     mine = _retry_or_active(beneficiary.id, key_hash)
     for found in mine:
         if key_hash and found.idempotency_key == key_hash:
             return found
+    if key_hash:
+        token = full_sessions.token_or_refuse(session_id)
     session = load_session(session_id)
     due = _check_bookable(profile, beneficiary, session, slot, on)
     if dose_number is not None and int(dose_number) != due.dose_number:
@@ -51,13 +59,15 @@ def book(beneficiary, session_id, slot: str, *, dose_number: int | None = None,
         raise errors.AlreadyBooked(dose=due.dose_number)
     mobile = _account_mobile(beneficiary)
 
-    capacity_id = _capacity_of(session, due.dose_kind)
+    capacity_id = _capacity_of(session, due.dose_kind, token=token)
     try:
         appointment = Appointment(
             id=uuid.uuid4(), beneficiary_id=beneficiary.id, session_id=session.id,
             capacity_id=capacity_id, dose_number=due.dose_number, slot=slot,
             secret_code=f"{secrets.randbelow(10000):04d}", status="booked",
             idempotency_key=key_hash)
+        # The slip shows the session and centre just read: no query for them after commit.
+        set_committed_value(appointment, "session", session)
         db.session.add(appointment)
         audit("appointment.book", "appointment", appointment.id, session=str(session.id),
               dose=due.dose_number, dose_kind=due.dose_kind, slot=slot)
@@ -66,7 +76,11 @@ def book(beneficiary, session_id, slot: str, *, dose_number: int | None = None,
         # session's hot capacity row then stays locked only from the claim to the commit,
         # which is what bounds bookings per second.
         db.session.flush()
-        _claim(capacity_id)
+        try:
+            _claim(capacity_id)
+        except errors.SessionFull:
+            _flag_if_all_full(session, token, capacity_id)
+            raise
         with _keep_loaded():
             db.session.commit()
     except IntegrityError:
@@ -217,18 +231,28 @@ def _beneficiary(appointment: Appointment):
 
 # -- writes on capacity -------------------------------------------------------------------------
 
-def _capacity_of(session: VaccinationSession, dose_kind: str, holding: int | None = None) -> int:
+def _capacity_of(session: VaccinationSession, dose_kind: str, holding: int | None = None, *,
+                 token: bytes | None = None) -> int:
     """The id of the session's capacity for a dose kind; a kind it does not offer is full.
 
     A capacity already seen full is refused here, before any write (on a rush day most
     requests are these), unless the appointment moving already ``holding`` one of its doses;
-    one seen with doses left is decided by the atomic claim."""
+    one seen with doses left is decided by the atomic claim. A session seen with every kind
+    full is flagged (``full_sessions``) at the generation ``token`` read before its rows."""
     for capacity in session.capacities:
         if capacity.dose_kind == dose_kind:
             if capacity.id != holding and capacity.booked >= capacity.capacity:
+                _flag_if_all_full(session, token)
                 raise errors.SessionFull()
             return capacity.id
     raise errors.SessionFull()
+
+
+def _flag_if_all_full(session: VaccinationSession, token: bytes | None,
+                      claimed_full: int | None = None) -> None:
+    if token is not None and all(c.id == claimed_full or c.booked >= c.capacity
+                                 for c in session.capacities):
+        full_sessions.mark_full(session.id, token)
 
 
 def _claim(capacity_id: int) -> None:
@@ -238,7 +262,8 @@ def _claim(capacity_id: int) -> None:
         .where(capacity_table.c.id == capacity_id,
                capacity_table.c.booked < capacity_table.c.capacity)
         .values(booked=capacity_table.c.booked + 1)
-        .returning(capacity_table.c.id)).scalar_one_or_none()
+        .returning(capacity_table.c.id),
+        execution_options={full_sessions.CLAIM: True}).scalar_one_or_none()
     if claimed is None:
         raise errors.SessionFull()
 

@@ -1,0 +1,208 @@
+"""Sessions known to be full: a booking attempt for one is refused before any database work.
+
+On a rush day most attempts are for sessions already full (2,000 people for 500 doses: 1,500
+refusals). A refused claim that finds every dose kind of its session full flags the session in
+Redis with the session's *generation*; the next attempts read the flag and the generation in one
+``MGET`` and, when they match, answer SESSION_FULL without a query.
+
+Every committed change that could free a dose bumps the session's generation after its commit,
+which voids the flag at once: a cancellation, a reschedule away, a raised or added capacity, a
+removed beneficiary, a dose given elsewhere — any write to ``session_capacity`` other than a
+claim. They are found by SQLAlchemy events on the ORM session (statements and flushes), not by
+each caller, so a new writer cannot forget it; a write whose sessions cannot be told bumps a
+global epoch, voiding every flag. A flag also expires after ``FLAG_SECONDS``.
+
+The flag is read before the session's rows and written with the generation read then, so a
+dose freed after the rows were read always voids it (its bump comes after). The conditional
+UPDATE of ``operations._claim`` stays the source of truth: the flag only spares refusals their
+queries. Without Redis, or while it is down, there is no flag and every attempt takes the
+database path.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context, has_request_context, request
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators, visitors
+
+log = logging.getLogger(__name__)
+
+#: A flag outlives no writer that forgot to say it freed a dose by more than this.
+FLAG_SECONDS = 10
+#: Generations of sessions without a change for this long are dropped (sessions end).
+GENERATION_SECONDS = 2 * 86400
+#: Execution option that marks the booking claim (the one write that never frees a dose).
+CLAIM = "cowin_capacity_claim"
+_INFO = "cowin_capacity_changes"
+_TABLE = "session_capacity"
+
+
+def _redis():
+    """(client, prefix, circuit) of the app's cache when Redis is configured and up, else None."""
+    if not has_app_context():
+        return None
+    from cowin_kit.core.cache import get_cache
+
+    backend = get_cache().backend
+    circuit = getattr(backend, "circuit", None)
+    if circuit is None or circuit.open:
+        return None
+    return backend.primary.client, backend.prefix + "booking:", circuit
+
+
+def _redis_failed(circuit, what: str, exc: BaseException) -> None:
+    circuit.failed(what, exc)
+
+
+def token_or_refuse(session_id) -> bytes | None:
+    """Raise SessionFull when the session is flagged full at its current generation; else
+    return the token to flag it with later (None without Redis). Read once per request."""
+    from cowin_kit.booking.errors import SessionFull
+    from cowin_kit.core.outage import redis_errors
+
+    try:
+        key = str(uuid.UUID(str(session_id)))
+    except (ValueError, TypeError, AttributeError):
+        return None  # not a session id: the database path says it is not found
+    # Read once per request (the API checks before its own queries, then book() again).
+    known = request.environ.setdefault(_INFO, {}) if has_request_context() else {}
+    if key in known:
+        token = known[key]
+    else:
+        found = _redis()
+        if found is None:
+            return None
+        client, prefix, circuit = found
+        try:
+            full, generation, epoch = client.mget(prefix + "full:" + key, prefix + "gen:" + key,
+                                                  prefix + "epoch")
+        except redis_errors() as exc:
+            _redis_failed(circuit, "full sessions", exc)
+            return None
+        token = known[key] = b"%s:%s" % (generation or b"0", epoch or b"0")
+        known[key + ":full"] = full == token
+    if known.get(key + ":full"):
+        raise SessionFull()
+    return token
+
+
+def mark_full(session_id, token: bytes | None) -> None:
+    """Flag the session full at the generation read before its rows were (``token``)."""
+    if token is None:
+        return
+    from cowin_kit.core.outage import redis_errors
+
+    found = _redis()
+    if found is None:
+        return
+    client, prefix, circuit = found
+    try:
+        client.set(prefix + "full:" + str(session_id), token, ex=FLAG_SECONDS)
+    except redis_errors() as exc:
+        _redis_failed(circuit, "full sessions", exc)
+
+
+# -- what a transaction changed ----------------------------------------------------------------
+
+def _changes(session: Session) -> dict:
+    return session.info.setdefault(_INFO, {"sessions": set(), "capacities": set(), "all": False})
+
+
+def _ids(where, column: str) -> set | None:
+    """Values compared with ``session_capacity.<column>`` by = or IN in a WHERE clause."""
+    found: set = set()
+    for element in visitors.iterate(where) if where is not None else ():
+        if (isinstance(element, sa.sql.elements.BinaryExpression)
+                and getattr(element.left, "key", None) == column
+                and getattr(getattr(element.left, "table", None), "name", None) == _TABLE
+                and element.operator in (operators.eq, operators.in_op)
+                and isinstance(element.right, sa.sql.elements.BindParameter)):
+            value = element.right.value
+            found.update(value if isinstance(value, (list, tuple, set)) else [value])
+    return found or None
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _statement(state) -> None:
+    statement = state.statement
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    table = getattr(statement, "table", None)
+    if getattr(table, "name", None) != _TABLE or state.execution_options.get(CLAIM):
+        return
+    changes = _changes(state.session)
+    where = getattr(statement, "whereclause", None)
+    sessions, capacities = _ids(where, "session_id"), _ids(where, "id")
+    if sessions:
+        changes["sessions"].update(str(s) for s in sessions)
+    elif capacities:
+        changes["capacities"].update(capacities)
+    else:
+        changes["all"] = True
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _context) -> None:
+    from cowin_kit.booking.models import SessionCapacity
+
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, SessionCapacity):
+            if obj.session_id is None:
+                _changes(session)["all"] = True
+            else:
+                _changes(session)["sessions"].add(str(obj.session_id))
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _resolve(session: Session) -> None:
+    """Name the sessions of changed capacity rows while the transaction can still read."""
+    changes = session.info.get(_INFO)
+    if not changes or not changes["capacities"]:
+        return
+    from cowin_kit.booking.models import SessionCapacity
+
+    ids = changes["capacities"]
+    changes["capacities"] = set()
+    rows = session.execute(sa.select(SessionCapacity.session_id).where(
+        SessionCapacity.id.in_(ids))).scalars()
+    changes["sessions"].update(str(s) for s in rows)
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _bump(session: Session) -> None:
+    changes = session.info.pop(_INFO, None)
+    if not changes or not (changes["sessions"] or changes["all"]):
+        return
+    found = _redis()
+    if found is None:
+        return
+    from cowin_kit.core.outage import redis_errors
+
+    client, prefix, circuit = found
+    try:
+        with client.pipeline(transaction=False) as pipe:
+            for key in changes["sessions"]:
+                pipe.incr(prefix + "gen:" + key).expire(prefix + "gen:" + key, GENERATION_SECONDS)
+            if changes["all"]:
+                pipe.incr(prefix + "epoch")
+            pipe.execute()
+    except redis_errors() as exc:
+        # The flags of these sessions expire within FLAG_SECONDS by themselves.
+        _redis_failed(circuit, "full sessions", exc)
+        log.warning("could not void full-session flags: %s", type(exc).__name__)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_INFO, None)
+
+
+def app_prefix() -> str:
+    """The Redis key prefix of this app's flags (tests)."""
+    from cowin_kit.core.cache import DEFAULT_PREFIX
+
+    return (current_app.config.get("CACHE_PREFIX") or DEFAULT_PREFIX) + "booking:"
