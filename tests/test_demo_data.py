@@ -51,6 +51,7 @@ def test_demo_data_a_presenter_can_show(demo):
     _first_products_are_allowed_at_each_persons_age(profile)
     _reports_have_rows_coverage_noshows_aefi_and_realistic_wastage()
     _facilities_have_addresses_from_their_areas(app, profile)
+    _sessions_carry_the_profiles_age_bands(app, profile)
     _the_vaccinators_desk_has_appointments_today(app, profile)  # last: it seeds again
 
 
@@ -127,6 +128,43 @@ def _facilities_have_addresses_from_their_areas(app, profile):
         query_string={"center_id": facility.id, "date": session.date.strftime("%d-%m-%Y")})
     answer = answer.get_json()
     assert answer["centers"]["address"] == facility.address
+
+
+def _sessions_carry_the_profiles_age_bands(app, profile):
+    """India's demo has CoWIN's 2021 bands, 18-44 and 45+ (what clients of then know), beside
+    12-14 and 15-17, each within its vaccine's ages; /api/v2 shows them as CoWIN did."""
+    from cowin_kit.booking.models import VaccinationSession
+    from cowin_kit.core.db import db
+    from cowin_kit.reporting.labels import local_today
+
+    sessions = db.session.scalars(sa.select(VaccinationSession).where(  # the coming week's
+        VaccinationSession.date >= local_today(), VaccinationSession.status == "open")).all()
+    bands = profile.data["demo"].get("session_age_bands")
+    if not bands:  # Mexico: each vaccine's own ages
+        assert {(s.min_age, s.max_age) for s in sessions} == {
+            (max(v.min_age or 0, profile.eligibility.min_age or 0), v.max_age)
+            for v in profile.vaccines}
+        return
+    assert {(s.min_age, s.max_age) for s in sessions} == {
+        (12, 14), (15, 17), (18, 44), (45, None)}
+    for s in sessions:
+        vaccine = profile.vaccine(s.vaccine)
+        assert s.min_age >= vaccine.min_age and (vaccine.max_age is None
+                                                 or s.max_age <= vaccine.max_age), s.vaccine
+    client = app.test_client()
+    shown = set()
+    for session in sessions:
+        if {(18, 44, False), (45, None, True)} <= shown:
+            break
+        if session.min_age not in (18, 45):
+            continue
+        centre = client.get(
+            "/api/v2/appointment/sessions/public/calendarByCenter",
+            query_string={"center_id": session.facility_id,
+                          "date": session.date.strftime("%d-%m-%Y")}).get_json()["centers"]
+        shown |= {(s["min_age_limit"], s.get("max_age_limit"), s["allow_all_age"])
+                  for s in centre["sessions"]}
+    assert {(18, 44, False), (45, None, True)} <= shown, shown
 
 
 def _report(kind: str) -> list[tuple]:

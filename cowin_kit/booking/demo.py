@@ -3,7 +3,9 @@
 Optional profile data (``demo:`` in profile.yaml) makes them look local:
 ``facility_names`` (patterns with ``{area}``), ``postal_code_pattern`` (``#`` = a digit),
 ``center`` ([lat, lon]) and ``paid_fee`` (whole units of the currency); ``regions`` maps a
-first-level area code to its own ``postal_code_pattern`` and ``center``.
+first-level area code to its own ``postal_code_pattern`` and ``center``;
+``session_age_bands`` ([{min_age, max_age}]) the sessions' age ranges, each session taking a
+band its vaccine allows. Facilities get addresses built from their name and areas.
 """
 
 from __future__ import annotations
@@ -156,6 +158,7 @@ def _missing_sessions(profile, demo) -> list[dict]:
         .order_by(Facility.id)).all()
     booster_products = {p for b in profile.boosters for p in b.products}
     paid_fee = int(demo.get("paid_fee", 250))
+    bands = [(b["min_age"], b["max_age"]) for b in demo.get("session_age_bands") or []]
     rows = []
     for facility_id, fee_type in facilities:
         for offset, day in enumerate(days):
@@ -165,14 +168,25 @@ def _missing_sessions(profile, demo) -> list[dict]:
             if not vaccines:
                 continue
             vaccine = vaccines[(facility_id + offset) % len(vaccines)]
-            low = max(vaccine.min_age or 0, profile.eligibility.min_age or 0)
+            low, high = _ages(profile, vaccine, bands, random.Random(f"{facility_id}/{day}"))
             capacities = {"1": 40 + 10 * (facility_id % 3), "2": 30}
             if vaccine.id in booster_products:
                 capacities["booster"] = 20
             rows.append({"facility_id": facility_id, "date": day, "vaccine": vaccine.id,
-                         "min_age": low, "max_age": vaccine.max_age, "capacities": capacities,
+                         "min_age": low, "max_age": high, "capacities": capacities,
                          "fee": paid_fee if fee_type == "Paid" else 0})
     return rows
+
+
+def _ages(profile, vaccine, bands: list[tuple[int, int | None]],
+          rng: random.Random) -> tuple[int, int | None]:
+    """A session's ages: one of ``demo.session_age_bands`` within the vaccine's range, else the
+    vaccine's own range (from the country's youngest eligible age)."""
+    low = max(vaccine.min_age or 0, profile.eligibility.min_age or 0)
+    high = vaccine.max_age
+    fitting = [(a, b) for a, b in bands if a >= low and (
+        high is None or (b is not None and b <= high))]
+    return rng.choice(fitting) if fitting else (low, high)
 
 
 def _offered(vaccine, day: dt.date) -> bool:

@@ -162,6 +162,8 @@ PROFILE = Obj({
         "center": Any_(),
         "regions": MapOf(Str(), Any_(), expected="a mapping of area code to demo settings"),
         "paid_fee": Int(0),
+        "session_age_bands": ListOf(Obj({"min_age": AGE, "max_age": Null(AGE)},
+                                        required=("min_age", "max_age")), min_len=1),
     }),
 }, required=("schema_version", "country", "phone", "languages", "genders",
              "identity_documents", "admin_levels", "vaccines", "schedules", "eligibility",

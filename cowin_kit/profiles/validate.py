@@ -153,11 +153,39 @@ def check_semantics(src: Source) -> None:
     for path, phase in _items(src, "eligibility", "phases"):
         _known(src, path + ("groups",), phase.get("groups"), groups, "priority group")
     _check_emblem(src)
+    _check_demo_age_bands(src)
     certs = data.get("certificates") or {}
     if isinstance(certs.get("languages"), list):
         known_langs = {str(i).split("_")[0] for i in locale_ids}
         _known(src, ("certificates", "languages"), certs["languages"], known_langs,
                "profile language")
+
+
+def _check_demo_age_bands(src: Source) -> None:
+    """demo.session_age_bands: each band has max_age >= min_age (or none), overlaps no other
+    and fits the age range of at least one vaccine (else no session could carry it)."""
+    vaccines = [v for _p, v in _items(src, "vaccines")]
+    seen: list[tuple[tuple, int, float]] = []
+    for path, band in _items(src, "demo", "session_age_bands"):
+        low, high = band.get("min_age"), band.get("max_age")
+        if not isinstance(low, int) or not (high is None or isinstance(high, int)):
+            continue
+        where = render_path(path)
+        if high is not None and high < low:
+            src.problem(path + ("max_age",), f"{where}.max_age: {high} is below min_age {low}; "
+                        "expected max_age >= min_age")
+            continue
+        top = float("inf") if high is None else high
+        for other, other_low, other_top in seen:
+            if low <= other_top and other_low <= top:
+                src.problem(path, f"{where}: ages {low}-{'' if high is None else high} overlap "
+                            f"{render_path(other)}; expected bands that do not overlap")
+        seen.append((path, low, top))
+        if not any(isinstance(v.get("min_age", 0), int) and low >= (v.get("min_age") or 0)
+                   and (v.get("max_age") is None or top <= v["max_age"]) for v in vaccines):
+            src.problem(path, f"{where}: no vaccine is given at ages {low}-"
+                        f"{'' if high is None else high}; expected a band within one vaccine's "
+                        "min_age and max_age")
 
 
 #: Largest emblem file: it is embedded in every certificate PDF and appointment slip.
