@@ -91,3 +91,14 @@ def test_aefi_list_shows_product_names(client, db, world):
     sign_in(client, world.staff["facility_manager"])
     main = _main(client.get("/staff/aefi/").get_data(as_text=True))
     assert "SPUTNIK V" in main and "SPUTNIK_V" not in main
+
+
+def test_the_desk_heading_gives_the_day_in_words(client, world):
+    from babel.dates import format_date
+
+    from cowin_kit.booking.admin_operations import facility_today
+
+    sign_in(client, world.staff["vaccinator"])
+    html = client.get("/desk/").get_data(as_text=True)
+    day = format_date(facility_today(world.facilities["FA"]), "long", locale="en_IN")
+    assert re.search(r"<h1>Centre FA · " + re.escape(day) + "</h1>", html), day  # "5 December 2026"
