@@ -53,6 +53,9 @@ def helm() -> str:
 
 #: The migration Job (the chart also runs the signing-keys Job when it makes the keys).
 MIGRATION_JOB = "cowin-kit-migrate"
+#: The web pods' Deployment (the signer's is SIGNER_DEPLOYMENT).
+WEB_DEPLOYMENT = "cowin-kit"
+SIGNER_DEPLOYMENT = "cowin-kit-signer"
 
 
 class Rendered(list):
@@ -70,6 +73,8 @@ class Rendered(list):
         return (spec["jobTemplate"]["spec"] if kind == "CronJob" else spec)["template"]
 
     def one(self, kind: str, name: str | None = None) -> dict:
+        if kind in ("Deployment", "Service", "PodDisruptionBudget") and name is None:
+            name = WEB_DEPLOYMENT  # the web pods'; the signer has its own
         found = [doc for doc in self.of_kind(kind)
                  if name is None or doc["metadata"]["name"] == name]
         assert len(found) == 1, f"expected one {kind} {name or ''}, found {len(found)}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import kubernetes_validate
 import pytest
 
-from tests.deploy.conftest import CHART, MIGRATION_JOB, PRODUCTION_VALUES, run_helm
+from tests.deploy.conftest import CHART, MIGRATION_JOB, PRODUCTION_VALUES, SIGNER_DEPLOYMENT, run_helm
 
 # Everything optional switched on, so every template is rendered and validated.
 EVERYTHING = {
@@ -151,17 +151,18 @@ def test_existing_secrets_are_used_and_no_credentials_rendered(render):
         "COWIN_KIT_SMS_HTTP_TOKEN": {"name": "cowin-kit-sms", "key": "sms-http-token"},
     }
     assert rendered.of_kind("Secret") == []
-    pod = rendered.one("Deployment")["spec"]["template"]["spec"]
+    # The signing keys go to the signer pods only (tests/deploy/test_chart_signer.py).
+    pod = rendered.one("Deployment", SIGNER_DEPLOYMENT)["spec"]["template"]["spec"]
     volumes = {v["name"]: v for v in pod["volumes"]}
     assert volumes["signing-keys-secret"]["secret"]["secretName"] == "cowin-kit-signing-keys"
     # The flat Secret is unfolded into an in-memory folder the app reads (read-only).
     unfold = pod["initContainers"][0]
     assert {m["name"] for m in unfold["volumeMounts"]} == {"signing-keys-secret", "signing-keys"}
     assert volumes["signing-keys"]["emptyDir"]["medium"] == "Memory"
-    web_mount = next(m for m in rendered.web_container()["volumeMounts"]
-                     if m["name"] == "signing-keys")
-    assert web_mount["readOnly"] is True
-    assert env["COWIN_KIT_KEYS_DIR"]["value"] == web_mount["mountPath"] == "/etc/cowin-kit/keys"
+    signer_mount = next(m for m in pod["containers"][0]["volumeMounts"] if m["name"] == "signing-keys")
+    assert signer_mount["readOnly"] is True
+    assert env_of(pod["containers"][0])["COWIN_KIT_KEYS_DIR"]["value"] == signer_mount["mountPath"] \
+        == "/etc/cowin-kit/keys"
     assert "replicas" not in rendered.one("Deployment")["spec"]  # the HPA owns the count
     assert rendered.one("HorizontalPodAutoscaler")["spec"]["minReplicas"] >= 3
 
@@ -261,7 +262,7 @@ def test_sms_cronjob_delivers_and_purges_with_every_backend(render):
         assert env["COWIN_KIT_SMS_RETENTION_DAYS"] == "30"
     rendered = render(set={**HTTP_SMS, "smsDelivery.enabled": "false"})
     assert rendered.of_kind("CronJob") == []
-    assert len(rendered.of_kind("NetworkPolicy")) == 1
+    assert {p["metadata"]["name"] for p in rendered.of_kind("NetworkPolicy")} == {"cowin-kit", SIGNER_DEPLOYMENT}
     rendered = render(set=HTTP_SMS)
     spec = rendered.one("CronJob")["spec"]
     assert spec["schedule"] == "*/5 * * * *"
@@ -317,6 +318,8 @@ def test_sms_delivery_pods_run_like_the_web_pods_with_only_what_they_need(render
                 if name.startswith("COWIN_KIT_") and "value" in item}
     del settings["COWIN_KIT_KEYS_DIR"]
     del settings["COWIN_KIT_ENV"]  # production mode wants the secret key: web pods only
+    for name in ("URL", "CLIENT_CERT", "CLIENT_KEY", "CA"):  # only web pods sign certificates
+        del settings[f"COWIN_KIT_SIGNER_{name}"]
     assert {name: item["value"] for name, item in env.items() if "value" in item} == settings
     profile = {v["name"]: v for v in pod["volumes"]}["profile"]["configMap"]["name"]
     assert profile == {v["name"]: v for v in web_pod["volumes"]}["profile"]["configMap"]["name"]
@@ -341,7 +344,8 @@ def test_network_policy_lets_sms_delivery_out_like_the_web_pods_and_nobody_in(re
 
     [sms], [web] = policies_for("CronJob"), policies_for("Deployment")
     assert sms is not web
-    assert sms["egress"] == web["egress"]
+    # the same ports out, but not to the signer: only web pods sign certificates
+    assert sms["egress"] == [rule for rule in web["egress"] if "to" not in rule]
     assert "Ingress" in sms["policyTypes"] and not sms.get("ingress")
     assert render(set={**HTTP_SMS, "networkPolicy.enabled": "false"}).of_kind("NetworkPolicy") == []
 

@@ -3,7 +3,7 @@ pre-install Job into a Secret Helm does not own, or the ministry's own Secret.""
 
 from __future__ import annotations
 
-from tests.deploy.conftest import PRODUCTION_VALUES
+from tests.deploy.conftest import PRODUCTION_VALUES, SIGNER_DEPLOYMENT  # keys: signer pods only
 
 KEYS_JOB = "cowin-kit-signing-keys"
 
@@ -24,7 +24,7 @@ def test_by_default_a_pre_install_job_makes_the_keys_once_into_a_secret_helm_doe
     # uninstall touches it.
     assert [s for s in rendered.of_kind("Secret") if s["metadata"]["name"] == KEYS_JOB] == []
     # The web pods read exactly that Secret.
-    volumes = {v["name"]: v for v in rendered.one("Deployment")["spec"]["template"]["spec"]["volumes"]}
+    volumes = {v["name"]: v for v in rendered.one("Deployment", SIGNER_DEPLOYMENT)["spec"]["template"]["spec"]["volumes"]}
     assert volumes["signing-keys-secret"]["secret"]["secretName"] == KEYS_JOB
     env = {e["name"]: e for e in container["env"]}
     assert env["COWIN_KIT_KEYS_DIR"]["value"].startswith("/tmp/")  # in-memory, gone with the pod
@@ -61,7 +61,7 @@ def test_an_existing_secret_is_used_and_no_job_runs(render):
     rendered = render(values_files=[PRODUCTION_VALUES])
     assert [j["metadata"]["name"] for j in rendered.of_kind("Job")] == ["cowin-kit-migrate"]
     assert rendered.of_kind("Role") == []
-    volumes = {v["name"]: v for v in rendered.one("Deployment")["spec"]["template"]["spec"]["volumes"]}
+    volumes = {v["name"]: v for v in rendered.one("Deployment", SIGNER_DEPLOYMENT)["spec"]["template"]["spec"]["volumes"]}
     assert volumes["signing-keys-secret"]["secret"]["secretName"] == "cowin-kit-signing-keys"
 
 
@@ -76,7 +76,7 @@ def test_the_generated_secret_name_can_be_chosen(render):
     container = rendered.one("Job", KEYS_JOB)["spec"]["template"]["spec"]["containers"][0]
     assert container["args"][3] == "ministry-keys"
     assert rendered.one("Role", KEYS_JOB)["rules"][0]["resourceNames"] == ["ministry-keys"]
-    volumes = {v["name"]: v for v in rendered.one("Deployment")["spec"]["template"]["spec"]["volumes"]}
+    volumes = {v["name"]: v for v in rendered.one("Deployment", SIGNER_DEPLOYMENT)["spec"]["template"]["spec"]["volumes"]}
     assert volumes["signing-keys-secret"]["secret"]["secretName"] == "ministry-keys"
 
 

@@ -12,6 +12,7 @@ the Job's `cowin-kit db upgrade --app-role`, then the CronJob's `cowin-kit sms d
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import os
@@ -25,6 +26,7 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -33,13 +35,14 @@ from sqlalchemy.engine import make_url
 
 from tests.dbutil import SERVER_URL, create_database, drop_database
 from tests.deploy import image
-from tests.deploy.conftest import PRODUCTION_VALUES, REPO
+from tests.deploy.conftest import PRODUCTION_VALUES, REPO, SIGNER_DEPLOYMENT
 
 pytestmark = pytest.mark.postgres
 
 VENV_BIN = Path(sys.executable).parent
 OWN_PROFILE = REPO / "country_profiles" / "vn"
 SECRET_KEY = "smoke-test-secret-key-0123456789-0123456789-0123456789-0123456789"
+KEYS_PASSPHRASE = "smoke-test keys passphrase"
 
 
 def cpu_quantity(value: str) -> float:
@@ -62,7 +65,8 @@ class Pod:
     def secret(self, name: str) -> dict[str, str]:
         for doc in self.rendered.of_kind("Secret"):
             if doc["metadata"]["name"] == name:
-                return dict(doc.get("stringData") or {})
+                return {**dict(doc.get("stringData") or {}),
+                        **{key: base64.b64decode(value).decode() for key, value in (doc.get("data") or {}).items()}}
         assert name in self.existing, f"the pod needs Secret {name!r}, which nobody creates"
         return self.existing[name]
 
@@ -177,12 +181,25 @@ def wait_for(url: str, want, seconds: float, server: subprocess.Popen, log: Path
         time.sleep(0.3)
 
 
+def wait_for_port(port: int, seconds: float, server: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"nothing listens on {port}; log:\n" + log.read_text()[-3000:]) from None
+            time.sleep(0.2)
+
+
 def signing_keys_secret(tmp_path: Path) -> dict[str, str]:
     """Keys made by `cowin-kit keys generate`, as deploy/signing-keys-secret.sh stores them."""
     keys = tmp_path / "generated-keys"
     env = {**os.environ, "COWIN_KIT_KEYS_DIR": str(keys),
            "COWIN_KIT_INSTANCE_DIR": str(tmp_path / "keys-instance"),
-           "COWIN_KIT_DATABASE_URL": f"sqlite:///{tmp_path / 'keys.sqlite3'}"}
+           "COWIN_KIT_DATABASE_URL": f"sqlite:///{tmp_path / 'keys.sqlite3'}",
+           "COWIN_KIT_KEYS_PASSPHRASE": KEYS_PASSPHRASE}
     made = subprocess.run([str(VENV_BIN / "cowin-kit"), "keys", "generate"], env=env,
                           capture_output=True, text=True, timeout=120)
     assert made.returncode == 0, made.stderr
@@ -206,9 +223,22 @@ def signing_keys_secret(tmp_path: Path) -> dict[str, str]:
     return created["data"]
 
 
-def existing_secrets(database: "Database", signing_keys: dict[str, str]) -> dict:
+def signer_tls_secret(tmp_path: Path) -> dict[str, str]:
+    """The signer's CA and certificates as docs/certificates.md makes them (`cowin-kit signer tls`)."""
+    folder = tmp_path / "signer-tls"
+    made = subprocess.run([str(VENV_BIN / "cowin-kit"), "signer", "tls", "--out", str(folder),
+                           "--host", "cowin-kit-signer", "--host", "cowin-kit-signer.cowin.svc"],
+                          capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    return {path.name: path.read_text() for path in folder.iterdir()}
+
+
+def existing_secrets(database: "Database", signing_keys: dict[str, str],
+                     signer_tls: dict[str, str] | None = None) -> dict:
     """The Secrets values-production.yaml expects the ministry to have created."""
     return {
+        "cowin-kit-signer-tls": signer_tls or {},
+        "cowin-kit-keys-passphrase": {"keys-passphrase": KEYS_PASSPHRASE},
         "cowin-kit-database": {"database-url": database.app_url,
                                "migration-database-url": database.owner_url},
         "cowin-kit-secret-key": {"secret-key": SECRET_KEY},
@@ -282,7 +312,7 @@ def test_rendered_chart_starts_the_application(render, database, tmp_path, case)
         rendered = render(values_files=[PRODUCTION_VALUES],
                           set_string={"database.appRole": database.role})
     secrets = existing_secrets(database, signing_keys_secret(tmp_path) if case == "production"
-                               else {})
+                               else {}, signer_tls_secret(tmp_path) if case == "production" else None)
     deployment = rendered.one("Deployment")
     web_pod = Pod(rendered, deployment["spec"]["template"]["spec"], tmp_path / "web", secrets)
     web_pod.run_init_containers()
@@ -329,6 +359,25 @@ def test_rendered_chart_starts_the_application(render, database, tmp_path, case)
     assert delivered.stdout.strip() == "No queued messages to deliver."
 
     assert web_env["COWIN_KIT_DATABASE_URL"] == database.app_url
+    # The signer pod: its init container unfolds the keys, `cowin-kit signer serve` answers
+    # over mutual TLS; the web pod reaches it by the Service name its certificate holds.
+    signer_pod = Pod(rendered, rendered.pod_template("Deployment", SIGNER_DEPLOYMENT)["spec"],
+                     tmp_path / "signer", secrets)
+    signer_pod.run_init_containers()
+    signer = signer_pod.container("signer")
+    signer_port = free_port()
+    bind = f"0.0.0.0:{signer['ports'][0]['containerPort']}"
+    signer_argv = [word.replace(bind, f"127.0.0.1:{signer_port}") for word in signer.argv(signer.env())]
+    assert f"127.0.0.1:{signer_port}" in signer_argv
+    signer_log = tmp_path / "signer.log"
+    with signer_log.open("w") as out:
+        signer_server = subprocess.Popen(signer_argv, env=signer.env(), cwd=cwd, stdout=out,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+    service = urlsplit(web_env["COWIN_KIT_SIGNER_URL"])
+    assert (service.scheme, service.port) == ("https", signer["ports"][0]["containerPort"])
+    web_env["COWIN_KIT_SIGNER_URL"] = f"https://127.0.0.1:{signer_port}"
+    web_env["COWIN_KIT_SIGNER_SERVER_NAME"] = service.hostname
+    wait_for_port(signer_port, 30, signer_server, signer_log)
     server = start_gunicorn(web, web_env, cwd, log)
     try:
         startup = web["startupProbe"]["httpGet"]["path"]
@@ -345,13 +394,19 @@ def test_rendered_chart_starts_the_application(render, database, tmp_path, case)
             names = yaml.safe_load((OWN_PROFILE / "profile.yaml").read_text())["country"]["names"]
             assert any(name in body for name in names.values()), "the mounted profile is not used"
         if case == "production":
-            # The signing keys reached the app through the Secret and the init container.
+            # The signing keys reached the signer through the Secret and its init container (the
+            # key files encrypted, the passphrase from its Secret); the web pod publishes the
+            # signer's keys, fetched over mutual TLS.
             status, body = get(base + "/.well-known/jwks.json", timeout=30)
             assert status == 200, body[:500]
             published = {key["kid"] for key in json.loads(body)["keys"]}
-            shc = [k for k in secrets["cowin-kit-signing-keys"] if k.startswith("shc__")]
+            shc = [k for k in secrets["cowin-kit-signing-keys"] if k.startswith("shc__") and k.endswith(".key.pem")]
             assert shc and {name.split("__")[1].removesuffix(".key.pem") for name in shc} <= published
+            assert all("ENCRYPTED PRIVATE KEY" in secrets["cowin-kit-signing-keys"][name] for name in shc)
+            assert "GET /v1/keys" not in signer_log.read_text()  # no access log: only signatures are logged
     finally:
+        os.killpg(signer_server.pid, signal.SIGTERM)
+        signer_server.wait(timeout=30)
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)  # what Kubernetes sends: a graceful stop
             try:
