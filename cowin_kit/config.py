@@ -15,6 +15,12 @@ SOURCE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS: dict[str, object] = {
     # Database: empty means SQLite inside the instance folder (demo and quick tests only).
     "DATABASE_URL": "",
+    # A streaming replica of it (docs/scale.md): public availability and dashboard reads go
+    # there; empty reads everything from DATABASE_URL.
+    "DATABASE_REPLICA_URL": "",
+    # "pgbouncer" when DATABASE_URL (and the replica URL) lead through PgBouncer in transaction
+    # mode: no server-side prepared statements then.
+    "DATABASE_POOLER": "",
     # Country profile: a code under PROFILES_DIR (e.g. "in", "vn") or a path to a profile folder.
     "PROFILE": "in",
     "PROFILES_DIR": str(SOURCE_ROOT / "country_profiles"),
@@ -135,7 +141,21 @@ def _derive(app: Flask) -> None:
         engine_options["connect_args"] = {"connect_timeout": 5}
         engine_options["pool_size"] = int(app.config.get("DB_POOL_SIZE", 10))
         engine_options["max_overflow"] = int(app.config.get("DB_MAX_OVERFLOW", 20))
+    if app.config.get("DATABASE_POOLER") not in ("", None, "pgbouncer"):
+        raise ConfigError(f"COWIN_KIT_DATABASE_POOLER is {app.config['DATABASE_POOLER']!r}: "
+                          "set it to pgbouncer, or leave it empty")
+    if url.startswith("postgresql") and app.config.get("DATABASE_POOLER") == "pgbouncer":
+        # A transaction-mode pooler hands each transaction to any server connection: a
+        # statement prepared on one is unknown on the next (psycopg prepares after 5 uses).
+        engine_options["connect_args"]["prepare_threshold"] = None
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
+    replica = str(app.config.get("DATABASE_REPLICA_URL") or "")
+    if replica:
+        if not (replica.startswith("postgresql") and url.startswith("postgresql")):
+            raise ConfigError("COWIN_KIT_DATABASE_REPLICA_URL needs PostgreSQL for both "
+                              "COWIN_KIT_DATABASE_URL and the replica")
+        app.config.setdefault("SQLALCHEMY_BINDS", {"replica": {"url": replica,
+                                                               **engine_options}})
     if not app.config.get("KEYS_DIR"):
         app.config["KEYS_DIR"] = str(instance / "keys")
     if app.config["ENV"] not in ENVIRONMENTS:

@@ -6,7 +6,10 @@ import datetime as dt
 import uuid
 
 import sqlalchemy as sa
+from flask import g, has_app_context, request
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy.sql import util as sql_util
 from sqlalchemy.orm import DeclarativeBase, registry
 
 #: Constraint names every migration can rely on (Alembic needs names to drop or alter them).
@@ -55,7 +58,62 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base, disable_autonaming=True)
+#: The bind key of the read replica's engine (``DATABASE_REPLICA_URL``).
+REPLICA = "replica"
+#: Tables a public read may take from the replica: what availability and the dashboard show,
+#: all public and at most ``PUBLIC_CACHE_SECONDS``/``DASHBOARD_CACHE_SECONDS`` stale anyway.
+#: Anything else (accounts, sign-in sessions, rate-limit state…) is read from the primary.
+REPLICA_TABLES = frozenset({"area", "facility", "vaccination_session", "session_capacity",
+                            "report_dose_counter", "report_dose_day_total"})
+#: Endpoints whose reads of those tables go to the replica (public, read-only).
+REPLICA_ENDPOINTS = frozenset({
+    "cowin_v2.public_find_by_pin", "cowin_v2.public_find_by_district",
+    "cowin_v2.public_calendar_by_pin", "cowin_v2.public_calendar_by_district",
+    "cowin_v2.public_calendar_by_center", "cowin_v2.find_by_lat_long",
+    "booking_api.availability", "booking.find", "reporting.dashboard_page",
+})
+_READS = "cowin_kit.replica_reads"  # g flag: this request may read from the replica
+_WROTE = "cowin_kit.wrote"  # g flag: this request has written: the primary from now on
+
+
+class RoutingSession(FlaskSession):
+    """``db.session``: statements go to the primary, except plain SELECTs of public tables in
+    a request that reads from the replica (``use_replica()``) and has not written yet."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        primary = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+        if bind is not None or not has_app_context() or not g.get(_READS) or g.get(_WROTE):
+            return primary
+        replica = self._db.engines.get(REPLICA)
+        if replica is None:
+            return primary
+        if self._flushing or not isinstance(clause, sa.Select) \
+                or clause._for_update_arg is not None:
+            setattr(g, _WROTE, True)  # a write or a lock: this request stays on the primary
+            return primary
+        tables = {t.name for t in sql_util.find_tables(clause, include_joins=True,
+                                                        include_aliases=True)}
+        return replica if tables and tables <= REPLICA_TABLES else primary
+
+
+def use_replica() -> None:
+    """Let this request's public reads go to the replica (when one is configured)."""
+    setattr(g, _READS, True)
+
+
+def _route_public_reads() -> None:
+    if request.endpoint in REPLICA_ENDPOINTS and request.method in ("GET", "HEAD"):
+        use_replica()
+
+
+def init_replica(app) -> None:
+    """Send the public endpoints' reads to ``DATABASE_REPLICA_URL`` when it is set."""
+    if app.config.get("DATABASE_REPLICA_URL"):
+        app.before_request(_route_public_reads)
+
+
+db = SQLAlchemy(model_class=Base, disable_autonaming=True,
+                session_options={"class_": RoutingSession})
 
 
 def utcnow() -> dt.datetime:
