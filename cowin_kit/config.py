@@ -57,6 +57,8 @@ DEFAULTS: dict[str, object] = {
     "SIGNER_CLIENT_KEY": "",
     "SIGNER_CA": "",
     "SIGNER_TIMEOUT": 5,
+    # The name in the signer's certificate when SIGNER_URL reaches it by another (an address).
+    "SIGNER_SERVER_NAME": "",
     # Key lifecycle (docs/certificates.md, "Key ceremony"): a rotated key is published this
     # many hours before it signs; /readyz warns this many days before the DSC expires.
     "KEY_ACTIVATION_DELAY_HOURS": 48,
