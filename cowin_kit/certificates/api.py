@@ -131,6 +131,19 @@ def certificate(reference_id):
             "revoke_reason": cert.revoke_reason, "formats": formats}
 
 
+@blp.route("/<reference_id>/passport", methods=["PUT"])
+@citizen_required
+@blp.arguments(s.PassportIn)
+@blp.response(200, s.CertificateOut)
+def record_passport(args, reference_id):
+    """Record the passport number and the name as printed in the passport; the certificate is
+    issued again with them (EU DCC names, the number on the certificate)."""
+    cert = operations.record_passport(current_account(), reference_id, args["number"], args["surname"],
+                                      args["given_names"])
+    return {"certificate_id": cert.certificate_id, "uvci": cert.uvci, "kind": cert.kind,
+            "dose_number": cert.dose_number, "issued_at": cert.issued_at, "formats": {}}
+
+
 @blp.route("/<reference_id>/corrections", methods=["POST"])
 @citizen_required  # who first: a caller without a token learns nothing from validation
 @blp.arguments(s.CorrectionIn)

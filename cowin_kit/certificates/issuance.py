@@ -117,6 +117,10 @@ def build_data(beneficiary, dose, *, certificate_id: str, uvci: str, revocation_
             country=profile.alpha2, country3=profile.alpha3))
     certs = getattr(profile, "certificates", None)
     valid_until = certs.valid_until(issued_at.date()) if certs and hasattr(certs, "valid_until") else None
+    if beneficiary.passport_surname:
+        family, given = beneficiary.passport_surname, beneficiary.passport_given_names or ""
+    else:
+        family, given = _split(profile, beneficiary.name)
     return CertificateData(
         certificate_id=certificate_id, uvci=uvci, reference_id=beneficiary.reference_id,
         name=beneficiary.name, birth_year=beneficiary.birth_year, birth_date=beneficiary.birth_date,
@@ -124,7 +128,18 @@ def build_data(beneficiary, dose, *, certificate_id: str, uvci: str, revocation_
         id_type=beneficiary.id_doc_type, id_masked=beneficiary.id_masked,
         nationality=profile.country_name("en"), address=_address(beneficiary.area_id, profile.alpha2),
         doses=tuple(doses), issuer=issuer, issued_at=issued_at, valid_until=valid_until,
-        revocation_id=revocation_id)
+        revocation_id=revocation_id, family_name=family, given_names=given,
+        passport_number=beneficiary.passport_number or "")
+
+
+def _split(profile, name: str) -> tuple[str, str]:
+    """(family name, given names) as the profile writes names (``names.order`` and
+    ``names.surnames``; today under ``demo.names``, the only place profiles say it)."""
+    from .formats.icao import split_name
+
+    data = getattr(profile, "data", None) or {}
+    names = data.get("names") or (data.get("demo") or {}).get("names") or {}
+    return split_name(name, names.get("order", "given_family"), int(names.get("surnames", 1)))
 
 
 def _new_ids(country: str) -> tuple[str, str, str]:

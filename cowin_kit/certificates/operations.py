@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -81,6 +82,41 @@ def request_correction(account, reference_id: str, field: str, new_value) -> Cor
           beneficiary=person.reference_id, field=field)
     db.session.commit()
     return req
+
+
+PASSPORT_NUMBER = re.compile(r"[A-Z0-9]{6,20}")
+PASSPORT_NAME = re.compile(r"[A-Z](?:[A-Z' -]{0,78}[A-Z])?")  # as printed: Latin capitals
+
+
+def record_passport(account, reference_id: str, number: str, surname: str, given_names: str = "") -> Certificate:
+    """Record the person's passport number and name exactly as printed in the passport (for
+    travel) and issue their certificate again with it: the EU DCC's names then match the
+    passport, and the certificate shows its number. The earlier certificate is superseded."""
+    from cowin_kit.vaccination.models import DoseRecord
+
+    person = beneficiary_of(account, reference_id)
+    number = re.sub(r"\s+", "", number or "").upper()
+    surname, given_names = (" ".join((text or "").upper().split()) for text in (surname, given_names))
+    errors = {}
+    if not PASSPORT_NUMBER.fullmatch(number):
+        errors["number"] = [_l("Enter the passport number as printed: 6 to 20 letters and digits.")]
+    if not PASSPORT_NAME.fullmatch(surname):
+        errors["surname"] = [_l("Enter the surname exactly as printed in the passport, in Latin letters.")]
+    if given_names and not PASSPORT_NAME.fullmatch(given_names):
+        errors["given_names"] = [_l("Enter the given names exactly as printed in the passport, in Latin letters.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    if current_for(person.id) is None:
+        raise NoCertificate()
+    person.passport_number, person.passport_surname = number, surname
+    person.passport_given_names = given_names or None
+    dose = db.session.execute(sa.select(DoseRecord).where(DoseRecord.beneficiary_id == person.id)
+                              .order_by(DoseRecord.dose_number.desc()).limit(1)).scalar_one()
+    db.session.flush()
+    cert = issue_for_dose(dose, reason="passport")
+    audit("registration.passport", "beneficiary", person.reference_id, new_certificate=cert.certificate_id)
+    db.session.commit()
+    return cert
 
 
 def _pending(staff, request_id: int, action: str) -> CorrectionRequest:

@@ -48,6 +48,13 @@ class CorrectionOut(Schema):
     decision_note = fields.String()
 
 
+class PassportIn(Schema):
+    number = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    surname = fields.String(required=True, validate=validate.Length(min=1, max=80),
+                            metadata={"description": "exactly as printed in the passport"})
+    given_names = fields.String(load_default="", validate=validate.Length(max=80))
+
+
 class DecisionIn(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=500))
 

@@ -87,6 +87,22 @@ def citizen_download(reference_id, kind, ext):
     return download_response(cert, ext, kind, request.args.get("lang"))
 
 
+@bp.route("/certificates/<reference_id>/passport", methods=["POST"])
+@citizen_required
+def citizen_passport(reference_id):
+    """Record the passport details for travel; the certificate is issued again with them."""
+    operations.beneficiary_of(current_account(), reference_id)  # someone else's: 404
+    try:
+        operations.record_passport(current_account(), reference_id, request.form.get("number", ""),
+                                   request.form.get("surname", ""), request.form.get("given_names", ""))
+        flash(_("Your passport details are on your new certificate."), "success")
+    except KitError as exc:
+        db.session.rollback()
+        messages = [str(m) for v in exc.fields.values() for m in v] or [exc.text()]
+        flash(" ".join(messages), "error")
+    return redirect(url_for("certificates.citizen_certificate", reference_id=reference_id))
+
+
 @bp.route("/certificates/<reference_id>/correction", methods=["POST"])
 @citizen_required
 def citizen_correction(reference_id):

@@ -38,6 +38,11 @@ class Beneficiary(db.Model):
     area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("area.id"), index=True)
     registered_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))  # walk-ins
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # For travel: the passport's number and the name exactly as printed in it (Latin letters),
+    # used for the EU DCC's fn/gn/fnt/gnt and shown on the certificate (migration 0006).
+    passport_number: Mapped[str | None] = mapped_column(sa.String(20))
+    passport_surname: Mapped[str | None] = mapped_column(sa.String(80))
+    passport_given_names: Mapped[str | None] = mapped_column(sa.String(80))
 
     # The next dose, kept by the schedule engine in the transaction of every change to the
     # person's doses or to the facts it depends on (registration/next_due.py); all NULL before

@@ -300,7 +300,9 @@ def test_issued_certificates_verify_with_independent_libraries_against_published
     hc1 = issuance.qr_payload(cert, "eu_dcc")
     claims = cwt.decode(zlib.decompress(base45.b45decode(hc1[4:])), keys=[key])
     jsonschema.validate(claims[-260][1], dcc_schema)
-    assert claims[-260][1]["nam"]["fnt"] == "NGUYEN<THI<DOAN"
+    # the profile writes the family name last: surname and given names apart (DCC "Person name")
+    names = claims[-260][1]["nam"]
+    assert (names["fnt"], names["gnt"]) == ("DOAN", "NGUYEN<THI")
     assert claims[-260][1]["v"][0]["ci"] == cert.uvci
 
     keyset = jwk.JWKSet.from_json(client.get("/.well-known/jwks.json").get_data(as_text=True))

@@ -64,6 +64,9 @@ class CertificateData:
     birth_date: dt.date | None = None
     valid_until: dt.date | None = None
     revocation_id: str = ""  # opaque id for revocation lists (SHC rid)
+    family_name: str = ""  # the name split as the profile writes names, or as in the passport
+    given_names: str = ""
+    passport_number: str = ""
 
     @property
     def dose(self) -> DoseData:

@@ -40,6 +40,20 @@ def uvci_is_valid(uvci: str) -> bool:
     return bool(_UVCI.match(uvci)) and luhn_mod_n(uvci[:-2]) == uvci[-1]
 
 
+def names(data: CertificateData) -> dict:
+    """``nam`` (DCC schema 1.3 "Person name"): surname and forenames apart, each with its ICAO
+    9303 form; the name as in the passport when the person recorded it. A snapshot without a
+    split name puts it all in the surname, as before."""
+    family = data.family_name or data.name
+    nam = {"fn": family[:80], "fnt": transliterate(family) or "X"}
+    if data.given_names:
+        nam["gn"] = data.given_names[:80]
+        given = transliterate(data.given_names)
+        if given:
+            nam["gnt"] = given
+    return nam
+
+
 def dcc_payload(data: CertificateData) -> dict:
     """The DCC JSON (one vaccination entry) for the certificate's latest dose."""
     dose = data.dose
@@ -47,7 +61,7 @@ def dcc_payload(data: CertificateData) -> dict:
     total = max(dose.series_total, dose.dose_number)
     return {
         "ver": SCHEMA_VERSION,
-        "nam": {"fn": data.name[:80], "fnt": transliterate(data.name) or "X"},
+        "nam": names(data),
         "dob": data.dob_text,
         "v": [{
             "tg": COVID19,
