@@ -160,8 +160,8 @@ class Verifier:
         """HC1 text: EU DCC (claim -260/1) or WHO DDCC:VS (-260/2). Follows the eHN hcert
         specification and the checks of the official conformance data (dgc-testdata): zlib
         compression, a CBOR map, the signature by a trusted document signer whose extended key
-        usage allows the certificate type, iat not in the future nor before the signer's
-        validity, exp not passed."""
+        usage allows the certificate type and whose certificate is valid now, iat not in the
+        future, exp not passed."""
         try:
             decoded = hcert_decode(text)
         except HcertError:
@@ -191,8 +191,11 @@ class Verifier:
             return refused("WRONG_KEY_USAGE", fmt)
         now = self._now()
         issued = dt.datetime.fromtimestamp(iat, dt.timezone.utc)
-        if issued > now + CLOCK_LEEWAY or not _signed_while_valid(signer, issued):
+        window = _signer_window(signer)
+        if issued > now + CLOCK_LEEWAY or now < window[0] - CLOCK_LEEWAY:
             return refused("NOT_YET_VALID", fmt)
+        if now > window[1]:  # the document signer's certificate has expired
+            return refused("EXPIRED", fmt, status="expired")
         if fmt == "eu_dcc":
             result = _eu_dcc_result(body)
         else:
@@ -282,11 +285,13 @@ def eu_dcc_key_usage_allows(signer, body: dict) -> bool:
     return not usages or bool(usages & DCC_KEY_USAGE[kind])
 
 
-def _signed_while_valid(signer, issued: dt.datetime) -> bool:
-    """The certificate was issued within its document signer's validity period."""
-    start = getattr(signer, "not_valid_before_utc", None)
-    end = getattr(signer, "not_valid_after_utc", None)
-    return start is None or start - CLOCK_LEEWAY <= issued <= end
+def _signer_window(signer) -> tuple[dt.datetime, dt.datetime]:
+    """When the document signer's certificate is valid (checked at verification time, as the
+    Corona-Warn-App does). Not against iat: the kit signs a certificate when it is first
+    downloaded, so a DSC installed after issuance signs certificates whose iat predates it."""
+    start = getattr(signer, "not_valid_before_utc", None) or dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+    end = getattr(signer, "not_valid_after_utc", None) or dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+    return start, end
 
 
 def _eu_dcc_result(body: dict) -> Result:

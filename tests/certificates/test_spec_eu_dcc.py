@@ -140,3 +140,32 @@ def test_verify_api_answers_every_vector_without_a_server_error(client, path):
     body = response.get_json()
     assert body["valid"] is False  # the instance does not trust these test signers
     assert body["reason_code"] in ANSWERS and body["reason"]
+
+
+def _signer(not_before: dt.datetime, not_after: dt.datetime):
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from cowin_kit.certificates.formats.hcert import HcertSigner
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "DSC")])
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(not_before).not_valid_after(not_after).sign(key, hashes.SHA256()))
+    return HcertSigner(key, cert)
+
+
+def test_the_signers_validity_is_checked_when_verifying_not_at_iat():
+    """dgc-testdata EXPECTEDEXPIRATIONCHECK: the signer's certificate must be valid; the kit
+    signs on first download, so a DSC newer than the certificate's iat signs it (and verifies),
+    while an expired DSC does not."""
+    from . import samples
+
+    now = dt.datetime.now(dt.timezone.utc)
+    data = samples.certificate(valid_until=(now + dt.timedelta(days=300)).date())  # iat in 2021
+    fresh = _signer(now - dt.timedelta(days=1), now + dt.timedelta(days=700))
+    assert Verifier(TrustList([fresh.certificate]), now=now).verify(eu_dcc.encode(data, fresh)).valid
+    old = _signer(now - dt.timedelta(days=900), now - dt.timedelta(days=1))
+    result = Verifier(TrustList([old.certificate]), now=now).verify(eu_dcc.encode(data, old))
+    assert (result.status, result.reason_code) == ("expired", "EXPIRED")
