@@ -63,6 +63,10 @@ DEFAULTS: dict[str, object] = {
     # many hours before it signs; /readyz warns this many days before the DSC expires.
     "KEY_ACTIVATION_DELAY_HOURS": 48,
     "DSC_EXPIRY_WARNING_DAYS": 30,
+    # /metrics (Prometheus, docs/configuration.md "Metrics"): callers presenting this bearer
+    # token, or connecting straight (through no proxy) from one of these networks.
+    "METRICS_TOKEN": "",
+    "METRICS_NETWORKS": "127.0.0.0/8, ::1/128",
     "PUBLIC_URL": "http://127.0.0.1:5000",
     # Public availability responses may be at most this many seconds stale.
     "PUBLIC_CACHE_SECONDS": 5,

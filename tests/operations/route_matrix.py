@@ -89,6 +89,9 @@ ROUTES: dict[str, Access] = {
     "desk.static": public(args={"filename": "desk.css"}),
     "health.healthz": public(),
     "health.readyz": public(),
+    # Not public: the metrics token, or a scraper connecting straight from METRICS_NETWORKS
+    # (loopback by default: the test client's 127.0.0.1). tests/test_metrics.py checks who.
+    "metrics.metrics": public(),
     "booking.find": public(),
     "reporting.dashboard_page": public(args={"code": "{area_code}"}),
     "certificates.verify_page": public(),
