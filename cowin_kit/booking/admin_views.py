@@ -6,6 +6,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from cowin_kit.accounts.staff_permissions import (ADMINS, MANAGERS, area_filter, facility_scope,
                                                   session_scope, staff_required)
@@ -16,6 +17,7 @@ from cowin_kit.core.collation import sort_by_name
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import KitError, ValidationFailed
 from cowin_kit.core.inputs import date_out_of_range
+from cowin_kit.web.formatting import format_number
 
 bp = Blueprint("booking_admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -150,14 +152,17 @@ def _dates() -> list[dt.date]:
         picked = [dt.date.fromisoformat(d) for d in request.form.getlist("date") if d.strip()]
         weekdays = {int(w) for w in request.form.getlist("weekday")} or set(range(7))
     except ValueError:
-        raise ValidationFailed(fields={"date": ["YYYY-MM-DD"]}) from None
+        raise ValidationFailed(fields={"date": [
+            _("Not a date: pick the days from the calendar (or type them as YYYY-MM-DD).")]}) from None
     for day in picked:
         if refusal := date_out_of_range(day):
             raise ValidationFailed(fields={"date": [refusal]})
     first, last = form_date("from"), form_date("until")
     if first and last:
         if (last - first).days > 366:
-            raise ValidationFailed(fields={"until": ["≤ 366"]})
+            raise ValidationFailed(fields={"until": [
+                _("Sessions can be planned at most %(days)s days ahead in one go: choose an "
+                  "earlier end date.", days=format_number(366))]})
         day = first
         while day <= last:
             if day.weekday() in weekdays:

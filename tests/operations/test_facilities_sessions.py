@@ -193,3 +193,27 @@ def test_facility_and_sessions_over_the_api(client, db, world):
                        headers=headers, json={"dates": [day], "vaccine": "covishield",
                                               "capacities": {"1": 5}, "fee": 0})
     assert free.status_code == 422 and "fee" in free.get_json()["error"]["fields"]
+
+
+def test_planning_refusals_are_sentences_not_formats(client, db, world):
+    """A bad day or a range over a year is explained in words at the field (issue #18 item 5),
+    not as a bare "YYYY-MM-DD" or "≤ 366"; nothing is planned."""
+    from cowin_kit.booking.admin_operations import facility_today
+
+    fa = world.facilities["FA"]
+    start = facility_today(fa) + dt.timedelta(days=1)
+    sign_in(client, world.staff["facility_manager"])
+    base = {"vaccine": "covishield", "capacity_1": "5", "min_age": "18", "fee": "0",
+            "slots": "09:00-12:00"}
+    bad_day = client.post(f"/admin/facilities/{fa.id}/sessions",
+                          data={**base, "date": "next tuesday"})
+    too_long = client.post(f"/admin/facilities/{fa.id}/sessions",
+                           data={**base, "from": start.isoformat(),
+                                 "until": (start + dt.timedelta(days=400)).isoformat()})
+    for response in (bad_day, too_long):
+        assert response.status_code == 422
+        page = response.get_data(as_text=True)
+        assert "≤ 366" not in page and "<li>YYYY-MM-DD</li>" not in page
+    assert "pick the days from the calendar" in bad_day.get_data(as_text=True)
+    assert "at most 366 days ahead" in too_long.get_data(as_text=True)
+    assert _count(db, VaccinationSession) == 0
