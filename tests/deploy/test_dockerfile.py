@@ -160,3 +160,66 @@ def test_the_image_install_carries_every_file_of_the_kit(tmp_path):
         if p.is_file() and "__pycache__" not in p.parts}
     assert any(f.startswith("cowin_kit/migrations/versions/") for f in files)
     assert sorted(files - packaged) == [], "files the image would not have"
+
+
+def _mounts(service: dict) -> dict[str, str]:
+    """{path inside the container: volume name or host path} of a compose service."""
+    return {volume.split(":")[1]: volume.split(":")[0] for volume in service.get("volumes", [])}
+
+
+def test_compose_signs_in_the_signer_only(render):
+    """Issue #14 item 2 on one machine: the keys volume is mounted into the signer and nowhere
+    else; web signs through it over mutual TLS and gets only the client half of the TLS material."""
+    compose = yaml.safe_load((REPO / "deploy" / "docker-compose.yml").read_text())
+    services = compose["services"]
+    signer = services["signer"]
+    keys_dir = signer["environment"]["COWIN_KIT_KEYS_DIR"]
+    keys_volume = next(volume for path, volume in _mounts(signer).items()
+                       if keys_dir == path or keys_dir.startswith(path.rstrip("/") + "/"))
+    assert keys_volume in compose["volumes"]
+    for name, service in services.items():
+        if name == "signer":
+            continue
+        assert keys_volume not in _mounts(service).values(), f"{name} mounts the signing keys"
+        env = service.get("environment") or {}
+        assert not {"COWIN_KIT_KEYS_DIR", "COWIN_KIT_KEYS_PASSPHRASE"} & set(env), name
+    # The signer holds no database or session credentials, and is encrypted at rest.
+    assert not {"COWIN_KIT_DATABASE_URL", "COWIN_KIT_SECRET_KEY"} & set(signer["environment"])
+    assert signer["environment"]["COWIN_KIT_KEYS_PASSPHRASE"].startswith("${COWIN_KIT_KEYS_PASSPHRASE:?")
+    assert "ports" not in signer, "the signer is reached on the compose network only"
+    # web: the signer's URL and the client certificate, read-only, from the client volume only.
+    web = services["web"]
+    env = web["environment"]
+    assert env["COWIN_KIT_SIGNER_URL"] == "https://signer:8443"
+    client_dir = env["COWIN_KIT_SIGNER_CLIENT_CERT"].rsplit("/", 1)[0]
+    assert {env[k].rsplit("/", 1)[0] for k in ("COWIN_KIT_SIGNER_CA", "COWIN_KIT_SIGNER_CLIENT_KEY")} == {client_dir}
+    client_volume = _mounts(web)[client_dir]
+    assert f"{client_volume}:{client_dir}:ro" in web["volumes"]
+    server_dir = signer["command"][signer["command"].index("--cert") + 1].rsplit("/", 1)[0]
+    server_volume = _mounts(signer)[server_dir]
+    assert f"{server_volume}:{server_dir}:ro" in signer["volumes"]
+    assert server_volume not in _mounts(web).values() and client_volume not in _mounts(signer).values()
+    assert web["depends_on"]["signer"] == {"condition": "service_healthy"}
+    # signer-tls makes the material once into exactly those two volumes, with the kit's command.
+    tls = services["signer-tls"]
+    assert tls["restart"] == "no" and set(_mounts(tls).values()) == {server_volume, client_volume}
+    script = tls["command"][-1]
+    assert "cowin-kit signer tls" in script and "--host signer" in script
+    assert f"server.key {server_dir}/" in script and f"client.key {client_dir}/" in script
+    to_web = next(line for line in script.splitlines() if line.rstrip().endswith(f" {client_dir}/"))
+    assert "server" not in to_web, "web gets the client certificate, never the server's key"
+    assert signer["depends_on"]["signer-tls"] == {"condition": "service_completed_successfully"}
+    # The image makes those folders for its user, so fresh named volumes are writable by it.
+    dockerfile = (REPO / "deploy" / "Dockerfile").read_text()
+    for folder in (server_dir, client_dir):
+        assert f" {folder}" in dockerfile.split("chown cowin:cowin", 1)[1].split("\n", 1)[0]
+    # The signer runs the kit's own command, as the chart's signer pods do.
+    from click.testing import CliRunner
+
+    from cowin_kit.cli import cli
+
+    chart = render().pod_template("Deployment", "cowin-kit-signer")["spec"]["containers"][0]
+    assert signer["command"][:3] == chart["command"] + chart["args"][:2]
+    options = {word for word in signer["command"] if word.startswith("--")}
+    help_text = CliRunner().invoke(cli, ["signer", "serve", "--help"]).output
+    assert all(option in help_text for option in options)
