@@ -13,7 +13,7 @@ import json
 import uuid
 
 import pytest
-from werkzeug.routing import IntegerConverter, UUIDConverter
+from werkzeug.routing import AnyConverter, IntegerConverter, UUIDConverter
 
 from cowin_kit.core.inputs import INT32_MAX
 from cowin_kit.web.requests import MAX_JSON_DEPTH
@@ -30,21 +30,28 @@ def app(make_app):
         yield app
 
 
+def _path_values(rule) -> dict:
+    """A plausible value for each path part: 1 for integers, a UUID, the first of an any(...)."""
+    values = {}
+    for name, converter in rule._converters.items():
+        if isinstance(converter, IntegerConverter):
+            values[name] = 1
+        elif isinstance(converter, UUIDConverter):
+            values[name] = uuid.UUID(int=1)
+        elif isinstance(converter, AnyConverter):
+            values[name] = sorted(converter.items)[0]
+        else:
+            values[name] = "x"
+    return values
+
+
 def _rules(app, prefix="/", methods=None):
     """(method, URL) for every rule under ``prefix``, path parts filled with plausible values."""
     found = []
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith(prefix) or rule.endpoint.endswith("static"):
             continue
-        values = {}
-        for name, converter in rule._converters.items():
-            if isinstance(converter, IntegerConverter):
-                values[name] = 1
-            elif isinstance(converter, UUIDConverter):
-                values[name] = uuid.UUID(int=1)
-            else:
-                values[name] = "x"
-        url = rule.build(values, append_unknown=False)[1]
+        url = rule.build(_path_values(rule), append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             if methods is None or method in methods:
                 found.append((method, url))
@@ -172,9 +179,7 @@ def test_every_int_route_is_a_404_past_the_column_range(app, client, number):
         ints = [n for n, c in rule._converters.items() if isinstance(c, IntegerConverter)]
         if ints:
             for method in rule.methods - {"HEAD", "OPTIONS"}:
-                values = {n: (uuid.UUID(int=1) if isinstance(c, UUIDConverter) else "x")
-                          for n, c in rule._converters.items()}
-                values.update({n: 1 for n in ints})
+                values = _path_values(rule)
                 url = rule.build(values, append_unknown=False)[1]
                 routes.append((method, url.replace("/1", f"/{number}")))
     assert len(routes) >= 15
