@@ -256,3 +256,96 @@ def test_a_sound_production_setup_serves_under_gunicorn(tmp_path, app_role_url):
         os.killpg(server.pid, signal.SIGTERM)
         server.communicate(timeout=40)
     assert server.returncode == 0
+
+
+# -- private signing keys in the web process (issue #14 item 3) ----------------------------------
+
+KEYS_PASSPHRASE = "correct horse battery staple"
+
+
+def _keys(folder: Path, passphrase: str | None = None) -> Path:
+    """A keys folder with every kind of key, as `cowin-kit keys generate` makes it."""
+    from cowin_kit.certificates.backends import BackendSettings
+    from cowin_kit.certificates.keys import KINDS, KeyStore
+
+    store = KeyStore(folder, BackendSettings(passphrase=passphrase.encode() if passphrase else None))
+    for kind in KINDS:
+        store.generate(kind, issuer_name="Ministry of Health", country="IN")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def plain_keys(tmp_path_factory) -> Path:
+    return _keys(tmp_path_factory.mktemp("plain-keys"))
+
+
+def test_a_web_process_with_plain_private_keys_is_refused(tmp_path, plain_keys):
+    from cowin_kit.production import signing_key_problems
+
+    app = build(tmp_path, KEYS_DIR=str(plain_keys))
+    problems = signing_key_problems(app.config)
+    assert len(problems) == 1
+    message = problems[0]
+    assert "3 private signing key file(s) in COWIN_KIT_KEYS_DIR" in message
+    assert "hcert/" in message and "divoc/" in message and "shc/" in message
+    assert "set COWIN_KIT_SIGNER_URL" in message and "COWIN_KIT_KEYS_PASSPHRASE" in message
+    assert "cowin-kit keys encrypt" in message
+
+
+def test_gunicorn_refuses_plain_private_keys_before_forking(tmp_path, plain_keys):
+    server, _ = _gunicorn(tmp_path, {"COWIN_KIT_DATABASE_URL": GOOD["DATABASE_URL"],
+                                     "COWIN_KIT_KEYS_DIR": str(plain_keys)})
+    output = _refused(server)
+    assert "private signing key file(s) in COWIN_KIT_KEYS_DIR" in output
+    assert "COWIN_KIT_SIGNER_URL" in output
+
+
+def test_encrypted_keys_a_signer_or_development_are_accepted(tmp_path, plain_keys):
+    from cowin_kit.production import signing_key_problems
+
+    encrypted = _keys(tmp_path / "encrypted", KEYS_PASSPHRASE)
+    assert signing_key_problems(build(tmp_path, KEYS_DIR=str(encrypted)).config) == []
+    # `cowin-kit keys encrypt` fixes a plain folder (a command, not refused in production)
+    copy = tmp_path / "to-encrypt"
+    import shutil
+
+    shutil.copytree(plain_keys, copy)
+    assert signing_key_problems(build(tmp_path, KEYS_DIR=str(copy)).config)
+    result = _cli("keys", "encrypt", env={
+        "COWIN_KIT_ENV": "production", "COWIN_KIT_SECRET_KEY": GOOD_KEY,
+        "COWIN_KIT_PUBLIC_URL": GOOD["PUBLIC_URL"], "COWIN_KIT_DATABASE_URL": GOOD["DATABASE_URL"],
+        "COWIN_KIT_INSTANCE_DIR": str(tmp_path / "cli"), "COWIN_KIT_KEYS_DIR": str(copy),
+        "COWIN_KIT_KEYS_PASSPHRASE": KEYS_PASSPHRASE})
+    assert result.returncode == 0, result.stderr
+    assert signing_key_problems(build(tmp_path, KEYS_DIR=str(copy)).config) == []
+    # PKCS#11 registry files hold no private key
+    hsm = tmp_path / "hsm" / "hcert"
+    hsm.mkdir(parents=True)
+    (hsm / "AAAAAAAAAAA.pkcs11.json").write_text('{"label": "cowin-kit hcert"}')
+    assert signing_key_problems(build(tmp_path, KEYS_DIR=str(tmp_path / "hsm")).config) == []
+    # a web process with a signer holds no private key of its own: its folder is not read
+    with_signer = build(tmp_path, KEYS_DIR=str(plain_keys)).config
+    assert signing_key_problems({**with_signer, "SIGNER_URL": "https://signer:8443"}) == []
+
+
+def test_development_is_not_refused_plain_keys(tmp_path, plain_keys):
+    from cowin_kit.production import check_database_role
+
+    app = build(tmp_path, ENV="development", KEYS_DIR=str(plain_keys), DATABASE_URL="")
+    check_database_role(app)  # no refusal outside production
+
+
+def test_keys_generate_refuses_to_write_plain_keys_in_production(tmp_path):
+    env = {"COWIN_KIT_ENV": "production", "COWIN_KIT_SECRET_KEY": GOOD_KEY,
+           "COWIN_KIT_PUBLIC_URL": GOOD["PUBLIC_URL"], "COWIN_KIT_DATABASE_URL": GOOD["DATABASE_URL"],
+           "COWIN_KIT_INSTANCE_DIR": str(tmp_path / "cli"), "COWIN_KIT_KEYS_DIR": str(tmp_path / "k")}
+    result = _cli("keys", "generate", env=env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "would be written unencrypted" in result.stderr and "COWIN_KIT_KEYS_PASSPHRASE" in result.stderr
+    assert not list((tmp_path / "k").glob("*/*.key.pem"))
+    result = _cli("keys", "generate", env={**env, "COWIN_KIT_KEYS_PASSPHRASE": KEYS_PASSPHRASE})
+    assert result.returncode == 0, result.stderr
+    from cowin_kit.certificates.backends.files import is_encrypted
+
+    made = list((tmp_path / "k").glob("*/*.key.pem"))
+    assert len(made) == 3 and all(is_encrypted(path.read_bytes()) for path in made)

@@ -48,8 +48,13 @@ def _key_errors():
     return guard()
 
 
-def _warn_unencrypted(store, backend_name: str | None) -> None:
+def _warn_unencrypted(store, backend_name: str | None, production: bool = False) -> None:
+    """Warn before writing unencrypted key files; production mode refuses to (production.py)."""
     if (backend_name or store.settings.generate_in) == "files" and not store.settings.passphrase:
+        if production:
+            raise click.ClickException(
+                "COWIN_KIT_ENV=production: the private keys would be written unencrypted; set "
+                "COWIN_KIT_KEYS_PASSPHRASE (or COWIN_KIT_KEYS_PASSPHRASE_FILE), or use --backend pkcs11")
         click.echo("warning: private keys written unencrypted; set COWIN_KIT_KEYS_PASSPHRASE (or "
                    "COWIN_KIT_KEYS_PASSPHRASE_FILE) outside a demo", err=True)
 
@@ -74,7 +79,7 @@ def generate(kind: str, algorithm: str, backend_name: str | None) -> None:
         with _key_errors():
             refuse_existing(store, _kinds(kind))  # lifecycle: keys are made once
             if not store.remote:
-                _warn_unencrypted(store, backend_name)
+                _warn_unencrypted(store, backend_name, app.config["ENV"] == "production")
             for k in _kinds(kind):
                 info = store.generate(k, algorithm=algorithm, issuer_name=name, country=country,
                                       backend_name=backend_name, public_url=app.config["PUBLIC_URL"])
@@ -99,7 +104,7 @@ def rotate(kind: str, algorithm: str, backend_name: str | None) -> None:
         name, country = issuer_settings(get_profile())
         with _key_errors():
             if not store.remote:
-                _warn_unencrypted(store, backend_name)
+                _warn_unencrypted(store, backend_name, app.config["ENV"] == "production")
             for k in _kinds(kind):
                 info = store.rotate(k, algorithm=algorithm, issuer_name=name, country=country,
                                     backend_name=backend_name, public_url=app.config["PUBLIC_URL"],
