@@ -6,6 +6,7 @@ the kit: common, accounts, booking…), each with a dict ``T``::
     T = {
         "Book": "बुक करें",                                       # msgid -> msgstr
         ("%(num)s centre", "%(num)s centres"): ["…", "…"],        # plural: one string per form
+        "session status\x04Open": "खुला",                           # msgctxt "\x04" msgid
     }
 
 Usage (after ``cowin-kit i18n extract && cowin-kit i18n update``)::
@@ -61,6 +62,9 @@ def fill(language: str, todo: bool = False) -> int:
         if not message.id:
             continue
         key = message.id if isinstance(message.id, str) else tuple(message.id)
+        if message.context:  # pgettext: "Open" (a button) and "Open" (a session's status) differ
+            key = (f"{message.context}\x04{key}" if isinstance(key, str)
+                   else (f"{message.context}\x04{key[0]}", key[1]))
         if key in table:
             used.add(key)
             value = table[key]
