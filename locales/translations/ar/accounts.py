@@ -42,7 +42,6 @@ T = {
     "Not vaccinated": "غير ملقَّح",
     "OTP": "رمز التحقق",
     "One mobile number can register up to %(n)s people.": "يمكن تسجيل %(n)s أشخاص كحد أقصى برقم هاتف واحد.",
-    "Partially vaccinated: %(n)s dose(s)": "ملقَّح جزئيًا: عدد الجرعات %(n)s",
     "Password": "كلمة المرور",
     "Password (at least 10 characters)": "كلمة المرور (10 أحرف على الأقل)",
     "Please wait %(seconds)s seconds before asking for a new OTP.": "يُرجى الانتظار %(seconds)s ثانية قبل طلب رمز تحقق جديد.",
@@ -78,7 +77,6 @@ T = {
     "Use YYYY-MM-DD.": "استخدم الصيغة YYYY-MM-DD.",
     "Use YYYY-MM-DDTHH:MM.": "استخدم الصيغة YYYY-MM-DDTHH:MM.",
     "Username": "اسم المستخدم",
-    "Vaccinated: %(n)s dose(s)": "ملقَّح: عدد الجرعات %(n)s",
     "Vaccinator": "الملقِّح",
     "Vaccinator desk": "مكتب الملقِّح",
     "Verify and continue": "تحقق وتابع",
@@ -101,4 +99,22 @@ T = {
     "New password (at least 10 characters)": "كلمة المرور الجديدة (10 أحرف على الأقل)",
     "This is not your current password.": "هذه ليست كلمة المرور الحالية.",
     "Your password has been changed.": "تم تغيير كلمة المرور.",
+    "Enter the %(digits)s-digit OTP from the SMS, using digits only. This did not use up a try.":
+        "أدخل رمز التحقق المكوّن من %(digits)s أرقام الوارد في الرسالة القصيرة، بالأرقام فقط. لم تُحتسب هذه محاولة.",
+    ("Partially vaccinated: %(num)s dose", "Partially vaccinated: %(num)s doses"): [
+        "ملقَّح جزئيًا: %(num)s جرعة",
+        "ملقَّح جزئيًا: جرعة واحدة",
+        "ملقَّح جزئيًا: جرعتان",
+        "ملقَّح جزئيًا: %(num)s جرعات",
+        "ملقَّح جزئيًا: %(num)s جرعة",
+        "ملقَّح جزئيًا: %(num)s جرعة"],
+    ("Vaccinated: %(num)s dose", "Vaccinated: %(num)s doses"): [
+        "ملقَّح: %(num)s جرعة",
+        "ملقَّح: جرعة واحدة",
+        "ملقَّح: جرعتان",
+        "ملقَّح: %(num)s جرعات",
+        "ملقَّح: %(num)s جرعة",
+        "ملقَّح: %(num)s جرعة"],
+    "We cannot send OTPs at the moment. Please try again in a few minutes.":
+        "لا يمكننا إرسال رموز التحقق في الوقت الحالي. يُرجى المحاولة مرة أخرى بعد بضع دقائق.",
 }

@@ -1,6 +1,5 @@
 # Arabic (ar): finding centres, booking, slips, SMS about appointments, facility and session admin.
 T = {
-    "%(n)s facilities imported.": "تم استيراد المراكز: %(n)s.",
     ("%(num)d session planned.", "%(num)d sessions planned."): [
         "لم تُخطَّط أي جلسة تلقيح.", "خُطِّطت جلسة تلقيح واحدة.", "خُطِّطت جلستا تلقيح.",
         "خُطِّطت %(num)d جلسات تلقيح.", "خُطِّطت %(num)d جلسة تلقيح.", "خُطِّطت %(num)d جلسة تلقيح."],
@@ -48,8 +47,6 @@ T = {
     "Capacity: dose 2": "السعة: الجرعة الثانية",
     "Centre": "المركز",
     "Change capacity": "تغيير السعة",
-    "Choose and press Search to see the next level, or enter a postal code.":
-        "اختر ثم اضغط «بحث» لعرض المستوى التالي، أو أدخل الرمز البريدي.",
     "Choose at least one date.": "اختر تاريخًا واحدًا على الأقل.",
     "Choose…": "اختر…",
     "Closes": "وقت الإغلاق",
@@ -181,4 +178,51 @@ T = {
     "Not a vaccine id.": "ليس رمز لقاح.",
     "One of: %(choices)s.": "واحد من: %(choices)s.",
     "Unknown area.": "منطقة غير معروفة.",
+    ("%(num)s facility imported.", "%(num)s facilities imported."): [
+        "لم يُستورد أي مركز.",
+        "استُورد مركز واحد.",
+        "استُورد مركزان.",
+        "استُوردت %(num)s مراكز.",
+        "استُورد %(num)s مركزًا.",
+        "استُورد %(num)s مركز."],
+    "Book a new appointment": "احجز موعدًا جديدًا",
+    "appointment status\x04Booked": "محجوز",
+    "appointment status\x04Cancelled": "ملغى",
+    "session status\x04Cancelled": "ملغاة",
+    "Centres %(first)s–%(last)s of %(total)s": "المراكز %(first)s–%(last)s من %(total)s",
+    "Choose an area and press Search to see the next level, enter a postal code, or use your location.":
+        "اختر منطقة ثم اضغط «بحث» لعرض المستوى التالي، أو أدخل الرمز البريدي، أو استخدم موقعك.",
+    "Choose an area, enter a postal code or use your location to see the vaccination centres there.":
+        "اختر منطقة أو أدخل الرمز البريدي أو استخدم موقعك لعرض مراكز التلقيح هناك.",
+    "session status\x04Closed": "مغلقة",
+    "appointment status\x04Did not come": "لم يحضر",
+    "Finding your location…": "جارٍ تحديد موقعك…",
+    "Next": "التالي",
+    "No vaccination centre has the postal code %(code)s. Check the number, or search by area.":
+        "لا يوجد مركز تلقيح بالرمز البريدي %(code)s. تحقّق من الرقم، أو ابحث حسب المنطقة.",
+    "Not a date: pick the days from the calendar (or type them as YYYY-MM-DD).":
+        "ليس تاريخًا: اختر الأيام من التقويم (أو اكتبها بالصيغة YYYY-MM-DD).",
+    "session status\x04Open": "مفتوحة",
+    "Pages of results": "صفحات النتائج",
+    "Previous": "السابق",
+    "Sessions can be planned at most %(days)s days ahead in one go: choose an earlier end date.":
+        "يمكن تخطيط جلسات التلقيح دفعةً واحدة لمدة %(days)s يومًا مقدمًا كحد أقصى: اختر تاريخ نهاية أقرب.",
+    "Showing centres near your location, nearest first.":
+        "عرض المراكز القريبة من موقعك، الأقرب أولًا.",
+    "This appointment is no longer active, so it has no slip. Book a new appointment from your page if you still need this dose.":
+        "لم يعد هذا الموعد ساريًا، لذا ليست له قسيمة. احجز موعدًا جديدًا من صفحتك إذا كنت لا تزال بحاجة إلى هذه الجرعة.",
+    "This appointment was cancelled, so its slip and secret code are no longer valid. Book a new appointment from your page if you still need this dose.":
+        "أُلغي هذا الموعد، لذا لم تعد قسيمته ورمزه السري صالحين. احجز موعدًا جديدًا من صفحتك إذا كنت لا تزال بحاجة إلى هذه الجرعة.",
+    "This area is not in the list. Please choose it again.":
+        "هذه المنطقة ليست في القائمة. يُرجى اختيارها مرة أخرى.",
+    "This is not a postal code of %(country)s. It looks like %(example)s.":
+        "هذا ليس رمزًا بريديًا في %(country)s. الرمز البريدي هناك يشبه %(example)s.",
+    "Use my location": "استخدم موقعي",
+    "appointment status\x04Vaccinated": "ملقَّح",
+    "Your browser did not share your location. Choose an area or enter a postal code instead.":
+        "لم يشارك متصفحك موقعك. اختر منطقة أو أدخل الرمز البريدي بدلًا من ذلك.",
+    "Your location could not be found. Choose an area or enter a postal code instead.":
+        "تعذّر تحديد موقعك. اختر منطقة أو أدخل الرمز البريدي بدلًا من ذلك.",
+    "Your location could not be read. Search by area or postal code instead.":
+        "تعذّرت قراءة موقعك. ابحث حسب المنطقة أو الرمز البريدي بدلًا من ذلك.",
 }

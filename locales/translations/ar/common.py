@@ -99,4 +99,43 @@ T = {
     "What you can do": "ما يمكنك فعله",
     "When": "متى",
     "You are not allowed to do this.": "غير مسموح لك بهذا الإجراء.",
+    "Adverse event": "حدث ضائر",
+    "After": "بعد",
+    "Before": "قبل",
+    "Count": "العدد",
+    "File": "الملف",
+    "Format": "الصيغة",
+    "Invalid center_id: no centre has this id; look centres up with findByPin, findByDistrict or findByLatLong":
+        "قيمة center_id غير صحيحة: لا يوجد مركز بهذا المعرّف؛ ابحث عن المراكز باستخدام findByPin أو findByDistrict أو findByLatLong",
+    "Invalid value for %(name)s: %(reason)s": "قيمة غير صحيحة لـ %(name)s: %(reason)s",
+    "Kind": "النوع",
+    "Lot": "الدفعة",
+    "Menu": "القائمة",
+    "Ministry links": "روابط الوزارة",
+    "Must be a date between %(low)s and %(high)s.": "يجب أن يكون تاريخًا بين %(low)s و%(high)s.",
+    "Must be a whole number between %(low)s and %(high)s.":
+        "يجب أن يكون عددًا صحيحًا بين %(low)s و%(high)s.",
+    "NUL characters are not accepted (found in %(where)s). Please remove them and try again.":
+        "لا تُقبل محارف NUL (وُجدت في %(where)s). يُرجى حذفها والمحاولة مرة أخرى.",
+    "People": "الأشخاص",
+    "Results": "النتائج",
+    "Rows": "الصفوف",
+    "Signed in as %(name)s (%(username)s)": "تم تسجيل الدخول باسم %(name)s (%(username)s)",
+    "Text must be valid Unicode: a lone surrogate was found in %(where)s. Please send the text again as UTF-8.":
+        "يجب أن يكون النص يونيكود صالحًا: وُجد محرف بديل منفرد في %(where)s. يُرجى إرسال النص مجددًا بترميز UTF-8.",
+    "The JSON body is nested too deeply (at most %(depth)s levels). Please send a flatter document.":
+        "نص JSON متداخل بعمق كبير (%(depth)s مستوى على الأكثر). يُرجى إرسال مستند أقل تداخلًا.",
+    "The request body is not valid JSON. Please check its syntax and encoding (UTF-8).":
+        "نص الطلب ليس JSON صالحًا. يُرجى التحقق من صياغته وترميزه (UTF-8).",
+    "The request could not be read. Please check what was sent and try again.":
+        "تعذّرت قراءة الطلب. يُرجى التحقق مما أُرسل والمحاولة مرة أخرى.",
+    "There is nothing at this address.": "لا يوجد شيء على هذا العنوان.",
+    "Via": "عبر",
+    "What was sent is too large. Please send a smaller file or less data.":
+        "ما أُرسل كبير جدًا. يُرجى إرسال ملف أصغر أو بيانات أقل.",
+    "a header": "إحدى الترويسات",
+    "the JSON body": "نص JSON",
+    "the address": "عنوان الصفحة",
+    "the form": "النموذج",
+    "the query": "الاستعلام",
 }

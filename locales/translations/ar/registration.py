@@ -35,4 +35,6 @@ T = {
     "Yes, remove": "نعم، احذف",
     "You can register at most %(limit)s people with one mobile number.":
         "يمكنك تسجيل %(limit)s أشخاص كحد أقصى برقم هاتف واحد.",
+    "Too many registration attempts. Please try again later.":
+        "محاولات تسجيل كثيرة جدًا. يُرجى المحاولة مرة أخرى لاحقًا.",
 }

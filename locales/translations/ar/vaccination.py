@@ -103,4 +103,7 @@ T = {
     "After closing time: everyone still booked is marked as a no-show.": "بعد وقت الإغلاق: يُسجَّل عدم الحضور لكل من بقي موعده محجوزًا.",
     "Close the day": "إغلاق اليوم",
     "No-shows can be marked for the whole day after closing time.": "لا يُسجَّل عدم الحضور لليوم كله إلا بعد وقت الإغلاق.",
+    "Due from %(date)s": "مستحقة ابتداءً من %(date)s",
+    "Look-ups are not accepted in the page address. Type the reference ID, mobile or ID document number in the look-up box and press Find.":
+        "لا يُقبل البحث من عنوان الصفحة. اكتب الرقم المرجعي أو رقم الهاتف المحمول أو رقم وثيقة الهوية في مربع البحث واضغط «بحث».",
 }

@@ -42,7 +42,6 @@ T = {
     "Not vaccinated": "टीका नहीं लगा",
     "OTP": "ओटीपी",
     "One mobile number can register up to %(n)s people.": "एक मोबाइल नंबर से ज़्यादा से ज़्यादा %(n)s लोगों का पंजीकरण हो सकता है।",
-    "Partially vaccinated: %(n)s dose(s)": "आंशिक टीकाकरण: %(n)s खुराक",
     "Password": "पासवर्ड",
     "Password (at least 10 characters)": "पासवर्ड (कम से कम 10 अक्षर)",
     "Please wait %(seconds)s seconds before asking for a new OTP.": "नया ओटीपी माँगने से पहले कृपया %(seconds)s सेकंड रुकें।",
@@ -78,7 +77,6 @@ T = {
     "Use YYYY-MM-DD.": "YYYY-MM-DD रूप में लिखें।",
     "Use YYYY-MM-DDTHH:MM.": "YYYY-MM-DDTHH:MM रूप में लिखें।",
     "Username": "यूज़रनेम",
-    "Vaccinated: %(n)s dose(s)": "टीका लगा: %(n)s खुराक",
     "Vaccinator": "टीकाकर्ता",
     "Vaccinator desk": "टीकाकर्ता डेस्क",
     "Verify and continue": "जाँचें और आगे बढ़ें",
@@ -101,4 +99,14 @@ T = {
     "New password (at least 10 characters)": "नया पासवर्ड (कम से कम 10 अक्षर)",
     "This is not your current password.": "यह आपका मौजूदा पासवर्ड नहीं है।",
     "Your password has been changed.": "आपका पासवर्ड बदल दिया गया है।",
+    "Enter the %(digits)s-digit OTP from the SMS, using digits only. This did not use up a try.":
+        "SMS में आया %(digits)s अंकों का ओटीपी सिर्फ़ अंकों में लिखें। इससे आपकी कोई कोशिश कम नहीं हुई।",
+    ("Partially vaccinated: %(num)s dose", "Partially vaccinated: %(num)s doses"): [
+        "आंशिक टीकाकरण: %(num)s खुराक",
+        "आंशिक टीकाकरण: %(num)s खुराकें"],
+    ("Vaccinated: %(num)s dose", "Vaccinated: %(num)s doses"): [
+        "टीका लगा: %(num)s खुराक",
+        "टीका लगा: %(num)s खुराकें"],
+    "We cannot send OTPs at the moment. Please try again in a few minutes.":
+        "हम अभी ओटीपी नहीं भेज पा रहे हैं। कृपया कुछ मिनट बाद फिर से कोशिश करें।",
 }

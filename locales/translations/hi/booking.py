@@ -1,6 +1,5 @@
 # Hindi (hi): finding centres, booking, slips, SMS about appointments, facility and session admin.
 T = {
-    "%(n)s facilities imported.": "%(n)s केंद्र आयात किए गए।",
     ("%(num)d session planned.", "%(num)d sessions planned."): [
         "%(num)d सत्र तय किया गया।", "%(num)d सत्र तय किए गए।"],
     "%(name)s already has an appointment for this dose.": "%(name)s का इस खुराक के लिए पहले से अपॉइंटमेंट है।",
@@ -46,8 +45,6 @@ T = {
     "Capacity: dose 2": "क्षमता: खुराक 2",
     "Centre": "केंद्र",
     "Change capacity": "क्षमता बदलें",
-    "Choose and press Search to see the next level, or enter a postal code.":
-        "चुनें और अगला स्तर देखने के लिए खोजें दबाएँ, या पिनकोड लिखें।",
     "Choose at least one date.": "कम से कम एक तारीख चुनें।",
     "Choose…": "चुनें…",
     "Closes": "बंद होने का समय",
@@ -179,4 +176,47 @@ T = {
     "Not a vaccine id.": "यह टीके की आईडी नहीं है।",
     "One of: %(choices)s.": "इनमें से एक: %(choices)s।",
     "Unknown area.": "अज्ञात क्षेत्र।",
+    ("%(num)s facility imported.", "%(num)s facilities imported."): [
+        "%(num)s केंद्र आयात किया गया।",
+        "%(num)s केंद्र आयात किए गए।"],
+    "Book a new appointment": "नया अपॉइंटमेंट बुक करें",
+    "appointment status\x04Booked": "बुक हो गया",
+    "appointment status\x04Cancelled": "रद्द",
+    "session status\x04Cancelled": "रद्द",
+    "Centres %(first)s–%(last)s of %(total)s": "%(total)s में से केंद्र %(first)s–%(last)s",
+    "Choose an area and press Search to see the next level, enter a postal code, or use your location.":
+        "क्षेत्र चुनें और अगला स्तर देखने के लिए खोजें दबाएँ, पिनकोड लिखें, या अपने स्थान का इस्तेमाल करें।",
+    "Choose an area, enter a postal code or use your location to see the vaccination centres there.":
+        "वहाँ के टीकाकरण केंद्र देखने के लिए क्षेत्र चुनें, पिनकोड लिखें या अपने स्थान का इस्तेमाल करें।",
+    "session status\x04Closed": "बंद",
+    "appointment status\x04Did not come": "नहीं आए",
+    "Finding your location…": "आपका स्थान खोजा जा रहा है…",
+    "Next": "अगला",
+    "No vaccination centre has the postal code %(code)s. Check the number, or search by area.":
+        "पिनकोड %(code)s का कोई टीकाकरण केंद्र नहीं है। नंबर जाँचें, या क्षेत्र से खोजें।",
+    "Not a date: pick the days from the calendar (or type them as YYYY-MM-DD).":
+        "यह तारीख नहीं है: कैलेंडर से दिन चुनें (या उन्हें YYYY-MM-DD रूप में लिखें)।",
+    "session status\x04Open": "खुला",
+    "Pages of results": "परिणामों के पृष्ठ",
+    "Previous": "पिछला",
+    "Sessions can be planned at most %(days)s days ahead in one go: choose an earlier end date.":
+        "एक बार में ज़्यादा से ज़्यादा %(days)s दिन आगे तक के सत्र तय किए जा सकते हैं: आखिरी तारीख पहले की चुनें।",
+    "Showing centres near your location, nearest first.":
+        "आपके स्थान के पास के केंद्र, सबसे पास वाले पहले।",
+    "This appointment is no longer active, so it has no slip. Book a new appointment from your page if you still need this dose.":
+        "यह अपॉइंटमेंट अब सक्रिय नहीं है, इसलिए इसकी कोई पर्ची नहीं है। अगर आपको अब भी यह खुराक चाहिए, तो अपने पेज से नया अपॉइंटमेंट बुक करें।",
+    "This appointment was cancelled, so its slip and secret code are no longer valid. Book a new appointment from your page if you still need this dose.":
+        "यह अपॉइंटमेंट रद्द कर दिया गया था, इसलिए इसकी पर्ची और गुप्त कोड अब मान्य नहीं हैं। अगर आपको अब भी यह खुराक चाहिए, तो अपने पेज से नया अपॉइंटमेंट बुक करें।",
+    "This area is not in the list. Please choose it again.":
+        "यह क्षेत्र सूची में नहीं है। कृपया इसे फिर से चुनें।",
+    "This is not a postal code of %(country)s. It looks like %(example)s.":
+        "यह %(country)s का पिनकोड नहीं है। वहाँ का पिनकोड %(example)s जैसा होता है।",
+    "Use my location": "मेरे स्थान का इस्तेमाल करें",
+    "appointment status\x04Vaccinated": "टीका लग गया",
+    "Your browser did not share your location. Choose an area or enter a postal code instead.":
+        "आपके ब्राउज़र ने आपका स्थान नहीं बताया। इसके बजाय क्षेत्र चुनें या पिनकोड लिखें।",
+    "Your location could not be found. Choose an area or enter a postal code instead.":
+        "आपका स्थान नहीं मिल सका। इसके बजाय क्षेत्र चुनें या पिनकोड लिखें।",
+    "Your location could not be read. Search by area or postal code instead.":
+        "आपका स्थान पढ़ा नहीं जा सका। इसके बजाय क्षेत्र या पिनकोड से खोजें।",
 }

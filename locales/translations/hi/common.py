@@ -99,4 +99,44 @@ T = {
     "What you can do": "आप क्या कर सकते हैं",
     "When": "कब",
     "You are not allowed to do this.": "आपको यह करने की अनुमति नहीं है।",
+    "Adverse event": "प्रतिकूल घटना",
+    "After": "बाद में",
+    "Before": "पहले",
+    "Count": "संख्या",
+    "File": "फ़ाइल",
+    "Format": "प्रारूप",
+    "Invalid center_id: no centre has this id; look centres up with findByPin, findByDistrict or findByLatLong":
+        "गलत center_id: इस आईडी का कोई केंद्र नहीं है; केंद्र findByPin, findByDistrict या findByLatLong से खोजें",
+    "Invalid value for %(name)s: %(reason)s": "%(name)s का मान गलत है: %(reason)s",
+    "Kind": "प्रकार",
+    "Lot": "लॉट",
+    "Menu": "मेनू",
+    "Ministry links": "मंत्रालय के लिंक",
+    "Must be a date between %(low)s and %(high)s.":
+        "%(low)s और %(high)s के बीच की तारीख होनी चाहिए।",
+    "Must be a whole number between %(low)s and %(high)s.":
+        "%(low)s और %(high)s के बीच की पूरी संख्या होनी चाहिए।",
+    "NUL characters are not accepted (found in %(where)s). Please remove them and try again.":
+        "NUL वर्ण स्वीकार नहीं किए जाते (ये %(where)s में मिले)। कृपया इन्हें हटाकर फिर से कोशिश करें।",
+    "People": "लोग",
+    "Results": "परिणाम",
+    "Rows": "पंक्तियाँ",
+    "Signed in as %(name)s (%(username)s)": "%(name)s (%(username)s) के रूप में साइन इन किया है",
+    "Text must be valid Unicode: a lone surrogate was found in %(where)s. Please send the text again as UTF-8.":
+        "टेक्स्ट मान्य यूनिकोड होना चाहिए: %(where)s में एक अकेला सरोगेट वर्ण मिला। कृपया टेक्स्ट को UTF-8 में फिर से भेजें।",
+    "The JSON body is nested too deeply (at most %(depth)s levels). Please send a flatter document.":
+        "JSON बॉडी बहुत गहराई तक नेस्टेड है (ज़्यादा से ज़्यादा %(depth)s स्तर)। कृपया कम नेस्टिंग वाला दस्तावेज़ भेजें।",
+    "The request body is not valid JSON. Please check its syntax and encoding (UTF-8).":
+        "अनुरोध की बॉडी मान्य JSON नहीं है। कृपया उसका सिंटैक्स और एन्कोडिंग (UTF-8) जाँचें।",
+    "The request could not be read. Please check what was sent and try again.":
+        "अनुरोध पढ़ा नहीं जा सका। कृपया भेजी गई जानकारी जाँचें और फिर से कोशिश करें।",
+    "There is nothing at this address.": "इस पते पर कुछ नहीं है।",
+    "Via": "माध्यम",
+    "What was sent is too large. Please send a smaller file or less data.":
+        "भेजी गई जानकारी बहुत बड़ी है। कृपया छोटी फ़ाइल या कम डेटा भेजें।",
+    "a header": "एक हेडर",
+    "the JSON body": "JSON बॉडी",
+    "the address": "पृष्ठ का पता (URL)",
+    "the form": "फ़ॉर्म",
+    "the query": "क्वेरी",
 }

@@ -35,4 +35,6 @@ T = {
     "Yes, remove": "हाँ, हटाएँ",
     "You can register at most %(limit)s people with one mobile number.":
         "एक मोबाइल नंबर से ज़्यादा से ज़्यादा %(limit)s लोगों का पंजीकरण कर सकते हैं।",
+    "Too many registration attempts. Please try again later.":
+        "पंजीकरण की बहुत ज़्यादा कोशिशें हुई हैं। कृपया बाद में फिर से कोशिश करें।",
 }

@@ -103,4 +103,7 @@ T = {
     "After closing time: everyone still booked is marked as a no-show.": "केंद्र बंद होने के बाद: जो भी अब तक बुक है, उसे ‘नहीं आए’ दर्ज किया जाएगा।",
     "Close the day": "दिन बंद करें",
     "No-shows can be marked for the whole day after closing time.": "केंद्र बंद होने के बाद ही पूरे दिन के ‘नहीं आए’ दर्ज किए जा सकते हैं।",
+    "Due from %(date)s": "%(date)s से लगवाई जा सकती है",
+    "Look-ups are not accepted in the page address. Type the reference ID, mobile or ID document number in the look-up box and press Find.":
+        "पृष्ठ के पते में खोज स्वीकार नहीं की जाती। खोज बॉक्स में संदर्भ आईडी, मोबाइल या पहचान दस्तावेज़ नंबर लिखें और “खोजें” दबाएँ।",
 }
