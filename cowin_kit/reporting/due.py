@@ -46,8 +46,11 @@ def due_query(params: Params, *, booster: bool) -> sa.Select:
 def due_rows(params: Params, tick, *, booster: bool) -> Iterator[tuple]:
     """Yield one row per person whose next dose (a primary dose or a booster) is due by today."""
     overdue, due = str(_l("Overdue")), str(_l("Due"))
-    result = db.session.execute(due_query(params, booster=booster)
-                                .execution_options(yield_per=FETCH_ROWS))
+    stmt = due_query(params, booster=booster)
+    if params.limit is not None:  # a page: the first rows of the index, in one round trip
+        result = db.session.execute(stmt.limit(params.limit))
+    else:  # a download: every row, through a server-side cursor
+        result = db.session.execute(stmt.execution_options(yield_per=FETCH_ROWS))
     i = 0
     try:
         for i, (reference_id, name, birth_year, gender, vaccine, number, last_on, due_from,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from numbers import Number
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal as babel_format_decimal
@@ -62,6 +63,60 @@ def number(value: int | float, format: str | None = None) -> str:
         return format_decimal(value, format=format)
     text = babel_format_decimal(value, format=format, locale=locale, numbering_system=system)
     return text.translate(str.maketrans("0123456789", DIGITS[system]))
+
+
+def date_text(value: dt.date) -> str:
+    """A date for the reader: the locale's medium form in the profile's digits."""
+    from flask_babel import format_date
+
+    from cowin_kit.core.i18n import localize_digits
+
+    return localize_digits(format_date(value, "medium"))
+
+
+class PageCells:
+    """The text of a report page's cells in the reader's language.
+
+    Each distinct number or date is formatted once per page: a due list repeats a few dozen
+    dates and small numbers over its 200 rows, and Babel's formatting was most of the page's
+    time. Years of birth are written without a thousands separator (1988, not 1,988).
+    """
+
+    def __init__(self, columns) -> None:
+        self.keys = [key for key, _label in columns]
+        self._text: dict[tuple, str] = {}
+
+    def row(self, values) -> list[str]:
+        return [self.cell(key, value) for key, value in zip(self.keys, values)]
+
+    def cell(self, key: str, value) -> str:
+        if value is None:
+            return "–"
+        if isinstance(value, Number):
+            how = "year" if key == "birth_year" else "number"
+        elif isinstance(value, dt.date):
+            how = "date"
+        elif key == "age_band":
+            how = "digits"
+        else:
+            return value if isinstance(value, str) else str(value)
+        memo = (how, type(value), value)
+        text = self._text.get(memo)
+        if text is None:
+            text = self._text[memo] = self._format(how, value)
+        return text
+
+    @staticmethod
+    def _format(how: str, value) -> str:
+        if how == "year":
+            return number(value, format="0")
+        if how == "number":
+            return number(value)
+        if how == "date":
+            return date_text(value)
+        from cowin_kit.core.i18n import localize_digits
+
+        return localize_digits(value)
 
 
 def percent(part: float, whole: float) -> float | None:

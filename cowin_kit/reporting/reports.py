@@ -32,6 +32,9 @@ class Params:
     date_from: dt.date
     date_to: dt.date
     today: dt.date
+    #: The reader wants at most this many rows (a page): a report may ask the database for no
+    #: more, so an index answers in order without sorting all matches. None: every row.
+    limit: int | None = None
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 
@@ -18,7 +19,7 @@ from cowin_kit.core.db import db
 from cowin_kit.core.errors import Forbidden, KitError, NotFound, ValidationFailed
 from cowin_kit.profiles import get_profile
 from cowin_kit.reporting import exports
-from cowin_kit.reporting.labels import area_name, local_today
+from cowin_kit.reporting.labels import PageCells, area_name, local_today
 from cowin_kit.reporting.operations import TargetsRejected, import_targets
 from cowin_kit.reporting.queries import child_areas
 from cowin_kit.reporting.reports import Params, all_reports
@@ -91,11 +92,12 @@ def index():
 @staff_required(REPORT_ROLES)
 def show(kind: str):
     report = _report(kind)
-    params = _params()
+    params = dataclasses.replace(_params(), limit=PAGE_ROWS + 1)  # one more: say there are more
     _audit_view(report, params, "view")
     rows = list(itertools.islice(report.rows(params, lambda n: None), PAGE_ROWS + 1))
     return render_template("reporting/report.html", report=report, params=params,
                            rows=rows[:PAGE_ROWS], more=len(rows) > PAGE_ROWS,
+                           cells=PageCells(report.columns),
                            area_title=area_name(params.area), areas=child_areas(params.area))
 
 

@@ -48,8 +48,6 @@ def report_number(value) -> str:
 @bp.app_template_filter("report_date")
 def report_date(value) -> str:
     """Format a date for the reader's locale."""
-    from flask_babel import format_date
+    from cowin_kit.reporting.labels import date_text
 
-    from cowin_kit.core.i18n import localize_digits
-
-    return localize_digits(format_date(value, "medium"))
+    return date_text(value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections import defaultdict
 
 import pytest
@@ -172,3 +173,68 @@ def test_report_queries_use_indexes(app, db, world, kind):
             plan = plan if isinstance(plan, list) else json.loads(plan)
             scans = set(_full_scans(plan[0]["Plan"])) & BIG_TABLES
             assert not scans, f"full scan of {scans} in:\n{statement}"
+
+
+def _due_people(db, world, n: int) -> None:
+    """``n`` people given a first dose on the same day, whose second dose is now due."""
+    for _ in range(n):
+        world.dose(world.person(birth_year=1980), vaccine="comirnaty",
+                   day=TODAY - dt.timedelta(days=30))
+    db.session.commit()
+
+
+def test_due_page_asks_the_database_for_one_page_only(app, client, db, world, monkeypatch):
+    """The page's query carries a row limit (at 1M people the index then answers in order,
+    without sorting every due person); the download still lists everyone."""
+    from cowin_kit.reporting import staff_views
+    from tests.reporting.conftest import make_staff, sign_in
+
+    _due_people(db, world, 5)
+    monkeypatch.setattr(staff_views, "PAGE_ROWS", 3)
+    sign_in(client, make_staff(db, "national_admin"))
+    statements = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "next_due_from" in statement and statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        page = client.get(f"/staff/reports/dose2_due?to={TODAY}").get_data(as_text=True)
+        assert len(statements) == 1 and " LIMIT " in statements[0].upper()
+        statements.clear()
+        csv_text = client.get(f"/staff/reports/dose2_due.csv?to={TODAY}").get_data(as_text=True)
+        assert len(statements) == 1 and " LIMIT " not in statements[0].upper()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", capture)
+    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert body.count("<tr>") == 3 and "Person " in body
+    assert 'class="hint"' in page  # more rows than shown: download the file
+    assert len(csv_text.strip().splitlines()) == 1 + 5
+
+
+def test_due_page_formats_each_date_once_and_years_as_years(app, client, db, world,
+                                                            monkeypatch):
+    import flask_babel
+
+    from tests.reporting.conftest import make_staff, sign_in
+
+    _due_people(db, world, 6)
+    sign_in(client, make_staff(db, "national_admin"))
+    calls = []
+    real = flask_babel.format_date
+
+    def counted(value, *args, **kwargs):
+        calls.append(value)
+        return real(value, *args, **kwargs)
+
+    monkeypatch.setattr(flask_babel, "format_date", counted)
+    page = client.get(f"/staff/reports/dose2_due?to={TODAY}&lang=en").get_data(as_text=True)
+    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", body)
+    assert len(rows) == 6
+    # Six people share their last dose, due-from and due-until dates: three dates to format.
+    assert sorted(calls) == sorted(set(calls)) and len(calls) == 3
+    cells = re.findall(r"<td>(.*?)</td>", rows[0])
+    assert cells[2] == "1980"  # a year of birth, not the number 1,980
+    assert real(TODAY - dt.timedelta(days=30), "medium") in cells  # the last dose, as before
