@@ -45,6 +45,22 @@ def pgbouncer_url(database_url):
     return same_database(PGBOUNCER, database_url)
 
 
+def district_with_session(db, prefix: str, caps: dict):
+    """A state, its district ``<prefix>-DI``, a facility there and an open session with
+    ``caps``: (district, facility, session), flushed."""
+    from cowin_kit.booking.models import Facility
+    from tests.factories import make_area
+    from tests.operations.conftest import make_session
+
+    state = make_area(db, f"{prefix}-ST")
+    district = make_area(db, f"{prefix}-DI", state, 2)
+    facility = Facility(code=f"{prefix}F1", name=f"Centre {prefix}F1", area_id=district.id,
+                        fee_type="Free")
+    db.session.add(facility)
+    db.session.flush()
+    return district, facility, make_session(db, facility, caps=caps)
+
+
 @pytest.fixture
 def replica_admin(replica_url):
     engine = sa.create_engine(replica_url, isolation_level="AUTOCOMMIT")

@@ -9,8 +9,8 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import make_area, make_person, make_staff
-from tests.operations.conftest import make_session
+from tests.factories import make_person, make_staff
+from tests.scale.conftest import district_with_session
 
 THREADS = 4
 ROUNDS = 12
@@ -33,17 +33,11 @@ def test_pooler_setting_turns_prepared_statements_off(app, db):
 
 def test_desks_and_public_reads_through_pgbouncer(app, db):
     from cowin_kit.api.cowin_v2.areaids import external_id
-    from cowin_kit.booking.models import Facility
     from cowin_kit.registration.models import Beneficiary
     from cowin_kit.vaccination.models import DoseRecord
     from cowin_kit.vaccination.operations import record_dose
 
-    state = make_area(db, "P-ST")
-    district = make_area(db, "P-DI", state, 2)
-    facility = Facility(code="PF1", name="Centre PF1", area_id=district.id, fee_type="Free")
-    db.session.add(facility)
-    db.session.flush()
-    session = make_session(db, facility, caps={"1": 50, "2": 50})
+    district, facility, session = district_with_session(db, "P", caps={"1": 50, "2": 50})
     vaccinators = [make_staff(db, "vaccinator", f"pv{i}", facility=facility)
                    for i in range(THREADS)]
     people = [[make_person(db, name=f"Person {t}-{r}").id for r in range(ROUNDS)]

@@ -9,9 +9,8 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import make_area, make_staff
-from tests.operations.conftest import make_session
-from tests.scale.conftest import caught_up
+from tests.factories import make_staff
+from tests.scale.conftest import caught_up, district_with_session
 
 
 @pytest.fixture
@@ -42,14 +41,7 @@ def replay_paused(db, replica_admin):
 
 @pytest.fixture
 def district(db):
-    from cowin_kit.booking.models import Facility
-
-    state = make_area(db, "R-ST")
-    district = make_area(db, "R-DI", state, 2)
-    facility = Facility(code="RF1", name="Centre RF1", area_id=district.id, fee_type="Free")
-    db.session.add(facility)
-    db.session.flush()
-    session = make_session(db, facility, caps={"1": 10, "2": 10})
+    district, _facility, session = district_with_session(db, "R", caps={"1": 10, "2": 10})
     db.session.commit()
     return district, session
 
