@@ -1,13 +1,16 @@
-"""Benchmark: public availability of a district (200 facilities x 7 days) vs /healthz.
+"""Benchmark: every public availability endpoint (native and /api/v2, plain and gzip, with
+and without Redis) against Flask's hello-world app on the same gunicorn settings.
 
-Creates a scratch PostgreSQL database, seeds one district, serves the app with gunicorn
-(2 workers, gthread) and loads both endpoints in the same run, on loopback only. Prints
-throughput, p50/p99 latency and the ratio availability/healthz (the target is >= 0.5).
+Creates a scratch PostgreSQL database, seeds one district (200 facilities x 7 days), serves the
+kit twice (in-process cache; Redis cache) and ``hello_app`` with gunicorn (2 gthread workers x
+8 threads each), and loads them in interleaved rounds from ``loadgen`` (asyncio, one process,
+every connection opened first; its own cost measured against a do-nothing server). Prints the
+ratio endpoint / hello per round (the target is >= 0.5), on loopback only.
 
-    .venv/bin/python tests/benchmarks/bench_availability.py [--seconds 10] [--connections 16]
+    .venv/bin/python tests/benchmarks/bench_availability.py [--seconds 2] [--rounds 3]
+        [--only calendarByDistrict] [--redis redis://127.0.0.1:6379/5]
 
-Uses ``wrk`` when installed (apt-get install wrk), else a Python load generator (processes x
-threads with keep-alive http.client connections). Not collected by pytest.
+Not collected by pytest.
 """
 
 from __future__ import annotations
@@ -16,11 +19,8 @@ import argparse
 import datetime as dt
 import http.client
 import json
-import multiprocessing
 import os
 import platform
-import re
-import shutil
 import socket
 import statistics
 import subprocess
@@ -109,7 +109,14 @@ def seed_district(app, facilities: int = 200, days: int = 7, capacities=None) ->
                 for f in made for d in range(days)]
         bulk_add_sessions(rows)
         db.session.commit()
-        return {"district_id": district.id, "today": today, "facility_ids": [f.id for f in made]}
+        try:  # /api/v2 names districts by CoWIN's ids where the profile has them
+            from cowin_kit.api.cowin_v2.areaids import external_id
+
+            cowin_district = external_id(district)
+        except ImportError:
+            cowin_district = district.id
+        return {"district_id": district.id, "cowin_district_id": cowin_district, "today": today,
+                "facility_ids": [f.id for f in made]}
 
 
 def free_port() -> int:
@@ -119,22 +126,24 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(url: str, instance: str, *, workers: int = 2, threads: int = 8, extra_env=None):
-    """Serve cowin_kit.wsgi:app with gunicorn gthread workers on a loopback port."""
+def gunicorn(url: str, instance: str, *, workers: int = 2, threads: int = 8, extra_env=None,
+             module: str = "cowin_kit.wsgi:app", ready: str = "/healthz"):
+    """Serve ``module`` (the kit by default) with gunicorn gthread workers on a loopback port."""
     port = free_port()
     env = {**os.environ, "COWIN_KIT_DATABASE_URL": url, "COWIN_KIT_SECRET_KEY": "bench-secret",
            "COWIN_KIT_PROFILE": "in", "COWIN_KIT_INSTANCE_DIR": instance,
            "COWIN_KIT_SMS_BACKEND": "outbox", **(extra_env or {})}
     cmd = [str(Path(sys.executable).with_name("gunicorn")), "-w", str(workers), "-k", "gthread",
            "--threads", str(threads), "-b", f"127.0.0.1:{port}", "--backlog", "4096",
-           "--log-level", "warning", "cowin_kit.wsgi:app"]
-    proc = subprocess.Popen(cmd, env=env, cwd=str(ROOT))
+           "--log-level", "warning", module]
+    proc = subprocess.Popen(cmd, env=env, cwd=str(Path(__file__).parent if module.startswith(
+        "hello_app") else ROOT))
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", "/healthz")
+                conn.request("GET", ready)
                 if conn.getresponse().status == 200:
                     break
             except OSError:
@@ -147,85 +156,7 @@ def gunicorn(url: str, instance: str, *, workers: int = 2, threads: int = 8, ext
         proc.wait(timeout=30)
 
 
-# -- load generation ---------------------------------------------------------------------------
-
-def _worker(args):
-    port, path, seconds, threads, headers = args
-    import threading
-
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
-
-    def loop():
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine, bad = [], 0
-        while time.monotonic() < stop:
-            started = time.perf_counter()
-            try:
-                conn.request("GET", path, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                if response.status != 200:
-                    bad += 1
-            except OSError:
-                bad += 1
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                continue
-            mine.append(time.perf_counter() - started)
-        with lock:
-            latencies.extend(mine)
-            errors[0] += bad
-
-    pool = [threading.Thread(target=loop) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    return latencies, errors[0]
-
-
-def python_load(port: int, path: str, seconds: float, connections: int, headers=None) -> dict:
-    """Closed-loop load from processes x threads, one keep-alive connection per thread."""
-    procs = max(1, min(4, os.cpu_count() or 1))
-    per = max(1, connections // procs)
-    with multiprocessing.get_context("spawn").Pool(procs) as pool:
-        parts = pool.map(_worker, [(port, path, seconds, per, headers or {})] * procs)
-    latencies = sorted(x for part, _ in parts for x in part)
-    errors = sum(e for _, e in parts)
-    n = len(latencies)
-    return {"requests": n, "errors": errors, "rps": n / seconds,
-            "p50_ms": latencies[n // 2] * 1000 if n else None,
-            "p99_ms": latencies[min(n - 1, int(n * 0.99))] * 1000 if n else None,
-            "tool": f"python ({procs} processes x {per} threads)"}
-
-
-def _ms(out: str, percentile: int) -> float:
-    """A latency percentile from wrk's --latency table, in milliseconds."""
-    value, unit = re.search(rf"\b{percentile}%\s+([\d.]+)(us|ms|s|m)\b", out).groups()
-    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
-
-
-def wrk_load(port: int, path: str, seconds: float, connections: int, headers=None) -> dict:
-    extra = [arg for k, v in (headers or {}).items() for arg in ("-H", f"{k}: {v}")]
-    out = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{int(seconds)}s",
-                          "--latency", *extra, f"http://127.0.0.1:{port}{path}"],
-                         capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50, p99 = _ms(out, 50), _ms(out, 99)
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    total = int(re.search(r"(\d+) requests in", out).group(1))
-    return {"requests": total, "errors": int(errors.group(1)) if errors else 0, "rps": rps,
-            "p50_ms": p50, "p99_ms": p99, "tool": f"wrk (2 threads, {connections} connections)"}
-
-
-def load(port, path, seconds, connections, tool="auto", headers=None):
-    if tool == "wrk" or (tool == "auto" and shutil.which("wrk")):
-        return wrk_load(port, path, seconds, connections, headers)
-    return python_load(port, path, seconds, connections, headers)
-
+# -- load and report ---------------------------------------------------------------------------
 
 def machine() -> str:
     cpu = platform.processor() or "unknown CPU"
@@ -239,14 +170,48 @@ def machine() -> str:
     return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}"
 
 
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+GZ = {"Accept-Encoding": "gzip"}
+
+
+def targets(seeded: dict) -> dict[str, tuple[str, dict]]:
+    """Every public availability endpoint, plain and gzip, for the seeded district."""
+    day = seeded["today"].strftime("%d-%m-%Y")
+    district, centre = seeded["cowin_district_id"], seeded["facility_ids"][0]
+    v2 = "/api/v2/appointment/sessions/public/"
+    paths = {
+        "native": f"/api/kit/v1/availability?area_id={seeded['district_id']}&date={day}",
+        "v2 calendarByDistrict": f"{v2}calendarByDistrict?district_id={district}&date={day}",
+        "v2 findByDistrict": f"{v2}findByDistrict?district_id={district}&date={day}",
+        "v2 calendarByPin": f"{v2}calendarByPin?pincode=411001&date={day}",
+        "v2 findByPin": f"{v2}findByPin?pincode=411001&date={day}",
+        "v2 calendarByCenter": f"{v2}calendarByCenter?center_id={centre}&date={day}",
+    }
+    out: dict[str, tuple[str, dict]] = {}
+    for name, path in paths.items():
+        out[name] = (path, {})
+        out[name + " gzip"] = (path, GZ)
+    return out
+
+
 def main() -> None:
+    from loadgen import measure_overhead, run_load
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=float, default=2, help="per endpoint and round")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--facilities", type=int, default=200)
-    parser.add_argument("--tool", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--redis", default=os.environ.get("COWIN_KIT_BENCH_REDIS_URL",
+                                                          "redis://127.0.0.1:6379/5"))
+    parser.add_argument("--only", default="", help="endpoints whose name contains this")
     args = parser.parse_args()
+    # One address makes every request: the per-address public limit is counted on every
+    # request (its cost is in the figures) but set high enough never to refuse.
+    limits = {"COWIN_KIT_RATE_LIMIT_PUBLIC": "1000000 per 1 second"}
     with scratch_database() as url, tempfile.TemporaryDirectory() as instance:
         app = bench_app(url, instance)
         migrate(app)
@@ -255,43 +220,73 @@ def main() -> None:
 
         with app.app_context():
             db.engine.dispose()
-        path = (f"/api/kit/v1/availability?area_id={seeded['district_id']}"
-                f"&date={seeded['today'].strftime('%d-%m-%Y')}")
-        with gunicorn(url, instance) as port:
-            conn = http.client.HTTPConnection("127.0.0.1", port)
-            conn.request("GET", path)
-            body = conn.getresponse().read()
-            centres = json.loads(body)["centers"]
-            sessions = sum(len(c["sessions"]) for c in centres)
-            gz = {"Accept-Encoding": "gzip"}
-            conn.request("GET", path, headers=gz)
-            gz_size = len(conn.getresponse().read())
-            load(port, "/healthz", 2, args.connections, args.tool)  # warm up both workers
-            load(port, path, 2, args.connections, args.tool, gz)
-            # Interleaved rounds, so a busy neighbour on the machine weighs on all three alike.
-            runs = {"/healthz": ("/healthz", gz), "availability gzip": (path, gz),
-                    "availability": (path, {})}
-            rounds = {name: [] for name in runs}
+        prefix = f"cowin-kit-bench:{uuid.uuid4().hex}:"
+        with gunicorn(url, instance, module="hello_app:app", ready="/") as hello, \
+                gunicorn(url, instance, extra_env=limits) as plain, \
+                gunicorn(url, instance, extra_env={**limits, "COWIN_KIT_REDIS_URL": args.redis,
+                                                   "COWIN_KIT_CACHE_PREFIX": prefix}) as shared:
+            servers = {"memory": plain, "redis": shared}
+            runs = {f"{name} [{kind}]": (servers[kind], path, headers)
+                    for name, (path, headers) in targets(seeded).items() if args.only in name
+                    for kind in servers}
+            sizes = {}
+            for name, (port, path, headers) in runs.items():
+                conn = http.client.HTTPConnection("127.0.0.1", port)
+                conn.request("GET", path, headers=headers)
+                response = conn.getresponse()
+                body = response.read()
+                sizes[name] = len(body)
+                assert response.status == 200, (name, response.status, body[:300])
+            warm = dict(seconds=1, connections=args.connections)
+            run_load("127.0.0.1", hello, "/", **warm)
+            for port, path, headers in runs.values():
+                run_load("127.0.0.1", port, path, headers=headers, **warm)
+            rounds: dict[str, list[dict]] = {name: [] for name in ["hello", "/healthz", *runs]}
+            loads = [load_average()]
             for _ in range(args.rounds):
-                for name, (target, headers) in runs.items():
-                    rounds[name].append(load(port, target, args.seconds / args.rounds,
-                                             args.connections, args.tool, headers))
-    print(f"machine: {machine()}; date: {dt.date.today().isoformat()}")
-    print(f"availability response: {len(centres)} centres, {sessions} sessions, "
-          f"{len(body) / 1024:.0f} KiB JSON ({gz_size / 1024:.0f} KiB gzip); load by "
-          f"{rounds['/healthz'][0]['tool']}, {args.rounds} interleaved rounds, "
-          f"{args.seconds:.0f}s per endpoint")
-    for name, results in rounds.items():
-        rps = sum(r["rps"] for r in results) / len(results)
-        p50 = statistics.median(r["p50_ms"] for r in results)
-        p99 = max(r["p99_ms"] for r in results)
-        print(f"{name:18s} {rps:9.1f} req/s  p50 {p50:.2f} ms  p99 {p99:.2f} ms (worst round)  "
-              f"({sum(r['requests'] for r in results)} requests, "
-              f"{sum(r['errors'] for r in results)} errors)")
-    for name in ("availability gzip", "availability"):
-        ratios = [a["rps"] / h["rps"] for a, h in zip(rounds[name], rounds["/healthz"])]
-        print(f"ratio {name}/healthz per round: {', '.join(f'{r:.2f}' for r in ratios)}; "
-              f"median {statistics.median(ratios):.2f} (target >= 0.5)")
+                # Interleaved: hello before each endpoint, so both see the same neighbours.
+                for name, (port, path, headers) in runs.items():
+                    rounds["hello"].append(run_load("127.0.0.1", hello, "/", seconds=args.seconds,
+                                                    connections=args.connections))
+                    rounds[name].append(run_load("127.0.0.1", port, path, headers=headers,
+                                                 seconds=args.seconds,
+                                                 connections=args.connections))
+                rounds["/healthz"].append(run_load("127.0.0.1", plain, "/healthz",
+                                                   seconds=args.seconds,
+                                                   connections=args.connections))
+                loads.append(load_average())
+        overhead_small = measure_overhead(args.seconds, args.connections, 13)
+        overhead_large = measure_overhead(args.seconds, args.connections, max(sizes.values()))
+    print(f"machine: {machine()}; date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC; "
+          f"load average before/after rounds: {' | '.join(loads)}")
+    print(f"gunicorn 2 gthread workers x 8 threads each (hello app and kit alike); asyncio "
+          f"client, {args.connections} keep-alive connections opened first; {args.rounds} rounds "
+          f"x {args.seconds:.0f}s per endpoint, hello measured right before each endpoint")
+    print(f"client alone vs a do-nothing asyncio server: {overhead_small['rps']:.0f} req/s "
+          f"({overhead_small['client_cpu_us']:.0f} us CPU/request) at 13 B; "
+          f"{overhead_large['rps']:.0f} req/s ({overhead_large['client_cpu_us']:.0f} us "
+          f"CPU/request) at {max(sizes.values()) / 1024:.0f} KiB")
+    hello_rounds = iter(rounds["hello"])
+    print(f"{'endpoint':44s} {'bytes':>8s} {'req/s':>8s} {'hello':>8s} {'ratio (min-max)':>18s}"
+          f" {'p50 ms':>7s} {'p99 ms':>7s} {'client us/req':>13s}")
+    pairs = {name: [] for name in runs}
+    for _ in range(args.rounds):
+        for name in runs:
+            pairs[name].append(next(hello_rounds))
+    for name in runs:
+        mine, base = rounds[name], pairs[name]
+        ratios = [m["rps"] / b["rps"] for m, b in zip(mine, base)]
+        bad = sum(sum(n for s, n in m["statuses"].items() if s != 200) + m["errors"]
+                  for m in mine)
+        print(f"{name:44s} {sizes[name]:8d} {statistics.mean(m['rps'] for m in mine):8.0f} "
+              f"{statistics.mean(b['rps'] for b in base):8.0f} "
+              f"{statistics.median(ratios):6.2f} ({min(ratios):.2f}-{max(ratios):.2f}) "
+              f"{statistics.median(m['p50_ms'] for m in mine):7.2f} "
+              f"{max(m['p99_ms'] for m in mine):7.1f} "
+              f"{statistics.mean(m['client_cpu_us'] for m in mine):13.0f}"
+              + (f"  NON-200: {bad}" if bad else ""))
+    health = rounds["/healthz"]
+    print(f"/healthz (memory): {statistics.mean(h['rps'] for h in health):.0f} req/s")
 
 
 if __name__ == "__main__":

@@ -1,28 +1,28 @@
 """Benchmark: 2,000 concurrent booking attempts for 500 doses of one session, over HTTP.
 
-Scratch PostgreSQL database, gunicorn (2 workers, gthread), one thread and one connection per
-attempt, all released together. Checks exactly 500 appointments and booked == 500, no 5xx;
-reports bookings per second and compares with ``pgbench``'s single-row UPDATE rate on the
-same server (a scratch database created and dropped here).
+Scratch PostgreSQL database, gunicorn (2 workers, gthread; Redis for the full-session flags),
+one connection per attempt from an asyncio client (``loadgen``: every connection opened
+first, then every request written at once). Checks exactly 500 appointments and booked == 500,
+no 5xx; reports bookings per second against ``pgbench``'s single-row UPDATE rate on the same
+server just before and just after (a scratch database created and dropped here).
 
     .venv/bin/python tests/benchmarks/bench_booking_race.py [--attempts 2000] [--doses 500]
+        [--redis redis://127.0.0.1:6379/5]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
-import threading
-import time
 import uuid
 from collections import Counter
+from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
@@ -55,40 +55,21 @@ def seed_people(app, count: int) -> list[tuple[str, str]]:
         return people
 
 
-def race(port: int, session_id: str, slot: str, people) -> tuple[Counter, float, list]:
-    """One thread and connection per attempt, released together by a barrier."""
-    barrier = threading.Barrier(len(people) + 1)
-    statuses: list[int] = []
-    done_at: list[float] = []
-    lock = threading.Lock()
+def race(port: int, session_id: str, slot: str, people, keys: bool = True) -> tuple[Counter, list]:
+    """Every attempt on its own connection, all connections opened first, then every request
+    written at once (``loadgen.run_race``: asyncio, one thread)."""
+    from loadgen import run_race
 
-    def attempt(token, reference_id):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        conn.connect()
+    requests = []
+    for token, reference_id in people:
         body = json.dumps({"reference_id": reference_id, "session_id": session_id,
-                           "slot": slot})
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
-                   "Idempotency-Key": uuid.uuid4().hex}
-        barrier.wait()
-        try:
-            conn.request("POST", "/api/kit/v1/appointments", body=body, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            status = response.status
-        except OSError:
-            status = 0
-        with lock:
-            statuses.append(status)
-            done_at.append((status, time.perf_counter()))
-
-    threads = [threading.Thread(target=attempt, args=p) for p in people]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    started = time.perf_counter()
-    for t in threads:
-        t.join()
-    return Counter(statuses), started, done_at
+                           "slot": slot}).encode()
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        if keys:
+            headers["Idempotency-Key"] = uuid.uuid4().hex
+        requests.append(("POST", "/api/kit/v1/appointments", headers, body))
+    done_at = run_race("127.0.0.1", port, requests)
+    return Counter(status for status, _ in done_at), done_at
 
 
 def pgbench_update_rate(seconds: int, clients: int) -> float | None:
@@ -129,10 +110,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--attempts", type=int, default=2000)
     parser.add_argument("--doses", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=16, help="gunicorn threads per worker")
+    parser.add_argument("--redis", default=os.environ.get("COWIN_KIT_BENCH_REDIS_URL",
+                                                          "redis://127.0.0.1:6379/5"),
+                        help="the kit's Redis (empty: none, no full-session flags)")
+    parser.add_argument("--no-keys", action="store_true",
+                        help="attempts without Idempotency-Key (as CoWIN's clients send them)")
     args = parser.parse_args()
     import sqlalchemy as sa
 
+    pg_before = pgbench_update_rate(10, 8)
     with scratch_database() as url, tempfile.TemporaryDirectory() as instance:
         app = bench_app(url, instance)
         migrate(app)
@@ -146,28 +134,36 @@ def main() -> None:
                 VaccinationSession.date == seeded["today"] + dt.timedelta(days=1))).scalar_one()
             session_id, slot = str(session.id), session.slots[0]
             db.engine.dispose()
-        with gunicorn(url, instance, threads=args.threads,
-                      extra_env={"COWIN_KIT_DB_POOL_SIZE": str(args.threads),
-                                 "COWIN_KIT_DB_MAX_OVERFLOW": "0"}) as port:
-            statuses, started, done_at = race(port, session_id, slot, people)
+        env = {"COWIN_KIT_DB_POOL_SIZE": str(args.threads), "COWIN_KIT_DB_MAX_OVERFLOW": "0"}
+        if args.redis:
+            env.update({"COWIN_KIT_REDIS_URL": args.redis,
+                        "COWIN_KIT_CACHE_PREFIX": f"cowin-kit-bench:{uuid.uuid4().hex}:"})
+        with gunicorn(url, instance, workers=args.workers, threads=args.threads,
+                      extra_env=env) as port:
+            statuses, done_at = race(port, session_id, slot, people, keys=not args.no_keys)
         with app.app_context():
             booked = db.session.scalar(sa.select(SessionCapacity.booked).where(
                 SessionCapacity.session_id == session.id))
             rows = db.session.scalar(sa.select(sa.func.count()).select_from(Appointment).where(
                 Appointment.status == "booked"))
             db.engine.dispose()
-    elapsed = max(t for _, t in done_at) - started
-    last_booking = max((t for s, t in done_at if s == 201), default=started) - started
-    pg_tps = pgbench_update_rate(10, 8)
-    print(f"machine: {machine()}; date: {dt.date.today().isoformat()}")
-    print(f"{args.attempts} attempts for {args.doses} doses: statuses {dict(statuses)}")
-    print(f"appointments {rows}, capacity booked {booked}, 5xx "
+    pg_after = pgbench_update_rate(10, 8)
+    elapsed = max(t for _, t in done_at)
+    last_booking = max((t for s, t in done_at if s == 201), default=elapsed)
+    print(f"machine: {machine()}; date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC; "
+          f"load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
+    print(f"gunicorn {args.workers} gthread workers x {args.threads} threads, Redis "
+          f"{'on' if args.redis else 'off'}, Idempotency-Key {'no' if args.no_keys else 'yes'}; "
+          f"{args.attempts} attempts for {args.doses} doses: "
+          f"statuses {dict(statuses)}")
+    print(f"appointments {rows}, capacity booked {booked}, 5xx or no answer "
           f"{sum(n for s, n in statuses.items() if s >= 500 or s == 0)}")
     print(f"all attempts answered in {elapsed:.2f}s ({args.attempts / elapsed:.0f} attempts/s); "
           f"the {rows} bookings within {last_booking:.2f}s ({rows / last_booking:.0f} bookings/s)")
-    if pg_tps:
-        print(f"pgbench single-row UPDATE (8 clients, 10s): {pg_tps:.0f} tps; "
-              f"HTTP attempts/s are {args.attempts / elapsed / pg_tps:.1%} of it")
+    if pg_before and pg_after:
+        print(f"pgbench single-row UPDATE (8 clients, 10s) before/after: {pg_before:.0f} / "
+              f"{pg_after:.0f} tps; bookings/s / pgbench tps: "
+              f"{rows / last_booking / pg_before:.3f} / {rows / last_booking / pg_after:.3f}")
     ok = rows == args.doses == booked and not any(s >= 500 or s == 0 for s in statuses)
     print("RESULT:", "OK" if ok else "FAILED")
 
