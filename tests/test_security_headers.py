@@ -17,6 +17,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "cowin_kit"
 CACHEABLE = {
     "booking_api.availability", "certificates_well_known.jwks", "reporting.dashboard_page",
     "web.branding_css", "web.emblem",
+    # the instance's DID document and credential context: public keys and JSON-LD, no one's data
+    "certificates_well_known.did_document", "certificates_well_known.vaccination_context",
 }
 
 

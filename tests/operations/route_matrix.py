@@ -130,6 +130,11 @@ ROUTES: dict[str, Access] = {
     "cowin_v2.confirm_public_otp": public(),
     "cowin_v2.generate_mobile_otp": public(),
     "cowin_v2.validate_mobile_otp": public(),
+    "cowin_v2.generate_partner_otp": public(),  # API Setu's partner login paths
+    "cowin_v2.confirm_partner_otp": public(),
+    "certificates_well_known.did_document": public(),
+    "certificates_well_known.vaccination_context": public(args={"version": "v1"}),
+    "kit_certificates.verify_file": public(),
 
     # Citizens: web pages (session) -----------------------------------------------------------
     "accounts.my": citizen(),
@@ -144,6 +149,7 @@ ROUTES: dict[str, Access] = {
     "certificates.citizen_certificate": citizen(owns=True),
     "certificates.citizen_download": citizen(owns=True, args={"kind": "divoc_vc", "ext": "json"}),
     "certificates.citizen_correction": citizen(owns=True),
+    "certificates.citizen_passport": citizen(owns=True),  # empty form: refused, nothing changes
     # Citizens: native API (Bearer token)
     "citizen_auth.logout": citizen(ends_token=True),
     "beneficiaries.Beneficiaries": citizen(),
@@ -160,6 +166,8 @@ ROUTES: dict[str, Access] = {
     # The owner already asked for this field: 409, nothing added.
     "kit_certificates.ask_correction": citizen(owns=True, body={"field": "name",
                                                                 "new_value": "Asked again"}),
+    "kit_certificates.record_passport": citizen(owns=True, body={
+        "number": "Z1234567", "surname": "KUMAR", "given_names": "RAVI"}),
     # Citizens: CoWIN v2 protected endpoints (Bearer token from confirmOTP)
     "cowin_v2.genders": citizen(),
     "cowin_v2.id_types": citizen(),
@@ -353,6 +361,7 @@ def build_objects(db, world, accounts: dict) -> dict[str, dict]:
     correction, a session with their appointment, an AEFI report, a colleague and an audit
     entry; returns the values that fill URLs, queries and bodies."""
     from cowin_kit.certificates import issuance, operations
+    from cowin_kit.api.cowin_v2.areaids import external_id
     from cowin_kit.certificates.keys import keystore
     from cowin_kit.core.db import utcnow
     from cowin_kit.core.models import AuditEntry
@@ -390,7 +399,7 @@ def build_objects(db, world, accounts: dict) -> dict[str, dict]:
             "appointment_id": appointment.id, "spare_appointment_id": spare.id,
             "dose_id": dose.id, "aefi_id": report.id, "user_id": colleague.id,
             "request_id": correction.id, "reference_id": person.reference_id,
-            "area_code": area.code, "state_id": area.id, "shc_kid": shc_kid,
+            "area_code": area.code, "state_id": external_id(area), "shc_kid": shc_kid,
             "markers": {"person": f"Person {code}", "facility": f"Centre {code}",
                         "lot": f"LOT-{code}", "colleague": f"colleague-{code}",
                         "correction": f"Corrected {code}", "audit": f"marker-{code}"},

@@ -66,7 +66,8 @@ def test_policy_auditors_read_only_and_vaccinators_never_admin(app):
 #: (owning the out-of-scope ones), and one staff member per role reaching area A / facility FA.
 OWNER, STRANGER = "citizen", "other citizen"
 #: CoWIN v2 reports someone else's person or appointment as 400 "not found" (its own shape).
-COWIN_NOT_FOUND = {"USRRES0004", "APPOIN0031"}
+#: CoWIN's "not found" answers (USRAUT0024: "Beneficiary Not Registered" with this mobile).
+COWIN_NOT_FOUND = {"USRRES0004", "APPOIN0031", "USRAUT0024"}
 
 
 def _expected(access: matrix.Access, principal: str | None, variant: str, method: str) -> str:
