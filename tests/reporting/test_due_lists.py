@@ -238,3 +238,47 @@ def test_due_page_formats_each_date_once_and_years_as_years(app, client, db, wor
     cells = re.findall(r"<td>(.*?)</td>", rows[0])
     assert cells[2] == "1980"  # a year of birth, not the number 1,980
     assert real(TODAY - dt.timedelta(days=30), "medium") in cells  # the last dose, as before
+
+
+@pytest.mark.postgres
+def test_national_wastage_reads_sessions_from_their_index_alone(app, db, world):
+    """The country's doses opened over a period come from the (date, facility_id) index, which
+    carries doses_opened: an index-only scan, not the sessions' rows (vacuumed, as a busy table
+    is by autovacuum, and with sequential and bitmap scans priced out). An area's wastage may
+    instead walk (facility_id, date) facility by facility: no full scan either (above)."""
+    from cowin_kit.reporting.reports import WASTAGE, Params
+    from tests.operations.conftest import make_session
+
+    session = make_session(db, world.facilities["S1-D1"], TODAY, caps={"1": 10})
+    session.doses_opened = 10
+    db.session.commit()
+    statements = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "doses_opened" in statement:
+            statements.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        params = Params(area=None, date_from=TODAY - dt.timedelta(days=29), date_to=TODAY,
+                        today=TODAY)
+        rows = list(WASTAGE.rows(params, lambda n: None))
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", capture)
+    assert rows and rows[0][2] == 10  # the facility's opened doses, read through the index
+    (statement, parameters), = statements
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE vaccination_session")  # the visibility map
+        for setting in ("enable_seqscan", "enable_bitmapscan"):
+            conn.exec_driver_sql(f"SET {setting} = off")
+        plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", parameters).scalar()
+    plan = plan if isinstance(plan, list) else json.loads(plan)
+
+    def nodes(node):
+        yield node
+        for child in node.get("Plans", ()):
+            yield from nodes(child)
+
+    reads = [(n["Node Type"], n.get("Index Name")) for n in nodes(plan[0]["Plan"])
+             if n.get("Relation Name") == "vaccination_session"]
+    assert reads == [("Index Only Scan", "ix_vaccination_session_date_facility_opened")]
