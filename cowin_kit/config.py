@@ -70,6 +70,7 @@ DEFAULTS: dict[str, object] = {
     "PUBLIC_URL": "http://127.0.0.1:5000",
     # Public availability responses may be at most this many seconds stale.
     "PUBLIC_CACHE_SECONDS": 5,
+    "RESPONSE_CACHE_MB": 64,  # per process, ready public answers (JSON + gzip), oldest go first
     # Proxies in front of the kit that append to X-Forwarded-For (nginx, ingress: 1). Their
     # headers name the client for rate limits and the audit log; 0 ignores every such header.
     "TRUSTED_PROXIES": 0,

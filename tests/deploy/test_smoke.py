@@ -74,14 +74,23 @@ class Pod:
         local = self.workdir / "volumes" / volume["name"]
         local.mkdir(parents=True)
         if "configMap" in volume:
-            files = self.rendered.one("ConfigMap", volume["configMap"]["name"])["data"]
+            config_map = self.rendered.one("ConfigMap", volume["configMap"]["name"])
+            files = {**config_map.get("data", {}),
+                     **{key: base64.b64decode(value)
+                        for key, value in (config_map.get("binaryData") or {}).items()}}
+            if "items" in volume["configMap"]:  # only the listed keys, each at its path
+                files = {item["path"]: files[item["key"]] for item in volume["configMap"]["items"]}
         elif "secret" in volume:
             files = self.secret(volume["secret"]["secretName"])
         else:
             assert "emptyDir" in volume, f"unexpected volume {volume}"
             files = {}
         for name, content in files.items():
-            (local / name).write_text(content)
+            (local / name).parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                (local / name).write_bytes(content)
+            else:
+                (local / name).write_text(content)
         return local
 
     def container(self, name: str) -> "Container":
@@ -305,7 +314,11 @@ def test_rendered_chart_starts_the_application(render, database, tmp_path, case)
                                       "database.appRole": database.role,
                                       "secretKey.value": SECRET_KEY,
                                       "config.smsBackend": "http",
-                                      "config.smsHttpUrl": "http://127.0.0.1:9/send"},
+                                      "config.smsHttpUrl": "http://127.0.0.1:9/send",
+                                      # the files its branding: section names (the emblem)
+                                      **{"profile.files.branding." + f.name.replace(".", "\\."):
+                                         base64.b64encode(f.read_bytes()).decode()
+                                         for f in (OWN_PROFILE / "branding").iterdir()}},
                           set_file={"profile.files.profileYaml": OWN_PROFILE / "profile.yaml",
                                     "profile.files.areasCsv": OWN_PROFILE / "areas.csv"})
     else:
@@ -356,7 +369,7 @@ def test_rendered_chart_starts_the_application(render, database, tmp_path, case)
     delivered = subprocess.run(sms.argv(sms_env), env=sms_env, cwd=cwd, capture_output=True,
                                text=True, timeout=120)
     assert delivered.returncode == 0, delivered.stdout + delivered.stderr
-    assert delivered.stdout.strip() == "No queued messages to deliver."
+    assert delivered.stdout.splitlines()[0] == "No queued messages to deliver."
 
     assert web_env["COWIN_KIT_DATABASE_URL"] == database.app_url
     # The signer pod: its init container unfolds the keys, `cowin-kit signer serve` answers

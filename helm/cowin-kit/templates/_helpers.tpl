@@ -278,6 +278,41 @@ areas.csv: {{ . | toJson }}
 {{- end }}
 
 {{/*
+cowin-kit.profileConfigMapBinary: the files its branding: section names (emblem…), base64 in
+values. A ConfigMap key has no folders, so "branding/emblem.png" travels as
+"branding__emblem.png" and cowin-kit.profileItems puts it back in its folder.
+*/}}
+{{- define "cowin-kit.profileConfigMapBinary" -}}
+{{- range $name, $content := .Values.profile.files.branding }}
+branding__{{ $name }}: {{ $content | quote }}
+{{- end }}
+{{- end }}
+
+{{/* cowin-kit.profileConfigMapBody: data (and binaryData for branding files) of a profile ConfigMap. */}}
+{{- define "cowin-kit.profileConfigMapBody" -}}
+data:
+  {{- include "cowin-kit.profileConfigMapData" . | nindent 2 }}
+{{- with .Values.profile.files.branding }}
+binaryData:
+  {{- include "cowin-kit.profileConfigMapBinary" $ | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/* cowin-kit.profileItems: the profile ConfigMap's keys as files (branding files in branding/). */}}
+{{- define "cowin-kit.profileItems" -}}
+- key: profile.yaml
+  path: profile.yaml
+{{- if .Values.profile.files.areasCsv }}
+- key: areas.csv
+  path: areas.csv
+{{- end }}
+{{- range $name, $content := .Values.profile.files.branding }}
+- key: branding__{{ $name }}
+  path: branding/{{ $name }}
+{{- end }}
+{{- end }}
+
+{{/*
 cowin-kit.unfoldKeys: a Secret is flat, the keys folder is not (divoc/, hcert/, shc/, trust/,
 active.json). Secret key "<folder>__<file>" becomes <folder>/<file>, written 0600 into an
 in-memory emptyDir owned by the app's user. Args: the Secret's mount, the keys folder.
@@ -366,6 +401,8 @@ volumes:
   - name: profile
     configMap:
       name: {{ .profileConfigMap }}
+      items:
+        {{- include "cowin-kit.profileItems" $root | nindent 8 }}
   {{- end }}
 {{- with $root.Values.nodeSelector }}
 nodeSelector:
