@@ -6,6 +6,7 @@ is one indexed query whatever the number of people, streamed through a server-si
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import sqlalchemy as sa
@@ -35,19 +36,30 @@ def _area_ids(params: Params) -> list[int]:
 
 def due_query(params: Params, *, booster: bool) -> sa.Select:
     """People whose next primary dose (or booster) is due by ``params.today``, longest waiting
-    first: those who live in the area, or (address unknown) were vaccinated there."""
+    first (at most ``params.limit``): those who live in the area, or (address unknown) were
+    vaccinated there.
+
+    In an area the two kinds are two ordered queries merged (UNION ALL): each reads its own
+    index (the area's people; the people without an address, then their doses by person).
+    One query with an OR made PostgreSQL hash every dose given in a state for the second kind.
+    """
     b = Beneficiary
-    stmt = (sa.select(b.reference_id, b.name, b.birth_year, b.gender, b.last_dose_vaccine,
-                      b.next_dose_number, b.last_dose_on, b.next_due_from, b.next_due_until)
-            .where(b.next_due_booster == booster, b.next_due_from <= params.today))
-    if params.area is not None:
-        area_ids = _area_ids(params)
-        came_here = (sa.select(DoseRecord.beneficiary_id)
-                     .join(Facility, Facility.id == DoseRecord.facility_id)
-                     .where(Facility.area_id.in_(area_ids)))
-        stmt = stmt.where(sa.or_(b.area_id.in_(area_ids),
-                                 sa.and_(b.area_id.is_(None), b.id.in_(came_here))))
-    return stmt.order_by(b.next_due_from, b.id)
+    columns = (b.reference_id, b.name, b.birth_year, b.gender, b.last_dose_vaccine,
+               b.next_dose_number, b.last_dose_on, b.next_due_from, b.next_due_until)
+    due = (b.next_due_booster == booster, b.next_due_from <= params.today)
+    if params.area is None:
+        return (sa.select(*columns).where(*due).order_by(b.next_due_from, b.id)
+                .limit(params.limit))
+    area_ids = _area_ids(params)
+    came_here = (sa.exists().where(DoseRecord.beneficiary_id == b.id,
+                                   Facility.id == DoseRecord.facility_id,
+                                   Facility.area_id.in_(area_ids)))
+    parts = [sa.select(sa.select(*columns, b.id).where(*due, where)
+                       .order_by(b.next_due_from, b.id).limit(params.limit).subquery())
+             for where in (b.area_id.in_(area_ids), sa.and_(b.area_id.is_(None), came_here))]
+    both = sa.union_all(*parts).subquery()
+    return (sa.select(*[both.c[c.key] for c in columns])
+            .order_by(both.c.next_due_from, both.c.id).limit(params.limit))
 
 
 def due_rows(params: Params, tick, *, booster: bool) -> Iterator[tuple]:
@@ -55,7 +67,7 @@ def due_rows(params: Params, tick, *, booster: bool) -> Iterator[tuple]:
     overdue, due = str(_l("Overdue")), str(_l("Due"))
     stmt = due_query(params, booster=booster)
     if params.limit is not None:  # a page: the first rows of the index, in one round trip
-        result = db.session.execute(stmt.limit(params.limit))
+        result = db.session.execute(stmt)
     else:  # a download: every row, through a server-side cursor
         result = db.session.execute(stmt.execution_options(yield_per=FETCH_ROWS))
     i = 0
@@ -73,8 +85,9 @@ def due_rows(params: Params, tick, *, booster: bool) -> Iterator[tuple]:
 
 
 def _size(params: Params, *, booster: bool) -> int:
+    everyone = dataclasses.replace(params, limit=None)
     return db.session.scalar(sa.select(sa.func.count()).select_from(
-        due_query(params, booster=booster).order_by(None).subquery())) or 0
+        due_query(everyone, booster=booster).order_by(None).subquery())) or 0
 
 
 COLUMNS = (("reference_id", _l("Reference ID")), ("name", _l("Name")),
