@@ -14,94 +14,37 @@ Not collected by pytest.
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
-import os
-import platform
-import statistics
 import sys
 import time
-import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-SERVER = os.environ.get("COWIN_KIT_BENCH_DATABASE_URL",
-                        "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
-
-@contextmanager
-def scratch_database(keep: bool):
-    import sqlalchemy as sa
-    from sqlalchemy.engine import make_url
-
-    name = f"cowinkit_bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(SERVER).set(database=name).render_as_string(hide_password=False)
-    finally:
-        if not keep:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def timed(fn, repeat: int) -> tuple[float, float]:
-    """Return (median, max) seconds of ``repeat`` calls after one warm-up call."""
-    fn()
-    runs = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - started)
-    return statistics.median(runs), max(runs)
+from tests.benchmarks.reporting_country import (arguments, bench_app, hook_cost,  # noqa: E402
+                                                machine, scratch_database, seed_country, timed)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--beneficiaries", type=int, default=1_000_000)
-    parser.add_argument("--facilities", type=int, default=5000)
-    parser.add_argument("--days", type=int, default=180)
-    parser.add_argument("--requests", type=int, default=5)
-    parser.add_argument("--profile", default="in")
-    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
-    args = parser.parse_args()
+    args = arguments(__doc__.splitlines()[0]).parse_args()
 
     import sqlalchemy as sa
 
-    from cowin_kit.app import create_app
-    from cowin_kit.core import migrate
     from cowin_kit.core.db import db
 
     with scratch_database(args.keep) as url:
-        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "PROFILE": args.profile,
-                          "REDIS_URL": "", "WTF_CSRF_ENABLED": False})
+        app = bench_app(url, args.profile)
         lines = []
         with app.app_context():
-            from cowin_kit.areas.operations import import_areas
             from cowin_kit.profiles import get_profile
-            from cowin_kit.reporting import dashboard, queries
+            from cowin_kit.reporting import counters, dashboard, queries
             from cowin_kit.reporting.bands import age_bands
-            from cowin_kit.reporting.labels import local_today
             from cowin_kit.reporting.models import DoseCounter
             from cowin_kit.reporting.rollup import rebuild_counters
-            from cowin_kit.reporting.seed import seed
             from cowin_kit.vaccination.models import DoseRecord
 
-            migrate.upgrade("head")
             profile = get_profile()
-            import_areas(profile)
-            db.session.commit()
-            started = time.perf_counter()
-            made = seed(profile, beneficiaries=args.beneficiaries, facilities=args.facilities,
-                        days=args.days, today=local_today(), batch=50_000,
-                        progress=lambda n: print(".", end="", flush=True))
-            db.session.commit()
-            seed_s = time.perf_counter() - started
-            print()
+            made, seed_s = seed_country(args)
             db.session.execute(sa.text("ANALYZE"))
             db.session.commit()
             started = time.perf_counter()
@@ -144,44 +87,12 @@ def main() -> None:
             cached = timed(page("/dashboard"), args.requests)
 
             # Cost of the same-transaction counter update when recording doses.
-            from cowin_kit.reporting import counters
-
-            def record(n: int) -> float:
-                ids = db.session.execute(sa.select(DoseRecord.beneficiary_id, DoseRecord.facility_id)
-                                         .where(DoseRecord.dose_number == 1).limit(n)).all()
-                started = time.perf_counter()
-                for person_id, facility_id in ids:
-                    db.session.add(DoseRecord(beneficiary_id=person_id, facility_id=facility_id,
-                                              vaccine="bench", lot="B", dose_number=99,
-                                              series_total=2, administered_on=local_today()))
-                    db.session.commit()  # one transaction per dose, as at the desk
-                elapsed = (time.perf_counter() - started) / max(len(ids), 1)
-                db.session.execute(sa.delete(DoseRecord).where(DoseRecord.dose_number == 99))
-                db.session.commit()
-                return elapsed
-
-            def unhooked(n: int) -> float:
-                sa.event.remove(sa.orm.Session, "after_flush", counters._after_flush)
-                sa.event.remove(sa.orm.Session, "before_flush", counters._before_flush)
-                try:
-                    return record(n)
-                finally:
-                    counters.install()
-
-            record(50)  # warm up
-            runs = [(unhooked(200), record(200)) for _ in range(3)]  # alternate: fair under load
-            without_hook = statistics.median(r[0] for r in runs)
-            with_hook = statistics.median(r[1] for r in runs)
+            with_hook, without_hook = hook_cost(counters)
 
         (c_nat, c_nat_max), (c_drill, c_drill_max) = results["counters"]
         (s_nat, s_nat_max), (s_drill, s_drill_max) = results["full scan"]
         lines += [
-            f"date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC; machine: "
-            f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-            f"PostgreSQL (local)",
-            f"data: profile {args.profile}, {made['beneficiaries']:,} beneficiaries, "
-            f"{made['facilities']:,} facilities, {made['sessions']:,} sessions, "
-            f"{made['doses']:,} doses over {args.days} days",
+            *machine(args, made),
             f"seed: {seed_s:.1f}s; rollup: {rollup_s:.1f}s -> {counter_rows:,} counter rows",
             f"GET /dashboard          counters {c_nat * 1000:8.1f} ms (max {c_nat_max * 1000:.1f})"
             f" | full scan {s_nat * 1000:8.1f} ms (max {s_nat_max * 1000:.1f})"

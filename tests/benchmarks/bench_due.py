@@ -13,27 +13,28 @@ the counter roll-up and ``reports rebuild-due`` (timed), ANALYZE, then:
 
     .venv/bin/python tests/benchmarks/bench_due.py [--beneficiaries 1000000]
         [--facilities 5000] [--days 180] [--requests 5] [--profile in] [--keep]
+        [--database-url URL [--no-rebuild]]
+
+A page is timed for the country, its most populous state and its least populous district.
 
 Not collected by pytest.
 """
 
 from __future__ import annotations
 
-import argparse
 from collections import Counter
 import datetime as dt
 import json
-import os
-import platform
-import statistics
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.benchmarks.bench_dashboard import scratch_database, timed  # noqa: E402
+from tests.benchmarks.reporting_country import (arguments, bench_app, hook_cost,  # noqa: E402
+                                                machine, scratch_database, seed_country, timed)
 
 BIG_TABLES = {"beneficiary", "dose_record", "vaccination_session", "appointment",
               "report_dose_counter", "report_dose_day_total"}
@@ -52,45 +53,38 @@ def full_scans(plan: dict, empty: set[str]) -> list[str]:
 
 
 def scans(plan: dict) -> list[str]:
-    """"Index Scan using ix_... on beneficiary" for every scan node of a plan."""
+    """"Index Scan using ix_... on beneficiary" for every scan node of a plan, and its sorts."""
     here = []
     if "Relation Name" in plan:
         here.append(f"{plan['Node Type']}"
                     + (f" using {plan['Index Name']}" if "Index Name" in plan else "")
                     + f" on {plan['Relation Name']}")
+    elif plan.get("Node Type") in ("Sort", "Incremental Sort"):
+        here.append(plan["Node Type"])
     for child in plan.get("Plans", ()):
         here += scans(child)
     return here
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--beneficiaries", type=int, default=1_000_000)
-    parser.add_argument("--facilities", type=int, default=5000)
-    parser.add_argument("--days", type=int, default=180)
-    parser.add_argument("--requests", type=int, default=5)
-    parser.add_argument("--profile", default="in")
-    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser = arguments(__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="an already seeded database (kept): skip the "
-                        "seeding, time rebuild-due again")
+                        "seeding, migrate it to head, time rebuild-due again")
+    parser.add_argument("--no-rebuild", action="store_true",
+                        help="with --database-url: its next doses are already filled")
     args = parser.parse_args()
 
     import sqlalchemy as sa
 
-    from cowin_kit.app import create_app
     from cowin_kit.core import migrate
     from cowin_kit.core.db import db
 
-    from contextlib import nullcontext
-
     with (nullcontext(args.database_url) if args.database_url
           else scratch_database(args.keep)) as url:
-        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "PROFILE": args.profile,
-                          "REDIS_URL": "", "WTF_CSRF_ENABLED": False})
+        app = bench_app(url, args.profile)
         out = []
         with app.app_context():
             from cowin_kit.areas.models import Area
-            from cowin_kit.areas.operations import import_areas
             from cowin_kit.profiles import get_profile
             from cowin_kit.registration import next_due
             from cowin_kit.registration.models import Beneficiary
@@ -98,23 +92,18 @@ def main() -> None:
             from cowin_kit.reporting.labels import local_today
             from cowin_kit.reporting.reports import Params, all_reports
             from cowin_kit.reporting.rollup import rebuild_counters
-            from cowin_kit.reporting.seed import seed
+            from cowin_kit.reporting.staff_views import PAGE_ROWS
             from cowin_kit.vaccination.models import DoseRecord
             from tests.factories import make_staff, sign_in
 
             profile = get_profile()
             seed_s = 0.0
-            if not args.database_url:
-                migrate.upgrade("head")
-                import_areas(profile)
-                db.session.commit()
+            if args.database_url:
                 started = time.perf_counter()
-                seed(profile, beneficiaries=args.beneficiaries, facilities=args.facilities,
-                     days=args.days, today=local_today(), batch=50_000,
-                     progress=lambda n: print(".", end="", flush=True))
-                db.session.commit()
-                seed_s = time.perf_counter() - started
-                print(f"\nseeded in {seed_s:.0f}s", flush=True)
+                migrate.upgrade("head")  # e.g. a new index since the database was seeded
+                print(f"migrated to head in {time.perf_counter() - started:.1f}s", flush=True)
+            else:
+                _made, seed_s = seed_country(args)
                 rebuild_counters(age_bands(profile))
                 db.session.commit()
             from cowin_kit.booking.models import Facility, VaccinationSession
@@ -125,7 +114,8 @@ def main() -> None:
                         VaccinationSession.id))),
                     "doses": db.session.scalar(sa.select(sa.func.count(DoseRecord.id)))}
             started = time.perf_counter()
-            changed = next_due.rebuild(db.session, profile, batch=10_000)
+            changed = (None if args.no_rebuild
+                       else next_due.rebuild(db.session, profile, batch=10_000))
             rebuild_s = time.perf_counter() - started
             print(f"rebuild-due {rebuild_s:.0f}s", flush=True)
             db.session.commit()
@@ -135,13 +125,17 @@ def main() -> None:
                 sa.select(Beneficiary.next_due_booster, sa.func.count())
                 .where(Beneficiary.next_due_from <= local_today())
                 .group_by(Beneficiary.next_due_booster)).all())
-            people = Counter()  # the state where most people live
+            states, districts = Counter(), Counter()  # where most, and fewest, people live
             paths = dict(db.session.execute(sa.select(Area.id, Area.path)).all())
             for area_id, n in db.session.execute(sa.select(Beneficiary.area_id, sa.func.count())
                                                  .group_by(Beneficiary.area_id)):
                 if area_id is not None:
-                    people[int(paths[area_id].strip("/").split("/")[0])] += n
-            state = db.session.get(Area, people.most_common(1)[0][0]).code
+                    ids = paths[area_id].strip("/").split("/")
+                    states[int(ids[0])] += n
+                    if len(ids) > 1:
+                        districts[int(ids[1])] += n
+            state = db.session.get(Area, states.most_common(1)[0][0]).code
+            district = db.session.get(Area, districts.most_common()[-1][0]).code
             admin = make_staff(db, "national_admin", f"bench-admin-{time.time_ns()}")
             db.session.commit()
             client = app.test_client()
@@ -159,7 +153,7 @@ def main() -> None:
 
             pages = {}
             for kind in ("booster_due", "dose2_due"):
-                for where in ("", f"?area={state}"):
+                for where in ("", f"?area={state}", f"?area={district}"):
                     pages[f"/staff/reports/{kind}{where}"] = timed(get(
                         f"/staff/reports/{kind}{where}"), args.requests)
             csv_path = "/staff/reports/dose2_due.csv"
@@ -187,9 +181,9 @@ def main() -> None:
                     sa.event.listen(db.engine, "before_cursor_execute", capture)
                     try:
                         params = Params(area=area, date_from=today - dt.timedelta(days=29),
-                                        date_to=today, today=today)
-                        rows = report.rows(params, lambda n: None)
-                        for _ in zip(range(201), rows):
+                                        date_to=today, today=today, limit=PAGE_ROWS + 1)
+                        rows = report.rows(params, lambda n: None)  # as the page reads them
+                        for _ in zip(range(PAGE_ROWS + 1), rows):
                             pass
                         rows.close()
                     finally:
@@ -207,44 +201,16 @@ def main() -> None:
                     db.session.remove()
 
             # Cost of the next-due hook when recording doses (one dose per transaction).
-            def record(n: int) -> float:
-                ids = db.session.execute(sa.select(DoseRecord.beneficiary_id,
-                                                   DoseRecord.facility_id)
-                                         .where(DoseRecord.dose_number == 1).limit(n)).all()
-                started = time.perf_counter()
-                for person_id, facility_id in ids:
-                    db.session.add(DoseRecord(beneficiary_id=person_id, facility_id=facility_id,
-                                              vaccine="bench", lot="B", dose_number=99,
-                                              series_total=2, administered_on=local_today()))
-                    db.session.commit()
-                elapsed = (time.perf_counter() - started) / max(len(ids), 1)
-                db.session.execute(sa.delete(DoseRecord).where(DoseRecord.dose_number == 99))
-                db.session.commit()
-                return elapsed
-
-            def unhooked(n: int) -> float:
-                sa.event.remove(sa.orm.Session, "after_flush", next_due._after_flush)
-                sa.event.remove(sa.orm.Session, "before_flush", next_due._before_flush)
-                try:
-                    return record(n)
-                finally:
-                    next_due.install()
-
-            record(50)
-            runs = [(unhooked(200), record(200)) for _ in range(3)]
-            without_hook = statistics.median(r[0] for r in runs)
-            with_hook = statistics.median(r[1] for r in runs)
+            with_hook, without_hook = hook_cost(next_due)
             next_due.rebuild(db.session, profile, batch=10_000)  # undo the bench doses' answers
 
         out += [
-            f"date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC; machine: "
-            f"{platform.machine()}, {os.cpu_count()} CPUs, load average "
-            f"{os.getloadavg()[0]:.1f}, Python {platform.python_version()}, PostgreSQL (local)",
-            f"data: profile {args.profile}, {made['beneficiaries']:,} beneficiaries, "
-            f"{made['facilities']:,} facilities, {made['sessions']:,} sessions, "
-            f"{made['doses']:,} doses over {args.days} days; seed {seed_s:.0f}s",
-            f"reports rebuild-due: {rebuild_s:.1f}s, {changed:,} people given a next dose; due "
-            f"today: {due_counts.get(False, 0):,} primary, {due_counts.get(True, 0):,} boosters",
+            *machine(args, made),
+            f"seed {seed_s:.0f}s; reports rebuild-due: "
+            + ("not run" if changed is None
+               else f"{rebuild_s:.1f}s, {changed:,} people given a next dose")
+            + f"; due today: {due_counts.get(False, 0):,} primary, "
+            f"{due_counts.get(True, 0):,} boosters",
         ]
         for path, (median, worst) in pages.items():
             out.append(f"GET {path:<42} first page {median * 1000:7.1f} ms "
