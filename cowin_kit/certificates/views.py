@@ -87,35 +87,37 @@ def citizen_download(reference_id, kind, ext):
     return download_response(cert, ext, kind, request.args.get("lang"))
 
 
-@bp.route("/certificates/<reference_id>/passport", methods=["POST"])
-@citizen_required
-def citizen_passport(reference_id):
-    """Record the passport details for travel; the certificate is issued again with them."""
+def _citizen_request(reference_id: str, act, done: str):
+    """Run a citizen's request about their own certificate (``act``), flash ``done`` or the
+    problems in words, and go back to the certificate page."""
     operations.beneficiary_of(current_account(), reference_id)  # someone else's: 404
     try:
-        operations.record_passport(current_account(), reference_id, request.form.get("number", ""),
-                                   request.form.get("surname", ""), request.form.get("given_names", ""))
-        flash(_("Your passport details are on your new certificate."), "success")
+        act()
+        flash(done, "success")
     except KitError as exc:
         db.session.rollback()
         messages = [str(m) for v in exc.fields.values() for m in v] or [exc.text()]
         flash(" ".join(messages), "error")
     return redirect(url_for("certificates.citizen_certificate", reference_id=reference_id))
+
+
+@bp.route("/certificates/<reference_id>/passport", methods=["POST"])
+@citizen_required
+def citizen_passport(reference_id):
+    """Record the passport details for travel; the certificate is issued again with them."""
+    form = request.form
+    return _citizen_request(reference_id, lambda: operations.record_passport(
+        current_account(), reference_id, form.get("number", ""), form.get("surname", ""),
+        form.get("given_names", "")), _("Your passport details are on your new certificate."))
 
 
 @bp.route("/certificates/<reference_id>/correction", methods=["POST"])
 @citizen_required
 def citizen_correction(reference_id):
-    operations.beneficiary_of(current_account(), reference_id)  # someone else's: 404
-    try:
-        operations.request_correction(current_account(), reference_id, request.form.get("field", ""),
-                                      request.form.get("new_value", ""))
-        flash(_("Your request was sent. An official will review it."), "success")
-    except KitError as exc:
-        db.session.rollback()
-        messages = [str(m) for v in exc.fields.values() for m in v] or [exc.text()]
-        flash(" ".join(messages), "error")
-    return redirect(url_for("certificates.citizen_certificate", reference_id=reference_id))
+    form = request.form
+    return _citizen_request(reference_id, lambda: operations.request_correction(
+        current_account(), reference_id, form.get("field", ""), form.get("new_value", "")),
+        _("Your request was sent. An official will review it."))
 
 
 @bp.route("/staff/certificates/corrections")
