@@ -212,3 +212,22 @@ def test_nothing_is_loaded_from_another_site(app, client):
     offenders = [str(p.relative_to(PACKAGE)) for p in files if foreign.search(p.read_text())]
     assert offenders == []
     assert app.config["OPENAPI_REDOC_URL"].startswith("/static/")
+
+
+#: A resource the browser would fetch from another host as it runs a page: an element's or a
+#: script's ``src``, a stylesheet ``url(…)`` or ``@import``, a ``fetch``/``import()`` of a URL.
+#: (Links a person may click are not loads.)
+REMOTE_LOAD = re.compile(r"""(?:\bsrc\s*[:=]\s*|url\(\s*|@import\s+|\bfetch\(\s*|\bimport\(\s*)"""
+                         r"""['"]?(?:https?:)?//""")
+
+
+def test_nothing_served_loads_from_another_host():
+    """Ministries run air-gapped: no template or static file (the bundled ReDoc included) makes
+    the browser fetch anything from a CDN or any other host."""
+    offenders = []
+    for path in PACKAGE.rglob("*"):
+        if path.suffix not in {".html", ".js", ".css"} or "__pycache__" in path.parts:
+            continue
+        for match in REMOTE_LOAD.finditer(path.read_text("utf-8", errors="replace")):
+            offenders.append(f"{path.relative_to(PACKAGE)}: {match.string[match.start():match.end() + 60]}")
+    assert offenders == []

@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SCANNED = ["cowin_kit", "tests", ".ci", "docs", "deploy", "helm", "README.md", "setup.cfg",
            "pyproject.toml"]
 SUFFIXES = {".py", ".sh", ".md", ".cfg", ".toml", ".yaml", ".yml", ".txt", ".html", ".ini", ""}
-#: A path that climbs out of the repository into a sibling folder (``../shared/…``).
+#: A path that climbs out of the repository into its sibling folder "shared" (the project's
+#: working material, which a clone of the public repository does not have).
 OUTSIDE = re.compile(r"\.\./(?:\.\./)*shared\b|['\"]\.\.['\"]\s*/\s*['\"]shared")
 
 
@@ -30,7 +31,7 @@ def test_no_file_points_outside_the_repository():
         for number, line in enumerate(path.read_text("utf-8", errors="replace").splitlines(), 1):
             if OUTSIDE.search(line):
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
-    assert offenders == [], "paths outside the repository (a clone has no ../shared):\n" + \
+    assert offenders == [], "paths outside the repository (a clone has no sibling shared folder):\n" + \
         "\n".join(offenders)
 
 
