@@ -66,6 +66,19 @@ def _dose(db, person, facility, vaccinator, n):
     return dose
 
 
+def _signed_in_citizen(app, db, place, **person):
+    """A citizen with one recorded dose (and so a certificate) and a client signed in as them."""
+    from tests.factories import citizen_sign_in
+
+    facility, vaccinator, _admin = place
+    account = _account(db)
+    beneficiary = make_person(db, account=account, **person)
+    _dose(db, beneficiary, facility, vaccinator, 1)
+    client = app.test_client()
+    citizen_sign_in(client, account)
+    return client, beneficiary
+
+
 def _certs(db, person):
     from cowin_kit.certificates.models import Certificate
 

@@ -15,7 +15,7 @@ from cowin_kit.certificates.formats import eu_dcc
 from cowin_kit.certificates.formats.icao import split_name, transliterate
 
 from . import samples
-from .test_issuance import _account, _dose, app, place  # noqa: F401 - fixtures
+from .test_issuance import _signed_in_citizen, app, place  # noqa: F401 - fixtures
 from .world import make_person
 
 
@@ -62,14 +62,8 @@ def _dcc(text: str) -> dict:
 def test_issued_certificates_split_the_name_and_use_the_passport(app, db, place):  # noqa: F811
     from cowin_kit.certificates import issuance
     from cowin_kit.certificates.verify import app_verifier
-    from tests.factories import citizen_sign_in
 
-    facility, vaccinator, _admin = place
-    account = _account(db)
-    person = make_person(db, account=account, name="क्षितिज श्रीवास्तव")
-    _dose(db, person, facility, vaccinator, 1)
-    client = app.test_client()
-    citizen_sign_in(client, account)
+    client, person = _signed_in_citizen(app, db, place, name="क्षितिज श्रीवास्तव")
     base = f"/api/kit/v1/certificates/{person.reference_id}"
     first = issuance.current_for(person.id)
     assert _dcc(issuance.qr_payload(first, "eu_dcc"))["nam"] == {
@@ -97,14 +91,8 @@ def test_issued_certificates_split_the_name_and_use_the_passport(app, db, place)
 
 def test_passport_form_on_the_certificate_page(app, db, place):  # noqa: F811
     from cowin_kit.certificates import issuance
-    from tests.factories import citizen_sign_in
 
-    facility, vaccinator, _admin = place
-    account = _account(db)
-    person = make_person(db, account=account, name="Asha Devi")
-    _dose(db, person, facility, vaccinator, 1)
-    client = app.test_client()
-    citizen_sign_in(client, account)
+    client, person = _signed_in_citizen(app, db, place, name="Asha Devi")
     page = client.get(f"/certificates/{person.reference_id}").get_data(as_text=True)
     assert 'name="number"' in page and 'name="surname"' in page
     done = client.post(f"/certificates/{person.reference_id}/passport",

@@ -17,21 +17,13 @@ from cowin_kit.certificates.formats import Issuer, divoc_vc
 from cowin_kit.certificates.formats.contexts import VACCINATION_V1, context_document
 
 from . import samples
-from .test_issuance import _account, _dose, app, place  # noqa: F401 - fixtures
-from .world import make_person
+from .test_issuance import _signed_in_citizen, app, place  # noqa: F401 - fixtures
 
 
 @pytest.fixture
 def downloads(app, db, place):  # noqa: F811 - fixtures
     """A signed-in citizen's client and the URL of their certificate's downloads."""
-    from tests.factories import citizen_sign_in
-
-    facility, vaccinator, _admin = place
-    account = _account(db)
-    person = make_person(db, account=account)
-    _dose(db, person, facility, vaccinator, 1)
-    client = app.test_client()
-    citizen_sign_in(client, account)
+    client, person = _signed_in_citizen(app, db, place)
     return client, f"/api/kit/v1/certificates/{person.reference_id}"
 
 
