@@ -60,6 +60,26 @@ class World:
         self.db.session.flush()
         return person
 
+    def session(self, facility, day, appointments=(), *, doses_opened, capacity):
+        """A Comirnaty session with dose-1 appointments, given as ``(person, status)`` pairs."""
+        from cowin_kit.booking.models import Appointment, SessionCapacity, VaccinationSession
+
+        session = VaccinationSession(facility_id=facility.id, date=day, vaccine="comirnaty",
+                                     doses_opened=doses_opened)
+        self.db.session.add(session)
+        self.db.session.flush()
+        slots = SessionCapacity(session_id=session.id, dose_kind="1", capacity=capacity,
+                                booked=len(appointments))
+        self.db.session.add(slots)
+        self.db.session.flush()
+        for person, status in appointments:
+            self.db.session.add(Appointment(beneficiary_id=person.id, session_id=session.id,
+                                            capacity_id=slots.id, dose_number=1,
+                                            slot="09:00-13:00", secret_code="1234",
+                                            status=status))
+        self.db.session.flush()
+        return session
+
     def dose(self, person, *, facility_area="S1-D1", vaccine="covishield", number=1,
              series_total=2, booster=False, day=TODAY, session=None):
         from cowin_kit.vaccination.models import DoseRecord

@@ -46,7 +46,6 @@ def _named(person):
 
 def _malicious_world(db, world):
     """Every kind of report has rows that carry a malicious name."""
-    from cowin_kit.booking.models import Appointment, SessionCapacity, VaccinationSession
     from cowin_kit.core.db import utcnow
     from cowin_kit.vaccination.models import AefiReport
 
@@ -55,19 +54,10 @@ def _malicious_world(db, world):
     facility = world.facilities["S1-D1"]
     facility.name = FACILITY
     day = TODAY - dt.timedelta(days=1)
-    session = VaccinationSession(facility_id=facility.id, date=day, vaccine="comirnaty",
-                                 doses_opened=10)
-    db.session.add(session)
-    db.session.flush()
-    capacity = SessionCapacity(session_id=session.id, dose_kind="1", capacity=10, booked=2)
-    db.session.add(capacity)
-    db.session.flush()
     first = _named(world.person())
     second = _named(world.person())
-    for person, status in ((first, "completed"), (second, "no_show")):
-        db.session.add(Appointment(beneficiary_id=person.id, session_id=session.id,
-                                   capacity_id=capacity.id, dose_number=1, slot="09:00-13:00",
-                                   secret_code="1234", status=status))
+    session = world.session(facility, day, ((first, "completed"), (second, "no_show")),
+                            doses_opened=10, capacity=10)
     # First dose long ago: dose 2 is due (a row in the dose-2 list, named PERSON).
     world.dose(first, vaccine="comirnaty", day=TODAY - dt.timedelta(days=60))
     dose = world.dose(second, vaccine="comirnaty", day=day, session=session)

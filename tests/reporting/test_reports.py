@@ -61,24 +61,15 @@ def test_bad_targets_file_changes_nothing_and_reports_every_line(app, db, world)
 
 
 def test_wastage_no_shows_and_aefi(app, db, world):
-    from cowin_kit.booking.models import Appointment, SessionCapacity, VaccinationSession
     from cowin_kit.core.db import utcnow
     from cowin_kit.vaccination.models import AefiReport
 
     facility = world.facilities["S1-D1"]
     yesterday = TODAY - dt.timedelta(days=1)
-    session = VaccinationSession(facility_id=facility.id, date=yesterday, vaccine="comirnaty",
-                                 doses_opened=20)
-    db.session.add(session)
-    db.session.flush()
-    capacity = SessionCapacity(session_id=session.id, dose_kind="1", capacity=50, booked=4)
-    db.session.add(capacity)
-    db.session.flush()
     people = [world.person() for _ in range(4)]
-    for person, status in zip(people, ["completed", "completed", "no_show", "booked"]):
-        db.session.add(Appointment(beneficiary_id=person.id, session_id=session.id,
-                                   capacity_id=capacity.id, dose_number=1, slot="09:00-13:00",
-                                   secret_code="1234", status=status))
+    session = world.session(facility, yesterday,
+                            list(zip(people, ["completed", "completed", "no_show", "booked"])),
+                            doses_opened=20, capacity=50)
     doses = [world.dose(p, vaccine="comirnaty", day=yesterday, session=session)
              for p in people[:3]]
     db.session.add(AefiReport(dose_record_id=doses[0].id, onset_at=utcnow().replace(
