@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 
@@ -109,13 +108,13 @@ def limit(scope: str, limit: str | None = None, key: str | None = None, *,
           when_redis_down: str = "memory", error: type[RateLimited] = RateLimited) -> None:
     """Count one call through ``core.ratelimit.hit``; when its Redis is unreachable, either count
     in this process (``"memory"``) or refuse with 503 + Retry-After (``"closed"``)."""
-    from cowin_kit.core.ratelimit import hit
+    from cowin_kit.core.ratelimit import hit, hit_in_process
 
     app = current_app._get_current_object()
     circuit = redis_circuit(app, "limits")
     if not (app.config.get("REDIS_URL") and circuit.open):
         try:
-            hit(scope, limit, key, **({} if error is RateLimited else {"error": error}))
+            hit(scope, limit, key, error=error)
             return
         except RateLimited:
             raise
@@ -123,31 +122,4 @@ def limit(scope: str, limit: str | None = None, key: str | None = None, *,
             circuit.failed(f"rate limit {scope}", exc)
     if when_redis_down == "closed":
         raise ServiceUnavailable()
-    _memory_hit(app, scope, limit, key, error)
-
-
-_memory_lock = threading.Lock()  # the in-process store of ``limits`` is not thread-safe
-
-
-def _memory_hit(app: Flask, scope: str, limit: str | None, key: str | None,
-                error: type[RateLimited]) -> None:
-    """The same moving-window limit, counted in this process while Redis is away."""
-    from limits import parse
-    from limits.storage import MemoryStorage
-    from limits.strategies import MovingWindowRateLimiter
-
-    from cowin_kit.core.ratelimit import client_address
-
-    item = parse(limit or app.config["RATE_LIMIT_PUBLIC"])
-    identity = key or client_address()
-    with _memory_lock:
-        limiter = app.extensions.get("cowin_ratelimiter_memory")
-        if limiter is None:
-            limiter = app.extensions["cowin_ratelimiter_memory"] = \
-                MovingWindowRateLimiter(MemoryStorage())
-        if limiter.hit(item, scope, identity):
-            return
-        reset = limiter.get_window_stats(item, scope, identity).reset_time
-    refused = error()
-    refused.retry_after = max(1, math.ceil(reset - time.time()))
-    raise refused
+    hit_in_process(scope, limit, key, error=error)

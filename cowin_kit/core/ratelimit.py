@@ -27,11 +27,12 @@ from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from limits import parse
 from limits.storage import MemoryStorage
-from limits.strategies import RateLimiter
+from limits.strategies import MovingWindowRateLimiter, RateLimiter
 
 from cowin_kit.core.errors import RateLimited
 
 _KEY = "cowin_ratelimits"
+_FALLBACK_KEY = "cowin_ratelimits_in_process"
 
 
 @dataclass(frozen=True)
@@ -75,19 +76,22 @@ def init_app(app: Flask) -> None:
                       strategy="moving-window", key_prefix=namespace)
     guard = threading.Lock() if isinstance(limiter.storage, MemoryStorage) else contextlib.nullcontext()
     app.extensions[_KEY] = _Limits(limiter.limiter, namespace, guard)
+    # The same limits counted in this process while Redis is unreachable (core.outage).
+    app.extensions[_FALLBACK_KEY] = _Limits(MovingWindowRateLimiter(MemoryStorage()), namespace,
+                                            threading.Lock())
 
 
-def _limits(app: Flask) -> _Limits:
+def _limits(app: Flask, key: str = _KEY) -> _Limits:
     try:
-        return app.extensions[_KEY]
+        return app.extensions[key]
     except KeyError:
         raise RuntimeError("rate limits are not set up: build the app with create_app()") from None
 
 
 def _apply(scope: str, limit: str | None, key: str | None, error: type[RateLimited], *,
-           count: bool) -> None:
+           count: bool, store: str = _KEY) -> None:
     app = current_app._get_current_object()
-    limits = _limits(app)
+    limits = _limits(app, store)
     item = parse(limit or app.config["RATE_LIMIT_PUBLIC"])
     identifiers = (limits.namespace, scope, key or client_address())
     with limits.guard:
@@ -111,3 +115,9 @@ def check(scope: str, limit: str | None = None, key: str | None = None, *,
     """Raise ``error`` when ``scope`` has no call left for this client (or ``key``); counts
     nothing (pair it with ``hit`` where only some outcomes count)."""
     _apply(scope, limit, key, error, count=False)
+
+
+def hit_in_process(scope: str, limit: str | None = None, key: str | None = None, *,
+                   error: type[RateLimited] = RateLimited) -> None:
+    """``hit``, counted in this process only: the fallback while Redis is away (core.outage)."""
+    _apply(scope, limit, key, error, count=True, store=_FALLBACK_KEY)
