@@ -21,15 +21,12 @@ database path.
 
 from __future__ import annotations
 
-import logging
 import uuid
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context, has_request_context, request
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators, visitors
-
-log = logging.getLogger(__name__)
 
 #: A flag outlives no writer that forgot to say it freed a dose by more than this.
 FLAG_SECONDS = 10
@@ -41,28 +38,30 @@ _INFO = "cowin_capacity_changes"
 _TABLE = "session_capacity"
 
 
-def _redis():
-    """(client, prefix, circuit) of the app's cache when Redis is configured and up, else None."""
+def _on_redis(what: str, work):
+    """``work(client, prefix)`` on the app's cache Redis when it is configured and up; None
+    without Redis, while it is down, or when the call fails (which opens the circuit, logged
+    with ``what``)."""
     if not has_app_context():
         return None
     from cowin_kit.core.cache import get_cache
+    from cowin_kit.core.outage import redis_errors
 
     backend = get_cache().backend
     circuit = getattr(backend, "circuit", None)
     if circuit is None or circuit.open:
         return None
-    return backend.primary.client, backend.prefix + "booking:", circuit
-
-
-def _redis_failed(circuit, what: str, exc: BaseException) -> None:
-    circuit.failed(what, exc)
+    try:
+        return work(backend.primary.client, backend.prefix + "booking:")
+    except redis_errors() as exc:
+        circuit.failed(what, exc)
+        return None
 
 
 def token_or_refuse(session_id) -> bytes | None:
     """Raise SessionFull when the session is flagged full at its current generation; else
     return the token to flag it with later (None without Redis). Read once per request."""
     from cowin_kit.booking.errors import SessionFull
-    from cowin_kit.core.outage import redis_errors
 
     try:
         key = str(uuid.UUID(str(session_id)))
@@ -73,16 +72,11 @@ def token_or_refuse(session_id) -> bytes | None:
     if key in known:
         token = known[key]
     else:
-        found = _redis()
+        found = _on_redis("full sessions", lambda client, prefix: client.mget(
+            prefix + "full:" + key, prefix + "gen:" + key, prefix + "epoch"))
         if found is None:
             return None
-        client, prefix, circuit = found
-        try:
-            full, generation, epoch = client.mget(prefix + "full:" + key, prefix + "gen:" + key,
-                                                  prefix + "epoch")
-        except redis_errors() as exc:
-            _redis_failed(circuit, "full sessions", exc)
-            return None
+        full, generation, epoch = found
         token = known[key] = b"%s:%s" % (generation or b"0", epoch or b"0")
         known[key + ":full"] = full == token
     if known.get(key + ":full"):
@@ -92,18 +86,9 @@ def token_or_refuse(session_id) -> bytes | None:
 
 def mark_full(session_id, token: bytes | None) -> None:
     """Flag the session full at the generation read before its rows were (``token``)."""
-    if token is None:
-        return
-    from cowin_kit.core.outage import redis_errors
-
-    found = _redis()
-    if found is None:
-        return
-    client, prefix, circuit = found
-    try:
-        client.set(prefix + "full:" + str(session_id), token, ex=FLAG_SECONDS)
-    except redis_errors() as exc:
-        _redis_failed(circuit, "full sessions", exc)
+    if token is not None:
+        _on_redis("full sessions", lambda client, prefix: client.set(
+            prefix + "full:" + str(session_id), token, ex=FLAG_SECONDS))
 
 
 # -- what a transaction changed ----------------------------------------------------------------
@@ -177,23 +162,17 @@ def _bump(session: Session) -> None:
     changes = session.info.pop(_INFO, None)
     if not changes or not (changes["sessions"] or changes["all"]):
         return
-    found = _redis()
-    if found is None:
-        return
-    from cowin_kit.core.outage import redis_errors
 
-    client, prefix, circuit = found
-    try:
+    def bump(client, prefix):
         with client.pipeline(transaction=False) as pipe:
             for key in changes["sessions"]:
                 pipe.incr(prefix + "gen:" + key).expire(prefix + "gen:" + key, GENERATION_SECONDS)
             if changes["all"]:
                 pipe.incr(prefix + "epoch")
             pipe.execute()
-    except redis_errors() as exc:
-        # The flags of these sessions expire within FLAG_SECONDS by themselves.
-        _redis_failed(circuit, "full sessions", exc)
-        log.warning("could not void full-session flags: %s", type(exc).__name__)
+
+    # On failure the flags of these sessions expire within FLAG_SECONDS by themselves.
+    _on_redis(f"full-session flags not voided, they expire within {FLAG_SECONDS}s", bump)
 
 
 @sa.event.listens_for(Session, "after_rollback")
