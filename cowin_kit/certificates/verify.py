@@ -238,7 +238,7 @@ class Verifier:
                                      "total": evidence.get("totalDoses"), "date": evidence.get("date"),
                                      "country": evidence.get("facility", {}).get("address", {}).get("addressCountry")})
         until = evidence.get("effectiveUntil")
-        if until and str(until)[:10] < (self.now or dt.datetime.now(dt.timezone.utc)).date().isoformat():
+        if until and str(until)[:10] < self._now().date().isoformat():
             result.status, result.reason_code, result.reason = "expired", "EXPIRED", REASONS["EXPIRED"]
         return self._revoked(result, [result.certificate_id])
 
