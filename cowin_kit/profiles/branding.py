@@ -71,9 +71,3 @@ def branding(profile) -> Branding:
         footer_links=tuple(FooterLink(dict(link.get("labels") or {}), link["url"])
                            for link in raw.get("footer_links") or ()),
         default_language=profile.default_language)
-
-
-def emblem_png(profile) -> bytes | None:
-    """The emblem file's bytes (a PNG, checked by the profile validator), or None."""
-    path = branding(profile).emblem
-    return path.read_bytes() if path and path.is_file() else None
