@@ -88,7 +88,6 @@ def read_areas(path: Path, level_keys: list[str], languages: set[str] | None = N
                     if first != line:
                         problem(line, f"cowin_id: {cowin_id} already given on line {first} at "
                                       f"level {row.level_key!r}; expected each id once per level")
-            if row is not None:
                 rows.append(row)
                 seen[row.code] = line
                 known[row.code] = row.depth
