@@ -44,12 +44,11 @@ def confirm(data):
 @bp.doc(security=[{"citizenBearer": []}])
 def logout():
     """Sign out: the Bearer token sent is revoked at once, even before it expires."""
-    from flask import request
-
+    from cowin_kit.accounts.citizen import bearer_token
     from cowin_kit.accounts.tokens import revoke_token
     from cowin_kit.core.errors import Unauthorized
 
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer_token()
+    if token is None:
         raise Unauthorized()
-    revoke_token(token.strip())
+    revoke_token(token)

@@ -31,14 +31,21 @@ def _session_seconds() -> int:
     return int(current_app.config.get("CITIZEN_SESSION_SECONDS", 3600))
 
 
-def _from_header() -> CitizenAccount | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
+def bearer_token() -> str | None:
+    """The token of this request's ``Authorization: Bearer …`` header, or None."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def _from_header() -> CitizenAccount | None:
+    token = bearer_token()
+    if token is None:
         return None
     from cowin_kit.accounts.tokens import verify_token
 
-    return verify_token(token.strip())
+    return verify_token(token)
 
 
 def _from_session() -> CitizenAccount | None:
