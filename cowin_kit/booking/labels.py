@@ -11,8 +11,9 @@ from flask_babel import pgettext
 def vaccine_name(vaccine_id: str) -> str:
     """The product's display name from the profile; an id the profile no longer has, as stored."""
     from cowin_kit.profiles import get_profile
+    from cowin_kit.profiles.schedule import product_name
 
-    return next((v.name for v in get_profile().vaccines if v.id == vaccine_id), vaccine_id)
+    return product_name(get_profile(), vaccine_id)
 
 
 def session_status(status: str) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 
+from cowin_kit.booking.labels import vaccine_name
 from cowin_kit.booking.queries import appointment_view
 from cowin_kit.web.formatting import format_date
 
@@ -55,14 +56,6 @@ def check_slip_available(appointment) -> None:
         raise SlipNotAvailable()
 
 
-def _product_name(vaccine_id: str) -> str:
-    """The product's display name (SPUTNIK V), never the profile's id (sputnik_v)."""
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.profiles.schedule import product_name
-
-    return product_name(get_profile(), vaccine_id)
-
-
 def slip_rows(view: dict) -> list[tuple[str, str]]:
     """Label/value rows of a slip, shared by the printable page and the PDF."""
     centre = view["center"]
@@ -70,7 +63,7 @@ def slip_rows(view: dict) -> list[tuple[str, str]]:
         (_("Name"), view["name"]),
         (_("Reference ID"), view["reference_id"]),
         (_("Dose"), str(view["dose"])),
-        (_("Vaccine"), _product_name(view["vaccine"])),
+        (_("Vaccine"), vaccine_name(view["vaccine"])),  # SPUTNIK V, never sputnik_v
         (_("Date"), format_date(view["date"], "full")),
         (_("Time slot"), view["slot"]),
         (_("Vaccination centre"), centre["name"]),
