@@ -207,7 +207,8 @@ class KeyLookup:
         raise NotImplementedError
 
     def active_kid(self, kind: str) -> str | None:
-        raise NotImplementedError
+        """The signing key: the latest whose activation time has come (lifecycle.py)."""
+        return next((info.kid for info in self.keys(kind) if info.active), None)
 
     def sign_batch(self, requests: Sequence[SignRequest]) -> list[bytes]:
         raise NotImplementedError
@@ -338,10 +339,6 @@ class KeyStore(KeyLookup):
             return json.loads((self.root / "active.json").read_text())
         except FileNotFoundError:
             return {}
-
-    def active_kid(self, kind: str) -> str | None:
-        """The signing key: the latest whose activation time has come (lifecycle.py)."""
-        return next((info.kid for info in self.keys(kind) if info.active), None)
 
     def keys(self, kind: str) -> list[KeyInfo]:
         """Every key of a kind (active first), reloaded when the folder changes."""

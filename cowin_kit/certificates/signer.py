@@ -359,9 +359,6 @@ class RemoteKeyStore(KeyLookup):
     def keys(self, kind: str) -> list[KeyInfo]:
         return self._keys_and_trust()[0].get(kind, [])
 
-    def active_kid(self, kind: str) -> str | None:
-        return next((info.kid for info in self.keys(kind) if info.active), None)
-
     def sign_batch(self, requests: Sequence[SignRequest]) -> list[bytes]:
         """All signatures in one call to the signer."""
         if not requests:
