@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from babel.dates import format_skeleton
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -47,7 +48,7 @@ def _helpers():
     return {"vaccine_name": vaccine_name}
 
 
-def _area_path(default: list[int]) -> tuple[list[int], dict]:
+def _area_path(default: list[int], children=areas.children) -> tuple[list[int], dict]:
     """The drill-down selection a1, a2, … each a child of the previous, and a message for the
     first one that is not (a tampered or stale link): said, never silently dropped. Without
     any a1…, ``default`` (reschedule: the current centre's district) is the selection."""
@@ -59,7 +60,7 @@ def _area_path(default: list[int]) -> tuple[list[int], dict]:
     for level, raw in enumerate(given, start=1):
         if not raw:
             break
-        if not raw.isdigit() or int(raw) not in {a.id for a in areas.children(parent)}:
+        if not raw.isdigit() or int(raw) not in {a.id for a in children(parent)}:
             return chosen, {f"a{level}": [_("This area is not in the list. Please choose it "
                                             "again.")]}
         chosen.append(int(raw))
@@ -81,11 +82,12 @@ def _search_form(default_path: list[int]):
 
     profile = get_profile()
     language = str(get_locale()).split("_")[0]
-    path, errors = _area_path(default_path)
+    children = functools.cache(areas.children)  # the path check and the selects read the same
+    path, errors = _area_path(default_path, children)
     selects = []
     parent = None
     for depth, level in enumerate(profile.admin_levels, start=1):
-        options = sort_by_name(areas.children(parent), lambda a: a.display_name(language))
+        options = sort_by_name(children(parent), lambda a: a.display_name(language))
         if not options:
             break
         selected = path[depth - 1] if depth <= len(path) else None

@@ -115,3 +115,15 @@ def test_slip_pdf_in_hindi_with_a_devanagari_name(app, make_session, make_benefi
         pdf = slip_pdf(appointment)
     assert pdf.startswith(b"%PDF") and b"/FontFile2" in pdf
     assert b"NotoSansDevanagari" in pdf  # the name is drawn in a Devanagari font
+
+
+def test_find_reads_each_level_of_areas_once(client, web, areas, db):
+    """The drill-down is checked and its selects are filled from the same reads."""
+    from tests.booking.test_queries import statements
+
+    url = f"/find?a1={areas['state'].id}&a2={areas['district'].id}&a3={areas['a'].id}"
+    client.get(url)  # warm up (the profile, the cache)
+    with statements(db) as seen:
+        assert client.get(url).status_code == 200
+    reads = [s for s in seen if "FROM area" in s and "parent_id" in s]
+    assert len(reads) == 3, reads  # one per level shown (it was two: check, then select)
