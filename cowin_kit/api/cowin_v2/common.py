@@ -187,13 +187,14 @@ def token_required(view):
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
+        from cowin_kit.accounts.citizen import bearer_token
         from cowin_kit.accounts.tokens import verify_token
         from cowin_kit.core.audit import set_actor
 
-        header = request.headers.get("Authorization", "")
-        if not header.lower().startswith("bearer "):
+        token = bearer_token()
+        if token is None:
             raise Unauthorized(_l("Unauthenticated access!"))
-        account = verify_token(header[7:].strip())
+        account = verify_token(token)
         g.cowin_account = account
         set_actor("citizen", account.id)
         return view(*args, **kwargs)
