@@ -65,6 +65,8 @@ class Vaccine:
     max_age: int | None = None
     available_from: dt.date | None = None
     available_until: dt.date | None = None
+    doses_per_vial: int | None = None
+    open_vial_hours: int | None = None  # discard an opened vial this long after opening
 
     def available_on(self, day: dt.date) -> bool:
         """Whether the product was in use on ``day``."""
@@ -339,7 +341,8 @@ def build_profile(code: str, folder: Path, data: dict) -> Profile:
                       for i, lv in enumerate(data.get("admin_levels") or (), start=1)],
         vaccines=[Vaccine(v["id"], v["name"], v["manufacturer"], v["platform"],
                           dict(v.get("codes") or {}), v.get("min_age"), v.get("max_age"),
-                          v.get("from"), v.get("until")) for v in data.get("vaccines") or ()],
+                          v.get("from"), v.get("until"), v.get("doses_per_vial"),
+                          v.get("open_vial_hours")) for v in data.get("vaccines") or ()],
         schedules=[Schedule(s["vaccine"], s["doses"],
                             tuple(_interval(i) for i in s.get("intervals") or ()),
                             tuple(ScheduleRule(_period(r), tuple(_interval(i)

@@ -86,6 +86,8 @@ VACCINE = Obj({
     "from": Null(Date()),
     "until": Null(Date()),
     "doses_per_vial": Null(Int(1)),
+    # Open-vial policy: an opened vial is discarded this many hours after opening (stock).
+    "open_vial_hours": Null(Int(1, 720)),
 }, required=("id", "name", "manufacturer", "platform"))
 
 PROFILE = Obj({
@@ -117,6 +119,10 @@ PROFILE = Obj({
                            min_len=1),
     "areas_file": Str(r"[^/\\]+\.csv", expected="a CSV file name in the profile folder"),
     "vaccines": ListOf(VACCINE, min_len=1),
+    "stock": Obj({
+        "planning_days": Int(1, 90),
+        "expiry_warning_days": Int(1, 365),
+    }),
     "schedules": ListOf(SCHEDULE, min_len=1),
     "boosters": ListOf(BOOSTER),
     "eligibility": Obj({
