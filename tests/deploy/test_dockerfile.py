@@ -136,8 +136,8 @@ def test_the_image_install_carries_every_file_of_the_kit(tmp_path):
     context = tmp_path / "src"
     context.mkdir()
     for keyword, rest in build.instructions:
-        if keyword == "RUN" and "pip install" in rest:
-            break
+        if keyword == "RUN" and "pip install" in rest and " -r " not in f" {rest} ":
+            break  # the kit's own install (the lock file's install comes before it)
         if keyword == "COPY":
             *sources, _dest = shlex.split(rest)
             for source in sources:
@@ -146,6 +146,7 @@ def test_the_image_install_carries_every_file_of_the_kit(tmp_path):
                     shutil.copytree(path, context / source,
                                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
                 else:
+                    (context / source).parent.mkdir(parents=True, exist_ok=True)
                     shutil.copy2(path, context / source)
     done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
                            "-q", "-w", str(tmp_path / "dist"), "."],
