@@ -20,16 +20,18 @@ from __future__ import annotations
 
 import struct
 import threading
+import unicodedata
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import uharfbuzz as hb
 from fontTools.ttLib import TTFont
 
-FONTS_DIR = Path(__file__).resolve().parent / "fonts"
-FONT_FILES = ("NotoSans-Regular.ttf", "NotoSansDevanagari-Regular.ttf", "NotoNaskhArabic-Regular.ttf")
+from . import fontset
+
+FONT_PATHS = fontset.FONT_PATHS
 PAGE_W, PAGE_H = 595.28, 841.89  # A4 in points
 MARGIN = 42.5
 COPIED_TABLES = ("cvt ", "fpgm", "hhea", "maxp", "prep")  # as they are; head, hmtx, loca, glyf per subset
@@ -161,55 +163,142 @@ class Font:
     nominal: dict  # glyph id -> the character it is the nominal glyph of
 
 
-@lru_cache(maxsize=None)
-def fonts() -> tuple[Font, ...]:
-    """The bundled fonts, read once per process."""
-    out = []
-    for index, filename in enumerate(FONT_FILES):
-        path = FONTS_DIR / filename
-        raw = path.read_bytes()
-        tt = TTFont(str(path), lazy=True)
-        upem = tt["head"].unitsPerEm
-        metrics = tt["hmtx"].metrics
-        order = tt.getGlyphOrder()
-        widths = tuple(str(round(metrics[g][0] * 1000 / upem)) for g in order)
-        hhea = tt["hhea"]
-        head = tt["head"]
-        name = tt["name"].getDebugName(6) or path.stem
-        ids = {g: i for i, g in enumerate(order)}
-        nominal: dict[int, str] = {}
-        for code, glyph in sorted(tt.getBestCmap().items(), reverse=True):
-            nominal[ids[glyph]] = chr(code)  # the lowest code point wins
-        out.append(Font(key=f"F{index + 1}", name=name.replace(" ", ""), hb_font=hb.Font(hb.Face(hb.Blob(raw))),
-                        upem=upem, cmap=dict(tt.getBestCmap()), ascent=hhea.ascent, descent=hhea.descent,
-                        bbox=(head.xMin, head.yMin, head.xMax, head.yMax),
-                        program=FontProgram.read(tt), widths=widths, nominal=nominal))
-    return tuple(out)
+def _read_font(index: int) -> Font:
+    path = FONT_PATHS[index]
+    raw = path.read_bytes()
+    tt = TTFont(str(path), lazy=True)
+    upem = tt["head"].unitsPerEm
+    metrics = tt["hmtx"].metrics
+    order = tt.getGlyphOrder()
+    widths = tuple(str(round(metrics[g][0] * 1000 / upem)) for g in order)
+    hhea = tt["hhea"]
+    head = tt["head"]
+    name = tt["name"].getDebugName(6) or path.stem
+    ids = {g: i for i, g in enumerate(order)}
+    nominal: dict[int, str] = {}
+    for code, glyph in sorted(tt.getBestCmap().items(), reverse=True):
+        nominal[ids[glyph]] = chr(code)  # the lowest code point wins
+    return Font(key=f"F{index + 1}", name=name.replace(" ", ""), hb_font=hb.Font(hb.Face(hb.Blob(raw))),
+                upem=upem, cmap=dict(tt.getBestCmap()), ascent=hhea.ascent, descent=hhea.descent,
+                bbox=(head.xMin, head.yMin, head.xMax, head.yMax),
+                program=FontProgram.read(tt), widths=widths, nominal=nominal)
+
+
+class _Table(Sequence):
+    """The fonts by index, each read and cut up the first time a page uses it."""
+
+    def __init__(self) -> None:
+        self._fonts: dict[int, Font] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(FONT_PATHS)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self))[index]]
+        font = self._fonts.get(index)
+        if font is None:
+            with self._lock:
+                font = self._fonts.get(index)
+                if font is None:
+                    font = self._fonts[index] = _read_font(index)
+        return font
+
+
+_TABLE = _Table()
+
+
+def fonts() -> _Table:
+    """The Noto families (``fontset.FAMILIES``), each read once per process when first used."""
+    return _TABLE
 
 
 _shape_lock = threading.Lock()  # hb.Font objects are shared; shaping itself is quick
 
 
-def _font_for(char: str, table: tuple[Font, ...]) -> int:
-    code = ord(char)
-    for i, font in enumerate(table):
-        if code in font.cmap:
-            return i
-    return 0
+def _is_neutral(char: str) -> bool:
+    """Spaces and punctuation: set in the font of the text around them when it has them."""
+    return not char.isalnum() and unicodedata.category(char)[0] not in "LMN"
 
 
-def _runs(text: str, table):
-    """Split text into (font index, substring) runs; spaces and punctuation join the run."""
-    runs: list[list] = []
+def _font_indexes(text: str) -> list[int]:
+    """The font of each character: the first family that has it, except that spaces and
+    punctuation stay in the font of the character before (or after) them when it has them."""
+    out: list[int | None] = []
     for char in text:
-        index = _font_for(char, table)
-        neutral = not char.isalpha() and not char.isdigit() and not ("\u0900" <= char <= "\u0dff") \
-            and not ("\u0600" <= char <= "\u06ff")
-        if runs and (runs[-1][0] == index or (neutral and ord(char) in table[runs[-1][0]].cmap)):
-            runs[-1][1] += char
-        else:
-            runs.append([index, char])
+        out.append(None if _is_neutral(char) else (fontset.font_index(ord(char)) or 0))
+    for i, char in enumerate(text):
+        if out[i] is None:
+            code = ord(char)
+            before = next((out[j] for j in range(i - 1, -1, -1) if out[j] is not None), None)
+            after = next((out[j] for j in range(i + 1, len(out)) if out[j] is not None
+                          and not _is_neutral(text[j])), None)
+            for candidate in (before, after):
+                if candidate is not None and code in fontset.cmap(candidate):
+                    out[i] = candidate
+                    break
+            else:
+                out[i] = fontset.font_index(code) or 0
+    return out  # type: ignore[return-value]
+
+
+def _utf16_index(text: str) -> list[int]:
+    """For each UTF-16 code unit of ``text``, the index of its character."""
+    out = []
+    for i, char in enumerate(text):
+        out.extend((i, i) if ord(char) > 0xFFFF else (i,))
+    return out
+
+
+def _visual_runs(text: str, rtl: bool) -> list[tuple[int, int, bool]]:
+    """The Unicode Bidirectional Algorithm (ICU) on one line whose paragraph direction is
+    ``rtl``: its directional runs as (start, end, right-to-left), left to right on the page,
+    start/end indexing the logical text."""
+    import icu
+
+    if not text:
+        return []
+    bidi = icu.Bidi()
+    bidi.setPara(icu.UnicodeString(text), 1 if rtl else 0)
+    units = _utf16_index(text)
+    runs = []
+    for i in range(bidi.countRuns()):
+        start, length, direction = bidi.getVisualRun(i)
+        end = start + length
+        runs.append((units[start], units[end - 1] + 1, direction == 1))
     return runs
+
+
+#: Directional marks, embeddings, overrides and isolates (U+200E/F, U+202A-E, U+2066-9).
+BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def isolate(value: str) -> str:
+    """``value`` as a first-strong isolate (FSI ... PDI): set in its own direction whatever
+    surrounds it, so a date or an ID in an Arabic line keeps its order (without it the bidi
+    algorithm turns 2021-06-15 after an Arabic label into Arabic numbers: 15-06-2021)."""
+    return f"\u2068{value}\u2069"
+
+
+def _runs(text: str, rtl: bool) -> list[tuple[int, str, bool]]:
+    """The line as (font index, text, right-to-left) pieces to shape, in visual order: bidi
+    runs left to right, each cut where the font changes (in reverse for a right-to-left run)."""
+    indexes = _font_indexes(text)
+    out = []
+    for start, end, run_rtl in _visual_runs(text, rtl):
+        pieces: list[list] = []
+        for i in range(start, end):
+            if text[i] in BIDI_CONTROLS:
+                continue  # they have done their work in the bidi algorithm; nothing to draw
+            if pieces and pieces[-1][0] == indexes[i]:
+                pieces[-1][1] += text[i]
+            else:
+                pieces.append([indexes[i], text[i]])
+        if run_rtl:
+            pieces.reverse()
+        out.extend((index, part, run_rtl) for index, part in pieces)
+    return out
 
 
 def _cluster_texts(part: str, clusters: list[int]) -> dict[int, str]:
@@ -222,26 +311,26 @@ def _cluster_texts(part: str, clusters: list[int]) -> dict[int, str]:
 @lru_cache(maxsize=4096)
 def _line(text: str, size: float, rtl: bool) -> tuple[str, float, tuple]:
     """Shape one line; return its text operators relative to the line origin, its width and
-    the glyphs it uses as (font index, glyph id, characters). Cached: labels and most values
-    repeat from one certificate to the next."""
+    the glyphs it uses as (font index, glyph id, characters), left to right. ``rtl`` is the
+    paragraph direction; the bidi algorithm orders the runs inside the line. Cached: labels
+    and most values repeat from one certificate to the next."""
     table = fonts()
-    runs = _runs(text, table)
-    if rtl:
-        runs.reverse()
     ops: list[str] = []
     used: list[tuple[int, int, str]] = []
     x = 0.0
     current = None
-    for index, part in runs:
+    for index, part, run_rtl in _runs(text, rtl):
         font = table[index]
         scale = size / font.upem
         buf = hb.Buffer()
         buf.add_str(part)
+        buf.direction = "rtl" if run_rtl else "ltr"
         buf.guess_segment_properties()
         with _shape_lock:
             hb.shape(font.hb_font, buf)
         infos, positions = buf.glyph_infos, buf.glyph_positions
         texts = _cluster_texts(part, [info.cluster for info in infos])
+        cluster_text = dict(texts)
         per_cluster: dict[int, int] = {}
         for info in infos:
             per_cluster[info.cluster] = per_cluster.get(info.cluster, 0) + 1
@@ -254,8 +343,9 @@ def _line(text: str, size: float, rtl: bool) -> tuple[str, float, tuple]:
             # ToUnicode is one string per glyph: a glyph alone in its cluster stands for the
             # cluster's text (conjuncts, joined forms); a base + mark sequence maps glyph by
             # glyph to the characters they are the nominal glyphs of.
-            if per_cluster[info.cluster] > 1 and info.codepoint in font.nominal:
-                chars = font.nominal[info.codepoint]
+            nominal = font.nominal.get(info.codepoint)
+            if per_cluster[info.cluster] > 1 and nominal and nominal in cluster_text[info.cluster]:
+                chars = nominal
                 texts.pop(info.cluster, None)
             else:
                 chars = texts.pop(info.cluster, "")

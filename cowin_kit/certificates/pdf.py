@@ -21,23 +21,26 @@ from pathlib import Path
 from fpdf import FPDF
 from flask_babel import force_locale, gettext as _
 
+from . import fastpdf
 from .formats import CertificateData
 from .formats.data import from_json
 
-FONTS_DIR = Path(__file__).resolve().parent / "fonts"
-FONTS = (("NotoSans", "NotoSans-Regular.ttf"), ("NotoDeva", "NotoSansDevanagari-Regular.ttf"),
-         ("NotoArab", "NotoNaskhArabic-Regular.ttf"))
+from .fontset import FONT_PATHS, families_for
+
 LAYOUT_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH")
 RTL_LANGUAGES = {"ar", "fa", "ur", "he", "ps", "ckb", "sd", "ug", "yi", "dv"}
 
 
-def _new_document(strip_layout: bool = True) -> FPDF:
+def _new_document(text: str, strip_layout: bool = True) -> FPDF:
+    """A document with the Noto families ``text`` needs (the first one as the main font)."""
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_creator("cowin-kit")
     pdf.set_auto_page_break(True, margin=15)
-    for family, filename in FONTS:
-        pdf.add_font(family, "", str(FONTS_DIR / filename))
-    pdf.set_fallback_fonts(["NotoDeva", "NotoArab"], exact_match=False)
+    names = []
+    for path in families_for(text):
+        names.append(f"F{FONT_PATHS.index(path)}")
+        pdf.add_font(names[-1], "", str(path))
+    pdf.set_fallback_fonts(names[1:], exact_match=False)
     pdf.set_text_shaping(True)
     for font in pdf.fonts.values() if strip_layout else ():
         # HarfBuzz shapes from the font file itself; the embedded subset needs no layout tables,
@@ -48,9 +51,6 @@ def _new_document(strip_layout: bool = True) -> FPDF:
     return pdf
 
 
-def _document(fast: bool) -> FPDF:
-    """A fresh document with the fonts added (the fast one without layout tables)."""
-    return _new_document(strip_layout=fast)
 
 
 def _labels(language: str, data: CertificateData, kind: str) -> list[tuple[str, str]]:
@@ -159,7 +159,7 @@ def _build_fast(blocks, qr_payload, header) -> bytes:
         page.text(rows[0][1], margin, y, 14, rtl=rtl, right=right)
         y += 22
         for label, value in rows[1:]:
-            text = f"{value} :{label}" if rtl else f"{label}: {value}"
+            text = f"{label}: {fastpdf.isolate(value)}"  # logical order; bidi lays it out
             page.text(text, margin, y, 10, rtl=rtl, right=right)
             y += 15
         y += 12
@@ -183,7 +183,8 @@ def _wrap(text: str, size: float, width: float, rtl: bool) -> list[str]:
 
 
 def _build_fpdf(blocks, qr_payload, header) -> bytes:
-    pdf = _document(False)
+    pdf = _new_document(" ".join([header[0], *(f"{l} {v}" for _b, _r, rows in blocks for l, v in rows)]),
+                        strip_layout=False)
     pdf.add_page()
     if qr_payload is not None:
         from .formats import qr
@@ -194,7 +195,7 @@ def _build_fpdf(blocks, qr_payload, header) -> bytes:
     left = 15 + (18 if emblem is not None else 0)
     if emblem is not None:
         pdf.image(str(emblem), x=15, y=15, w=15.5, h=15.5)
-    pdf.set_font("NotoSans", size=12)
+    pdf.set_font("F0", size=12)
     pdf.set_xy(left, 18)
     pdf.multi_cell(width - (left - 15), 6, ministry, align="R" if blocks and blocks[0][1] else "L",
                    new_x="LMARGIN", new_y="NEXT")
@@ -204,11 +205,11 @@ def _build_fpdf(blocks, qr_payload, header) -> bytes:
     for index, (_language, rtl, rows) in enumerate(blocks):
         align = "R" if rtl else "L"
         line_width = width if index == 0 else pdf.epw
-        pdf.set_font("NotoSans", size=14)
+        pdf.set_font("F0", size=14)
         pdf.multi_cell(line_width, 8, rows[0][1], align=align, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("NotoSans", size=10)
+        pdf.set_font("F0", size=10)
         for label, value in rows[1:]:
-            text = f"{value} :{label}" if rtl else f"{label}: {value}"
+            text = f"{label}: {value}"  # logical order: fpdf2 runs the bidi algorithm
             pdf.multi_cell(line_width, 6, text, align=align, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(4)
     return bytes(pdf.output())

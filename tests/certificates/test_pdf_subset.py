@@ -42,13 +42,20 @@ def ctx(make_app):
         yield app
 
 
+def _loaded() -> dict:
+    """The fonts read so far, by index (the table reads each family when a page first uses it)."""
+    return dict(fastpdf.fonts()._fonts)
+
+
 @contextmanager
 def _whole_fonts():
     """Embed each bundled font file whole instead of a subset (the reference to compare with)."""
-    files = {id(font.program): (fastpdf.FONTS_DIR / name).read_bytes()
-             for font, name in zip(fastpdf.fonts(), fastpdf.FONT_FILES)}
+    def whole(program, _gids):
+        return "WHOLEF", next(fastpdf.FONT_PATHS[index] for index, font in _loaded().items()
+                              if font.program is program).read_bytes()
+
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(fastpdf.FontProgram, "subset", lambda self, gids: ("WHOLEF", files[id(self)]))
+        patch.setattr(fastpdf.FontProgram, "subset", whole)
         yield
 
 
@@ -79,7 +86,7 @@ def _embedded(pdf_bytes: bytes):
     """(BaseFont, subset TTFont, the bundled TTFont, glyph ids shown, W as {gid: width}) per font."""
     page = pypdf.PdfReader(io.BytesIO(pdf_bytes)).pages[0]
     shown = _shown_glyphs(page)
-    originals = {font.name: fastpdf.FONTS_DIR / name for font, name in zip(fastpdf.fonts(), fastpdf.FONT_FILES)}
+    originals = {font.name: fastpdf.FONT_PATHS[index] for index, font in _loaded().items()}
     for key, ref in page["/Resources"]["/Font"].items():
         type0 = ref.get_object()
         cid = type0["/DescendantFonts"][0].get_object()
