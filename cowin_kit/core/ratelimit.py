@@ -1,7 +1,8 @@
 """Rate limits per client address or per account, shared across workers and pods through Redis
 when COWIN_KIT_REDIS_URL is set (in-process otherwise).
 
-Flask-Limiter owns the storage and the moving-window strategy. They are built once, in
+Flask-Limiter owns the storage and the sliding-window-counter strategy (two counters per key,
+the previous window weighted by how much of it is still inside the period). They are built once, in
 ``init_app`` while the app is created (each gunicorn worker builds its app before it serves),
 never lazily by the first requests: building the Redis storage imports ``redis``, and threads
 racing through that import read a half-imported module ("redis ... Found version: 0.0.0", a
@@ -13,6 +14,16 @@ Domains count with ``hit(scope, limit, key)`` from any code path (views, operati
 request hooks), which is why the limits are applied here rather than with Flask-Limiter's route
 decorators. Behind proxies, the client address is the one ProxyFix takes from the trusted hops of
 X-Forwarded-For (``cowin_kit.core.proxies``, COWIN_KIT_TRUSTED_PROXIES).
+
+On Redis, a process takes its counts in leases (``_Leases``): one Lua call adds ``n`` hits to the
+shared counter and the process answers the next ``n - 1`` hits of that client from memory. A lease
+grows (doubling, at most ``LEASE_MAX``) only while the client keeps using each one up within
+``LEASE_SECONDS``, and is never more than ``1/LEASE_SHARE`` of what is left of the limit, so a
+client well under its limit costs one Redis round trip per ``n`` calls, while near the limit every
+call is counted in Redis one by one: the limit is never exceeded across workers and pods, and at
+most a fraction of what is left may sit unused in another process's lease (counted, not served)
+when the client stops. A client polling a few times a minute gets leases of one: one round trip
+per call, as before.
 """
 
 from __future__ import annotations
@@ -25,9 +36,9 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
-from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter, RateLimiter
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage, RedisStorage
+from limits.strategies import RateLimiter, SlidingWindowCounterRateLimiter
 
 from cowin_kit.core.errors import RateLimited
 
@@ -42,6 +53,7 @@ class _Limits:
     strategy: RateLimiter
     namespace: str
     guard: contextlib.AbstractContextManager
+    leases: _Leases | None = None
 
 
 def client_address() -> str:
@@ -73,12 +85,14 @@ def init_app(app: Flask) -> None:
     # Instances sharing one Redis keep apart by their prefix (CACHE_PREFIX, like the cache).
     namespace = app.config.get("CACHE_PREFIX") or "cowin-kit"
     limiter = Limiter(client_address, app=app, storage_uri=url, storage_options=_storage_options(url),
-                      strategy="moving-window", key_prefix=namespace)
-    guard = threading.Lock() if isinstance(limiter.storage, MemoryStorage) else contextlib.nullcontext()
-    app.extensions[_KEY] = _Limits(limiter.limiter, namespace, guard)
+                      strategy="sliding-window-counter", key_prefix=namespace)
+    storage = limiter.storage
+    guard = threading.Lock() if isinstance(storage, MemoryStorage) else contextlib.nullcontext()
+    leases = _Leases(storage) if isinstance(storage, RedisStorage) else None
+    app.extensions[_KEY] = _Limits(limiter.limiter, namespace, guard, leases)
     # The same limits counted in this process while Redis is unreachable (core.outage).
-    app.extensions[_FALLBACK_KEY] = _Limits(MovingWindowRateLimiter(MemoryStorage()), namespace,
-                                            threading.Lock())
+    app.extensions[_FALLBACK_KEY] = _Limits(SlidingWindowCounterRateLimiter(MemoryStorage()),
+                                            namespace, threading.Lock())
 
 
 def _limits(app: Flask, key: str = _KEY) -> _Limits:
@@ -95,7 +109,11 @@ def _apply(scope: str, limit: str | None, key: str | None, error: type[RateLimit
     item = parse(limit or app.config["RATE_LIMIT_PUBLIC"])
     identifiers = (limits.namespace, scope, key or client_address())
     with limits.guard:
-        allowed = (limits.strategy.hit if count else limits.strategy.test)(item, *identifiers)
+        if limits.leases is not None:
+            allowed = (limits.leases.hit if count else limits.leases.test)(
+                limits.strategy, item, identifiers)
+        else:
+            allowed = (limits.strategy.hit if count else limits.strategy.test)(item, *identifiers)
         stats = None if allowed else limits.strategy.get_window_stats(item, *identifiers)
     if stats is not None:
         refused = error()
@@ -121,3 +139,112 @@ def hit_in_process(scope: str, limit: str | None = None, key: str | None = None,
                    error: type[RateLimited] = RateLimited) -> None:
     """``hit``, counted in this process only: the fallback while Redis is away (core.outage)."""
     _apply(scope, limit, key, error, count=True, store=_FALLBACK_KEY)
+
+
+# -- leases on Redis -------------------------------------------------------------------------
+
+#: A lease never holds more than this many calls, nor more than 1/LEASE_SHARE of what is left.
+LEASE_MAX = 64
+LEASE_SHARE = 16
+#: A lease not used up within this time is dropped (its calls stay counted) and the next is 1.
+LEASE_SECONDS = 1.0
+#: Leases a process remembers before it forgets the expired ones.
+LEASES_KEPT = 10_000
+
+#: limits' sliding-window acquire (``acquire_sliding_window.lua``, same keys and arithmetic),
+#: except that it takes up to ARGV[3] calls, never more than 1/ARGV[4] of what is left (at least
+#: one), and answers how many it took (0: the limit is reached).
+_LEASE_SCRIPT = """
+local limit = tonumber(ARGV[1])
+local expiry = tonumber(ARGV[2]) * 1000
+local wanted = tonumber(ARGV[3])
+local share = tonumber(ARGV[4])
+local current_ttl = tonumber(redis.call('pttl', KEYS[2]))
+if current_ttl > 0 and current_ttl < expiry then
+    redis.call('rename', KEYS[2], KEYS[1])
+    redis.call('set', KEYS[2], 0, 'PX', current_ttl + expiry)
+end
+local previous_count = tonumber(redis.call('get', KEYS[1])) or 0
+local previous_ttl = tonumber(redis.call('pttl', KEYS[1])) or 0
+local current_count = tonumber(redis.call('get', KEYS[2])) or 0
+if previous_ttl <= 0 then
+    previous_ttl = 0
+end
+local left = limit - (math.floor(previous_count * previous_ttl / expiry) + current_count)
+if left < 1 then
+    return 0
+end
+local taken = math.max(1, math.min(wanted, math.floor(left / share)))
+if redis.call('exists', KEYS[2]) == 1 then
+    redis.call('incrby', KEYS[2], taken)
+else
+    redis.call('set', KEYS[2], taken, 'PX', expiry * 2)
+end
+return taken
+"""
+
+
+class _Lease:
+    __slots__ = ("left", "size", "until")
+
+    def __init__(self, left: int, size: int, until: float) -> None:
+        self.left, self.size, self.until = left, size, until
+
+
+class _Leases:
+    """Calls counted in Redis ahead of use, per limit and client, in this process (see the
+    module's docstring). The counters are limits' sliding-window counters, so ``test`` and
+    ``get_window_stats`` of the strategy read what the leases wrote."""
+
+    def __init__(self, storage: RedisStorage) -> None:
+        self._storage = storage
+        self._script = storage.get_connection().register_script(_LEASE_SCRIPT)
+        self._held: dict[tuple, _Lease] = {}
+        self._lock = threading.Lock()
+
+    def _keys(self, item: RateLimitItem, identifiers: tuple) -> list[str]:
+        # The keys of limits' RedisStorage.acquire_sliding_window_entry for this item
+        # (tests/test_ratelimit_leases.py checks that limits reads what the leases write).
+        key = item.key_for(*identifiers)
+        storage = self._storage
+        return [storage.prefixed_key(storage._previous_window_key(key)),
+                storage.prefixed_key(storage._current_window_key(key))]
+
+    def hit(self, strategy: RateLimiter, item: RateLimitItem, identifiers: tuple) -> bool:
+        name = (item.key_for(*identifiers), item.amount)
+        now = time.monotonic()
+        with self._lock:
+            lease = self._held.get(name)
+            if lease is not None and now < lease.until:
+                if lease.left > 0:
+                    lease.left -= 1
+                    return True
+                wanted = min(LEASE_MAX, lease.size * 2)  # used up in time: a larger one
+            else:
+                wanted = 1
+        taken = int(self._script(keys=self._keys(item, identifiers),
+                                 args=[item.amount, item.get_expiry(), wanted, LEASE_SHARE]))
+        if not taken:
+            return False
+        with self._lock:
+            if len(self._held) >= LEASES_KEPT:
+                self._forget_expired(now)
+            lease = self._held.get(name)
+            if lease is not None and now < lease.until:  # another thread's lease: add to it
+                lease.left += taken - 1
+                lease.size = max(lease.size, taken)
+            else:
+                self._held[name] = _Lease(taken - 1, taken,
+                                          now + min(LEASE_SECONDS, item.get_expiry() / LEASE_SHARE))
+        return True
+
+    def test(self, strategy: RateLimiter, item: RateLimitItem, identifiers: tuple) -> bool:
+        with self._lock:
+            lease = self._held.get((item.key_for(*identifiers), item.amount))
+            if lease is not None and lease.left > 0 and time.monotonic() < lease.until:
+                return True
+        return strategy.test(item, *identifiers)
+
+    def _forget_expired(self, now: float) -> None:
+        for name in [name for name, lease in self._held.items() if lease.until <= now]:
+            del self._held[name]

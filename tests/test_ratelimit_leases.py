@@ -1,0 +1,126 @@
+"""Rate limits on Redis are counted in leases (core.ratelimit._Leases): a client well under its
+limit costs one Redis round trip per lease, not per call, and the limit still holds exactly
+across processes sharing Redis (two apps here, as two gunicorn workers or pods)."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+
+from cowin_kit.core import ratelimit
+from cowin_kit.core.errors import RateLimited
+
+
+@pytest.fixture
+def redis_apps(make_app, redis_url, monkeypatch):
+    """Two apps (two processes' limiters) on one Redis and one key prefix; leases live as long
+    as a test needs (no dependence on how fast this machine is)."""
+    monkeypatch.setattr(ratelimit, "LEASE_SECONDS", 600.0)
+    prefix = f"test-{uuid.uuid4().hex}:"
+
+    def build(limit: str):
+        return [make_app(REDIS_URL=redis_url, CACHE_PREFIX=prefix, RATE_LIMIT_PUBLIC=limit)
+                for _ in range(2)]
+
+    return build
+
+
+def _hit(app, address: str = "127.0.3.1") -> bool:
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": address}):
+        try:
+            ratelimit.hit("lease-test")
+            return True
+        except RateLimited:
+            return False
+
+
+def _count_round_trips(app, monkeypatch) -> list[int]:
+    leases = app.extensions[ratelimit._KEY].leases
+    taken: list[int] = []
+    script = leases._script
+
+    def counted(**kwargs):
+        result = script(**kwargs)
+        taken.append(int(result))
+        return result
+
+    monkeypatch.setattr(leases, "_script", counted)
+    return taken
+
+
+def test_a_busy_client_costs_one_round_trip_per_lease(redis_apps, monkeypatch):
+    app, _ = redis_apps("1000000 per minute")
+    taken = _count_round_trips(app, monkeypatch)
+    assert all(_hit(app) for _ in range(1000))
+    # Leases of 1, 2, 4 ... 64: 1000 calls in 21 round trips (one per call before).
+    assert taken[:8] == [1, 2, 4, 8, 16, 32, 64, 64]
+    assert sum(taken) >= 1000 and len(taken) == 21
+
+
+def test_leases_never_take_more_than_a_share_of_what_is_left(redis_apps, monkeypatch):
+    app, _ = redis_apps("100 per minute")
+    taken = _count_round_trips(app, monkeypatch)
+    outcomes = [_hit(app) for _ in range(130)]
+    assert outcomes == [True] * 100 + [False] * 30
+    assert max(taken) <= 100 // ratelimit.LEASE_SHARE
+    # Never more than a sixteenth of what was left: under 2 x 16 left, one call per round trip.
+    left = 100
+    for lease in taken[:taken.index(0)]:
+        assert 1 <= lease <= max(1, left // ratelimit.LEASE_SHARE)
+        left -= lease
+    assert left == 0 and set(taken[taken.index(0):]) == {0}  # each refusal asks Redis again
+
+
+@pytest.mark.parametrize("limit", [30, 100, 1000])
+def test_two_processes_taking_turns_share_the_limit_exactly(redis_apps, limit):
+    first, second = redis_apps(f"{limit} per minute")
+    outcomes = [_hit(first if i % 2 else second) for i in range(limit + 130)]
+    assert outcomes == [True] * limit + [False] * 130
+
+
+def test_two_processes_under_concurrency_never_exceed_the_limit(redis_apps):
+    """Sixteen threads in each of two processes, one client, 3,000 calls against 2,000: every
+    leased call is served (a process refuses only with its lease used up), none beyond."""
+    apps = redis_apps("2000 per minute")
+    outcomes: list[bool] = []
+    barrier = threading.Barrier(32)
+
+    def work(i):
+        barrier.wait()
+        for _ in range(3000 // 32 + 1):
+            outcomes.append(_hit(apps[i % 2]))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(32)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert outcomes.count(True) == 2000
+    assert outcomes.count(False) == len(outcomes) - 2000
+
+
+def test_limits_reads_what_the_leases_counted(redis_apps):
+    """The leases write limits' own sliding-window counters: its ``test`` and window stats (the
+    Retry-After of a refusal, ``core.ratelimit.check``) see every call leased."""
+    app, _ = redis_apps("50 per minute")
+    assert all(_hit(app) for _ in range(20))
+    limits = app.extensions[ratelimit._KEY]
+    item = ratelimit.parse("50 per minute")
+    identifiers = (limits.namespace, "lease-test", "127.0.3.1")
+    stats = limits.strategy.get_window_stats(item, *identifiers)
+    leased = 50 - stats.remaining
+    assert 20 <= leased <= 20 + 50 // ratelimit.LEASE_SHARE
+    assert all(_hit(app) for _ in range(30))
+    assert not limits.strategy.test(item, *identifiers)
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.3.1"}):
+        with pytest.raises(RateLimited) as refused:
+            ratelimit.hit("lease-test")
+    assert 0 < refused.value.retry_after <= 60
+
+
+def test_a_client_at_its_limit_on_another_address_is_not_affected(redis_apps):
+    app, _ = redis_apps("5 per minute")
+    assert [_hit(app, "127.0.4.1") for _ in range(7)] == [True] * 5 + [False] * 2
+    assert _hit(app, "127.0.4.2")
