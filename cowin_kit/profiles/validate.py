@@ -106,6 +106,17 @@ def _lang_maps(src: Source, default_lang: str, languages: set[str]) -> None:
                             f"{key!r}; expected a CLDR language code")
 
 
+def _check_font(src: Source, path: tuple, locale_id: str) -> None:
+    """Certificates and slips are printed in every profile language: each needs a font."""
+    from cowin_kit.certificates.fontset import missing_for_language
+
+    missing = missing_for_language(locale_id.split("_")[0])
+    if missing:
+        src.problem(path, f"{render_path(path)}: no bundled font has the letters of "
+                    f"{locale_id!r} ({''.join(missing[:8])}…), so certificates would print blank "
+                    "boxes; expected a language the kit's Noto fonts cover (docs/certificates.md)")
+
+
 def check_semantics(src: Source) -> None:
     """Cross-reference checks on data whose shape has been checked."""
     data = src.data
@@ -115,6 +126,8 @@ def check_semantics(src: Source) -> None:
         if isinstance(loc.get("id"), str) and not _babel_knows(loc["id"]):
             src.problem(path + ("id",), f"{render_path(path + ('id',))}: Babel does not know "
                         f"locale {loc['id']!r}; expected a CLDR locale id like en_IN")
+        elif isinstance(loc.get("id"), str):
+            _check_font(src, path + ("id",), loc["id"])
     default = languages.get("default")
     if isinstance(default, str):
         if default not in locale_ids:
