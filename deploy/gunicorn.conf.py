@@ -6,13 +6,17 @@ single machine and a Kubernetes pod:
 GUNICORN_BIND (0.0.0.0:8000), WEB_CONCURRENCY (workers; default two per CPU), GUNICORN_CPUS
 (CPUs to size for; the chart passes the pod's CPU request), GUNICORN_THREADS (8),
 GUNICORN_TIMEOUT (60), GUNICORN_GRACEFUL_TIMEOUT (30), GUNICORN_KEEPALIVE (75),
-GUNICORN_MAX_REQUESTS (20000), FORWARDED_ALLOW_IPS (127.0.0.1,::1; read by gunicorn itself).
+GUNICORN_MAX_REQUESTS (20000), FORWARDED_ALLOW_IPS (127.0.0.1,::1; read by gunicorn itself),
+PROMETHEUS_MULTIPROC_DIR (metrics of every worker; default: a fresh folder under /tmp).
 """
 
 from __future__ import annotations
 
+import glob
 import math
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 
@@ -73,14 +77,41 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 
 
+# Prometheus metrics of every worker (cowin_kit.core.metrics): each worker writes its values to
+# memory-mapped files in this folder and the worker answering /metrics adds them all up. It must
+# be set before prometheus-client is imported (here, in the master, before any app code), and
+# start empty: a fresh folder per master unless PROMETHEUS_MULTIPROC_DIR names one.
+_METRICS_DIR_MADE = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _METRICS_DIR_MADE:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="cowin-kit-metrics-")
+
+
 def on_starting(server):
     """Production mode's start-up checks, once in the master before any worker forks.
 
     A refusal (cowin_kit.config.ConfigError, a RuntimeError) makes gunicorn print it and exit 1.
     """
+    folder = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    os.makedirs(folder, exist_ok=True)
+    for stale in glob.glob(os.path.join(folder, "*.db")):  # a previous run's values
+        os.remove(stale)
     from cowin_kit.production import preflight
 
     preflight()
+
+
+def child_exit(server, worker):
+    """A worker ended (recycled, killed, crashed): its in-flight and pool gauges no longer count;
+    its counters stay in the sums (a counter never goes back)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """Remove the metrics folder this master made."""
+    if _METRICS_DIR_MADE:
+        shutil.rmtree(os.environ.get("PROMETHEUS_MULTIPROC_DIR", ""), ignore_errors=True)
 
 
 # Logs to stdout/stderr for the container runtime. The access log names the client (first

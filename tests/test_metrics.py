@@ -66,10 +66,20 @@ def test_keys_are_counted_by_status_and_a_rotation_shows(app, later):  # noqa: F
 
 
 def test_metrics_hold_no_personal_data(app):  # noqa: F811
-    text = app.test_client().get("/metrics").get_data(as_text=True)
+    client = app.test_client()
+    # Paths carrying a reference number and a mobile: counted under their rule, or <unmatched>.
+    client.get("/desk/people/12345678901234").get_data()  # (a redirect to sign in)
+    client.get("/9876543210").get_data()
+    text = client.get("/metrics").get_data(as_text=True)
     names = {line.split("{")[0].split(" ")[0] for line in text.splitlines() if not line.startswith("#")}
-    assert names == {"cowin_kit_signing_keys_readable", "cowin_kit_signing_keys",
-                     "cowin_kit_signing_certificate_expiry_seconds"}
+    assert {"cowin_kit_signing_keys_readable", "cowin_kit_signing_keys",
+            "cowin_kit_signing_certificate_expiry_seconds"} <= names
+    assert all(name.startswith("cowin_kit_") for name in names)
+    assert "12345678901234" not in text and "9876543210" not in text
+    routes = {labels["route"] for family in text_string_to_metric_families(text)
+              for sample in family.samples for labels in [sample.labels] if "route" in labels}
+    assert {"/desk/people/<reference_id>", "<unmatched>"} <= routes
+    assert all(route.startswith(("/", "<")) for route in routes)
 
 
 @pytest.mark.parametrize("peer, headers, token, allowed", [

@@ -3,6 +3,9 @@
 Call ``audit("beneficiary.view", "beneficiary", ref_id)`` inside the unit of work; the entry
 is added to the current session and committed with it. ``audit_now`` commits on its own
 (for denied access, where the surrounding work is rolled back).
+
+Committed entries are counted by action (``cowin_kit_events_total``; bookings, reschedules and
+cancellations also as ``cowin_kit_appointments_total``): a rolled-back booking counts nothing.
 """
 
 from __future__ import annotations
@@ -46,7 +49,34 @@ def audit(action: str, object_type: str | None = None, object_id: Any = None, **
     """Add an audit entry to the current unit of work (committed with it)."""
     entry = make_entry(action, object_type, object_id, **kwargs)
     db.session.add(entry)
+    db.session.info.setdefault(PENDING_KEY, []).append((action, entry.outcome))
     return entry
+
+
+PENDING_KEY = "cowin_kit.audit.pending"
+
+
+def _count_committed(session) -> None:
+    from cowin_kit.core import metrics
+
+    for action, outcome in session.info.pop(PENDING_KEY, ()):
+        metrics.EVENTS.labels(action, outcome).inc()
+        if action.startswith("appointment.") and action[12:] in metrics.APPOINTMENT_ACTIONS:
+            metrics.APPOINTMENTS.labels(action[12:]).inc()
+
+
+def _forget(session) -> None:
+    session.info.pop(PENDING_KEY, None)
+
+
+def install_counters() -> None:
+    """Count audited actions when their transaction commits (idempotent)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "after_commit", _count_committed):
+        event.listen(Session, "after_commit", _count_committed)
+        event.listen(Session, "after_rollback", _forget)
 
 
 def audit_now(action: str, object_type: str | None = None, object_id: Any = None, **kwargs) -> None:

@@ -25,6 +25,8 @@ from typing import Any, Callable
 
 from flask import Flask, current_app
 
+from cowin_kit.core.metrics import count_cache
+
 log = logging.getLogger(__name__)
 
 EXTENSION_KEY = "cowin_cache"
@@ -66,6 +68,11 @@ class KeyLocks:
                     self._locks = {k: v for k, v in self._locks.items() if v.locked()}
                 lock = self._locks[key] = threading.Lock()
             return lock
+
+    def busy(self, key: str) -> bool:
+        """True while some thread holds ``key``'s lock (never creates one)."""
+        lock = self._locks.get(key)
+        return lock is not None and lock.locked()
 
 
 class MemoryBackend:
@@ -208,6 +215,7 @@ class Cache:
             return fn()
         hit, value = self._get(key, raw)
         if hit:
+            count_cache("value", "hit")
             return value
         lock = self.backend.key_lock(key)
         if not lock.acquire(blocking=False):
@@ -215,12 +223,15 @@ class Cache:
             # expired (stale by at most the computation's duration), else wait for theirs.
             hit, value = self.backend.stale(key, raw)
             if hit:
+                count_cache("value", "stale")
                 return value
             lock.acquire()
         try:
             hit, value = self._get(key, raw)
             if hit:
+                count_cache("value", "hit")
                 return value
+            count_cache("value", "miss")
             value = fn()
             if not raw:
                 # Store what a later hit would return (JSON round trip), so both paths agree.
@@ -367,19 +378,28 @@ class ResponseCache:
         entry = self._entries.get(key)
         now = time.monotonic()
         if entry is not None and now < entry.refresh_at:
+            count_cache("response", "hit")
             return entry
         if entry is not None and now < entry.expires:
+            count_cache("response", "hit")  # answered with it; one caller also rebuilds it
             return self._refresh_ahead(key, ttl, build, entry, now)
         with self._key_lock(key):  # one caller of this process fetches; the others wait for it
             entry = self._entries.get(key)
             if entry is not None and time.monotonic() < entry.expires:
+                count_cache("response", "hit")
                 return entry
             return self._fetch(key, ttl, build)
 
     def peek(self, key: str) -> CachedResponse | None:
-        """The entry for ``key`` if it is fresh and not yet due for its rebuild, else None."""
+        """The entry for ``key`` if it is fresh and either not yet due for its rebuild or being
+        rebuilt already (by a thread of this process, or by another process this one waits
+        for), else None: the caller then goes through ``get``, which starts the rebuild."""
         entry = self._entries.get(key)
-        if entry is not None and time.monotonic() < entry.refresh_at:
+        if entry is None:
+            return None
+        now = time.monotonic()
+        if now < entry.refresh_at or (now < entry.expires and (
+                now < self._retry_at.get(key, 0) or self._key_lock.busy(key))):
             return entry
         return None
 
@@ -427,14 +447,17 @@ class ResponseCache:
             try:
                 found = self._shared_entry(shared, key, ttl)
                 if found is not None:
+                    count_cache("response", "shared")  # another process's rebuild, from Redis
                     return self._store(key, found)
                 made = self._build_locked(shared, key, ttl, build)
                 if made is not None:
+                    count_cache("response", "miss")
                     return made
             except self._redis_errors() as exc:
                 self._redis_failed(exc)
                 break
             time.sleep(POLL_SECONDS)
+        count_cache("response", "miss")
         return self._store(key, self._build(build, ttl))
 
     def _build(self, build, ttl) -> CachedResponse:
@@ -540,6 +563,7 @@ class ReadyHits:
             if known is not None:
                 answer = self._ready(environ, *known)
                 if answer is not None:
+                    count_cache("response", "hit")
                     status, headers, body = answer
                     start_response(status, headers)
                     return [body]

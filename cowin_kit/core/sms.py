@@ -45,6 +45,8 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from cowin_kit.core.db import db, utcnow
+from cowin_kit.core.metrics import OTPS as OTP_COUNT
+from cowin_kit.core.metrics import SMS as SMS_COUNT
 from cowin_kit.core.models import SmsMessage
 
 log = logging.getLogger("cowin_kit.sms")
@@ -79,20 +81,16 @@ class SmsDeliveryError(Exception):
     """The provider did not accept the message after every retry."""
 
 
-def masked(mobile: str) -> str:
-    """A mobile number for logs: its last four digits only."""
-    return "*" * max(len(mobile) - 4, 0) + mobile[-4:]
-
-
 def _deliver_outbox(message: SmsMessage, text: str) -> None:
     message.status = "held"
 
 
 def _deliver_log(message: SmsMessage, text: str) -> None:
-    # The recorded (redacted) text: a log is kept and shipped like a database. Read OTPs with
-    # the outbox backend (demo page, `cowin-kit sms outbox`).
-    log.info("SMS to %s (%s, %s): %s", masked(message.mobile), message.purpose, message.locale,
-             message.body)
+    # What was sent, not to whom or what it said: a log is kept and shipped far more widely
+    # than the database, and texts name the person (and carry OTPs and secret codes). Read the
+    # texts with the outbox backend (demo page, `cowin-kit sms outbox`).
+    log.info("SMS %s (%s, %s): %d characters", message.id or "(new)", message.purpose,
+             message.locale, len(message.body or ""))
     message.status = "sent"
 
 
@@ -159,7 +157,9 @@ def _attempt(deliver: Callable[[SmsMessage, str], None], message: SmsMessage,
     except SmsDeliveryError as exc:
         message.status = "failed"
         message.error = str(exc)
-        log.warning("SMS to %s not delivered: %s", masked(message.mobile), exc)
+        # The message's id and purpose, never its mobile number (not even masked).
+        log.warning("SMS %s (%s) not delivered: %s", message.id or "(new)", message.purpose, exc)
+    SMS_COUNT.labels(message.purpose, message.status).inc()
 
 
 def _new_message(mobile_e164: str, body: str, purpose: str, locale: str):
@@ -179,6 +179,8 @@ def send_sms(mobile_e164: str, body: str, *, purpose: str, locale: str,
     _attempt(deliver, message, body)
     db.session.add(message)
     db.session.commit()
+    if purpose == "otp":
+        OTP_COUNT.labels("failed" if message.status == "failed" else "sent").inc()
     if message.backend == "outbox" and body != message.body:
         outbox_phone().keep(message.id, body)
     return message

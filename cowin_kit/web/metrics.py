@@ -1,7 +1,9 @@
-"""``/metrics``: Prometheus metrics about the signing keys, for alerts before a DSC ends.
+"""``/metrics``: Prometheus metrics of the kit (docs/operations.md, "Metrics and logs").
 
-What is exported is computed when Prometheus scrapes (a custom collector reading the key store),
-so every gunicorn worker answers the same without prometheus-client's multiprocess files:
+Counted as things happen (``cowin_kit.core.metrics``, added up over every gunicorn worker through
+prometheus-client's multiprocess files): requests by route rule, bookings, doses, OTPs, texts,
+cache look-ups, database pools. Computed when Prometheus scrapes, so every worker answers the
+same: the SMS queue (``SmsQueueCollector``) and the signing keys (``SigningKeysCollector``):
 
 ``cowin_kit_signing_certificate_expiry_seconds{format,kid}``
     seconds until the document signer certificate (DSC) of each active or next hcert key ends
@@ -12,6 +14,8 @@ so every gunicorn worker answers the same without prometheus-client's multiproce
     ``active`` key cannot sign (issuance answers 409).
 ``cowin_kit_signing_keys_readable``
     1 when the key store (the signer, for web pods with ``SIGNER_URL``) answered the scrape.
+``cowin_kit_sms_queue_messages{status}``, ``cowin_kit_sms_queue_oldest_age_seconds``
+    texts waiting for the gateway (``queued``, ``sending``) and how long the oldest has waited.
 
 Nothing personal is exported: key ids and counts only. Still, the endpoint answers only
 
@@ -33,7 +37,7 @@ import os
 
 from flask import Blueprint, Flask, Response, current_app, request
 from flask_babel import lazy_gettext as _l
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -90,6 +94,50 @@ class SigningKeysCollector(Collector):
         yield expiry
 
 
+class SmsQueueCollector(Collector):
+    """Texts not yet handed to the gateway, read from the database at every scrape (one indexed
+    query on the waiting messages: ``ix_sms_messages_waiting``)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def collect(self):
+        import sqlalchemy as sa
+
+        from cowin_kit.core.db import db, utcnow
+        from cowin_kit.core.models import SmsMessage
+
+        depth = GaugeMetricFamily("cowin_kit_sms_queue_messages",
+                                  "Texts waiting for the SMS gateway, by status.", labels=["status"])
+        age = GaugeMetricFamily("cowin_kit_sms_queue_oldest_age_seconds",
+                                "Seconds the oldest waiting text has waited (0 when none waits).")
+        readable = GaugeMetricFamily("cowin_kit_sms_queue_readable",
+                                     "1 when the database answered this scrape, else 0.")
+        table = SmsMessage.__table__
+        try:
+            with self.app.app_context():
+                rows = db.session.execute(
+                    sa.select(table.c.status, sa.func.count(), sa.func.min(table.c.created_at))
+                    .where(table.c.status.in_(("queued", "sending"))).group_by(table.c.status)).all()
+                db.session.remove()
+        except Exception as exc:  # noqa: BLE001 - a database outage must not fail the scrape
+            log.error("metrics: SMS queue unreadable (%s)", type(exc).__name__)
+            readable.add_metric([], 0)
+            yield readable
+            return
+        readable.add_metric([], 1)
+        found = {status: (count, oldest) for status, count, oldest in rows}
+        now = utcnow()
+        for status in ("queued", "sending"):
+            depth.add_metric([status], found.get(status, (0, None))[0])
+        oldest = [o if o.tzinfo else o.replace(tzinfo=now.tzinfo)
+                  for _count, o in found.values() if o is not None]
+        age.add_metric([], max(0.0, (now - min(oldest)).total_seconds()) if oldest else 0.0)
+        yield readable
+        yield depth
+        yield age
+
+
 def networks(app: Flask) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     """METRICS_NETWORKS as networks (comma or space separated CIDRs); ConfigError if unreadable."""
     value = app.config.get("METRICS_NETWORKS", "")
@@ -136,8 +184,27 @@ def metrics():
     return response
 
 
+def _count_dose(sender, dose=None, **_extra) -> None:
+    from cowin_kit.core.metrics import DOSES
+
+    DOSES.labels(str(getattr(dose, "vaccine", "") or "unknown")).inc()
+
+
 def init_app(app: Flask) -> None:
+    from cowin_kit.core import metrics as counted
+    from cowin_kit.core.audit import install_counters
+    from cowin_kit.vaccination.signals import dose_recorded
+
+    install_counters()  # bookings and other audited actions, once committed
+    dose_recorded.connect(_count_dose)  # after the dose's commit (idempotent: same receiver)
+
     registry = CollectorRegistry(auto_describe=False)
+    if counted.MULTIPROCESS:
+        multiprocess.MultiProcessCollector(registry)  # every worker's files, added up
+    else:
+        for metric in counted.ALL:
+            registry.register(metric)
     registry.register(SigningKeysCollector(app))
+    registry.register(SmsQueueCollector(app))
     app.extensions["cowin_metrics"] = (registry, networks(app))
     app.register_blueprint(bp)

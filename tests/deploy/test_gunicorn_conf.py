@@ -15,9 +15,11 @@ SETTINGS_ENV = ("WEB_CONCURRENCY", "GUNICORN_CPUS", "GUNICORN_THREADS", "GUNICOR
 
 
 @pytest.fixture
-def load(monkeypatch):
+def load(monkeypatch, tmp_path):
     for name in SETTINGS_ENV:
         monkeypatch.delenv(name, raising=False)
+    # The metrics folder of this "master" (the conf makes one under /tmp when unset).
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
 
     def do(cpu_max: str | None = None, **env):
         for name, value in env.items():
@@ -66,3 +68,22 @@ def test_defaults_suit_a_proxy_in_front(load):
     assert settings["accesslog"] == "-" and "%({x-forwarded-for}i)s" in settings["access_log_format"]
     assert settings["logger_class"] == "cowin_kit.core.accesslog.PrivateAccessLogger"
     assert settings["max_requests_jitter"] > 0
+
+
+def test_metrics_folder_starts_empty_and_dead_workers_leave_the_live_sums(load, tmp_path,
+                                                                         monkeypatch):
+    """Multiprocess metrics (cowin_kit.core.metrics): the master clears what a previous run left,
+    and ``child_exit`` drops a dead worker's live gauges (its counters stay in the sums)."""
+    from types import SimpleNamespace
+
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    (folder / "counter_1.db").write_bytes(b"old run")
+    settings = load()
+    monkeypatch.setattr("cowin_kit.production.preflight", lambda: None)  # not tested here
+    settings["on_starting"](None)
+    assert list(folder.iterdir()) == []
+    for name in ("gauge_livesum_41.db", "counter_41.db", "gauge_livesum_42.db"):
+        (folder / name).write_bytes(b"")
+    settings["child_exit"](None, SimpleNamespace(pid=41))
+    assert sorted(p.name for p in folder.iterdir()) == ["counter_41.db", "gauge_livesum_42.db"]

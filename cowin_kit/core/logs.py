@@ -1,0 +1,123 @@
+"""The kit's logs: one JSON object per line, each with the request it belongs to.
+
+``configure_logging(app)`` (called by ``create_app``) gives the ``cowin_kit`` loggers — every
+module's ``logging.getLogger(__name__)`` and ``app.logger`` — one handler on standard error at
+``LOG_LEVEL`` (INFO by default; before, INFO was dropped because nothing configured them).
+``LOG_FORMAT`` is ``json`` (default) or ``text`` (a readable line for a developer's terminal).
+
+A JSON line holds ``time`` (UTC, ISO 8601), ``level``, ``logger``, ``message``, and
+``request_id``, ``method``, ``route`` of the request being answered (null outside one: start-up,
+background SMS threads, commands); the line that closes a request (logger
+``cowin_kit.request``) adds ``status`` and ``duration`` (seconds). ``route`` is the URL rule
+(``/desk/beneficiary/<ref>``), never the path a client sent, so no reference number, mobile or
+query string reaches a log from there; an exception adds ``exc_info`` (its traceback).
+
+The request id is the caller's ``X-Request-ID`` when it is well formed (1-64 characters of
+letters, digits and ``-_.:``, as proxies and load balancers make them), else a new random one;
+it is echoed in the response's ``X-Request-ID`` so a citizen's or integrator's report can be
+found in the logs (``RequestObserver`` in ``cowin_kit.web.observe`` sets it).
+
+No personal data in any line: code logs ids of records, counts and outcomes, never a mobile
+number, identity number, name or OTP (``tests/test_logs.py`` drives the citizen and desk flows
+and checks every record).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import logging
+import re
+import sys
+from dataclasses import dataclass
+
+from flask import Flask
+from pythonjsonlogger.json import JsonFormatter
+
+#: The request being answered by this thread (set and reset by the WSGI middleware).
+CURRENT: contextvars.ContextVar[RequestInfo | None] = contextvars.ContextVar(
+    "cowin_kit_request", default=None)
+#: A caller's X-Request-ID is kept when it looks like an id (no spaces, no control characters).
+REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+FORMATS = ("json", "text")
+HANDLER_MARK = "_cowin_kit_handler"
+
+
+@dataclass
+class RequestInfo:
+    request_id: str
+    method: str
+    route: str
+
+
+def well_formed(request_id: str | None) -> bool:
+    return bool(request_id) and REQUEST_ID.fullmatch(request_id) is not None
+
+
+class RequestContextFilter(logging.Filter):
+    """Adds request_id, method and route of the current request (None outside one)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        info = CURRENT.get()
+        for name in ("request_id", "method", "route"):
+            if not hasattr(record, name):
+                setattr(record, name, getattr(info, name) if info is not None else None)
+        return True
+
+
+class KitJsonFormatter(JsonFormatter):
+    """JSON with the kit's field names and UTC timestamps with milliseconds."""
+
+    FIELDS = ("asctime", "levelname", "name", "message", "request_id", "method", "route")
+
+    def __init__(self) -> None:
+        super().__init__(list(self.FIELDS),
+                         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                         json_ensure_ascii=False)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        moment = dt.datetime.fromtimestamp(record.created, dt.timezone.utc)
+        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+
+
+class StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time (test runners swap it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
+def configure_logging(app: Flask) -> None:
+    """Give the ``cowin_kit`` loggers the kit's handler and level (once per process; a later
+    app with other settings replaces the format and level)."""
+    from cowin_kit.config import ConfigError
+
+    level = str(app.config.get("LOG_LEVEL") or "INFO").upper()
+    form = str(app.config.get("LOG_FORMAT") or "json").lower()
+    if level not in LEVELS:
+        raise ConfigError(f"COWIN_KIT_LOG_LEVEL is {level!r}: use one of {', '.join(LEVELS)}")
+    if form not in FORMATS:
+        raise ConfigError(f"COWIN_KIT_LOG_FORMAT is {form!r}: use json or text")
+    logger = logging.getLogger("cowin_kit")
+    handler = next((h for h in logger.handlers if getattr(h, HANDLER_MARK, False)), None)
+    if handler is None:
+        handler = StderrHandler()
+        setattr(handler, HANDLER_MARK, True)
+        handler.addFilter(RequestContextFilter())
+        logger.addHandler(handler)
+    handler.setFormatter(KitJsonFormatter() if form == "json" else TextFormatter())
+    logger.setLevel(level)
