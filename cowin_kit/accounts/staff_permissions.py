@@ -4,6 +4,10 @@
 scope function receives the view's URL arguments and returns the area or facility the object
 belongs to (None: the route touches no particular place; lists then filter by ``area_filter``).
 ``in_scope`` is the single place that decides whether a staff user reaches a place.
+
+Facilities, sessions, doses… belong to domains above accounts: they register how their objects
+map to a place in ``cowin_kit.accounts.places`` (from their ``setup.init_app``), and build
+their routes' scope resolvers with ``object_scope`` — this module imports none of them.
 """
 
 from __future__ import annotations
@@ -15,23 +19,30 @@ from typing import Any, Callable, Iterable
 import sqlalchemy as sa
 from flask import Flask, redirect, request, url_for
 
+from cowin_kit.accounts import places
 from cowin_kit.accounts.models import StaffUser
+from cowin_kit.accounts.staff_auth import current_staff
+from cowin_kit.areas.models import Area
 from cowin_kit.core.audit import audit_now
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import Forbidden, Unauthorized
+from cowin_kit.core.security import session_usable_for_api
 
 NATIONAL_ADMIN = "national_admin"
 AREA_ADMIN = "area_admin"
 FACILITY_MANAGER = "facility_manager"
 VACCINATOR = "vaccinator"
 AUDITOR = "auditor"
-ROLES = (NATIONAL_ADMIN, AREA_ADMIN, FACILITY_MANAGER, VACCINATOR, AUDITOR)
+STORE_MANAGER = "store_manager"  # runs the vaccine stores of an area (stock, #20)
+ROLES = (NATIONAL_ADMIN, AREA_ADMIN, FACILITY_MANAGER, VACCINATOR, AUDITOR, STORE_MANAGER)
 #: Roles whose reach is an area (and everything under it), and roles tied to one facility.
-AREA_ROLES = (AREA_ADMIN, AUDITOR)
+AREA_ROLES = (AREA_ADMIN, AUDITOR, STORE_MANAGER)
 FACILITY_ROLES = (FACILITY_MANAGER, VACCINATOR)
 ADMINS = (NATIONAL_ADMIN, AREA_ADMIN)
 MANAGERS = (NATIONAL_ADMIN, AREA_ADMIN, FACILITY_MANAGER)
 DESK = (FACILITY_MANAGER, VACCINATOR)
+#: Who moves vaccine stock: store managers in their area, facility managers in their facility.
+STOCK_WRITERS = (NATIONAL_ADMIN, STORE_MANAGER, FACILITY_MANAGER)
 
 
 class _Nationwide:
@@ -56,54 +67,33 @@ class RouteSpec:
     writes: bool = False
 
 
-def _area_path(obj) -> str | None:
-    """Return the materialised area path of an Area or Facility-like object."""
-    from cowin_kit.areas.models import Area
-    from cowin_kit.booking.models import Facility
-
-    if isinstance(obj, Area):
-        return obj.path
-    if isinstance(obj, Facility):
-        area = db.session.get(Area, obj.area_id)
-        return area.path if area else None
-    raise TypeError(f"scope must be an Area or a Facility, not {type(obj).__name__}")
-
-
 def staff_area_path(staff: StaffUser) -> str | None:
     """Return the area path a staff user reaches ("" for the whole country)."""
-    from cowin_kit.areas.models import Area
-    from cowin_kit.booking.models import Facility
-
     if staff.role == NATIONAL_ADMIN or (staff.role == AUDITOR and staff.area_id is None):
         return ""
     if staff.role in AREA_ROLES:
         area = db.session.get(Area, staff.area_id) if staff.area_id else None
         return area.path if area else None
-    facility = db.session.get(Facility, staff.facility_id) if staff.facility_id else None
-    return _area_path(facility) if facility else None
+    facility = places.facility(staff.facility_id)
+    return places.area_path(facility) if facility else None
 
 
 def in_scope(staff: StaffUser, target) -> bool:
-    """Decide whether a staff user reaches an Area or Facility (None: no particular place)."""
-    from cowin_kit.booking.models import Facility
-
+    """Decide whether a staff user reaches an Area or facility (None: no particular place)."""
     if target is None or staff.role == NATIONAL_ADMIN:
         return True
     if target is NATIONWIDE:
         return staff_area_path(staff) == ""
     if staff.role in FACILITY_ROLES:
-        return isinstance(target, Facility) and target.id == staff.facility_id
+        return places.is_facility(target) and target.id == staff.facility_id
     reach = staff_area_path(staff)
-    path = _area_path(target)
+    path = places.area_path(target)
     return reach is not None and path is not None and path.startswith(reach)
 
 
 def area_filter(staff: StaffUser, facility_column=None):
     """Return a SQL condition limiting facilities to the staff user's reach (None: no limit)."""
-    from cowin_kit.areas.models import Area
-    from cowin_kit.booking.models import Facility
-
-    column = facility_column if facility_column is not None else Facility.id
+    column = facility_column if facility_column is not None else places.facility_model().id
     if staff.role in FACILITY_ROLES:
         return column == (staff.facility_id or -1)
     reach = staff_area_path(staff)
@@ -111,9 +101,7 @@ def area_filter(staff: StaffUser, facility_column=None):
         return None
     if reach is None:
         return sa.false()
-    reachable = (sa.select(Facility.id).join(Area, Area.id == Facility.area_id)
-                 .where(Area.path.startswith(reach)))
-    return column.in_(reachable)
+    return column.in_(places.facilities_under(reach))
 
 
 def require_scope(staff: StaffUser, target, action: str = "scope") -> None:
@@ -149,12 +137,8 @@ def staff_required(roles: Iterable[str], scope: Callable[..., Any] | None = None
     def decorator(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            from cowin_kit.accounts.staff_auth import current_staff
-
             staff = current_staff()
             if staff is not None and request.path.startswith("/api/"):
-                from cowin_kit.core.security import session_usable_for_api
-
                 # Unsafe API calls must prove they are not a cross-site form post.
                 if not session_usable_for_api():
                     staff = None
@@ -205,59 +189,28 @@ def _find_spec(view) -> RouteSpec | None:
 
 # Scope resolvers used by routes: turn URL arguments into the place the object belongs to.
 
+def object_scope(model: type, argument: str) -> Callable[..., Any]:
+    """A scope resolver for routes naming a ``model`` row by the URL argument ``argument``:
+    returns the row's place (registered in ``places``; 404 when the row does not exist).
+    Domains build theirs with it (``booking.scopes.session_scope``…)."""
+
+    def scope(**kwargs):
+        return places.place_of(db.get_or_404(model, kwargs[argument]))
+
+    scope.__name__ = scope.__qualname__ = f"{model.__name__.lower()}_scope"
+    return scope
+
+
 def facility_scope(facility_id: int, **_ignored):
     """Return the facility named in the URL (404 when unknown)."""
-    from cowin_kit.booking.models import Facility
-
-    return db.get_or_404(Facility, facility_id)
-
-
-def session_scope(session_id, **_ignored):
-    """Return the facility of the vaccination session in the URL."""
-    from cowin_kit.booking.models import VaccinationSession
-
-    return db.get_or_404(VaccinationSession, session_id).facility
-
-
-def appointment_scope(appointment_id, **_ignored):
-    """Return the facility of the appointment in the URL."""
-    from cowin_kit.booking.models import Appointment
-
-    return db.get_or_404(Appointment, appointment_id).session.facility
-
-
-def dose_scope(dose_id: int, **_ignored):
-    """Return the facility where the dose in the URL was given."""
-    from cowin_kit.vaccination.models import DoseRecord
-
-    return db.get_or_404(DoseRecord, dose_id).facility
-
-
-def aefi_scope(aefi_id: int, **_ignored):
-    """Return the facility of the dose an AEFI report is about."""
-    from cowin_kit.vaccination.models import AefiReport, DoseRecord
-
-    report = db.get_or_404(AefiReport, aefi_id)
-    return db.session.get(DoseRecord, report.dose_record_id).facility
-
-
-def correction_scope(request_id: int, **_ignored):
-    """Return the facility that gave the dose behind a certificate correction request."""
-    from cowin_kit.certificates.models import CorrectionRequest
-    from cowin_kit.certificates.queries import correction_facility
-
-    return correction_facility(db.get_or_404(CorrectionRequest, request_id))
-
+    return db.get_or_404(places.facility_model(), facility_id)
 
 
 def staff_user_scope(user_id: int, **_ignored):
     """Return the place a staff account belongs to (its facility, its area, or nationwide)."""
-    from cowin_kit.areas.models import Area
-    from cowin_kit.booking.models import Facility
-
     user = db.get_or_404(StaffUser, user_id)
     if user.facility_id:
-        return db.session.get(Facility, user.facility_id)
+        return places.facility(user.facility_id)
     if user.area_id:
         return db.session.get(Area, user.area_id)
     return NATIONWIDE

@@ -9,10 +9,11 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from cowin_kit.accounts.staff_permissions import (ADMINS, MANAGERS, area_filter, facility_scope,
-                                                  session_scope, staff_required)
+                                                  staff_required)
 from cowin_kit.accounts.staff_web import error_context, form_date, form_int, me
 from cowin_kit.booking import admin_operations as ops
 from cowin_kit.booking.models import Appointment, Facility, VaccinationSession
+from cowin_kit.booking.scopes import session_scope
 from cowin_kit.core.collation import sort_by_name
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import KitError, ValidationFailed

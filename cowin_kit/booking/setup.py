@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
-    from cowin_kit.booking import labels, messages  # noqa: F401 - messages: the SMS texts
+    from cowin_kit.booking import labels, messages, scopes  # noqa: F401 - messages: the SMS texts
     from cowin_kit.booking.api import bp as api_bp
     from cowin_kit.booking.views import bp
     from cowin_kit.extensions import register_api_blueprint
@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
 
     app.add_template_filter(dt.date.fromisoformat, "isodate")
     labels.init_app(app)
+    scopes.register()  # facilities, sessions, appointments: places for staff permissions
     app.register_blueprint(bp)
     register_api_blueprint(app, api_bp)
     add_nav(app, "booking.find", _l("Find a centre"), "public", order=20)

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
 from cowin_kit.accounts.citizen import citizen_required, current_account
-from cowin_kit.accounts.staff_permissions import ADMINS, correction_scope, staff_required
+from cowin_kit.accounts.staff_permissions import ADMINS, staff_required
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import KitError, NotFound, ValidationFailed
@@ -18,6 +18,7 @@ from . import issuance, operations, queries
 from . import schemas as s
 from .formats import shc
 from .keys import KINDS, keystore
+from .scopes import correction_scope
 
 blp = Blueprint("kit_certificates", __name__, url_prefix="/api/kit/v1/certificates",
                 description="Vaccination certificates: keys, verification, downloads, corrections.")

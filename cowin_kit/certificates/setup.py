@@ -11,11 +11,12 @@ def init_app(app: Flask) -> None:
     from cowin_kit.vaccination.signals import dose_corrected, dose_recorded
     from cowin_kit.web.context import add_nav
 
-    from . import api, issuance, views
+    from . import api, issuance, scopes, views
 
     # weak=False: module-level functions; connect once per process (blinker ignores repeats)
     dose_recorded.connect(issuance.on_dose_recorded, weak=False)
     dose_corrected.connect(issuance.on_dose_corrected, weak=False)
+    scopes.register()  # correction requests: places for staff permissions
     app.register_blueprint(views.bp)
     app.register_blueprint(views.well_known)
     register_api_blueprint(app, api.blp)

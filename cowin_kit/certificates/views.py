@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 
 from cowin_kit.accounts.citizen import citizen_required, current_account
-from cowin_kit.accounts.staff_permissions import ADMINS, correction_scope, staff_required
+from cowin_kit.accounts.staff_permissions import ADMINS, staff_required
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import KitError
 
@@ -15,6 +15,7 @@ from . import issuance, operations, queries
 from .api import EXTENSIONS, download_response
 from .keys import keystore
 from .models import CORRECTION_FIELDS, Certificate, CorrectionRequest
+from .scopes import correction_scope
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
 well_known = Blueprint("certificates_well_known", __name__)

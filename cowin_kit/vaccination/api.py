@@ -11,12 +11,13 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from cowin_kit.accounts import staff_auth
-from cowin_kit.accounts.staff_permissions import (ADMINS, DESK, MANAGERS, ROLES, dose_scope,
-                                                  appointment_scope, facility_scope,
-                                                  session_scope, staff_required)
+from cowin_kit.accounts.audit_views import PAGE_SIZE, AuditQuery, build_query
+from cowin_kit.accounts.staff_permissions import (ADMINS, DESK, MANAGERS, ROLES, facility_scope,
+                                                  staff_required)
 from cowin_kit.accounts.staff_web import me
 from cowin_kit.booking import admin_operations as admin_ops
 from cowin_kit.booking.models import Appointment, Facility, VaccinationSession
+from cowin_kit.booking.scopes import appointment_scope, session_scope
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import Forbidden, Unauthorized
@@ -24,6 +25,7 @@ from cowin_kit.registration.models import Beneficiary
 from cowin_kit.vaccination import aefi, operations, queries
 from cowin_kit.vaccination import schemas as s
 from cowin_kit.vaccination.models import DoseRecord
+from cowin_kit.vaccination.scopes import dose_scope
 
 blp = Blueprint("kit_staff", __name__, url_prefix="/api/kit/v1/staff",
                 description="Staff API: vaccinator desk, AEFI, facilities, sessions, audit log. "
@@ -236,8 +238,6 @@ def session_cancel(body, session_id):
 @blp.response(200, s.AuditEntrySchema(many=True))
 def audit_search(args):
     """Search the audit log (newest first, 100 per page)."""
-    from cowin_kit.core.audit_views import PAGE_SIZE, AuditQuery, build_query
-
     page = args.pop("page")
     query = build_query(me(), AuditQuery(**args))
     entries = db.session.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars().all()

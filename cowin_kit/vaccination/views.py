@@ -6,16 +6,17 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from cowin_kit.accounts.staff_permissions import (DESK, MANAGERS, appointment_scope, dose_scope,
-                                                  aefi_scope, area_filter, staff_required)
+from cowin_kit.accounts.staff_permissions import DESK, MANAGERS, area_filter, staff_required
 from cowin_kit.accounts.staff_web import error_context, form_date, form_datetime, form_int, me
 from cowin_kit.booking.models import Appointment, Facility
+from cowin_kit.booking.scopes import appointment_scope
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db, utcnow
 from cowin_kit.core.errors import Forbidden, KitError
 from cowin_kit.registration.models import Beneficiary
 from cowin_kit.vaccination import aefi, operations, queries
 from cowin_kit.vaccination.models import AefiReport, DoseRecord
+from cowin_kit.vaccination.scopes import aefi_scope, dose_scope
 
 bp = Blueprint("desk", __name__, url_prefix="/desk", template_folder="templates",
                static_folder="static", static_url_path="/static/desk")

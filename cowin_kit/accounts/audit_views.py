@@ -1,8 +1,8 @@
 """Auditor pages: search the audit log (by actor, action, object, dates) and export it as CSV.
 
 An auditor with an area sees what staff of that area did; national admins and auditors
-without an area see everything. Domain models are imported inside functions (core imports no
-domain at import time).
+without an area see everything. The entries themselves are core's (``AuditEntry``); the pages
+live in accounts because who may read them is a question of staff roles and reach.
 """
 
 from __future__ import annotations
@@ -10,19 +10,27 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
+from cowin_kit.accounts import places
+from cowin_kit.accounts.models import StaffUser
+from cowin_kit.accounts.staff_auth import current_staff
+from cowin_kit.accounts.staff_permissions import staff_area_path, staff_required
+from cowin_kit.areas.models import Area
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import ValidationFailed
 from cowin_kit.core.inputs import INT32_MAX, date_out_of_range
 from cowin_kit.core.models import AuditEntry
 from cowin_kit.core.spreadsheet import csv_row
+from cowin_kit.profiles import get_profile
 
 bp = Blueprint("audit_log", __name__, url_prefix="/staff/audit", template_folder="templates")
 
@@ -59,8 +67,6 @@ def detail_label(key: str) -> str:
 
 def actor_names(entries) -> dict[str, str]:
     """Usernames of the staff actors of these entries (one query), by actor id."""
-    from cowin_kit.accounts.models import StaffUser
-
     ids = {int(e.actor_id) for e in entries
            if e.actor_type == "staff" and (e.actor_id or "").isdigit()}
     if not ids:
@@ -105,27 +111,21 @@ class AuditQuery:
 
 def _reach_condition(staff):
     """Limit entries to actions of staff inside an area-bound auditor's area."""
-    from cowin_kit.accounts.models import StaffUser
-    from cowin_kit.accounts.staff_permissions import staff_area_path
-    from cowin_kit.areas.models import Area
-    from cowin_kit.booking.models import Facility
-
     reach = staff_area_path(staff)
     if reach == "":
         return None
     if reach is None:
         return sa.false()
+    facilities = places.facility_model()
     staff_ids = (sa.select(sa.cast(StaffUser.id, sa.String))
-                 .outerjoin(Facility, Facility.id == StaffUser.facility_id)
-                 .join(Area, Area.id == sa.func.coalesce(StaffUser.area_id, Facility.area_id))
+                 .outerjoin(facilities, facilities.id == StaffUser.facility_id)
+                 .join(Area, Area.id == sa.func.coalesce(StaffUser.area_id, facilities.area_id))
                  .where(Area.path.startswith(reach)))
     return sa.and_(AuditEntry.actor_type == "staff", AuditEntry.actor_id.in_(staff_ids))
 
 
 def build_query(staff, q: AuditQuery) -> sa.Select:
     """Return the SELECT for a search, newest first, within the staff user's reach."""
-    from cowin_kit.accounts.models import StaffUser
-
     query = sa.select(AuditEntry)
     reach = _reach_condition(staff)
     if reach is not None:
@@ -149,18 +149,12 @@ def build_query(staff, q: AuditQuery) -> sa.Select:
 
 
 def _utc_start(day: dt.date) -> dt.datetime:
-    from zoneinfo import ZoneInfo
-
-    from cowin_kit.profiles import get_profile
-
     tz = ZoneInfo(get_profile().timezone or "UTC")
     return dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz).astimezone(dt.timezone.utc)
 
 
 def csv_rows(query: sa.Select):
     """Yield the CSV text of a query, a chunk of rows at a time."""
-    import json
-
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
@@ -178,18 +172,10 @@ def csv_rows(query: sa.Select):
     yield buffer.getvalue()
 
 
-def _staff_required(view):
-    from cowin_kit.accounts.staff_permissions import staff_required
-
-    return staff_required(AUDIT_ROLES)(view)
-
-
 @bp.get("/")
-@_staff_required
+@staff_required(AUDIT_ROLES)
 def search():
     """Search the audit log."""
-    from cowin_kit.accounts.staff_auth import current_staff
-
     staff = current_staff()
     q = AuditQuery.from_args(request.args)
     page = min(max(1, request.args.get("page", 1, type=int)), INT32_MAX // PAGE_SIZE)
@@ -206,11 +192,9 @@ def search():
 
 
 @bp.get("/export.csv")
-@_staff_required
+@staff_required(AUDIT_ROLES)
 def export():
     """Stream the search result as CSV."""
-    from cowin_kit.accounts.staff_auth import current_staff
-
     q = AuditQuery.from_args(request.args)
     query = build_query(current_staff(), q)
     audit("audit.export", None, None, query={k: str(v) for k, v in vars(q).items() if v})
