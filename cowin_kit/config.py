@@ -25,7 +25,13 @@ DEFAULTS: dict[str, object] = {
     "PROFILE": "in",
     "PROFILES_DIR": str(SOURCE_ROOT / "country_profiles"),
     "LOCALES_DIR": str(SOURCE_ROOT / "locales"),
+    # Keys (docs/deploy.md, "Secrets"): the secret key signs sessions, tokens and OTP hashes;
+    # its fallbacks (the keys it replaced, newest first) are still accepted after a rotation;
+    # the identity hash key keys stored hashes (identity numbers) and never rotates (empty: the
+    # secret key, which then must not rotate either).
     "SECRET_KEY": "",
+    "SECRET_KEY_FALLBACKS": [],
+    "IDENTITY_HASH_KEY": "",
     # Optional Redis: shared rate limits and caches across gunicorn workers and pods.
     "REDIS_URL": "",
     "SMS_BACKEND": "outbox",  # outbox | log | http
@@ -173,6 +179,15 @@ def _derive(app: Flask) -> None:
     # that differ between pods), so production_problems() asks for COWIN_KIT_SECRET_KEY instead.
     if not app.config.get("SECRET_KEY") and not production:
         app.config["SECRET_KEY"] = _instance_secret(instance)
+    from cowin_kit.core.keys import check_rotation, parse_fallbacks
+
+    try:
+        app.config["SECRET_KEY_FALLBACKS"] = parse_fallbacks(app.config.get("SECRET_KEY_FALLBACKS"))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    problems = check_rotation(app.config)
+    if problems:
+        raise ConfigError("\n".join(problems))
     # The session cookie (citizens and staff) travels only over HTTPS when the site is HTTPS.
     if _is_https(app.config.get("PUBLIC_URL")):
         app.config["SESSION_COOKIE_SECURE"] = True
@@ -203,6 +218,12 @@ def production_problems(config) -> list[str]:
     elif len(key.encode()) < MIN_SECRET_KEY_BYTES:
         problems.append(f"COWIN_KIT_SECRET_KEY is {len(key.encode())} bytes long: use at least "
                         f"{MIN_SECRET_KEY_BYTES} random bytes (e.g. `openssl rand -base64 48`)")
+    for name in ("SECRET_KEY_FALLBACKS", "IDENTITY_HASH_KEY"):
+        values = config.get(name) or ()
+        for value in [values] if isinstance(values, str) else values:
+            if len(str(value).encode()) < MIN_SECRET_KEY_BYTES:
+                problems.append(f"COWIN_KIT_{name} holds a key of {len(str(value).encode())} "
+                                f"bytes: use at least {MIN_SECRET_KEY_BYTES}")
     if config.get("DEMO"):
         problems.append("COWIN_KIT_DEMO is on (it shows one-time passwords on screen): unset "
                         "COWIN_KIT_DEMO; `cowin-kit demo` is never for production")

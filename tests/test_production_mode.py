@@ -67,7 +67,12 @@ def test_a_sound_production_configuration_starts(tmp_path):
      "https://"),
     ({"PUBLIC_URL": "https://"}, "COWIN_KIT_PUBLIC_URL is 'https://'", "https://"),
     ({"DATABASE_URL": ""}, "COWIN_KIT_DATABASE_URL is not PostgreSQL", "postgresql+psycopg://"),
-], ids=["no-key", "short-key", "demo", "http", "no-host", "sqlite"])
+    ({"SECRET_KEY_FALLBACKS": ["f" * 12], "IDENTITY_HASH_KEY": "i" * 32},
+     "COWIN_KIT_SECRET_KEY_FALLBACKS holds a key of 12 bytes", "at least 32"),
+    ({"IDENTITY_HASH_KEY": "i" * 8}, "COWIN_KIT_IDENTITY_HASH_KEY holds a key of 8 bytes",
+     "at least 32"),
+], ids=["no-key", "short-key", "demo", "http", "no-host", "sqlite", "short-fallback",
+        "short-identity-key"])
 def test_each_unsafe_setting_is_refused_with_what_to_do(tmp_path, changes, setting, advice):
     message = refusal(tmp_path, **changes)
     assert setting in message and advice in message

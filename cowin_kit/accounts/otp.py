@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import re
 import secrets
 import uuid
@@ -26,7 +25,7 @@ from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db, utcnow
 from cowin_kit.core.errors import RateLimited, ServiceUnavailable, ValidationFailed
 from cowin_kit.core.outage import limit
-from cowin_kit.core.security import derived_key
+from cowin_kit.core.keys import keyed_hash, keyed_hash_matches
 from cowin_kit.core.sms import render_sms, send_sms
 
 OTP_DIGITS = 6
@@ -90,7 +89,7 @@ def _setting(name: str) -> int:
 
 def hash_otp(otp_sha256_hex: str) -> str:
     """Return the stored form of an OTP given as its SHA-256 hex digest."""
-    return hmac.new(derived_key("otp"), otp_sha256_hex.lower().encode(), hashlib.sha256).hexdigest()
+    return keyed_hash("otp", otp_sha256_hex.lower().encode())
 
 
 def _lock_mobile(mobile: str) -> None:
@@ -183,7 +182,8 @@ def confirm_otp(txn_id: str | uuid.UUID, otp_or_sha256: str, *, locale: str | No
     if tries is None:
         db.session.rollback()
         raise OtpTooManyTries()
-    if not hmac.compare_digest(hash_otp(given), txn.otp_hash):
+    # An OTP sent just before the secret key was rotated still matches (a fallback key).
+    if not keyed_hash_matches("otp", given.lower().encode(), txn.otp_hash):
         db.session.commit()  # the wrong try counts
         if tries >= max_tries:
             raise OtpTooManyTries()

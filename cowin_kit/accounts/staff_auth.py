@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
-import hmac
 import math
 import time
 
@@ -24,7 +22,7 @@ from cowin_kit.core.db import UTCDateTime, db, utcnow
 from cowin_kit.core.errors import KitError, Unauthorized
 from cowin_kit.core.i18n import clear_session_keeping_locale
 from cowin_kit.core.ratelimit import hit
-from cowin_kit.core.security import derived_key
+from cowin_kit.core.keys import keyed_hash
 
 #: The session cookie holds only the id of a server-side session row (never hash material).
 SESSION_KEY = "staff_session"
@@ -120,8 +118,7 @@ def _trusted_since(now: dt.datetime) -> dt.datetime:
 def _address_key() -> str:
     # The client address, as a keyed hash: enough to tell addresses apart, nothing to read back.
     address = (request.remote_addr or "unknown") if has_request_context() else "local"
-    return hmac.new(derived_key("staff-login-address"), address.encode(),
-                    hashlib.sha256).hexdigest()
+    return keyed_hash("staff-login-address", address.encode())
 
 
 def _throttle_row(user_id: int, key: str) -> StaffLoginThrottle:

@@ -1,4 +1,5 @@
-"""Bearer tokens for citizens: short-lived HS256 JWTs keyed from the app's SECRET_KEY, each
+"""Bearer tokens for citizens: short-lived HS256 JWTs keyed from the app's SECRET_KEY (its
+"citizen-jwt" purpose key; tokens signed before a rotation pass with a fallback key), each
 naming a server-side session (``jti``) that signing out ends."""
 
 from __future__ import annotations
@@ -13,13 +14,11 @@ from cowin_kit.accounts.models import AuthSession, CitizenAccount
 from cowin_kit.accounts.sessions import alive, clock_skew, end_session, start_session
 from cowin_kit.core.db import db, utcnow
 from cowin_kit.core.errors import Unauthorized
-from cowin_kit.core.security import derived_key
+from cowin_kit.core.keys import purpose_key, purpose_keys
 
 ALGORITHM = "HS256"
 
 
-def _key() -> bytes:
-    return derived_key("citizen-jwt")
 
 
 def _ttl() -> dt.timedelta:
@@ -45,16 +44,20 @@ def issue_token(account: CitizenAccount, *, txn: str | None = None,
               "nbf": now, "exp": row.expires_at}
     if txn:
         claims["txn"] = str(txn)
-    return jwt.encode(claims, _key(), algorithm=ALGORITHM)
+    return jwt.encode(claims, purpose_key("citizen-jwt"), algorithm=ALGORITHM)
 
 
 def _claims(token: str) -> dict:
-    try:
-        # The leeway covers pods whose clocks differ a little (exp, iat and nbf alike).
-        return jwt.decode(token, _key(), algorithms=[ALGORITHM], leeway=clock_skew(),
-                          options={"require": ["exp", "sub", "jti"]})
-    except jwt.PyJWTError:
-        raise Unauthorized() from None
+    for key in purpose_keys("citizen-jwt"):  # the current key, then the fallbacks
+        try:
+            # The leeway covers pods whose clocks differ a little (exp, iat and nbf alike).
+            return jwt.decode(token, key, algorithms=[ALGORITHM], leeway=clock_skew(),
+                              options={"require": ["exp", "sub", "jti"]})
+        except jwt.InvalidSignatureError:
+            continue
+        except jwt.PyJWTError:
+            break
+    raise Unauthorized()
 
 
 def _verified(token: str) -> tuple[CitizenAccount, dict]:

@@ -8,10 +8,7 @@ cannot send without a CORS preflight) — see ``session_usable_for_api``.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
-from flask import Flask, current_app, request
+from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
@@ -43,8 +40,3 @@ def init_csrf(app: Flask) -> None:
             return
         csrf.protect(apply_exemptions=True)
 
-
-def derived_key(purpose: str) -> bytes:
-    """Derive a key for one purpose from the app's SECRET_KEY (never reuse one key twice)."""
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(secret, f"cowin-kit:{purpose}".encode(), hashlib.sha256).digest()

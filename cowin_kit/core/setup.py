@@ -7,13 +7,14 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from cowin_kit.core import cache, proxies, ratelimit, sms
+    from cowin_kit.core import cache, keys, proxies, ratelimit, sms
     from cowin_kit.core.db import init_replica
     from cowin_kit.core.security import init_csrf
 
     cache.init_app(app)  # before proxies: ProxyFix wraps it, so it sees the client's address
     proxies.init_app(app)
     ratelimit.init_app(app)
+    keys.init_app(app)  # session cookie and CSRF tokens keyed with their purpose keys
     init_csrf(app)
     sms.install()
     init_replica(app)  # public availability and dashboard reads from DATABASE_REPLICA_URL

@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from cowin_kit.accounts.models import CitizenAccount
@@ -49,9 +48,10 @@ def get_owned_beneficiary(account: CitizenAccount, reference_id: str, *,
 
 def document_hash(doc_type: str, normalized: str) -> str:
     """Return the keyed hash under which a (normalised) document number is stored."""
+    from cowin_kit.core.keys import identity_hash_key
     from cowin_kit.profiles.identity import id_hash
 
-    return id_hash(doc_type, normalized, current_app.config["SECRET_KEY"])
+    return id_hash(doc_type, normalized, identity_hash_key())
 
 
 def find_by_document(doc_type: str, number: str) -> Beneficiary | None:

@@ -78,11 +78,11 @@ def _captcha_key(account_id: int) -> str:
 def get_captcha():
     """Issue a captcha for this account; booking checks it when CAPTCHA_ENABLED is on."""
     from cowin_kit.core.cache import get_cache
-    from cowin_kit.core.security import derived_key
+    from cowin_kit.core.keys import keyed_hash
 
     text = captcha.new_text()
     get_cache().backend.set(_captcha_key(g.cowin_account.id),
-                            captcha.answer_hash(text, derived_key("captcha")), CAPTCHA_SECONDS)
+                            keyed_hash("captcha", captcha.answer_bytes(text)), CAPTCHA_SECONDS)
     return jsonify({"captcha": captcha.render_svg(text)})
 
 
@@ -90,18 +90,16 @@ def check_captcha(account_id: int, answer: str | None) -> None:
     """Raise CAPTCHA_INVALID unless ``answer`` solves this account's last captcha (one use)."""
     if not current_app.config.get("CAPTCHA_ENABLED"):
         return
-    import hmac
-
     from flask_babel import lazy_gettext as _l
 
     from cowin_kit.core.cache import get_cache
     from cowin_kit.core.errors import KitError
-    from cowin_kit.core.security import derived_key
+    from cowin_kit.core.keys import keyed_hash_matches
 
     backend = get_cache().backend
     found, expected = backend.get(_captcha_key(account_id))
     backend.set(_captcha_key(account_id), "", 1)  # one use only
-    given = captcha.answer_hash(answer or "", derived_key("captcha"))
-    if not found or not expected or not hmac.compare_digest(str(expected), given):
+    if not found or not expected or not keyed_hash_matches(
+            "captcha", captcha.answer_bytes(answer or ""), str(expected)):
         raise KitError(_l("The captcha was not solved correctly. Please try again."),
                        code="CAPTCHA_INVALID", status=400)

@@ -6,8 +6,6 @@ character is a list of polylines on a 4x6 grid, jittered, rotated and scaled per
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import math
 import secrets
 
@@ -88,5 +86,6 @@ def render_svg(text: str, width: int = 150, height: int = 50) -> str:
     return "".join(parts)
 
 
-def answer_hash(text: str, key: bytes) -> str:
-    return hmac.new(key, text.strip().upper().encode(), hashlib.sha256).hexdigest()
+def answer_bytes(text: str) -> bytes:
+    """The form of an answer that is hashed: case and surrounding spaces do not count."""
+    return text.strip().upper().encode()
