@@ -19,6 +19,8 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "helm" / "cowin-kit"
 PRODUCTION_VALUES = CHART / "values-production.yaml"
+#: Added to renders made without a values file: the chart may make the secret key (trials).
+TRIAL_VALUES = Path(__file__).resolve().parent / "values-trial.yaml"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cowin-kit"
 
 
@@ -89,6 +91,8 @@ def run_helm(helm: str, *args: str) -> subprocess.CompletedProcess:
 def render(helm):
     """Render the chart: render(values_files=[...], values={...}, set={...}) -> Rendered.
 
+    Without values_files, TRIAL_VALUES is used (the chart refuses to render with no secret key).
+
     Renders made from the same files and flags are reused within the session (read-only).
     """
     cache: dict[tuple, Rendered] = {}
@@ -96,7 +100,7 @@ def render(helm):
     def do(values_files=(), values=None, set=None, set_string=None, set_file=None,
            expect_ok=True):
         args = ["template", "cowin-kit", str(CHART), "--namespace", "cowin"]
-        for path in values_files:
+        for path in values_files or [TRIAL_VALUES]:
             args += ["-f", str(path)]
         if values is not None:
             with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as fh:

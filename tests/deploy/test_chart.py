@@ -6,7 +6,8 @@ from __future__ import annotations
 import kubernetes_validate
 import pytest
 
-from tests.deploy.conftest import CHART, MIGRATION_JOB, PRODUCTION_VALUES, SIGNER_DEPLOYMENT, run_helm
+from tests.deploy.conftest import (CHART, MIGRATION_JOB, PRODUCTION_VALUES, SIGNER_DEPLOYMENT,
+                                   TRIAL_VALUES, run_helm)
 
 # Everything optional switched on, so every template is rendered and validated.
 EVERYTHING = {
@@ -34,7 +35,7 @@ def env_of(container) -> dict:
     return {item["name"]: item for item in container["env"]}
 
 
-@pytest.mark.parametrize("values", [[], [PRODUCTION_VALUES]], ids=["default", "production"])
+@pytest.mark.parametrize("values", [[TRIAL_VALUES], [PRODUCTION_VALUES]], ids=["trial", "production"])
 def test_lint_strict(helm, values):
     args = ["lint", "--strict", str(CHART)] + [a for v in values for a in ("-f", str(v))]
     done = run_helm(helm, *args)
@@ -147,6 +148,11 @@ def test_existing_secrets_are_used_and_no_credentials_rendered(render):
     assert refs == {
         "COWIN_KIT_DATABASE_URL": {"name": "cowin-kit-database", "key": "database-url"},
         "COWIN_KIT_SECRET_KEY": {"name": "cowin-kit-secret-key", "key": "secret-key"},
+        # Optional keys of the same Secret: a rotation adds them (docs/deploy.md, "Secrets").
+        "COWIN_KIT_SECRET_KEY_FALLBACKS": {"name": "cowin-kit-secret-key",
+                                           "key": "secret-key-fallbacks", "optional": True},
+        "COWIN_KIT_IDENTITY_HASH_KEY": {"name": "cowin-kit-secret-key",
+                                        "key": "identity-hash-key", "optional": True},
         "COWIN_KIT_REDIS_URL": {"name": "cowin-kit-redis", "key": "redis-url"},
         "COWIN_KIT_SMS_HTTP_TOKEN": {"name": "cowin-kit-sms", "key": "sms-http-token"},
     }
@@ -367,7 +373,8 @@ def test_standard_labels_on_every_resource(render):
 
 
 @pytest.mark.parametrize("values, expected, unexpected", [
-    ([], ["kubectl -n cowin port-forward service/cowin-kit", "made them once into the Secret"],
+    ([TRIAL_VALUES], ["kubectl -n cowin port-forward service/cowin-kit",
+                      "made them once into the Secret", "WARNING: the chart made the secret key"],
      []),
     ([PRODUCTION_VALUES], ["https://selfregistration.health.gov.example/"],
      ["WARNING", "port-forward"]),

@@ -122,13 +122,19 @@ back from the live Secret, so upgrades never change it.
 {{- if and (not .Values.database.existingSecret) .Values.database.url }}
 database-url: {{ .Values.database.url | quote }}
 {{- end }}
+{{- if .Values.secretKey.value }}
 {{- if not .Values.secretKey.existingSecret }}
+secret-key: {{ .Values.secretKey.value | quote }}
+{{- end }}
+{{- else if and .Values.secretKey.generate (not .Values.secretKey.existingSecret) }}
+{{- /* Trial clusters only (secretKey.generate): kept across `helm upgrade` by lookup, but a
+     new key on every `helm template`. */}}
 {{- $live := lookup "v1" "Secret" .Release.Namespace (include "cowin-kit.secretName" .) }}
 {{- $kept := "" }}
 {{- if and $live $live.data (index $live.data "secret-key") }}
 {{- $kept = index $live.data "secret-key" | b64dec }}
 {{- end }}
-secret-key: {{ .Values.secretKey.value | default $kept | default (randAlphaNum 64) | quote }}
+secret-key: {{ $kept | default (randAlphaNum 64) | quote }}
 {{- end }}
 {{- if and (not .Values.redis.existingSecret) .Values.redis.url }}
 redis-url: {{ .Values.redis.url | quote }}
@@ -200,7 +206,25 @@ others as the app role (database.url, from the release's Secret).
 {{- if $web }}
 - name: COWIN_KIT_ENV
   value: "production"
+{{- if not (or $v.secretKey.existingSecret $v.secretKey.value $v.secretKey.generate) }}
+{{- fail (printf "secretKey: set secretKey.existingSecret to a Secret you created holding key %q (e.g. kubectl -n %s create secret generic cowin-kit-secret-key --from-literal=%s=\"$(openssl rand -base64 48)\"), docs/deploy.md \"Secrets\". The chart no longer makes the key itself: a generated key changes on every helm template (Argo CD, Flux), signing everyone out and re-keying the identity-number hashes. For a throwaway trial cluster only, set secretKey.generate=true." $v.secretKey.existingSecretKey $root.Release.Namespace $v.secretKey.existingSecretKey) }}
+{{- end }}
 {{ include "cowin-kit.secretEnv" (dict "secret" $secret "name" "COWIN_KIT_SECRET_KEY" "key" "secret-key" "from" $v.secretKey) }}
+{{- with $v.secretKey.existingSecret }}
+{{- /* Optional in the Secret: add them there (and restart the pods) to rotate the key. */}}
+- name: COWIN_KIT_SECRET_KEY_FALLBACKS
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $v.secretKey.existingSecretFallbacksKey }}
+      optional: true
+- name: COWIN_KIT_IDENTITY_HASH_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $v.secretKey.existingSecretIdentityHashKey }}
+      optional: true
+{{- end }}
 {{- if or $v.redis.existingSecret $v.redis.url }}
 {{ include "cowin-kit.secretEnv" (dict "secret" $secret "name" "COWIN_KIT_REDIS_URL" "key" "redis-url" "from" $v.redis) }}
 {{- end }}
