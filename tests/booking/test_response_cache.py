@@ -193,6 +193,35 @@ def test_near_expiry_one_caller_rebuilds_while_the_others_answer(two_processes):
     assert a.get("k", TTL, lambda: b"x").body == b"v2"
 
 
+def test_while_a_rebuild_is_under_way_the_entry_stays_ready(two_processes):
+    """ReadyHits keeps answering from the entry (``peek``) in the refresh window while a thread
+    of this process rebuilds it, or while this process waits for another one's rebuild: only
+    the caller that starts a rebuild goes through the app."""
+    a, b = two_processes
+    a.get("k", TTL, lambda: b"v1")
+    b.get("k", TTL, lambda: b"unused")
+    time.sleep(TTL * 0.8)
+    assert a.peek("k") is None and b.peek("k") is None  # due: the next caller rebuilds
+    started, release = threading.Event(), threading.Event()
+
+    def slow_build():
+        started.set()
+        release.wait(5)
+        return b"v2"
+
+    rebuilding = threading.Thread(target=lambda: a.get("k", TTL, slow_build))
+    rebuilding.start()
+    assert started.wait(5)
+    assert a.peek("k").body == b"v1"  # a thread of this process rebuilds it
+    assert b.get("k", TTL, lambda: b"x").body == b"v1"  # b finds a's lock: it waits for a
+    assert b.peek("k").body == b"v1"
+    release.set()
+    rebuilding.join(5)
+    assert a.peek("k").body == b"v2"
+    time.sleep(TTL * 0.3)  # b's entry has expired: never answered ready
+    assert b.peek("k") is None
+
+
 def test_redis_down_each_process_builds_for_itself():
     from cowin_kit.core.cache import ResponseCache, create_cache
 
