@@ -86,5 +86,36 @@ class IdempotencyMismatch(Conflict):
     default_message = _l("This Idempotency-Key was already used for a different request.")
 
 
+class LotteryOnly(Conflict):
+    code = "LOTTERY_SESSION"
+    default_message = _l("The doses of this session are allotted by a lottery: enter the lottery "
+                         "instead of booking. Winners get an SMS to confirm.")
+
+
+class LotteryClosed(Conflict):
+    code = "LOTTERY_CLOSED"
+    default_message = _l("This lottery does not accept requests now.")
+
+
+class LotteryNotFound(NotFound):
+    code = "LOTTERY_NOT_FOUND"
+    default_message = _l("This session has no lottery.")
+
+
+class OfferNotFound(NotFound):
+    code = "OFFER_NOT_FOUND"
+    default_message = _l("There is no such offer.")
+
+
+class OfferExpired(Conflict):
+    code = "OFFER_EXPIRED"
+    default_message = _l("This offer has expired or was already answered.")
+
+
+class NoDoseToOffer(Conflict):
+    code = "NO_DOSE_TO_OFFER"
+    default_message = _l("No dose of this kind is free in this session to offer.")
+
+
 __all__ = [name for name, value in globals().items()
            if isinstance(value, type) and issubclass(value, KitError)]

@@ -43,6 +43,7 @@ class VaccinationSession(db.Model):
         # Availability reads one area's facilities over a week: facility first, then dates.
         sa.Index("ix_vaccination_session_facility_date", "facility_id", "date"),
         sa.CheckConstraint("status IN ('open', 'cancelled', 'closed')", name="status"),
+        sa.CheckConstraint("allocation IN ('first_come', 'lottery')", name="allocation"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -55,6 +56,9 @@ class VaccinationSession(db.Model):
     slots: Mapped[list] = mapped_column(default=list)  # ["09:00-11:00", ...] 24h local time
     status: Mapped[str] = mapped_column(sa.String(16), default="open")
     doses_opened: Mapped[int] = mapped_column(default=0)  # vials opened x doses per vial (wastage)
+    # "lottery": doses go by a draw (booking/lottery.py), never to a direct booking (#21).
+    allocation: Mapped[str] = mapped_column(sa.String(16), default="first_come",
+                                            server_default="first_come")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
 
@@ -99,6 +103,7 @@ class Appointment(db.Model):
                  postgresql_where=sa.text("status = 'booked'")),
         sa.CheckConstraint("status IN ('booked', 'cancelled', 'completed', 'no_show')",
                            name="status"),
+        sa.CheckConstraint("channel IN ('web', 'api', 'walk_in', 'assisted')", name="channel"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -114,5 +119,10 @@ class Appointment(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     cancelled_reason: Mapped[str | None] = mapped_column(sa.String(64))
+    # web | api | walk_in | assisted (fair_models.CHANNELS); NULL for bookings before 0010.
+    channel: Mapped[str | None] = mapped_column(sa.String(16))
 
     session: Mapped[VaccinationSession] = relationship()
+
+
+from cowin_kit.booking import fair_models  # noqa: E402,F401 - lottery, standby (complete metadata)

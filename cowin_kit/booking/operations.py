@@ -35,8 +35,10 @@ appointment_table = Appointment.__table__
 
 
 def book(beneficiary, session_id, slot: str, *, dose_number: int | None = None,
-         idempotency_key: str | None = None, on: dt.datetime | dt.date | None = None) -> Appointment:
-    """Book the beneficiary's next dose in a session and slot; retries with a key are safe."""
+         idempotency_key: str | None = None, on: dt.datetime | dt.date | None = None,
+         channel: str | None = None) -> Appointment:
+    """Book the beneficiary's next dose in a session and slot; retries with a key are safe.
+    ``channel`` (web, api, walk_in, assisted) is recorded for the equity report."""
     from cowin_kit.profiles import get_profile
 
     profile = get_profile()
@@ -65,7 +67,7 @@ def book(beneficiary, session_id, slot: str, *, dose_number: int | None = None,
             id=uuid.uuid4(), beneficiary_id=beneficiary.id, session_id=session.id,
             capacity_id=capacity_id, dose_number=due.dose_number, slot=slot,
             secret_code=f"{secrets.randbelow(10000):04d}", status="booked",
-            idempotency_key=key_hash)
+            idempotency_key=key_hash, channel=channel)
         # The slip shows the session and centre just read: no query for them after commit.
         set_committed_value(appointment, "session", session)
         db.session.add(appointment)
@@ -91,6 +93,49 @@ def book(beneficiary, session_id, slot: str, *, dose_number: int | None = None,
         db.session.rollback()
         raise
     return appointment
+
+
+def book_allotted(beneficiary, session: VaccinationSession, slot: str, *, channel: str | None,
+                  extend: bool = False, on: dt.datetime | dt.date | None = None) -> Appointment:
+    """Book a dose allotted to the person (a won lottery, a standby offer) in the caller's
+    transaction; the caller commits. ``extend``: a dose the desk declared free beyond the
+    session's capacity (the rest of an opened vial) raises the capacity by one when needed."""
+    from cowin_kit.profiles import get_profile
+
+    due = _check_bookable(get_profile(), beneficiary, session, slot, on, allotted=True)
+    if any(a.dose_number == due.dose_number for a in _retry_or_active(beneficiary.id, None)):
+        raise errors.AlreadyBooked(dose=due.dose_number)
+    capacity_id = next((c.id for c in session.capacities if c.dose_kind == due.dose_kind), None)
+    if capacity_id is None:
+        raise errors.SessionFull()
+    appointment = Appointment(
+        id=uuid.uuid4(), beneficiary_id=beneficiary.id, session_id=session.id,
+        capacity_id=capacity_id, dose_number=due.dose_number, slot=slot,
+        secret_code=f"{secrets.randbelow(10000):04d}", status="booked", channel=channel)
+    set_committed_value(appointment, "session", session)
+    db.session.add(appointment)
+    db.session.flush()
+    if extend:
+        db.session.execute(capacity_table.update().where(capacity_table.c.id == capacity_id)
+                           .values(booked=capacity_table.c.booked + 1,
+                                   capacity=sa.case((capacity_table.c.booked
+                                                     < capacity_table.c.capacity,
+                                                     capacity_table.c.capacity),
+                                                    else_=capacity_table.c.booked + 1)))
+    else:
+        _claim(capacity_id)
+    audit("appointment.book", "appointment", appointment.id, session=str(session.id),
+          dose=due.dose_number, dose_kind=due.dose_kind, slot=slot, allotted=True)
+    _notify(beneficiary, appointment, "booking", _account_mobile(beneficiary), session=session)
+    return appointment
+
+
+def due_for(beneficiary, session: VaccinationSession, slot: str | None = None, on=None):
+    """The dose a person could be allotted in a session (every booking check but capacity)."""
+    from cowin_kit.profiles import get_profile
+
+    slot = slot or (session.slots or [""])[-1]
+    return _check_bookable(get_profile(), beneficiary, session, slot, on, allotted=True)
 
 
 def reschedule(appointment: Appointment, new_session_id, slot: str, *,
@@ -183,12 +228,16 @@ def load_session(session_id) -> VaccinationSession:
     return session
 
 
-def _check_bookable(profile, beneficiary, session: VaccinationSession, slot: str, on):
-    """Run every check a booking needs and return the engine's DueDose for the session."""
+def _check_bookable(profile, beneficiary, session: VaccinationSession, slot: str, on, *,
+                    allotted: bool = False):
+    """Run every check a booking needs and return the engine's DueDose for the session.
+    A lottery session's doses are only ``allotted`` (a won draw, a standby offer)."""
     from cowin_kit.profiles.schedule import check_dose
 
     if session.status != "open" or not session.facility.active:
         raise errors.SessionClosed()
+    if session.allocation == "lottery" and not allotted:
+        raise errors.LotteryOnly()
     if not isinstance(slot, str) or slot not in (session.slots or []):
         raise errors.SlotNotOffered()
     now = local_now(profile, on=on, tz=area_timezone(profile, session.facility.area_id))

@@ -128,7 +128,9 @@ PROFILE = Obj({
     "eligibility": Obj({
         "min_age": AGE,
         "age_on": Str(choices=("date", "year_end")),
-        "priority_groups": ListOf(Obj({"id": ID, "labels": LangMap}, required=("id", "labels"))),
+        # evidence: what staff check at the desk to confirm membership (docs/fair-access.md)
+        "priority_groups": ListOf(Obj({"id": ID, "labels": LangMap, "evidence": LangMap},
+                                      required=("id", "labels"))),
         "phases": ListOf(Obj({**DATED, "groups": ListOf(ID, unique=True), "min_age": AGE,
                               "max_age": AGE, "labels": LangMap}, required=("from",))),
     }, required=("min_age",)),

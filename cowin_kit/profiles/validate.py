@@ -90,6 +90,8 @@ def _lang_maps(src: Source, default_lang: str, languages: set[str]) -> None:
     for section in ("priority_groups", "phases"):
         maps += [(p + ("labels",), item.get("labels"))
                  for p, item in _items(src, "eligibility", section) if "labels" in item]
+    maps += [(p + ("evidence",), item.get("evidence"))  # what the desk checks (#21)
+             for p, item in _items(src, "eligibility", "priority_groups") if "evidence" in item]
     branding = data.get("branding") if isinstance(data.get("branding"), dict) else {}
     maps += [(("branding", key), branding.get(key)) for key in ("ministry", "portal_name")]
     maps += [(p + ("labels",), item.get("labels")) for p, item in _items(src, "branding",
