@@ -230,8 +230,15 @@ def register_error_handlers(app: Flask) -> None:
         outage = _outage(exc)
         if outage is not None:  # database or Redis down: 503 in the shape of the path
             return app.handle_user_exception(outage)
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        # The route rule (and the request id every line carries), never the path: it may hold
+        # a reference number or another person's identifier (docs/operations.md, "Logs").
+        app.logger.exception("unhandled error on %s %s", request.method, _route())
         return _render(500, "INTERNAL_ERROR", str(HTTP_MESSAGES[500]))
+
+
+def _route() -> str:
+    """The request's URL rule for a log line (``<unmatched>`` when none matched)."""
+    return request.url_rule.rule if request.url_rule is not None else "<unmatched>"
 
 
 # -- outages: the database or Redis down, or the database read-only -------------------------------
@@ -245,7 +252,7 @@ def _outage(exc: Exception) -> ServiceUnavailable | None:
     if what is None:
         return None
     current_app.logger.error("%s unavailable on %s %s: %s", what[0], request.method,
-                             request.path, what[1])
+                             _route(), what[1])
     from cowin_kit.core.db import db
 
     try:
