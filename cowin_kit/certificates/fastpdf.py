@@ -23,7 +23,7 @@ import threading
 import unicodedata
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import uharfbuzz as hb
@@ -33,6 +33,7 @@ from . import fontset
 
 FONT_PATHS = fontset.FONT_PATHS
 PAGE_W, PAGE_H = 595.28, 841.89  # A4 in points
+PAPER = {"a4": (595.28, 841.89), "letter": (612.0, 792.0), "a5": (419.53, 595.28)}
 MARGIN = 42.5
 COPIED_TABLES = ("cvt ", "fpgm", "hhea", "maxp", "prep")  # as they are; head, hmtx, loca, glyf per subset
 _U32 = struct.Struct(">I")
@@ -161,6 +162,34 @@ class Font:
     program: FontProgram  # the font file, for per-document subsets
     widths: tuple[str, ...]  # the advance of every glyph, 1000-unit scale
     nominal: dict  # glyph id -> the character it is the nominal glyph of
+    # Character ids: a glyph drawn for different text (Arabic letters share dotless bases and
+    # dot glyphs) gets one CID per text, so that ToUnicode, which maps codes, gives each its
+    # own characters. The first text of a glyph keeps CID = glyph id; later ones are numbered
+    # from the glyph count on, for the whole process (CIDToGIDMap maps them back).
+    cids: dict = field(default_factory=dict)  # (glyph id, text) -> CID
+    extra_gids: list = field(default_factory=list)  # CID - glyph count -> glyph id
+    cid_gids: set = field(default_factory=set)  # glyph ids that have a CID
+    cid_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def cid(self, gid: int, text: str) -> int:
+        key = (gid, text)
+        found = self.cids.get(key)
+        if found is None:
+            with self.cid_lock:
+                found = self.cids.get(key)
+                if found is None:
+                    if gid in self.cid_gids:
+                        found = len(self.program.glyphs) + len(self.extra_gids)
+                        self.extra_gids.append(gid)
+                    else:
+                        found = gid
+                        self.cid_gids.add(gid)
+                    self.cids[key] = found
+        return found
+
+    def gid(self, cid: int) -> int:
+        count = len(self.program.glyphs)
+        return cid if cid < count else self.extra_gids[cid - count]
 
 
 def _read_font(index: int) -> Font:
@@ -349,7 +378,9 @@ def _line(text: str, size: float, rtl: bool) -> tuple[str, float, tuple]:
                 texts.pop(info.cluster, None)
             else:
                 chars = texts.pop(info.cluster, "")
-            used.append((index, info.codepoint, chars))
+            cid = font.cid(info.codepoint, chars)
+            ops[-1] = ops[-1][:-9] + f"<{cid:04X}> Tj"
+            used.append((index, info.codepoint, chars, cid))
             x += pos.x_advance * scale
     return "\n".join(ops), x, tuple(used)
 
@@ -357,29 +388,30 @@ def _line(text: str, size: float, rtl: bool) -> tuple[str, float, tuple]:
 def shape_line(text: str, size: float, rtl: bool = False) -> tuple[tuple, float]:
     """The glyphs of one line as (font index, glyph id, characters), and its width in points."""
     _ops, width, used = _line(text, size, rtl)
-    return used, width
+    return tuple(glyph[:3] for glyph in used), width
 
 
 class Page:
-    """One A4 page: lines of shaped text and an image."""
+    """One page (A4 unless told): lines of shaped text, rules, boxes and images."""
 
-    def __init__(self) -> None:
+    def __init__(self, width: float = PAGE_W, height: float = PAGE_H) -> None:
+        self.width, self.height = width, height
         self.ops: list[str] = []
-        self.used: dict[int, dict[int, str]] = {}
+        self.used: dict[int, dict[int, str]] = {}  # font index -> {CID: text}
         self.image: tuple[int, int, bytes, tuple] | None = None
         self.pictures: list[tuple[int, int, bytes, bytes | None, tuple]] = []
 
     def text(self, text: str, x: float, y: float, size: float, *, rtl: bool = False,
-             right: float | None = None) -> float:
-        """Draw a line; ``y`` is the baseline from the top; returns the line's width."""
+             right: float | None = None, rgb: tuple[int, int, int] | None = None) -> float:
+        """Draw a line; ``y`` is the baseline from the top; returns the line's width. ``rtl``
+        is the paragraph direction (and, with ``right``, aligns the line to the right)."""
         ops, width, used = _line(text, size, rtl)
         start = (right - width) if (rtl and right is not None) else x
+        colour = "{:.3f} {:.3f} {:.3f} rg ".format(*(c / 255 for c in rgb)) if rgb else ""
         # the cached operators are relative to the line origin: move the origin there
-        self.ops.append(f"q 1 0 0 1 {start:.2f} {PAGE_H - y:.2f} cm BT\n{ops}\nET Q")
-        for font, gid, chars in used:
-            seen = self.used.setdefault(font, {})
-            if chars or gid not in seen:
-                seen[gid] = seen.get(gid) or chars
+        self.ops.append(f"q {colour}1 0 0 1 {start:.2f} {self.height - y:.2f} cm BT\n{ops}\nET Q")
+        for font, _gid, chars, cid in used:
+            self.used.setdefault(font, {})[cid] = chars
         return width
 
     def place_image(self, width: int, height: int, gray: bytes, box: tuple[float, float, float, float]) -> None:
@@ -395,18 +427,36 @@ class Page:
         """A filled rectangle (x, y from top, w, h) in an 0-255 RGB colour."""
         x, y, w, h = box
         r, g, b = (c / 255 for c in rgb)
-        self.ops.append(f"q {r:.3f} {g:.3f} {b:.3f} rg {x:.2f} {PAGE_H - y - h:.2f} {w:.2f} "
+        self.ops.append(f"q {r:.3f} {g:.3f} {b:.3f} rg {x:.2f} {self.height - y - h:.2f} {w:.2f} "
                         f"{h:.2f} re f Q")
 
+    def frame(self, box: tuple[float, float, float, float], rgb: tuple[int, int, int],
+              width: float = 0.6) -> None:
+        """A stroked rectangle (x, y from top, w, h)."""
+        x, y, w, h = box
+        r, g, b = (c / 255 for c in rgb)
+        self.ops.append(f"q {r:.3f} {g:.3f} {b:.3f} RG {width:.2f} w {x:.2f} "
+                        f"{self.height - y - h:.2f} {w:.2f} {h:.2f} re S Q")
 
-def _w_array(widths: tuple[str, ...], gids) -> str:
-    """The W array of the glyphs shown, consecutive ids in one run: [3 [600 620 ] 9 [500]]."""
+
+def _w_array(widths: tuple[str, ...], cids, gid=lambda cid: cid) -> str:
+    """The W array of the CIDs shown (each its glyph's advance), consecutive CIDs in one run:
+    [3 [600 620 ] 9 [500]]."""
     out = []
     previous = -2
-    for gid in sorted(gids):
-        out.append(widths[gid] if gid == previous + 1 else f"] {gid} [{widths[gid]}")
-        previous = gid
+    for cid in sorted(cids):
+        width = widths[gid(cid)]
+        out.append(width if cid == previous + 1 else f"] {cid} [{width}")
+        previous = cid
     return "[" + " ".join(out)[2:] + "]]"
+
+
+@lru_cache(maxsize=64)
+def _cid_to_gid(font_index: int, last: int) -> bytes:
+    """A CIDToGIDMap stream's data (two bytes per CID, identity below the glyph count) up to
+    CID ``last``; the same for every document that uses the same CIDs, so cached."""
+    font = fonts()[font_index]
+    return b"".join(struct.pack(">H", font.gid(cid)) for cid in range(last + 1))
 
 
 def _to_unicode(mapping: dict[int, str]) -> bytes:
@@ -445,7 +495,7 @@ def render(page: Page, title: str = "Vaccination certificate") -> bytes:
     font_refs = {}
     for index, mapping in sorted(page.used.items()):
         font = table[index]
-        tag, program = font.program.subset(mapping)
+        tag, program = font.program.subset({font.gid(cid) for cid in mapping})
         name = f"{tag}+{font.name}"
         file_ref = add(stream(f"/Length1 {len(program)}", program))
         scale = 1000 / font.upem
@@ -453,10 +503,13 @@ def render(page: Page, title: str = "Vaccination certificate") -> bytes:
                           f"/FontBBox [{' '.join(str(round(v * scale)) for v in font.bbox)}] /ItalicAngle 0 "
                           f"/Ascent {round(font.ascent * scale)} /Descent {round(font.descent * scale)} "
                           f"/CapHeight {round(font.ascent * scale)} /StemV 80 /FontFile2 {file_ref} 0 R >>").encode())
+        last = max(mapping)
+        cid_map = ("/Identity" if last < len(font.program.glyphs)
+                   else f"{add(stream('', _cid_to_gid(index, last)))} 0 R")
         cid = add((f"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /{name} "
                    "/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "
-                   f"/FontDescriptor {descriptor} 0 R /CIDToGIDMap /Identity "
-                   f"/W {_w_array(font.widths, mapping)} >>").encode())
+                   f"/FontDescriptor {descriptor} 0 R /CIDToGIDMap {cid_map} "
+                   f"/W {_w_array(font.widths, mapping, font.gid)} >>").encode())
         to_unicode = add(stream("", _to_unicode(mapping)))
         font_refs[index] = add((f"<< /Type /Font /Subtype /Type0 /BaseFont /{name} /Encoding /Identity-H "
                                 f"/DescendantFonts [{cid} 0 R] /ToUnicode {to_unicode} 0 R >>").encode())
@@ -467,7 +520,7 @@ def render(page: Page, title: str = "Vaccination certificate") -> bytes:
         image = add(stream(f"/Type /XObject /Subtype /Image /Width {width} /Height {height} "
                            "/ColorSpace /DeviceGray /BitsPerComponent 8 /Interpolate false", gray))
         images.append(f"/Im1 {image} 0 R")
-        content = f"q {w:.2f} 0 0 {h:.2f} {x:.2f} {PAGE_H - y - h:.2f} cm /Im1 Do Q\n" + content
+        content = f"q {w:.2f} 0 0 {h:.2f} {x:.2f} {page.height - y - h:.2f} cm /Im1 Do Q\n" + content
     for number, (width, height, rgb, alpha, (x, y, w, h)) in enumerate(page.pictures, start=2):
         size = f"/Type /XObject /Subtype /Image /Width {width} /Height {height} /BitsPerComponent 8"
         mask = ""
@@ -475,11 +528,11 @@ def render(page: Page, title: str = "Vaccination certificate") -> bytes:
             mask = f" /SMask {add(stream(size + ' /ColorSpace /DeviceGray', alpha))} 0 R"
         image = add(stream(f"{size} /ColorSpace /DeviceRGB{mask}", rgb))
         images.append(f"/Im{number} {image} 0 R")
-        content += f"\nq {w:.2f} 0 0 {h:.2f} {x:.2f} {PAGE_H - y - h:.2f} cm /Im{number} Do Q"
+        content += f"\nq {w:.2f} 0 0 {h:.2f} {x:.2f} {page.height - y - h:.2f} cm /Im{number} Do Q"
     xobjects = f"/XObject << {' '.join(images)} >>" if images else ""
     contents = add(stream("", content.encode("ascii")))
     fonts_dict = " ".join(f"/F{i + 1} {ref} 0 R" for i, ref in font_refs.items())
-    page_ref = add((f"<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 {PAGE_W} {PAGE_H}] "
+    page_ref = add((f"<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 {page.width} {page.height}] "
                     f"/Resources << /Font << {fonts_dict} >> {xobjects} >> /Contents {contents} 0 R >>").encode())
     info = add(f"<< /Producer (cowin-kit) /Title <FEFF{title.encode('utf-16-be').hex().upper()}> >>".encode())
     objects[catalog - 1] = f"<< /Type /Catalog /Pages {pages} 0 R >>".encode()

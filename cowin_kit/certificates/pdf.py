@@ -1,113 +1,347 @@
-"""Certificate PDF in the person's language plus the profile's certificate languages.
+"""The certificate PDF: a designed page in the person's language plus the profile's
+certificate languages, in every script the kit has a Noto font for.
 
-Devanagari conjuncts, joined right-to-left Arabic and stacked Vietnamese diacritics come from
-HarfBuzz shaping (uharfbuzz) with the bundled Noto fonts. Labels come from the Babel catalogs
-(``force_locale`` per language).
+The page (A4, or US Letter where CLDR says the country uses it): the ministry's emblem and name
+(the profile's branding), the title, a table of the person, the recommended QR (the profile's
+first format) large beside it with the verification address, a table of up to four doses, and
+who issued the certificate and when. Labels come from the Babel catalogs (``force_locale``),
+stacked one line per language; values are written for each language where they differ: dates
+by Babel in the profile's digits, gender from the profile's labels, the product's name from the
+profile. A right-to-left first language mirrors the page.
 
-Two renderers lay out the same page. The straightforward one (``fast=False``) is fpdf2 with
-text shaping: it re-reads the three fonts and subsets them with fontTools for every document
-(tens of milliseconds per font). The fast one (``fastpdf``) reads and cuts up the fonts once
-per process, then per document shapes and places glyphs and embeds a subset of each font used
-that keeps glyph ids (the glyphs shown, byte for byte): about 15–22 kB per PDF, for well under
-a millisecond more than embedding whole fonts. See docs/performance.md.
+Every line goes through ``fastpdf``: the Unicode Bidirectional Algorithm over the whole logical
+line (label and value, the value a first-strong isolate), HarfBuzz shaping per run, a Noto
+family per character (``fontset``), fonts read once per process and a per-document subset that
+keeps glyph ids (docs/performance.md).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
-import io
+from dataclasses import dataclass
 from pathlib import Path
 
-from fpdf import FPDF
 from flask_babel import force_locale, gettext as _
 
 from . import fastpdf
 from .formats import CertificateData
 from .formats.data import from_json
 
-from .fontset import FONT_PATHS, families_for
-
-LAYOUT_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH")
 RTL_LANGUAGES = {"ar", "fa", "ur", "he", "ps", "ckb", "sd", "ug", "yi", "dv"}
+MAX_DOSES = 4  # rows of the doses table that fit one page with three languages
+INK, GREY, RULE = (24, 30, 38), (92, 102, 115), (205, 211, 219)
+FORMAT_NAMES = {"divoc_vc": "W3C Verifiable Credential", "eu_dcc": "EU Digital COVID Certificate",
+                "shc": "SMART Health Card", "ddcc": "WHO DDCC:VS"}
 
 
-def _new_document(text: str, strip_layout: bool = True) -> FPDF:
-    """A document with the Noto families ``text`` needs (the first one as the main font)."""
-    pdf = FPDF(format="A4", unit="mm")
-    pdf.set_creator("cowin-kit")
-    pdf.set_auto_page_break(True, margin=15)
-    names = []
-    for path in families_for(text):
-        names.append(f"F{FONT_PATHS.index(path)}")
-        pdf.add_font(names[-1], "", str(path))
-    pdf.set_fallback_fonts(names[1:], exact_match=False)
-    pdf.set_text_shaping(True)
-    for font in pdf.fonts.values() if strip_layout else ():
-        # HarfBuzz shapes from the font file itself; the embedded subset needs no layout tables,
-        # and subsetting them is most of fontTools' work at output time.
-        for tag in LAYOUT_TABLES:
-            if tag in font.ttfont:
-                del font.ttfont[tag]
-    return pdf
+def is_rtl(language: str) -> bool:
+    return language.split("_")[0] in RTL_LANGUAGES
 
 
+def paper_for(country: str | None) -> str:
+    """'letter' where CLDR (through ICU) says the country uses US Letter, else 'a4'."""
+    try:
+        import icu
+
+        height, _width = icu.LocaleData(f"und_{country or '001'}").getPaperSize()
+    except Exception:  # noqa: BLE001 - an unknown country prints on A4
+        return "a4"
+    return "letter" if height == 279 else "a4"
 
 
-def _labels(language: str, data: CertificateData, kind: str) -> list[tuple[str, str]]:
-    """The certificate's lines as (label, value) in one language."""
-    dose = data.dose
-    with force_locale(language):
-        title = {"provisional": _("Provisional Certificate for COVID-19 Vaccination"),
-                 "booster": _("Certificate for COVID-19 Vaccination (booster dose)")}.get(
-            kind, _("Final Certificate for COVID-19 Vaccination"))
-        rows = [
-            ("", title),
-            (_("Beneficiary name"), data.name),
-            (_("Age"), str(data.age_on(dose.date))),
-            (_("Gender"), data.gender_label),
-            (_("ID"), data.id_masked),
-            *([(_("Passport number"), data.passport_number)] if data.passport_number else []),
-            *([(_("Name as in the passport"), f"{data.family_name}, {data.given_names}".strip(", "))]
-              if data.passport_number else []),
-            (_("Reference ID"), data.reference_id),
-            (_("Vaccine name"), dose.vaccine_name),
-            (_("Dose"), _("%(n)s of %(total)s", n=dose.dose_number, total=max(dose.series_total, dose.dose_number))),
-            (_("Date of dose"), dose.date.isoformat()),
-            (_("Vaccinated at"), dose.facility_name),
-            (_("Vaccinated by"), dose.vaccinator_name),
-            (_("Certificate ID"), data.certificate_id),
-            (_("Issued by"), data.issuer.name),
-        ]
-        if data.valid_until:
-            rows.append((_("Valid until"), data.valid_until.isoformat()))
-    return rows
+@dataclass(frozen=True)
+class Header:
+    ministry: dict  # language -> ministry name (the profile's branding)
+    emblem: Path | None
+    colour: tuple[int, int, int]
 
 
-def build_pdf(data: CertificateData, kind: str, languages: list[str], qr_payload: str | bytes | None,
-              fast: bool = True) -> bytes:
-    """Lay out the certificate: one block per language, the QR code at the top of the page.
-
-    ``fast`` uses the certificate writer in ``fastpdf`` (fonts read once per process);
-    otherwise fpdf2 builds the same page the straightforward way."""
-    blocks = [(language, language.split("_")[0] in RTL_LANGUAGES, _labels(language, data, kind))
-              for language in languages]
-    header = _header(languages[0] if languages else None)
-    return (_build_fast(blocks, qr_payload, header) if fast
-            else _build_fpdf(blocks, qr_payload, header))
-
-
-def _header(language: str | None):
-    """(ministry name, emblem path or None, primary colour) from the profile's branding."""
+def header_for(languages: list[str]) -> Header:
+    """The ministry's name per language, the emblem file and the primary colour (branding)."""
     from cowin_kit.profiles import get_profile
     from cowin_kit.profiles.branding import branding
 
     brand = branding(get_profile())
     emblem = brand.emblem if brand.emblem and brand.emblem.is_file() else None
-    return brand.ministry_name(language), emblem, brand.rgb("primary")
+    return Header({lang: brand.ministry_name(lang) for lang in languages or ["en"]}, emblem,
+                  brand.rgb("primary"))
 
 
-#: Emblem size in the PDF's pixels (drawn 44 pt wide: about 150 dpi).
-EMBLEM_PIXELS = 96
+def _digits(text: str, language: str) -> str:
+    from cowin_kit.core.i18n import digit_system, localize_digits
+
+    return localize_digits(text, digit_system(language))
+
+
+def format_day(day: dt.date | None, language: str) -> str:
+    """A date as the language writes it (Babel, medium length) in the profile's digits."""
+    if day is None:
+        return ""
+    from babel.dates import format_date
+
+    try:
+        text = format_date(day, "medium", locale=language)
+    except Exception:  # noqa: BLE001 - a language Babel lacks: ISO 8601
+        text = day.isoformat()
+    return _digits(text, language)
+
+
+def _gender(data: CertificateData, language: str) -> str:
+    """The profile's label for the person's gender in ``language`` (the stored English word
+    when the profile no longer has the code)."""
+    from cowin_kit.profiles import get_profile
+
+    try:
+        return get_profile().gender(data.gender).label(language) or data.gender_label
+    except Exception:  # noqa: BLE001 - a gender code the profile dropped
+        return data.gender_label
+
+
+def _vaccine(dose) -> str:
+    from cowin_kit.profiles import get_profile
+    from cowin_kit.profiles.schedule import product_name
+
+    try:
+        name = product_name(get_profile(), dose.vaccine_id)
+    except Exception:  # noqa: BLE001 - outside an app
+        name = dose.vaccine_name
+    return name if name != dose.vaccine_id else (dose.vaccine_name or name)
+
+
+@dataclass
+class Texts:
+    """Everything the page says in one language."""
+
+    language: str
+    rtl: bool
+    title: str
+    person: list[tuple[str, str]]  # (label, value)
+    doses_heading: str
+    dose_columns: list[str]
+    doses: list[list[str]]
+    scan: str
+    issued: str
+
+
+@functools.lru_cache(maxsize=256)
+def _catalog(language: str, _profile: str) -> dict[str, str]:
+    """The page's labels in one language, unformatted (read once per language and profile:
+    catalogs do not change while the process runs; gettext costs most of a page otherwise)."""
+    with force_locale(language):
+        return {
+            "provisional": _("Provisional Certificate for COVID-19 Vaccination"),
+            "booster": _("Certificate for COVID-19 Vaccination (booster dose)"),
+            "final": _("Final Certificate for COVID-19 Vaccination"),
+            "name": _("Beneficiary name"), "age": _("Age"), "gender": _("Gender"), "id": _("ID"),
+            "passport": _("Passport number"), "passport_name": _("Name as in the passport"),
+            "reference": _("Reference ID"), "certificate": _("Certificate ID"),
+            "dose": _("Dose"), "date": _("Date of dose"), "vaccine": _("Vaccine name"),
+            "batch": _("Batch"), "place": _("Vaccinated at"),
+            "n_of_total": _("%(n)s of %(total)s"),
+            "issued": _("Issued by %(issuer)s on %(date)s"),
+            "valid": _("Valid until %(date)s"),
+            "details": _("Vaccination details"), "scan": _("Scan to verify"),
+        }
+
+
+def texts(language: str, data: CertificateData, kind: str) -> Texts:
+    """The page's labels and values in one language."""
+    from cowin_kit.profiles import get_profile
+
+    t = _catalog(language, str(get_profile().path))
+    person = [
+        (t["name"], data.name),
+        (t["age"], _digits(str(data.age_on(data.dose.date)), language)),
+        (t["gender"], _gender(data, language)),
+        (t["id"], data.id_masked),
+        *([(t["passport"], data.passport_number)] if data.passport_number else []),
+        *([(t["passport_name"], f"{data.family_name}, {data.given_names}".strip(", "))]
+          if data.passport_number else []),
+        (t["reference"], data.reference_id),
+        (t["certificate"], data.certificate_id),
+    ]
+    columns = [t["dose"], t["date"], t["vaccine"], t["batch"], t["place"]]
+    doses = [[t["n_of_total"] % {"n": _digits(str(d.dose_number), language),
+                                 "total": _digits(str(max(d.series_total, d.dose_number)), language)},
+              format_day(d.date, language), _vaccine(d), d.batch,
+              ", ".join(p for p in (d.facility_name, d.facility_address.district) if p)]
+             for d in data.doses[-MAX_DOSES:]]
+    iso = fastpdf.isolate  # values keep their own direction inside the sentence
+    issued = t["issued"] % {"issuer": iso(data.issuer.name),
+                            "date": iso(format_day(data.issued_at.date(), language))}
+    if data.valid_until:
+        issued += " · " + t["valid"] % {"date": iso(format_day(data.valid_until, language))}
+    return Texts(language, is_rtl(language), t.get(kind, t["final"]), person, t["details"], columns,
+                 doses, t["scan"], issued)
+
+
+def build_pdf(data: CertificateData, kind: str, languages: list[str], qr_payload: str | bytes | None,
+              *, qr_format: str | None = None, verify_url: str | None = None,
+              paper: str | None = None) -> bytes:
+    """Lay out the certificate on one page (A4 or Letter: ``paper``, else from the issuer's
+    country). ``languages``: the person's first; the first one's direction sets the page's."""
+    languages = languages or ["en"]
+    blocks = [texts(language, data, kind) for language in languages]
+    width, height = fastpdf.PAPER[paper or paper_for(data.issuer.country)]
+    page = fastpdf.Page(width, height)
+    layout = _Layout(page, blocks[0].rtl)
+    header = header_for(languages)
+    y = draw_header(layout, header, languages)
+    y = layout.stacked([(b.title, b.rtl) for b in blocks], layout.margin, y + 26, layout.inner,
+                       (18, 11), INK, header.colour)
+    qr_size = 168.0 if qr_payload is not None else 0.0
+    table_w = layout.inner - (qr_size + 18 if qr_size else 0)
+    top = y + 10
+    y_table = layout.table_rows(_merged(blocks, lambda b: b.person), layout.margin, top, table_w)
+    y_qr = top
+    if qr_payload is not None:
+        qr_x = layout.margin + layout.inner - qr_size
+        gray = _qr_gray(qr_payload)
+        page.place_image(*gray, (layout.x(qr_x, qr_size), top, qr_size, qr_size))
+        y_qr = top + qr_size + 4
+        captions = [(blocks[0].scan, blocks[0].rtl)]
+        if qr_format:
+            captions.append((FORMAT_NAMES.get(qr_format, qr_format), False))
+        if verify_url:
+            captions.append((verify_url, False))
+        y_qr = layout.stacked(captions, qr_x, y_qr + 8, qr_size, (9, 8, 8), INK, GREY, centre=True)
+    y = max(y_table, y_qr) + 22
+    y = layout.stacked([(" / ".join(dict.fromkeys(b.doses_heading for b in blocks)), blocks[0].rtl)],
+                       layout.margin, y, layout.inner, (12,), header.colour)
+    y = layout.grid(blocks, layout.margin, y + 6, layout.inner, header.colour)
+    if len(data.doses) > MAX_DOSES:
+        y = layout.stacked([(f"+{len(data.doses) - MAX_DOSES}", blocks[0].rtl)], layout.margin,
+                           y + 12, layout.inner, (8,), GREY)
+    foot = [(b.issued, b.rtl) for b in blocks]
+    layout.stacked(foot, layout.margin, height - layout.margin - 12 * (len(foot) - 1), layout.inner,
+                   (8,), GREY)
+    page.rect((layout.margin, height - layout.margin - 12 * len(foot) - 4, layout.inner, 0.8),
+              header.colour)
+    return fastpdf.render(page, title=blocks[0].title)
+
+
+def _merged(blocks: list[Texts], rows_of) -> list[tuple[list[tuple[str, bool]], list[tuple[str, bool]]]]:
+    """Rows as (labels, values), one entry per language, a value written once when every
+    language writes it the same."""
+    out = []
+    for index in range(len(rows_of(blocks[0]))):
+        labels = list(dict.fromkeys((rows_of(b)[index][0], b.rtl) for b in blocks))
+        values = list(dict.fromkeys((rows_of(b)[index][1], b.rtl) for b in blocks))
+        if len({v for v, _r in values}) == 1:
+            values = values[:1]
+        out.append((labels, values))
+    return out
+
+
+class _Layout:
+    """Boxes measured from the page's start edge: the left one, or the right one on a
+    right-to-left page (``x`` mirrors them)."""
+
+    def __init__(self, page: fastpdf.Page, rtl: bool, margin: float = 40.0) -> None:
+        self.page, self.rtl, self.margin = page, rtl, margin
+        self.inner = page.width - 2 * margin
+
+    def x(self, x: float, w: float) -> float:
+        return self.page.width - x - w if self.rtl else x
+
+    def line(self, text: str, x: float, y: float, w: float, size: float, rgb, rtl: bool,
+             centre: bool = False) -> None:
+        """One line in a box (start-aligned on the page's side, or centred), shrunk to fit.
+        Its paragraph direction is its first strong character's (an untranslated English
+        label in an Arabic block reads left to right), else the language's."""
+        rtl = _first_strong_rtl(text, rtl)
+        glyphs, width = fastpdf.shape_line(text, size, rtl)
+        if width > w and width:
+            size = max(5.0, size * w / width)
+            glyphs, width = fastpdf.shape_line(text, size, rtl)
+        left = self.x(x, w)
+        if centre:
+            start = left + (w - width) / 2
+        else:
+            start = left + w - width if self.rtl else left
+        self.page.text(text, start, y, size, rtl=rtl, rgb=rgb)
+
+    def wrapped(self, text: str, size: float, w: float, rtl: bool, limit: int = 2) -> list[str]:
+        lines = _wrap(text, size, w, rtl)
+        if len(lines) > limit:
+            lines = lines[:limit - 1] + [" ".join(lines[limit - 1:])]  # the last line shrinks
+        return lines
+
+    def stacked(self, lines, x, y, w, sizes, *colours, centre=False) -> float:
+        """Lines one under the other (the first in the first size and colour, the rest in the
+        last); returns the baseline after them."""
+        for index, (text, rtl) in enumerate(lines):
+            size = sizes[min(index, len(sizes) - 1)]
+            colour = colours[min(index, len(colours) - 1)]
+            for part in self.wrapped(text, size, w, rtl):
+                self.line(part, x, y, w, size, colour, rtl, centre)
+                y += size * 1.35
+        return y
+
+    def table_rows(self, rows, x, y, w) -> float:
+        """Label | value rows with hairlines between them; returns the y under the table."""
+        label_w = w * 0.38
+        self.page.rect((self.x(x, w), y, w, 0.6), RULE)
+        for labels, values in rows:
+            top = y + 13
+            end_labels = self.stacked(labels, x, top, label_w - 8, (8.5,), GREY)
+            end_values = self.stacked(values, x + label_w, top + 1, w - label_w, (11, 9.5), INK, GREY)
+            y = max(end_labels, end_values) - 4
+            self.page.rect((self.x(x, w), y, w, 0.6), RULE)
+        return y
+
+    def grid(self, blocks: list[Texts], x, y, w, colour) -> float:
+        """The doses table: a tinted header row of stacked labels, one row per dose."""
+        shares = (0.12, 0.19, 0.2, 0.14, 0.35)
+        widths = [w * share for share in shares]
+        starts = [x + sum(widths[:i]) for i in range(len(widths))]
+        tint = tuple(round(255 - (255 - c) * 0.12) for c in colour)
+        head_lines = max(len(dict.fromkeys(b.dose_columns[i] for b in blocks)) for i in range(5))
+        head_h = 8 + 10.5 * head_lines
+        self.page.rect((self.x(x, w), y, w, head_h + 4), tint)
+        for i in range(5):
+            labels = list(dict.fromkeys((b.dose_columns[i], b.rtl) for b in blocks))
+            self.stacked(labels, starts[i] + 4, y + 12, widths[i] - 8, (8,), INK, GREY)
+        y += head_h + 4
+        first = blocks[0]
+        for row in range(len(first.doses)):
+            top = y + 14
+            end = top
+            for i in range(5):
+                values = list(dict.fromkeys((b.doses[row][i], b.rtl) for b in blocks))
+                if len({v for v, _r in values}) == 1 or i in (2, 3, 4):
+                    values = values[:1]
+                end = max(end, self.stacked(values, starts[i] + 4, top, widths[i] - 8, (9.5, 8),
+                                            INK, GREY))
+            y = end - 3
+            self.page.rect((self.x(x, w), y, w, 0.6), RULE)
+        return y
+
+
+def draw_header(layout: _Layout, header: Header, languages: list[str]) -> float:
+    """The emblem and the ministry's name (each language where it differs) over a rule in the
+    ministry's colour; returns the y of the rule."""
+    page, margin = layout.page, layout.margin
+    emblem_w = 48.0 if header.emblem is not None else 0.0
+    if header.emblem is not None:
+        page.place_picture(*_emblem_pixels(header.emblem, header.emblem.stat().st_mtime_ns),
+                           (layout.x(margin, emblem_w), margin, emblem_w, emblem_w))
+    names = [(name, is_rtl(lang)) for name, lang in
+             {header.ministry[lang]: lang for lang in reversed(languages) if header.ministry.get(lang)}.items()]
+    names.reverse()
+    left = margin + (emblem_w + 12 if emblem_w else 0)
+    width = layout.inner - (left - margin)
+    lines = names[:3]
+    y = margin + 18 if len(lines) > 1 else margin + 28
+    layout.stacked(lines, left, y, width, (13, 10), INK, GREY)
+    rule = margin + max(emblem_w, 14 + 15 * len(lines)) + 8
+    page.rect((margin, rule, layout.inner, 2.5), header.colour)
+    return rule
+
+
+#: Emblem size in the PDF's pixels (drawn 48 pt wide: about 150 dpi).
+EMBLEM_PIXELS = 100
 
 
 @functools.lru_cache(maxsize=16)
@@ -132,87 +366,28 @@ def _qr_gray(qr_payload) -> tuple[int, int, bytes]:
     return gray.shape[1], gray.shape[0], gray.tobytes()
 
 
-def _build_fast(blocks, qr_payload, header) -> bytes:
-    from . import fastpdf
+def _first_strong_rtl(text: str, default: bool) -> bool:
+    import unicodedata
 
-    page = fastpdf.Page()
-    margin = fastpdf.MARGIN
-    qr_size = 156.0
-    if qr_payload is not None:
-        width, height, gray = _qr_gray(qr_payload)
-        page.place_image(width, height, gray, (fastpdf.PAGE_W - margin - qr_size, margin, qr_size, qr_size))
-    ministry, emblem, colour = header
-    right = fastpdf.PAGE_W - margin - (qr_size + 12 if qr_payload is not None else 0)
-    if emblem is not None:
-        page.place_picture(*_emblem_pixels(emblem, emblem.stat().st_mtime_ns),
-                           (margin, margin, 44, 44))
-    rtl = bool(blocks) and blocks[0][1]
-    left = margin + (52 if emblem is not None else 0)
-    lines = _wrap(ministry, 12, right - left, rtl)
-    for index, line in enumerate(lines[:2]):
-        page.text(line, left, margin + (27 if len(lines) == 1 else 20 + 15 * index), 12, rtl=rtl,
-                  right=right)
-    page.rect((margin, margin + 52, right - margin, 3), colour)
-    y = margin + 80
-    for index, (_language, rtl, rows) in enumerate(blocks):
-        right = fastpdf.PAGE_W - margin - (qr_size + 12 if index == 0 and qr_payload is not None else 0)
-        page.text(rows[0][1], margin, y, 14, rtl=rtl, right=right)
-        y += 22
-        for label, value in rows[1:]:
-            text = f"{label}: {fastpdf.isolate(value)}"  # logical order; bidi lays it out
-            page.text(text, margin, y, 10, rtl=rtl, right=right)
-            y += 15
-        y += 12
-        if y > fastpdf.PAGE_H - margin:
-            break
-    return fastpdf.render(page)
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind == "L":
+            return False
+        if kind in ("R", "AL"):
+            return True
+    return default
 
 
 def _wrap(text: str, size: float, width: float, rtl: bool) -> list[str]:
     """Split ``text`` at spaces into lines no wider than ``width`` (a long word stays whole)."""
-    from .fastpdf import shape_line
-
     lines: list[str] = []
     for word in text.split():
         joined = f"{lines[-1]} {word}" if lines else word
-        if lines and shape_line(joined, size, rtl)[1] <= width:
+        if lines and fastpdf.shape_line(joined, size, rtl)[1] <= width:
             lines[-1] = joined
         else:
             lines.append(word)
     return lines or [""]
-
-
-def _build_fpdf(blocks, qr_payload, header) -> bytes:
-    pdf = _new_document(" ".join([header[0], *(f"{l} {v}" for _b, _r, rows in blocks for l, v in rows)]),
-                        strip_layout=False)
-    pdf.add_page()
-    if qr_payload is not None:
-        from .formats import qr
-
-        pdf.image(io.BytesIO(qr.png(qr_payload, scale=3)), x=pdf.w - 15 - 55, y=15, w=55, h=55)
-    width = pdf.w - 30 - 60
-    ministry, emblem, colour = header
-    left = 15 + (18 if emblem is not None else 0)
-    if emblem is not None:
-        pdf.image(str(emblem), x=15, y=15, w=15.5, h=15.5)
-    pdf.set_font("F0", size=12)
-    pdf.set_xy(left, 18)
-    pdf.multi_cell(width - (left - 15), 6, ministry, align="R" if blocks and blocks[0][1] else "L",
-                   new_x="LMARGIN", new_y="NEXT")
-    pdf.set_fill_color(*colour)
-    pdf.rect(15, 33.5, width, 1, style="F")
-    pdf.set_y(40)
-    for index, (_language, rtl, rows) in enumerate(blocks):
-        align = "R" if rtl else "L"
-        line_width = width if index == 0 else pdf.epw
-        pdf.set_font("F0", size=14)
-        pdf.multi_cell(line_width, 8, rows[0][1], align=align, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("F0", size=10)
-        for label, value in rows[1:]:
-            text = f"{label}: {value}"  # logical order: fpdf2 runs the bidi algorithm
-            pdf.multi_cell(line_width, 6, text, align=align, new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(4)
-    return bytes(pdf.output())
 
 
 def certificate_languages(beneficiary_locale: str | None) -> list[str]:
@@ -232,8 +407,8 @@ def certificate_languages(beneficiary_locale: str | None) -> list[str]:
     return out
 
 
-def render_pdf(cert, language: str | None = None, fast: bool = True) -> bytes:
-    """The PDF of a stored certificate (QR: the first enabled format)."""
+def render_pdf(cert, language: str | None = None) -> bytes:
+    """The PDF of a stored certificate (QR: the first enabled format, the recommended one)."""
     from cowin_kit.core.db import db
     from cowin_kit.registration.models import Beneficiary
 
@@ -243,4 +418,11 @@ def render_pdf(cert, language: str | None = None, fast: bool = True) -> bytes:
     languages = certificate_languages(language or (person.locale if person else None))
     formats = enabled_formats()
     payload = qr_payload(cert, formats[0]) if formats else None
-    return build_pdf(from_json(cert.data), cert.kind, languages, payload, fast=fast)
+    data = from_json(cert.data)
+    return build_pdf(data, cert.kind, languages, payload, qr_format=formats[0] if formats else None,
+                     verify_url=verify_url(data))
+
+
+def verify_url(data: CertificateData) -> str:
+    """Where anyone can check the certificate: the issuing instance's verify page."""
+    return f"{data.issuer.url.rstrip('/')}/verify"

@@ -27,10 +27,9 @@ def ctx(make_app):
         yield app
 
 
-@pytest.mark.parametrize("fast", [True, False])
-def test_pdf_embeds_a_font_per_script_and_is_valid(ctx, fast):
+def test_pdf_embeds_a_font_per_script_and_is_valid(ctx):
     data = certificate(name="Nguyễn Thị Đoàn वेद प्रकाश محمد علي")
-    out = build_pdf(data, "final", ["en", "hi"], "HC1:TEST", fast=fast)
+    out = build_pdf(data, "final", ["en", "hi"], "HC1:TEST")
     assert out.startswith(b"%PDF-") and out.rstrip().endswith(b"%%EOF")
     fonts = " ".join(_embedded_fonts(out))
     for family in ("NotoSans", "NotoSansDevanagari", "NotoSansArabic"):
@@ -40,7 +39,7 @@ def test_pdf_embeds_a_font_per_script_and_is_valid(ctx, fast):
 
     reader = pypdf.PdfReader(io.BytesIO(out))
     text = reader.pages[0].extract_text()
-    assert "Beneficiary name" in text and "Certificate ID: 12345678901" in text
+    assert "Beneficiary name" in text and "12345678901" in text
     assert len(reader.pages) == 1
 
 
@@ -49,7 +48,7 @@ def test_fast_pdf_qr_decodes(ctx):
     import pypdf
     from PIL import Image
 
-    out = build_pdf(certificate(), "final", ["en"], "HC1:6BFOXN%TSMAHN-H", fast=True)
+    out = build_pdf(certificate(), "final", ["en"], "HC1:6BFOXN%TSMAHN-H")
     image = pypdf.PdfReader(io.BytesIO(out)).pages[0].images[0].image
     big = image.resize((image.width * 4, image.height * 4), Image.NEAREST)
     assert read_qr(big)[0].text == "HC1:6BFOXN%TSMAHN-H"
