@@ -6,7 +6,7 @@ facilities and sessions to booking, doses and AEFI reports to vaccination — so
 not import them. Instead each domain registers its own from its ``setup.init_app``:
 
 - ``register_facility(Facility)``: the model of the facilities staff are posted to (a table
-  with ``id`` and ``area_id``); facility-bound roles reach exactly one row of it;
+  with ``id``, ``code`` and ``area_id``); facility-bound roles reach exactly one row of it;
 - ``register_place(Model, place)``: ``place(obj)`` returns the Area or facility an object
   belongs to (``VaccinationSession`` → its facility, ``DoseRecord`` → where it was given).
 
@@ -53,6 +53,12 @@ def is_facility(obj) -> bool:
 def facility(facility_id: int | None):
     """The facility with this id, or None."""
     return db.session.get(facility_model(), facility_id) if facility_id else None
+
+
+def facility_by_code(code: str):
+    """The facility with this code, or None."""
+    model = facility_model()
+    return db.session.execute(sa.select(model).where(model.code == code)).scalar_one_or_none()
 
 
 def place_of(obj):

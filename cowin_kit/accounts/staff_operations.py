@@ -7,9 +7,11 @@ import re
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from cowin_kit.accounts import places
 from cowin_kit.accounts.models import StaffUser
-from cowin_kit.accounts.staff_auth import hash_password
+from cowin_kit.accounts.staff_auth import hash_password, verify_password
 from cowin_kit.accounts.staff_permissions import AREA_ROLES, FACILITY_ROLES, ROLES, in_scope
+from cowin_kit.areas.models import Area
 from cowin_kit.core.audit import audit, audit_now
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import Conflict, Forbidden, ValidationFailed
@@ -22,9 +24,6 @@ def create_staff_user(*, role: str, username: str, password: str, full_name: str
                       area_code: str | None = None, facility_code: str | None = None,
                       created_by: StaffUser | None = None, commit: bool = True) -> StaffUser:
     """Create a staff account; area roles need an area, facility roles a facility."""
-    from cowin_kit.areas.models import Area
-    from cowin_kit.booking.models import Facility
-
     errors: dict[str, list] = {}
     if role not in ROLES:
         errors["role"] = [_l("Unknown role; use one of: %(roles)s", roles=", ".join(ROLES))]
@@ -38,8 +37,7 @@ def create_staff_user(*, role: str, username: str, password: str, full_name: str
         if area is None:
             errors["area"] = [_l("No area with this code.")]
     if facility_code:
-        facility = db.session.execute(
-            sa.select(Facility).where(Facility.code == facility_code)).scalar_one_or_none()
+        facility = places.facility_by_code(facility_code)
         if facility is None:
             errors["facility"] = [_l("No facility with this code.")]
     if role == "area_admin" and area is None and "area" not in errors:
@@ -76,8 +74,6 @@ def create_staff_user(*, role: str, username: str, password: str, full_name: str
 
 def change_password(user: StaffUser, current: str, new: str) -> None:
     """Change a staff user's own password (the current one must be given)."""
-    from cowin_kit.accounts.staff_auth import verify_password
-
     errors: dict[str, list] = {}
     if not verify_password(user.password_hash, current or ""):
         errors["current"] = [_l("This is not your current password.")]
