@@ -1,5 +1,7 @@
 """Every value of the chart is documented where it is set: the comment above it starts with
-its full name (Helm best practice), and it exists in values.schema.json."""
+its full name (Helm best practice; in values.yaml as readme-generator-for-helm's
+``## @param <name> <description>``, from which helm/cowin-kit/README.md's table is made), and it
+exists in values.schema.json."""
 
 from __future__ import annotations
 
@@ -28,7 +30,10 @@ def documented_values(path) -> dict[str, list[str]]:
     for line in path.read_text().splitlines():
         stripped = line.strip()
         if stripped.startswith("#"):
-            comments.append(stripped.lstrip("# "))
+            text = stripped.lstrip("# ")
+            for tag in ("@param ", "@extra "):  # readme-generator-for-helm's metadata
+                text = text.removeprefix(tag)
+            comments.append(text)
             continue
         match = KEY.match(line)
         if not match:
