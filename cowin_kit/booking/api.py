@@ -105,7 +105,8 @@ def book(args):
     beneficiary = get_owned_beneficiary(current_account(), args["reference_id"])
     key = (request.headers.get("Idempotency-Key") or "").strip()[:128] or None
     appointment = operations.book(beneficiary, args["session_id"], args["slot"],
-                                  dose_number=args.get("dose"), idempotency_key=key)
+                                  dose_number=args.get("dose"), idempotency_key=key,
+                                  channel="api")
     return queries.appointment_view(appointment)
 
 

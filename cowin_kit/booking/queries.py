@@ -10,7 +10,8 @@ pages and the CoWIN-compatible surface share one query and one cache:
 A centre: ``{"center_id", "code", "name", "address", "postal_code", "lat", "lon", "from", "to",
 "fee_type", "areas": [{"id", "level", "level_key", "name", "names"} top-down], "sessions": [...]}``;
 a session: ``{"session_id", "date" (ISO), "vaccine", "min_age", "max_age", "fee", "slots",
-"capacity": {dose_kind: available}, "available"}``.
+"capacity": {dose_kind: available}, "available", "allocation"}`` (allocation "lottery": doses
+go by a draw, docs/fair-access.md).
 """
 
 from __future__ import annotations
@@ -257,7 +258,7 @@ def search(query: AvailabilityQuery) -> list[dict]:
     rows = db.session.execute(
         sa.select(F.id, F.code, F.name, F.address, F.postal_code, F.lat, F.lon, F.opens,
                   F.closes, F.fee_type, F.area_id, S.id.label("session_id"), S.date, S.vaccine,
-                  S.min_age, S.max_age, S.fee, S.slots)
+                  S.min_age, S.max_age, S.fee, S.slots, S.allocation)
         .join(S, S.facility_id == F.id).where(*conds)
         .order_by(F.name, F.id, S.date, S.vaccine, S.id)).all()
     if not rows:
@@ -279,7 +280,8 @@ def search(query: AvailabilityQuery) -> list[dict]:
         session = sessions[row.session_id] = {
             "session_id": str(row.session_id), "date": row.date.isoformat(),
             "vaccine": row.vaccine, "min_age": row.min_age, "max_age": row.max_age,
-            "fee": row.fee, "slots": list(row.slots or []), "capacity": {}, "available": 0}
+            "fee": row.fee, "slots": list(row.slots or []), "capacity": {}, "available": 0,
+            "allocation": row.allocation}  # "lottery": enter its draw, no direct booking
         centre["sessions"].append(session)
     for session_id, kind, capacity, booked in capacities:
         session = sessions.get(session_id)

@@ -193,7 +193,8 @@ def book(reference_id):
         try:
             appointment = operations.book(beneficiary, request.form.get("session_id", ""),
                                           request.form.get("slot", ""),
-                                          idempotency_key=request.form.get("request_key"))
+                                          idempotency_key=request.form.get("request_key"),
+                                          channel="web")
         except KitError as exc:
             flash(exc.text(), "error")
             return redirect(request.full_path.rstrip("?"))

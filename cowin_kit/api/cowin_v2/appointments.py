@@ -170,7 +170,7 @@ def schedule():
     booked = []
     try:
         for person in people:
-            booked.append(book(person, session_id, slot, dose_number=dose,
+            booked.append(book(person, session_id, slot, dose_number=dose, channel="api",
                                idempotency_key=f"{key}:{person.reference_id}" if key else None))
     except KitError:
         for appointment in booked:

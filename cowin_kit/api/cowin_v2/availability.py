@@ -111,10 +111,14 @@ class _Shaper:
 
     def session(self, item: dict) -> dict:
         capacity = item["capacity"]
+        if item.get("allocation") == "lottery":
+            # Not directly bookable: scripts that book whatever shows capacity see none; the
+            # session's doses go by its draw (docs/fair-access.md).
+            capacity = {}
         out = {
             "session_id": item["session_id"],
             "date": self.date(item["date"]),
-            "available_capacity": item["available"],
+            "available_capacity": sum(capacity.values()) if capacity else 0,
             "available_capacity_dose1": capacity.get("1", 0),
             "available_capacity_dose2": capacity.get("2", 0),
             "available_capacity_precaution": capacity.get("booster", 0),
@@ -122,6 +126,8 @@ class _Shaper:
             "vaccine": self.vaccine(item["vaccine"]),
             "slots": [slot_to_cowin(s) for s in item["slots"]],
         }
+        if item.get("allocation") == "lottery":
+            out["allocation"] = "lottery"
         if item["max_age"] is not None:
             out["max_age_limit"] = item["max_age"]
             out["allow_all_age"] = False
