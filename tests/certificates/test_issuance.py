@@ -430,3 +430,24 @@ def test_public_verification_is_rate_limited(make_app):
     codes = [client.post("/api/kit/v1/certificates/verify", json={"payload": "HC1:XX"}).status_code
              for _ in range(3)]
     assert codes == [200, 200, 429]
+
+
+def test_certificate_page_shows_one_recommended_qr_and_more_formats_folded(app, db, place):
+    """The profile's first format is the large QR; the others wait behind "More formats"."""
+    import re
+
+    facility, vaccinator, _admin = place
+    account = _account(db)
+    person = make_person(db, account=account)
+    _dose(db, person, facility, vaccinator, 1)
+    client = app.test_client()
+    from tests.factories import citizen_sign_in
+
+    citizen_sign_in(client, account)
+    html = client.get(f"/certificates/{person.reference_id}").get_data(as_text=True)
+    main, _sep, folded = html.partition('<details class="more-formats">')
+    assert folded, "the other formats are folded away"
+    assert len(re.findall(r"<img [^>]*\.svg", main)) == 1
+    assert re.search(r'<img src="[^"]*/divoc_vc\.svg"', main)  # India's first format
+    assert "<summary>" in folded and len(re.findall(r"<img [^>]*\.svg", folded)) == 3
+    assert "/divoc_vc.pdf" in main
