@@ -100,6 +100,15 @@ DEFAULTS: dict[str, object] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
     "JSON_SORT_KEYS": False,
+    # Migrations on PostgreSQL (docs/deploy.md, "Upgrades"): seconds a migration waits for a
+    # table lock before giving up (and trying again, at most MIGRATION_LOCK_RETRIES more times,
+    # the pause from MIGRATION_RETRY_DELAY seconds doubling each time); the longest statement;
+    # how long a second migration run waits for the first (0: exit at once).
+    "MIGRATION_LOCK_TIMEOUT": 5,
+    "MIGRATION_LOCK_RETRIES": 8,
+    "MIGRATION_RETRY_DELAY": 2,
+    "MIGRATION_STATEMENT_TIMEOUT": 900,
+    "MIGRATION_WAIT_SECONDS": 900,
     # Demo mode (set by `cowin-kit demo`): shows demo hints such as the OTP from the outbox.
     "DEMO": False,
     # "production" refuses unsafe settings at start (docs/security.md, "Production mode").

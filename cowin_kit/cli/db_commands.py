@@ -22,7 +22,7 @@ def db_upgrade(app, revision: str, app_role: str | None) -> None:
     from cowin_kit.core import migrate
 
     click.echo(f"Upgrading database schema to {revision}…")
-    migrate.upgrade(revision)
+    _migrating(migrate.upgrade, revision)
     click.echo("Database schema is up to date.")
     if app_role:
         _grant(app_role)
@@ -68,8 +68,19 @@ def db_downgrade(app, revision: str) -> None:
     from cowin_kit.core import migrate
 
     click.echo(f"Downgrading database schema to {revision}…")
-    migrate.downgrade(revision)
+    _migrating(migrate.downgrade, revision)
     click.echo("Done.")
+
+
+def _migrating(run, revision: str) -> None:
+    """Run a migration, telling the operator about waits and retries; a MigrationError (another
+    run, a lock or statement timeout) exits 1 with its message, no traceback."""
+    from cowin_kit.core.migrate import MigrationError
+
+    try:
+        run(revision, echo=click.echo)
+    except MigrationError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @db_group.command("current")

@@ -1,4 +1,5 @@
-"""Alembic environment: runs on the connection handed over by cowin_kit.core.migrate."""
+"""Alembic environment: runs on the connection handed over by cowin_kit.core.migrate (which
+holds the migration lock and sets the timeouts on PostgreSQL), one transaction per migration."""
 
 from alembic import context
 from sqlalchemy import create_engine
@@ -18,6 +19,9 @@ def _configure(connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         compare_server_default=True,
+        # Each migration commits on its own: op.get_context().autocommit_block() can then leave
+        # the transaction (CREATE INDEX CONCURRENTLY), and a failure keeps what came before.
+        transaction_per_migration=True,
     )
 
 
@@ -29,7 +33,7 @@ def run_migrations_online() -> None:
             context.run_migrations()
         return
     engine = create_engine(config.get_main_option("sqlalchemy.url"))
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         _configure(conn)
         with context.begin_transaction():
             context.run_migrations()

@@ -5,10 +5,13 @@ Revises: 0004
 Create Date: 2026-12-04 21:00:00
 
 Expand only: nullable columns, filled by the dose hook from now on and for existing people by
-``cowin-kit reports rebuild-due`` (run it once after this upgrade).
+``cowin-kit reports rebuild-due`` (run it once after this upgrade). The indexes are built
+CONCURRENTLY on PostgreSQL (registrations and AEFI reports go on while they build).
 """
 from alembic import op
 import sqlalchemy as sa
+
+from cowin_kit.migrations.concurrently import create_index_concurrently
 
 
 revision = '0005'
@@ -31,12 +34,11 @@ def upgrade() -> None:
     with op.batch_alter_table('beneficiary', schema=None) as batch_op:
         for name, type_ in COLUMNS:
             batch_op.add_column(sa.Column(name, type_, nullable=True))
-        batch_op.create_index('ix_beneficiary_next_due',
-                              ['next_due_booster', 'next_due_from', 'id'], unique=False)
-        batch_op.create_index('ix_beneficiary_area_next_due',
-                              ['area_id', 'next_due_booster', 'next_due_from'], unique=False)
-    with op.batch_alter_table('aefi_report', schema=None) as batch_op:
-        batch_op.create_index('ix_aefi_report_onset_at', ['onset_at'], unique=False)
+    create_index_concurrently('ix_beneficiary_next_due', 'beneficiary',
+                              ['next_due_booster', 'next_due_from', 'id'])
+    create_index_concurrently('ix_beneficiary_area_next_due', 'beneficiary',
+                              ['area_id', 'next_due_booster', 'next_due_from'])
+    create_index_concurrently('ix_aefi_report_onset_at', 'aefi_report', ['onset_at'])
 
 
 def downgrade() -> None:

@@ -8,11 +8,11 @@ The wastage report sums doses_opened per facility over a period; with the column
 (INCLUDE on PostgreSQL) it is an index-only scan instead of reading the sessions' rows (the
 planner chose a sequential scan of the table for a 30-day national window at 1M people).
 
-The new index is built before the old one is dropped: the build holds a SHARE lock (reads of
-sessions go on; writes to vaccination_session wait for it, about a second per million
-sessions), and the drop's exclusive lock is taken only at the end, just before the commit.
+The new index is built before the old one is dropped, both CONCURRENTLY on PostgreSQL
+(cowin_kit.migrations.concurrently): reads and writes of vaccination_session go on while they
+run, and an interrupted build is cleaned up when the migration runs again.
 """
-from alembic import op
+from cowin_kit.migrations.concurrently import create_index_concurrently, drop_index_concurrently
 
 
 revision = '0008'
@@ -22,13 +22,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index('ix_vaccination_session_date_facility_opened', 'vaccination_session',
-                    ['date', 'facility_id'], unique=False, postgresql_include=['doses_opened'])
-    op.drop_index('ix_vaccination_session_date_facility', table_name='vaccination_session')
+    create_index_concurrently('ix_vaccination_session_date_facility_opened',
+                              'vaccination_session', ['date', 'facility_id'],
+                              postgresql_include=['doses_opened'])
+    drop_index_concurrently('ix_vaccination_session_date_facility', 'vaccination_session')
 
 
 def downgrade() -> None:
-    op.create_index('ix_vaccination_session_date_facility', 'vaccination_session',
-                    ['date', 'facility_id'], unique=False)
-    op.drop_index('ix_vaccination_session_date_facility_opened',
-                  table_name='vaccination_session')
+    create_index_concurrently('ix_vaccination_session_date_facility', 'vaccination_session',
+                              ['date', 'facility_id'])
+    drop_index_concurrently('ix_vaccination_session_date_facility_opened',
+                            'vaccination_session')
