@@ -102,9 +102,9 @@ class LotteryNotFound(NotFound):
     default_message = _l("This session has no lottery.")
 
 
-class OfferNotFound(NotFound):
-    code = "OFFER_NOT_FOUND"
-    default_message = _l("There is no such offer.")
+class OfferNotFound(Conflict):
+    code = "NO_REQUEST"
+    default_message = _l("This person has not asked for a dose here.")
 
 
 class OfferExpired(Conflict):

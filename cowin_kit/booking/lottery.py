@@ -392,17 +392,13 @@ def published(lottery: LotteryRound) -> dict:
                     "capacity[kind] tickets of each dose kind in that order, less skipped"}
 
 
-def owned_request(account, request_id) -> LotteryRequest:
-    """A request of one of the account's beneficiaries; anyone else's is not found."""
-    from cowin_kit.registration.models import Beneficiary
+def my_request(account, session_id, reference_id) -> LotteryRequest:
+    """The request in a session's lottery of one of the account's beneficiaries; another
+    account's person is not found (as everywhere in the kit)."""
+    from cowin_kit.registration.queries import get_owned_beneficiary
 
-    try:
-        key = uuid.UUID(str(request_id))
-    except (ValueError, TypeError):
-        raise errors.OfferNotFound() from None
-    found = db.session.scalar(sa.select(LotteryRequest).join(
-        Beneficiary, Beneficiary.id == LotteryRequest.beneficiary_id).where(
-        LotteryRequest.id == key, Beneficiary.account_id == account.id))
+    person = get_owned_beneficiary(account, reference_id)
+    found = _request_of(round_of(session_id).id, person.id)
     if found is None:
         raise errors.OfferNotFound()
     return found

@@ -22,3 +22,6 @@ def init_app(app: Flask) -> None:
     register_api_blueprint(app, api_bp)
     add_nav(app, "booking.find", _l("Find a centre"), "public", order=20)
     add_home_block(app, "booking/_home_find.html", order=20)
+    from cowin_kit.booking import fair_views  # lotteries, standby lists, priority checks (#21)
+
+    fair_views.init_app(app)

@@ -226,17 +226,50 @@ def expire_offers(now: dt.datetime | None = None) -> int:
     return ended
 
 
-def owned_entry(account, entry_id) -> StandbyEntry:
-    from cowin_kit.registration.models import Beneficiary
+def my_entry(account, reference_id, facility_id, day: dt.date) -> StandbyEntry:
+    """The account's beneficiary's place on a facility's list for a day (else not found)."""
+    from cowin_kit.registration.queries import get_owned_beneficiary
 
-    if not str(entry_id).isdigit():
-        raise errors.OfferNotFound()
-    found = db.session.scalar(sa.select(StandbyEntry).join(
-        Beneficiary, Beneficiary.id == StandbyEntry.beneficiary_id).where(
-        StandbyEntry.id == int(entry_id), Beneficiary.account_id == account.id))
+    person = get_owned_beneficiary(account, reference_id)
+    found = _entry(person.id, facility_id, day)
     if found is None:
         raise errors.OfferNotFound()
     return found
+
+
+def check_priority(staff, beneficiary, group_id: str, outcome: str, evidence: str = "", *,
+                   facility_id: int | None = None):
+    """Record that staff checked a person's priority group at the desk. Commits.
+
+    ``not_confirmed`` also takes the group off the person, so it no longer moves them up a
+    lottery or opens a phase to them; ``confirmed`` adds it when they had not claimed it."""
+    from cowin_kit.booking.fair_models import PriorityCheck
+    from cowin_kit.profiles import get_profile
+
+    known = {g.id for g in get_profile().eligibility.priority_groups}
+    problems = {}
+    if group_id not in known:
+        problems["group"] = [_l("Not a priority group of this country.")]
+    if outcome not in ("confirmed", "not_confirmed"):
+        problems["outcome"] = [_l("Choose confirmed or not confirmed.")]
+    if not isinstance(evidence, str) or len(evidence) > 120:
+        problems["evidence"] = [_l("At most %(n)s characters.", n=120)]
+    if problems:
+        raise ValidationFailed(fields=problems)
+    groups = [g for g in (beneficiary.groups or []) if g != group_id]
+    if outcome == "confirmed":
+        groups.append(group_id)
+    beneficiary.groups = groups
+    if group_id == "comorbidity":
+        beneficiary.comorbidity = outcome == "confirmed"
+    check = PriorityCheck(beneficiary_id=beneficiary.id, group_id=group_id, outcome=outcome,
+                          evidence=evidence.strip(), checked_by=getattr(staff, "id", None),
+                          facility_id=facility_id)
+    db.session.add(check)
+    audit("beneficiary.priority_check", "beneficiary", beneficiary.reference_id,
+          group=group_id, outcome=outcome)
+    db.session.commit()
+    return check
 
 
 def entry_view(entry: StandbyEntry) -> dict:
