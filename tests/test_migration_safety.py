@@ -258,3 +258,20 @@ def test_an_interrupted_concurrent_build_is_cleaned_up_on_the_next_run(scratch):
             "SELECT i.indisvalid, pg_get_indexdef(i.indexrelid) FROM pg_index i "
             "WHERE i.indexrelid = 'ix_vaccination_session_date_facility_opened'::regclass")).one()
         assert valid and "(date, facility_id) INCLUDE (doses_opened)" in definition
+
+
+def test_db_upgrade_says_another_run_holds_the_lock_in_one_line(scratch, tmp_path):
+    """What the operator sees from `cowin-kit db upgrade` (a second migration Job told not to
+    wait): exit 1, one line, no traceback."""
+    from tests.test_cli import run_cli
+
+    app, _config, engine = scratch
+    with engine.connect() as other_run:
+        other_run.execute(sa.text("SELECT pg_advisory_lock(:id)"), {"id": migrate.ADVISORY_LOCK_ID})
+        other_run.commit()
+        result = run_cli("db", "upgrade", "0008", env={
+            "COWIN_KIT_DATABASE_URL": app.config["DATABASE_URL"],
+            "COWIN_KIT_INSTANCE_DIR": str(tmp_path / "cli"), "COWIN_KIT_MIGRATION_WAIT_SECONDS": "0"})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "another migration is running (PostgreSQL backend" in lines[0]
