@@ -26,6 +26,7 @@ DOMAINS = (
     "vaccination",
     "certificates",
     "reporting",
+    "stock",
     "api",
     "web",
 )

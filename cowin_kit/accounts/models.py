@@ -49,7 +49,8 @@ class StaffUser(db.Model):
     __tablename__ = "staff_user"
     __table_args__ = (
         sa.CheckConstraint(
-            "role IN ('national_admin', 'area_admin', 'facility_manager', 'vaccinator', 'auditor')",
+            "role IN ('national_admin', 'area_admin', 'facility_manager', 'vaccinator', 'auditor', "
+            "'store_manager')",
             name="role",
         ),
     )

@@ -43,6 +43,8 @@ MANAGERS = (NATIONAL_ADMIN, AREA_ADMIN, FACILITY_MANAGER)
 DESK = (FACILITY_MANAGER, VACCINATOR)
 #: Who moves vaccine stock: store managers in their area, facility managers in their facility.
 STOCK_WRITERS = (NATIONAL_ADMIN, STORE_MANAGER, FACILITY_MANAGER)
+#: Who moves vaccine stock: store managers in their area, facility managers in their facility.
+STOCK_WRITERS = (NATIONAL_ADMIN, STORE_MANAGER, FACILITY_MANAGER)
 
 
 class _Nationwide:

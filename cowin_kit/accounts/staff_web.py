@@ -31,6 +31,7 @@ def role_label(role: str) -> str:
         "facility_manager": _("Facility manager"),
         "vaccinator": _("Vaccinator"),
         "auditor": _("Auditor"),
+        "store_manager": _("Store manager"),
     }.get(role, role)
 
 

@@ -50,6 +50,7 @@ def world(app, db):
         "facility_manager": make_staff(db, "facility_manager", "fm", facility=w.facilities["FA"]),
         "vaccinator": make_staff(db, "vaccinator", "vac", facility=w.facilities["FA"]),
         "auditor": make_staff(db, "auditor", "aud", area=a),
+        "store_manager": make_staff(db, "store_manager", "sm", area=a),
     }
     db.session.commit()
     return w

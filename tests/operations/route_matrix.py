@@ -24,7 +24,8 @@ import re
 from dataclasses import dataclass, field
 
 NAT, AREA, FM, VAC, AUD = "national_admin", "area_admin", "facility_manager", "vaccinator", "auditor"
-STAFF_ROLES = (NAT, AREA, FM, VAC, AUD)
+SM = "store_manager"
+STAFF_ROLES = (NAT, AREA, FM, VAC, AUD, SM)
 ADMINS = (NAT, AREA)
 MANAGERS = (NAT, AREA, FM)
 DESK = (FM, VAC)

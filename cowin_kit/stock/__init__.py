@@ -1,0 +1,1 @@
+"""Vaccine stock: stores, lots, shipments, ledger, vials, cold chain (issue #20)."""
