@@ -109,7 +109,10 @@ def test_pods_are_hardened(render, kind, values):
 def test_web_pods_are_probed_and_never_migrate(render):
     pod = render().pod_template("Deployment")["spec"]
     container = pod["containers"][0]
-    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    # Liveness on gunicorn's socket: a saturated worker pool cannot fail it (issue #25 item 7).
+    assert container["livenessProbe"] == {"tcpSocket": {"port": "http"}, "periodSeconds": 10,
+                                          "timeoutSeconds": 3, "failureThreshold": 3}
+    assert container["startupProbe"]["httpGet"]["path"] == "/healthz"
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert all("upgrade" not in c.get("args", []) for c in pod.get("initContainers", []))
     assert "upgrade" not in container["command"] + container.get("args", [])
@@ -268,7 +271,8 @@ def test_sms_cronjob_delivers_and_purges_with_every_backend(render):
         assert env["COWIN_KIT_SMS_RETENTION_DAYS"] == "30"
     rendered = render(set={**HTTP_SMS, "smsDelivery.enabled": "false"})
     assert rendered.of_kind("CronJob") == []
-    assert {p["metadata"]["name"] for p in rendered.of_kind("NetworkPolicy")} == {"cowin-kit", SIGNER_DEPLOYMENT}
+    assert {p["metadata"]["name"] for p in rendered.of_kind("NetworkPolicy")} == {
+        "cowin-kit", SIGNER_DEPLOYMENT, "cowin-kit-migrate", "cowin-kit-signing-keys", "cowin-kit-test"}
     rendered = render(set=HTTP_SMS)
     spec = rendered.one("CronJob")["spec"]
     assert spec["schedule"] == "*/5 * * * *"

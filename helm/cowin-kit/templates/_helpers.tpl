@@ -34,13 +34,33 @@ app.kubernetes.io/name: {{ include "cowin-kit.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
-{{/* cowin-kit.labels are the standard labels for every resource. */}}
+{{/* cowin-kit.labels are the standard labels for every resource, then commonLabels (never in a selector). */}}
 {{- define "cowin-kit.labels" -}}
 helm.sh/chart: {{ include "cowin-kit.chart" . }}
 {{ include "cowin-kit.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: cowin-kit
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* cowin-kit.namespace: namespaceOverride, else the release's namespace (written on every resource). */}}
+{{- define "cowin-kit.namespace" -}}
+{{- default .Release.Namespace .Values.namespaceOverride }}
+{{- end }}
+
+{{/*
+cowin-kit.annotations: an "annotations:" block with commonAnnotations and the resource's own
+(which win), or nothing when both are empty. Call with (dict "root" $ "extra" <map or nil>).
+*/}}
+{{- define "cowin-kit.annotations" -}}
+{{- $all := merge (deepCopy (.extra | default dict)) (deepCopy (.root.Values.commonAnnotations | default dict)) }}
+{{- with $all }}
+annotations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 {{- end }}
 
 {{/* cowin-kit.componentLabels: call with (dict "root" $ "component" "web"). */}}
@@ -201,6 +221,14 @@ others as the app role (database.url, from the release's Secret).
 {{ include "cowin-kit.secretEnv" (dict "secret" $dbSecret "name" "COWIN_KIT_DATABASE_URL" "key" "database-url" "from" (dict "existingSecret" $v.database.existingSecret "existingSecretKey" $v.database.existingSecretMigrationKey)) }}
 {{- else }}
 {{ include "cowin-kit.secretEnv" (dict "secret" $dbSecret "name" "COWIN_KIT_DATABASE_URL" "key" "database-url" "from" $v.database) }}
+- name: COWIN_KIT_DB_POOL_SIZE
+  value: {{ $v.database.pool.size | int | toString | quote }}
+- name: COWIN_KIT_DB_MAX_OVERFLOW
+  value: {{ $v.database.pool.maxOverflow | int | toString | quote }}
+{{- end }}
+{{- with $v.database.pooler.type }}
+- name: COWIN_KIT_DATABASE_POOLER
+  value: {{ . | quote }}
 {{- end }}
 {{- end }}
 {{- if $web }}
@@ -436,4 +464,39 @@ nodeSelector:
 tolerations:
   {{- toYaml . | nindent 2 }}
 {{- end }}
+{{- end }}
+
+{{/*
+cowin-kit.webWorkers: gunicorn workers per web pod, as deploy/gunicorn.conf.py counts them:
+gunicorn.workers, else two per requested CPU (GUNICORN_CPUS: the request rounded up).
+*/}}
+{{- define "cowin-kit.webWorkers" -}}
+{{- if .Values.gunicorn.workers }}{{ .Values.gunicorn.workers | int }}
+{{- else }}
+{{- $cpu := toString (.Values.resources.requests.cpu | default "1") }}
+{{- $cores := ternary (divf (trimSuffix "m" $cpu | float64) 1000) (float64 $cpu) (hasSuffix "m" $cpu) }}
+{{- mul 2 (ceil $cores | int) }}
+{{- end }}
+{{- end }}
+
+{{/*
+cowin-kit.connections: the most database client connections the release may open, as
+"total web pods workers perWorker" (web pods at their most: autoscaling.maxReplicas or
+replicaCount; each gunicorn worker's pool holds up to pool.size + pool.maxOverflow; the SMS
+delivery run and the migration Job one pool each). With database.pooler.maxClientConnections
+set, a total above it fails the render: at the peak the pooler would refuse connections and
+requests would fail (docs/deploy.md, "Database connections").
+*/}}
+{{- define "cowin-kit.connections" -}}
+{{- $v := .Values }}
+{{- $pods := ternary $v.autoscaling.maxReplicas $v.replicaCount $v.autoscaling.enabled | int }}
+{{- $workers := include "cowin-kit.webWorkers" . | int }}
+{{- $perWorker := add $v.database.pool.size $v.database.pool.maxOverflow | int }}
+{{- $others := add (ternary 1 0 $v.smsDelivery.enabled) (ternary 1 0 $v.migration.enabled) | int }}
+{{- $total := add (mul $pods $workers $perWorker) (mul $others $perWorker) | int }}
+{{- $limit := $v.database.pooler.maxClientConnections | int }}
+{{- if and $limit (gt $total $limit) }}
+{{- fail (printf "database connections: %d web pods x %d gunicorn workers x %d (database.pool.size %d + maxOverflow %d) + %d for the SMS delivery and migration pods = %d, above database.pooler.maxClientConnections %d: lower database.pool.size/maxOverflow (with a transaction pooler 2-5 per worker is plenty), gunicorn.workers or the replicas, or raise the pooler's max_client_conn (docs/deploy.md, \"Database connections\")" $pods $workers $perWorker ($v.database.pool.size | int) ($v.database.pool.maxOverflow | int) (mul $others $perWorker) $total $limit) }}
+{{- end }}
+{{- printf "%d %d %d %d" $total $pods $workers $perWorker }}
 {{- end }}
