@@ -81,6 +81,14 @@ def _emit(signal, dose: DoseRecord) -> None:
             db.session.rollback()
 
 
+def _check_lot(vaccine: str, lot: str, on: dt.date) -> None:
+    """Refuse a lot the stock knows as expired on ``on`` or recalled (LOT_EXPIRED,
+    LOT_RECALLED); a lot the stock does not track passes."""
+    from cowin_kit.stock.operations import check_lot_for_dose
+
+    check_lot_for_dose(vaccine, lot, on)
+
+
 def clean_lot(lot: str | None) -> str:
     """Return the lot number in upper case, or raise LOT_FORMAT."""
     value = (lot or "").strip().upper()
@@ -169,6 +177,7 @@ def record_dose(staff, beneficiary, *, vaccine: str, lot: str, dose_number: int 
     lot = clean_lot(lot)
     _check_vaccine(profile, vaccine)
     moment, on = _when(facility, administered_at)
+    _check_lot(vaccine, lot, on)
     due = _due(profile, beneficiary, vaccine, on)
     if dose_number not in (None, "") and int(dose_number) != due.dose_number:
         raise WrongDoseNumber(due=due.dose_number, asked=dose_number)
@@ -340,6 +349,7 @@ def walk_in(staff, *, person: dict, vaccine: str, lot: str, mobile: str | None =
     lot = clean_lot(lot)
     _check_vaccine(profile, vaccine)
     _, on = _when(facility, administered_at)
+    _check_lot(vaccine, lot, on)
     e164 = normalize_mobile(profile, mobile) if (mobile or "").strip() else None
     birth_year = person.get("birth_year")
     birth_date = person.get("birth_date")

@@ -31,6 +31,8 @@ MANAGERS = (NAT, AREA, FM)
 DESK = (FM, VAC)
 REPORTS = (NAT, AREA, AUD)
 AUDIT = (NAT, AUD)
+STOCK_VIEW = (NAT, AREA, SM, FM, AUD)
+STOCK_WRITE = (NAT, SM, FM)
 #: A note longer than the API accepts: decision routes are reached (authorisation checked)
 #: but nothing is decided, so the matrix does not change the objects it goes on using.
 TOO_LONG_NOTE = {"note": "x" * 501}
@@ -268,6 +270,31 @@ ROUTES: dict[str, Access] = {
                               audited={"GET": "audit.export"}),
     "kit_staff.audit_search": staff(AUDIT, lists="audit", query={"object_type": "marker"},
                                     audited={"GET": "audit.search"}),
+    # Vaccine stock (#20): store managers reach their area's stores, facility managers their
+    # facility's; writes are given bodies that are refused (422) so nothing moves.
+    "stock.index": staff(STOCK_VIEW),
+    "stock.store": staff(STOCK_VIEW, scoped=True),
+    "stock.receive": staff(STOCK_WRITE, scoped=True, body={"lot_number": "bad lot!"}),
+    "stock.send": staff(STOCK_WRITE, scoped=True, body={"to_store_id": "x"}),
+    "stock.wastage": staff(STOCK_WRITE, scoped=True,
+                           body={"lot_id": "{lot_id}", "doses": "0", "reason": "breakage"}),
+    "stock.count": staff(STOCK_WRITE, scoped=True, body={"lot_id": "{lot_id}", "counted": "-1"}),
+    "stock.add_equipment": staff(STOCK_WRITE, scoped=True, body={"code": "bad code!"}),
+    "stock.confirm": staff(STOCK_WRITE, scoped=True, body={"decision": "maybe"}),
+    "stock.excursion": staff(STOCK_WRITE, scoped=True),
+    "stock.readings": staff(STOCK_WRITE, scoped=True),
+    "stock.lot": staff(STOCK_VIEW),
+    "stock.recall": staff((NAT,), body={"reason": ""}),
+    "stock.recipients": staff(ADMINS, audited={"GET": "stock.lot.recipients"}),
+    "stock.export": staff(STOCK_VIEW, args={"kind": "balances", "fmt": "csv"}),
+    "stock_desk.vials": staff(DESK),
+    "stock_desk.open_vial": staff(DESK, body={"scan": "x"}),
+    "stock_desk.close": staff(DESK, scoped=True, body={"reason": "policy"}),
+    "stock_api.readings": staff(STOCK_WRITE, body={"readings": []}),
+    "stock_api.inventory_report": staff(STOCK_VIEW, scoped=True,
+                                        audited={"GET": "stock.fhir_export"}),
+    "stock_api.supply_delivery": staff(STOCK_VIEW, scoped=True,
+                                       audited={"GET": "stock.fhir_export"}),
 }
 
 URL_ARG = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
@@ -405,5 +432,9 @@ def build_objects(db, world, accounts: dict) -> dict[str, dict]:
                         "lot": f"LOT-{code}", "colleague": f"colleague-{code}",
                         "correction": f"Corrected {code}", "audit": f"marker-{code}"},
         }
+    from tests.stock.matrix import stock_objects
+
+    for variant, code in (("in", "FA"), ("out", "FB")):
+        variants[variant].update(stock_objects(db, world, world.facilities[code]))
     db.session.commit()
     return variants

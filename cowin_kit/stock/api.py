@@ -1,0 +1,70 @@
+"""Native API for stock: logger readings (cold chain) and FHIR for logistics systems."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_smorest import Blueprint
+
+from cowin_kit.accounts.staff_permissions import STOCK_WRITERS, staff_required
+from cowin_kit.accounts.staff_web import me
+from cowin_kit.core.audit import audit
+from cowin_kit.core.db import db
+from cowin_kit.core.errors import ValidationFailed
+from cowin_kit.profiles import get_profile
+from cowin_kit.stock import fhir, operations
+from cowin_kit.stock.models import Shipment, Store
+from cowin_kit.stock.views import VIEWERS, shipment_scope, store_scope
+
+blp = Blueprint("stock_api", __name__, url_prefix="/api/kit/v1/stock",
+                description="Vaccine stock: cold-chain logger readings, FHIR SupplyDelivery and "
+                            "InventoryReport")
+MAX_READINGS = 10_000
+
+
+def _fhir(resource: dict):
+    response = jsonify(resource)
+    response.mimetype = "application/fhir+json"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blp.post("/readings")
+@blp.doc(summary="Upload temperature readings from loggers",
+         description='JSON `{"readings": [{"equipment": "ILR-0042", "time": '
+                     '"2021-05-01T10:00:00+05:30", "celsius": 9.4}, …]}` (at most 10,000). Runs '
+                     'of readings outside the equipment\'s range become excursions, flagging the '
+                     'lots the store held. Uploading the same readings again adds nothing.')
+@staff_required(STOCK_WRITERS, writes=True)
+def readings():
+    body = request.get_json(silent=True)
+    rows = body.get("readings") if isinstance(body, dict) else None
+    if not isinstance(rows, list) or not rows or len(rows) > MAX_READINGS \
+            or not all(isinstance(r, dict) for r in rows):
+        raise ValidationFailed(fields={"readings": [
+            f"a list of 1 to {MAX_READINGS} objects with equipment, time and celsius"]})
+    made = operations.import_readings(me(), rows, source="api")
+    return jsonify({"excursions": [{
+        "id": e.id, "equipment": e.equipment.code, "started_at": e.started_at.isoformat(),
+        "ended_at": e.ended_at.isoformat(), "lowest_celsius": e.lowest_celsius,
+        "highest_celsius": e.highest_celsius,
+        "lots": [x.lot.lot_number for x in e.lots]} for e in made]})
+
+
+@blp.get("/stores/<int:store_id>/inventory-report")
+@blp.doc(summary="A store's stock now as a FHIR R5 InventoryReport (snapshot per lot)")
+@staff_required(VIEWERS, scope=store_scope)
+def inventory_report(store_id: int):
+    store = db.get_or_404(Store, store_id)
+    audit("stock.fhir_export", "stock_store", store.id)
+    db.session.commit()
+    return _fhir(fhir.inventory_report(get_profile(), store))
+
+
+@blp.get("/shipments/<int:shipment_id>/supply-delivery")
+@blp.doc(summary="A shipment as a FHIR R4 SupplyDelivery")
+@staff_required(VIEWERS, scope=shipment_scope)
+def supply_delivery(shipment_id: int):
+    shipment = db.get_or_404(Shipment, shipment_id)
+    audit("stock.fhir_export", "stock_shipment", shipment.id)
+    db.session.commit()
+    return _fhir(fhir.supply_delivery(get_profile(), shipment))

@@ -1,0 +1,78 @@
+"""Wire stock into the app: pages, the desk's vials, the native API, nav, template helpers."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+
+def init_app(app: Flask) -> None:
+    from cowin_kit.extensions import register_api_blueprint
+    from cowin_kit.stock import api, views
+    from cowin_kit.web.context import add_nav
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(views.desk_bp)
+    register_api_blueprint(app, api.blp)
+    add_nav(app, "stock.index", _l("Stock"), "staff", order=65, roles=views.VIEWERS)
+    app.jinja_env.globals.update(stock_vial_lots=vial_lots, stock_cover=cover)
+    app.jinja_env.filters["stock_label"] = label
+
+
+def vial_lots() -> list[str]:
+    """Lot numbers of the vials open at the signed-in vaccinator's facility (the desk's lot
+    field offers them)."""
+    from cowin_kit.accounts.staff_auth import current_staff
+    from cowin_kit.stock.queries import open_vials
+
+    staff = current_staff()
+    if staff is None or not staff.facility_id:
+        return []
+    return sorted({row.lot.lot_number for row in open_vials(staff.facility_id)})
+
+
+def cover(facility) -> list[dict]:
+    """Session planning: per product, the usable doses at the facility's store against the
+    capacity of its open sessions in the planning window (only shortfalls)."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from cowin_kit.booking.admin_operations import facility_today
+    from cowin_kit.booking.models import VaccinationSession
+    from cowin_kit.core.db import db
+    from cowin_kit.stock.queries import facility_cover, planning_days
+
+    today = facility_today(facility)
+    until = today + dt.timedelta(days=planning_days())
+    vaccines = db.session.scalars(sa.select(VaccinationSession.vaccine).distinct().where(
+        VaccinationSession.facility_id == facility.id, VaccinationSession.status == "open",
+        VaccinationSession.date.between(today, until))).all()
+    short = []
+    for vaccine in sorted(vaccines):
+        usable, planned = facility_cover(facility.id, vaccine, today, until)
+        if usable < planned:
+            short.append({"vaccine": vaccine, "usable": usable, "planned": planned,
+                          "until": until})
+    return short
+
+
+def label(value: str) -> str:
+    """Localised words for the stock's stored codes (movements, reasons, kinds, statuses)."""
+    from flask_babel import gettext as _
+
+    return {
+        "receipt": _("Receipt"), "shipment_out": _("Sent"), "shipment_in": _("Received"),
+        "shipment_returned": _("Returned (rejected)"), "vial_opened": _("Vial opened"),
+        "wastage": _("Wastage"), "count_adjustment": _("Count adjustment"),
+        "expiry": _("Expired"), "breakage": _("Breakage"), "cold_chain": _("Cold-chain break"),
+        "recall": _("Recall"), "other": _("Other"), "policy": _("Open-vial policy"),
+        "day_end": _("End of the day"), "empty": _("Empty"),
+        "issue": _("Issue"), "transfer": _("Transfer"), "in_transit": _("In transit"),
+        "received": _("Received"), "rejected": _("Rejected"),
+        "national": _("National store"), "area": _("Area store"), "facility": _("Facility store"),
+        "ilr": _("Ice-lined refrigerator"), "deep_freezer": _("Deep freezer"),
+        "refrigerator": _("Refrigerator"), "walk_in_cooler": _("Walk-in cooler"),
+        "cold_box": _("Cold box"), "vaccine_carrier": _("Vaccine carrier"),
+        "manual": _("Entered by hand"), "upload": _("Logger file"), "api": _("Logger API"),
+    }.get(value, value)
