@@ -258,5 +258,7 @@ AEFI = Report("aefi", _l("Adverse events following immunisation"), (
 
 def all_reports() -> dict[str, Report]:
     from cowin_kit.reporting.due import BOOSTER_DUE, DOSE2_DUE
+    from cowin_kit.reporting.equity import equity_report
 
-    return {r.kind: r for r in (COVERAGE, DOSE2_DUE, BOOSTER_DUE, NOSHOW, WASTAGE, AEFI)}
+    return {r.kind: r for r in (COVERAGE, DOSE2_DUE, BOOSTER_DUE, NOSHOW, WASTAGE, AEFI,
+                                equity_report())}
