@@ -192,7 +192,7 @@ ROUTES: dict[str, Access] = {
     "cowin_v2.certificate_download": citizen(owns=True, query=REF),
     "cowin_v2.certificate_public_download": citizen(owns=True, query=REF),
     # A person's FHIR record: the citizen themself, or staff reaching where they were vaccinated
-    "reporting_api.beneficiary_fhir": Access("citizen", STAFF_ROLES, scoped=True, owns=True,
+    "reporting_api.beneficiary_fhir": Access("citizen", (NAT, AREA, FM, VAC, AUD), scoped=True, owns=True,
                                              audited={"GET": "beneficiary.fhir_export"}),
 
     # Staff: sign-in area ----------------------------------------------------------------------
