@@ -78,6 +78,13 @@ def new_facility(prefix: str) -> dict:
 WRONG_CODE = {"appointment_id": "{appointment_id}", "secret_code": "0000"}
 STATIC = {"filename": "kit.css"}
 REF = {"beneficiary_reference_id": "{reference_id}"}
+LOTTERY = {"session_id": "{lottery_session_id}"}
+REFERENCE = {"reference_id": "{reference_id}"}
+STANDBY_FORM = {"reference_id": "{reference_id}", "facility_code": "{facility_code}",
+                "date": "2030-01-01"}
+STANDBY_API = {"reference_id": "{reference_id}", "facility_id": "{facility_id}",
+               "date": "2030-01-01"}
+STANDBY = (NAT, AREA, FM, VAC)
 
 ROUTES: dict[str, Access] = {
     # Public pages, health, static files, sign-in forms ----------------------------------
@@ -270,6 +277,34 @@ ROUTES: dict[str, Access] = {
                               audited={"GET": "audit.export"}),
     "kit_staff.audit_search": staff(AUDIT, lists="audit", query={"object_type": "marker"},
                                     audited={"GET": "audit.search"}),
+    # Fair access (#21): a session's lottery, standby lists, priority checks -----------------
+    "fair.lottery_page": public(args=LOTTERY),
+    "fair_api.lottery_round": public(args=LOTTERY),
+    "fair_api.lottery_draw_json": public(args=LOTTERY),  # 409 before the draw
+    # The variant's person holds an appointment for the dose: asked, refused (409), unchanged.
+    "fair.lottery_enter": citizen(owns=True, args=LOTTERY, body=REFERENCE),
+    "fair.lottery_confirm": citizen(owns=True, args=LOTTERY, body=REFERENCE),
+    "fair.lottery_decline": citizen(owns=True, args=LOTTERY, body=REFERENCE),
+    "fair.standby_page": citizen(),
+    "fair.standby_join": citizen(owns=True, body=STANDBY_FORM),  # no session that day
+    "fair.standby_confirm": citizen(owns=True, body=STANDBY_FORM),
+    "fair_api.lottery_enter": citizen(owns=True, args=LOTTERY, body=REFERENCE),
+    "fair_api.lottery_request": citizen(owns=True, args=LOTTERY),
+    "fair_api.lottery_confirm": citizen(owns=True, args=LOTTERY, body={"slot": "x"}),
+    "fair_api.lottery_decline": citizen(owns=True, args=LOTTERY),
+    "fair_api.standby_join": citizen(owns=True, body=STANDBY_API),
+    "fair_api.standby_confirm": citizen(owns=True, body=STANDBY_API),
+    # Staff: bodies refused by validation (422), so nothing opens, draws or is offered.
+    "fair_staff_pages.session_lottery": staff(MANAGERS, scoped=True,
+                                              body={"action": "open", "hours": "0"}),
+    "fair_staff_pages.desk_standby": staff(STANDBY, scoped=True, body={"doses": "0"}),
+    "fair_staff_pages.desk_priority": staff(DESK, audited={"GET": "beneficiary.view"}),
+    "fair_staff.staff_lottery_open": staff(MANAGERS, scoped=True, body={"hours": 0}),
+    "fair_staff.staff_lottery_draw": staff(MANAGERS, scoped=True,
+                                           args={"session_id": "{lottery_session_id}"}),
+    "fair_staff.staff_lottery_enter": staff(DESK, scoped=True, body={"reference_id": "1"}),
+    "fair_staff.staff_standby_call": staff(STANDBY, scoped=True, body={"doses": 0}),
+    "fair_staff.staff_priority_check": staff(DESK, body={"group": "x", "outcome": "maybe"}),
     # Vaccine stock (#20): store managers reach their area's stores, facility managers their
     # facility's; writes are given bodies that are refused (422) so nothing moves.
     "stock.index": staff(STOCK_VIEW),
@@ -388,6 +423,7 @@ def build_objects(db, world, accounts: dict) -> dict[str, dict]:
     by national admins), the citizen account's vaccinated person with a certificate and a pending
     correction, a session with their appointment, an AEFI report, a colleague and an audit
     entry; returns the values that fill URLs, queries and bodies."""
+    from cowin_kit.booking import lottery
     from cowin_kit.certificates import issuance, operations
     from cowin_kit.api.cowin_v2.areaids import external_id
     from cowin_kit.certificates.keys import keystore
@@ -414,6 +450,8 @@ def build_objects(db, world, accounts: dict) -> dict[str, dict]:
         spare = make_appointment(db, booked, make_person(db, name=f"Spare {code}",
                                                          account=account))
         planned = make_session(db, facility)  # the one staff routes may cancel
+        lottery_session = make_session(db, facility)  # its doses go by a lottery (#21)
+        lottery.open_round(None, lottery_session)
         report = AefiReport(dose_record_id=dose.id, onset_at=utcnow(), symptoms=["fever"],
                             severity="mild", outcome="recovered")
         db.session.add(report)
@@ -424,6 +462,7 @@ def build_objects(db, world, accounts: dict) -> dict[str, dict]:
         db.session.flush()
         variants[variant] = {
             "facility_id": facility.id, "facility_code": code, "session_id": planned.id, "open_session_id": booked.id,
+            "lottery_session_id": lottery_session.id,
             "appointment_id": appointment.id, "spare_appointment_id": spare.id,
             "dose_id": dose.id, "aefi_id": report.id, "user_id": colleague.id,
             "request_id": correction.id, "reference_id": person.reference_id,
