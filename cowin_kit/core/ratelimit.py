@@ -1,9 +1,9 @@
 """Rate limits per client address or per account, shared across workers and pods through Redis
 when COWIN_KIT_REDIS_URL is set (in-process otherwise).
 
-Flask-Limiter owns the storage and the sliding-window-counter strategy (two counters per key,
-the previous window weighted by how much of it is still inside the period). They are built once, in
-``init_app`` while the app is created (each gunicorn worker builds its app before it serves),
+The ``limits`` library owns the storage and the sliding-window-counter strategy (two counters
+per key, the previous window weighted by how much of it is still inside the period). They are
+built once, in ``init_app`` while the app is created (each gunicorn worker builds its app before it serves),
 never lazily by the first requests: building the Redis storage imports ``redis``, and threads
 racing through that import read a half-imported module ("redis ... Found version: 0.0.0", a
 burst of 500s after every worker start). The in-process store of ``limits`` is not thread-safe
@@ -12,7 +12,8 @@ it are serialised; Redis does its own atomic counting.
 
 Domains count with ``hit(scope, limit, key)`` from any code path (views, operations, before
 request hooks), which is why the limits are applied here rather than with Flask-Limiter's route
-decorators. Behind proxies, the client address is the one ProxyFix takes from the trusted hops of
+decorators (its before/after-request hooks cost every request of the kit, limited or not).
+Behind proxies, the client address is the one ProxyFix takes from the trusted hops of
 X-Forwarded-For (``cowin_kit.core.proxies``, COWIN_KIT_TRUSTED_PROXIES).
 
 On Redis, a process takes its counts in leases (``_Leases``): one Lua call adds ``n`` hits to the
@@ -35,9 +36,8 @@ import time
 from dataclasses import dataclass
 
 from flask import Flask, current_app, request
-from flask_limiter import Limiter
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage, RedisStorage
+from limits.storage import MemoryStorage, RedisStorage, storage_from_string
 from limits.strategies import RateLimiter, SlidingWindowCounterRateLimiter
 
 from cowin_kit.core.errors import RateLimited
@@ -84,12 +84,11 @@ def init_app(app: Flask) -> None:
     url = app.config.get("REDIS_URL") or "memory://"
     # Instances sharing one Redis keep apart by their prefix (CACHE_PREFIX, like the cache).
     namespace = app.config.get("CACHE_PREFIX") or "cowin-kit"
-    limiter = Limiter(client_address, app=app, storage_uri=url, storage_options=_storage_options(url),
-                      strategy="sliding-window-counter", key_prefix=namespace)
-    storage = limiter.storage
+    storage = storage_from_string(url, **_storage_options(url))
     guard = threading.Lock() if isinstance(storage, MemoryStorage) else contextlib.nullcontext()
     leases = _Leases(storage) if isinstance(storage, RedisStorage) else None
-    app.extensions[_KEY] = _Limits(limiter.limiter, namespace, guard, leases)
+    app.extensions[_KEY] = _Limits(SlidingWindowCounterRateLimiter(storage), namespace, guard,
+                                   leases)
     # The same limits counted in this process while Redis is unreachable (core.outage).
     app.extensions[_FALLBACK_KEY] = _Limits(SlidingWindowCounterRateLimiter(MemoryStorage()),
                                             namespace, threading.Lock())
