@@ -17,6 +17,7 @@ from cowin_kit.booking.scopes import session_scope
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import ValidationFailed
 from cowin_kit.registration.queries import get_owned_beneficiary
+from cowin_kit.vaccination.queries import by_reference, count_lookup
 
 bp = Blueprint("fair_api", __name__, url_prefix="/api/kit/v1",
                description="Fair access: slot lotteries and standby lists")
@@ -24,6 +25,8 @@ staff_bp = Blueprint("fair_staff", __name__, url_prefix="/api/kit/v1/staff",
                      description="Fair access, staff side: lottery rounds, standby calls, "
                                  "priority-group checks")
 
+#: Who may call standby: the desk, and managers of the session's place.
+STANDBY_CALLERS = ("national_admin", "area_admin", "facility_manager", "vaccinator")
 REFERENCE = fields.String(required=True, validate=validate.Regexp(r"^\d{14}$"))
 
 
@@ -164,9 +167,9 @@ def standby_confirm(args):
 
 # -- staff --------------------------------------------------------------------------------------
 
-@staff_bp.post("/lottery/<session_id>")
-@staff_bp.arguments(OpenArgs)
+@staff_bp.post("/lottery/<uuid:session_id>")
 @staff_required(MANAGERS, scope=session_scope, writes=True)
+@staff_bp.arguments(OpenArgs)
 def staff_lottery_open(args, session_id):
     """Make a session's doses go by lottery; the window opens now."""
     session = operations.load_session(session_id)
@@ -174,29 +177,27 @@ def staff_lottery_open(args, session_id):
                                               confirm_hours=args["confirm_hours"])), 201
 
 
-@staff_bp.post("/lottery/<session_id>/draw")
+@staff_bp.post("/lottery/<uuid:session_id>/draw")
 @staff_required(MANAGERS, scope=session_scope, writes=True)
 def staff_lottery_draw(session_id):
     """Draw a round whose window has closed (the scheduled job does it too; once only)."""
     return lottery.draw(lottery.round_of(session_id), staff=me())
 
 
-@staff_bp.post("/lottery/<session_id>/requests")
+@staff_bp.post("/lottery/<uuid:session_id>/requests")
+@staff_required(DESK, scope=session_scope, writes=True)
 @staff_bp.arguments(EnterArgs)
 @staff_bp.response(201, RequestSchema)
-@staff_required(DESK, scope=session_scope, writes=True)
 def staff_lottery_enter(args, session_id):
     """Enter a person who came to the centre or called the helpline (channel "assisted")."""
-    from cowin_kit.vaccination.queries import by_reference, count_lookup
-
     count_lookup(me())
     person = by_reference(args["reference_id"])
     return lottery.request_view(lottery.enter(person, session_id, channel="assisted"))
 
 
-@staff_bp.post("/standby/<session_id>/call")
+@staff_bp.post("/standby/<uuid:session_id>/call")
+@staff_required(STANDBY_CALLERS, scope=session_scope, writes=True)
 @staff_bp.arguments(CallArgs)
-@staff_required((*DESK, *MANAGERS), scope=session_scope, writes=True)
 def staff_standby_call(args, session_id):
     """"Call standby: N doses left": offer them down the facility's list for the day."""
     session = operations.load_session(session_id)
@@ -207,12 +208,10 @@ def staff_standby_call(args, session_id):
 
 
 @staff_bp.post("/priority/<reference_id>")
-@staff_bp.arguments(PriorityArgs)
 @staff_required(DESK, writes=True)
+@staff_bp.arguments(PriorityArgs)
 def staff_priority_check(args, reference_id):
     """Record whether the person's priority group was confirmed at the desk."""
-    from cowin_kit.vaccination.queries import by_reference, count_lookup
-
     if not reference_id.isdigit() or len(reference_id) != 14:
         raise ValidationFailed(fields={"reference_id": ["14 digits"]})
     count_lookup(me())

@@ -15,6 +15,7 @@ from cowin_kit.accounts.citizen import citizen_required, current_account
 from cowin_kit.accounts.staff_permissions import DESK, MANAGERS, staff_required
 from cowin_kit.accounts.staff_web import error_context, form_int, me
 from cowin_kit.booking import errors, lottery, operations, standby
+from cowin_kit.booking.fair_api import STANDBY_CALLERS
 from cowin_kit.booking.fair_models import LotteryRequest, StandbyEntry
 from cowin_kit.booking.models import Facility, VaccinationSession
 from cowin_kit.booking.scopes import session_scope
@@ -202,7 +203,7 @@ def session_lottery(session_id):
 
 
 @staff_bp.route("/desk/sessions/<uuid:session_id>/standby", methods=["GET", "POST"])
-@staff_required((*DESK, *MANAGERS), scope=session_scope, writes=True)
+@staff_required(STANDBY_CALLERS, scope=session_scope, writes=True)
 def desk_standby(session_id):
     """"Call standby: N doses left" for a session (the rest of an opened vial, no-shows)."""
     session = db.get_or_404(VaccinationSession, session_id)

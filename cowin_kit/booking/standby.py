@@ -48,7 +48,9 @@ def join(beneficiary, facility_id, day: dt.date, *, channel: str) -> StandbyEntr
         VaccinationSession.facility_id == facility_id, VaccinationSession.date == day,
         VaccinationSession.status == "open")))
     if not sessions:
-        raise errors.SessionNotFound()
+        raise ValidationFailed(_l("This centre has no open session on this day."),
+                               fields={"date": [_l("No open session at this centre on this "
+                                                   "day.")]})
     refusal: KitError | None = None
     for session in sessions:
         try:
