@@ -8,7 +8,7 @@ import datetime as dt
 
 import jwt
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g, has_request_context
 
 from cowin_kit.accounts.models import AuthSession, CitizenAccount
 from cowin_kit.accounts.sessions import alive, clock_skew, end_session, start_session
@@ -48,15 +48,22 @@ def issue_token(account: CitizenAccount, *, txn: str | None = None,
 
 
 def _claims(token: str) -> dict:
+    # A request checks its token once (a booking looks at it before and in citizen_required).
+    seen = g.get("citizen_token_claims") if has_request_context() else None
+    if seen is not None and seen[0] == token:
+        return seen[1]
     for key in purpose_keys("citizen-jwt"):  # the current key, then the fallbacks
         try:
             # The leeway covers pods whose clocks differ a little (exp, iat and nbf alike).
-            return jwt.decode(token, key, algorithms=[ALGORITHM], leeway=clock_skew(),
-                              options={"require": ["exp", "sub", "jti"]})
+            claims = jwt.decode(token, key, algorithms=[ALGORITHM], leeway=clock_skew(),
+                                options={"require": ["exp", "sub", "jti"]})
         except jwt.InvalidSignatureError:
             continue
         except jwt.PyJWTError:
             break
+        if has_request_context():
+            g.citizen_token_claims = (token, claims)
+        return claims
     raise Unauthorized()
 
 

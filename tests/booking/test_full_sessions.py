@@ -90,6 +90,30 @@ def test_the_api_refuses_a_known_full_session_with_no_database_work(
     assert attempt(people[2], tokens[2][:-4] + "AAAA").status_code == 401
 
 
+def test_a_booking_checks_its_token_signature_once(flagging_app, db, make_session,
+                                                   make_beneficiary, monkeypatch):
+    """The fast refusal looks at the bearer token before citizen_required does: the second look
+    reuses the first one's claims (one signature check per request, not two)."""
+    import jwt
+
+    from cowin_kit.accounts.models import CitizenAccount
+    from cowin_kit.accounts.tokens import issue_token
+
+    session = make_session(capacities={"1": 5})
+    person = make_beneficiary()
+    with flagging_app.app_context():
+        token = issue_token(db.session.get(CitizenAccount, person.account_id))
+    decoded = []
+    real_decode = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda *a, **k: decoded.append(1) or real_decode(*a, **k))
+    booked = flagging_app.test_client().post(
+        "/api/kit/v1/appointments", headers={"Authorization": f"Bearer {token}"},
+        json={"reference_id": person.reference_id, "session_id": str(session.id),
+              "slot": session.slots[0]})
+    assert booked.status_code == 201
+    assert len(decoded) == 1
+
+
 def test_a_cancellation_makes_a_full_session_bookable_at_once(flagging_app, db, make_session,
                                                               make_beneficiary):
     from cowin_kit.booking import operations
