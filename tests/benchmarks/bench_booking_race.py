@@ -1,6 +1,7 @@
 """Benchmark: 2,000 concurrent booking attempts for 500 doses of one session, over HTTP.
 
-Scratch PostgreSQL database, gunicorn (2 workers, gthread; Redis for the full-session flags),
+Scratch PostgreSQL database, gunicorn (gthread, the shipped config's two workers per CPU and
+eight threads each; Redis for the full-session flags),
 one connection per attempt from an asyncio client (``loadgen``: every connection opened
 first, then every request written at once). Checks exactly 500 appointments and booked == 500,
 no 5xx; reports bookings per second against ``pgbench``'s single-row UPDATE rate on the same
@@ -110,8 +111,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--attempts", type=int, default=2000)
     parser.add_argument("--doses", type=int, default=500)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=16, help="gunicorn threads per worker")
+    # The shipped deploy/gunicorn.conf.py: two workers per CPU, eight threads each.
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1),
+                        help="gunicorn workers (default: two per CPU, as deploy/gunicorn.conf.py)")
+    parser.add_argument("--threads", type=int, default=8,
+                        help="gunicorn threads per worker (default 8, as deploy/gunicorn.conf.py)")
     parser.add_argument("--redis", default=os.environ.get("COWIN_KIT_BENCH_REDIS_URL",
                                                           "redis://127.0.0.1:6379/5"),
                         help="the kit's Redis (empty: none, no full-session flags)")
