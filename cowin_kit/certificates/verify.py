@@ -55,13 +55,22 @@ class Result:
     person: dict = field(default_factory=dict)  # name, birth, gender
     vaccination: dict = field(default_factory=dict)  # vaccine, dose, total, date, country
     reason_code: str = ""  # REASONS key, or "" when valid
+    issuer_name: str = ""  # who signed, in words: this instance's issuer, a DSC's organisation,
+    # a trusted key set's "name"; "" when unknown
+
+    def named(self) -> dict:
+        """The vaccination entry with the names of its codes (valuesets.describe)."""
+        from .valuesets import describe
+
+        return describe(self.vaccination)
 
     @property
     def valid(self) -> bool:
         return self.status == "valid"
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "reason": str(self.reason), "valid": self.valid}
+        return {**asdict(self), "reason": str(self.reason), "valid": self.valid,
+                "vaccination": self.named()}
 
 
 def refused(code: str, fmt: str = "", status: str = "invalid") -> Result:
@@ -73,9 +82,10 @@ class Verifier:
     """Verification against one key store and an optional revocation lookup."""
 
     def __init__(self, store: KeyStore, *, own_iss: str = "", is_revoked=None,
-                 now: dt.datetime | None = None) -> None:
+                 now: dt.datetime | None = None, own_name: str = "") -> None:
         self.store = store
         self.own_iss = own_iss.rstrip("/")
+        self.own_name = own_name
         self.is_revoked = is_revoked or (lambda ids: None)
         self.now = now
 
@@ -107,6 +117,30 @@ class Verifier:
             if info.kid == kid:
                 return info.public_key
         return None
+
+    def _keyset_name(self, kid: str) -> str:
+        """The ``name`` of the trusted key set (KEYS_DIR/trust/*.json) holding ``kid``."""
+        for keyset in self.store.trusted_jwks():
+            if any(jwk.get("kid") == kid for jwk in keyset.get("keys", ())):
+                return str(keyset.get("name") or keyset.get("iss") or "")
+        return ""
+
+    def _jws_issuer(self, kind: str, kid: str) -> str:
+        return self.own_name if self._own_key(kind, kid) is not None else self._keyset_name(kid)
+
+    def _hcert_issuer(self, signer) -> str:
+        """This instance's name for its own DSC, else the DSC subject's organisation (or CN)."""
+        from cryptography.x509.oid import NameOID
+
+        own = [info.certificate for info in self.store.keys("hcert")]
+        if any(signer is c or signer == c for c in own):
+            return self.own_name
+        subject = getattr(signer, "subject", None)
+        for oid in (NameOID.ORGANIZATION_NAME, NameOID.COMMON_NAME):
+            values = subject.get_attributes_for_oid(oid) if subject is not None else []
+            if values:
+                return str(values[0].value)
+        return ""
 
     def shc_key(self, iss: str | None, kid: str | None):
         if not kid:
@@ -202,6 +236,7 @@ class Verifier:
             result = _ddcc_result(body)
         if exp < now.timestamp():
             result.status, result.reason_code, result.reason = "expired", "EXPIRED", REASONS["EXPIRED"]
+        result.issuer_name = self._hcert_issuer(signer)
         return self._revoked(result, [result.certificate_id])
 
     def verify_shc(self, text: str) -> Result:
@@ -220,6 +255,8 @@ class Verifier:
                         vaccination={"vaccine": (last.get("vaccineCode", {}).get("coding") or [{}])[0].get("code"),
                                      "dose": len(shots), "date": last.get("occurrenceDateTime"),
                                      "lot": last.get("lotNumber")})
+        jws = shc.from_qr_text(text) if text.strip().startswith(shc.PREFIX) else text.strip()
+        result.issuer_name = self._jws_issuer("shc", str(shc.decode(jws)[0].get("kid", "")))
         return self._revoked(result, [result.certificate_id])
 
     def verify_divoc(self, data: bytes) -> Result:
@@ -234,7 +271,10 @@ class Verifier:
                         issuer=str(doc.get("issuer", "")),
                         person={"name": subject.get("name", ""), "age": subject.get("age", ""),
                                 "gender": subject.get("gender", "")},
+                        issuer_name=self._jws_issuer("divoc", str((doc.get("proof") or {}).get(
+                            "verificationMethod", "")).rpartition("#")[2]),
                         vaccination={"vaccine": evidence.get("vaccine"), "dose": evidence.get("dose"),
+                                     "manufacturer_name": evidence.get("manufacturer"),
                                      "total": evidence.get("totalDoses"), "date": evidence.get("date"),
                                      "country": evidence.get("facility", {}).get("address", {}).get("addressCountry")})
         until = evidence.get("effectiveUntil")
@@ -243,14 +283,10 @@ class Verifier:
         return self._revoked(result, [result.certificate_id])
 
 
-#: Words in the SHC and DIVOC modules' error texts, and the reason each one means.
-_ERROR_REASONS = (("unknown issuer", "UNKNOWN_ISSUER"), ("unknown signing key", "UNKNOWN_ISSUER"),
-                  ("signature", "BAD_SIGNATURE"), ("not a CoWIN/DIVOC", "NOT_A_CERTIFICATE"))
-
-
 def _error_reason(exc: Exception) -> str:
-    text = str(exc)
-    return next((code for words, code in _ERROR_REASONS if words in text), "UNREADABLE")
+    """The reason code the SHC or DIVOC module gave its error (never read from its words)."""
+    code = getattr(exc, "code", "UNREADABLE")
+    return code if code in REASONS else "UNREADABLE"
 
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/\s]+={0,2}")
@@ -304,7 +340,9 @@ def _eu_dcc_result(body: dict) -> Result:
                             "birth": body.get("dob", "")})
     if kind == "v":
         result.vaccination = {"vaccine": entry.get("mp"), "dose": entry.get("dn"), "total": entry.get("sd"),
-                              "date": entry.get("dt"), "country": entry.get("co")}
+                              "date": entry.get("dt"), "country": entry.get("co"),
+                              "manufacturer": entry.get("ma"), "type": entry.get("vp"),
+                              "disease": entry.get("tg")}
     else:
         result.vaccination = {"country": entry.get("co")}
     return result
@@ -319,7 +357,10 @@ def _ddcc_result(body: dict) -> Result:
                           "gender": body.get("sex", "")},
                   vaccination={"vaccine": (vac.get("brand") or {}).get("code"), "dose": vac.get("dose"),
                                "total": vac.get("totalDoses"), "date": vac.get("date"),
-                               "country": (vac.get("country") or {}).get("code")})
+                               "country": (vac.get("country") or {}).get("code"),
+                               "manufacturer": (vac.get("manufacturer") or {}).get("code"),
+                               "type": (vac.get("vaccine") or {}).get("code"),
+                               "disease": (vac.get("disease") or {}).get("code")})
 
 
 def app_verifier(app=None) -> Verifier:
@@ -329,7 +370,19 @@ def app_verifier(app=None) -> Verifier:
     from .keys import keystore
 
     app = app or current_app._get_current_object()
-    return Verifier(keystore(app), own_iss=app.config["PUBLIC_URL"], is_revoked=_db_revocation_lookup)
+    return Verifier(keystore(app), own_iss=app.config["PUBLIC_URL"], is_revoked=_db_revocation_lookup,
+                    own_name=_own_issuer_name())
+
+
+def _own_issuer_name() -> str:
+    """This instance's issuer as the profile names it (certificates.issuer.name)."""
+    from cowin_kit.profiles import get_profile
+
+    try:
+        issuer = (get_profile().data.get("certificates") or {}).get("issuer") or {}
+    except Exception:  # noqa: BLE001 - no profile: no name
+        return ""
+    return str(issuer.get("name") or "")
 
 
 def rate_limit() -> None:

@@ -17,7 +17,9 @@ from .keys import keystore
 from .models import CORRECTION_FIELDS, Certificate, CorrectionRequest
 from .scopes import correction_scope
 
-bp = Blueprint("certificates", __name__, template_folder="templates")
+# static/: the verify page's camera scanner and its bundled QR decoder (vendor/jsqr)
+bp = Blueprint("certificates", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/static/certificates")
 well_known = Blueprint("certificates_well_known", __name__)
 
 STATUS_TEXT = {

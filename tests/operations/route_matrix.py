@@ -95,6 +95,7 @@ ROUTES: dict[str, Access] = {
     "web.emblem": public(also_ok=(404,)),  # 404 when the profile has no emblem
     "static": public(args=STATIC, also_ok=(404,)),  # the app-level folder ships no files
     "booking.static": public(args={"filename": "booking.css"}),
+    "certificates.static": public(args={"filename": "verify-scan.js"}),
     "reporting.static": public(args={"filename": "reporting.css"}),
     "desk.static": public(args={"filename": "desk.css"}),
     "health.healthz": public(),

@@ -22,7 +22,12 @@ PROOF_TYPES = {"EdDSA": "Ed25519Signature2018", "PS256": "RsaSignature2018"}
 
 
 class DivocError(ValueError):
-    """The credential cannot be read or does not verify."""
+    """The credential cannot be read or does not verify. ``code`` is the
+    verifier's reason (verify.REASONS): UNREADABLE unless the signature or the key is at fault."""
+
+    def __init__(self, message: str, code: str = "UNREADABLE") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def _address(a: Address) -> dict:
@@ -158,10 +163,10 @@ def verify(signed: dict, key_for) -> dict:
         raise DivocError("proof type and algorithm disagree")
     public = key_for(proof.get("verificationMethod"))
     if public is None:
-        raise DivocError("unknown signing key")
+        raise DivocError("unknown signing key", "UNKNOWN_ISSUER")
     data = header_b64.encode("ascii") + b"." + _verify_data(doc, proof, strict=True)
     if not jose.verify(public, alg, jose.b64u_decode(sig_b64), data):
-        raise DivocError("signature does not verify")
+        raise DivocError("signature does not verify", "BAD_SIGNATURE")
     return doc
 
 
@@ -193,4 +198,4 @@ def from_qr_bytes(data: bytes) -> dict:
                 raw = archive.read("certificate.json")
         return json.loads(raw.decode("utf-8"))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise DivocError("not a CoWIN/DIVOC certificate") from exc
+        raise DivocError("not a CoWIN/DIVOC certificate", "NOT_A_CERTIFICATE") from exc

@@ -24,7 +24,12 @@ _NUMERIC = re.compile(r"^shc:/(\d+)$")
 
 
 class ShcError(ValueError):
-    """The SMART Health Card cannot be decoded or does not verify."""
+    """The SMART Health Card cannot be decoded or does not verify. ``code`` is the
+    verifier's reason (verify.REASONS): UNREADABLE unless the signature or the key is at fault."""
+
+    def __init__(self, message: str, code: str = "UNREADABLE") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def _vaccine_coding(codes: dict, fallback: str) -> dict:
@@ -137,14 +142,14 @@ def verify(text: str, key_for) -> dict:
         raise ShcError("unsupported algorithm")
     public = key_for(body.get("iss"), header.get("kid"))
     if public is None:
-        raise ShcError("unknown issuer key")
+        raise ShcError("unknown issuer key", "UNKNOWN_ISSUER")
     signing_input, _, sig = jws.rpartition(".")
     try:
         signature = jose.b64u_decode(sig)
     except ValueError as exc:
-        raise ShcError("signature is not base64url") from exc
+        raise ShcError("signature is not base64url", "BAD_SIGNATURE") from exc
     if jose.b64u(signature) != sig:  # spare bits set: another text for the same signature
-        raise ShcError("signature is not in canonical base64url")
+        raise ShcError("signature is not in canonical base64url", "BAD_SIGNATURE")
     if not jose.verify(public, "ES256", signature, signing_input.encode("ascii")):
-        raise ShcError("signature does not verify")
+        raise ShcError("signature does not verify", "BAD_SIGNATURE")
     return body
