@@ -16,6 +16,19 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
+from cowin_kit.accounts.models import StaffUser
+from cowin_kit.booking.models import Appointment, Facility, VaccinationSession
+from cowin_kit.booking.operations import book
+from cowin_kit.core.db import db
+from cowin_kit.core.errors import KitError
+from cowin_kit.registration.models import Beneficiary
+from cowin_kit.reporting.bands import age_bands, band_of
+from cowin_kit.reporting.labels import local_today
+from cowin_kit.reporting.models import TargetPopulation
+from cowin_kit.reporting.rollup import rebuild_counters
+from cowin_kit.reporting.seed import seed as seed_history
+from cowin_kit.vaccination.models import AefiReport, DoseRecord
+
 #: How much history the demo shows: enough for charts, quick to create on SQLite.
 DEMO_PEOPLE = 1500
 DEMO_DAYS = 60
@@ -51,14 +64,6 @@ def demo_namer(profile) -> Callable[[random.Random, str], str] | None:
 
 def seed(app, profile, echo) -> None:
     """Give the demo a past (once), today's desk, then rebuild the dashboard counters."""
-    from cowin_kit.booking.models import Facility
-    from cowin_kit.core.db import db
-    from cowin_kit.reporting.bands import age_bands
-    from cowin_kit.reporting.labels import local_today
-    from cowin_kit.reporting.rollup import rebuild_counters
-    from cowin_kit.reporting.seed import seed as seed_history
-    from cowin_kit.vaccination.models import DoseRecord
-
     doses = db.session.scalar(sa.select(sa.func.count()).select_from(DoseRecord))
     if doses < 100:  # no history yet (the demo's own desk doses are a handful)
         facilities = list(db.session.scalars(sa.select(Facility.id).where(Facility.active)))
@@ -84,21 +89,12 @@ def seed(app, profile, echo) -> None:
 
 
 def _next_id() -> int:
-    from cowin_kit.core.db import db
-    from cowin_kit.registration.models import Beneficiary
-
     return (db.session.scalar(sa.select(sa.func.max(Beneficiary.id))) or 0) + 1
 
 
 def _target_populations(profile, first_person: int, rng: random.Random) -> int:
     """Each area of the history gets a target per age band a little above those registered,
     so coverage reads like a campaign under way (roughly half to four fifths reached)."""
-    from cowin_kit.core.db import db
-    from cowin_kit.registration.models import Beneficiary
-    from cowin_kit.reporting.bands import age_bands, band_of
-    from cowin_kit.reporting.labels import local_today
-    from cowin_kit.reporting.models import TargetPopulation
-
     bands = age_bands(profile)
     year = local_today().year
     registered = Counter(
@@ -114,10 +110,6 @@ def _target_populations(profile, first_person: int, rng: random.Random) -> int:
 
 def _adverse_events(first_person: int, rng: random.Random) -> int:
     """A few reported adverse events after the history's doses, most of them mild."""
-    from cowin_kit.accounts.models import StaffUser
-    from cowin_kit.core.db import db
-    from cowin_kit.vaccination.models import AefiReport, DoseRecord
-
     doses = db.session.execute(sa.select(DoseRecord.id, DoseRecord.administered_at)
                                .where(DoseRecord.beneficiary_id >= first_person)
                                .order_by(DoseRecord.id)).all()
@@ -135,15 +127,6 @@ def _adverse_events(first_person: int, rng: random.Random) -> int:
 def _todays_desk(profile) -> int:
     """Book people who are due a dose into today's session at the vaccinator's facility (once),
     so the desk has a queue to show; returns how many were booked."""
-    from cowin_kit.accounts.models import StaffUser
-    from cowin_kit.booking.models import Appointment, VaccinationSession
-    from cowin_kit.booking.operations import book
-    from cowin_kit.core.db import db
-    from cowin_kit.core.errors import KitError
-    from cowin_kit.registration.models import Beneficiary
-    from cowin_kit.reporting.labels import local_today
-    from cowin_kit.vaccination.models import DoseRecord
-
     facility_id = db.session.scalar(sa.select(StaffUser.facility_id)
                                      .where(StaffUser.username == "vaccinator"))
     session = db.session.scalars(sa.select(VaccinationSession).where(
