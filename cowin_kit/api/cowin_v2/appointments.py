@@ -6,13 +6,29 @@ import sqlalchemy as sa
 from flask import g, jsonify, request
 from flask_babel import lazy_gettext as _l
 
+from cowin_kit.accounts.models import CitizenAccount
+from cowin_kit.api.cowin_v2.auth import check_captcha
 from cowin_kit.api.cowin_v2.availability import slot_from_cowin, slot_to_cowin
 from cowin_kit.api.cowin_v2.blueprint import bp
 from cowin_kit.api.cowin_v2.common import (InvalidParameter, MissingParameter, arg, format_date,
                                            int_arg, json_body, pick, token_required)
+from cowin_kit.areas.models import Area
+from cowin_kit.booking.models import Appointment
+from cowin_kit.booking.operations import cancel as cancel_one
+from cowin_kit.booking.operations import reschedule as move
+from cowin_kit.booking.queries import owned_appointment
+from cowin_kit.booking.slip import slip_pdf_response
+from cowin_kit.certificates import downloads
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import KitError
 from cowin_kit.core.i18n import current_locale_id
+from cowin_kit.profiles import get_profile
+from cowin_kit.profiles.phones import mask_mobile
+from cowin_kit.registration.operations import add_beneficiary
+from cowin_kit.registration.operations import delete_beneficiary as delete
+from cowin_kit.registration.queries import (beneficiaries_of, get_owned_beneficiary,
+                                            vaccination_status)
+from cowin_kit.vaccination.models import DoseRecord
 
 STATUS = {"none": "Not Vaccinated", "partial": "Partially Vaccinated", "full": "Vaccinated"}
 
@@ -22,15 +38,12 @@ def _language() -> str:
 
 
 def _centre_fields(session) -> dict:
-    from cowin_kit.areas.models import Area
-
     facility = session.facility
     area = db.session.get(Area, facility.area_id)
     ids = [int(p) for p in (area.path or "").strip("/").split("/") if p] if area else []
     chain = {a.level: a for a in db.session.scalars(sa.select(Area).where(Area.id.in_(ids)))}
     if area:
         chain[area.level] = area
-    from cowin_kit.profiles import get_profile
 
     language = get_profile().default_locale.split("_")[0]
 
@@ -56,10 +69,6 @@ def _centre_fields(session) -> dict:
 
 
 def _beneficiary_json(beneficiary, status) -> dict:
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.profiles.phones import mask_mobile
-    from cowin_kit.vaccination.models import DoseRecord
-
     profile = get_profile()
     language = _language()
     doses = {d.dose_number: d for d in db.session.scalars(
@@ -75,8 +84,6 @@ def _beneficiary_json(beneficiary, status) -> dict:
         doc_label = beneficiary.id_doc_type
     mobile = ""
     if beneficiary.account_id:
-        from cowin_kit.accounts.models import CitizenAccount
-
         account = db.session.get(CitizenAccount, beneficiary.account_id)
         mobile = mask_mobile(account.mobile)[-4:] if account else ""
     appointments = []
@@ -101,8 +108,6 @@ def _beneficiary_json(beneficiary, status) -> dict:
 @bp.get("/appointment/beneficiaries")
 @token_required
 def beneficiaries():
-    from cowin_kit.registration.queries import beneficiaries_of, vaccination_status
-
     people = beneficiaries_of(g.cowin_account)
     status = vaccination_status(people)
     return jsonify({"beneficiaries": [_beneficiary_json(b, status[b.id]) for b in people]})
@@ -111,9 +116,6 @@ def beneficiaries():
 @bp.post("/registration/beneficiary/new")
 @token_required
 def register_beneficiary():
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.registration.operations import add_beneficiary
-
     body = json_body()
     profile = get_profile()
     gender_option = pick(arg("gender_id", source=body), list(profile.genders),
@@ -134,16 +136,12 @@ def register_beneficiary():
 @bp.post("/registration/beneficiary/delete")
 @token_required
 def delete_beneficiary():
-    from cowin_kit.registration.operations import delete_beneficiary as delete
-
     body = json_body()
     delete(g.cowin_account, str(arg("beneficiary_reference_id", source=body)))
     return "", 204
 
 
 def _owned(reference_id: str):
-    from cowin_kit.registration.queries import get_owned_beneficiary
-
     return get_owned_beneficiary(g.cowin_account, str(reference_id))
 
 
@@ -154,7 +152,6 @@ def schedule():
 
     All or nothing: if any beneficiary cannot be booked, the ones already booked are cancelled
     again and the error is reported. The confirmation number is the first appointment's id."""
-    from cowin_kit.api.cowin_v2.auth import check_captcha
     from cowin_kit.booking.operations import book, cancel
 
     body = json_body()
@@ -181,10 +178,6 @@ def schedule():
 
 def _group(appointment_id: str, refs: list[str] | None = None):
     """The appointment and the ones booked with it (same account, session, slot and dose)."""
-    from cowin_kit.booking.models import Appointment
-    from cowin_kit.booking.queries import owned_appointment
-    from cowin_kit.registration.queries import beneficiaries_of
-
     first = owned_appointment(g.cowin_account, appointment_id)
     people = {b.id: b for b in beneficiaries_of(g.cowin_account)}
     if refs is not None:
@@ -205,8 +198,6 @@ def _group(appointment_id: str, refs: list[str] | None = None):
 @bp.post("/appointment/reschedule")
 @token_required
 def reschedule():
-    from cowin_kit.booking.operations import reschedule as move
-
     body = json_body()
     first, group = _group(str(arg("appointment_id", source=body)))
     session_id = str(arg("session_id", source=body))
@@ -219,8 +210,6 @@ def reschedule():
 @bp.post("/appointment/cancel")
 @token_required
 def cancel():
-    from cowin_kit.booking.operations import cancel as cancel_one
-
     body = json_body()
     refs = body.get("beneficiariesToCancel")
     first, group = _group(str(arg("appointment_id", source=body)),
@@ -233,15 +222,10 @@ def cancel():
 @bp.get("/appointment/appointmentslip/download")
 @token_required
 def appointment_slip():
-    from cowin_kit.booking.queries import owned_appointment
-    from cowin_kit.booking.slip import slip_pdf_response
-
     return slip_pdf_response(owned_appointment(g.cowin_account, str(arg("appointment_id"))))
 
 
 def _certificate_pdf(reference_id: str):
-    from cowin_kit.certificates import downloads
-
     return downloads.certificate_pdf_response(_owned(reference_id))
 
 
