@@ -8,21 +8,28 @@ from pathlib import Path
 
 import click
 
+from cowin_kit.areas.models import Area
 from cowin_kit.cli.common import pass_app
+from cowin_kit.core.audit import audit
+from cowin_kit.core.db import db
+from cowin_kit.profiles import get_profile
+from cowin_kit.registration.models import Beneficiary
+from cowin_kit.registration.next_due import rebuild
+from cowin_kit.reporting import exports
+from cowin_kit.reporting.bands import age_bands
+from cowin_kit.reporting.labels import local_today
+from cowin_kit.reporting.operations import TargetsRejected, import_targets
+from cowin_kit.reporting.reports import Params, all_reports
+from cowin_kit.reporting.rollup import rebuild_counters, rollup_span
+from cowin_kit.reporting.seed import seed
 
 
 def _bands():
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.reporting.bands import age_bands
-
     return age_bands(get_profile())
 
 
 def run_rollup(echo=click.echo) -> int:
     """Rebuild every counter from the records with a progress bar; return doses counted."""
-    from cowin_kit.core.db import db
-    from cowin_kit.reporting.rollup import rebuild_counters, rollup_span
-
     started = time.monotonic()
     with click.progressbar(length=rollup_span(), label="Rolling up doses (days)") as bar:
         total = rebuild_counters(_bands(), progress=bar.update)
@@ -34,11 +41,6 @@ def run_rollup(echo=click.echo) -> int:
 def run_rebuild_due(echo=click.echo) -> int:
     """Recompute every person's stored next dose with a progress bar; return rows changed."""
     import sqlalchemy as sa
-
-    from cowin_kit.core.db import db
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.registration.models import Beneficiary
-    from cowin_kit.registration.next_due import rebuild
 
     started = time.monotonic()
     people = db.session.scalar(sa.select(sa.func.count(Beneficiary.id)))
@@ -59,11 +61,6 @@ def run_rebuild_due(echo=click.echo) -> int:
 def seed_command(app, beneficiaries: int, facilities: int, days: int, batch: int,
                  random_seed: int):
     """Add synthetic facilities, sessions, people and doses (load tests), then roll up."""
-    from cowin_kit.core.db import db
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.reporting.labels import local_today
-    from cowin_kit.reporting.seed import seed
-
     started = time.monotonic()
     with click.progressbar(length=beneficiaries, label="Seeding beneficiaries") as bar:
         try:
@@ -103,9 +100,6 @@ def rebuild_due_command(app):
 @pass_app
 def targets_command(app, csv_file: Path):
     """Import target populations (CSV: area_code, age_band, population); all rows or none."""
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.reporting.operations import TargetsRejected, import_targets
-
     try:
         saved = import_targets(csv_file.read_text(encoding="utf-8-sig"), get_profile())
     except TargetsRejected as exc:
@@ -129,12 +123,6 @@ def export_command(app, kind: str, fmt: str, output: Path, area_code: str | None
     """Write a report (coverage, dose2_due, booster_due, noshow, wastage, aefi) to a file."""
     import sqlalchemy as sa
 
-    from cowin_kit.areas.models import Area
-    from cowin_kit.core.db import db
-    from cowin_kit.reporting import exports
-    from cowin_kit.reporting.labels import local_today
-    from cowin_kit.reporting.reports import Params, all_reports
-
     reports = all_reports()
     if kind not in reports:
         raise click.BadParameter(f"use one of: {', '.join(reports)}", param_hint="KIND")
@@ -149,8 +137,6 @@ def export_command(app, kind: str, fmt: str, output: Path, area_code: str | None
                     end - dt.timedelta(days=29), date_to=end, today=today)
     report = reports[kind]
     if report.personal:
-        from cowin_kit.core.audit import audit
-
         audit("report.export", "report", kind, area=area_code, via="cli", output=str(output))
         db.session.commit()
     with app.test_request_context(), \
