@@ -8,7 +8,16 @@ from pathlib import Path
 
 import click
 
-from .cli import KIND_CHOICE, _app, _key_errors, keys_group
+from cowin_kit.core.errors import KitError
+from cowin_kit.profiles import get_profile
+
+from . import lifecycle
+from .backends import to_be_signed
+from .cli import KIND_CHOICE, _app, _key_errors, _kinds, keys_group
+from .keys import (CERT_SUFFIX, ECDSA_SHA256, KeyStore, _der, ensure_keys, issuer_settings,
+                   keystore, kid_of)
+from .lifecycle import dsc_csr, load_certificates
+from .provisioning import ProvisioningFailed, provision_secret, secret_files
 
 SERVICE_ACCOUNT = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 
@@ -25,8 +34,6 @@ def refuse_existing(store, kinds) -> None:
 
 
 def _local_store(app):
-    from .keys import KeyStore, keystore
-
     store = keystore(app)
     if not isinstance(store, KeyStore):
         raise click.ClickException("this process signs through the signer: run this where the signer "
@@ -44,11 +51,6 @@ def _local_store(app):
 def activate_command(kind: str, kid: str | None, before_delay: bool) -> None:
     """Make a rotated ("next") key sign new certificates, once its activation time has come
     (it also becomes active by itself at that time)."""
-    from cowin_kit.core.errors import KitError
-
-    from . import lifecycle
-    from .cli import _kinds
-
     app = _app()
     with app.app_context():
         store = _local_store(app)
@@ -66,8 +68,6 @@ def activate_command(kind: str, kid: str | None, before_delay: bool) -> None:
 
 
 def _hcert_key(store, kid: str | None):
-    from . import lifecycle
-
     keys = [i for i in store.keys("hcert") if not (i.lifecycle or {}).get("superseded_by")]
     if kid:
         keys = [i for i in keys if i.kid == kid]
@@ -86,10 +86,6 @@ def _csr_signed_by_backend(store, info, country: str, common_name: str, organiza
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-
-    from .backends import to_be_signed
-    from .keys import ECDSA_SHA256, _der
-    from .lifecycle import dsc_csr
 
     stand_in = ec.generate_private_key(ec.SECP256R1())
     spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -115,10 +111,6 @@ def csr_command(kid: str | None, common_name: str | None, out: str | None) -> No
     extended key usages)."""
     from cryptography.hazmat.primitives import serialization
 
-    from cowin_kit.profiles import get_profile
-
-    from .keys import issuer_settings
-
     app = _app()
     with app.app_context():
         store = _local_store(app)
@@ -139,9 +131,6 @@ def install_certificate(store, certificate, chain) -> tuple[str, str]:
     previous certificate stays as a retired key so what it signed keeps verifying. Returns the
     old and the new kid. Raises lifecycle.CertificateRefused."""
     from cryptography.hazmat.primitives import serialization
-
-    from . import lifecycle
-    from .keys import CERT_SUFFIX, kid_of
 
     spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     wanted = certificate.public_key().public_bytes(*spki)
@@ -176,10 +165,6 @@ def install_certificate(store, certificate, chain) -> tuple[str, str]:
 def import_certificate_command(certificate: str, chain_path: str | None) -> None:
     """Install the document-signer certificate the CSCA issued for `keys csr`; refused unless it
     is for one of this instance's hcert keys and the chain verifies up to the CSCA."""
-    from cowin_kit.core.errors import KitError
-
-    from .lifecycle import load_certificates
-
     app = _app()
     with app.app_context():
         store = _local_store(app)
@@ -205,11 +190,6 @@ def import_certificate_command(certificate: str, chain_path: str | None) -> None
 def provision_secret_command(name: str, namespace: str | None, labels: tuple[str, ...]) -> None:
     """The chart's pre-install Job: generate the signing keys once, in this pod's in-memory
     KEYS_DIR, into Secret NAME through the Kubernetes API; nothing when it exists already."""
-    from cowin_kit.profiles import get_profile
-
-    from .keys import ensure_keys
-    from .provisioning import ProvisioningFailed, provision_secret, secret_files
-
     app = _app()
     token = (SERVICE_ACCOUNT / "token").read_text().strip()
     namespace = namespace or (SERVICE_ACCOUNT / "namespace").read_text().strip()
