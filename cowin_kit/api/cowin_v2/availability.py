@@ -11,11 +11,18 @@ import sqlalchemy as sa
 from flask import Response, json, request
 from flask_babel import lazy_gettext as _l
 
+from cowin_kit.api.cowin_v2.areaids import district_area_id
 from cowin_kit.api.cowin_v2.blueprint import bp
-from cowin_kit.api.cowin_v2.common import (InvalidParameter, arg, format_date, int_arg,
-                                           parse_date, token_required)
-from cowin_kit.booking.queries import postal_code_rules
+from cowin_kit.api.cowin_v2.common import (InvalidParameter, arg, format_date, int_arg, parse_date,
+                                           token_required)
+from cowin_kit.areas.models import Area
+from cowin_kit.booking.models import Facility
+from cowin_kit.booking.queries import (_attach_areas, availability_query, distance_km,
+                                       near_conditions, postal_code_rules, search)
+from cowin_kit.core.cache import get_response_cache, public_ttl
+from cowin_kit.core.db import db
 from cowin_kit.core.errors import KitError
+from cowin_kit.profiles import get_profile
 
 CALENDAR_DAYS = 7
 
@@ -69,16 +76,12 @@ def _pincode(value: str | None):
 
 def _level_names(centre: dict, language: str | None = None) -> tuple[str, str, str]:
     if language is None:
-        from cowin_kit.profiles import get_profile
-
         language = get_profile().default_locale.split("_")[0]
     names = {a["level"]: (a["names"].get(language) or a["name"]) for a in centre["areas"]}
     return names.get(1, ""), names.get(2, ""), names.get(3, "")
 
 
 def _vaccine_name(vaccine_id: str) -> str:
-    from cowin_kit.profiles import get_profile
-
     try:
         return get_profile().vaccine(vaccine_id).name
     except KitError:
@@ -90,8 +93,6 @@ class _Shaper:
     sessions (area names, vaccine names, dates) is worked out once per answer."""
 
     def __init__(self) -> None:
-        from cowin_kit.profiles import get_profile
-
         self.language = get_profile().default_locale.split("_")[0]
         self._names: dict[int, tuple[str, str, str]] = {}
         self._vaccines: dict[str, str] = {}
@@ -178,8 +179,6 @@ class _Shaper:
 
 
 def _query(*, days: int, vaccine: str | None, **where):
-    from cowin_kit.booking.queries import availability_query
-
     date = parse_date(arg("date"))
     try:
         return availability_query(date=date, days=days, vaccine=_vaccine_id(vaccine), **where)
@@ -193,7 +192,6 @@ def _vaccine_id(name: str | None) -> str | None:
     """Clients send CoWIN's display names (COVISHIELD); the kit uses profile ids."""
     if not name:
         return None
-    from cowin_kit.profiles import get_profile
 
     for vaccine in get_profile().vaccines:
         if name.strip().lower() in (vaccine.id.lower(), vaccine.name.lower()):
@@ -204,9 +202,6 @@ def _vaccine_id(name: str | None) -> str | None:
 def _answer(kind: str, public: bool, days: int, shape, **where) -> Response:
     """Public: the ready response cached per query (no reshaping, no database on a hit; the
     district is checked when the answer is built). Protected: searched and shaped now."""
-    from cowin_kit.booking.queries import search
-    from cowin_kit.core.cache import get_response_cache, public_ttl
-
     vaccine = None if public else arg("vaccine", required=False)
     query = _query(days=days, vaccine=vaccine, **where)
 
@@ -234,8 +229,6 @@ def _calendar(public: bool, single: bool = False, **where):
 def _pin() -> str:
     """A postal code of the profile's country, else CoWIN's 400 APPOIN0018 "Invalid Pincode"
     (what it answered for abc, 5 or 7 digits)."""
-    from cowin_kit.profiles import get_profile
-
     value = str(arg("pincode"))
     formats = postal_code_rules(get_profile().alpha2)[0]
     if not re.fullmatch(r"[0-9A-Za-z -]{2,16}", value) or (
@@ -247,15 +240,10 @@ def _pin() -> str:
 def _district() -> int:
     """The district_id parameter as the kit's area id (CoWIN's ids where the profile has
     them, areaids; otherwise its existence is checked when an answer is built)."""
-    from cowin_kit.api.cowin_v2.areaids import district_area_id
-
     return district_area_id(int_arg("district_id"))
 
 
 def _check_area(area_id: int | None) -> None:
-    from cowin_kit.areas.models import Area
-    from cowin_kit.core.db import db
-
     if area_id is not None and db.session.get(Area, area_id) is None:
         raise InvalidParameter(_l("Invalid district_id"))
 
@@ -263,9 +251,6 @@ def _check_area(area_id: int | None) -> None:
 def _check_centre(facility_id: int | None) -> None:
     """An unknown center_id is refused (the kit's own answer: no recorded CoWIN one); a known
     centre without sessions answers {"centers": {}}."""
-    from cowin_kit.booking.models import Facility
-    from cowin_kit.core.db import db
-
     if facility_id is not None and db.session.get(Facility, facility_id) is None:
         raise InvalidParameter(_l("Invalid center_id: no centre has this id; look centres up "
                                   "with findByPin, findByDistrict or findByLatLong"))
@@ -304,10 +289,6 @@ def _float(name: str, low: float, high: float) -> float:
 def find_by_lat_long():
     """The nearest active centres (within about 50 km), nearest first (the same answer for the
     public variant, rate limited per client, and the protected one, which needs the token)."""
-    from cowin_kit.booking.models import Facility
-    from cowin_kit.booking.queries import _attach_areas, distance_km, near_conditions
-    from cowin_kit.core.db import db
-
     lat, lon = _float("lat", -90, 90), _float("long", -180, 180)
     rows = db.session.execute(sa.select(Facility).where(
         Facility.active.is_(True), *near_conditions(lat, lon))).scalars().all()
