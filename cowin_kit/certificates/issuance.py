@@ -16,14 +16,23 @@ from functools import lru_cache
 import sqlalchemy as sa
 from flask import current_app
 
+from cowin_kit.accounts.models import StaffUser
+from cowin_kit.areas.models import Area
+from cowin_kit.booking.models import Facility
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db, utcnow
 from cowin_kit.core.errors import NotFound
+from cowin_kit.profiles import get_profile
+from cowin_kit.registration.models import Beneficiary
+from cowin_kit.vaccination.models import DoseRecord
 
-from .formats import Address, CertificateData, DoseData, Issuer, ddcc, divoc_vc, eu_dcc, jose, shc
+from .formats import (Address, CertificateData, DoseData, Issuer, ddcc, divoc_vc, eu_dcc, jose, qr,
+                      shc)
 from .formats.data import from_json, to_json
 from .formats.hcert import kid_for
-from .keys import FORMAT_KIND, issuer_settings, keystore, sign_unsigned
+from .formats.icao import split_name
+from .keys import FORMAT_KIND, MissingKey, issuer_settings, keystore, sign_unsigned
+from .lifecycle import DscInvalid, check_dsc, did_web
 from .models import Certificate
 
 log = logging.getLogger(__name__)
@@ -50,7 +59,6 @@ def _area_chain(area_id: int | None) -> dict[int, str]:
     cached = _area_cache.get(area_id)
     if cached and now - cached[0] < _AREA_TTL:
         return cached[1]
-    from cowin_kit.areas.models import Area
 
     chain: dict[int, str] = {}
     current = db.session.get(Area, area_id)
@@ -89,11 +97,6 @@ def _issuer(profile) -> Issuer:
 def build_data(beneficiary, dose, *, certificate_id: str, uvci: str, revocation_id: str,
                issued_at: dt.datetime) -> CertificateData:
     """Gather everything a certificate shows from the database rows."""
-    from cowin_kit.accounts.models import StaffUser
-    from cowin_kit.booking.models import Facility
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.vaccination.models import DoseRecord
-
     profile = get_profile()
     issuer = _issuer(profile)
     records = db.session.execute(sa.select(DoseRecord).where(
@@ -135,8 +138,6 @@ def build_data(beneficiary, dose, *, certificate_id: str, uvci: str, revocation_
 def _split(profile, name: str) -> tuple[str, str]:
     """(family name, given names) as the profile writes names (``names.order`` and
     ``names.surnames``; today under ``demo.names``, the only place profiles say it)."""
-    from .formats.icao import split_name
-
     data = getattr(profile, "data", None) or {}
     names = data.get("names") or (data.get("demo") or {}).get("names") or {}
     return split_name(name, names.get("order", "given_family"), int(names.get("surnames", 1)))
@@ -153,8 +154,6 @@ def _new_ids(country: str) -> tuple[str, str, str]:
 
 def issue_for_dose(dose, *, reason: str = "dose") -> Certificate:
     """Issue the certificate for a dose record; the beneficiary's earlier ones are superseded."""
-    from cowin_kit.registration.models import Beneficiary
-
     beneficiary = db.session.get(Beneficiary, dose.beneficiary_id)
     country = _issuer_country()
     number, uvci, rid = _new_ids(country)
@@ -177,8 +176,6 @@ def issue_for_dose(dose, *, reason: str = "dose") -> Certificate:
 
 
 def _issuer_country() -> str:
-    from cowin_kit.profiles import get_profile
-
     return issuer_settings(get_profile())[1]
 
 
@@ -233,8 +230,6 @@ def certificate_data(cert: Certificate) -> CertificateData:
 def verification_method(key) -> str:
     """DIVOC ``verificationMethod`` of a key: ``<did:web at the key's creation>#<kid>``, never
     today's PUBLIC_URL (lifecycle.py)."""
-    from .lifecycle import did_web
-
     did = (key.lifecycle or {}).get("did") or did_web(current_app.config["PUBLIC_URL"])
     return f"{did}#{key.kid}"
 
@@ -243,9 +238,6 @@ def signing_record() -> dict:
     """Which key signs each kind of this certificate's formats, recorded at issuance (the
     active keys; a key whose activation time has come becomes active here by itself). Refuses
     a document signer certificate that has expired or is not valid yet (lifecycle.DscInvalid)."""
-    from .keys import MissingKey
-    from .lifecycle import check_dsc
-
     store = keystore()
     record = {}
     for kind in dict.fromkeys(FORMAT_KIND[f] for f in enabled_formats()):
@@ -278,7 +270,6 @@ def render(cert: Certificate, fmt: str) -> str | dict:
     process and key."""
     if fmt not in FORMAT_KIND:
         raise NotFound()
-    from .lifecycle import DscInvalid, check_dsc
 
     store = keystore()
     enabled = enabled_formats()
@@ -354,8 +345,6 @@ def qr_image(cert: Certificate, fmt: str, kind: str = "png") -> bytes | str:
 
 @lru_cache(maxsize=1024)
 def _qr_image_cached(payload, kind: str):
-    from .formats import qr
-
     return qr.png(payload) if kind == "png" else qr.svg(payload)
 
 
@@ -375,8 +364,6 @@ def current_for(beneficiary_id: int) -> Certificate | None:
 
 
 def enabled_formats() -> list[str]:
-    from cowin_kit.profiles import get_profile
-
     certs = getattr(get_profile(), "certificates", None)
     formats = list(getattr(certs, "formats", None) or ("divoc_vc", "eu_dcc", "shc", "ddcc"))
     return [f for f in formats if f in ("divoc_vc", "eu_dcc", "shc", "ddcc")]
