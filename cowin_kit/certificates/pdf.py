@@ -22,11 +22,20 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from cowin_kit.core.db import db
+from cowin_kit.core.i18n import digit_system, localize_digits
+from cowin_kit.profiles import get_profile
+from cowin_kit.profiles.branding import branding
+from cowin_kit.profiles.schedule import product_name
+from cowin_kit.registration.models import Beneficiary
 
 from . import fastpdf
-from .formats import CertificateData
+from .formats import CertificateData, qr
 from .formats.data import from_json
+from .issuance import enabled_formats, qr_payload
 
 RTL_LANGUAGES = {"ar", "fa", "ur", "he", "ps", "ckb", "sd", "ug", "yi", "dv"}
 MAX_DOSES = 4  # rows of the doses table that fit one page with three languages
@@ -59,9 +68,6 @@ class Header:
 
 def header_for(languages: list[str]) -> Header:
     """The ministry's name per language, the emblem file and the primary colour (branding)."""
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.profiles.branding import branding
-
     brand = branding(get_profile())
     emblem = brand.emblem if brand.emblem and brand.emblem.is_file() else None
     return Header({lang: brand.ministry_name(lang) for lang in languages or ["en"]}, emblem,
@@ -69,8 +75,6 @@ def header_for(languages: list[str]) -> Header:
 
 
 def _digits(text: str, language: str) -> str:
-    from cowin_kit.core.i18n import digit_system, localize_digits
-
     return localize_digits(text, digit_system(language))
 
 
@@ -90,8 +94,6 @@ def format_day(day: dt.date | None, language: str) -> str:
 def _gender(data: CertificateData, language: str) -> str:
     """The profile's label for the person's gender in ``language`` (the stored English word
     when the profile no longer has the code)."""
-    from cowin_kit.profiles import get_profile
-
     try:
         return get_profile().gender(data.gender).label(language) or data.gender_label
     except Exception:  # noqa: BLE001 - a gender code the profile dropped
@@ -99,9 +101,6 @@ def _gender(data: CertificateData, language: str) -> str:
 
 
 def _vaccine(dose) -> str:
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.profiles.schedule import product_name
-
     try:
         name = product_name(get_profile(), dose.vaccine_id)
     except Exception:  # noqa: BLE001 - outside an app
@@ -147,8 +146,6 @@ def _catalog(language: str, _profile: str) -> dict[str, str]:
 
 def texts(language: str, data: CertificateData, kind: str) -> Texts:
     """The page's labels and values in one language."""
-    from cowin_kit.profiles import get_profile
-
     t = _catalog(language, str(get_profile().path))
     person = [
         (t["name"], data.name),
@@ -359,8 +356,6 @@ def _emblem_pixels(path: Path, _stamp: int) -> tuple[int, int, bytes, bytes]:
 def _qr_gray(qr_payload) -> tuple[int, int, bytes]:
     import numpy as np
 
-    from .formats import qr
-
     dark, _mask = qr.modules(qr_payload)  # the best mask, chosen without zxing's slow scoring
     gray = np.where(qr.with_quiet_zone(dark), 0, 255).astype(np.uint8)
     return gray.shape[1], gray.shape[0], gray.tobytes()
@@ -392,8 +387,6 @@ def _wrap(text: str, size: float, width: float, rtl: bool) -> list[str]:
 
 def certificate_languages(beneficiary_locale: str | None) -> list[str]:
     """The person's chosen language first, then the profile's certificate languages."""
-    from cowin_kit.profiles import get_profile
-
     profile = get_profile()
     certs = getattr(profile, "certificates", None)
     wanted = [beneficiary_locale] if beneficiary_locale else []
@@ -409,11 +402,6 @@ def certificate_languages(beneficiary_locale: str | None) -> list[str]:
 
 def render_pdf(cert, language: str | None = None) -> bytes:
     """The PDF of a stored certificate (QR: the first enabled format, the recommended one)."""
-    from cowin_kit.core.db import db
-    from cowin_kit.registration.models import Beneficiary
-
-    from .issuance import enabled_formats, qr_payload
-
     person = db.session.get(Beneficiary, cert.beneficiary_id)
     languages = certificate_languages(language or (person.locale if person else None))
     formats = enabled_formats()
