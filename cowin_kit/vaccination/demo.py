@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from cowin_kit.accounts.models import StaffUser
+from cowin_kit.accounts.staff_operations import create_staff_user
+from cowin_kit.areas.models import Area
+from cowin_kit.booking.models import Facility
+from cowin_kit.core.db import db
+from cowin_kit.core.errors import KitError
+from cowin_kit.registration.models import Beneficiary
+from cowin_kit.vaccination.models import DoseRecord
+from cowin_kit.vaccination.operations import record_dose
+
 
 def seed(app, profile, echo) -> None:
     """Create one staff login per role with a printed password."""
-    from cowin_kit.accounts.models import StaffUser
-    from cowin_kit.accounts.staff_operations import create_staff_user
-    from cowin_kit.areas.models import Area
-    from cowin_kit.booking.models import Facility
-    from cowin_kit.core.db import db
-
     facility = db.session.execute(sa.select(Facility).where(Facility.active.is_(True))
                                   .order_by(Facility.id).limit(1)).scalar_one_or_none()
     area = None
@@ -55,13 +59,6 @@ def _first_dose_for_a_demo_citizen(profile, echo) -> None:
     """Give the first demo citizen's first person a dose in the past (once), so the demo shows
     a certificate to download and a second dose coming due."""
     import datetime as dt
-
-    from cowin_kit.accounts.models import StaffUser
-    from cowin_kit.core.db import db
-    from cowin_kit.core.errors import KitError
-    from cowin_kit.registration.models import Beneficiary
-    from cowin_kit.vaccination.models import DoseRecord
-    from cowin_kit.vaccination.operations import record_dose
 
     person = db.session.scalars(sa.select(Beneficiary).where(Beneficiary.account_id.is_not(None))
                                 .order_by(Beneficiary.id).limit(1)).first()
