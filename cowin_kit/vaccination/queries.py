@@ -8,11 +8,18 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from cowin_kit.accounts.models import CitizenAccount
 from cowin_kit.booking.models import Appointment, Facility, VaccinationSession
+from cowin_kit.booking.rules import history_of, person_of
 from cowin_kit.core.collation import sort_by_name
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import KitError
+from cowin_kit.core.outage import limit
+from cowin_kit.profiles import get_profile
+from cowin_kit.profiles.phones import mask_mobile, normalize_mobile
+from cowin_kit.profiles.schedule import next_dose
 from cowin_kit.registration.models import Beneficiary
+from cowin_kit.registration.queries import find_by_document
 from cowin_kit.vaccination.models import AefiReport, DoseRecord
 
 LOOKUP_KINDS = ("reference", "mobile", "document")
@@ -38,8 +45,6 @@ def count_lookup(staff) -> None:
     is down the limit is counted in this process, so desks go on vaccinating (core.outage).
     """
     from flask import current_app
-
-    from cowin_kit.core.outage import limit
 
     limit("staff-lookup", str(current_app.config.get("STAFF_LOOKUP_LIMIT") or "600 per hour"),
           key=f"staff:{staff.id}")
@@ -73,11 +78,6 @@ def guess_kind(value: str) -> str:
 def find_beneficiaries(value: str, kind: str | None = None,
                        doc_type: str | None = None) -> list[Beneficiary]:
     """Find people by exact reference id, mobile or identity document (never by name)."""
-    from cowin_kit.accounts.models import CitizenAccount
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.profiles.phones import normalize_mobile
-    from cowin_kit.registration.queries import find_by_document
-
     value = (value or "").strip()
     if not value:
         return []
@@ -130,12 +130,6 @@ class PersonCard:
 
 def person_card(beneficiary: Beneficiary, facility: Facility, day: dt.date) -> PersonCard:
     """Gather a person's doses, today's appointment here and the dose the schedule proposes."""
-    from cowin_kit.accounts.models import CitizenAccount
-    from cowin_kit.booking.rules import history_of, person_of
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.profiles.phones import mask_mobile
-    from cowin_kit.profiles.schedule import next_dose
-
     doses = list(db.session.execute(sa.select(DoseRecord).where(
         DoseRecord.beneficiary_id == beneficiary.id).order_by(DoseRecord.dose_number)).scalars())
     appointment = db.session.execute(
