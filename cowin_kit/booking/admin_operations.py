@@ -14,11 +14,17 @@ import re
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from cowin_kit.accounts.staff_permissions import require_scope
+from cowin_kit.accounts.models import CitizenAccount
+from cowin_kit.accounts.staff_permissions import in_scope, require_scope
+from cowin_kit.areas.models import Area
+from cowin_kit.booking.messages import appointment_sms
 from cowin_kit.booking.models import Appointment, Facility, SessionCapacity, VaccinationSession
+from cowin_kit.booking.rules import local_now
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import Conflict, KitError, ValidationFailed
+from cowin_kit.profiles import get_profile
+from cowin_kit.registration.models import Beneficiary
 
 DOSE_KINDS = ("1", "2", "booster")
 FEE_TYPES = ("Free", "Paid")
@@ -54,8 +60,6 @@ class ImportFailed(ValidationFailed):
 # Facilities ---------------------------------------------------------------------------------
 
 def _area_by_code(code: str):
-    from cowin_kit.areas.models import Area
-
     return db.session.execute(sa.select(Area).where(Area.code == code)).scalar_one_or_none()
 
 
@@ -245,8 +249,6 @@ def import_facilities(staff, text: str) -> list[Facility]:
 
 
 def _reaches(staff, area) -> bool:
-    from cowin_kit.accounts.staff_permissions import in_scope
-
     return in_scope(staff, area)
 
 
@@ -266,10 +268,6 @@ def default_slots(facility: Facility, hours: int = 2) -> list[str]:
 
 def facility_today(facility: Facility) -> dt.date:
     """Return today's date at the facility (its area's timezone)."""
-    from cowin_kit.areas.models import Area
-    from cowin_kit.booking.rules import local_now
-    from cowin_kit.profiles import get_profile
-
     return local_now(get_profile(), db.session.get(Area, facility.area_id)).date()
 
 
@@ -278,8 +276,6 @@ def create_sessions(staff, facility: Facility, *, dates: list[dt.date], vaccine:
                     max_age: int | None = None, fee: int = 0,
                     slots: list[str] | None = None) -> list[VaccinationSession]:
     """Plan one session per date at a facility, with a capacity per dose kind."""
-    from cowin_kit.profiles import get_profile
-
     require_scope(staff, facility, "session.create")
     profile = get_profile()
     errors: dict[str, list] = {}
@@ -407,10 +403,6 @@ def cancel_session(staff, session: VaccinationSession, reason: str = "") -> int:
 def _text_cancelled(appointment: Appointment) -> None:
     """Queue a text to the person's account mobile that the appointment is cancelled (sent once
     the cancellation commits)."""
-    from cowin_kit.accounts.models import CitizenAccount
-    from cowin_kit.booking.messages import appointment_sms
-    from cowin_kit.registration.models import Beneficiary
-
     beneficiary = db.session.get(Beneficiary, appointment.beneficiary_id)
     account = db.session.get(CitizenAccount, beneficiary.account_id) if beneficiary.account_id else None
     if account is None:
