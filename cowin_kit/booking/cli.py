@@ -9,7 +9,12 @@ import sys
 
 import click
 
+from cowin_kit.areas.models import Area
+from cowin_kit.booking import lottery, lottery_draw, operations, standby
+from cowin_kit.booking.models import Facility, VaccinationSession
 from cowin_kit.cli.common import pass_app
+from cowin_kit.core.db import db
+from cowin_kit.core.errors import KitError
 
 
 def _refused(exc) -> click.ClickException:
@@ -35,12 +40,6 @@ def lottery_group() -> None:
 def open_command(app, session_id, area_code, day, hours, confirm_hours) -> None:
     """Open lottery rounds now; prints each session's seed commitment (publish it)."""
     import sqlalchemy as sa
-
-    from cowin_kit.areas.models import Area
-    from cowin_kit.booking import lottery, operations
-    from cowin_kit.booking.models import Facility, VaccinationSession
-    from cowin_kit.core.db import db
-    from cowin_kit.core.errors import KitError
 
     if bool(session_id) == bool(area_code):
         raise click.UsageError("give --session ID, or --area CODE with --date")
@@ -74,8 +73,6 @@ def open_command(app, session_id, area_code, day, hours, confirm_hours) -> None:
 def run_command(app) -> None:
     """Draw every round whose window has closed, and pass lapsed lottery and standby offers
     on to the next person. Run it every few minutes (cron, a Kubernetes CronJob)."""
-    from cowin_kit.booking import lottery, standby
-
     drawn = 0
     for lottery_round in lottery.due_rounds():
         lottery.draw(lottery_round)
@@ -92,9 +89,6 @@ def run_command(app) -> None:
 @pass_app
 def publish_command(app, session_id, output) -> None:
     """Write a drawn round's inputs and outcome (the same JSON the API publishes)."""
-    from cowin_kit.booking import lottery
-    from cowin_kit.core.errors import KitError
-
     try:
         text = json.dumps(lottery.published(lottery.round_of(session_id)), indent=1)
     except KitError as exc:
@@ -111,8 +105,6 @@ def publish_command(app, session_id, output) -> None:
 def verify_command(path) -> None:
     """Recompute a published draw offline (no database, no instance needed); exit 1 when it
     does not follow from its seed and entries."""
-    from cowin_kit.booking import lottery_draw
-
     try:
         with open(path, encoding="utf-8") as fh:
             data = json.load(fh)
