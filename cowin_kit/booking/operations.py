@@ -19,16 +19,20 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401 - sa.orm.joinedload
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
+from cowin_kit.accounts.models import CitizenAccount
 from cowin_kit.booking import errors, full_sessions
+from cowin_kit.booking.messages import appointment_sms
 from cowin_kit.booking.models import Appointment, SessionCapacity, VaccinationSession
 from cowin_kit.booking.rules import (age_at, area_timezone, history_of, local_now, person_of,
                                      slot_end, slot_start)
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db, utcnow
-
+from cowin_kit.profiles import get_profile
+from cowin_kit.profiles.schedule import check_dose
+from cowin_kit.registration.models import Beneficiary
 
 capacity_table = SessionCapacity.__table__
 appointment_table = Appointment.__table__
@@ -39,8 +43,6 @@ def book(beneficiary, session_id, slot: str, *, dose_number: int | None = None,
          channel: str | None = None) -> Appointment:
     """Book the beneficiary's next dose in a session and slot; retries with a key are safe.
     ``channel`` (web, api, walk_in, assisted) is recorded for the equity report."""
-    from cowin_kit.profiles import get_profile
-
     profile = get_profile()
     key_hash = idempotency_hash(beneficiary.id, idempotency_key)
     # A session known full is refused before any query, except that a retry of a request
@@ -100,8 +102,6 @@ def book_allotted(beneficiary, session: VaccinationSession, slot: str, *, channe
     """Book a dose allotted to the person (a won lottery, a standby offer) in the caller's
     transaction; the caller commits. ``extend``: a dose the desk declared free beyond the
     session's capacity (the rest of an opened vial) raises the capacity by one when needed."""
-    from cowin_kit.profiles import get_profile
-
     due = _check_bookable(get_profile(), beneficiary, session, slot, on, allotted=True)
     if any(a.dose_number == due.dose_number for a in _retry_or_active(beneficiary.id, None)):
         raise errors.AlreadyBooked(dose=due.dose_number)
@@ -132,8 +132,6 @@ def book_allotted(beneficiary, session: VaccinationSession, slot: str, *, channe
 
 def due_for(beneficiary, session: VaccinationSession, slot: str | None = None, on=None):
     """The dose a person could be allotted in a session (every booking check but capacity)."""
-    from cowin_kit.profiles import get_profile
-
     slot = slot or (session.slots or [""])[-1]
     return _check_bookable(get_profile(), beneficiary, session, slot, on, allotted=True)
 
@@ -141,8 +139,6 @@ def due_for(beneficiary, session: VaccinationSession, slot: str | None = None, o
 def reschedule(appointment: Appointment, new_session_id, slot: str, *,
                on: dt.datetime | dt.date | None = None) -> Appointment:
     """Move an appointment to another session or slot in one transaction (all or nothing)."""
-    from cowin_kit.profiles import get_profile
-
     profile = get_profile()
     _check_changeable(profile, appointment, on)
     beneficiary = _beneficiary(appointment)
@@ -186,8 +182,6 @@ def reschedule(appointment: Appointment, new_session_id, slot: str, *,
 def cancel(appointment: Appointment, reason: str = "citizen", *,
            on: dt.datetime | dt.date | None = None) -> Appointment:
     """Cancel an active appointment and give its dose back to the session."""
-    from cowin_kit.profiles import get_profile
-
     profile = get_profile()
     _check_changeable(profile, appointment, on)
     try:
@@ -232,8 +226,6 @@ def _check_bookable(profile, beneficiary, session: VaccinationSession, slot: str
                     allotted: bool = False):
     """Run every check a booking needs and return the engine's DueDose for the session.
     A lottery session's doses are only ``allotted`` (a won draw, a standby offer)."""
-    from cowin_kit.profiles.schedule import check_dose
-
     if session.status != "open" or not session.facility.active:
         raise errors.SessionClosed()
     if session.allocation == "lottery" and not allotted:
@@ -271,8 +263,6 @@ def _check_changeable(profile, appointment: Appointment, on) -> None:
 
 
 def _beneficiary(appointment: Appointment):
-    from cowin_kit.registration.models import Beneficiary
-
     return db.session.get(Beneficiary, appointment.beneficiary_id)
 
 
@@ -388,8 +378,6 @@ def _retry_or_active(beneficiary_id: int, key_hash: str | None) -> list[Appointm
 
 def _account_mobile(beneficiary) -> str | None:
     """The mobile of the beneficiary's account (usually already loaded by sign-in)."""
-    from cowin_kit.accounts.models import CitizenAccount
-
     if beneficiary is None or beneficiary.account_id is None:
         return None  # walk-ins registered at the desk have no mobile to text
     account = db.session.get(CitizenAccount, beneficiary.account_id)
@@ -420,6 +408,5 @@ def _notify(beneficiary, appointment: Appointment, purpose: str, mobile: str | N
     remote gateway happens after the commit, off the request thread)."""
     if not mobile:
         return
-    from cowin_kit.booking.messages import appointment_sms
 
     appointment_sms(beneficiary, appointment, purpose, mobile, **where)
