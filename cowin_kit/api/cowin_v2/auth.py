@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from flask import current_app, g, jsonify
 
+from cowin_kit.accounts.otp import confirm_otp, request_otp
+from cowin_kit.accounts.tokens import issue_token
 from cowin_kit.api.cowin_v2 import captcha
 from cowin_kit.api.cowin_v2.blueprint import bp
 from cowin_kit.api.cowin_v2.common import arg, json_body, token_required
+from cowin_kit.core.cache import get_cache
+from cowin_kit.core.errors import KitError
 from cowin_kit.core.i18n import current_locale_id
+from cowin_kit.core.keys import keyed_hash, keyed_hash_matches
 
 
 def _generate():
-    from cowin_kit.accounts.otp import request_otp
-
     body = json_body()
     txn = request_otp(str(arg("mobile", source=body)), current_locale_id())
     return jsonify({"txnId": str(txn.id)})
 
 
 def _confirm():
-    from cowin_kit.accounts.otp import confirm_otp
-    from cowin_kit.accounts.tokens import issue_token
-
     body = json_body()
     txn_id = str(arg("txnId", source=body))
     account, created = confirm_otp(txn_id, str(arg("otp", source=body)),
@@ -77,9 +77,6 @@ def _captcha_key(account_id: int) -> str:
 @token_required
 def get_captcha():
     """Issue a captcha for this account; booking checks it when CAPTCHA_ENABLED is on."""
-    from cowin_kit.core.cache import get_cache
-    from cowin_kit.core.keys import keyed_hash
-
     text = captcha.new_text()
     get_cache().backend.set(_captcha_key(g.cowin_account.id),
                             keyed_hash("captcha", captcha.answer_bytes(text)), CAPTCHA_SECONDS)
@@ -91,10 +88,6 @@ def check_captcha(account_id: int, answer: str | None) -> None:
     if not current_app.config.get("CAPTCHA_ENABLED"):
         return
     from flask_babel import lazy_gettext as _l
-
-    from cowin_kit.core.cache import get_cache
-    from cowin_kit.core.errors import KitError
-    from cowin_kit.core.keys import keyed_hash_matches
 
     backend = get_cache().backend
     found, expected = backend.get(_captcha_key(account_id))
