@@ -9,14 +9,20 @@ import re
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from cowin_kit.accounts.staff_permissions import require_scope
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db, utcnow
 from cowin_kit.core.errors import Conflict, NotFound, ValidationFailed
+from cowin_kit.profiles import get_profile
+from cowin_kit.registration.models import Beneficiary
+from cowin_kit.registration.operations import clean_name
+from cowin_kit.vaccination.models import DoseRecord
 
 from .formats import jose
 from .issuance import current_for, issue_for_dose, revoke
 from .keys import keystore
 from .models import CORRECTION_FIELDS, Certificate, CorrectionRequest
+from .queries import correction_facility
 
 
 class NoCertificate(NotFound):
@@ -26,8 +32,6 @@ class NoCertificate(NotFound):
 
 def beneficiary_of(account, reference_id: str):
     """The account's beneficiary with this reference id (NotFound for anyone else's)."""
-    from cowin_kit.registration.models import Beneficiary
-
     person = db.session.execute(sa.select(Beneficiary).where(
         Beneficiary.reference_id == str(reference_id), Beneficiary.account_id == account.id)).scalar()
     if person is None:
@@ -38,8 +42,6 @@ def beneficiary_of(account, reference_id: str):
 def _clean_value(field: str, value, profile) -> str:
     text = str(value if value is not None else "").strip()
     if field == "name":
-        from cowin_kit.registration.operations import clean_name
-
         cleaned = clean_name(text)
         if not cleaned:
             raise ValidationFailed(fields={"new_value": [_l("Enter the name as on the identity document.")]})
@@ -57,8 +59,6 @@ def _clean_value(field: str, value, profile) -> str:
 
 def request_correction(account, reference_id: str, field: str, new_value) -> CorrectionRequest:
     """A citizen asks to correct a field of their certificate (one open request per field)."""
-    from cowin_kit.profiles import get_profile
-
     person = beneficiary_of(account, reference_id)
     if field not in CORRECTION_FIELDS:
         raise ValidationFailed(fields={"field": [_l("Choose name, birth year or gender.")]})
@@ -92,8 +92,6 @@ def record_passport(account, reference_id: str, number: str, surname: str, given
     """Record the person's passport number and name exactly as printed in the passport (for
     travel) and issue their certificate again with it: the EU DCC's names then match the
     passport, and the certificate shows its number. The earlier certificate is superseded."""
-    from cowin_kit.vaccination.models import DoseRecord
-
     person = beneficiary_of(account, reference_id)
     number = re.sub(r"\s+", "", number or "").upper()
     surname, given_names = (" ".join((text or "").upper().split()) for text in (surname, given_names))
@@ -121,10 +119,6 @@ def record_passport(account, reference_id: str, number: str, surname: str, given
 
 def _pending(staff, request_id: int, action: str) -> CorrectionRequest:
     """Lock an undecided request whose certificate's dose was given in the staff user's reach."""
-    from cowin_kit.accounts.staff_permissions import require_scope
-
-    from .queries import correction_facility
-
     req = db.session.get(CorrectionRequest, request_id, with_for_update=True)
     if req is None:
         raise NotFound()
@@ -136,9 +130,6 @@ def _pending(staff, request_id: int, action: str) -> CorrectionRequest:
 
 def approve_correction(staff, request_id: int, note: str = "") -> Certificate:
     """Apply the correction, issue a new certificate and revoke the old one (all audited)."""
-    from cowin_kit.registration.models import Beneficiary
-    from cowin_kit.vaccination.models import DoseRecord
-
     req = _pending(staff, request_id, "certificate.correction.approve")
     person = db.session.get(Beneficiary, req.beneficiary_id)
     # The registration domain has no update operation; the correction is the only path that
