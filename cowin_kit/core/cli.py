@@ -8,6 +8,11 @@ from __future__ import annotations
 import click
 
 from cowin_kit.cli.common import pass_app
+from cowin_kit.core.db import utcnow
+from cowin_kit.core.errors import KitError
+from cowin_kit.core.sms import deliver_queued, outbox, purge_finished, stranded
+from cowin_kit.profiles import get_profile
+from cowin_kit.profiles.phones import normalize_mobile
 
 
 @click.group("sms", chain=True)
@@ -21,11 +26,6 @@ def sms_group() -> None:
 @pass_app
 def outbox_command(app, mobile: str | None, limit: int) -> None:
     """Show the newest messages held by the outbox backend (demo and tests)."""
-    from cowin_kit.core.errors import KitError
-    from cowin_kit.core.sms import outbox
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.profiles.phones import normalize_mobile
-
     if mobile:
         try:
             mobile = normalize_mobile(get_profile(), mobile)
@@ -53,9 +53,6 @@ def deliver_command(app, older_than: int, limit: int) -> None:
     Kubernetes CronJob; safe beside running workers and other runs)."""
     import datetime as dt
 
-    from cowin_kit.core.db import utcnow
-    from cowin_kit.core.sms import deliver_queued, stranded
-
     cutoff = utcnow() - dt.timedelta(seconds=older_than)
     ids = stranded(cutoff, limit)
     if not ids:
@@ -78,9 +75,6 @@ def purge_command(app, days: int | None) -> None:
     """Delete texts that are finished (sent, held or failed) and older than the retention; texts
     still waiting to go out are kept. Run it daily (cron, systemd timer, the chart's CronJob)."""
     import datetime as dt
-
-    from cowin_kit.core.db import utcnow
-    from cowin_kit.core.sms import purge_finished
 
     days = days if days is not None else int(app.config["SMS_RETENTION_DAYS"])
     if days < 1:
