@@ -41,8 +41,15 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from cowin_kit.certificates.keys import FORMAT_KIND, KINDS, keystore
+from cowin_kit.certificates.lifecycle import ACTIVE, NEXT, RETIRED, utcnow
 from cowin_kit.config import ConfigError
+from cowin_kit.core import metrics as counted
+from cowin_kit.core.audit import install_counters
 from cowin_kit.core.errors import NotFound
+from cowin_kit.core.metrics import DOSES
+from cowin_kit.core.models import SmsMessage
+from cowin_kit.vaccination.signals import dose_recorded
 
 bp = Blueprint("metrics", __name__)
 log = logging.getLogger(__name__)
@@ -58,9 +65,6 @@ class SigningKeysCollector(Collector):
         self.app = app
 
     def collect(self):
-        from cowin_kit.certificates.keys import FORMAT_KIND, KINDS, keystore
-        from cowin_kit.certificates.lifecycle import ACTIVE, NEXT, RETIRED, utcnow
-
         expiry = GaugeMetricFamily(
             "cowin_kit_signing_certificate_expiry_seconds",
             "Seconds until the document signer certificate (DSC) of an active or next key ends.",
@@ -105,7 +109,6 @@ class SmsQueueCollector(Collector):
         import sqlalchemy as sa
 
         from cowin_kit.core.db import db, utcnow
-        from cowin_kit.core.models import SmsMessage
 
         depth = GaugeMetricFamily("cowin_kit_sms_queue_messages",
                                   "Texts waiting for the SMS gateway, by status.", labels=["status"])
@@ -185,16 +188,10 @@ def metrics():
 
 
 def _count_dose(sender, dose=None, **_extra) -> None:
-    from cowin_kit.core.metrics import DOSES
-
     DOSES.labels(str(getattr(dose, "vaccine", "") or "unknown")).inc()
 
 
 def init_app(app: Flask) -> None:
-    from cowin_kit.core import metrics as counted
-    from cowin_kit.core.audit import install_counters
-    from cowin_kit.vaccination.signals import dose_recorded
-
     install_counters()  # bookings and other audited actions, once committed
     dose_recorded.connect(_count_dose)  # after the dose's commit (idempotent: same receiver)
 
