@@ -10,8 +10,12 @@ from typing import Any
 from flask import g, jsonify, request
 from flask_babel import lazy_gettext as _l
 
+from cowin_kit.accounts.citizen import bearer_token
+from cowin_kit.accounts.tokens import verify_token
+from cowin_kit.core.audit import set_actor
 from cowin_kit.core.errors import KitError, RateLimited, Unauthorized
 from cowin_kit.core.inputs import date_out_of_range, int_out_of_range
+from cowin_kit.core.outage import limit
 
 #: Kit error codes -> (HTTP status, CoWIN errorCode). Unknown codes keep their status and
 #: use the kit code itself as errorCode (clients show ``error``).
@@ -187,10 +191,6 @@ def token_required(view):
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        from cowin_kit.accounts.citizen import bearer_token
-        from cowin_kit.accounts.tokens import verify_token
-        from cowin_kit.core.audit import set_actor
-
         token = bearer_token()
         if token is None:
             raise Unauthorized(_l("Unauthenticated access!"))
@@ -205,8 +205,6 @@ def token_required(view):
 def public_rate_limit() -> None:
     """CoWIN's public limit: RATE_LIMIT_PUBLIC calls per client address (default 100/5 min);
     counted in this process while Redis is down (core.outage)."""
-    from cowin_kit.core.outage import limit
-
     limit("cowin-v2-public")
 
 
