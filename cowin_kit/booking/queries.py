@@ -26,12 +26,18 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from cowin_kit.areas import queries as areas
 from cowin_kit.areas.models import Area
+from cowin_kit.booking.errors import AppointmentNotFound
 from cowin_kit.booking.models import Appointment, Facility, SessionCapacity, VaccinationSession
+from cowin_kit.booking.operations import load_session
+from cowin_kit.booking.rules import local_now
 from cowin_kit.core.cache import get_cache, get_response_cache, make_key, public_ttl
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import NotFound, ValidationFailed
 from cowin_kit.core.inputs import date_out_of_range
+from cowin_kit.profiles import get_profile
+from cowin_kit.registration.models import Beneficiary
 
 MAX_DAYS = 7
 #: "Near me": centres within about this many degrees of latitude (about 55 km), nearest first.
@@ -196,9 +202,6 @@ def postal_code_known(postal_code: str) -> bool:
 
 
 def _today() -> dt.date:
-    from cowin_kit.booking.rules import local_now
-    from cowin_kit.profiles import get_profile
-
     return local_now(get_profile()).date()
 
 
@@ -222,8 +225,6 @@ def json_bytes(document) -> bytes:
 
 def area_scope(area_id: int):
     """A selectable of the ids of an area and all areas below it (materialised path prefix)."""
-    from cowin_kit.areas import queries as areas
-
     return areas.scope_ids(areas.get(area_id))
 
 
@@ -326,8 +327,6 @@ def _attach_areas(centres: list[dict]) -> None:
 
 def session_detail(session_id) -> dict:
     """One session with its centre, in the availability shape (fresh, not cached)."""
-    from cowin_kit.booking.operations import load_session
-
     session = load_session(session_id)
     found = search(AvailabilityQuery(start=session.date, days=1, facility_id=session.facility_id))
     for centre in found:
@@ -343,9 +342,6 @@ def owned_appointment(account, appointment_id) -> Appointment:
     """An appointment of one of the account's beneficiaries; not found for anyone else's."""
     import uuid
 
-    from cowin_kit.booking.errors import AppointmentNotFound
-    from cowin_kit.registration.models import Beneficiary
-
     try:
         key = uuid.UUID(str(appointment_id))
     except ValueError:
@@ -360,8 +356,6 @@ def owned_appointment(account, appointment_id) -> Appointment:
 
 def appointment_view(appointment: Appointment) -> dict:
     """A plain view of an appointment for the API and the slip."""
-    from cowin_kit.registration.models import Beneficiary
-
     beneficiary = db.session.get(Beneficiary, appointment.beneficiary_id)
     session = appointment.session
     facility = session.facility
