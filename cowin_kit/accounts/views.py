@@ -13,6 +13,10 @@ from cowin_kit.accounts.otp import (OtpExpired, OtpMalformed, OtpTooManyTries, c
                                     request_otp)
 from cowin_kit.core.errors import KitError
 from cowin_kit.core.i18n import current_locale_id
+from cowin_kit.core.sms import outbox
+from cowin_kit.profiles import get_profile
+from cowin_kit.profiles.phones import InvalidMobile, mask_mobile
+from cowin_kit.registration.queries import beneficiaries_of, vaccination_status
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -34,7 +38,6 @@ def _demo_sms():
     config = current_app.config
     if not (config.get("DEMO") and config.get("SMS_BACKEND") == "outbox"):
         return None
-    from cowin_kit.core.sms import outbox
 
     messages = [m for m in outbox(session.get(PENDING_MOBILE), 5) if m.purpose == "otp"]
     return messages[0] if messages else None
@@ -67,7 +70,6 @@ def signin():
             error = exc
     # A refusal that says when to come back (resend cool-down, OTP sending down) keeps saying it.
     retry_after = getattr(error, "retry_after", None)
-    from cowin_kit.profiles.phones import InvalidMobile
 
     return render_template("accounts/signin.html", mobile=mobile, next_url=next_url,
                            error=error, field_error=_field_error(error, InvalidMobile)), \
@@ -94,7 +96,6 @@ def verify():
             flash(_("Welcome! Your account was created.") if created
                   else _("You are signed in."), "success")
             return redirect(next_url)
-    from cowin_kit.profiles.phones import mask_mobile
 
     mobile = session.get(PENDING_MOBILE, "")
     return render_template(
@@ -130,10 +131,6 @@ def signout():
 @bp.get("/my")
 @citizen_required
 def my():
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.profiles.phones import mask_mobile
-    from cowin_kit.registration.queries import beneficiaries_of, vaccination_status
-
     account = current_account()
     beneficiaries = beneficiaries_of(account)
     limit = get_profile().booking.beneficiaries_per_mobile
