@@ -28,6 +28,11 @@ from flask import current_app, has_app_context, has_request_context, request
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators, visitors
 
+from cowin_kit.booking.errors import SessionFull
+from cowin_kit.booking.models import SessionCapacity
+from cowin_kit.core.cache import DEFAULT_PREFIX, get_cache
+from cowin_kit.core.outage import redis_errors
+
 #: A flag outlives no writer that forgot to say it freed a dose by more than this.
 FLAG_SECONDS = 10
 #: Generations of sessions without a change for this long are dropped (sessions end).
@@ -44,8 +49,6 @@ def _on_redis(what: str, work):
     with ``what``)."""
     if not has_app_context():
         return None
-    from cowin_kit.core.cache import get_cache
-    from cowin_kit.core.outage import redis_errors
 
     backend = get_cache().backend
     circuit = getattr(backend, "circuit", None)
@@ -61,8 +64,6 @@ def _on_redis(what: str, work):
 def token_or_refuse(session_id) -> bytes | None:
     """Raise SessionFull when the session is flagged full at its current generation; else
     return the token to flag it with later (None without Redis). Read once per request."""
-    from cowin_kit.booking.errors import SessionFull
-
     try:
         key = str(uuid.UUID(str(session_id)))
     except (ValueError, TypeError, AttributeError):
@@ -132,8 +133,6 @@ def _statement(state) -> None:
 
 @sa.event.listens_for(Session, "after_flush")
 def _flushed(session: Session, _context) -> None:
-    from cowin_kit.booking.models import SessionCapacity
-
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, SessionCapacity):
             if obj.session_id is None:
@@ -148,7 +147,6 @@ def _resolve(session: Session) -> None:
     changes = session.info.get(_INFO)
     if not changes or not changes["capacities"]:
         return
-    from cowin_kit.booking.models import SessionCapacity
 
     ids = changes["capacities"]
     changes["capacities"] = set()
@@ -182,6 +180,4 @@ def _forget(session: Session) -> None:
 
 def app_prefix() -> str:
     """The Redis key prefix of this app's flags (tests)."""
-    from cowin_kit.core.cache import DEFAULT_PREFIX
-
     return (current_app.config.get("CACHE_PREFIX") or DEFAULT_PREFIX) + "booking:"
