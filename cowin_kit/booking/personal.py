@@ -11,7 +11,13 @@ import sqlalchemy as sa
 
 from cowin_kit.booking.models import Appointment
 from cowin_kit.booking.queries import AvailabilityQuery, search
+from cowin_kit.booking.rules import (age_at, area_timezone, history_of, local_now, parse_slot,
+                                     person_of)
 from cowin_kit.core.db import db
+from cowin_kit.core.errors import KitError
+from cowin_kit.profiles import get_profile
+from cowin_kit.profiles.schedule import NotEligible, check_dose, next_dose
+from cowin_kit.web.formatting import format_date
 
 
 @dataclass
@@ -27,11 +33,6 @@ class PersonalAvailability:
 def for_beneficiary(beneficiary, query: AvailabilityQuery) -> PersonalAvailability:
     """Fresh availability filtered by the schedule engine for this beneficiary."""
     from flask_babel import gettext as _
-
-    from cowin_kit.booking.rules import (age_at, area_timezone, history_of, local_now,
-                                         parse_slot, person_of)
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.profiles.schedule import NotEligible, next_dose
 
     profile = get_profile()
     person = person_of(beneficiary)
@@ -87,10 +88,6 @@ def for_beneficiary(beneficiary, query: AvailabilityQuery) -> PersonalAvailabili
 def _engine_reason(profile, person, history, due, day: dt.date) -> str:
     """The engine's own words for why a due dose cannot be given on a day."""
     from flask_babel import gettext as _
-
-    from cowin_kit.core.errors import KitError
-    from cowin_kit.profiles.schedule import check_dose
-    from cowin_kit.web.formatting import format_date
 
     try:
         check_dose(profile, person, history, due.allowed_vaccines[0], day)
