@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
 from cowin_kit.accounts.citizen import citizen_required, current_account
+from cowin_kit.accounts.staff_auth import current_staff
 from cowin_kit.accounts.staff_permissions import ADMINS, staff_required
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db
@@ -18,7 +19,9 @@ from . import issuance, operations, queries
 from . import schemas as s
 from .formats import shc
 from .keys import KINDS, keystore
+from .pdf import render_pdf
 from .scopes import correction_scope
+from .verify import app_verifier, decode_image, rate_limit
 
 blp = Blueprint("kit_certificates", __name__, url_prefix="/api/kit/v1/certificates",
                 description="Vaccination certificates: keys, verification, downloads, corrections.")
@@ -48,8 +51,6 @@ def public_keys():
 @blp.response(200, s.VerifyOut)
 def verify(args):
     """Verify any supported certificate's QR text (no sign-in needed; rate-limited per client)."""
-    from .verify import app_verifier, rate_limit
-
     rate_limit()
     return app_verifier().verify(args["payload"]).to_dict()
 
@@ -60,8 +61,6 @@ def verify(args):
 def verify_file(args):
     """Verify the certificate in a file: a photo or screenshot of its QR code (PNG, JPEG…), the
     QR code as SVG, or the certificate's PDF (multipart field ``file``)."""
-    from .verify import app_verifier, decode_image, rate_limit
-
     rate_limit()
     return app_verifier().verify(decode_image(args["file"].read())).to_dict()
 
@@ -89,8 +88,6 @@ def download_response(cert, fmt: str, kind: str, language: str | None = None):
     db.session.commit()
     name = f"certificate-{cert.certificate_id}-{kind}"
     if fmt == "pdf":
-        from .pdf import render_pdf
-
         return Response(render_pdf(cert, language), mimetype="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="certificate-{cert.certificate_id}.pdf"'})
     try:
@@ -159,8 +156,6 @@ def ask_correction(args, reference_id):
 @staff_required(ADMINS)
 def list_corrections():
     """Correction requests (default: waiting for a decision) for doses given in my reach."""
-    from cowin_kit.accounts.staff_auth import current_staff
-
     status = request.args.get("status", "pending")
     found = queries.corrections_in_reach(current_staff(), status, 500)
     audit("certificate.correction.list", "certificate_correction", None, count=len(found),
@@ -175,8 +170,6 @@ def list_corrections():
 @blp.response(200, s.CertificateOut)
 def approve(args, request_id):
     """Approve: the correction is applied, a new certificate issued, the old one revoked."""
-    from cowin_kit.accounts.staff_auth import current_staff
-
     cert = operations.approve_correction(current_staff(), request_id, args["note"])
     return {"certificate_id": cert.certificate_id, "uvci": cert.uvci, "kind": cert.kind,
             "dose_number": cert.dose_number, "issued_at": cert.issued_at, "formats": {}}
@@ -188,6 +181,4 @@ def approve(args, request_id):
 @blp.response(200, s.CorrectionOut)
 def reject(args, request_id):
     """Reject a correction request."""
-    from cowin_kit.accounts.staff_auth import current_staff
-
     return operations.reject_correction(current_staff(), request_id, args["note"])
