@@ -25,7 +25,9 @@ from typing import Any, Callable
 
 from flask import Flask, current_app
 
+from cowin_kit.core.errors import RateLimited
 from cowin_kit.core.metrics import count_cache
+from cowin_kit.core.outage import RedisCircuit, limit, redis_errors
 
 log = logging.getLogger(__name__)
 
@@ -163,8 +165,6 @@ class FallbackBackend:
         self.key_lock = primary.key_lock
 
     def _call(self, name: str, *args: Any) -> Any:
-        from cowin_kit.core.outage import redis_errors
-
         if not self.circuit.open:
             try:
                 return getattr(self.primary, name)(*args)
@@ -187,8 +187,6 @@ class FallbackBackend:
 
     def ping(self) -> bool:
         """True when Redis answers now (the readiness check; the circuit is not consulted)."""
-        from cowin_kit.core.outage import redis_errors
-
         try:
             return bool(self.primary.client.ping())
         except redis_errors():
@@ -262,8 +260,6 @@ def create_cache(redis_url: str = "", prefix: str = DEFAULT_PREFIX,
     """Build a cache on Redis (with the in-process fallback) when a URL is given, else in this
     process."""
     if redis_url:
-        from cowin_kit.core.outage import RedisCircuit
-
         return Cache(FallbackBackend(RedisBackend(redis_url, prefix), RedisCircuit(retry_seconds)))
     return Cache(MemoryBackend())
 
@@ -520,8 +516,6 @@ class ResponseCache:
 
     @staticmethod
     def _redis_errors():
-        from cowin_kit.core.outage import redis_errors
-
         return redis_errors()
 
     def _redis_failed(self, exc: BaseException) -> None:
@@ -593,9 +587,6 @@ class ReadyHits:
         return "200 OK", headers + own, body
 
     def _within_limit(self, environ, scope: str) -> bool:
-        from cowin_kit.core.errors import RateLimited
-        from cowin_kit.core.outage import limit
-
         # The same count as the route's (client_address() is this REMOTE_ADDR, set by
         # ProxyFix), without a request context: no routing, no session, no hooks.
         with self.app.app_context():
