@@ -12,11 +12,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from cowin_kit.accounts.models import CitizenAccount
+from cowin_kit.booking.models import Appointment, SessionCapacity
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db, utcnow
 from cowin_kit.core.errors import Conflict, KitError, RateLimited, ValidationFailed
+from cowin_kit.core.ratelimit import check, client_address, hit
+from cowin_kit.profiles import get_profile
 from cowin_kit.registration.models import Beneficiary
 from cowin_kit.registration.queries import count_of, document_hash, get_owned_beneficiary
+from cowin_kit.vaccination.models import DoseRecord
 
 NAME_MAX = 100
 MAX_AGE = 120
@@ -127,8 +131,6 @@ def _citizen_budgets(account: CitizenAccount, kind: str) -> list[tuple[str, str,
     ``duplicates``): one per account and one per client address."""
     from flask import current_app
 
-    from cowin_kit.core.ratelimit import client_address
-
     config, name = current_app.config, kind.upper()
     return [(f"registration-{kind}", config[f"RATE_LIMIT_REGISTRATION_{name}_PER_ACCOUNT"],
              f"account:{account.id}"),
@@ -146,8 +148,6 @@ def _limit_citizen_attempt(account: CitizenAccount) -> None:
     budget is used up every attempt is refused, whatever the number, so the refusal itself
     tells nothing. (Desk walk-ins and scripts without a request are not limited here.)
     """
-    from cowin_kit.core.ratelimit import check, hit
-
     for scope, limit, key in _citizen_budgets(account, "duplicates"):
         check(scope, limit, key, error=TooManyRegistrations)
     for scope, limit, key in _citizen_budgets(account, "attempts"):
@@ -157,8 +157,6 @@ def _limit_citizen_attempt(account: CitizenAccount) -> None:
 def _duplicate(account: CitizenAccount | None, limited: bool) -> DuplicateIdDocument:
     """The refusal for an already registered document, counted against a citizen's budgets."""
     if limited and account is not None:
-        from cowin_kit.core.ratelimit import hit
-
         for scope, limit, key in _citizen_budgets(account, "duplicates"):
             hit(scope, limit, key, error=TooManyRegistrations)
     return DuplicateIdDocument(fields={"id_number": [DuplicateIdDocument.default_message]})
@@ -179,8 +177,6 @@ def add_beneficiary(account: CitizenAccount | None, *, name: str, birth_year: in
                     id_number: str, groups=(), comorbidity: bool = False,
                     locale: str | None = None, registered_by: int | None = None) -> Beneficiary:
     """Register a person under a citizen account (or a walk-in by staff); commits."""
-    from cowin_kit.profiles import get_profile
-
     from flask import has_request_context
 
     profile = get_profile()
@@ -254,9 +250,6 @@ def _insert(beneficiary: Beneficiary, duplicate, attempts: int = 5) -> Beneficia
 
 def delete_beneficiary(account: CitizenAccount, reference_id: str) -> None:
     """Remove a beneficiary without recorded doses, giving back their booked capacity; commits."""
-    from cowin_kit.booking.models import Appointment, SessionCapacity
-    from cowin_kit.vaccination.models import DoseRecord
-
     try:
         beneficiary = get_owned_beneficiary(account, reference_id, for_update=True)
         if db.session.scalar(sa.select(DoseRecord.id)
