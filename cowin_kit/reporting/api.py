@@ -6,12 +6,17 @@ import sqlalchemy as sa
 from flask import jsonify
 from flask_smorest import Blueprint
 
+from cowin_kit.accounts.citizen import current_account
+from cowin_kit.accounts.staff_permissions import require_any_scope
+from cowin_kit.areas.models import Area
+from cowin_kit.booking.models import Facility
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import NotFound, Unauthorized
 from cowin_kit.profiles import get_profile
 from cowin_kit.registration.models import Beneficiary
 from cowin_kit.reporting.fhir import patient_bundle
+from cowin_kit.vaccination.models import DoseRecord
 
 bp = Blueprint("reporting_api", __name__, url_prefix="/api/kit/v1",
                description="Reports and exports (FHIR R4)")
@@ -30,15 +35,8 @@ def _staff():
 
 def _may_read(person: Beneficiary) -> str:
     """Return who reads ("staff" or "citizen"); raise when nobody entitled is signed in."""
-    from cowin_kit.accounts.citizen import current_account
-
     staff = _staff()
     if staff is not None:
-        from cowin_kit.accounts.staff_permissions import require_any_scope
-        from cowin_kit.areas.models import Area
-        from cowin_kit.booking.models import Facility
-        from cowin_kit.vaccination.models import DoseRecord
-
         # Where the person lives, and every facility that vaccinated them: staff reaching
         # any of these places may export (a vaccinator: people vaccinated at their facility).
         places = [db.session.get(Area, person.area_id)] if person.area_id else []
