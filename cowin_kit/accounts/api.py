@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from cowin_kit.accounts.citizen import bearer_token
 from cowin_kit.accounts.otp import confirm_otp, request_otp
-from cowin_kit.accounts.schemas import OtpConfirmSchema, OtpRequestSchema, OtpSentSchema, TokenSchema
-from cowin_kit.accounts.tokens import issue_token, token_expiry
+from cowin_kit.accounts.schemas import (OtpConfirmSchema, OtpRequestSchema, OtpSentSchema,
+                                        TokenSchema)
+from cowin_kit.accounts.tokens import issue_token, revoke_token, token_expiry
+from cowin_kit.core.errors import Unauthorized
 from cowin_kit.core.i18n import current_locale_id
+from cowin_kit.profiles.phones import mask_mobile
 
 bp = Blueprint("citizen_auth", __name__, url_prefix="/api/kit/v1/auth",
                description="Citizen sign-in with a one-time password sent by SMS")
@@ -20,8 +24,6 @@ def send_otp(data):
     """Send an OTP by SMS to a mobile number."""
     from flask import current_app
 
-    from cowin_kit.profiles.phones import mask_mobile
-
     txn = request_otp(data["mobile"], current_locale_id())
     return {"txn_id": str(txn.id), "mobile": mask_mobile(txn.mobile), "expires_at": txn.expires_at,
             "resend_after_seconds": int(current_app.config["OTP_RESEND_SECONDS"])}
@@ -32,8 +34,6 @@ def send_otp(data):
 @bp.response(200, TokenSchema)
 def confirm(data):
     """Confirm the OTP; returns a Bearer token for the citizen."""
-    from cowin_kit.profiles.phones import mask_mobile
-
     account, created = confirm_otp(data["txn_id"], data["otp"], locale=current_locale_id())
     return {"token": issue_token(account, txn=data["txn_id"]), "expires_at": token_expiry(),
             "new_account": created, "mobile": mask_mobile(account.mobile)}
@@ -44,10 +44,6 @@ def confirm(data):
 @bp.doc(security=[{"citizenBearer": []}])
 def logout():
     """Sign out: the Bearer token sent is revoked at once, even before it expires."""
-    from cowin_kit.accounts.citizen import bearer_token
-    from cowin_kit.accounts.tokens import revoke_token
-    from cowin_kit.core.errors import Unauthorized
-
     token = bearer_token()
     if token is None:
         raise Unauthorized()
