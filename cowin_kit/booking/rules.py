@@ -9,22 +9,20 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from cowin_kit.areas.models import Area
 from cowin_kit.core.db import db, utcnow
+from cowin_kit.profiles.schedule import DoseGiven, Person, age_on
+from cowin_kit.vaccination.models import DoseRecord
 
 
 def person_of(beneficiary):
     """Return the schedule engine's Person for a beneficiary row."""
-    from cowin_kit.profiles.schedule import Person
-
     return Person(birth_year=beneficiary.birth_year, birth_date=beneficiary.birth_date,
                   groups=tuple(beneficiary.groups or ()), gender=beneficiary.gender)
 
 
 def history_of(beneficiary_id: int) -> list:
     """Return the doses recorded for a beneficiary, oldest first, as engine DoseGiven."""
-    from cowin_kit.profiles.schedule import DoseGiven
-    from cowin_kit.vaccination.models import DoseRecord
-
     rows = db.session.execute(
         sa.select(DoseRecord.vaccine, DoseRecord.dose_number, DoseRecord.administered_on,
                   DoseRecord.is_booster)
@@ -40,8 +38,6 @@ def age_rule(profile) -> str:
 
 def age_at(profile, person, on: dt.date) -> int:
     """Age of a person on a date by the profile's rule (the session's age band uses it)."""
-    from cowin_kit.profiles.schedule import age_on
-
     return age_on(person, on, age_rule(profile))
 
 
@@ -52,8 +48,6 @@ AREA_TZ_SECONDS = 600
 def area_timezone(profile, area_id: int | None) -> ZoneInfo:
     """The timezone of an area by id, remembered for a while (it walks up the ancestors)."""
     from flask import current_app
-
-    from cowin_kit.areas.models import Area
 
     if area_id is None:
         return timezone_of(profile)
