@@ -16,8 +16,11 @@ from cowin_kit.booking import operations, queries
 from cowin_kit.booking.personal import for_beneficiary
 from cowin_kit.booking.slip import check_slip_available, slip_pdf_response, slip_rows
 from cowin_kit.core.collation import sort_by_name
+from cowin_kit.core.db import db
 from cowin_kit.core.errors import KitError, ValidationFailed
 from cowin_kit.core.i18n import digit_system, localize_digits
+from cowin_kit.profiles import get_profile
+from cowin_kit.registration.models import Beneficiary
 from cowin_kit.registration.queries import get_owned_beneficiary
 
 bp = Blueprint("booking", __name__, template_folder="templates", static_folder="static",
@@ -33,8 +36,6 @@ RESCHEDULE_LEVEL = 2
 @bp.context_processor
 def _helpers():
     """Locale-aware formatting and vaccine names for the booking templates."""
-    from cowin_kit.profiles import get_profile
-
     profile = get_profile()
 
     def vaccine_name(vaccine_id: str) -> str:
@@ -78,8 +79,6 @@ def _search_form(default_path: list[int]):
 
     Location first: without an area, a postal code or a position there is no query (nothing
     is listed), but every value given is checked and a bad one is said at its field."""
-    from cowin_kit.profiles import get_profile
-
     profile = get_profile()
     language = str(get_locale()).split("_")[0]
     children = functools.cache(areas.children)  # the path check and the selects read the same
@@ -160,8 +159,6 @@ def _calendar(query, centres):
 
 
 def _context(default_path: list[int] | None = None, **extra):
-    from cowin_kit.profiles import get_profile
-
     query, errors, selects, values = _search_form(default_path or [])
     return dict(query=query, errors=errors, selects=selects, values=values,
                 vaccines=get_profile().vaccines, dose_kinds=queries.DOSE_KINDS,
@@ -218,8 +215,6 @@ def reschedule(appointment_id):
             return redirect(request.full_path.rstrip("?"))
         flash(_("Your appointment has been moved."), "success")
         return redirect(url_for("booking.appointment", appointment_id=found.id))
-    from cowin_kit.registration.models import Beneficiary
-    from cowin_kit.core.db import db
 
     beneficiary = db.session.get(Beneficiary, found.beneficiary_id)
     centre = found.session.facility
