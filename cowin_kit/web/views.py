@@ -7,6 +7,9 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file
 
 from cowin_kit.core.i18n import match_locale, remember_locale, supported_locales
+from cowin_kit.profiles import get_profile
+from cowin_kit.profiles.branding import branding
+from cowin_kit.web.context import home_blocks
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/web")
@@ -14,8 +17,6 @@ bp = Blueprint("web", __name__, template_folder="templates", static_folder="stat
 
 @bp.get("/")
 def index():
-    from cowin_kit.web.context import home_blocks
-
     return render_template("web/index.html", home_blocks=home_blocks(current_app))
 
 
@@ -40,9 +41,6 @@ BRANDING_MAX_AGE = 3600
 @bp.get("/branding.css")
 def branding_css():
     """The profile's colours as CSS custom properties (a file: no inline styles on pages)."""
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.profiles.branding import branding
-
     response = current_app.response_class(branding(get_profile()).css(), mimetype="text/css")
     response.cache_control.public = True
     response.cache_control.max_age = BRANDING_MAX_AGE
@@ -53,9 +51,6 @@ def branding_css():
 @bp.get("/branding/emblem.png")
 def emblem():
     """The ministry's emblem from the profile folder (404 when the profile has none)."""
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.profiles.branding import branding
-
     path = branding(get_profile()).emblem
     if path is None or not path.is_file():
         abort(404)
