@@ -11,16 +11,19 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext as _
 
+from cowin_kit.booking.errors import SlipNotAvailable, SlipOfCancelled
 from cowin_kit.booking.labels import vaccine_name
 from cowin_kit.booking.queries import appointment_view
+from cowin_kit.certificates import fastpdf
+from cowin_kit.certificates.pdf import (GREY, INK, _Layout, draw_header, header_for, is_rtl,
+                                        paper_for)
+from cowin_kit.profiles import get_profile
 from cowin_kit.web.formatting import format_date
 
 
 def check_slip_available(appointment) -> None:
     """Refuse the slip of an appointment that is not booked (cancelled, completed, missed): a
     slip with a secret code is what the desk accepts, so only a live appointment has one."""
-    from cowin_kit.booking.errors import SlipNotAvailable, SlipOfCancelled
-
     if appointment.status == "cancelled":
         raise SlipOfCancelled()
     if appointment.status != "booked":
@@ -46,11 +49,6 @@ def slip_rows(view: dict) -> list[tuple[str, str]]:
 def slip_pdf(appointment) -> bytes:
     """Render the slip of an appointment as PDF bytes."""
     from flask_babel import get_locale
-
-    from cowin_kit.certificates import fastpdf
-    from cowin_kit.certificates.pdf import (GREY, INK, _Layout, draw_header, header_for, is_rtl,
-                                            paper_for)
-    from cowin_kit.profiles import get_profile
 
     check_slip_available(appointment)
     view = appointment_view(appointment)
