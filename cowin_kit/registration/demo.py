@@ -12,8 +12,11 @@ import random
 
 import sqlalchemy as sa
 
+from cowin_kit.accounts.models import CitizenAccount
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import KitError
+from cowin_kit.profiles.phones import national_number, normalize_mobile
+from cowin_kit.registration.operations import add_beneficiary
 
 PEOPLE_PER_MOBILE = 2
 SEED = 2021
@@ -31,8 +34,6 @@ def _vary_digits(example: str, rng: random.Random, accept, tries: int = 2000):
 
 
 def _demo_mobiles(profile, count: int, rng: random.Random) -> list[str]:
-    from cowin_kit.profiles.phones import normalize_mobile
-
     example = profile.phone.example or ""
     prefix, tail = example[:-4], example[-4:]  # keep the operator prefix: it stays a mobile
     found: list[str] = []
@@ -80,10 +81,6 @@ def _document_for(profile, rng: random.Random, entry: dict | None = None):
 
 def seed(app, profile, echo) -> None:
     """Create demo citizen accounts with beneficiaries (idempotent)."""
-    from cowin_kit.accounts.models import CitizenAccount
-    from cowin_kit.profiles.phones import national_number
-    from cowin_kit.registration.operations import add_beneficiary
-
     people = (profile.data.get("demo") or {}).get("people") or []
     if not people:
         echo("  registration: no demo.people in the profile; no demo citizens seeded")
