@@ -5,16 +5,15 @@ from __future__ import annotations
 import click
 import sqlalchemy as sa
 
+from cowin_kit.accounts.models import StaffUser
+from cowin_kit.accounts.staff_operations import create_staff_user
+from cowin_kit.core.db import db
 from cowin_kit.core.errors import KitError
+from cowin_kit.vaccination.cli import describe
 
 
 def init_instance(app, profile, echo, options) -> None:
     """Create the first national admin unless one exists."""
-    from cowin_kit.accounts.models import StaffUser
-    from cowin_kit.accounts.staff_operations import create_staff_user
-    from cowin_kit.core.db import db
-    from cowin_kit.vaccination.cli import describe
-
     username = options.get("admin_username") or "admin"
     if db.session.execute(sa.select(StaffUser.id).where(
             StaffUser.role == "national_admin")).first():
