@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from cowin_kit.config import DEFAULTS, SOURCE_ROOT
+from cowin_kit.core.i18n_tools import check, compile_catalogs, extract, update
 
 
 def _dirs(locales_dir: str | None, profiles_dir: str | None) -> tuple[Path, Path]:
@@ -31,8 +32,6 @@ def i18n_group() -> None:
 @locales_option
 def extract_command(locales_dir) -> None:
     """Extract translatable messages from the code and templates into locales/messages.pot."""
-    from cowin_kit.core.i18n_tools import extract
-
     locales, _ = _dirs(locales_dir, None)
     extract(SOURCE_ROOT, locales, echo=click.echo)
 
@@ -45,8 +44,6 @@ def extract_command(locales_dir) -> None:
               help="Update (or create) only this language's catalog; repeatable.")
 def update_command(locales_dir, languages, only) -> None:
     """Merge messages.pot into every catalog (new messages appear untranslated)."""
-    from cowin_kit.core.i18n_tools import update
-
     locales, _ = _dirs(locales_dir, None)
     if not (locales / "messages.pot").exists():
         raise click.ClickException("no locales/messages.pot yet: run 'cowin-kit i18n extract' first")
@@ -60,8 +57,6 @@ def update_command(locales_dir, languages, only) -> None:
 def compile_command(locales_dir, force, profiles_dir) -> None:
     """Compile the catalogs (.po) into the binary form the app reads (.mo), the shared ones and
     each profile's own (country_profiles/<cc>/locales/)."""
-    from cowin_kit.core.i18n_tools import compile_catalogs
-
     locales, profiles = _dirs(locales_dir, profiles_dir)
     count = compile_catalogs(locales, echo=click.echo, force=force, profiles_dir=profiles)
     click.echo(f"{count} catalog(s) compiled")
@@ -76,8 +71,6 @@ def compile_command(locales_dir, force, profiles_dir) -> None:
 def check_command(locales_dir, profiles_dir, languages) -> None:
     """Fail on missing, fuzzy or stale translations, placeholder or plural mismatches,
     and profile languages without a catalog (shared and per-country catalogs)."""
-    from cowin_kit.core.i18n_tools import check
-
     locales, profiles = _dirs(locales_dir, profiles_dir)
     chosen = [lang.strip() for lang in languages.split(",") if lang.strip()] if languages else None
     problems = check(locales, profiles, chosen)
