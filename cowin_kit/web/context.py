@@ -8,6 +8,8 @@ from flask import Flask, has_request_context, request, url_for
 from flask_babel import get_locale
 
 from cowin_kit.core.i18n import locale_display_name, text_direction
+from cowin_kit.profiles import get_profile
+from cowin_kit.profiles.branding import branding
 
 #: Navigation entries other domains add with ``add_nav(endpoint, label, section)``.
 NAV_KEY = "cowin_nav"
@@ -79,12 +81,9 @@ def home_blocks(app: Flask) -> list[tuple[str, dict]]:
 def init_app(app: Flask) -> None:
     @app.context_processor
     def _globals():
-        from cowin_kit.profiles import get_profile
-
         profile = get_profile()
         locale = str(get_locale())
         nav = visible_nav(app)
-        from cowin_kit.profiles.branding import branding
 
         return {
             "profile": profile,
