@@ -17,8 +17,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from cowin_kit import __version__
+from cowin_kit.certificates.keys import KINDS, keystore
+from cowin_kit.certificates.lifecycle import check_dsc, days_left
+from cowin_kit.core.cache import get_cache
 from cowin_kit.core.db import db
 from cowin_kit.core.migrate import current_revisions, head_revisions, schema_usable
+from cowin_kit.core.outage import describe_outage
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
@@ -48,8 +52,6 @@ def readyz():
 
 
 def _database() -> tuple[dict[str, str], str | None]:
-    from cowin_kit.core.outage import describe_outage
-
     try:
         with db.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -68,7 +70,6 @@ def _database() -> tuple[dict[str, str], str | None]:
 def _redis() -> str:
     if not current_app.config.get("REDIS_URL"):
         return NOT_CONFIGURED
-    from cowin_kit.core.cache import get_cache
 
     if get_cache().backend.ping():
         return OK
@@ -80,9 +81,6 @@ def _signing_keys() -> tuple[str, int | None]:
     """Every certificate format has an active key this pod can read, and the document signer
     certificate is valid: ``expiring`` (with the days left) within DSC_EXPIRY_WARNING_DAYS of
     its end, ``failing`` once it has ended (issuance refuses it)."""
-    from cowin_kit.certificates.keys import KINDS, keystore
-    from cowin_kit.certificates.lifecycle import check_dsc, days_left
-
     store = keystore()
     try:
         for kind in KINDS:
