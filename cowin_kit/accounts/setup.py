@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from cowin_kit.accounts import api, views
+from cowin_kit.extensions import register_api_blueprint
+from cowin_kit.web.context import add_nav
+
 
 def init_app(app: Flask) -> None:
-    from cowin_kit.accounts import api, views
-    from cowin_kit.extensions import register_api_blueprint
-    from cowin_kit.web.context import add_nav
-
     app.register_blueprint(views.bp)
     spec = app.extensions["kit_api"].spec
     if "citizenBearer" not in spec.components.security_schemes:
