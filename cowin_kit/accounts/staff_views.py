@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from cowin_kit.accounts import staff_auth
-import sqlalchemy as sa
-
 from cowin_kit.accounts.models import StaffUser
 from cowin_kit.accounts.sessions import end_sessions
+from cowin_kit.accounts.staff_operations import change_password, create_staff_user
 from cowin_kit.accounts.staff_permissions import (ADMINS, ROLES, area_filter, staff_area_path,
                                                   staff_required, staff_user_scope)
 from cowin_kit.accounts.staff_web import error_context, me, role_label
+from cowin_kit.areas.models import Area
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import Forbidden, KitError
@@ -71,8 +72,6 @@ def home():
 @staff_required(ROLES, writes=True)
 def password():
     """Change my password."""
-    from cowin_kit.accounts.staff_operations import change_password
-
     context: dict = {}
     status = 200
     if request.method == "POST":
@@ -89,8 +88,6 @@ def password():
 
 def _reachable_users():
     """Return the staff accounts the signed-in admin may manage."""
-    from cowin_kit.areas.models import Area
-
     staff = me()
     query = sa.select(StaffUser).order_by(StaffUser.role, StaffUser.username)
     reach = staff_area_path(staff)
@@ -105,8 +102,6 @@ def _reachable_users():
 @staff_required(ADMINS, writes=True)
 def users():
     """List the staff accounts in my reach and create new ones."""
-    from cowin_kit.accounts.staff_operations import create_staff_user
-
     context: dict = {}
     status = 200
     if request.method == "POST":
