@@ -21,8 +21,11 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from cowin_kit.api.cowin_v2.common import InvalidParameter
+from cowin_kit.areas.csvfile import read_areas
 from cowin_kit.areas.models import Area
 from cowin_kit.core.db import db
+from cowin_kit.profiles import get_profile
 
 #: Areas without a CoWIN id are exposed as this plus the kit's area id.
 UNLISTED_OFFSET = 1_000_000
@@ -39,8 +42,6 @@ class CowinIds:
 
 @functools.lru_cache(maxsize=8)
 def _read(path: str, mtime: float, levels: tuple[str, ...]) -> CowinIds:
-    from cowin_kit.areas.csvfile import read_areas
-
     rows, _problems = read_areas(Path(path), list(levels))
     found = CowinIds()
     for row in rows:
@@ -56,8 +57,6 @@ def _read(path: str, mtime: float, levels: tuple[str, ...]) -> CowinIds:
 
 def cowin_ids() -> CowinIds | None:
     """The current profile's CoWIN ids, or None when its areas file has none."""
-    from cowin_kit.profiles import get_profile
-
     profile = get_profile()
     path = profile.areas_csv_path
     try:
@@ -119,8 +118,6 @@ def area_id(level: int, value: int) -> int:
 
 def district_area_id(value: int) -> int:
     """``district_id`` as the kit's area id, or CoWIN's 400 for an unknown district."""
-    from cowin_kit.api.cowin_v2.common import InvalidParameter
-
     try:
         return area_id(2, value)
     except InvalidAreaId:
