@@ -12,6 +12,7 @@ from cowin_kit.areas.models import Area
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import NotFound
 from cowin_kit.core.i18n import current_locale_id
+from cowin_kit.profiles import get_profile
 
 
 def _language() -> str:
@@ -25,8 +26,6 @@ def _local_names(area: Area, language: str) -> str:
 def _base_name(area: Area) -> str:
     """Base name fields are in the profile's default language (English for India, as CoWIN's
     were); the requested language's names go in the extra ``*_l`` fields."""
-    from cowin_kit.profiles import get_profile
-
     return area.names.get(get_profile().default_locale.split("_")[0]) or area.name
 
 
@@ -67,8 +66,6 @@ def districts(state_id: int):
 @bp.get("/registration/beneficiary/idTypes")
 @token_required
 def id_types():
-    from cowin_kit.profiles import get_profile
-
     language = _language()
     profile = get_profile()
     # CoWIN's ids are numbers: the position in the profile's list (stable for a profile).
@@ -80,8 +77,6 @@ def id_types():
 @bp.get("/registration/beneficiary/genders")
 @token_required
 def genders():
-    from cowin_kit.profiles import get_profile
-
     language = _language()
     profile = get_profile()
     return jsonify({"genders": [{"gender": g.label(language), "id": index, "code": g.code}
