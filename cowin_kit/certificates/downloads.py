@@ -7,13 +7,13 @@ from flask import Response
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db
 
+from .issuance import current_for
+from .operations import NoCertificate
+from .pdf import render_pdf
+
 
 def certificate_pdf_response(beneficiary) -> Response:
     """The beneficiary's current certificate as a PDF (NO_CERTIFICATE 404 when there is none)."""
-    from .issuance import current_for
-    from .operations import NoCertificate
-    from .pdf import render_pdf
-
     cert = current_for(beneficiary.id)
     if cert is None:
         raise NoCertificate()
