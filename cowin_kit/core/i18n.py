@@ -5,12 +5,14 @@ from __future__ import annotations
 from babel import Locale, UnknownLocaleError
 from flask import current_app, g, has_request_context, request, session
 
+from cowin_kit.core.i18n_tools import compile_catalogs
+from cowin_kit.profiles import get_profile  # core must not import domains at import time
+from cowin_kit.profiles.loader import resolve_profile_dir
+
 LANG_COOKIE = "lang"
 
 
 def _profile():
-    from cowin_kit.profiles import get_profile  # core must not import domains at import time
-
     return get_profile()
 
 
@@ -147,8 +149,6 @@ def profile_locales_dir(app) -> "Path | None":
     """The current profile's own catalog folder, when it has one."""
     from pathlib import Path
 
-    from cowin_kit.profiles.loader import resolve_profile_dir
-
     try:
         folder = resolve_profile_dir(str(app.config["PROFILE"]), app.config["PROFILES_DIR"])
     except Exception:  # the profile loader reports a missing profile with a better message
@@ -160,8 +160,6 @@ def profile_locales_dir(app) -> "Path | None":
 def init_catalog_overrides(app) -> None:
     """Merge the profile's own catalogs over the shared ones (Flask-Babel: later dirs win)."""
     import logging
-
-    from cowin_kit.core.i18n_tools import compile_catalogs
 
     folder = profile_locales_dir(app)
     if folder is None:
