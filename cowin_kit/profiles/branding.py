@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .labels import pick
+
 #: The kit's own colours (kit.css) when a profile sets none.
 DEFAULT_COLOURS = {"primary": "#0b5cad", "dark": "#083f77", "accent": "#0a8754"}
 
@@ -30,19 +32,13 @@ class Branding:
     default_language: str = "en"
 
     def ministry_name(self, language: str | None = None) -> str:
-        from .labels import pick
-
         return pick(self.ministry, language, self.default_language)
 
     def portal(self, language: str | None = None) -> str:
         """The portal's own name, or '' for the kit's translated default."""
-        from .labels import pick
-
         return pick(self.portal_name, language, self.default_language)
 
     def links(self, language: str | None = None) -> list[tuple[str, str]]:
-        from .labels import pick
-
         return [(pick(link.labels, language, self.default_language), link.url)
                 for link in self.footer_links]
 
