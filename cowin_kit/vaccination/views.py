@@ -8,11 +8,13 @@ from flask_babel import lazy_gettext as _l
 
 from cowin_kit.accounts.staff_permissions import DESK, MANAGERS, area_filter, staff_required
 from cowin_kit.accounts.staff_web import error_context, form_date, form_datetime, form_int, me
+from cowin_kit.booking.admin_operations import facility_today
 from cowin_kit.booking.models import Appointment, Facility
 from cowin_kit.booking.scopes import appointment_scope
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db, utcnow
 from cowin_kit.core.errors import Forbidden, KitError
+from cowin_kit.profiles import get_profile
 from cowin_kit.registration.models import Beneficiary
 from cowin_kit.vaccination import aefi, operations, queries
 from cowin_kit.vaccination.models import AefiReport, DoseRecord
@@ -35,8 +37,6 @@ def _facility() -> Facility:
 
 
 def _today(facility: Facility):
-    from cowin_kit.booking.admin_operations import facility_today
-
     return facility_today(facility)
 
 
@@ -168,8 +168,6 @@ def day_no_shows():
 @staff_required(DESK, writes=True)
 def walk_in():
     """Register a walk-in and record their dose in one form."""
-    from cowin_kit.profiles import get_profile
-
     facility = _facility()
     context = {"facility": facility, "form": request.form, "lots": session.get(LOT_MEMORY, {}),
                "profile_vaccines": get_profile().vaccines}
@@ -210,8 +208,6 @@ def dose(dose_id: int):
 @staff_required(DESK, scope=dose_scope, writes=True)
 def correct(dose_id: int):
     """Correct a wrong entry within the correction window."""
-    from cowin_kit.profiles import get_profile
-
     record = db.get_or_404(DoseRecord, dose_id)
     beneficiary = db.session.get(Beneficiary, record.beneficiary_id)
     context = {"dose": record, "beneficiary": beneficiary, "form": request.form,
