@@ -24,9 +24,11 @@ from cowin_kit.accounts.sessions import clock_skew
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db, utcnow
 from cowin_kit.core.errors import RateLimited, ServiceUnavailable, ValidationFailed
-from cowin_kit.core.outage import limit
 from cowin_kit.core.keys import keyed_hash, keyed_hash_matches
+from cowin_kit.core.outage import limit
 from cowin_kit.core.sms import render_sms, send_sms
+from cowin_kit.profiles import get_profile
+from cowin_kit.profiles.phones import normalize_mobile
 
 OTP_DIGITS = 6
 REDACTED_OTP = "*" * OTP_DIGITS
@@ -101,9 +103,6 @@ def _lock_mobile(mobile: str) -> None:
 
 def request_otp(mobile_raw: str, locale: str, *, now: dt.datetime | None = None) -> OtpTransaction:
     """Send a new 6-digit OTP to a mobile; return its transaction (the id is the txnId)."""
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.profiles.phones import normalize_mobile
-
     if has_request_context():
         # Per client address too: the per-mobile cap alone lets one client SMS-bomb many numbers.
         # Generous, because many phones share one address behind carrier-grade NAT. Without
