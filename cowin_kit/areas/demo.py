@@ -7,6 +7,9 @@ import csv
 import click
 import sqlalchemy as sa
 
+from cowin_kit.areas.models import Area
+from cowin_kit.core.db import db
+
 from .operations import import_areas
 
 
@@ -20,9 +23,6 @@ def seed(app, profile, echo) -> None:
 def _refuse_another_country(profile) -> None:
     """One demo database holds one country: refuse one whose top areas are not this profile's
     (e.g. a shared COWIN_KIT_DATABASE_URL already seeded with another profile)."""
-    from cowin_kit.areas.models import Area
-    from cowin_kit.core.db import db
-
     with profile.areas_csv_path.open(encoding="utf-8") as handle:
         own = {row["code"] for row in csv.DictReader(handle)}
     foreign = db.session.scalars(sa.select(Area.code).where(
