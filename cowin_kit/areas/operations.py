@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import ValidationFailed
+from cowin_kit.profiles import Profile, get_profile
 from cowin_kit.profiles.yamlsrc import Problem
 
 from .csvfile import AreaRow, read_areas
@@ -48,15 +49,11 @@ def import_areas(source, profile=None, *, dry_run: bool = False) -> ImportResult
     alone, so running it again changes nothing. A file may add children to areas already in
     the database. Any problem aborts the whole import (AreaImportFailed lists them by line).
     """
-    from cowin_kit.profiles import Profile
-
     if isinstance(source, Profile):
         profile, path = source, source.areas_csv_path
     else:
         path = Path(source)
     if profile is None:
-        from cowin_kit.profiles import get_profile
-
         profile = get_profile()
     existing = {a.code: a for a in db.session.execute(sa.select(Area)).scalars()}
     languages = {loc.language for loc in profile.locales} | {"en"}
