@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from cowin_kit.accounts.staff_permissions import (ADMINS, MANAGERS, area_filter, facility_scope,
                                                   staff_required)
 from cowin_kit.accounts.staff_web import error_context, form_date, form_int, me
+from cowin_kit.areas.models import Area
 from cowin_kit.booking import admin_operations as ops
 from cowin_kit.booking.models import Appointment, Facility, VaccinationSession
 from cowin_kit.booking.scopes import session_scope
@@ -18,6 +19,7 @@ from cowin_kit.core.collation import sort_by_name
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import KitError, ValidationFailed
 from cowin_kit.core.inputs import date_out_of_range
+from cowin_kit.profiles import get_profile
 from cowin_kit.web.formatting import format_number
 
 bp = Blueprint("booking_admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -40,8 +42,6 @@ def facilities():
 
 
 def _facility_form(facility: Facility | None, status: int = 200, **extra):
-    from cowin_kit.areas.models import Area
-
     area_code = ""
     if facility is not None:
         area_code = db.session.get(Area, facility.area_id).code
@@ -117,8 +117,6 @@ def facility_import():
 @staff_required(MANAGERS, scope=facility_scope, writes=True)
 def sessions(facility_id: int):
     """List a facility's sessions and plan new ones for one or many dates."""
-    from cowin_kit.profiles import get_profile
-
     facility = db.get_or_404(Facility, facility_id)
     context: dict = {}
     status = 200
