@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from cowin_kit.accounts.citizen import citizen_required, current_account
+from cowin_kit.accounts.tokens import _claims
 from cowin_kit.booking import full_sessions, operations, queries
 from cowin_kit.booking.personal import for_beneficiary
 from cowin_kit.booking.schemas import (AppointmentSchema, AvailabilityArgs, AvailabilitySchema,
@@ -84,8 +85,6 @@ def _refuse_known_full(view):
     def wrapper(args, *more, **kwargs):
         header = request.headers.get("Authorization", "")
         if header[:7].lower() == "bearer " and not request.headers.get("Idempotency-Key"):
-            from cowin_kit.accounts.tokens import _claims
-
             _claims(header[7:].strip())  # Unauthorized when forged or expired
             full_sessions.token_or_refuse(args["session_id"])
         return view(args, *more, **kwargs)
