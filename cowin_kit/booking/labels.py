@@ -7,12 +7,12 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import pgettext
 
+from cowin_kit.profiles import get_profile
+from cowin_kit.profiles.schedule import product_name
+
 
 def vaccine_name(vaccine_id: str) -> str:
     """The product's display name from the profile; an id the profile no longer has, as stored."""
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.profiles.schedule import product_name
-
     return product_name(get_profile(), vaccine_id)
 
 
