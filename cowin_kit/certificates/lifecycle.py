@@ -34,6 +34,9 @@ from flask_babel import lazy_gettext as _l
 
 from cowin_kit.core.errors import Conflict, ValidationFailed
 
+from .formats import jose
+from .keys import KeyInfo, kid_of
+
 LIFECYCLE_FILE = "lifecycle.json"
 ACTIVE, NEXT, RETIRED = "active", "next", "retired"
 #: EU DCC document-signer extended key usages (eHealth Network certificate governance):
@@ -199,9 +202,6 @@ def file_extras(kind: str, stem: Path) -> dict | None:
 def superseded(kind: str, stem: Path, public_key) -> list:
     """Earlier DSCs of an hcert key (replaced by ``keys import-certificate``): retired keys of
     their own (their kid is the old certificate's), so what they signed keeps verifying."""
-    from .formats import jose
-    from .keys import KeyInfo, kid_of
-
     if kind != "hcert":
         return []
     out = []
