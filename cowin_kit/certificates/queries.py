@@ -6,14 +6,13 @@ import sqlalchemy as sa
 
 from cowin_kit.accounts.staff_permissions import area_filter
 from cowin_kit.core.db import db
+from cowin_kit.vaccination.models import DoseRecord
 
 from .models import Certificate, CorrectionRequest
 
 
 def correction_facility(correction: CorrectionRequest):
     """The facility that gave the dose of the certificate a correction request is about."""
-    from cowin_kit.vaccination.models import DoseRecord
-
     certificate = db.session.get(Certificate, correction.certificate_id)
     return db.session.get(DoseRecord, certificate.dose_record_id).facility
 
@@ -21,8 +20,6 @@ def correction_facility(correction: CorrectionRequest):
 def corrections_in_reach(staff, status: str = "pending", limit: int = 200) -> list[CorrectionRequest]:
     """Correction requests with ``status`` whose certificate's dose was given in the staff
     user's reach (area subtree or facility), oldest first."""
-    from cowin_kit.vaccination.models import DoseRecord
-
     query = (sa.select(CorrectionRequest)
              .join(Certificate, Certificate.id == CorrectionRequest.certificate_id)
              .join(DoseRecord, DoseRecord.id == Certificate.dose_record_id)
