@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from cowin_kit.profiles.labels import pick
 from cowin_kit.profiles.model import Profile
+from cowin_kit.profiles.schedule import _phase_admits
 
 
 def phase_starts(profile: Profile) -> list[dt.date]:
@@ -21,8 +23,6 @@ def phase_starts(profile: Profile) -> list[dt.date]:
 
 def priority_tier(profile: Profile, person, day: dt.date) -> int:
     """The tier of ``person`` (a schedule.Person) on ``day``; people no phase admits come last."""
-    from cowin_kit.profiles.schedule import _phase_admits
-
     starts = phase_starts(profile)
     if not starts:
         return 0
@@ -43,8 +43,6 @@ def tier_label(profile: Profile, tier: int, language: str) -> str:
 
 def group_evidence(profile: Profile, group_id: str, language: str) -> str | None:
     """What staff check at the desk for a priority group (``priority_groups[].evidence``)."""
-    from cowin_kit.profiles.labels import pick
-
     for group in (profile.data.get("eligibility") or {}).get("priority_groups") or ():
         if group["id"] == group_id and group.get("evidence"):
             return pick(group["evidence"], language, profile.default_language)
