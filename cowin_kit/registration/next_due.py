@@ -25,6 +25,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from cowin_kit.profiles import get_profile
+from cowin_kit.profiles.schedule import DoseGiven, DueDose, Person, next_dose
 from cowin_kit.registration.models import Beneficiary
 from cowin_kit.vaccination.models import DoseRecord
 
@@ -42,8 +44,6 @@ PENDING = "registration.next_due_people"
 def next_due_values(profile, person, doses: Iterable) -> dict:
     """The stored columns for a person (``birth_year``, ``birth_date``, ``groups``, ``gender``)
     with these doses (``vaccine``, ``dose_number``, ``administered_on``, ``is_booster``)."""
-    from cowin_kit.profiles.schedule import DoseGiven, DueDose, Person, next_dose
-
     doses = sorted(doses, key=lambda d: d.dose_number)
     if not doses:
         return dict(EMPTY)
@@ -123,7 +123,6 @@ def _after_flush(session: Session, flush_context) -> None:
     people = session.info.pop(PENDING, None)
     if not people or not has_app_context():
         return
-    from cowin_kit.profiles import get_profile
 
     gone = {sa.inspect(obj).identity[0] for obj in session.deleted
             if isinstance(obj, Beneficiary) and sa.inspect(obj).identity}
