@@ -11,6 +11,7 @@ from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 
 from cowin_kit.core.errors import NotFound
+from cowin_kit.core.i18n import localize_digits
 from cowin_kit.profiles import get_profile
 
 
@@ -69,8 +70,6 @@ def date_text(value: dt.date) -> str:
     """A date for the reader: the locale's medium form in the profile's digits."""
     from flask_babel import format_date
 
-    from cowin_kit.core.i18n import localize_digits
-
     return localize_digits(format_date(value, "medium"))
 
 
@@ -114,7 +113,6 @@ class PageCells:
             return number(value)
         if how == "date":
             return date_text(value)
-        from cowin_kit.core.i18n import localize_digits
 
         return localize_digits(value)
 
