@@ -11,9 +11,11 @@ import sqlalchemy as sa
 
 from cowin_kit.areas.models import Area
 from cowin_kit.booking.models import Facility, VaccinationSession
+from cowin_kit.core.collation import sort_by_name
 from cowin_kit.core.db import db
 from cowin_kit.registration.models import Beneficiary
 from cowin_kit.reporting.bands import AgeBand, band_sql
+from cowin_kit.reporting.labels import area_name
 from cowin_kit.reporting.models import NATIONAL, DoseCounter, DoseDayTotal
 from cowin_kit.vaccination.models import DoseRecord
 
@@ -106,9 +108,6 @@ class RecordSource:
 def child_areas(area: Area | None) -> list[Area]:
     """Return the areas one level below ``area`` (the first level for the whole country), by
     name in the reader's language and its collation."""
-    from cowin_kit.core.collation import sort_by_name
-    from cowin_kit.reporting.labels import area_name
-
     where = Area.parent_id.is_(None) if area is None else Area.parent_id == area.id
     return sort_by_name(db.session.scalars(sa.select(Area).where(where)), area_name)
 
