@@ -9,7 +9,7 @@ from cowin_kit.areas.models import Area
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import NotFound
 from cowin_kit.reporting import dashboard
-from cowin_kit.reporting.labels import local_today
+from cowin_kit.reporting.labels import date_text, local_today, number
 
 bp = Blueprint("reporting", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/reporting")
@@ -40,14 +40,10 @@ def dashboard_page(code: str | None):
 @bp.app_template_filter("report_number")
 def report_number(value) -> str:
     """Format a number for the reader's locale."""
-    from cowin_kit.reporting.labels import number
-
     return number(value)
 
 
 @bp.app_template_filter("report_date")
 def report_date(value) -> str:
     """Format a date for the reader's locale."""
-    from cowin_kit.reporting.labels import date_text
-
     return date_text(value)
