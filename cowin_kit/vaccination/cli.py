@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
+from cowin_kit.accounts.staff_operations import create_staff_user
 from cowin_kit.accounts.staff_permissions import ROLES
 from cowin_kit.cli.common import pass_app
+from cowin_kit.core.errors import KitError
 
 
 def describe(exc) -> str:
@@ -32,9 +34,6 @@ def user_group() -> None:
 @pass_app
 def create_user(app, role, username, area_code, facility_code, full_name, password) -> None:
     """Create a staff account with a role and its area or facility."""
-    from cowin_kit.accounts.staff_operations import create_staff_user
-    from cowin_kit.core.errors import KitError
-
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
