@@ -15,6 +15,7 @@ from flask import current_app, redirect, request, session, url_for
 
 from cowin_kit.accounts.models import AuthSession, CitizenAccount
 from cowin_kit.accounts.sessions import alive, end_session, start_session
+from cowin_kit.accounts.tokens import verify_token
 from cowin_kit.core.audit import set_actor
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import Unauthorized
@@ -43,7 +44,6 @@ def _from_header() -> CitizenAccount | None:
     token = bearer_token()
     if token is None:
         return None
-    from cowin_kit.accounts.tokens import verify_token
 
     return verify_token(token)
 
