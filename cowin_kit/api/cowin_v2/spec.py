@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import jsonify
 
+from cowin_kit import __version__
 from cowin_kit.api.cowin_v2.blueprint import bp
 
 SOURCE = Path(__file__).with_name("openapi.yaml")
@@ -24,7 +25,5 @@ def openapi_document() -> dict:
 
 @bp.get("/openapi.json")
 def openapi_json():
-    from cowin_kit import __version__
-
     return jsonify({**openapi_document(), "info": {**openapi_document()["info"],
                                                    "x-kit-version": __version__}})
