@@ -8,6 +8,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from cowin_kit.core.sms import queue_sms, register_sms_text, render_sms
+from cowin_kit.profiles import get_profile
 from cowin_kit.web.formatting import format_date
 
 log = logging.getLogger(__name__)
@@ -27,8 +28,6 @@ def appointment_sms(beneficiary, appointment, purpose: str, mobile: str, *, sess
     """Queue a text about a booked, moved or cancelled appointment, in the person's language,
     in the caller's transaction (it goes out only if that commits). ``session`` and ``slot``
     give the appointment's new place when the ORM object does not carry it yet."""
-    from cowin_kit.profiles import get_profile
-
     locale = beneficiary.locale or get_profile().default_locale
     session = session or appointment.session
     try:
