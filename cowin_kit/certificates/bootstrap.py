@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from .keys import KINDS, ensure_keys, keystore
+
 
 def init_instance(app, profile, echo, options) -> None:
-    from .keys import KINDS, ensure_keys, keystore
-
     if app.config.get("ENV") == "production":
         # A production pod's folders vanish with it and no other pod would see keys made here:
         # they come from the chart's signing-keys Job or the ministry's own Secret.
