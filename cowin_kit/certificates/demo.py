@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from .keys import ensure_keys
+
 
 def seed(app, profile, echo) -> None:
-    from .keys import ensure_keys
-
     ensure_keys(app, profile, echo)
