@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
+from cowin_kit.core.keys import check_rotation, parse_fallbacks
+
 #: Repository root when running from a checkout or an editable install.
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -188,7 +190,6 @@ def _derive(app: Flask) -> None:
     # that differ between pods), so production_problems() asks for COWIN_KIT_SECRET_KEY instead.
     if not app.config.get("SECRET_KEY") and not production:
         app.config["SECRET_KEY"] = _instance_secret(instance)
-    from cowin_kit.core.keys import check_rotation, parse_fallbacks
 
     try:
         app.config["SECRET_KEY_FALLBACKS"] = parse_fallbacks(app.config.get("SECRET_KEY_FALLBACKS"))
