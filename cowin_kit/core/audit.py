@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import g, has_request_context, request
 
+from cowin_kit.core import metrics
 from cowin_kit.core.db import db, utcnow
 from cowin_kit.core.models import AuditEntry
 
@@ -57,8 +58,6 @@ PENDING_KEY = "cowin_kit.audit.pending"
 
 
 def _count_committed(session) -> None:
-    from cowin_kit.core import metrics
-
     for action, outcome in session.info.pop(PENDING_KEY, ()):
         metrics.EVENTS.labels(action, outcome).inc()
         if action.startswith("appointment.") and action[12:] in metrics.APPOINTMENT_ACTIONS:
