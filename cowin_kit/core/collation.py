@@ -15,6 +15,8 @@ import functools
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
+from cowin_kit.core.i18n import current_locale_id
+
 T = TypeVar("T")
 
 
@@ -30,7 +32,6 @@ def _reader_locale() -> str:
 
     if not has_app_context():
         return "root"
-    from cowin_kit.core.i18n import current_locale_id
 
     try:
         return current_locale_id()
