@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from flask import Flask
 from pythonjsonlogger.json import JsonFormatter
 
+from cowin_kit.config import ConfigError
+
 #: The request being answered by this thread (set and reset by the WSGI middleware).
 CURRENT: contextvars.ContextVar[RequestInfo | None] = contextvars.ContextVar(
     "cowin_kit_request", default=None)
@@ -104,8 +106,6 @@ class StderrHandler(logging.StreamHandler):
 def configure_logging(app: Flask) -> None:
     """Give the ``cowin_kit`` loggers the kit's handler and level (once per process; a later
     app with other settings replaces the format and level)."""
-    from cowin_kit.config import ConfigError
-
     level = str(app.config.get("LOG_LEVEL") or "INFO").upper()
     form = str(app.config.get("LOG_FORMAT") or "json").lower()
     if level not in LEVELS:
