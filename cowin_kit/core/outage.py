@@ -20,6 +20,7 @@ import time
 from flask import Flask, current_app
 
 from cowin_kit.core.errors import RateLimited, ServiceUnavailable
+from cowin_kit.core.ratelimit import hit, hit_in_process
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +109,6 @@ def limit(scope: str, limit: str | None = None, key: str | None = None, *,
           when_redis_down: str = "memory", error: type[RateLimited] = RateLimited) -> None:
     """Count one call through ``core.ratelimit.hit``; when its Redis is unreachable, either count
     in this process (``"memory"``) or refuse with 503 + Retry-After (``"closed"``)."""
-    from cowin_kit.core.ratelimit import hit, hit_in_process
-
     app = current_app._get_current_object()
     circuit = redis_circuit(app, "limits")
     if not (app.config.get("REDIS_URL") and circuit.open):
