@@ -48,6 +48,7 @@ from cowin_kit.core.db import db, utcnow
 from cowin_kit.core.metrics import OTPS as OTP_COUNT
 from cowin_kit.core.metrics import SMS as SMS_COUNT
 from cowin_kit.core.models import SmsMessage
+from cowin_kit.profiles import get_profile  # core imports no domain at import time
 
 log = logging.getLogger("cowin_kit.sms")
 
@@ -72,8 +73,6 @@ def render_sms(key: str, locale: str | None, **params: Any) -> str:
 
 
 def _default_locale() -> str:
-    from cowin_kit.profiles import get_profile  # core imports no domain at import time
-
     return get_profile().default_locale
 
 
