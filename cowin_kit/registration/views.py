@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from cowin_kit.accounts.citizen import citizen_required, current_account
 from cowin_kit.core.errors import KitError
 from cowin_kit.core.i18n import current_locale_id
+from cowin_kit.profiles import get_profile
 from cowin_kit.registration import operations, queries
 
 bp = Blueprint("registration", __name__, template_folder="templates")
@@ -76,7 +77,6 @@ def new_beneficiary():
                 return redirect(url_for("accounts.my"))
     data.pop("id_number", None)  # never echo an identity number back into the page
     status = error.status if error else (422 if fields else 200)
-    from cowin_kit.profiles import get_profile
 
     other = [m for name, messages in fields.items() if name not in FORM_FIELDS for m in messages]
     return render_template("registration/new.html", data=data, error=error, fields=fields,
