@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from cowin_kit.areas.models import Area
 from cowin_kit.booking.models import Facility
+from cowin_kit.profiles import get_profile
 from cowin_kit.registration.models import Beneficiary
 from cowin_kit.reporting.bands import DEFAULT_BANDS, AgeBand, age_bands, band_of
 from cowin_kit.reporting.models import NATIONAL, SHARDS, DoseCounter, DoseDayTotal
@@ -43,8 +44,6 @@ def ancestor_ids(path: str) -> list[int]:
 
 def _bands() -> list[AgeBand]:
     if has_app_context():
-        from cowin_kit.profiles import get_profile
-
         try:
             return age_bands(get_profile())
         except Exception:  # a broken profile must not block recording a dose
