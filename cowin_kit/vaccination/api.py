@@ -21,6 +21,7 @@ from cowin_kit.booking.scopes import appointment_scope, session_scope
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import Forbidden, Unauthorized
+from cowin_kit.core.security import session_usable_for_api
 from cowin_kit.registration.models import Beneficiary
 from cowin_kit.vaccination import aefi, operations, queries
 from cowin_kit.vaccination import schemas as s
@@ -38,8 +39,6 @@ AUDIT_ROLES = ("national_admin", "auditor")
 @blp.response(200, s.StaffSchema)
 def sign_in(body):
     """Sign in; the response sets the staff session cookie."""
-    from cowin_kit.core.security import session_usable_for_api
-
     if not session_usable_for_api():
         raise Unauthorized()
     user = staff_auth.authenticate(body["username"], body["password"])
