@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 from werkzeug.exceptions import HTTPException
 
-from cowin_kit.api.cowin_v2.common import cowin_error
+from cowin_kit.api.cowin_v2.common import cowin_error, public_rate_limit
 from cowin_kit.core.errors import HTTP_MESSAGES, HTTP_TITLES, KitError
 
 bp = Blueprint("cowin_v2", __name__)
@@ -29,8 +29,6 @@ def _http_error(exc: HTTPException):
 def _public_limits():
     """Public endpoints (no token) are rate limited per client address, like CoWIN's."""
     if "/public/" in request.path or "/admin/location/" in request.path:
-        from cowin_kit.api.cowin_v2.common import public_rate_limit
-
         public_rate_limit()
 
 
@@ -41,6 +39,3 @@ def _cors(response):
     response.headers.setdefault("Access-Control-Allow-Headers",
                                 "Authorization, Content-Type, Accept-Language, x-api-key")
     return response
-
-
-from cowin_kit.api.cowin_v2 import appointments, auth, availability, metadata, spec  # noqa: E402,F401,E501 - register the routes
