@@ -18,7 +18,12 @@ from pathlib import Path
 
 from flask import Flask
 
+from cowin_kit.app import create_app
+from cowin_kit.certificates.backends.files import is_encrypted
+from cowin_kit.certificates.keys import KEY_SUFFIX, KINDS
 from cowin_kit.config import ConfigError
+from cowin_kit.core.db import db
+from cowin_kit.core.dbroles import audit_log_problems
 
 #: Set once this process (or the parent it was forked from) has passed the check.
 _checked = False
@@ -28,8 +33,6 @@ def signing_key_problems(config) -> list[str]:
     """Private signing keys this process would hold unencrypted, with what to do instead."""
     if config.get("SIGNER_URL"):
         return []  # the signer holds the private keys; this process asks it for signatures
-    from cowin_kit.certificates.backends.files import is_encrypted
-    from cowin_kit.certificates.keys import KEY_SUFFIX, KINDS
 
     root = Path(str(config["KEYS_DIR"]))
     plain = sorted(f"{kind}/{path.name}" for kind in KINDS
@@ -51,9 +54,6 @@ def check_database_role(app: Flask) -> None:
     if _checked or app.config["ENV"] != "production":
         return
     import sqlalchemy as sa
-
-    from cowin_kit.core.db import db
-    from cowin_kit.core.dbroles import audit_log_problems
 
     problems = signing_key_problems(app.config)
     with app.app_context():
@@ -77,6 +77,4 @@ def preflight() -> None:
 
     Raises ConfigError (a RuntimeError: gunicorn prints it and exits with status 1).
     """
-    from cowin_kit.app import create_app
-
     check_database_role(create_app())
