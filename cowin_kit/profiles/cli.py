@@ -8,12 +8,16 @@ import sys
 
 import click
 
+from cowin_kit.areas.csvfile import read_areas
+from cowin_kit.config import DEFAULTS
+from cowin_kit.core.errors import NotFound
+
+from .identity import InvalidIdDocument
 from .loader import ProfileError, list_profiles, load_profile, resolve_profile_dir
+from .validate import validate_folder
 
 
 def profiles_dir() -> str:
-    from cowin_kit.config import DEFAULTS
-
     return os.environ.get("COWIN_KIT_PROFILES_DIR") or str(DEFAULTS["PROFILES_DIR"])
 
 
@@ -36,8 +40,6 @@ def validate_command(paths) -> None:
 
     Prints one line per problem as file:line: message and exits 1 when there is any.
     """
-    from .validate import validate_folder
-
     total = 0
     for ref in paths:
         try:
@@ -133,8 +135,6 @@ def show_command(code, language) -> None:
 
 
 def _show_areas(p) -> None:
-    from cowin_kit.areas.csvfile import read_areas
-
     if not p.areas_csv_path.is_file():
         click.echo("  areas file: missing")
         return
@@ -154,10 +154,6 @@ def _show_areas(p) -> None:
 @click.argument("number")
 def check_id_command(code, birth_year, birth_date, gender, document, number) -> None:
     """Check an identity document NUMBER of type DOCUMENT with the profile's rules."""
-    from cowin_kit.core.errors import NotFound
-
-    from .identity import InvalidIdDocument
-
     profile = _load(code)
     try:
         doc = profile.id_document(document)
