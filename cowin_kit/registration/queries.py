@@ -9,9 +9,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from cowin_kit.accounts.models import CitizenAccount
+from cowin_kit.booking.models import Appointment
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import NotFound
+from cowin_kit.core.keys import identity_hash_key
+from cowin_kit.profiles import get_profile
+from cowin_kit.profiles.identity import id_hash
 from cowin_kit.registration.models import Beneficiary
+from cowin_kit.vaccination.models import DoseRecord
 
 
 class BeneficiaryNotFound(NotFound):
@@ -48,16 +53,11 @@ def get_owned_beneficiary(account: CitizenAccount, reference_id: str, *,
 
 def document_hash(doc_type: str, normalized: str) -> str:
     """Return the keyed hash under which a (normalised) document number is stored."""
-    from cowin_kit.core.keys import identity_hash_key
-    from cowin_kit.profiles.identity import id_hash
-
     return id_hash(doc_type, normalized, identity_hash_key())
 
 
 def find_by_document(doc_type: str, number: str) -> Beneficiary | None:
     """Return the beneficiary registered with this document, if any (invalid numbers raise)."""
-    from cowin_kit.profiles import get_profile
-
     checked = get_profile().id_document(doc_type).validate(number)
     return db.session.scalar(sa.select(Beneficiary).where(
         Beneficiary.id_doc_type == doc_type,
@@ -86,9 +86,6 @@ class VaccinationStatus:
 
 def vaccination_status(beneficiaries: list[Beneficiary]) -> dict[int, VaccinationStatus]:
     """Return the vaccination status of each beneficiary by id, in two queries."""
-    from cowin_kit.booking.models import Appointment
-    from cowin_kit.vaccination.models import DoseRecord
-
     ids = [b.id for b in beneficiaries]
     status = {i: VaccinationStatus() for i in ids}
     if not ids:
