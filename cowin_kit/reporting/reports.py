@@ -175,11 +175,12 @@ def _noshow_rows(params: Params, tick) -> Iterator[tuple]:
 def _wastage_rows(params: Params, tick) -> Iterator[tuple]:
     from cowin_kit.reporting.labels import percent
 
-    opened = dict(db.session.execute(
-        sa.select(VaccinationSession.facility_id, sa.func.sum(VaccinationSession.doses_opened))
-        .where(VaccinationSession.date.between(params.date_from, params.date_to),
-               *_where(params.area, VaccinationSession.facility_id))
-        .group_by(VaccinationSession.facility_id)).all())
+    from cowin_kit.stock.models import OpenVial
+    from cowin_kit.stock.queries import opened_per_facility
+
+    # Vials opened at the desk (stock): real events, not the sessions' older doses_opened.
+    opened = opened_per_facility(params.date_from, params.date_to,
+                                 scope_condition(params.area, OpenVial.facility_id))
     given = dict(db.session.execute(
         sa.select(DoseRecord.facility_id, sa.func.count(DoseRecord.id))
         .where(DoseRecord.administered_on.between(params.date_from, params.date_to),

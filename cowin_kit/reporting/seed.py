@@ -93,6 +93,11 @@ def _product(allowed: tuple[str, ...], usual: str, rng: random.Random) -> str | 
 WASTAGE = (0.0, 0.12, 0.03)  # random.triangular(low, high, mode)
 
 
+def seed_lot(facility_id: int) -> str:
+    """The lot number on a seeded facility's doses (and its vials)."""
+    return f"LOT-{facility_id % 97:02d}"
+
+
 def seed(profile, *, beneficiaries: int, facilities: int, days: int, today: dt.date,
          batch: int = 20_000, rng_seed: int = 2021,
          progress: Callable[[int], None] | None = None,
@@ -196,7 +201,7 @@ def seed(profile, *, beneficiaries: int, facilities: int, days: int, today: dt.d
                 if appointments and rng.random() < 0.6:  # the rest walked in
                     booked.append((pid, key, number, "completed"))
                 at = dt.datetime.combine(day, dt.time(10), dt.timezone.utc)
-                doses.append((dose_id, pid, sid, fid, vaccine, f"LOT-{fid % 97:02d}", number,
+                doses.append((dose_id, pid, sid, fid, vaccine, seed_lot(fid), number,
                               plan.doses, booster, day, at, at))
                 dose_id += 1
                 gap = plan.booster_gap_days if number >= plan.doses else plan.gap_days
@@ -213,7 +218,7 @@ def seed(profile, *, beneficiaries: int, facilities: int, days: int, today: dt.d
             progress(size)
     loader.fix_sequence(Beneficiary.__table__.c.id)
     loader.fix_sequence(DoseRecord.__table__.c.id)
-    _set_doses_opened(loader, sessions.values(), rng)
+    _set_doses_opened(loader, profile, sessions, rng)
     if booked:
         _add_appointments(loader, sessions, booked, rng, now)
     return {"facilities": facilities, "beneficiaries": beneficiaries,
@@ -255,15 +260,21 @@ def _add_appointments(loader: Loader, sessions: dict, booked: list[tuple], rng: 
                    for pid, key, number, status in booked])
 
 
-def _set_doses_opened(loader: Loader, sessions: Iterable[list], rng: random.Random) -> None:
-    """Record the doses opened per session: those given plus a realistic share wasted."""
+def _set_doses_opened(loader: Loader, profile, sessions: dict, rng: random.Random) -> None:
+    """Record the doses opened per session, those given plus a realistic share wasted, as
+    vials opened at the facility's store (the wastage report's source, stock.seed) and in the
+    session's older ``doses_opened`` column."""
+    from cowin_kit.stock.seed import seed_vials
+
     temp = sa.Table("seed_opened", sa.MetaData(), sa.Column("id", sa.Uuid, primary_key=True),
                     sa.Column("opened", sa.Integer), prefixes=["TEMPORARY"])
     temp.create(loader.connection)
-    rows = []
-    for sid, given in sessions:
+    rows, vials = [], []
+    for (fid, day, vaccine), (sid, given) in sessions.items():
         wasted = given * rng.triangular(*WASTAGE)  # rounded up or down in proportion, so small
         rows.append((sid, given + int(wasted) + (rng.random() < wasted % 1)))  # sessions waste too
+        vials.append((fid, day, vaccine, rows[-1][1]))
+    seed_vials(loader, profile, vials, seed_lot)
     for start in range(0, len(rows), 50_000):
         loader.insert(temp, ["id", "opened"], rows[start:start + 50_000])
     table = VaccinationSession.__table__

@@ -322,7 +322,10 @@ def send(staff, from_store: Store, to_store: Store, lot: Lot, doses, *,
     doses = _doses(doses)
     if to_store.id == from_store.id or not to_store.active:
         raise _field("to_store", _l("Choose another active store."))
-    today = utcnow().date()
+    from cowin_kit.booking.rules import local_now
+    from cowin_kit.profiles import get_profile
+
+    today = local_now(get_profile()).date()  # the country's day
     if from_store.facility_id:
         today = facility_today(db.session.get(Facility, from_store.facility_id))
     usable(lot, today)

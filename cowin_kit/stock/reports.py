@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import request
 from flask_babel import lazy_gettext as _l
 
-from cowin_kit.core.db import db, utcnow
+from cowin_kit.core.db import db
 from cowin_kit.reporting.reports import Params, Report
 from cowin_kit.stock import queries
 from cowin_kit.stock.models import LedgerEntry, Lot, Store
@@ -25,7 +25,7 @@ def params_from_request(staff) -> StockParams:
     """The period from ``?from=&to=`` (default: the last 30 days), bad dates refused."""
     from cowin_kit.core.errors import ValidationFailed
 
-    today = utcnow().date()
+    today = country_today()
 
     def day(name, default):
         raw = (request.args.get(name) or "").strip()
@@ -40,6 +40,14 @@ def params_from_request(staff) -> StockParams:
     if end < start or (end - start).days > 366:
         raise ValidationFailed(fields={"to": [_l("Choose a period of at most a year.")]})
     return StockParams(area=None, date_from=start, date_to=end, today=today, staff=staff)
+
+
+def country_today() -> dt.date:
+    """Today in the country's timezone (the profile's)."""
+    from cowin_kit.booking.rules import local_now
+    from cowin_kit.profiles import get_profile
+
+    return local_now(get_profile()).date()
 
 
 def _status(lot: Lot, today: dt.date) -> str:

@@ -52,9 +52,9 @@ def vial_scope(vial_id: int, **_ignored):
 
 
 def _today():
-    from cowin_kit.core.db import utcnow
+    from cowin_kit.stock.reports import country_today
 
-    return utcnow().date()
+    return country_today()
 
 
 # -- overview and stores ----------------------------------------------------------------------

@@ -78,7 +78,19 @@ class World:
                                             slot="09:00-13:00", secret_code="1234",
                                             status=status))
         self.db.session.flush()
+        self.vials(facility, day, doses_opened)
         return session
+
+    def vials(self, facility, day, doses):
+        """Vials opened at the facility on ``day`` holding ``doses`` doses (the wastage
+        report's source), as the seeder records them."""
+        from cowin_kit.profiles import get_profile
+        from cowin_kit.reporting.seed import seed_lot
+        from cowin_kit.reporting.bulk import Loader
+        from cowin_kit.stock.seed import seed_vials
+
+        seed_vials(Loader(self.db.session.connection()), get_profile(),
+                   [(facility.id, day, "comirnaty", doses)], seed_lot)
 
     def dose(self, person, *, facility_area="S1-D1", vaccine="covishield", number=1,
              series_total=2, booster=False, day=TODAY, session=None):

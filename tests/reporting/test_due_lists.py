@@ -242,25 +242,23 @@ def test_due_page_formats_each_date_once_and_years_as_years(app, client, db, wor
 
 
 @pytest.mark.postgres
-def test_national_wastage_reads_sessions_from_their_index_alone(app, db, world):
-    """The country's doses opened over a period come from the (date, facility_id) index, which
-    carries doses_opened: an index-only scan, not the sessions' rows (vacuumed, as a busy table
-    is by autovacuum, and with sequential and bitmap scans priced out). An area's wastage may
-    instead walk (facility_id, date) facility by facility: no full scan either (above)."""
+def test_national_wastage_reads_vials_from_their_index_alone(app, db, world):
+    """The country's doses opened over a period come from the open vials' (opened_on,
+    facility_id) index, which carries their doses: an index-only scan, not the vials' rows
+    (vacuumed, as a busy table is by autovacuum, and with sequential and bitmap scans priced
+    out)."""
     from cowin_kit.reporting.reports import WASTAGE, Params
-    from tests.operations.conftest import make_session
 
-    session = make_session(db, world.facilities["S1-D1"], TODAY, caps={"1": 10})
-    session.doses_opened = 10
+    world.vials(world.facilities["S1-D1"], TODAY, 10)
     db.session.commit()
-    with statements_run(db.engine, "doses_opened") as statements:
+    with statements_run(db.engine, "stock_open_vial") as statements:
         params = Params(area=None, date_from=TODAY - dt.timedelta(days=29), date_to=TODAY,
                         today=TODAY)
         rows = list(WASTAGE.rows(params, lambda n: None))
     assert rows and rows[0][2] == 10  # the facility's opened doses, read through the index
     [(statement, parameters)] = statements
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("VACUUM ANALYZE vaccination_session")  # the visibility map
+        conn.exec_driver_sql("VACUUM ANALYZE stock_open_vial")  # the visibility map
         for setting in ("enable_seqscan", "enable_bitmapscan"):
             conn.exec_driver_sql(f"SET {setting} = off")
         plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", parameters).scalar()
@@ -272,8 +270,8 @@ def test_national_wastage_reads_sessions_from_their_index_alone(app, db, world):
             yield from nodes(child)
 
     reads = [(n["Node Type"], n.get("Index Name")) for n in nodes(plan[0]["Plan"])
-             if n.get("Relation Name") == "vaccination_session"]
-    assert reads == [("Index Only Scan", "ix_vaccination_session_date_facility_opened")]
+             if n.get("Relation Name") == "stock_open_vial"]
+    assert reads == [("Index Only Scan", "ix_stock_open_vial_opened_on_facility")]
 
 
 def test_area_due_page_names_the_areas_to_the_planner(app, client, db, world):
