@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from flask import Flask
 
+from cowin_kit.core.db import db
+from cowin_kit.core.i18n import init_catalog_overrides, init_digits
+from cowin_kit.core.logs import configure_logging
+from cowin_kit.core.metrics import watch_pool
+from cowin_kit.web import (context, formatting, health, metrics, observe, requests,
+                           security_headers, views)
+
 
 def init_app(app: Flask) -> None:
-    from cowin_kit.core.i18n import init_catalog_overrides, init_digits
-    from cowin_kit.core.logs import configure_logging
-    from cowin_kit.core.db import db
-    from cowin_kit.core.metrics import watch_pool
-    from cowin_kit.web import context, formatting, health, metrics, observe, requests, security_headers, views
-
     configure_logging(app)  # JSON lines with the request id (docs/operations.md)
     requests.init_app(app)
     app.register_blueprint(health.bp)
