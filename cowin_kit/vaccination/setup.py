@@ -5,14 +5,14 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from cowin_kit.accounts import audit_views, staff_views, staff_web
+from cowin_kit.booking import admin_views
+from cowin_kit.extensions import register_api_blueprint
+from cowin_kit.vaccination import api, scopes, views
+from cowin_kit.web.context import add_nav
+
 
 def init_app(app: Flask) -> None:
-    from cowin_kit.accounts import audit_views, staff_views, staff_web
-    from cowin_kit.booking import admin_views
-    from cowin_kit.extensions import register_api_blueprint
-    from cowin_kit.vaccination import api, scopes, views
-    from cowin_kit.web.context import add_nav
-
     scopes.register()  # doses and AEFI reports: places for staff permissions
     app.config.setdefault("STAFF_MAX_FAILED_LOGINS", 5)
     app.config.setdefault("STAFF_LOCKOUT_MINUTES", 15)
