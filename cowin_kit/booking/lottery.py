@@ -15,25 +15,22 @@ offer while holding one (such entries are ``skipped``).
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import secrets
 import uuid
 
 import sqlalchemy as sa
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from cowin_kit.booking import errors, lottery_draw, operations
+from cowin_kit.booking import errors, lottery_draw, offers, operations
 from cowin_kit.booking.fair_models import CHANNELS, LotteryRequest, LotteryRound
 from cowin_kit.booking.models import Appointment, SessionCapacity, VaccinationSession
 from cowin_kit.booking.rules import person_of
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db, utcnow
 from cowin_kit.core.errors import ValidationFailed
-from cowin_kit.core.sms import queue_sms, register_sms_text, render_sms
+from cowin_kit.core.sms import register_sms_text
 
-log = logging.getLogger(__name__)
 
 register_sms_text("lottery_offer", _l(
     "%(name)s has been drawn for a vaccination on %(date)s at %(facility)s. Confirm on the "
@@ -257,30 +254,19 @@ def _refill(lottery: LotteryRound, now: dt.datetime) -> int:
 
 
 def _text_offer(request: LotteryRequest, lottery: LotteryRound) -> None:
-    from cowin_kit.booking.operations import _account_mobile
     from cowin_kit.booking.rules import area_timezone
     from cowin_kit.profiles import get_profile
     from cowin_kit.registration.models import Beneficiary
     from cowin_kit.web.formatting import format_date, format_datetime
 
-    person = db.session.get(Beneficiary, request.beneficiary_id)
-    mobile = _account_mobile(person)
-    if not mobile:
-        return
-    profile = get_profile()
     session = db.session.get(VaccinationSession, lottery.session_id)
-    locale = person.locale or profile.default_locale
-    tz = area_timezone(profile, session.facility.area_id)
-    try:
-        with force_locale(locale):
-            day = format_date(session.date, "medium")
-            deadline = format_datetime(request.offer_expires_at.astimezone(tz), "short")
-        body = render_sms("lottery_offer", locale, name=person.name, date=day,
-                          facility=session.facility.name, deadline=deadline)
-    except (KeyError, ValueError, TypeError):  # a broken translation must not stop the draw
-        log.exception("could not write the lottery offer for request %s", request.id)
-        return
-    queue_sms(mobile, body, purpose="lottery_offer", locale=locale)
+
+    def params() -> dict:
+        tz = area_timezone(get_profile(), session.facility.area_id)
+        return {"date": format_date(session.date, "medium"), "facility": session.facility.name,
+                "deadline": format_datetime(request.offer_expires_at.astimezone(tz), "short")}
+
+    offers.text(db.session.get(Beneficiary, request.beneficiary_id), "lottery_offer", params)
 
 
 def confirm(request: LotteryRequest, slot: str, *, now: dt.datetime | None = None) -> Appointment:
@@ -290,11 +276,7 @@ def confirm(request: LotteryRequest, slot: str, *, now: dt.datetime | None = Non
     now = now or utcnow()
     table = LotteryRequest.__table__
     try:
-        taken = db.session.execute(table.update().where(
-            table.c.id == request.id, table.c.status == "offered",
-            table.c.offer_expires_at > now).values(status="confirmed"))
-        if taken.rowcount != 1:
-            raise errors.OfferExpired()
+        offers.take(table, request.id, now)
         lottery = db.session.get(LotteryRound, request.round_id)
         session = operations.load_session(lottery.session_id)
         person = db.session.get(Beneficiary, request.beneficiary_id)

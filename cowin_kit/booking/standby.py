@@ -10,22 +10,19 @@ offers never exceed the doses declared, however many desks and jobs run at once.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 import sqlalchemy as sa
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from cowin_kit.booking import errors, operations
+from cowin_kit.booking import errors, offers, operations
 from cowin_kit.booking.fair_models import CHANNELS, StandbyCall, StandbyEntry
 from cowin_kit.booking.models import Appointment, VaccinationSession
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db, utcnow
 from cowin_kit.core.errors import KitError, ValidationFailed
-from cowin_kit.core.sms import queue_sms, register_sms_text, render_sms
+from cowin_kit.core.sms import register_sms_text
 
-log = logging.getLogger(__name__)
 
 register_sms_text("standby_offer", _l(
     "A vaccination dose is free today at %(facility)s for %(name)s. Confirm on the portal "
@@ -154,23 +151,10 @@ def _offer(declared: StandbyCall, session: VaccinationSession, now: dt.datetime)
 
 
 def _text_offer(person, session: VaccinationSession, declared: StandbyCall) -> None:
-    from cowin_kit.booking.operations import _account_mobile
-    from cowin_kit.profiles import get_profile
     from cowin_kit.web.formatting import format_number
 
-    mobile = _account_mobile(person)
-    if not mobile:
-        return
-    locale = person.locale or get_profile().default_locale
-    try:
-        with force_locale(locale):
-            minutes = format_number(declared.confirm_minutes)
-        body = render_sms("standby_offer", locale, name=person.name,
-                          facility=session.facility.name, minutes=minutes)
-    except (KeyError, ValueError, TypeError):
-        log.exception("could not write the standby offer for call %s", declared.id)
-        return
-    queue_sms(mobile, body, purpose="standby_offer", locale=locale)
+    offers.text(person, "standby_offer", lambda: {
+        "facility": session.facility.name, "minutes": format_number(declared.confirm_minutes)})
 
 
 def confirm(entry: StandbyEntry, *, now: dt.datetime | None = None) -> Appointment:
@@ -179,11 +163,7 @@ def confirm(entry: StandbyEntry, *, now: dt.datetime | None = None) -> Appointme
 
     now = now or utcnow()
     try:
-        taken = db.session.execute(entry_table.update().where(
-            entry_table.c.id == entry.id, entry_table.c.status == "offered",
-            entry_table.c.offer_expires_at > now).values(status="confirmed"))
-        if taken.rowcount != 1:
-            raise errors.OfferExpired()
+        offers.take(entry_table, entry.id, now)
         declared = db.session.get(StandbyCall, entry.call_id)
         db.session.execute(call_table.update().where(call_table.c.id == declared.id).values(
             outstanding=call_table.c.outstanding - 1, taken=call_table.c.taken + 1))
