@@ -61,6 +61,11 @@ def test_draw_is_reproducible_from_the_published_json_and_tampering_is_caught(
     offered = db.session.scalar(sa.select(sa.func.count()).select_from(LotteryRequest).where(
         LotteryRequest.status == "offered"))
     assert offered == 3
+    from cowin_kit.core.models import SmsMessage
+
+    texts = db.session.scalars(sa.select(SmsMessage.body).where(
+        SmsMessage.purpose == "lottery_offer")).all()
+    assert len(texts) == 3 and all(session.facility.name in t for t in texts)
 
 
 def test_verify_cli_checks_a_published_file(make_session, make_beneficiary, runner, app, now,
@@ -83,6 +88,43 @@ def test_verify_cli_checks_a_published_file(make_session, make_beneficiary, runn
     path.write_text(json.dumps(data))
     result = runner.invoke(cli, ["lottery", "verify", str(path)])
     assert result.exit_code == 1 and "MISMATCH" in result.output
+
+
+def test_scheduled_run_draws_closed_rounds_and_passes_lapsed_offers_on(
+        make_session, make_beneficiary, runner, app, database_url, db):
+    from cowin_kit.booking import lottery, lottery_draw
+    from cowin_kit.cli import cli
+    from cowin_kit.core.db import utcnow
+
+    session = make_session(capacities={"1": 1})
+    lot = lottery.open_round(None, session, hours=1, now=utcnow() - dt.timedelta(hours=2))
+    db.session.execute(sa.update(LotteryRound).where(LotteryRound.id == lot.id).values(
+        opens_at=utcnow() - dt.timedelta(hours=3)))
+    db.session.commit()
+    people = [make_beneficiary() for _ in range(2)]
+    for person in people:  # entered while the window was open
+        db.session.add(LotteryRequest(
+            round_id=lot.id, beneficiary_id=person.id, tier=0, dose_kind="1", dose_number=1,
+            channel="web", status="entered",
+            ticket=lottery_draw.ticket(lot.ticket_key, person.id)))
+    db.session.commit()
+    env = {"COWIN_KIT_DATABASE_URL": database_url, "COWIN_KIT_SECRET_KEY": "test-secret-key",
+           "COWIN_KIT_PROFILE": "in", "COWIN_KIT_REDIS_URL": ""}
+    result = runner.invoke(cli, ["lottery", "run"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "drawn 1 round" in result.output
+    db.session.expire_all()
+    assert db.session.get(LotteryRound, lot.id).status == "drawn"
+    first = db.session.scalar(sa.select(LotteryRequest).where(LotteryRequest.status == "offered"))
+    db.session.execute(sa.update(LotteryRequest).where(LotteryRequest.id == first.id).values(
+        offer_expires_at=utcnow() - dt.timedelta(minutes=1)))
+    db.session.commit()
+    result = runner.invoke(cli, ["lottery", "run"], env=env)
+    assert "1 lottery offer(s)" in result.output, result.output
+    db.session.expire_all()
+    statuses = dict(db.session.execute(sa.select(LotteryRequest.beneficiary_id,
+                                                 LotteryRequest.status)).all())
+    assert sorted(statuses.values()) == ["expired", "offered"]
 
 
 def test_priority_tier_from_dated_phases_goes_first(make_session, make_beneficiary, db, now):
