@@ -116,13 +116,14 @@ def on_exit(server):
 
 # Logs to stdout/stderr for the container runtime. The access log names the client (first
 # X-Forwarded-For hop when behind a proxy), the request (path only: no query string, see
-# cowin_kit.core.accesslog), status, size, duration, Referer (path only) and agent.
+# cowin_kit.core.accesslog), status, size, duration, Referer (path only), agent and the request
+# id the kit answered with (X-Request-ID: the same as in the kit's own JSON lines).
 logger_class = "cowin_kit.core.accesslog.PrivateAccessLogger"
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 access_log_format = (
-    '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
+    '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s" %({x-request-id}o)s'
 )
 # Proxy headers and large request lines are bounded (defaults, stated for reviewers).
 limit_request_line = 8190

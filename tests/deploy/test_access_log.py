@@ -8,6 +8,7 @@ so even an old bookmark or a hand-typed URL with a number in it is logged withou
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import shutil
@@ -154,8 +155,13 @@ def test_gunicorn_access_log_holds_no_mobile_or_id_number(gunicorn, database_url
     assert status == 303 and MOBILE not in headers["Location"]
     stop(server)
     text = log.read_text()
-    finds = [line for line in text.splitlines() if "/desk/find" in line]
+    # gunicorn's access lines (the kit's own JSON lines are checked by tests/test_observability.py)
+    finds = [line for line in text.splitlines() if "/desk/find" in line and not line.startswith("{")]
     assert len(finds) == 2, text[-3000:]  # the look-ups were logged ...
+    # ... each with the request id the kit answered with, as in the kit's line of that request
+    app_ids = {json.loads(line)["request_id"] for line in text.splitlines()
+               if line.startswith("{") and '"route": "/desk/find"' in line}
+    assert {line.rsplit(" ", 1)[-1] for line in finds} == app_ids and len(app_ids) == 2
     assert any('"POST /desk/find HTTP/1.1" 20' in line or '"POST /desk/find HTTP/1.1" 30' in line
                for line in finds), finds
     assert MOBILE not in text and ID_NUMBER not in text  # ... without the numbers
