@@ -11,6 +11,9 @@ from marshmallow import fields as ma_fields
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
+from cowin_kit.core.db import db
+from cowin_kit.core.unavailable import describe_outage
+
 
 class KitError(Exception):
     """A failure the user can understand; ``code`` is stable, ``message`` is localised."""
@@ -246,15 +249,11 @@ def _route() -> str:
 def _outage(exc: Exception) -> ServiceUnavailable | None:
     """A 503 for an exception that means a dependency is unavailable (logged without secrets or
     query parameters); None for any other exception."""
-    from cowin_kit.core.outage import describe_outage
-
     what = describe_outage(exc)
     if what is None:
         return None
     current_app.logger.error("%s unavailable on %s %s: %s", what[0], request.method,
                              _route(), what[1])
-    from cowin_kit.core.db import db
-
     try:
         db.session.rollback()
     except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it

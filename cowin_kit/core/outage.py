@@ -2,7 +2,8 @@
 
 - Database down, or read-only (a failover in progress, a standby, ``default_transaction_read_only``):
   every path answers 503 with ``Retry-After`` (``UNAVAILABLE_RETRY_SECONDS``) in its own shape,
-  never a 500 (``describe_outage`` classifies the exception; ``core.errors`` renders it).
+  never a 500 (``core.unavailable.describe_outage`` classifies the exception; ``core.errors``
+  renders it).
 - Redis down: the cache and the rate limits fall back to this process's memory, so public reads,
   certificate verification and desk look-ups go on (a limit then counts per process, not per
   instance). The OTP request fails closed (``when_redis_down="closed"``): a limit counted per
@@ -21,55 +22,9 @@ from flask import Flask, current_app
 
 from cowin_kit.core.errors import RateLimited, ServiceUnavailable
 from cowin_kit.core.ratelimit import hit, hit_in_process
+from cowin_kit.core.unavailable import describe_outage, redis_errors  # noqa: F401 - re-exported
 
 log = logging.getLogger(__name__)
-
-#: Database errors (SQLSTATE classes/codes) that mean "not now", not "this request is wrong":
-#: 08 connection exception, 25006 read-only transaction, 53 insufficient resources (too many
-#: connections, disk full), 57P operator intervention (shutdown, cannot connect now), 40001/40P01
-#: serialization failure and deadlock are NOT here: the operations retry or report those.
-_UNAVAILABLE_SQLSTATES = ("08", "25006", "53", "57P")
-
-
-def redis_errors() -> tuple[type[BaseException], ...]:
-    """The exceptions a Redis client raises when the server is unreachable or refuses work."""
-    import redis
-
-    return (redis.exceptions.RedisError,)
-
-
-def describe_outage(exc: BaseException) -> tuple[str, str] | None:
-    """``(dependency, detail)`` when ``exc`` means the database or Redis is unavailable or
-    read-only, else None. The detail names the error class and code, never the URL, the
-    statement or its parameters (they may hold personal data)."""
-    from sqlalchemy import exc as sa_exc
-
-    if isinstance(exc, sa_exc.TimeoutError):  # no pooled connection came free in time
-        return "database", "connection pool exhausted"
-    if isinstance(exc, sa_exc.DBAPIError):
-        orig = exc.orig
-        sqlstate = str(getattr(orig, "sqlstate", None) or "")
-        name = type(orig).__name__
-        if sqlstate.startswith(_UNAVAILABLE_SQLSTATES) or exc.connection_invalidated:
-            return "database", f"{name} (SQLSTATE {sqlstate or 'none'})"
-        if isinstance(exc, sa_exc.OperationalError):
-            # psycopg: connection refused or lost (no SQLSTATE), statement timeout; SQLite:
-            # locked, read-only file, I/O error.
-            return "database", (f"{name} (SQLSTATE {sqlstate})" if sqlstate
-                                else f"{name}: {_first_line(orig)}")
-        return None
-    if isinstance(exc, redis_errors()):
-        return "redis", type(exc).__name__
-    return None
-
-
-def _first_line(orig: BaseException | None) -> str:
-    """The driver's own first line (SQLite: "database is locked"); psycopg's connection errors
-    carry host and port, so only their class is kept."""
-    if orig is None or type(orig).__module__.startswith("psycopg"):
-        return "connection failed"
-    return str(orig).strip().splitlines()[0][:120] if str(orig).strip() else "no message"
-
 
 class RedisCircuit:
     """Remembers that Redis failed; Redis is tried again after ``retry_seconds``."""
