@@ -600,8 +600,8 @@ def record_excursion(staff, equipment: Equipment, *, started_at: dt.datetime,
                           recorded_by=staff.id, note=_note(note))
     db.session.add(excursion)
     db.session.flush()
-    for lot_id, doses in held_at(store.id, start):
-        db.session.add(ExposedLot(excursion_id=excursion.id, lot_id=lot_id, doses=doses))
+    for lot_id, doses in held_during(store.id, start, end):
+        excursion.lots.append(ExposedLot(lot_id=lot_id, doses=doses))
     audit("stock.excursion", "stock_equipment", equipment.id, excursion=excursion.id,
           lowest=low, highest=high, source=source)
     if commit:
@@ -609,13 +609,18 @@ def record_excursion(staff, equipment: Equipment, *, started_at: dt.datetime,
     return excursion
 
 
-def held_at(store_id: int, moment: dt.datetime) -> list[tuple[int, int]]:
-    """(lot id, doses) the store held at ``moment``, from the ledger."""
+def held_during(store_id: int, start: dt.datetime, end: dt.datetime) -> list[tuple[int, int]]:
+    """(lot id, doses) the store held during [start, end], from the ledger: the balance at the
+    start plus what arrived before the end."""
+    at_start = sa.func.sum(sa.case((LedgerEntry.at <= start, LedgerEntry.doses), else_=0))
+    arrived = sa.func.sum(sa.case((sa.and_(LedgerEntry.at > start, LedgerEntry.doses > 0),
+                                   LedgerEntry.doses), else_=0))
     rows = db.session.execute(
-        sa.select(LedgerEntry.lot_id, sa.func.sum(LedgerEntry.doses))
-        .where(LedgerEntry.store_id == store_id, LedgerEntry.at <= moment)
-        .group_by(LedgerEntry.lot_id)).all()
-    return [(lot_id, int(doses)) for lot_id, doses in rows if doses and doses > 0]
+        sa.select(LedgerEntry.lot_id, at_start, arrived)
+        .where(LedgerEntry.store_id == store_id, LedgerEntry.at <= end)
+        .group_by(LedgerEntry.lot_id).order_by(LedgerEntry.lot_id)).all()
+    return [(lot_id, int(a or 0) + int(b or 0)) for lot_id, a, b in rows
+            if int(a or 0) + int(b or 0) > 0]
 
 
 def import_readings(staff, rows, *, source: str = "upload") -> list[Excursion]:
@@ -633,7 +638,9 @@ def import_readings(staff, rows, *, source: str = "upload") -> list[Excursion]:
             by_equipment.setdefault(code, []).append(
                 (moment, _celsius(row.get("celsius"), "celsius")))
         except ValidationFailed as exc:
-            errors[f"row {number}"] = [m for ms in exc.fields.values() for m in ms]
+            errors[f"row_{number}"] = [_l("Row %(n)s: %(problem)s") % {"n": number,
+                                                                        "problem": m}
+                                       for ms in exc.fields.values() for m in ms]
         if len(errors) >= 20:
             break
     if errors:
