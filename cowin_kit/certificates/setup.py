@@ -19,5 +19,8 @@ def init_app(app: Flask) -> None:
     scopes.register()  # correction requests: places for staff permissions
     app.register_blueprint(views.bp)
     app.register_blueprint(views.well_known)
+    from . import offline  # the offline verifier app (/verifier/)
+
+    app.register_blueprint(offline.bp)
     register_api_blueprint(app, api.blp)
     add_nav(app, "certificates.verify_page", _l("Verify a certificate"), section="public", order=60)

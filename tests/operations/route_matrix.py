@@ -96,6 +96,9 @@ ROUTES: dict[str, Access] = {
     "static": public(args=STATIC, also_ok=(404,)),  # the app-level folder ships no files
     "booking.static": public(args={"filename": "booking.css"}),
     "certificates.static": public(args={"filename": "verify-scan.js"}),
+    "offline_verifier.app_page": public(),
+    "offline_verifier.manifest": public(),
+    "offline_verifier.service_worker": public(),
     "reporting.static": public(args={"filename": "reporting.css"}),
     "desk.static": public(args={"filename": "desk.css"}),
     "health.healthz": public(),

@@ -1,0 +1,67 @@
+"""The offline verifier: an installable web app that checks certificates with no network.
+
+``/verifier/`` is the page (standalone: nothing it needs comes from elsewhere), its manifest
+and its service worker (``/verifier/sw.js``, so its scope is ``/verifier/``). The page keeps
+this instance's published keys and revocation list (the existing ``/api/kit/v1/certificates/
+keys`` and ``/revocations`` endpoints) and verifies in the browser: static/offline-verifier.js.
+The names of codes (products, manufacturers, vaccine types, diseases) are written into the
+page in its language, so they are there offline too.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, render_template, url_for
+from flask_babel import get_locale, gettext as _
+
+bp = Blueprint("offline_verifier", __name__, template_folder="templates")
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def _names() -> dict:
+    """Code -> name tables for the page (this profile, the shipped profiles, value sets)."""
+    from . import valuesets
+
+    products, makers = valuesets._tables()
+    return {"products": {**valuesets.CVX, **products},
+            "manufacturers": makers,
+            "types": {code: str(name) for code, name in valuesets.VACCINE_TYPES.items()},
+            "diseases": {code: str(name) for code, name in valuesets.DISEASES.items()}}
+
+
+@bp.route("/verifier/")
+def app_page():
+    """The verifier app (works offline once opened)."""
+    from cowin_kit.profiles import get_profile
+    from cowin_kit.profiles.branding import branding
+
+    names = json.dumps(_names(), ensure_ascii=False)  # an attribute value: Jinja escapes it
+    language = str(get_locale() or "en")
+    return render_template("certificates/offline.html", names=names,
+                           portal=branding(get_profile()).portal(language) or _("Certificate verifier"),
+                           language=language)
+
+
+@bp.route("/verifier/manifest.webmanifest")
+def manifest():
+    """The web app manifest (install on the home screen)."""
+    from cowin_kit.profiles import get_profile
+    from cowin_kit.profiles.branding import branding
+
+    brand = branding(get_profile())
+    body = {"name": _("Certificate verifier"), "short_name": _("Verifier"),
+            "start_url": url_for(".app_page"), "scope": url_for(".app_page"),
+            "display": "standalone", "background_color": "#ffffff",
+            "theme_color": brand.colours["primary"], "lang": str(get_locale() or "en")}
+    if brand.emblem and brand.emblem.is_file():
+        body["icons"] = [{"src": url_for("web.emblem"), "sizes": "any", "type": "image/png"}]
+    return Response(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json")
+
+
+@bp.route("/verifier/sw.js")
+def service_worker():
+    """The service worker, served under /verifier/ so that it controls the app's pages."""
+    # no-store (the kit's default): a new worker is fetched whenever the browser checks
+    return current_app.response_class((STATIC / "offline-sw.js").read_bytes(), mimetype="text/javascript")

@@ -1,0 +1,408 @@
+/* The offline verifier (/verifier/): checks certificates in the browser, with no server.
+ *
+ * Once opened online it keeps this instance's published keys (/api/kit/v1/certificates/keys,
+ * the trust list) and its revocation list (/api/kit/v1/certificates/revocations) in
+ * localStorage, refreshes them whenever the network is there, and shows how old they are.
+ * The service worker (sw.js) keeps the page and its scripts, so it opens with no network.
+ *
+ * Formats checked here: EU DCC and WHO DDCC:VS (HC1: base45, zlib, COSE_Sign1 ES256 over the
+ * CWT, the key found by its COSE kid: the first 8 bytes of SHA-256 of the DSC), and SMART
+ * Health Cards (shc:/ numeric, compact JWS ES256, raw-deflated payload, key by kid). The
+ * DIVOC W3C credential needs JSON-LD canonicalisation (URDNA2015) before its Ed25519
+ * signature can be checked: the page says so and sends it to the online verifier.
+ * Libraries: pako (inflate), cbor-x (CBOR), WebCrypto (ECDSA P-256, SHA-256).
+ */
+(function () {
+  "use strict";
+
+  var KEYS_URL = "/api/kit/v1/certificates/keys";
+  var REVOCATIONS_URL = "/api/kit/v1/certificates/revocations";
+  var STORE = "cowin-kit-offline-verifier";
+  var root = document.getElementById("offline-verifier");
+  if (!root) {
+    return;
+  }
+  var text = function (key) { return root.getAttribute("data-" + key) || key; };
+  var names = JSON.parse(root.getAttribute("data-names") || "{}");
+  var decoder = new window.CBOR.Decoder({ mapsAsObjects: false, useRecords: false });
+  var encoder = new window.CBOR.Encoder({ useRecords: false, mapsAsObjects: false, tagUint8Array: false });
+
+  // -- the cached trust and revocation lists -------------------------------------------------
+  function load() {
+    try {
+      return JSON.parse(window.localStorage.getItem(STORE) || "null");
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function save(data) {
+    window.localStorage.setItem(STORE, JSON.stringify(data));
+  }
+
+  function ageText(data) {
+    if (!data) {
+      return text("never");
+    }
+    var minutes = Math.max(0, Math.round((Date.now() - data.fetched) / 60000));
+    var format = new Intl.RelativeTimeFormat(document.documentElement.lang || undefined, { numeric: "auto" });
+    if (minutes < 60) {
+      return format.format(-minutes, "minute");
+    }
+    if (minutes < 60 * 48) {
+      return format.format(-Math.round(minutes / 60), "hour");
+    }
+    return format.format(-Math.round(minutes / 1440), "day");
+  }
+
+  function showAge() {
+    var data = load();
+    document.getElementById("lists-age").textContent = ageText(data);
+    document.getElementById("lists-state").textContent = navigator.onLine ? text("online") : text("offline");
+    root.setAttribute("data-ready", data ? "yes" : "no");
+  }
+
+  function refresh() {
+    if (!navigator.onLine) {
+      showAge();
+      return Promise.resolve(false);
+    }
+    return Promise.all([fetch(KEYS_URL, { cache: "no-store" }), fetch(REVOCATIONS_URL, { cache: "no-store" })])
+      .then(function (responses) {
+        if (!responses[0].ok || !responses[1].ok) {
+          throw new Error("lists");
+        }
+        return Promise.all([responses[0].json(), responses[1].json()]);
+      })
+      .then(function (bodies) {
+        return withKids(bodies[0].formats || {}).then(function (formats) {
+          save({ fetched: Date.now(), formats: formats, revoked: bodies[1].revoked || [],
+                 revocations_generated: bodies[1].generated_at });
+          showAge();
+          return true;
+        });
+      })
+      .catch(function () {
+        showAge();
+        return false;
+      });
+  }
+
+  // the COSE kid of each document-signer certificate: SHA-256 of its DER, first 8 bytes
+  function withKids(formats) {
+    var keys = formats.eu_dcc || [];
+    return Promise.all(keys.map(function (key) {
+      if (!key.certificate) {
+        return Promise.resolve(key);
+      }
+      return crypto.subtle.digest("SHA-256", fromBase64(key.certificate)).then(function (hash) {
+        key.cose_kid = toBase64(new Uint8Array(hash).slice(0, 8));
+        return key;
+      });
+    })).then(function () { return formats; });
+  }
+
+  // -- encodings ---------------------------------------------------------------------------
+  function fromBase64(value) {
+    var raw = window.atob(value.replace(/-/g, "+").replace(/_/g, "/").replace(/\s/g, "")
+      + "===".slice((value.length + 3) % 4));
+    var out = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i += 1) {
+      out[i] = raw.charCodeAt(i);
+    }
+    return out;
+  }
+
+  function toBase64(bytes) {
+    var raw = "";
+    for (var i = 0; i < bytes.length; i += 1) {
+      raw += String.fromCharCode(bytes[i]);
+    }
+    return window.btoa(raw);
+  }
+
+  var BASE45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+
+  function base45(value) {
+    var out = [];
+    for (var i = 0; i < value.length; i += 3) {
+      var chunk = value.slice(i, i + 3).split("").map(function (c) {
+        var v = BASE45.indexOf(c);
+        if (v < 0) {
+          throw new Error("UNREADABLE");
+        }
+        return v;
+      });
+      if (chunk.length === 3) {
+        var n = chunk[0] + chunk[1] * 45 + chunk[2] * 2025;
+        if (n > 65535) {
+          throw new Error("UNREADABLE");
+        }
+        out.push(n >> 8, n & 255);
+      } else if (chunk.length === 2) {
+        var m = chunk[0] + chunk[1] * 45;
+        if (m > 255) {
+          throw new Error("UNREADABLE");
+        }
+        out.push(m);
+      } else {
+        throw new Error("UNREADABLE");
+      }
+    }
+    return new Uint8Array(out);
+  }
+
+  function plain(value) {  // CBOR Maps (integer keys) to plain objects, recursively
+    if (value instanceof Map) {
+      var out = {};
+      value.forEach(function (v, k) { out[k] = plain(v); });
+      return out;
+    }
+    if (Array.isArray(value)) {
+      return value.map(plain);
+    }
+    return value;
+  }
+
+  function ecdsa(jwk, signature, data) {
+    var key = { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y };
+    return crypto.subtle.importKey("jwk", key, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"])
+      .then(function (imported) {
+        return crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, imported, signature, data);
+      });
+  }
+
+  function fail(code) {
+    var error = new Error(code);
+    error.code = code;
+    throw error;
+  }
+
+  function revoked(data, ids) {
+    return (data.revoked || []).some(function (entry) {
+      return ids.some(function (id) {
+        return id && (id === entry.certificate_id || id === entry.uvci || id === entry.rid);
+      });
+    });
+  }
+
+  // -- HC1: EU DCC and WHO DDCC:VS -----------------------------------------------------------
+  function verifyHcert(payload, data) {
+    var compressed = base45(payload.slice(4));
+    var raw;
+    try {
+      raw = compressed[0] === 0x78 ? window.pako.inflate(compressed) : compressed;
+    } catch (error) {
+      fail("UNREADABLE");
+    }
+    var cose = decoder.decode(raw);
+    if (cose && cose.tag === 18) {
+      cose = cose.value;
+    }
+    if (!Array.isArray(cose) || cose.length !== 4) {
+      fail("NOT_A_CERTIFICATE");
+    }
+    var headers = cose[0].length ? decoder.decode(cose[0]) : new Map();
+    var kid = headers.get(4) || (cose[1] instanceof Map ? cose[1].get(4) : null);
+    var claims = decoder.decode(cose[2]);
+    var hcert = claims.get(-260);
+    if (!(hcert instanceof Map)) {
+      fail("NOT_A_CERTIFICATE");
+    }
+    var kidText = kid ? toBase64(new Uint8Array(kid)) : null;
+    var keys = (data.formats.eu_dcc || []).filter(function (key) {
+      return !kidText || key.cose_kid === kidText;
+    });
+    if (!keys.length) {
+      fail("UNKNOWN_ISSUER");
+    }
+    var signed = encoder.encode(["Signature1", new Uint8Array(cose[0]), new Uint8Array(0), new Uint8Array(cose[2])]);
+    return keys.reduce(function (found, key) {
+      return found.then(function (ok) { return ok || ecdsa(key.jwk, new Uint8Array(cose[3]), signed); });
+    }, Promise.resolve(false)).then(function (ok) {
+      if (!ok) {
+        fail("BAD_SIGNATURE");
+      }
+      var now = Date.now() / 1000;
+      var result = hcert.has(1) ? dccResult(plain(hcert.get(1))) : ddccResult(plain(hcert.get(2)));
+      if (claims.get(6) > now + 300) {
+        fail("NOT_YET_VALID");
+      }
+      if (claims.get(4) < now) {
+        result.status = "expired";
+      }
+      if (revoked(data, [result.id, result.uvci])) {
+        result.status = "revoked";
+      }
+      return result;
+    });
+  }
+
+  function dccResult(body) {
+    var v = (body.v || [])[0] || {};
+    var n = body.nam || {};
+    return { status: "valid", format: "eu_dcc", name: [n.gn, n.fn].filter(Boolean).join(" ") || n.fnt,
+             birth: body.dob, vaccine: v.mp, type: v.vp, manufacturer: v.ma, disease: v.tg,
+             dose: v.dn, total: v.sd, date: v.dt, issuer: v.is, id: v.ci, uvci: v.ci };
+  }
+
+  function ddccResult(body) {
+    var v = body.vaccination || {};
+    var code = function (c) { return (c || {}).code; };
+    var certificate = body.certificate || {};
+    return { status: "valid", format: "ddcc", name: body.name, birth: body.birthDate,
+             vaccine: code(v.brand), type: code(v.vaccine), manufacturer: code(v.manufacturer),
+             disease: code(v.disease), dose: v.dose, total: v.totalDoses, date: v.date,
+             issuer: ((certificate.issuer || {}).identifier || {}).value,
+             id: (certificate.hcid || {}).value };
+  }
+
+  // -- SMART Health Cards ----------------------------------------------------------------------
+  function verifyShc(payload, data) {
+    var jws = payload.trim();
+    if (jws.indexOf("shc:/") === 0) {
+      var digits = jws.slice(5);
+      if (!/^\d+$/.test(digits) || digits.length % 2) {
+        fail("UNREADABLE");
+      }
+      jws = "";
+      for (var i = 0; i < digits.length; i += 2) {
+        jws += String.fromCharCode(parseInt(digits.slice(i, i + 2), 10) + 45);
+      }
+    }
+    var parts = jws.split(".");
+    if (parts.length !== 3) {
+      fail("UNREADABLE");
+    }
+    var header = JSON.parse(new TextDecoder().decode(fromBase64(parts[0])));
+    var body = JSON.parse(new TextDecoder().decode(window.pako.inflateRaw(fromBase64(parts[1]))));
+    var key = (data.formats.shc || []).filter(function (k) { return k.kid === header.kid; })[0];
+    if (!key || header.alg !== "ES256") {
+      fail("UNKNOWN_ISSUER");
+    }
+    var signed = new TextEncoder().encode(parts[0] + "." + parts[1]);
+    return ecdsa(key.jwk, fromBase64(parts[2]), signed).then(function (ok) {
+      if (!ok) {
+        fail("BAD_SIGNATURE");
+      }
+      var entries = (((body.vc || {}).credentialSubject || {}).fhirBundle || {}).entry || [];
+      var patient = {};
+      var shots = [];
+      entries.forEach(function (entry) {
+        var resource = entry.resource || {};
+        if (resource.resourceType === "Patient") {
+          patient = resource;
+        } else if (resource.resourceType === "Immunization") {
+          shots.push(resource);
+        }
+      });
+      var last = shots[shots.length - 1] || {};
+      var name = (patient.name || [{}])[0];
+      var result = { status: "valid", format: "shc", name: name.text || [].concat(name.given || [], [name.family]).join(" "),
+                     birth: patient.birthDate, vaccine: (((last.vaccineCode || {}).coding || [])[0] || {}).code,
+                     dose: shots.length, date: last.occurrenceDateTime, issuer: body.iss,
+                     id: (body.vc || {}).rid };
+      if (revoked(data, [result.id])) {
+        result.status = "revoked";
+      }
+      return result;
+    });
+  }
+
+  // -- the page --------------------------------------------------------------------------------
+  function verify(payload) {
+    var data = load();
+    var value = payload.trim();
+    if (!data) {
+      return Promise.reject(Object.assign(new Error("NO_LISTS"), { code: "NO_LISTS" }));
+    }
+    try {
+      if (value.indexOf("HC1:") === 0) {
+        return verifyHcert(value, data);
+      }
+      if (value.indexOf("shc:/") === 0 || /^ey[^.]*\.[^.]+\.[^.]+$/.test(value)) {
+        return verifyShc(value, data);
+      }
+      if (value.charAt(0) === "{" || /^[A-Za-z0-9+/=\s]{16,}$/.test(value)) {
+        return Promise.reject(Object.assign(new Error("ONLINE_ONLY"), { code: "ONLINE_ONLY" }));
+      }
+      return Promise.reject(Object.assign(new Error("NOT_A_CERTIFICATE"), { code: "NOT_A_CERTIFICATE" }));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  function named(table, code) {
+    return code ? ((names[table] || {})[code] || code) : "";
+  }
+
+  function show(result) {
+    var out = document.getElementById("offline-result");
+    out.className = "verify-result verify-" + result.status;
+    out.setAttribute("data-status", result.status);
+    out.setAttribute("data-format", result.format || "");
+    var rows = [
+      ["name", result.name], ["birth", result.birth],
+      ["vaccine", named("products", result.vaccine)], ["type", named("types", result.type)],
+      ["manufacturer", named("manufacturers", result.manufacturer)], ["disease", named("diseases", result.disease)],
+      ["dose", result.total ? result.dose + " / " + result.total : result.dose], ["date", result.date],
+      ["issuer", result.issuer], ["id", result.id]
+    ];
+    out.innerHTML = "";
+    var heading = document.createElement("h2");
+    heading.textContent = text("status-" + result.status);
+    heading.setAttribute("tabindex", "-1");
+    out.appendChild(heading);
+    var list = document.createElement("dl");
+    rows.forEach(function (row) {
+      if (row[1] === undefined || row[1] === null || row[1] === "") {
+        return;
+      }
+      var term = document.createElement("dt");
+      term.textContent = text("label-" + row[0]);
+      var value = document.createElement("dd");
+      var bdi = document.createElement("bdi");
+      bdi.textContent = String(row[1]);
+      value.appendChild(bdi);
+      list.appendChild(term);
+      list.appendChild(value);
+    });
+    out.appendChild(list);
+    out.hidden = false;
+    heading.focus();
+  }
+
+  function showError(code) {
+    var out = document.getElementById("offline-result");
+    out.className = "verify-result verify-invalid";
+    out.setAttribute("data-status", "invalid");
+    out.setAttribute("data-reason", code);
+    out.innerHTML = "";
+    var heading = document.createElement("h2");
+    heading.textContent = text("status-invalid");
+    heading.setAttribute("tabindex", "-1");
+    var reason = document.createElement("p");
+    reason.textContent = text("reason-" + code) === "reason-" + code ? text("reason-UNREADABLE") : text("reason-" + code);
+    out.appendChild(heading);
+    out.appendChild(reason);
+    out.hidden = false;
+    heading.focus();
+  }
+
+  document.getElementById("offline-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var payload = document.getElementById("offline-payload").value;
+    verify(payload).then(show, function (error) {
+      showError(error.code || (/^[A-Z_]+$/.test(error.message) ? error.message : "UNREADABLE"));
+    });
+  });
+  document.getElementById("lists-refresh").addEventListener("click", function () { refresh(); });
+  window.addEventListener("online", function () { refresh(); });
+  window.addEventListener("offline", showAge);
+  showAge();
+  refresh();
+  window.setInterval(showAge, 60000);
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register(root.getAttribute("data-worker"), { scope: root.getAttribute("data-scope") });
+  }
+}());

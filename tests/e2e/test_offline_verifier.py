@@ -1,0 +1,79 @@
+"""The offline verifier (/verifier/) in Chromium: opened once online, then with the network
+switched off it still opens (service worker) and verifies EU DCC, WHO DDCC:VS and SMART Health
+Card QR texts of this instance in the browser (WebCrypto, pako, cbor-x), from the cached keys
+and revocation list; a tampered card is refused; the W3C credential is sent online."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+PAYLOADS = """
+import json
+import sqlalchemy as sa
+from cowin_kit.app import create_app
+from cowin_kit.certificates import issuance
+from cowin_kit.certificates.models import Certificate
+from cowin_kit.core.db import db
+
+app = create_app()
+with app.app_context():
+    cert = db.session.execute(sa.select(Certificate).where(Certificate.revoked_at.is_(None))
+                              .order_by(Certificate.id).limit(1)).scalar_one()
+    out = {f: issuance.qr_payload(cert, f) for f in ("eu_dcc", "ddcc", "shc")}
+    divoc = issuance.qr_payload(cert, "divoc_vc")
+    out["divoc_vc"] = __import__("base64").b64encode(divoc if isinstance(divoc, bytes) else divoc.encode()).decode()
+    db.session.commit()
+    print(json.dumps(out))
+"""
+
+
+def _payloads(server) -> dict:
+    done = subprocess.run([sys.executable, "-c", PAYLOADS], env=server.env, cwd=server.folder,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _verify(page, payload: str):
+    page.fill("#offline-payload", payload)
+    page.get_by_role("button", name="Verify", exact=True).click()
+    return page.locator("#offline-result")
+
+
+def test_offline_verifier_checks_every_format_with_the_network_off(server, context, shot):
+    payloads = _payloads(server)
+    page = context.new_page()
+    page.goto(server.url + "/verifier/")
+    expect(page.locator("#offline-verifier")).to_have_attribute("data-ready", "yes")
+    page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # now controlled by the service worker
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    manifest = page.locator("link[rel=manifest]").get_attribute("href")
+    assert context.request.get(server.url + manifest).json()["display"] == "standalone"
+
+    context.set_offline(True)
+    page.reload()  # the page and its scripts come from the service worker's cache
+    expect(page.locator("#lists-state")).to_have_text("offline")
+    expect(page.locator("#lists-age")).not_to_have_text("")
+    for fmt in ("eu_dcc", "ddcc", "shc"):
+        result = _verify(page, payloads[fmt])
+        expect(result).to_have_attribute("data-status", "valid", timeout=10000)
+        expect(result).to_have_attribute("data-format", fmt)
+        expect(result).to_contain_text("genuine and valid")
+    shot(page, "offline-verifier")
+    shc = payloads["shc"]
+    other = "01" if shc[-6:-4] == "00" else "00"  # a signed character changed
+    tampered = _verify(page, shc[:-6] + other + shc[-4:])
+    expect(tampered).to_have_attribute("data-status", "invalid")
+    expect(tampered).to_have_attribute("data-reason", "BAD_SIGNATURE")
+    divoc = _verify(page, payloads["divoc_vc"])
+    expect(divoc).to_have_attribute("data-reason", "ONLINE_ONLY")
+    context.set_offline(False)
+    page.close()
