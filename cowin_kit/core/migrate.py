@@ -111,7 +111,9 @@ def _take_advisory_lock(connection, echo) -> None:
                                  "not waiting for it (MIGRATION_WAIT_SECONDS is 0)")
         echo(f"Another migration is running (PostgreSQL backend {holder}); waiting up to "
              f"{wait:g} s for it to finish…")
-        connection.execute(text("SELECT set_config('lock_timeout', :ms, false)"),
+        # Only this wait bounds it (not a statement_timeout the role may have by default).
+        connection.execute(text("SELECT set_config('lock_timeout', :ms, false), "
+                                "set_config('statement_timeout', '0', false)"),
                            {"ms": f"{int(wait * 1000)}"})
         try:
             connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": ADVISORY_LOCK_ID})

@@ -143,6 +143,8 @@ class Container:
             elif "secretKeyRef" in source:
                 ref = source["secretKeyRef"]
                 secret = self.pod.secret(ref["name"])
+                if ref.get("optional") and ref["key"] not in secret:
+                    continue  # as the kubelet does: an optional key that is absent sets nothing
                 assert ref["key"] in secret, f"Secret {ref['name']} has no key {ref['key']}"
                 value = secret[ref["key"]]
             elif "resourceFieldRef" in source:
