@@ -12,7 +12,9 @@ from flask import Flask
 from cowin_kit import __version__
 from cowin_kit.config import load_config
 from cowin_kit.core.errors import register_error_handlers
+from cowin_kit.core.i18n import select_locale, select_timezone
 from cowin_kit.extensions import db, init_api, init_babel
+from cowin_kit.web.requests import install_converters
 
 #: Domains in the order they are wired. Each may ship ``<domain>/setup.py`` with ``init_app(app)``
 #: (blueprints, API routes, template globals), ``<domain>/models.py`` and ``<domain>/cli.py``.
@@ -66,12 +68,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     app.config.setdefault("OPENAPI_REDOC_URL", "/static/web/vendor/redoc/redoc.standalone.js")
     app.config["COWIN_KIT_VERSION"] = __version__
 
-    from cowin_kit.web.requests import install_converters
-
     install_converters(app)  # before any blueprint adds a rule with <int:…>
     import_models()
     db.init_app(app)
-    from cowin_kit.core.i18n import select_locale, select_timezone
 
     init_babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
     init_api(app)
