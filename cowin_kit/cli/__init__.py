@@ -8,6 +8,8 @@ import functools
 import click
 
 from cowin_kit import __version__
+from cowin_kit.app import domain_modules
+from cowin_kit.cli import db_commands, demo
 from cowin_kit.cli.common import AppContextError, pass_app  # noqa: F401 - re-exported
 
 
@@ -22,9 +24,6 @@ def cli() -> None:
 
 @functools.cache
 def _load_commands() -> None:
-    from cowin_kit.app import domain_modules
-    from cowin_kit.cli import db_commands, demo
-
     for command in (*db_commands.commands, *demo.commands):
         cli.add_command(command)
     for module in domain_modules("cli"):
