@@ -8,7 +8,9 @@ import os
 import click
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
+from cowin_kit.app import create_app
 from cowin_kit.config import ConfigError
+from cowin_kit.profiles import ProfileError, get_profile
 
 
 class AppContextError(click.ClickException):
@@ -17,9 +19,6 @@ class AppContextError(click.ClickException):
 
 def make_app(**overrides):
     """Create the app, turning configuration problems into AppContextError."""
-    from cowin_kit.app import create_app
-    from cowin_kit.profiles import ProfileError, get_profile
-
     try:
         app = create_app(overrides or None)
         with app.app_context():
