@@ -5,6 +5,10 @@ from __future__ import annotations
 import click
 
 from cowin_kit.cli.common import pass_app
+from cowin_kit.core import migrate
+from cowin_kit.core.db import db
+from cowin_kit.core.dbroles import RoleError, grant_app_role
+from cowin_kit.core.migrate import MigrationError
 
 
 @click.group("db")
@@ -19,8 +23,6 @@ def db_group() -> None:
 @pass_app
 def db_upgrade(app, revision: str, app_role: str | None) -> None:
     """Upgrade the database schema (default: to the latest revision)."""
-    from cowin_kit.core import migrate
-
     click.echo(f"Upgrading database schema to {revision}…")
     _migrating(migrate.upgrade, revision)
     click.echo("Database schema is up to date.")
@@ -42,8 +44,6 @@ def db_grant_app_role(app, role: str) -> None:
 
 
 def _grant(role: str) -> None:
-    from cowin_kit.core.db import db
-    from cowin_kit.core.dbroles import RoleError, grant_app_role
     from sqlalchemy.exc import ProgrammingError
 
     try:
@@ -65,8 +65,6 @@ def _grant(role: str) -> None:
 @pass_app
 def db_downgrade(app, revision: str) -> None:
     """Downgrade the database schema to REVISION ('base' removes every table)."""
-    from cowin_kit.core import migrate
-
     click.echo(f"Downgrading database schema to {revision}…")
     _migrating(migrate.downgrade, revision)
     click.echo("Done.")
@@ -75,8 +73,6 @@ def db_downgrade(app, revision: str) -> None:
 def _migrating(run, revision: str) -> None:
     """Run a migration, telling the operator about waits and retries; a MigrationError (another
     run, a lock or statement timeout) exits 1 with its message, no traceback."""
-    from cowin_kit.core.migrate import MigrationError
-
     try:
         run(revision, echo=click.echo)
     except MigrationError as exc:
@@ -87,9 +83,6 @@ def _migrating(run, revision: str) -> None:
 @pass_app
 def db_current(app) -> None:
     """Show the database's schema revision and the latest available."""
-    from cowin_kit.core import migrate
-    from cowin_kit.core.db import db
-
     with db.engine.connect() as connection:
         current = sorted(migrate.current_revisions(connection)) or ["(empty)"]
     click.echo(f"current: {', '.join(current)}")
