@@ -15,7 +15,13 @@ from pathlib import Path
 
 import click
 
+from cowin_kit.app import create_app, domain_modules
 from cowin_kit.cli.common import AppContextError, database_error, make_app
+from cowin_kit.config import DEFAULTS
+from cowin_kit.core import migrate
+from cowin_kit.core.db import db
+from cowin_kit.core.i18n_tools import compile_catalogs
+from cowin_kit.profiles import ProfileError, get_profile, resolve_profile_dir
 
 
 def prepare_instance(profile: str | None, instance_dir: str | None, hook: str,
@@ -23,16 +29,11 @@ def prepare_instance(profile: str | None, instance_dir: str | None, hook: str,
     """Migrate the database and run every domain's ``hook``; return the app."""
     from sqlalchemy.exc import OperationalError
 
-    from cowin_kit.app import domain_modules
-    from cowin_kit.core import migrate
-    from cowin_kit.profiles import get_profile
-
     if profile:
         os.environ["COWIN_KIT_PROFILE"] = profile
     if instance_dir:
         os.environ["COWIN_KIT_INSTANCE_DIR"] = str(Path(instance_dir).resolve())
     app = make_app()
-    from cowin_kit.core.i18n_tools import compile_catalogs
 
     compile_catalogs(Path(app.config["LOCALES_DIR"]), echo=lambda _line: None)
     with app.app_context():
@@ -52,7 +53,6 @@ def prepare_instance(profile: str | None, instance_dir: str | None, hook: str,
                 click.echo(f"  {domain}: ready ({time.monotonic() - started:.1f}s)")
         except OperationalError as exc:
             raise database_error(exc) from exc
-        from cowin_kit.core.db import db
 
         db.engine.dispose()
     return app
@@ -87,8 +87,6 @@ def demo_command(profile, host, port, instance_dir, public_url, workers, threads
     click.echo(f"Public URL: {os.environ['COWIN_KIT_PUBLIC_URL']}")
     app = prepare_instance(profile, str(instance_dir), "demo")
     with app.app_context():
-        from cowin_kit.profiles import get_profile
-
         (Path(app.instance_path) / PROFILE_MARKER).write_text(get_profile().code + "\n", "utf-8")
     if no_serve:
         click.echo("Demo instance ready.")
@@ -120,9 +118,6 @@ PROFILE_MARKER = "demo-profile"
 
 def _profile_folder(profile: str) -> Path:
     """The profile's folder (a code under the profiles folder, or a path)."""
-    from cowin_kit.config import DEFAULTS
-    from cowin_kit.profiles import ProfileError, resolve_profile_dir
-
     try:
         return resolve_profile_dir(profile, os.environ.get("COWIN_KIT_PROFILES_DIR")
                                    or str(DEFAULTS["PROFILES_DIR"]))
@@ -170,8 +165,6 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
             self.cfg.set("access_log_format", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms')
 
         def load(self):
-            from cowin_kit.app import create_app
-
             return create_app()
 
     try:
