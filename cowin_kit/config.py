@@ -75,6 +75,9 @@ DEFAULTS: dict[str, object] = {
     # token, or connecting straight (through no proxy) from one of these networks.
     "METRICS_TOKEN": "",
     "METRICS_NETWORKS": "127.0.0.0/8, ::1/128",
+    # The kit's log lines (cowin_kit.core.logs): level, and json (one object per line) or text.
+    "LOG_LEVEL": "INFO",
+    "LOG_FORMAT": "json",
     "PUBLIC_URL": "http://127.0.0.1:5000",
     # Public availability responses may be at most this many seconds stale.
     "PUBLIC_CACHE_SECONDS": 5,
@@ -160,7 +163,9 @@ def _derive(app: Flask) -> None:
         url = f"sqlite:///{instance / 'cowin-kit.sqlite3'}"
     app.config["DATABASE_URL"] = url
     app.config["SQLALCHEMY_DATABASE_URI"] = url
-    engine_options: dict[str, object] = {"pool_pre_ping": True}
+    # hide_parameters: a database error names the statement, never its values (mobile numbers,
+    # names): errors are logged, and logs carry no personal data (docs/operations.md, "Logs").
+    engine_options: dict[str, object] = {"pool_pre_ping": True, "hide_parameters": True}
     if url.startswith("postgresql"):
         engine_options["connect_args"] = {"connect_timeout": 5}
         engine_options["pool_size"] = int(app.config.get("DB_POOL_SIZE", 10))

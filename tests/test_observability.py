@@ -175,3 +175,19 @@ def test_gunicorn_workers_add_up(tmp_path):
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
     assert server.returncode == 0, log.read_text()[-3000:]
+
+
+def test_database_errors_name_no_values(make_app):
+    """An error's text is logged (core.errors): it must not carry the statement's values."""
+    import sqlalchemy as sa
+
+    from cowin_kit.core.db import db
+
+    app = make_app()
+    with app.app_context():
+        with pytest.raises(sa.exc.DBAPIError) as caught:
+            db.session.execute(sa.text("SELECT * FROM no_such_table WHERE mobile = :m"),
+                               {"m": "+919812345670"})
+        db.session.rollback()
+    assert "9812345670" not in str(caught.value)
+    assert "hidden due to hide_parameters" in str(caught.value)
