@@ -385,6 +385,7 @@ def _line(text: str, size: float, rtl: bool) -> tuple[str, float, tuple]:
     return "\n".join(ops), x, tuple(used)
 
 
+@lru_cache(maxsize=8192)
 def shape_line(text: str, size: float, rtl: bool = False) -> tuple[tuple, float]:
     """The glyphs of one line as (font index, glyph id, characters), and its width in points."""
     _ops, width, used = _line(text, size, rtl)

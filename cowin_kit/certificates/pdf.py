@@ -80,15 +80,18 @@ def _digits(text: str, language: str) -> str:
 
 def format_day(day: dt.date | None, language: str) -> str:
     """A date as the language writes it (Babel, medium length) in the profile's digits."""
-    if day is None:
-        return ""
+    return _format_day(day, language, digit_system(language)) if day else ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_day(day: dt.date, language: str, digits: str) -> str:
     from babel.dates import format_date
 
     try:
         text = format_date(day, "medium", locale=language)
     except Exception:  # noqa: BLE001 - a language Babel lacks: ISO 8601
         text = day.isoformat()
-    return _digits(text, language)
+    return localize_digits(text, digits)
 
 
 def _gender(data: CertificateData, language: str) -> str:
@@ -260,7 +263,7 @@ class _Layout:
         self.page.text(text, start, y, size, rtl=rtl, rgb=rgb)
 
     def wrapped(self, text: str, size: float, w: float, rtl: bool, limit: int = 2) -> list[str]:
-        lines = _wrap(text, size, w, rtl)
+        lines = list(_wrap(text, size, w, rtl))
         if len(lines) > limit:
             lines = lines[:limit - 1] + [" ".join(lines[limit - 1:])]  # the last line shrinks
         return lines
@@ -373,7 +376,8 @@ def _first_strong_rtl(text: str, default: bool) -> bool:
     return default
 
 
-def _wrap(text: str, size: float, width: float, rtl: bool) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def _wrap(text: str, size: float, width: float, rtl: bool) -> tuple[str, ...]:
     """Split ``text`` at spaces into lines no wider than ``width`` (a long word stays whole)."""
     lines: list[str] = []
     for word in text.split():
@@ -382,7 +386,7 @@ def _wrap(text: str, size: float, width: float, rtl: bool) -> list[str]:
             lines[-1] = joined
         else:
             lines.append(word)
-    return lines or [""]
+    return tuple(lines or [""])
 
 
 def certificate_languages(beneficiary_locale: str | None) -> list[str]:
