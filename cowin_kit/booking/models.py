@@ -103,7 +103,6 @@ class Appointment(db.Model):
                  postgresql_where=sa.text("status = 'booked'")),
         sa.CheckConstraint("status IN ('booked', 'cancelled', 'completed', 'no_show')",
                            name="status"),
-        sa.CheckConstraint("channel IN ('web', 'api', 'walk_in', 'assisted')", name="channel"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -119,7 +118,9 @@ class Appointment(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     cancelled_reason: Mapped[str | None] = mapped_column(sa.String(64))
-    # web | api | walk_in | assisted (fair_models.CHANNELS); NULL for bookings before 0010.
+    # web | api | walk_in | assisted (fair_models.CHANNELS, checked by operations.book: no
+    # CHECK constraint, which would scan the largest table under an exclusive lock when added);
+    # NULL for bookings before 0010.
     channel: Mapped[str | None] = mapped_column(sa.String(16))
 
     session: Mapped[VaccinationSession] = relationship()

@@ -24,6 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from cowin_kit.accounts.models import CitizenAccount
 from cowin_kit.booking import errors, full_sessions
+from cowin_kit.booking.fair_models import CHANNELS
 from cowin_kit.booking.messages import appointment_sms
 from cowin_kit.booking.models import Appointment, SessionCapacity, VaccinationSession
 from cowin_kit.booking.rules import (age_at, area_timezone, history_of, local_now, person_of,
@@ -43,6 +44,8 @@ def book(beneficiary, session_id, slot: str, *, dose_number: int | None = None,
          channel: str | None = None) -> Appointment:
     """Book the beneficiary's next dose in a session and slot; retries with a key are safe.
     ``channel`` (web, api, walk_in, assisted) is recorded for the equity report."""
+    if channel is not None and channel not in CHANNELS:
+        raise ValueError(f"unknown booking channel {channel!r}")
     profile = get_profile()
     key_hash = idempotency_hash(beneficiary.id, idempotency_key)
     # A session known full is refused before any query, except that a retry of a request

@@ -7,7 +7,8 @@ Create Date: 2026-12-04 23:40:00
 
 Expand only: new tables, a nullable appointment.channel (bookings before this revision keep
 NULL, "unknown" in the equity report) and vaccination_session.allocation with a server default
-("first_come"), so old pods keep booking during a rolling upgrade.
+("first_come"), so old pods keep booking during a rolling upgrade. appointment.channel has no
+CHECK (adding one would scan the largest table under an exclusive lock): the code checks it.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -124,10 +125,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_standby_entry_beneficiary_id'), 'standby_entry', ['beneficiary_id'], unique=False)
     op.create_index('ix_standby_entry_queue', 'standby_entry', ['facility_id', 'date', 'status', 'id'], unique=False)
-    with op.batch_alter_table('appointment', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('channel', sa.String(length=16), nullable=True))
-        batch_op.create_check_constraint(
-            op.f('ck_appointment_channel'), "channel IN ('web', 'api', 'walk_in', 'assisted')")
+    op.add_column('appointment', sa.Column('channel', sa.String(length=16), nullable=True))
     with op.batch_alter_table('vaccination_session', schema=None) as batch_op:
         batch_op.add_column(sa.Column('allocation', sa.String(length=16),
                                       server_default='first_come', nullable=False))
@@ -140,7 +138,6 @@ def downgrade() -> None:
         batch_op.drop_constraint(op.f('ck_vaccination_session_allocation'), type_='check')
         batch_op.drop_column('allocation')
     with op.batch_alter_table('appointment', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_appointment_channel'), type_='check')
         batch_op.drop_column('channel')
     op.drop_index('ix_standby_entry_queue', table_name='standby_entry')
     op.drop_index(op.f('ix_standby_entry_beneficiary_id'), table_name='standby_entry')
