@@ -108,7 +108,11 @@ class IdDocument(Labelled):
 
 
 def id_hash(doc_id: str, normalized: str, secret_key: str | bytes) -> str:
-    """Keyed hash (HMAC-SHA256) of a document number, for look-up without storing it."""
+    """Keyed hash (HMAC-SHA256) of a document number, for look-up without storing it.
+
+    ``secret_key`` is the identity hash key (``cowin_kit.core.keys.identity_hash_key()``): it
+    must never change, or registered people can no longer be found by their number.
+    """
     key = secret_key.encode() if isinstance(secret_key, str) else secret_key
     derived = hmac.new(key, b"cowin-kit identity numbers v1", hashlib.sha256).digest()
     return hmac.new(derived, f"{doc_id}:{normalized}".encode(), hashlib.sha256).hexdigest()
