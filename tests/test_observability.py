@@ -191,3 +191,22 @@ def test_database_errors_name_no_values(make_app):
         db.session.rollback()
     assert "9812345670" not in str(caught.value)
     assert "hidden due to hide_parameters" in str(caught.value)
+
+
+def test_database_error_details_lose_their_values_in_log_lines(make_app, caplog):
+    """PostgreSQL quotes a row's values in some error details (hide_parameters does not reach
+    them): the log line keeps the detail's shape without the values."""
+    from cowin_kit.core.logs import KitJsonFormatter, RequestContextFilter
+
+    try:
+        raise RuntimeError('duplicate key value violates unique constraint "uq_mobile"\n'
+                           "DETAIL:  Key (mobile)=(+919812345670) already exists.")
+    except RuntimeError:
+        record = logging.LogRecord("cowin_kit.test", logging.ERROR, __file__, 1,
+                                   "failed: Failing row contains (7, Parvati, 1970).", (),
+                                   sys.exc_info())
+    RequestContextFilter().filter(record)
+    line = json.loads(KitJsonFormatter().format(record))
+    assert line["message"] == "failed: Failing row contains (…)."
+    assert "Key (mobile)=(…) already exists." in line["exc_info"]
+    assert "9812345670" not in json.dumps(line) and "Parvati" not in json.dumps(line)

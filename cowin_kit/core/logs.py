@@ -68,7 +68,26 @@ class RequestContextFilter(logging.Filter):
         return True
 
 
-class KitJsonFormatter(JsonFormatter):
+#: PostgreSQL repeats a row's values in some error details ("Key (mobile)=(+91...) already
+#: exists", "Failing row contains (...)"); hide_parameters (config.py) does not reach those.
+DETAIL_VALUES = re.compile(r"(Key \([^)]*\)=\().*?(\) )|(Failing row contains \().*?(\)\.?)$",
+                           re.MULTILINE)
+
+
+def without_values(text: str) -> str:
+    """``text`` with the row values a database error detail quotes replaced by ``…``."""
+    return DETAIL_VALUES.sub(lambda m: (m[1] or m[3]) + "…" + (m[2] or m[4]), text)
+
+
+class RedactingFormatterMixin:
+    def formatException(self, ei) -> str:  # noqa: N802 - logging's name
+        return without_values(super().formatException(ei))
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802
+        return without_values(super().formatMessage(record))
+
+
+class KitJsonFormatter(RedactingFormatterMixin, JsonFormatter):
     """JSON with the kit's field names and UTC timestamps with milliseconds."""
 
     FIELDS = ("asctime", "levelname", "name", "message", "request_id", "method", "route")
@@ -78,12 +97,17 @@ class KitJsonFormatter(JsonFormatter):
                          rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
                          json_ensure_ascii=False)
 
+    def process_log_record(self, log_record: dict) -> dict:
+        if isinstance(log_record.get("message"), str):
+            log_record["message"] = without_values(log_record["message"])
+        return super().process_log_record(log_record)
+
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         moment = dt.datetime.fromtimestamp(record.created, dt.timezone.utc)
         return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class TextFormatter(logging.Formatter):
+class TextFormatter(RedactingFormatterMixin, logging.Formatter):
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
 

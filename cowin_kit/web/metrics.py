@@ -42,7 +42,8 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from cowin_kit.certificates.keys import FORMAT_KIND, KINDS, keystore
-from cowin_kit.certificates.lifecycle import ACTIVE, NEXT, RETIRED, utcnow
+from cowin_kit.certificates import lifecycle
+from cowin_kit.certificates.lifecycle import ACTIVE, NEXT, RETIRED
 from cowin_kit.config import ConfigError
 from cowin_kit.core import metrics as counted
 from cowin_kit.core.audit import install_counters
@@ -73,7 +74,7 @@ class SigningKeysCollector(Collector):
                                    labels=["kind", "status"])
         readable = GaugeMetricFamily("cowin_kit_signing_keys_readable",
                                      "1 when the key store answered this scrape, else 0.")
-        now = utcnow()
+        now = lifecycle.utcnow()  # the lifecycle's clock, looked up at each scrape
         try:
             store = keystore(self.app)
             found = {kind: store.keys(kind) for kind in KINDS}
