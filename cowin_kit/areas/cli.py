@@ -7,6 +7,13 @@ import sys
 
 import click
 
+from cowin_kit.cli.common import pass_app
+from cowin_kit.core.errors import NotFound
+from cowin_kit.profiles import get_profile
+
+from . import queries
+from .operations import AreaImportFailed, import_areas
+
 
 @click.group("areas")
 def areas_group() -> None:
@@ -25,17 +32,11 @@ def import_command(csv_file, profile, dry_run) -> None:
     Rows are matched by code, so running it again changes nothing; a file may add children
     to areas already imported. Any problem aborts the import and is printed as file:line.
     """
-    from cowin_kit.cli.common import pass_app
-
     if profile:
         os.environ["COWIN_KIT_PROFILE"] = profile
 
     @pass_app
     def run(app):
-        from cowin_kit.profiles import get_profile
-
-        from .operations import AreaImportFailed, import_areas
-
         loaded = get_profile()
         source = csv_file or loaded
         try:
@@ -56,15 +57,8 @@ def import_command(csv_file, profile, dry_run) -> None:
 @click.option("--parent", default=None, metavar="CODE", help="List the areas below CODE.")
 def list_command(parent) -> None:
     """List the first-level areas, or the children of --parent."""
-    from cowin_kit.cli.common import pass_app
-
     @pass_app
     def run(app):
-        from cowin_kit.core.errors import NotFound
-        from cowin_kit.profiles import get_profile
-
-        from . import queries
-
         language = get_profile().default_locale.split("_")[0]
         try:
             rows = queries.children(queries.get_by_code(parent) if parent else None)

@@ -8,6 +8,13 @@ import json
 import click
 
 from cowin_kit.cli.common import make_app
+from cowin_kit.profiles import get_profile
+
+from .backends import KeyBackendError
+from .keys import KINDS, KeyStore, issuer_settings, keystore
+from .lifecycle import activation_delay
+from .signer import gunicorn_options, serve, service_app, write_tls_material
+from .verify import app_verifier, read_input
 
 KIND_CHOICE = click.Choice(["all", "divoc", "hcert", "shc"])
 BACKEND_OPTION = click.option(
@@ -27,16 +34,23 @@ def keys_group() -> None:
 
 
 def _kinds(kind: str) -> list[str]:
-    from .keys import KINDS
-
     return list(KINDS) if kind == "all" else [kind]
+
+
+def refuse_existing(store, kinds) -> None:
+    """``keys generate`` makes keys once: refuse (exit 1) when a kind asked for has keys."""
+    held = [f"{kind} ({', '.join(info.kid for info in store.keys(kind))})" for kind in kinds if store.keys(kind)]
+    if held:
+        raise click.ClickException(
+            f"{store.root if hasattr(store, 'root') else 'the signer'} already holds signing keys: "
+            f"{'; '.join(held)}. Keys are made once and never overwritten. To replace a key run "
+            "`cowin-kit keys rotate --kind KIND` (the old key keeps verifying what it signed); "
+            "to start over, move the folder away yourself.")
 
 
 def _key_errors():
     """Key backend problems as a message saying what to set, not a traceback."""
     from contextlib import contextmanager
-
-    from .backends import KeyBackendError
 
     @contextmanager
     def guard():
@@ -67,11 +81,6 @@ def _warn_unencrypted(store, backend_name: str | None, production: bool = False)
 def generate(kind: str, algorithm: str, backend_name: str | None) -> None:
     """Create the signing keys, once: refused (exit 1) when KEYS_DIR already holds a key of a
     kind asked for; replace a key with `keys rotate` (the old one keeps verifying)."""
-    from cowin_kit.profiles import get_profile
-
-    from .keys import issuer_settings, keystore
-    from .lifecycle_cli import refuse_existing
-
     app = _app()
     with app.app_context():
         store = keystore(app)
@@ -93,11 +102,6 @@ def generate(kind: str, algorithm: str, backend_name: str | None) -> None:
 def rotate(kind: str, algorithm: str, backend_name: str | None) -> None:
     """Publish a new key as "next": it signs after COWIN_KIT_KEY_ACTIVATION_DELAY_HOURS (default
     48), once verifiers and every pod have it; old keys stay, verify-only."""
-    from .lifecycle import activation_delay
-    from cowin_kit.profiles import get_profile
-
-    from .keys import issuer_settings, keystore
-
     app = _app()
     with app.app_context():
         store = keystore(app)
@@ -117,8 +121,6 @@ def rotate(kind: str, algorithm: str, backend_name: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the public keys as JSON.")
 def list_keys(as_json: bool) -> None:
     """List every key with its id, algorithm and whether it signs new certificates."""
-    from .keys import KINDS, keystore
-
     app = _app()
     with app.app_context():
         store = keystore(app)
@@ -138,8 +140,6 @@ def list_keys(as_json: bool) -> None:
 @keys_group.command("encrypt")
 def encrypt_keys() -> None:
     """Encrypt the private key files of KEYS_DIR with COWIN_KIT_KEYS_PASSPHRASE (in place)."""
-    from .keys import KeyStore, keystore
-
     app = _app()
     with app.app_context():
         store = keystore(app)
@@ -168,8 +168,6 @@ def signer_group() -> None:
 def serve_command(bind: str, cert: str, key: str, client_ca: str, workers: int) -> None:
     """Serve signatures over HTTPS with required client certificates (keys from
     COWIN_KIT_KEYS_DIR and COWIN_KIT_KEYS_BACKEND; no database needed)."""
-    from .signer import gunicorn_options, serve, service_app
-
     with _key_errors():
         options = gunicorn_options(bind=bind, certfile=cert, keyfile=key, client_ca=client_ca, workers=workers)
         app = service_app()
@@ -186,8 +184,6 @@ def tls_command(out: str, hosts: tuple[str, ...], days: int) -> None:
     """Make a private CA for the signer's mutual TLS, with a server and a client certificate."""
     from pathlib import Path
 
-    from .signer import write_tls_material
-
     for path in write_tls_material(Path(out), list(hosts), days):
         click.echo(str(path))
 
@@ -202,8 +198,6 @@ def certificate_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def verify_command(source: str, as_json: bool) -> None:
     """Verify a certificate offline: a QR image, a file, or the QR text itself."""
-    from .verify import app_verifier, read_input
-
     app = _app()
     with app.app_context():
         try:

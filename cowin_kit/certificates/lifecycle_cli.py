@@ -22,17 +22,6 @@ from .provisioning import ProvisioningFailed, provision_secret, secret_files
 SERVICE_ACCOUNT = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 
 
-def refuse_existing(store, kinds) -> None:
-    """``keys generate`` makes keys once: refuse (exit 1) when a kind asked for has keys."""
-    held = [f"{kind} ({', '.join(info.kid for info in store.keys(kind))})" for kind in kinds if store.keys(kind)]
-    if held:
-        raise click.ClickException(
-            f"{store.root if hasattr(store, 'root') else 'the signer'} already holds signing keys: "
-            f"{'; '.join(held)}. Keys are made once and never overwritten. To replace a key run "
-            "`cowin-kit keys rotate --kind KIND` (the old key keeps verifying what it signed); "
-            "to start over, move the folder away yourself.")
-
-
 def _local_store(app):
     store = keystore(app)
     if not isinstance(store, KeyStore):

@@ -13,7 +13,21 @@ from cowin_kit.cli import db_commands, demo
 from cowin_kit.cli.common import AppContextError, pass_app  # noqa: F401 - re-exported
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _KitGroup(click.Group):
+    """The root group: the domains' commands are added the first time a command is looked up,
+    not when this package is imported (a domain's cli.py imports ``cowin_kit.cli.common``, which
+    runs this package first; loading the domains here then would import that cli.py half-done)."""
+
+    def list_commands(self, ctx):
+        _load_commands()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx, cmd_name):
+        _load_commands()
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_KitGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cowin-kit")
 def cli() -> None:
     """cowin-kit: run a national vaccination platform.
@@ -29,6 +43,3 @@ def _load_commands() -> None:
     for module in domain_modules("cli"):
         for command in getattr(module, "commands", []):
             cli.add_command(command)
-
-
-_load_commands()
