@@ -1,7 +1,8 @@
 """The offline verifier (/verifier/) in Chromium: opened once online, then with the network
 switched off it still opens (service worker) and verifies EU DCC, WHO DDCC:VS and SMART Health
 Card QR texts of this instance in the browser (WebCrypto, pako, cbor-x), from the cached keys
-and revocation list; a tampered card is refused; the W3C credential is sent online."""
+and revocation list; a tampered card is refused; the W3C credential is sent online. Back
+online, the lists refresh: the certificate revoked meanwhile then shows as revoked offline."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 PAYLOADS = """
+import base64
 import json
 import sqlalchemy as sa
 from cowin_kit.app import create_app
@@ -28,14 +30,34 @@ with app.app_context():
                               .order_by(Certificate.id).limit(1)).scalar_one()
     out = {f: issuance.qr_payload(cert, f) for f in ("eu_dcc", "ddcc", "shc")}
     divoc = issuance.qr_payload(cert, "divoc_vc")
-    out["divoc_vc"] = __import__("base64").b64encode(divoc if isinstance(divoc, bytes) else divoc.encode()).decode()
+    out["divoc_vc"] = base64.b64encode(divoc if isinstance(divoc, bytes) else divoc.encode()).decode()
     db.session.commit()
     print(json.dumps(out))
 """
 
+REVOKE = """
+import datetime as dt
+import sys
+import sqlalchemy as sa
+from cowin_kit.app import create_app
+from cowin_kit.certificates.models import Certificate
+from cowin_kit.core.db import db
 
-def _payloads(server) -> dict:
-    done = subprocess.run([sys.executable, "-c", PAYLOADS], env=server.env, cwd=server.folder,
+app = create_app()
+with app.app_context():
+    cert = db.session.execute(sa.select(Certificate).where(Certificate.revoke_reason.is_not(None)
+                              if sys.argv[1:] == ["undo"] else Certificate.revoked_at.is_(None))
+                              .order_by(Certificate.id).limit(1)).scalar_one()
+    undo = sys.argv[1:] == ["undo"]
+    cert.revoked_at = None if undo else dt.datetime.now(dt.timezone.utc)
+    cert.revoke_reason = None if undo else "e2e"
+    db.session.commit()
+    print("{}")
+"""
+
+
+def _run(server, script: str, *args: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", script, *args], env=server.env, cwd=server.folder,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -48,7 +70,7 @@ def _verify(page, payload: str):
 
 
 def test_offline_verifier_checks_every_format_with_the_network_off(server, context, shot):
-    payloads = _payloads(server)
+    payloads = _run(server, PAYLOADS)
     page = context.new_page()
     page.goto(server.url + "/verifier/")
     expect(page.locator("#offline-verifier")).to_have_attribute("data-ready", "yes")
@@ -75,5 +97,19 @@ def test_offline_verifier_checks_every_format_with_the_network_off(server, conte
     expect(tampered).to_have_attribute("data-reason", "BAD_SIGNATURE")
     divoc = _verify(page, payloads["divoc_vc"])
     expect(divoc).to_have_attribute("data-reason", "ONLINE_ONLY")
+
+    # back online: the certificate is revoked, the lists are refreshed, then offline again
     context.set_offline(False)
-    page.close()
+    _run(server, REVOKE)
+    try:
+        page.get_by_role("button", name="Update now").click()
+        page.wait_for_function("JSON.parse(localStorage.getItem('cowin-kit-offline-verifier'))"
+                               ".revoked.length > 0")
+        context.set_offline(True)
+        page.reload()
+        for fmt in ("eu_dcc", "ddcc", "shc"):
+            expect(_verify(page, payloads[fmt])).to_have_attribute("data-status", "revoked")
+    finally:
+        context.set_offline(False)
+        _run(server, REVOKE, "undo")  # the session's demo instance serves other tests
+        page.close()
