@@ -152,6 +152,19 @@ def test_doses_issue_provisional_then_final_and_everything_verifies(app, db, pla
     assert (entry.vaccination["dose"], entry.vaccination["total"]) == (2, 2)
 
 
+def _citizen_with_a_dose(app, db, place):
+    """A signed-in citizen client and their person, who has had one dose."""
+    from tests.factories import citizen_sign_in
+
+    facility, vaccinator, _admin = place
+    account = _account(db)
+    person = make_person(db, account=account)
+    _dose(db, person, facility, vaccinator, 1)
+    client = app.test_client()
+    citizen_sign_in(client, account)
+    return client, person
+
+
 def test_citizen_downloads_and_api_verify(app, db, place):
     facility, vaccinator, _admin = place
     account = _account(db)
@@ -436,14 +449,7 @@ def test_certificate_page_shows_one_recommended_qr_and_more_formats_folded(app, 
     """The profile's first format is the large QR; the others wait behind "More formats"."""
     import re
 
-    facility, vaccinator, _admin = place
-    account = _account(db)
-    person = make_person(db, account=account)
-    _dose(db, person, facility, vaccinator, 1)
-    client = app.test_client()
-    from tests.factories import citizen_sign_in
-
-    citizen_sign_in(client, account)
+    client, person = _citizen_with_a_dose(app, db, place)
     html = client.get(f"/certificates/{person.reference_id}").get_data(as_text=True)
     main, _sep, folded = html.partition('<details class="more-formats">')
     assert folded, "the other formats are folded away"
