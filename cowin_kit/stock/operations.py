@@ -26,7 +26,6 @@ from cowin_kit.stock.models import (EQUIPMENT_KINDS, VIAL_CLOSE_REASONS, WASTAGE
                                     Equipment, Excursion, ExposedLot, LedgerEntry, Lot, OpenVial,
                                     Shipment, StockBalance, Store)
 
-LOT_RE = re.compile(r"^[A-Z0-9/-]{1,20}$")  # the desk's lot format (vaccination.operations)
 GTIN_RE = re.compile(r"^[0-9]{8}$|^[0-9]{12,14}$")
 MAX_DOSES = 10_000_000  # one movement; more is a typing mistake
 
@@ -167,11 +166,10 @@ def sync_stores() -> int:
 # -- lots -------------------------------------------------------------------------------------
 
 def clean_lot_number(value) -> str:
-    text = (value or "").strip().upper()
-    if not LOT_RE.match(text):
-        raise _field("lot", _l("A lot number is 1 to 20 characters: capital letters, digits, "
-                               "- or /."))
-    return text
+    """The lot number as the desk records it (vaccination.operations.clean_lot's format)."""
+    from cowin_kit.vaccination.operations import clean_lot
+
+    return clean_lot(value)
 
 
 def register_lot(staff, *, vaccine: str, lot_number: str, expiry: dt.date | None,
