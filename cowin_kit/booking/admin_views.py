@@ -13,6 +13,7 @@ from cowin_kit.accounts.staff_permissions import (ADMINS, MANAGERS, area_filter,
 from cowin_kit.accounts.staff_web import error_context, form_date, form_int, me
 from cowin_kit.areas.models import Area
 from cowin_kit.booking import admin_operations as ops
+from cowin_kit.booking import facility_operations as facility_ops
 from cowin_kit.booking.models import Appointment, Facility, VaccinationSession
 from cowin_kit.booking.scopes import session_scope
 from cowin_kit.core.collation import sort_by_name
@@ -55,7 +56,7 @@ def facility_new():
     """Create a facility."""
     if request.method == "POST":
         try:
-            facility = ops.create_facility(me(), request.form.to_dict())
+            facility = facility_ops.create_facility(me(), request.form.to_dict())
             return redirect(url_for("booking_admin.sessions", facility_id=facility.id))
         except KitError as exc:
             db.session.rollback()
@@ -72,7 +73,7 @@ def facility_edit(facility_id: int):
         try:
             data = request.form.to_dict()
             data.pop("csrf_token", None)
-            ops.edit_facility(me(), facility, data)
+            facility_ops.edit_facility(me(), facility, data)
             return redirect(url_for("booking_admin.sessions", facility_id=facility.id))
         except KitError as exc:
             db.session.rollback()
@@ -86,7 +87,7 @@ def facility_edit(facility_id: int):
 def facility_active(facility_id: int):
     """Activate or deactivate a facility."""
     facility = db.get_or_404(Facility, facility_id)
-    ops.set_facility_active(me(), facility, request.form.get("active") == "1")
+    facility_ops.set_facility_active(me(), facility, request.form.get("active") == "1")
     return redirect(url_for("booking_admin.facilities"))
 
 
@@ -104,13 +105,13 @@ def facility_import():
                 exc = ValidationFailed(fields={"file": ["UTF-8"]}, code="NOT_UTF8")
                 return render_template("booking_admin/import.html", **error_context(exc)), 422
         try:
-            created = ops.import_facilities(me(), text)
-        except ops.ImportFailed as exc:
+            created = facility_ops.import_facilities(me(), text)
+        except facility_ops.ImportFailed as exc:
             db.session.rollback()
             return render_template("booking_admin/import.html", rows=exc.rows,
                                    **error_context(exc)), exc.status
         return render_template("booking_admin/import.html", created=created)
-    return render_template("booking_admin/import.html", fields=ops.FACILITY_FIELDS)
+    return render_template("booking_admin/import.html", fields=facility_ops.FACILITY_FIELDS)
 
 
 @bp.route("/facilities/<int:facility_id>/sessions", methods=["GET", "POST"])
