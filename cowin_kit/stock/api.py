@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import jsonify, request
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
 from cowin_kit.accounts.staff_permissions import STOCK_WRITERS, staff_required
@@ -40,8 +41,9 @@ def readings():
     rows = body.get("readings") if isinstance(body, dict) else None
     if not isinstance(rows, list) or not rows or len(rows) > MAX_READINGS \
             or not all(isinstance(r, dict) for r in rows):
-        raise ValidationFailed(fields={"readings": [
-            f"a list of 1 to {MAX_READINGS} objects with equipment, time and celsius"]})
+        raise ValidationFailed(fields={"readings": [_l(
+            "Send a list of 1 to %(n)s readings, each with equipment, time and celsius.") % {
+            "n": MAX_READINGS}]})
     made = operations.import_readings(me(), rows, source="api")
     return jsonify({"excursions": [{
         "id": e.id, "equipment": e.equipment.code, "started_at": e.started_at.isoformat(),

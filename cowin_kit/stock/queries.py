@@ -76,6 +76,16 @@ def shipments(store_id: int, *, incoming: bool, status: str | None = "in_transit
     return list(db.session.scalars(query.order_by(Shipment.id.desc()).limit(limit)))
 
 
+def waiting_for(staff, limit: int = 200) -> list[tuple[Store, Shipment]]:
+    """Shipments in transit to the stores in a staff member's reach (one query)."""
+    condition = store_condition(staff)
+    query = (sa.select(Store, Shipment).join(Shipment, Shipment.to_store_id == Store.id)
+             .where(Shipment.status == "in_transit"))
+    if condition is not None:
+        query = query.where(condition)
+    return [tuple(r) for r in db.session.execute(query.order_by(Shipment.sent_at).limit(limit))]
+
+
 def usable_lots(store_id: int, on: dt.date) -> list[tuple[Lot, int]]:
     """Lots a store can use on ``on`` (in stock, not expired, not recalled), first expiring
     first."""

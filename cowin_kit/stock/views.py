@@ -66,10 +66,8 @@ def index():
     staff = me()
     stores = queries.stores(staff)
     today = _today()
-    waiting = []
-    for store in stores:
-        waiting += [(store, s) for s in queries.shipments(store.id, incoming=True)]
-    return render_template("stock/index.html", stores=stores[:500], waiting=waiting,
+    return render_template("stock/index.html", stores=stores[:500],
+                           waiting=queries.waiting_for(staff),
                            low=queries.low_stock(staff, today)[:100],
                            expiring=queries.expiring(staff, today)[:100],
                            days=queries.planning_days(),
