@@ -47,6 +47,7 @@ from cowin_kit.certificates.lifecycle import ACTIVE, NEXT, RETIRED
 from cowin_kit.config import ConfigError
 from cowin_kit.core import metrics as counted
 from cowin_kit.core.audit import install_counters
+from cowin_kit.core.db import db, utcnow
 from cowin_kit.core.errors import NotFound
 from cowin_kit.core.metrics import DOSES
 from cowin_kit.core.models import SmsMessage
@@ -108,8 +109,6 @@ class SmsQueueCollector(Collector):
 
     def collect(self):
         import sqlalchemy as sa
-
-        from cowin_kit.core.db import db, utcnow
 
         depth = GaugeMetricFamily("cowin_kit_sms_queue_messages",
                                   "Texts waiting for the SMS gateway, by status.", labels=["status"])

@@ -14,6 +14,7 @@ from cowin_kit.api.cowin_v2.common import (InvalidParameter, MissingParameter, a
                                            int_arg, json_body, pick, token_required)
 from cowin_kit.areas.models import Area
 from cowin_kit.booking.models import Appointment
+from cowin_kit.booking.operations import book
 from cowin_kit.booking.operations import cancel as cancel_one
 from cowin_kit.booking.operations import reschedule as move
 from cowin_kit.booking.queries import owned_appointment
@@ -152,8 +153,6 @@ def schedule():
 
     All or nothing: if any beneficiary cannot be booked, the ones already booked are cancelled
     again and the error is reported. The confirmation number is the first appointment's id."""
-    from cowin_kit.booking.operations import book, cancel
-
     body = json_body()
     check_captcha(g.cowin_account.id, body.get("captcha"))
     refs = body.get("beneficiaries")
@@ -171,7 +170,7 @@ def schedule():
                                idempotency_key=f"{key}:{person.reference_id}" if key else None))
     except KitError:
         for appointment in booked:
-            cancel(appointment, reason="group_booking_failed")
+            cancel_one(appointment, reason="group_booking_failed")
         raise
     return jsonify({"appointment_confirmation_no": str(booked[0].id)})
 
