@@ -7,6 +7,7 @@ from flask import jsonify
 from flask_smorest import Blueprint
 
 from cowin_kit.accounts.citizen import current_account
+from cowin_kit.accounts.staff_auth import current_staff
 from cowin_kit.accounts.staff_permissions import require_any_scope
 from cowin_kit.areas.models import Area
 from cowin_kit.booking.models import Facility
@@ -25,17 +26,9 @@ bp = Blueprint("reporting_api", __name__, url_prefix="/api/kit/v1",
 FHIR_ROLES = ("national_admin", "area_admin", "facility_manager", "vaccinator", "auditor")
 
 
-def _staff():
-    try:
-        from cowin_kit.accounts.staff_auth import current_staff
-    except ImportError:  # staff sign-in not installed
-        return None
-    return current_staff()
-
-
 def _may_read(person: Beneficiary) -> str:
     """Return who reads ("staff" or "citizen"); raise when nobody entitled is signed in."""
-    staff = _staff()
+    staff = current_staff()
     if staff is not None:
         # Where the person lives, and every facility that vaccinated them: staff reaching
         # any of these places may export (a vaccinator: people vaccinated at their facility).
