@@ -23,7 +23,7 @@ from cowin_kit.core.db import db
 from cowin_kit.core.errors import Forbidden, Unauthorized
 from cowin_kit.core.security import session_usable_for_api
 from cowin_kit.registration.models import Beneficiary
-from cowin_kit.vaccination import aefi, operations, queries
+from cowin_kit.vaccination import aefi, offline, operations, queries
 from cowin_kit.vaccination import schemas as s
 from cowin_kit.vaccination.models import DoseRecord
 from cowin_kit.vaccination.scopes import dose_scope
@@ -145,6 +145,25 @@ def desk_walk_in(body):
 def desk_no_show(appointment_id):
     """Mark an appointment as a no-show."""
     operations.mark_no_show(me(), db.get_or_404(Appointment, appointment_id))
+
+
+@blp.route("/desk/pack", methods=["GET"])
+@staff_required(DESK)
+@blp.response(200)
+def desk_pack():
+    """The day's desk data for offline use: sessions, appointments (secret codes as salted
+    PBKDF2 hashes only), lots, the profile's schedule rules. Audited as a view of the list."""
+    return offline.build_pack(me())
+
+
+@blp.route("/desk/sync", methods=["POST"])
+@staff_required(DESK, writes=True)
+@blp.arguments(s.SyncInSchema)
+@blp.response(200)
+def desk_sync(body):
+    """Apply events recorded offline, each once by its client UUID; one result per event
+    (applied, duplicate, conflict with a reason code, or invalid with its fields)."""
+    return {"results": offline.sync(me(), body["device_id"], body["events"])}
 
 
 @blp.route("/doses/<int:dose_id>", methods=["PATCH"])

@@ -53,3 +53,29 @@ class AefiReport(db.Model):
     outcome: Mapped[str] = mapped_column(sa.String(32))  # recovered | recovering | hospitalised …
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class DeskSyncEvent(db.Model):
+    """One event an offline desk recorded and synced (issue #22), keyed by the id the device
+    generated: the primary key makes the same event applied once, whichever device sends it
+    and however often. Conflicts are kept too, so a re-sent event gets the same answer."""
+
+    __tablename__ = "desk_sync_event"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('applied', 'conflict')", name="status"),
+        sa.CheckConstraint("kind IN ('dose', 'walk_in', 'no_show', 'aefi')", name="kind"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # client-generated UUID
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"), index=True)
+    device_id: Mapped[str] = mapped_column(sa.String(64), default="")
+    digest: Mapped[str] = mapped_column(sa.String(64))  # SHA-256 of the event, secret code left out
+    status: Mapped[str] = mapped_column(sa.String(16))
+    code: Mapped[str | None] = mapped_column(sa.String(40))  # the conflict's reason code
+    dose_record_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dose_record.id"))
+    aefi_report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("aefi_report.id"))
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    dose_record = relationship("DoseRecord")
+    aefi_report = relationship("AefiReport")

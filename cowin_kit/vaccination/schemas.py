@@ -74,6 +74,13 @@ class WalkInSchema(Schema):
     administered_at = fields.AwareDateTime(load_default=None, validate=datetime_range())
 
 
+class SyncInSchema(Schema):
+    """A batch of offline desk events; each event is validated on its own (one result each)."""
+
+    device_id = fields.String(load_default="", validate=validate.Length(max=64))
+    events = fields.List(fields.Raw(), required=True, validate=validate.Length(1, 200))
+
+
 class CorrectDoseSchema(Schema):
     reason = fields.String(required=True)
     vaccine = fields.String(load_default=None)
