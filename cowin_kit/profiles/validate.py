@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from . import checks
+from .durations import DurationError, add, parse_duration
+from .identity import InvalidIdDocument, build_id_document
 from .schema import PARTIAL, PROFILE
 from .yamlsrc import Problem, Source, parse, render_path
 
@@ -257,8 +259,6 @@ def _check_country_codes(src: Source, country: dict) -> None:
 
 
 def _check_documents(src: Source) -> None:
-    from .identity import InvalidIdDocument, build_id_document
-
     default = str((src.data.get("languages") or {}).get("default", "en")).split("_")[0]
     _unique(src, _items(src, "identity_documents"), "id", "document id")
     for path, raw in _items(src, "identity_documents"):
@@ -335,8 +335,6 @@ def _check_schedules(src: Source, vaccines: set) -> set:
 
 
 def _min_max(src: Source, path: tuple, item: Any, low_key: str, high_key: str) -> None:
-    from .durations import DurationError, add, parse_duration
-
     if not isinstance(item, dict):
         return
     try:
