@@ -33,6 +33,8 @@ REPORTS = (NAT, AREA, AUD)
 AUDIT = (NAT, AUD)
 STOCK_VIEW = (NAT, AREA, SM, FM, AUD)
 STOCK_WRITE = (NAT, SM, FM)
+STOCK_VIEW = (NAT, AREA, SM, FM, AUD)
+STOCK_WRITE = (NAT, SM, FM)
 #: A note longer than the API accepts: decision routes are reached (authorisation checked)
 #: but nothing is decided, so the matrix does not change the objects it goes on using.
 TOO_LONG_NOTE = {"note": "x" * 501}
@@ -253,6 +255,9 @@ ROUTES: dict[str, Access] = {
         **WRONG_CODE, "reference_id": "{reference_id}", "vaccine": "covishield", "lot": "L-1"}),
     "kit_staff.desk_walk_in": staff(DESK),
     "kit_staff.desk_no_show": staff(DESK, scoped=True),
+    # Offline desk (#22): the day's pack (a view of the list), and the sync of offline events.
+    "kit_staff.desk_pack": staff(DESK, audited={"GET": "appointments.view"}),
+    "kit_staff.desk_sync": staff(DESK, body={"events": [{"id": "not-a-uuid", "kind": "dose"}]}),
     "kit_staff.dose_correct": staff(DESK, scoped=True),
     # Adverse events
     "aefi.reports": staff((*MANAGERS, VAC), lists="lot"),
@@ -475,6 +480,10 @@ def build_objects(db, world, accounts: dict) -> dict[str, dict]:
                         "lot": f"LOT-{code}", "colleague": f"colleague-{code}",
                         "correction": f"Corrected {code}", "audit": f"marker-{code}"},
         }
+    from tests.stock.matrix import stock_objects
+
+    for variant, code in (("in", "FA"), ("out", "FB")):
+        variants[variant].update(stock_objects(db, world, world.facilities[code]))
     from tests.stock.matrix import stock_objects
 
     for variant, code in (("in", "FA"), ("out", "FB")):
