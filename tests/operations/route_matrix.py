@@ -33,8 +33,6 @@ REPORTS = (NAT, AREA, AUD)
 AUDIT = (NAT, AUD)
 STOCK_VIEW = (NAT, AREA, SM, FM, AUD)
 STOCK_WRITE = (NAT, SM, FM)
-STOCK_VIEW = (NAT, AREA, SM, FM, AUD)
-STOCK_WRITE = (NAT, SM, FM)
 #: A note longer than the API accepts: decision routes are reached (authorisation checked)
 #: but nothing is decided, so the matrix does not change the objects it goes on using.
 TOO_LONG_NOTE = {"note": "x" * 501}
@@ -480,10 +478,6 @@ def build_objects(db, world, accounts: dict) -> dict[str, dict]:
                         "lot": f"LOT-{code}", "colleague": f"colleague-{code}",
                         "correction": f"Corrected {code}", "audit": f"marker-{code}"},
         }
-    from tests.stock.matrix import stock_objects
-
-    for variant, code in (("in", "FA"), ("out", "FB")):
-        variants[variant].update(stock_objects(db, world, world.facilities[code]))
     from tests.stock.matrix import stock_objects
 
     for variant, code in (("in", "FA"), ("out", "FB")):
