@@ -93,7 +93,7 @@ def _assert_xlsx_safe(data: bytes, expect: set[str]) -> None:
 
 #: Which malicious names each report shows (area names, facility names or person names).
 SHOWS = {"coverage": {AREA}, "aefi": {AREA}, "noshow": {FACILITY}, "wastage": {FACILITY},
-         "dose2_due": {PERSON}, "booster_due": {PERSON}}
+         "dose2_due": {PERSON}, "booster_due": {PERSON}, "equity": {AREA}}
 
 
 def test_every_report_is_covered():
