@@ -85,11 +85,11 @@ class EventIdReused(Conflict):
 
 def pack_hours() -> float:
     """How long a pack may be used offline (the device wipes it afterwards)."""
-    return float(current_app.config.get("DESK_PACK_HOURS", 12))
+    return float(current_app.config["DESK_PACK_HOURS"])
 
 
 def pack_iterations() -> int:
-    return int(current_app.config.get("DESK_PACK_PBKDF2_ITERATIONS", 20000))
+    return max(1, int(current_app.config["DESK_PACK_PBKDF2_ITERATIONS"]))
 
 
 def code_hash(code: str, salt: bytes, appointment_id: uuid.UUID, iterations: int) -> str:

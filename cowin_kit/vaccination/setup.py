@@ -17,6 +17,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("STAFF_MAX_FAILED_LOGINS", 5)
     app.config.setdefault("STAFF_LOCKOUT_MINUTES", 15)
     app.config.setdefault("DOSE_CORRECTION_HOURS", 24)
+    app.config.setdefault("DESK_PACK_HOURS", 12)  # offline desk pack lifetime (#22)
+    app.config.setdefault("DESK_PACK_PBKDF2_ITERATIONS", 20000)
     app.config.setdefault("STAFF_IDLE_MINUTES", 120)
     app.config.setdefault("STAFF_LOOKUP_LIMIT", "600 per hour")
     for blueprint in (staff_views.bp, admin_views.bp, views.bp, views.aefi_bp, audit_views.bp):
