@@ -17,14 +17,19 @@ import re
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from cowin_kit.accounts.staff_permissions import NATIONWIDE, STOCK_WRITERS, require_scope
 from cowin_kit.areas.models import Area
+from cowin_kit.booking.admin_operations import facility_today
 from cowin_kit.booking.models import Facility
+from cowin_kit.booking.rules import local_now
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db, utcnow
-from cowin_kit.core.errors import Conflict, NotFound, ValidationFailed
-from cowin_kit.stock.models import (EQUIPMENT_KINDS, VIAL_CLOSE_REASONS, WASTAGE_REASONS,
-                                    Equipment, Excursion, ExposedLot, LedgerEntry, Lot, OpenVial,
-                                    Shipment, StockBalance, Store)
+from cowin_kit.core.errors import Conflict, Forbidden, KitError, NotFound, ValidationFailed
+from cowin_kit.profiles import get_profile
+from cowin_kit.stock.models import (EQUIPMENT_KINDS, VIAL_CLOSE_REASONS, WASTAGE_REASONS, Equipment,
+                                    Excursion, ExposedLot, LedgerEntry, Lot, OpenVial, Shipment,
+                                    StockBalance, Store)
+from cowin_kit.vaccination.operations import clean_lot, facility_local
 
 GTIN_RE = re.compile(r"^[0-9]{8}$|^[0-9]{12,14}$")
 MAX_DOSES = 10_000_000  # one movement; more is a typing mistake
@@ -78,8 +83,6 @@ def _note(value, name: str = "note", limit: int = 500) -> str:
 
 def scope_of(store: Store):
     """The place a store belongs to, for ``staff_permissions.in_scope``."""
-    from cowin_kit.accounts.staff_permissions import NATIONWIDE
-
     if store.facility_id is not None:
         return db.session.get(Facility, store.facility_id)
     if store.area_id is not None:
@@ -88,16 +91,12 @@ def scope_of(store: Store):
 
 
 def require_store(staff, store: Store, action: str) -> None:
-    from cowin_kit.accounts.staff_permissions import require_scope
-
     require_scope(staff, scope_of(store), action)
 
 
 def national_store() -> Store:
     store = db.session.scalar(sa.select(Store).where(Store.kind == "national"))
     if store is None:
-        from cowin_kit.profiles import get_profile
-
         profile = get_profile()
         store = Store(code="NATIONAL", kind="national",
                       name=str(_l("National vaccine store")) + f" ({profile.code.upper()})")
@@ -128,8 +127,6 @@ def supplying_store(area: Area | None, store_levels: int) -> Store:
 
 
 def store_levels() -> int:
-    from cowin_kit.profiles import get_profile
-
     levels = len(get_profile().admin_levels)
     return min(2, levels)  # national → state → district → facility, as eVIN
 
@@ -167,8 +164,6 @@ def sync_stores() -> int:
 
 def clean_lot_number(value) -> str:
     """The lot number as the desk records it (vaccination.operations.clean_lot's format)."""
-    from cowin_kit.vaccination.operations import clean_lot
-
     return clean_lot(value)
 
 
@@ -176,9 +171,6 @@ def register_lot(staff, *, vaccine: str, lot_number: str, expiry: dt.date | None
                  manufacturer: str = "", gtin: str | None = None,
                  doses_per_vial: int | None = None) -> Lot:
     """Return the lot (made when new); a known lot's expiry must match what is declared."""
-    from cowin_kit.core.errors import KitError
-    from cowin_kit.profiles import get_profile
-
     try:
         product = get_profile().vaccine(vaccine)
     except KitError:
@@ -286,9 +278,6 @@ def _move(store: Store, lot: Lot, delta: int, kind: str, staff=None, **fields) -
 
 
 def _writer(staff, store: Store, action: str) -> None:
-    from cowin_kit.accounts.staff_permissions import STOCK_WRITERS
-    from cowin_kit.core.errors import Forbidden
-
     if staff.role not in STOCK_WRITERS:
         raise Forbidden()
     require_store(staff, store, action)
@@ -314,14 +303,10 @@ def send(staff, from_store: Store, to_store: Store, lot: Lot, doses, *,
          note: str = "") -> Shipment:
     """Dispatch doses to another store: they leave the sender now and wait, in transit, for
     the receiver to confirm. Down the hierarchy it is an issue, otherwise a transfer."""
-    from cowin_kit.booking.admin_operations import facility_today
-
     _writer(staff, from_store, "stock.send")
     doses = _doses(doses)
     if to_store.id == from_store.id or not to_store.active:
         raise _field("to_store", _l("Choose another active store."))
-    from cowin_kit.booking.rules import local_now
-    from cowin_kit.profiles import get_profile
 
     today = local_now(get_profile()).date()  # the country's day
     if from_store.facility_id:
@@ -463,10 +448,6 @@ def lot_from_scan(text: str) -> Lot:
 def _discard_at(facility: Facility, lot: Lot, opened_at: dt.datetime) -> dt.datetime:
     """When the open-vial policy closes a vial: the product's ``open_vial_hours``, else the
     end of the facility's day."""
-    from cowin_kit.core.errors import KitError
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.vaccination.operations import facility_local
-
     hours = None
     try:
         hours = get_profile().vaccine(lot.vaccine).open_vial_hours
@@ -481,9 +462,6 @@ def _discard_at(facility: Facility, lot: Lot, opened_at: dt.datetime) -> dt.date
 
 def open_vial(staff, facility: Facility, lot: Lot) -> OpenVial:
     """Open a vial at the desk: its doses leave the facility's store now."""
-    from cowin_kit.accounts.staff_permissions import require_scope
-    from cowin_kit.booking.admin_operations import facility_today
-
     require_scope(staff, facility, "stock.vial.open")
     close_due_vials(facility)
     today = facility_today(facility)
@@ -503,8 +481,6 @@ def open_vial(staff, facility: Facility, lot: Lot) -> OpenVial:
 
 
 def close_vial(staff, vial: OpenVial, reason: str) -> OpenVial:
-    from cowin_kit.accounts.staff_permissions import require_scope
-
     require_scope(staff, db.session.get(Facility, vial.facility_id), "stock.vial.close")
     if reason not in VIAL_CLOSE_REASONS or reason == "policy":
         raise _field("reason", _l("Choose why the vial is closed."))
