@@ -11,18 +11,25 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from cowin_kit.accounts.staff_permissions import (AREA_ADMIN, AUDITOR, DESK, NATIONAL_ADMIN,
-                                                  STOCK_WRITERS, STORE_MANAGER, FACILITY_MANAGER,
+from cowin_kit.accounts.staff_permissions import (AREA_ADMIN, AUDITOR, DESK, FACILITY_MANAGER,
+                                                  NATIONAL_ADMIN, STOCK_WRITERS, STORE_MANAGER,
                                                   area_filter, staff_required)
-from cowin_kit.accounts.staff_web import error_context, form_date, me
+from cowin_kit.accounts.staff_web import error_context, form_date, form_datetime, form_int, me
+from cowin_kit.areas.models import Area
+from cowin_kit.booking.admin_operations import facility_today
 from cowin_kit.booking.models import Facility
+from cowin_kit.booking.rules import local_now
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db
-from cowin_kit.core.errors import Forbidden, KitError, ValidationFailed
+from cowin_kit.core.errors import Forbidden, KitError, NotFound, ValidationFailed
+from cowin_kit.profiles import get_profile
+from cowin_kit.reporting.exports import FORMATS, csv_chunks, xlsx_chunks
 from cowin_kit.stock import operations as ops
-from cowin_kit.stock import queries
-from cowin_kit.stock.models import (EQUIPMENT_KINDS, VIAL_CLOSE_REASONS, WASTAGE_REASONS,
-                                    Equipment, Lot, OpenVial, Shipment, Store)
+from cowin_kit.stock import queries, reports
+from cowin_kit.stock.models import (EQUIPMENT_KINDS, VIAL_CLOSE_REASONS, WASTAGE_REASONS, Equipment,
+                                    Lot, OpenVial, Shipment, Store)
+from cowin_kit.stock.reports import country_today
+from cowin_kit.vaccination.models import DoseRecord
 
 bp = Blueprint("stock", __name__, url_prefix="/stock", template_folder="templates")
 desk_bp = Blueprint("stock_desk", __name__, url_prefix="/desk/vials", template_folder="templates")
@@ -52,8 +59,6 @@ def vial_scope(vial_id: int, **_ignored):
 
 
 def _today():
-    from cowin_kit.stock.reports import country_today
-
     return country_today()
 
 
@@ -75,8 +80,6 @@ def index():
 
 
 def _store_page(store: Store, status: int = 200, **extra):
-    from cowin_kit.profiles import get_profile
-
     # Send to: the stores this one supplies, its supplier, and any other store (transfers).
     targets = db.session.scalars(sa.select(Store).where(Store.active, Store.id != store.id)
                                  .order_by(Store.kind, Store.code).limit(2000)).all()
@@ -137,8 +140,6 @@ def receive(store_id: int):
 
 
 def _optional_int(name: str):
-    from cowin_kit.accounts.staff_web import form_int
-
     return form_int(name)
 
 
@@ -231,11 +232,6 @@ def excursion(equipment_id: int):
 
 def _local(store: Store, name: str):
     """A datetime-local field read in the store's timezone."""
-    from cowin_kit.accounts.staff_web import form_datetime
-    from cowin_kit.areas.models import Area
-    from cowin_kit.booking.rules import local_now
-    from cowin_kit.profiles import get_profile
-
     value = form_datetime(name)
     if value is not None and value.tzinfo is None:
         area = db.session.get(Area, store.area_id) if store.area_id else None
@@ -324,8 +320,6 @@ def recall(lot_id: int):
 @staff_required(RECALL_READERS)
 def recipients(lot_id: int):
     """Who received a dose of the lot (in my reach): a staff look-up of personal data, logged."""
-    from cowin_kit.vaccination.models import DoseRecord
-
     item = db.get_or_404(Lot, lot_id)
     rows = queries.recipients(item, area_filter(me(), DoseRecord.facility_id))
     audit("stock.lot.recipients", "stock_lot", item.id, lot=item.lot_number,
@@ -340,13 +334,8 @@ def recipients(lot_id: int):
 @staff_required(VIEWERS)
 def export(kind: str, fmt: str):
     """Balances, wastage per lot or a store's ledger as CSV or XLSX."""
-    from cowin_kit.reporting.exports import FORMATS, csv_chunks, xlsx_chunks
-    from cowin_kit.stock import reports
-
     report = reports.REPORTS.get(kind)
     if report is None or fmt not in FORMATS:
-        from cowin_kit.core.errors import NotFound
-
         raise NotFound()
     params = reports.params_from_request(me())
     chunks = csv_chunks(report, params) if fmt == "csv" else xlsx_chunks(report, params)
@@ -366,8 +355,6 @@ def _desk_facility() -> Facility:
 
 
 def _vials_page(status: int = 200, **extra):
-    from cowin_kit.booking.admin_operations import facility_today
-
     facility = _desk_facility()
     ops.close_due_vials(facility)
     db.session.commit()
