@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
-
 from dataclasses import dataclass
 
 from flask import Flask, has_request_context, request, url_for
-from flask_babel import gettext as _
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from cowin_kit.accounts.citizen import current_account
 from cowin_kit.accounts.models import StaffUser
+from cowin_kit.accounts.staff_auth import current_staff
+from cowin_kit.areas.models import Area
+from cowin_kit.booking.models import Facility
+from cowin_kit.core.db import db
 from cowin_kit.core.errors import KitError, ValidationFailed
 from cowin_kit.core.inputs import date_out_of_range, int_out_of_range
+from cowin_kit.profiles import get_profile
+from cowin_kit.web.context import set_viewer
 
 
 def me() -> StaffUser:
     """Return the signed-in staff user (views behind ``staff_required`` always have one)."""
-    from cowin_kit.accounts.staff_auth import current_staff
-
     return current_staff()
 
 
@@ -48,11 +52,6 @@ class SignedIn:
 
 def place_name(staff: StaffUser) -> str:
     """The facility or area a staff account is tied to, in the reader's language."""
-    from cowin_kit.areas.models import Area
-    from cowin_kit.booking.models import Facility
-    from cowin_kit.core.db import db
-    from cowin_kit.profiles import get_profile
-
     language = str(get_locale() or "en").split("_")[0]
     if staff.facility_id and (facility := db.session.get(Facility, staff.facility_id)):
         return facility.name
@@ -63,8 +62,6 @@ def place_name(staff: StaffUser) -> str:
 
 def signed_in() -> SignedIn | None:
     """The signed-in staff member of this request for the page header, or None."""
-    from cowin_kit.accounts.staff_auth import current_staff
-
     staff = current_staff() if has_request_context() else None
     if staff is None:
         return None
@@ -74,12 +71,7 @@ def signed_in() -> SignedIn | None:
 
 def init_header(app: Flask) -> None:
     """Say in every page's header who is signed in (staff), and show the menu for that role."""
-    from cowin_kit.web.context import set_viewer
-
     def viewer() -> tuple[str | None, str | None]:
-        from cowin_kit.accounts.citizen import current_account
-        from cowin_kit.accounts.staff_auth import current_staff
-
         staff = current_staff()
         if staff is not None:
             return "staff", staff.role
