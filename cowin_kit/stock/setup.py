@@ -5,12 +5,17 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from cowin_kit.accounts.staff_auth import current_staff
+from cowin_kit.booking.admin_operations import facility_today
+from cowin_kit.booking.models import VaccinationSession
+from cowin_kit.core.db import db
+from cowin_kit.extensions import register_api_blueprint
+from cowin_kit.stock import api, views
+from cowin_kit.stock.queries import facility_cover, open_vials, planning_days
+from cowin_kit.web.context import add_nav
+
 
 def init_app(app: Flask) -> None:
-    from cowin_kit.extensions import register_api_blueprint
-    from cowin_kit.stock import api, views
-    from cowin_kit.web.context import add_nav
-
     app.register_blueprint(views.bp)
     app.register_blueprint(views.desk_bp)
     register_api_blueprint(app, api.blp)
@@ -22,9 +27,6 @@ def init_app(app: Flask) -> None:
 def vial_lots() -> list[str]:
     """Lot numbers of the vials open at the signed-in vaccinator's facility (the desk's lot
     field offers them)."""
-    from cowin_kit.accounts.staff_auth import current_staff
-    from cowin_kit.stock.queries import open_vials
-
     staff = current_staff()
     if staff is None or not staff.facility_id:
         return []
@@ -37,11 +39,6 @@ def cover(facility) -> list[dict]:
     import datetime as dt
 
     import sqlalchemy as sa
-
-    from cowin_kit.booking.admin_operations import facility_today
-    from cowin_kit.booking.models import VaccinationSession
-    from cowin_kit.core.db import db
-    from cowin_kit.stock.queries import facility_cover, planning_days
 
     today = facility_today(facility)
     until = today + dt.timedelta(days=planning_days())
