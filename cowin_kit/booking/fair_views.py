@@ -16,21 +16,27 @@ from cowin_kit.accounts.staff_permissions import DESK, MANAGERS, staff_required
 from cowin_kit.accounts.staff_web import error_context, form_int, me
 from cowin_kit.booking import errors, lottery, operations, standby
 from cowin_kit.booking.fair_api import STANDBY_CALLERS
+from cowin_kit.booking.fair_api import bp as api_bp
+from cowin_kit.booking.fair_api import staff_bp as api_staff_bp
 from cowin_kit.booking.fair_models import LotteryRequest, StandbyEntry
 from cowin_kit.booking.models import Facility, VaccinationSession
 from cowin_kit.booking.scopes import session_scope
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import Forbidden, KitError, ValidationFailed
+from cowin_kit.extensions import register_api_blueprint
+from cowin_kit.profiles import get_profile
+from cowin_kit.profiles.priority import group_evidence
+from cowin_kit.registration.models import Beneficiary
 from cowin_kit.registration.queries import get_owned_beneficiary
+from cowin_kit.vaccination.queries import by_reference, count_lookup
+from cowin_kit.web.context import add_nav
 
 bp = Blueprint("fair", __name__, template_folder="templates")
 staff_bp = Blueprint("fair_staff_pages", __name__, template_folder="templates")
 
 
 def _my_people():
-    from cowin_kit.registration.models import Beneficiary
-
     account = current_account()
     if account is None:
         return []
@@ -232,10 +238,6 @@ def desk_standby(session_id):
 @staff_required(DESK, writes=True)
 def desk_priority(reference_id):
     """Check a person's priority groups at the desk (what to see: the profile's evidence)."""
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.profiles.priority import group_evidence
-    from cowin_kit.vaccination.queries import by_reference, count_lookup
-
     staff = me()
     if not staff.facility_id:
         raise Forbidden()
@@ -284,11 +286,6 @@ def fair_status(status: str) -> str:
 def init_app(app) -> None:
     """Pages, native API, the status filter and the citizens' link to standby lists."""
     from flask_babel import lazy_gettext as _l
-
-    from cowin_kit.booking.fair_api import bp as api_bp
-    from cowin_kit.booking.fair_api import staff_bp as api_staff_bp
-    from cowin_kit.extensions import register_api_blueprint
-    from cowin_kit.web.context import add_nav
 
     app.register_blueprint(bp)
     app.register_blueprint(staff_bp)
