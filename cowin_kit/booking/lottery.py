@@ -25,12 +25,16 @@ from sqlalchemy.exc import IntegrityError
 from cowin_kit.booking import errors, lottery_draw, offers, operations
 from cowin_kit.booking.fair_models import CHANNELS, LotteryRequest, LotteryRound
 from cowin_kit.booking.models import Appointment, SessionCapacity, VaccinationSession
-from cowin_kit.booking.rules import person_of
+from cowin_kit.booking.rules import area_timezone, person_of
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db, utcnow
 from cowin_kit.core.errors import ValidationFailed
 from cowin_kit.core.sms import register_sms_text
-
+from cowin_kit.profiles import get_profile
+from cowin_kit.profiles.priority import priority_tier
+from cowin_kit.registration.models import Beneficiary
+from cowin_kit.registration.queries import get_owned_beneficiary
+from cowin_kit.web.formatting import format_date, format_datetime
 
 register_sms_text("lottery_offer", _l(
     "%(name)s has been drawn for a vaccination on %(date)s at %(facility)s. Confirm on the "
@@ -104,9 +108,6 @@ def round_of(session_id) -> LotteryRound:
 def enter(beneficiary, session_id, *, channel: str,
           now: dt.datetime | None = None) -> LotteryRequest:
     """Enter a person in a session's lottery; asking again returns the same request. Commits."""
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.profiles.priority import priority_tier
-
     channel = _channel(channel)
     now = now or utcnow()
     lottery = round_of(session_id)
@@ -254,11 +255,6 @@ def _refill(lottery: LotteryRound, now: dt.datetime) -> int:
 
 
 def _text_offer(request: LotteryRequest, lottery: LotteryRound) -> None:
-    from cowin_kit.booking.rules import area_timezone
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.registration.models import Beneficiary
-    from cowin_kit.web.formatting import format_date, format_datetime
-
     session = db.session.get(VaccinationSession, lottery.session_id)
 
     def params() -> dict:
@@ -271,8 +267,6 @@ def _text_offer(request: LotteryRequest, lottery: LotteryRound) -> None:
 
 def confirm(request: LotteryRequest, slot: str, *, now: dt.datetime | None = None) -> Appointment:
     """The winner takes the offered dose in a slot of the session. Commits."""
-    from cowin_kit.registration.models import Beneficiary
-
     now = now or utcnow()
     table = LotteryRequest.__table__
     try:
@@ -377,8 +371,6 @@ def published(lottery: LotteryRound) -> dict:
 def my_request(account, session_id, reference_id) -> LotteryRequest:
     """The request in a session's lottery of one of the account's beneficiaries; another
     account's person is not found (as everywhere in the kit)."""
-    from cowin_kit.registration.queries import get_owned_beneficiary
-
     person = get_owned_beneficiary(account, reference_id)
     found = _request_of(round_of(session_id).id, person.id)
     if found is None:
