@@ -16,13 +16,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from cowin_kit.booking import errors, offers, operations
-from cowin_kit.booking.fair_models import CHANNELS, StandbyCall, StandbyEntry
+from cowin_kit.booking.fair_models import CHANNELS, PriorityCheck, StandbyCall, StandbyEntry
 from cowin_kit.booking.models import Appointment, VaccinationSession
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db, utcnow
 from cowin_kit.core.errors import KitError, ValidationFailed
 from cowin_kit.core.sms import register_sms_text
-
+from cowin_kit.profiles import get_profile
+from cowin_kit.registration.models import Beneficiary
+from cowin_kit.registration.queries import get_owned_beneficiary
+from cowin_kit.web.formatting import format_number
 
 register_sms_text("standby_offer", _l(
     "A vaccination dose is free today at %(facility)s for %(name)s. Confirm on the portal "
@@ -117,8 +120,6 @@ def call(staff, session: VaccinationSession, doses: int, *, dose_kind: str = "1"
 
 def _offer(declared: StandbyCall, session: VaccinationSession, now: dt.datetime) -> int:
     """Offer the call's free doses to the waiting people in order; return how many offers."""
-    from cowin_kit.registration.models import Beneficiary
-
     made = 0
     waiting = list(db.session.scalars(sa.select(StandbyEntry).where(
         StandbyEntry.facility_id == session.facility_id, StandbyEntry.date == session.date,
@@ -151,16 +152,12 @@ def _offer(declared: StandbyCall, session: VaccinationSession, now: dt.datetime)
 
 
 def _text_offer(person, session: VaccinationSession, declared: StandbyCall) -> None:
-    from cowin_kit.web.formatting import format_number
-
     offers.text(person, "standby_offer", lambda: {
         "facility": session.facility.name, "minutes": format_number(declared.confirm_minutes)})
 
 
 def confirm(entry: StandbyEntry, *, now: dt.datetime | None = None) -> Appointment:
     """The person takes the offered dose (the session's last slot of the day). Commits."""
-    from cowin_kit.registration.models import Beneficiary
-
     now = now or utcnow()
     try:
         offers.take(entry_table, entry.id, now)
@@ -210,8 +207,6 @@ def expire_offers(now: dt.datetime | None = None) -> int:
 
 def my_entry(account, reference_id, facility_id, day: dt.date) -> StandbyEntry:
     """The account's beneficiary's place on a facility's list for a day (else not found)."""
-    from cowin_kit.registration.queries import get_owned_beneficiary
-
     person = get_owned_beneficiary(account, reference_id)
     found = _entry(person.id, facility_id, day)
     if found is None:
@@ -225,9 +220,6 @@ def check_priority(staff, beneficiary, group_id: str, outcome: str, evidence: st
 
     ``not_confirmed`` also takes the group off the person, so it no longer moves them up a
     lottery or opens a phase to them; ``confirmed`` adds it when they had not claimed it."""
-    from cowin_kit.booking.fair_models import PriorityCheck
-    from cowin_kit.profiles import get_profile
-
     known = {g.id for g in get_profile().eligibility.priority_groups}
     problems = {}
     if group_id not in known:
