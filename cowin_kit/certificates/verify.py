@@ -9,11 +9,18 @@ from dataclasses import asdict, dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
+from cowin_kit.core.db import db
 from cowin_kit.core.errors import KitError
+from cowin_kit.core.outage import limit
+from cowin_kit.profiles import get_profile
 
 from .formats import ddcc, divoc_vc, eu_dcc, jose, shc
-from .formats.hcert import HCERT_CLAIM, HcertError, decode as hcert_decode, kid_for
-from .keys import KeyStore
+from .formats.hcert import HCERT_CLAIM, HcertError
+from .formats.hcert import decode as hcert_decode
+from .formats.hcert import kid_for
+from .keys import KeyStore, keystore
+from .models import Certificate
+from .valuesets import describe
 
 #: Why a certificate is not valid: a stable code for machines (``reason_code``) and words for
 #: people (``reason``, in the reader's language).
@@ -60,8 +67,6 @@ class Result:
 
     def named(self) -> dict:
         """The vaccination entry with the names of its codes (valuesets.describe)."""
-        from .valuesets import describe
-
         return describe(self.vaccination)
 
     @property
@@ -367,8 +372,6 @@ def app_verifier(app=None) -> Verifier:
     """A verifier for this instance: its keys, its trust list and its revocation list."""
     from flask import current_app
 
-    from .keys import keystore
-
     app = app or current_app._get_current_object()
     return Verifier(keystore(app), own_iss=app.config["PUBLIC_URL"], is_revoked=_db_revocation_lookup,
                     own_name=_own_issuer_name())
@@ -376,8 +379,6 @@ def app_verifier(app=None) -> Verifier:
 
 def _own_issuer_name() -> str:
     """This instance's issuer as the profile names it (certificates.issuer.name)."""
-    from cowin_kit.profiles import get_profile
-
     try:
         issuer = (get_profile().data.get("certificates") or {}).get("issuer") or {}
     except Exception:  # noqa: BLE001 - no profile: no name
@@ -390,18 +391,12 @@ def rate_limit() -> None:
     counted in this process while Redis is down (core.outage)."""
     from flask import current_app
 
-    from cowin_kit.core.outage import limit
-
     limit("certificates.verify", current_app.config.get("RATE_LIMIT_VERIFY", "300 per minute"))
 
 
 def _db_revocation_lookup(ids: list[str]) -> str | None:
     """Reason text when one of the ids belongs to a revoked certificate of this instance."""
     import sqlalchemy as sa
-
-    from cowin_kit.core.db import db
-
-    from .models import Certificate
 
     if not ids:
         return None
