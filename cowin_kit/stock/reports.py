@@ -10,10 +10,15 @@ import sqlalchemy as sa
 from flask import request
 from flask_babel import lazy_gettext as _l
 
+from cowin_kit.accounts.staff_permissions import area_filter
+from cowin_kit.booking.rules import local_now
 from cowin_kit.core.db import db
+from cowin_kit.core.errors import ValidationFailed
+from cowin_kit.profiles import get_profile
+from cowin_kit.reporting.labels import percent
 from cowin_kit.reporting.reports import Params, Report
 from cowin_kit.stock import queries
-from cowin_kit.stock.models import LedgerEntry, Lot, Store
+from cowin_kit.stock.models import WASTAGE_REASONS, LedgerEntry, Lot, Store
 
 
 @dataclass
@@ -23,8 +28,6 @@ class StockParams(Params):
 
 def params_from_request(staff) -> StockParams:
     """The period from ``?from=&to=`` (default: the last 30 days), bad dates refused."""
-    from cowin_kit.core.errors import ValidationFailed
-
     today = country_today()
 
     def day(name, default):
@@ -44,9 +47,6 @@ def params_from_request(staff) -> StockParams:
 
 def country_today() -> dt.date:
     """Today in the country's timezone (the profile's)."""
-    from cowin_kit.booking.rules import local_now
-    from cowin_kit.profiles import get_profile
-
     return local_now(get_profile()).date()
 
 
@@ -65,15 +65,10 @@ def _balance_rows(params: StockParams, tick):
 
 
 def _facility_condition(staff):
-    from cowin_kit.accounts.staff_permissions import area_filter
-
     return lambda column: area_filter(staff, column)
 
 
 def _wastage_rows(params: StockParams, tick):
-    from cowin_kit.reporting.labels import percent
-    from cowin_kit.stock.models import WASTAGE_REASONS
-
     for row in queries.wastage(params.date_from, params.date_to,
                                _facility_condition(params.staff)):
         closed = [row.closed_vial.get(r, 0) for r in WASTAGE_REASONS]
