@@ -14,7 +14,13 @@ import json
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from cowin_kit.profiles import get_profile
+from cowin_kit.profiles.branding import branding
+
+from . import valuesets
 
 bp = Blueprint("offline_verifier", __name__, template_folder="templates")
 STATIC = Path(__file__).resolve().parent / "static"
@@ -22,8 +28,6 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def _names() -> dict:
     """Code -> name tables for the page (this profile, the shipped profiles, value sets)."""
-    from . import valuesets
-
     products, makers = valuesets._tables()
     return {"products": {**valuesets.CVX, **products},
             "manufacturers": makers,
@@ -34,9 +38,6 @@ def _names() -> dict:
 @bp.route("/verifier/")
 def app_page():
     """The verifier app (works offline once opened)."""
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.profiles.branding import branding
-
     names = json.dumps(_names(), ensure_ascii=False)  # an attribute value: Jinja escapes it
     language = str(get_locale() or "en")
     return render_template("certificates/offline.html", names=names,
@@ -47,9 +48,6 @@ def app_page():
 @bp.route("/verifier/manifest.webmanifest")
 def manifest():
     """The web app manifest (install on the home screen)."""
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.profiles.branding import branding
-
     brand = branding(get_profile())
     body = {"name": _("Certificate verifier"), "short_name": _("Verifier"),
             "start_url": url_for(".app_page"), "scope": url_for(".app_page"),
