@@ -7,9 +7,12 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from cowin_kit.accounts.staff_permissions import FACILITY_ROLES, NATIONAL_ADMIN, staff_area_path
 from cowin_kit.areas.models import Area
 from cowin_kit.booking.models import Facility, SessionCapacity, VaccinationSession
 from cowin_kit.core.db import db
+from cowin_kit.profiles import get_profile
+from cowin_kit.registration.models import Beneficiary
 from cowin_kit.stock.models import (Equipment, Excursion, ExposedLot, LedgerEntry, Lot, OpenVial,
                                     Shipment, StockBalance, Store)
 from cowin_kit.vaccination.models import DoseRecord
@@ -22,9 +25,6 @@ def balance_of(store_id: int, lot_id: int) -> int:
 
 def store_condition(staff):
     """SQL condition limiting stores to a staff member's reach (None: every store)."""
-    from cowin_kit.accounts.staff_permissions import (FACILITY_ROLES, NATIONAL_ADMIN,
-                                                      staff_area_path)
-
     if staff.role == NATIONAL_ADMIN:
         return None
     if staff.role in FACILITY_ROLES:
@@ -209,14 +209,10 @@ class LowStock:
 
 
 def planning_days() -> int:
-    from cowin_kit.profiles import get_profile
-
     return int((get_profile().data.get("stock") or {}).get("planning_days", 7))
 
 
 def expiry_warning_days() -> int:
-    from cowin_kit.profiles import get_profile
-
     return int((get_profile().data.get("stock") or {}).get("expiry_warning_days", 30))
 
 
@@ -277,8 +273,6 @@ def expiring(staff, today: dt.date, days: int | None = None) -> list[tuple[Store
 
 def recipients(lot: Lot, facility_condition=None) -> list[tuple]:
     """People who received a dose from the lot: (dose, beneficiary, facility)."""
-    from cowin_kit.registration.models import Beneficiary
-
     query = (sa.select(DoseRecord, Beneficiary, Facility)
              .join(Beneficiary, Beneficiary.id == DoseRecord.beneficiary_id)
              .join(Facility, Facility.id == DoseRecord.facility_id)
