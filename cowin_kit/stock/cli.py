@@ -5,6 +5,9 @@ from __future__ import annotations
 import click
 
 from cowin_kit.cli.common import pass_app
+from cowin_kit.core.db import db
+from cowin_kit.stock.operations import close_due_vials
+from cowin_kit.stock.operations import sync_stores as sync
 
 
 @click.group("stock")
@@ -16,8 +19,6 @@ def stock_group() -> None:
 @pass_app
 def sync_stores(app) -> None:
     """Make the national store, a store per state and district, and one per facility."""
-    from cowin_kit.stock.operations import sync_stores as sync
-
     with app.app_context():
         click.echo(f"{sync()} stores made")
 
@@ -26,9 +27,6 @@ def sync_stores(app) -> None:
 @pass_app
 def close_vials(app) -> None:
     """Close every open vial the open-vial policy says to discard by now (run it hourly)."""
-    from cowin_kit.core.db import db
-    from cowin_kit.stock.operations import close_due_vials
-
     with app.app_context():
         closed = close_due_vials()
         db.session.commit()
