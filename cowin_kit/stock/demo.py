@@ -11,10 +11,13 @@ import datetime as dt
 import sqlalchemy as sa
 
 from cowin_kit.accounts.models import StaffUser
+from cowin_kit.accounts.staff_operations import create_staff_user
+from cowin_kit.areas.models import Area
 from cowin_kit.booking.models import Facility, SessionCapacity, VaccinationSession
 from cowin_kit.core.db import db, utcnow
 from cowin_kit.stock import operations as ops
 from cowin_kit.stock.models import LedgerEntry, Store
+from cowin_kit.stock.reports import country_today
 
 MAX_FACILITIES = 12
 
@@ -30,7 +33,6 @@ def seed(app, profile, echo) -> None:
     if admin is None or db.session.scalar(sa.select(LedgerEntry.id).where(
             LedgerEntry.kind == "receipt").limit(1)):
         return
-    from cowin_kit.stock.reports import country_today
 
     made = ops.sync_stores()
     today = country_today()
@@ -112,9 +114,6 @@ def _open_todays_vial(facility: Facility, lot) -> None:
 
 
 def _store_manager(facilities, echo) -> None:
-    from cowin_kit.accounts.staff_operations import create_staff_user
-    from cowin_kit.areas.models import Area
-
     if not facilities or db.session.scalar(sa.select(StaffUser.id).where(
             StaffUser.username == "store")):
         return
