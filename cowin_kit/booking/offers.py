@@ -10,8 +10,10 @@ from typing import Callable
 from flask_babel import force_locale
 
 from cowin_kit.booking import errors
+from cowin_kit.booking.operations import _account_mobile
 from cowin_kit.core.db import db
 from cowin_kit.core.sms import queue_sms, render_sms
+from cowin_kit.profiles import get_profile
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +32,6 @@ def text(person, key: str, params: Callable[[], dict]) -> None:
     """Queue the SMS ``key`` to the person's account mobile in the caller's transaction;
     ``params`` runs in the person's locale (dates, numbers). A broken translation is logged
     and the offer stands (the person also sees it on the portal)."""
-    from cowin_kit.booking.operations import _account_mobile
-    from cowin_kit.profiles import get_profile
-
     mobile = _account_mobile(person)
     if not mobile:
         return
