@@ -16,6 +16,8 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
+from cowin_kit.profiles import get_profile
+
 #: Vaccine types (EU vaccine-prophylaxis: SNOMED CT / ATC; ICD-11 extension codes).
 VACCINE_TYPES = {
     "1119349007": _l("mRNA vaccine"), "1119305005": _l("Antigen vaccine"),
@@ -59,8 +61,6 @@ def _shipped(profiles_dir: str) -> tuple[dict, dict]:
 def _tables() -> tuple[dict, dict]:
     """This instance's profile first, then every shipped profile."""
     from flask import current_app
-
-    from cowin_kit.profiles import get_profile
 
     products: dict[str, str] = {}
     makers: dict[str, str] = {}
