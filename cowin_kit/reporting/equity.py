@@ -27,6 +27,7 @@ from cowin_kit.registration.models import Beneficiary
 from cowin_kit.reporting.bands import age_bands, band_of
 from cowin_kit.reporting.labels import area_name, gender_label, percent
 from cowin_kit.reporting.queries import child_areas
+from cowin_kit.reporting.reports import Report
 from cowin_kit.vaccination.models import DoseRecord
 
 OFFERED = ("offered", "confirmed", "declined", "expired")
@@ -122,8 +123,6 @@ def _area_count(params) -> int:
 
 
 def equity_report():
-    from cowin_kit.reporting.reports import Report
-
     return Report("equity", _l("Equity of allocation"), (
         ("area_code", _l("Area code")), ("area", _l("Area")), ("age_band", _l("Age band")),
         ("sex", _l("Sex")), ("channel", _l("Channel")),
