@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from cowin_kit.booking.models import Facility
 from cowin_kit.core.db import db
 from cowin_kit.stock.models import Lot, OpenVial, Store
+from cowin_kit.stock.operations import facility_store
 
 COLUMNS = ["store_id", "facility_id", "lot_id", "doses", "opened_at", "opened_on", "discard_at",
            "closed_at", "close_reason"]
@@ -38,8 +39,6 @@ def seed_lots(profile, pairs: Iterable[tuple[str, str]], expiry: dt.date) -> dic
 
 def facility_stores(facility_ids: Iterable[int]) -> dict[int, int]:
     """{facility id: its store id}, making the stores (and their suppliers) when missing."""
-    from cowin_kit.stock.operations import facility_store
-
     ids = set(facility_ids)
     stores = dict(db.session.execute(sa.select(Store.facility_id, Store.id)
                                      .where(Store.facility_id.in_(ids))).all()) if ids else {}
