@@ -10,11 +10,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from cowin_kit.accounts import places
 from cowin_kit.accounts.citizen import current_account
 from cowin_kit.accounts.models import StaffUser
 from cowin_kit.accounts.staff_auth import current_staff
 from cowin_kit.areas.models import Area
-from cowin_kit.booking.models import Facility
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import KitError, ValidationFailed
 from cowin_kit.core.inputs import date_out_of_range, int_out_of_range
@@ -53,7 +53,7 @@ class SignedIn:
 def place_name(staff: StaffUser) -> str:
     """The facility or area a staff account is tied to, in the reader's language."""
     language = str(get_locale() or "en").split("_")[0]
-    if staff.facility_id and (facility := db.session.get(Facility, staff.facility_id)):
+    if facility := places.facility(staff.facility_id):
         return facility.name
     if staff.area_id and (area := db.session.get(Area, staff.area_id)):
         return area.display_name(language)
