@@ -113,3 +113,20 @@ def test_closing_a_vial_needs_a_reason_and_is_scoped(client, stock, world, db):
         == 303
     db.session.refresh(vial)
     assert vial.close_reason == "breakage"
+
+
+def test_walk_in_with_a_recalled_lot_registers_nobody(client, stock, world, db):
+    from stdnum import verhoeff
+
+    from cowin_kit.registration.models import Beneficiary
+
+    ops, lot = stock["ops"], stock["lot"]
+    ops.recall_lot(world.staff["national_admin"], lot, "particles in vials")
+    sign_in(client, world.staff["vaccinator"])
+    number = "23456789012"
+    response = client.post("/desk/walk-in", data={
+        "name": "Kamala Nair", "birth_year": "1975", "gender": "F", "id_doc_type": "aadhaar",
+        "id_number": number + verhoeff.calc_check_digit(number), "mobile": "",
+        "vaccine": "covishield", "lot": lot.lot_number})
+    assert response.status_code == 409 and "has been recalled" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Beneficiary.id))) == 0
