@@ -16,9 +16,6 @@ from flask_babel import lazy_gettext as _l
 from cowin_kit.accounts.models import CitizenAccount
 from cowin_kit.accounts.staff_permissions import require_scope
 from cowin_kit.areas.models import Area
-# The facility writes' old path, still used by vaccination/api.py (edited elsewhere meanwhile).
-from cowin_kit.booking.facility_operations import (create_facility, edit_facility,  # noqa: F401
-                                                   import_facilities, set_facility_active)
 from cowin_kit.booking.messages import appointment_sms
 from cowin_kit.booking.models import Appointment, Facility, SessionCapacity, VaccinationSession
 from cowin_kit.booking.rules import local_now

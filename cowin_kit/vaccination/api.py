@@ -16,6 +16,7 @@ from cowin_kit.accounts.staff_permissions import (ADMINS, DESK, MANAGERS, ROLES,
                                                   staff_required)
 from cowin_kit.accounts.staff_web import me
 from cowin_kit.booking import admin_operations as admin_ops
+from cowin_kit.booking import facility_operations as facility_ops
 from cowin_kit.booking.models import Appointment, Facility, VaccinationSession
 from cowin_kit.booking.scopes import appointment_scope, session_scope
 from cowin_kit.core.audit import audit
@@ -191,7 +192,7 @@ def dose_aefi(body, dose_id: int):
 @blp.response(201, s.StaffFacilitySchema)
 def facility_create(body):
     """Create a facility."""
-    return admin_ops.create_facility(me(), body)
+    return facility_ops.create_facility(me(), body)
 
 
 @blp.route("/facilities/<int:facility_id>", methods=["PATCH"])
@@ -203,11 +204,11 @@ def facility_update(body, facility_id: int):
     facility = db.get_or_404(Facility, facility_id)
     active = body.pop("active", None)
     if body:
-        admin_ops.edit_facility(me(), facility, body)
+        facility_ops.edit_facility(me(), facility, body)
     if active is not None:
         if me().role not in ADMINS:
             raise Forbidden()
-        admin_ops.set_facility_active(me(), facility, active)
+        facility_ops.set_facility_active(me(), facility, active)
     return facility
 
 
@@ -217,7 +218,7 @@ def facility_update(body, facility_id: int):
 @blp.response(201, s.StaffFacilitySchema(many=True))
 def facility_import(body):
     """Import facilities from CSV text; any bad row fails all (error lists every row)."""
-    return admin_ops.import_facilities(me(), body["csv"])
+    return facility_ops.import_facilities(me(), body["csv"])
 
 
 @blp.route("/facilities/<int:facility_id>/sessions", methods=["POST"])
