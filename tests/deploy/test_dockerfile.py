@@ -104,21 +104,24 @@ def test_compose_migrates_once_before_the_web_server_starts(render):
     assert {"db", "redis"} <= set(services)
 
 
-def test_bundled_fonts_reach_the_image_as_package_data():
-    """Certificates need the kit's Noto fonts: the build stage's non-editable install must
-    carry them into /opt/venv, which the final stage copies."""
+def test_certificate_fonts_reach_the_image():
+    """Certificates need Noto fonts: they come from the manimgx-fonts wheel, which the build
+    stage installs from the lock file into /opt/venv (copied to the final stage), with a
+    non-editable install of the kit; any font file the kit bundles itself is package data."""
     import configparser
     import fnmatch
+
+    from tests.deploy.test_lock_file import LOCK, parse_lock
 
     build = image.stage("build")
     installs = [cmd for cmd in build.all("RUN") if "pip install" in cmd]
     assert installs and all(" -e " not in f" {cmd} " for cmd in installs)
+    assert "manimgx-fonts" in parse_lock(LOCK.read_text())
+    assert "import manimgx_fonts" in (REPO / "cowin_kit" / "certificates" / "fontset.py").read_text()
     config = configparser.ConfigParser()
     config.read(REPO / "setup.cfg")
     patterns = config["options.package_data"]["cowin_kit"].split()
-    fonts = sorted((REPO / "cowin_kit").glob("**/fonts/*.ttf"))
-    assert fonts, "the kit bundles its certificate fonts"
-    for font in fonts:
+    for font in sorted((REPO / "cowin_kit").glob("**/*.[ot]tf")):
         relative = font.relative_to(REPO / "cowin_kit").as_posix()
         assert any(fnmatch.fnmatch(relative, pattern) for pattern in patterns), relative
 
