@@ -69,10 +69,17 @@ def _facility_condition(staff):
 
 
 def _wastage_rows(params: StockParams, tick):
+    from cowin_kit.areas.models import Area
+    from cowin_kit.reporting.labels import area_name
+
+    areas: dict[int, Area] = {}
     for row in queries.wastage(params.date_from, params.date_to,
                                _facility_condition(params.staff)):
         closed = [row.closed_vial.get(r, 0) for r in WASTAGE_REASONS]
-        yield (row.facility.code, row.facility.name, row.lot.vaccine, row.lot.lot_number,
+        area_id = row.facility.area_id
+        area = areas.setdefault(area_id, db.session.get(Area, area_id))
+        yield (area.code, area_name(area), row.facility.code, row.facility.name,
+               row.lot.vaccine, row.lot.lot_number,
                row.opened, row.given, row.open_vial_wasted, *closed,
                percent(row.open_vial_wasted, row.opened))
     tick(1)
@@ -105,6 +112,7 @@ BALANCES = Report("balances", _l("Stock balances per store and lot"), (
     ("lot", _l("Lot")), ("expiry", _l("Expiry")), ("doses", _l("Doses")),
     ("vials", _l("Vials")), ("status", _l("Status"))), _balance_rows, _one)
 WASTAGE = Report("wastage", _l("Wastage per facility and lot"), (
+    ("area_code", _l("Area code")), ("area", _l("Area")),
     ("facility_code", _l("Facility code")), ("facility", _l("Facility")),
     ("vaccine", _l("Vaccine")), ("lot", _l("Lot")), ("opened", _l("Doses opened")),
     ("given", _l("Doses given")), ("open_vial_wasted", _l("Wasted in open vials")),
