@@ -271,8 +271,9 @@ def expiring(staff, today: dt.date, days: int | None = None) -> list[tuple[Store
     return [r for r in balances(ids) if r[1].expiry <= limit]
 
 
-def recipients(lot: Lot, facility_condition=None) -> list[tuple]:
-    """People who received a dose from the lot: (dose, beneficiary, facility)."""
+def recipients(lot: Lot, facility_condition=None, limit: int = 5000) -> list[tuple]:
+    """People who received a dose from the lot (the first ``limit``, by when):
+    (dose, beneficiary, facility)."""
     query = (sa.select(DoseRecord, Beneficiary, Facility)
              .join(Beneficiary, Beneficiary.id == DoseRecord.beneficiary_id)
              .join(Facility, Facility.id == DoseRecord.facility_id)
@@ -280,7 +281,7 @@ def recipients(lot: Lot, facility_condition=None) -> list[tuple]:
     if facility_condition is not None:
         query = query.where(facility_condition)
     return [tuple(r) for r in db.session.execute(
-        query.order_by(DoseRecord.administered_at, DoseRecord.id))]
+        query.order_by(DoseRecord.administered_at, DoseRecord.id).limit(limit))]
 
 
 def equipment(store_id: int) -> list[Equipment]:

@@ -39,6 +39,8 @@ VIEWERS = (NATIONAL_ADMIN, AREA_ADMIN, STORE_MANAGER, FACILITY_MANAGER, AUDITOR)
 #: Who may see who received doses of a lot (personal data, audit-logged).
 RECALL_READERS = (NATIONAL_ADMIN, AREA_ADMIN)
 MAX_UPLOAD = 2 * 1024 * 1024
+#: People shown (and logged) by one recall look-up; a larger recall is followed up by area.
+RECIPIENTS_SHOWN = 5000
 
 
 def store_scope(store_id: int, **_ignored):
@@ -321,11 +323,13 @@ def recall(lot_id: int):
 def recipients(lot_id: int):
     """Who received a dose of the lot (in my reach): a staff look-up of personal data, logged."""
     item = db.get_or_404(Lot, lot_id)
-    rows = queries.recipients(item, area_filter(me(), DoseRecord.facility_id))
+    rows = queries.recipients(item, area_filter(me(), DoseRecord.facility_id),
+                              limit=RECIPIENTS_SHOWN)
     audit("stock.lot.recipients", "stock_lot", item.id, lot=item.lot_number,
-          people=[b.reference_id for _d, b, _f in rows[:5000]])
+          people=[b.reference_id for _d, b, _f in rows])
     db.session.commit()
-    return render_template("stock/recipients.html", lot=item, rows=rows)
+    return render_template("stock/recipients.html", lot=item, rows=rows,
+                           more=len(rows) == RECIPIENTS_SHOWN)
 
 
 # -- exports ----------------------------------------------------------------------------------
