@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from cowin_kit.accounts import audit_views, staff_views, staff_web
 from cowin_kit.booking import admin_views
 from cowin_kit.extensions import register_api_blueprint
-from cowin_kit.vaccination import api, scopes, views
+from cowin_kit.vaccination import api, offline_views, scopes, views
 from cowin_kit.web.context import add_nav
 
 
@@ -21,7 +21,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("DESK_PACK_PBKDF2_ITERATIONS", 20000)
     app.config.setdefault("STAFF_IDLE_MINUTES", 120)
     app.config.setdefault("STAFF_LOOKUP_LIMIT", "600 per hour")
-    for blueprint in (staff_views.bp, admin_views.bp, views.bp, views.aefi_bp, audit_views.bp):
+    for blueprint in (staff_views.bp, admin_views.bp, views.bp, views.aefi_bp, audit_views.bp,
+                      offline_views.bp):
         app.register_blueprint(blueprint)
     register_api_blueprint(app, api.blp)
     add_nav(app, "staff.home", _l("Staff"), section="staff", order=90)

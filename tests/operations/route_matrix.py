@@ -256,6 +256,9 @@ ROUTES: dict[str, Access] = {
     # Offline desk (#22): the day's pack (a view of the list), and the sync of offline events.
     "kit_staff.desk_pack": staff(DESK, audited={"GET": "appointments.view"}),
     "kit_staff.desk_sync": staff(DESK, body={"events": [{"id": "not-a-uuid", "kind": "dose"}]}),
+    "desk_offline.app_page": staff(DESK),  # the app shell: no personal data in the page
+    "desk_offline.manifest": public(),
+    "desk_offline.service_worker": public(),
     "kit_staff.dose_correct": staff(DESK, scoped=True),
     # Adverse events
     "aefi.reports": staff((*MANAGERS, VAC), lists="lot"),
