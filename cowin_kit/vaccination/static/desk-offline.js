@@ -201,6 +201,11 @@
     return fetch(root.getAttribute("data-pack"), { credentials: "same-origin",
                                                    headers: { "Accept": "application/json" } })
       .then(function (response) {
+        if (response.status === 401 || response.status === 403) {
+          // Signed out (or not a desk user): the list of people must not stay on the device.
+          // The queue stays: it holds doses given, to sync after signing in again.
+          return del("kv", "pack").then(function () { throw new Error("signed out"); });
+        }
         if (!response.ok) { throw new Error(String(response.status)); }
         return response.json();
       })
