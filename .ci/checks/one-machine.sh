@@ -20,9 +20,14 @@ root=$(mktemp -d /tmp/cowin-one-machine.XXXXXX)
 chmod 0755 "$root"
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # Each started unit is its own session (setsid): stop the whole group, workers included.
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
   [ -f "$root/nginx/nginx.pid" ] && kill "$(cat "$root/nginx/nginx.pid")" 2>/dev/null || true
-  sleep 1
+  for _ in $(seq 1 20); do
+    alive=0; for pid in "${pids[@]}"; do kill -0 -- "-$pid" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break; sleep 0.5
+  done
+  for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
   psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" \
     -c "DROP ROLE IF EXISTS $APP" -c "DROP ROLE IF EXISTS $OWNER" >/dev/null 2>&1 || true
   rm -rf "$root"
@@ -83,6 +88,9 @@ EOF
 "$NGINX" -t -p "$root/nginx" -c "$root/nginx/nginx.conf"
 
 run_unit() { "$PY" -m tests.deploy.systemd_unit "$units/$1"; }
+# A long-running unit in the background, in a session of its own; its pid (gunicorn's, after
+# exec) is remembered for cleanup.
+start_unit() { setsid "$PY" -m tests.deploy.systemd_unit "$units/$1" & pids+=($!); }
 wait_for() {  # PORT on loopback: until it accepts connections, at most 60 s
   for _ in $(seq 1 120); do
     "$PY" -c "import socket, sys; socket.create_connection(('127.0.0.1', $1), 1).close()" \
@@ -94,9 +102,9 @@ wait_for() {  # PORT on loopback: until it accepts connections, at most 60 s
 
 echo "--- the units, started from the installed files"
 run_unit cowin-kit-migrate.service
-run_unit cowin-kit-signer.service & pids+=($!)
+start_unit cowin-kit-signer.service
 wait_for "$signer_port"   # mutual TLS: only the web server's certificate gets an answer
-run_unit cowin-kit.service & pids+=($!)
+start_unit cowin-kit.service
 wait_for "$web_port"
 "$NGINX" -p "$root/nginx" -c "$root/nginx/nginx.conf"
 
