@@ -5,7 +5,8 @@ and its service worker (``/verifier/sw.js``, so its scope is ``/verifier/``). Th
 this instance's published keys and revocation list (the existing ``/api/kit/v1/certificates/
 keys`` and ``/revocations`` endpoints) and verifies in the browser: static/offline-verifier.js.
 The names of codes (products, manufacturers, vaccine types, diseases) are written into the
-page in its language, so they are there offline too.
+page in its language, so they are there offline too. So are the JSON-LD context documents the kit ships
+(formats/contexts.py): the page canonicalises W3C credentials with them and never fetches one.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from cowin_kit.profiles import get_profile
 from cowin_kit.profiles.branding import branding
 
 from . import valuesets
+from .formats import contexts as ld_contexts
 
 bp = Blueprint("offline_verifier", __name__, template_folder="templates")
 STATIC = Path(__file__).resolve().parent / "static"
@@ -39,8 +41,10 @@ def _names() -> dict:
 def app_page():
     """The verifier app (works offline once opened)."""
     names = json.dumps(_names(), ensure_ascii=False)  # an attribute value: Jinja escapes it
+    documents = json.dumps({url: ld_contexts.context_document(url) for url in ld_contexts.FILES},
+                           ensure_ascii=False)
     language = str(get_locale() or "en")
-    return render_template("certificates/offline.html", names=names,
+    return render_template("certificates/offline.html", names=names, contexts=documents,
                            portal=branding(get_profile()).portal(language) or _("Certificate verifier"),
                            language=language)
 

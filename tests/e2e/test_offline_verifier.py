@@ -1,8 +1,9 @@
 """The offline verifier (/verifier/) in Chromium: opened once online, then with the network
 switched off it still opens (service worker) and verifies EU DCC, WHO DDCC:VS and SMART Health
-Card QR texts of this instance in the browser (WebCrypto, pako, cbor-x), from the cached keys
-and revocation list; a tampered card is refused; the W3C credential is sent online. Back
-online, the lists refresh: the certificate revoked meanwhile then shows as revoked offline."""
+Card QR texts and the DIVOC W3C credential of this instance in the browser (WebCrypto, pako,
+cbor-x, jsonld.js), from the cached keys and revocation list; a tampered card or credential is
+refused, and so is a credential with a term its contexts do not define or a vaccination context
+from another host. Back online, the lists refresh: the certificate revoked meanwhile then shows as revoked offline."""
 
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ pytestmark = pytest.mark.browser
 
 PAYLOADS = """
 import base64
+import copy
 import json
 import sqlalchemy as sa
 from cowin_kit.app import create_app
 from cowin_kit.certificates import issuance
+from cowin_kit.certificates.formats import divoc_vc
 from cowin_kit.certificates.models import Certificate
 from cowin_kit.core.db import db
 
@@ -30,7 +33,19 @@ with app.app_context():
                               .order_by(Certificate.id).limit(1)).scalar_one()
     out = {f: issuance.qr_payload(cert, f) for f in ("eu_dcc", "ddcc", "shc")}
     divoc = issuance.qr_payload(cert, "divoc_vc")
-    out["divoc_vc"] = base64.b64encode(divoc if isinstance(divoc, bytes) else divoc.encode()).decode()
+    divoc = divoc if isinstance(divoc, bytes) else divoc.encode()
+    out["divoc_vc"] = base64.b64encode(divoc).decode()
+    signed = divoc_vc.from_qr_bytes(divoc)
+    out["divoc_json"] = json.dumps(signed)
+    changed = copy.deepcopy(signed)
+    changed["credentialSubject"]["name"] += "x"  # a signed value changed
+    out["divoc_tampered"] = json.dumps(changed)
+    extra = copy.deepcopy(signed)
+    extra["credentialSubject"]["undefinedTerm"] = "x"  # JSON-LD would drop it: refused
+    out["divoc_extra_term"] = json.dumps(extra)
+    foreign = copy.deepcopy(signed)
+    foreign["@context"][1] = "https://elsewhere.example/credentials/vaccination/v1"
+    out["divoc_foreign_context"] = json.dumps(foreign)
     db.session.commit()
     print(json.dumps(out))
 """
@@ -95,8 +110,17 @@ def test_offline_verifier_checks_every_format_with_the_network_off(server, conte
     tampered = _verify(page, shc[:-6] + other + shc[-4:])
     expect(tampered).to_have_attribute("data-status", "invalid")
     expect(tampered).to_have_attribute("data-reason", "BAD_SIGNATURE")
-    divoc = _verify(page, payloads["divoc_vc"])
-    expect(divoc).to_have_attribute("data-reason", "ONLINE_ONLY")
+    # the W3C credential: JSON-LD canonicalised in the page from its bundled contexts
+    for fmt in ("divoc_vc", "divoc_json"):
+        result = _verify(page, payloads[fmt])
+        expect(result).to_have_attribute("data-status", "valid", timeout=10000)
+        expect(result).to_have_attribute("data-format", "divoc_vc")
+        expect(result).to_contain_text("genuine and valid")
+    for fmt, reason in (("divoc_tampered", "BAD_SIGNATURE"), ("divoc_extra_term", "UNREADABLE"),
+                        ("divoc_foreign_context", "UNREADABLE")):
+        refused = _verify(page, payloads[fmt])
+        expect(refused).to_have_attribute("data-reason", reason, timeout=10000)
+        expect(refused).to_have_attribute("data-status", "invalid")
 
     # back online: the certificate is revoked, the lists are refreshed, then offline again
     context.set_offline(False)
@@ -107,8 +131,8 @@ def test_offline_verifier_checks_every_format_with_the_network_off(server, conte
                                ".revoked.length > 0")
         context.set_offline(True)
         page.reload()
-        for fmt in ("eu_dcc", "ddcc", "shc"):
-            expect(_verify(page, payloads[fmt])).to_have_attribute("data-status", "revoked")
+        for fmt in ("eu_dcc", "ddcc", "shc", "divoc_vc"):
+            expect(_verify(page, payloads[fmt])).to_have_attribute("data-status", "revoked", timeout=10000)
     finally:
         context.set_offline(False)
         _run(server, REVOKE, "undo")  # the session's demo instance serves other tests

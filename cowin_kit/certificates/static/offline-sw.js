@@ -7,13 +7,14 @@
  */
 "use strict";
 
-var CACHE = "cowin-kit-verifier-v1";
+var CACHE = "cowin-kit-verifier-v2";
 var SHELL = [
   "/verifier/",
   "/verifier/manifest.webmanifest",
   "/static/certificates/offline-verifier.js",
   "/static/certificates/vendor/pako/pako_inflate.min.js",
   "/static/certificates/vendor/cbor-x/cbor-x.min.js",
+  "/static/certificates/vendor/jsonld/jsonld.min.js",
   "/static/web/kit.css"
 ];
 

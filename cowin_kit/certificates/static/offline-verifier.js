@@ -7,10 +7,17 @@
  *
  * Formats checked here: EU DCC and WHO DDCC:VS (HC1: base45, zlib, COSE_Sign1 ES256 over the
  * CWT, the key found by its COSE kid: the first 8 bytes of SHA-256 of the DSC), and SMART
- * Health Cards (shc:/ numeric, compact JWS ES256, raw-deflated payload, key by kid). The
- * DIVOC W3C credential needs JSON-LD canonicalisation (URDNA2015) before its Ed25519
- * signature can be checked: the page says so and sends it to the online verifier.
- * Libraries: pako (inflate), cbor-x (CBOR), WebCrypto (ECDSA P-256, SHA-256).
+ * Health Cards (shc:/ numeric, compact JWS ES256, raw-deflated payload, key by kid), and the
+ * DIVOC / CoWIN W3C credential (certificate.json in a zip, or its JSON; linked-data proof
+ * Ed25519Signature2018 or RsaSignature2018 as a detached JWS over SHA-256 of the URDNA2015
+ * (RDFC-1.0) N-Quads of the proof options and of the credential; key by the kid after "#" in
+ * its verificationMethod). The JSON-LD contexts come from the page (data-contexts, the copies
+ * the kit ships), never from the network; a vaccination context is accepted only at CoWIN's
+ * URL or at the credential's own issuer (as the server's verifier does), and jsonld.js runs in
+ * safe mode, so a term the contexts do not define makes the credential unreadable rather than
+ * silently unsigned.
+ * Libraries: pako (inflate), cbor-x (CBOR), jsonld.js with rdf-canonize (canonical N-Quads),
+ * WebCrypto (ECDSA P-256, Ed25519, RSA-PSS, SHA-256).
  */
 (function () {
   "use strict";
@@ -309,6 +316,181 @@
     });
   }
 
+  // -- DIVOC / CoWIN W3C verifiable credential ------------------------------------------------
+  var contexts = JSON.parse(root.getAttribute("data-contexts") || "{}");
+  var COWIN_VACCINATION = "https://cowin.gov.in/credentials/vaccination/";
+  var SECURITY_V2 = "https://w3id.org/security/v2";
+  var PROOF_TYPES = { EdDSA: "Ed25519Signature2018", PS256: "RsaSignature2018" };
+
+  function latin1(textValue) {  // a string of byte values (the QR's "binary string"), or null
+    var out = new Uint8Array(textValue.length);
+    for (var i = 0; i < textValue.length; i += 1) {
+      var c = textValue.charCodeAt(i);
+      if (c > 255) {
+        return null;
+      }
+      out[i] = c;
+    }
+    return out;
+  }
+
+  function unzipCertificate(bytes) {  // certificate.json from the zip's first local file entry
+    var view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (bytes.length < 30 || view.getUint32(0, true) !== 0x04034b50) {
+      fail("NOT_A_CERTIFICATE");
+    }
+    var method = view.getUint16(8, true);
+    var size = view.getUint32(18, true);
+    var nameLength = view.getUint16(26, true);
+    var start = 30 + nameLength + view.getUint16(28, true);
+    var name = new TextDecoder().decode(bytes.subarray(30, 30 + nameLength));
+    if (name !== "certificate.json" || start > bytes.length) {
+      fail("NOT_A_CERTIFICATE");
+    }
+    var body = bytes.subarray(start, size ? start + size : bytes.length);
+    try {
+      return method === 8 ? window.pako.inflateRaw(body) : method === 0 ? body : fail("UNREADABLE");
+    } catch (error) {
+      return fail(error.code || "UNREADABLE");
+    }
+  }
+
+  // The credential in what was pasted or scanned: its JSON, the QR's text (a zip read as a
+  // Latin-1 string), or the kit's "text" download (the QR bytes in base64). Else null.
+  function divocCredential(payload) {
+    var value = payload.trim();
+    var bytes = null;
+    if (value.charAt(0) === "{") {
+      bytes = new TextEncoder().encode(value);
+    } else if (value.slice(0, 2) === "PK") {
+      bytes = latin1(payload);
+    } else if (/^[A-Za-z0-9+/\s]{16,}={0,2}$/.test(value)) {
+      var raw = fromBase64(value.replace(/\s/g, ""));
+      try {  // the QR bytes are the zip's Latin-1 string, UTF-8 encoded
+        bytes = latin1(new TextDecoder("utf-8", { fatal: true }).decode(raw)) || raw;
+      } catch (error) {
+        bytes = raw;
+      }
+    }
+    if (!bytes) {
+      return null;
+    }
+    if (bytes[0] === 0x50 && bytes[1] === 0x4b) {
+      bytes = unzipCertificate(bytes);
+    } else if (String.fromCharCode(bytes[0]).trim() !== "" && bytes[0] !== 0x7b) {
+      return null;
+    }
+    try {
+      var doc = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+      return doc && typeof doc === "object" && !Array.isArray(doc) ? doc : fail("NOT_A_CERTIFICATE");
+    } catch (error) {
+      return fail(error.code || "NOT_A_CERTIFICATE");
+    }
+  }
+
+  // The kit's copies of the contexts; a vaccination context only at CoWIN or at the issuer.
+  function documentLoader(issuer) {
+    var own = typeof issuer === "string" ? issuer.replace(/\/+$/, "") + "/credentials/vaccination/" : null;
+    return function (url) {
+      var key = url;
+      if (own && url.indexOf(own) === 0 && /^v[12]$/.test(url.slice(own.length))) {
+        key = COWIN_VACCINATION + url.slice(own.length);
+      }
+      var documentValue = contexts[key] || contexts[key.replace(/\/+$/, "")];
+      if (!documentValue) {
+        return Promise.reject(Object.assign(new Error("context " + url), { code: "UNREADABLE" }));
+      }
+      return Promise.resolve({ contextUrl: null, documentUrl: url, document: documentValue });
+    };
+  }
+
+  function canonicalDigest(doc, loader) {
+    return window.jsonld.canonize(doc, { algorithm: "RDFC-1.0", format: "application/n-quads",
+                                         documentLoader: loader, safe: true })
+      .then(function (nquads) { return crypto.subtle.digest("SHA-256", new TextEncoder().encode(nquads)); },
+            function () { fail("UNREADABLE"); });
+  }
+
+  function verifyLinkedData(alg, jwk, signature, data) {
+    var imported;
+    if (alg === "EdDSA" && jwk.kty === "OKP" && jwk.crv === "Ed25519") {
+      imported = crypto.subtle.importKey("jwk", { kty: "OKP", crv: "Ed25519", x: jwk.x }, { name: "Ed25519" },
+                                         false, ["verify"])
+        .then(function (key) { return crypto.subtle.verify({ name: "Ed25519" }, key, signature, data); });
+    } else if (alg === "PS256" && jwk.kty === "RSA") {
+      imported = crypto.subtle.importKey("jwk", { kty: "RSA", n: jwk.n, e: jwk.e }, { name: "RSA-PSS", hash: "SHA-256" },
+                                         false, ["verify"])
+        .then(function (key) {
+          return crypto.subtle.verify({ name: "RSA-PSS", saltLength: 32 }, key, signature, data);
+        });
+    } else {
+      return Promise.resolve(false);
+    }
+    return imported.catch(function () { return false; });
+  }
+
+  function verifyDivoc(signed, data) {
+    var proof = signed.proof;
+    if (!proof || typeof proof !== "object" || Array.isArray(proof)) {
+      fail("NOT_A_CERTIFICATE");
+    }
+    var parts = String(proof.jws || "").split(".");
+    var header;
+    try {
+      header = JSON.parse(new TextDecoder().decode(fromBase64(parts[0])));
+    } catch (error) {
+      fail("UNREADABLE");
+    }
+    if (parts.length !== 3 || parts[1] !== "" || !header || header.b64 !== false
+        || JSON.stringify(header.crit) !== '["b64"]' || PROOF_TYPES[header.alg] !== proof.type) {
+      fail("UNREADABLE");
+    }
+    var kid = String(proof.verificationMethod || "").split("#").pop();
+    var key = (data.formats.divoc_vc || []).filter(function (k) { return kid && k.kid === kid; })[0];
+    if (!key) {
+      fail("UNKNOWN_ISSUER");
+    }
+    var doc = {};
+    Object.keys(signed).forEach(function (name) {
+      if (name !== "proof") {
+        doc[name] = signed[name];
+      }
+    });
+    var options = { "@context": SECURITY_V2 };
+    Object.keys(proof).forEach(function (name) {
+      if (name !== "jws") {
+        options[name] = proof[name];
+      }
+    });
+    var loader = documentLoader(doc.issuer);
+    return Promise.all([canonicalDigest(options, loader), canonicalDigest(doc, loader)]).then(function (digests) {
+      var prefix = new TextEncoder().encode(parts[0] + ".");
+      var message = new Uint8Array(prefix.length + 64);
+      message.set(prefix, 0);
+      message.set(new Uint8Array(digests[0]), prefix.length);
+      message.set(new Uint8Array(digests[1]), prefix.length + 32);
+      return verifyLinkedData(header.alg, key.jwk, fromBase64(parts[2]), message);
+    }).then(function (ok) {
+      if (!ok) {
+        fail("BAD_SIGNATURE");
+      }
+      var subject = doc.credentialSubject || {};
+      var evidence = (doc.evidence || [{}]).slice(-1)[0] || {};
+      var result = { status: "valid", format: "divoc_vc", name: subject.name, age: subject.age,
+                     vaccine: evidence.vaccine, manufacturer: evidence.manufacturer, dose: evidence.dose,
+                     total: evidence.totalDoses, date: evidence.date, issuer: doc.issuer,
+                     id: evidence.certificateId ? String(evidence.certificateId) : "" };
+      var until = String(evidence.effectiveUntil || "").slice(0, 10);
+      if (until && until < new Date().toISOString().slice(0, 10)) {
+        result.status = "expired";
+      }
+      if (revoked(data, [result.id])) {
+        result.status = "revoked";
+      }
+      return result;
+    });
+  }
+
   // -- the page --------------------------------------------------------------------------------
   function verify(payload) {
     var data = load();
@@ -323,8 +505,9 @@
       if (value.indexOf("shc:/") === 0 || /^ey[^.]*\.[^.]+\.[^.]+$/.test(value)) {
         return verifyShc(value, data);
       }
-      if (value.charAt(0) === "{" || /^[A-Za-z0-9+/=\s]{16,}$/.test(value)) {
-        return Promise.reject(Object.assign(new Error("ONLINE_ONLY"), { code: "ONLINE_ONLY" }));
+      var credential = divocCredential(payload);
+      if (credential) {
+        return verifyDivoc(credential, data);
       }
       return Promise.reject(Object.assign(new Error("NOT_A_CERTIFICATE"), { code: "NOT_A_CERTIFICATE" }));
     } catch (error) {
@@ -342,7 +525,7 @@
     out.setAttribute("data-status", result.status);
     out.setAttribute("data-format", result.format || "");
     var rows = [
-      ["name", result.name], ["birth", result.birth],
+      ["name", result.name], ["birth", result.birth], ["age", result.age],
       ["vaccine", named("products", result.vaccine)], ["type", named("types", result.type)],
       ["manufacturer", named("manufacturers", result.manufacturer)], ["disease", named("diseases", result.disease)],
       ["dose", result.total ? result.dose + " / " + result.total : result.dose], ["date", result.date],
