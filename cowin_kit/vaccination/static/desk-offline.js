@@ -168,7 +168,9 @@
         if (!$("offline-message").textContent) { message(t("no-pack")); }
         return;
       }
-      $("pack-day").textContent = pack.day;
+      var lang = document.documentElement.lang || undefined;
+      $("pack-day").textContent = new Intl.DateTimeFormat(lang, { dateStyle: "long" })
+        .format(new Date(pack.day + "T12:00:00"));
       var queued = {};
       events.forEach(function (e) { if (e.appointment_id) { queued[e.appointment_id] = true; } });
       pack.appointments.forEach(function (row) { list.appendChild(appointmentRow(pack, row, queued)); });
