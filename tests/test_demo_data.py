@@ -169,7 +169,8 @@ def _sessions_carry_the_profiles_age_bands(app, profile):
 
 def _report(kind: str) -> list[tuple]:
     from cowin_kit.reporting.labels import local_today
-    from cowin_kit.reporting.reports import Params, all_reports
+    from cowin_kit.reporting.catalog import all_reports
+    from cowin_kit.reporting.reports import Params
 
     today = local_today()
     params = Params(area=None, date_from=today - dt.timedelta(days=90), date_to=today,

@@ -19,7 +19,8 @@ from cowin_kit.reporting import exports
 from cowin_kit.reporting.bands import age_bands
 from cowin_kit.reporting.labels import local_today
 from cowin_kit.reporting.operations import TargetsRejected, import_targets
-from cowin_kit.reporting.reports import Params, all_reports
+from cowin_kit.reporting.catalog import all_reports
+from cowin_kit.reporting.reports import Params
 from cowin_kit.reporting.rollup import rebuild_counters, rollup_span
 from cowin_kit.reporting.seed import seed
 

@@ -16,11 +16,15 @@ from flask_babel import lazy_gettext as _l
 
 from cowin_kit.areas.models import Area
 from cowin_kit.booking.models import Appointment, Facility, VaccinationSession
+from cowin_kit.core.collation import sort_by_name
 from cowin_kit.core.db import db
+from cowin_kit.profiles import get_profile
 from cowin_kit.reporting.bands import age_bands
-from cowin_kit.reporting.labels import area_name, vaccine_name
+from cowin_kit.reporting.labels import area_name, percent, vaccine_name
 from cowin_kit.reporting.models import NATIONAL, DoseCounter, TargetPopulation
 from cowin_kit.reporting.queries import child_areas
+from cowin_kit.stock.models import OpenVial
+from cowin_kit.stock.queries import opened_per_facility
 from cowin_kit.vaccination.models import AefiReport, DoseRecord
 
 
@@ -107,9 +111,6 @@ def target_lookup(areas: list[Area]) -> Callable[[int, str], int | None]:
 
 
 def _coverage_rows(params: Params, tick) -> Iterator[tuple]:
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.reporting.labels import percent
-
     areas = child_areas(params.area) or ([params.area] if params.area else [])
     target = target_lookup(areas)
     bands = [b.label for b in age_bands(get_profile())] + ["all"]
@@ -143,15 +144,11 @@ def _coverage_rows(params: Params, tick) -> Iterator[tuple]:
 # -- no-shows, wastage, AEFI -------------------------------------------------------------------
 
 def _facilities(params: Params) -> list[Facility]:
-    from cowin_kit.core.collation import sort_by_name
-
     stmt = sa.select(Facility).where(*_where(params.area, Facility.id)).order_by(Facility.code)
     return sort_by_name(db.session.scalars(stmt), lambda f: f.name)
 
 
 def _noshow_rows(params: Params, tick) -> Iterator[tuple]:
-    from cowin_kit.reporting.labels import percent
-
     last_day = min(params.date_to, params.today - dt.timedelta(days=1))  # only finished days
     missed = sa.or_(Appointment.status == "no_show", Appointment.status == "booked")
     stmt = (sa.select(VaccinationSession.facility_id,
@@ -173,11 +170,6 @@ def _noshow_rows(params: Params, tick) -> Iterator[tuple]:
 
 
 def _wastage_rows(params: Params, tick) -> Iterator[tuple]:
-    from cowin_kit.reporting.labels import percent
-
-    from cowin_kit.stock.models import OpenVial
-    from cowin_kit.stock.queries import opened_per_facility
-
     # Vials opened at the desk (stock): real events, not the sessions' older doses_opened.
     opened = opened_per_facility(params.date_from, params.date_to,
                                  scope_condition(params.area, OpenVial.facility_id))
@@ -255,11 +247,3 @@ AEFI = Report("aefi", _l("Adverse events following immunisation"), (
     ("area_code", _l("Area code")), ("area", _l("Area")), ("vaccine", _l("Vaccine")),
     ("severity", _l("Severity")), ("reports", _l("Reports")), ("doses", _l("Doses given")),
     ("per_100k", _l("Per 100,000 doses"))), _aefi_rows, _area_count)
-
-
-def all_reports() -> dict[str, Report]:
-    from cowin_kit.reporting.due import BOOSTER_DUE, DOSE2_DUE
-    from cowin_kit.reporting.equity import equity_report
-
-    return {r.kind: r for r in (COVERAGE, DOSE2_DUE, BOOSTER_DUE, NOSHOW, WASTAGE, AEFI,
-                                equity_report())}

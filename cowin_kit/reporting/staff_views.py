@@ -22,7 +22,8 @@ from cowin_kit.reporting import exports
 from cowin_kit.reporting.labels import PageCells, area_name, local_today
 from cowin_kit.reporting.operations import TargetsRejected, import_targets
 from cowin_kit.reporting.queries import child_areas
-from cowin_kit.reporting.reports import Params, all_reports
+from cowin_kit.reporting.catalog import all_reports
+from cowin_kit.reporting.reports import Params
 
 bp = Blueprint("reporting_staff", __name__, url_prefix="/staff/reports",
                template_folder="templates")

@@ -90,7 +90,8 @@ def main() -> None:
             from cowin_kit.registration.models import Beneficiary
             from cowin_kit.reporting.bands import age_bands
             from cowin_kit.reporting.labels import local_today
-            from cowin_kit.reporting.reports import Params, all_reports
+            from cowin_kit.reporting.catalog import all_reports
+            from cowin_kit.reporting.reports import Params
             from cowin_kit.reporting.rollup import rebuild_counters
             from cowin_kit.reporting.staff_views import PAGE_ROWS
             from cowin_kit.vaccination.models import DoseRecord

@@ -155,7 +155,8 @@ def _full_scans(plan: dict) -> list[str]:
 def test_report_queries_use_indexes(app, db, world, kind):
     """With sequential scans priced out, no report query reads a large table in full: its
     indexes exist and fit the query (the 1M-person plans: tests/benchmarks/bench_due.py)."""
-    from cowin_kit.reporting.reports import Params, all_reports
+    from cowin_kit.reporting.catalog import all_reports
+    from cowin_kit.reporting.reports import Params
 
     person = world.person()
     dose = world.dose(person, day=TODAY - dt.timedelta(days=100))

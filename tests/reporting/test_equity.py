@@ -7,7 +7,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from cowin_kit.reporting.reports import Params, all_reports
+from cowin_kit.reporting.catalog import all_reports
+from cowin_kit.reporting.reports import Params
 from tests.reporting.conftest import TODAY
 
 

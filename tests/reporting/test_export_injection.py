@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 
 from cowin_kit.core.spreadsheet import cell_text, looks_like_formula
-from cowin_kit.reporting.reports import all_reports
+from cowin_kit.reporting.catalog import all_reports
 from tests.reporting.conftest import TODAY, make_staff, sign_in
 
 FACILITY = "=cmd|' /C calc'!A0"

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from cowin_kit.reporting import exports
 from cowin_kit.reporting.models import TargetPopulation
 from cowin_kit.reporting.operations import TargetsRejected, import_targets
-from cowin_kit.reporting.reports import COVERAGE, Params, all_reports
+from cowin_kit.reporting.catalog import all_reports
+from cowin_kit.reporting.reports import COVERAGE, Params
 from tests.reporting.conftest import TODAY
 
 
