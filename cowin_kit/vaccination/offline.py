@@ -253,7 +253,8 @@ def _invalid(event_id, exc: KitError) -> dict:
 def _validate(raw) -> dict:
     if not isinstance(raw, dict):
         raise ValidationFailed(fields={"event": [_l("Each event is an object.")]})
-    schema = SCHEMAS.get(raw.get("kind"))
+    kind = raw.get("kind")
+    schema = SCHEMAS.get(kind) if isinstance(kind, str) else None
     if schema is None:
         raise ValidationFailed(fields={"kind": [_l("Must be one of: %(kinds)s.",
                                                    kinds=", ".join(SCHEMAS))]})
@@ -386,6 +387,7 @@ def apply_event(staff, device_id: str, raw) -> dict:
     """Apply one event the device sent; return its result (never raises for the event's own
     problems: they are the result)."""
     event_id = raw.get("id") if isinstance(raw, dict) else None
+    event_id = event_id if isinstance(event_id, str) else None  # echoed back only as sent
     try:
         event = _validate(raw)
     except KitError as exc:

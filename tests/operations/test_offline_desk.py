@@ -262,6 +262,8 @@ def test_aefi_about_an_unsynced_dose_is_a_conflict(client, db, world):
     ("not an object", "event"),
     ({"id": "x", "kind": "dose"}, "id"),
     ({"id": str(uuid.uuid4()), "kind": "teleport"}, "kind"),
+    ({"id": str(uuid.uuid4()), "kind": ["dose"]}, "kind"),  # unhashable: was a 500
+    ({"id": {"x": 1}, "kind": "no_show", "appointment_id": str(uuid.uuid4())}, "id"),
     ({"id": str(uuid.uuid4()), "kind": "dose", "reference_id": "1" * 14, "vaccine": "covishield",
       "lot": "L", "dose_number": 1, "administered_at": "2026-01-01T10:00:00"},
      "administered_at"),  # no timezone
