@@ -46,6 +46,15 @@ with app.app_context():
     foreign = copy.deepcopy(signed)
     foreign["@context"][1] = "https://elsewhere.example/credentials/vaccination/v1"
     out["divoc_foreign_context"] = json.dumps(foreign)
+    # a credential under an RSA key (RsaSignature2018, PS256) this instance does not publish
+    import datetime as dt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cowin_kit.certificates.formats import jose
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    unsigned = {k: v for k, v in signed.items() if k != "proof"}
+    out["divoc_rsa"] = json.dumps(divoc_vc.sign(unsigned, rsa_key, unsigned["issuer"] + "#e2e-rsa",
+                                                dt.datetime.now(dt.timezone.utc)))
+    out["rsa_jwk"] = jose.public_jwk(rsa_key.public_key())
     db.session.commit()
     print(json.dumps(out))
 """
@@ -117,10 +126,19 @@ def test_offline_verifier_checks_every_format_with_the_network_off(server, conte
         expect(result).to_have_attribute("data-format", "divoc_vc")
         expect(result).to_contain_text("genuine and valid")
     for fmt, reason in (("divoc_tampered", "BAD_SIGNATURE"), ("divoc_extra_term", "UNREADABLE"),
-                        ("divoc_foreign_context", "UNREADABLE")):
+                        ("divoc_foreign_context", "UNREADABLE"), ("divoc_rsa", "UNKNOWN_ISSUER")):
         refused = _verify(page, payloads[fmt])
         expect(refused).to_have_attribute("data-reason", reason, timeout=10000)
         expect(refused).to_have_attribute("data-status", "invalid")
+    # the RSA proof checks once its key is in the trust list (as if this instance published it)
+    page.evaluate("""jwk => { const data = JSON.parse(localStorage.getItem('cowin-kit-offline-verifier'));
+        data.formats.divoc_vc.push({kid: 'e2e-rsa', alg: 'PS256', jwk: jwk});
+        localStorage.setItem('cowin-kit-offline-verifier', JSON.stringify(data)); }""", payloads["rsa_jwk"])
+    expect(_verify(page, payloads["divoc_rsa"])).to_have_attribute("data-status", "valid", timeout=10000)
+    rsa_changed = json.loads(payloads["divoc_rsa"])
+    rsa_changed["evidence"][0]["dose"] += 1
+    expect(_verify(page, json.dumps(rsa_changed))).to_have_attribute("data-reason", "BAD_SIGNATURE",
+                                                                      timeout=10000)
 
     # back online: the certificate is revoked, the lists are refreshed, then offline again
     context.set_offline(False)
