@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, decode_dss_signature
 
-from . import KeyBackend, KeyBackendError, SignFunction
+from .base import KeyBackend, KeyBackendError, SignFunction
 
 PREHASHED = Prehashed(hashes.SHA256())
 

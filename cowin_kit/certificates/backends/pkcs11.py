@@ -18,7 +18,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from . import KeyBackend, KeyBackendError, SignFunction
+from .base import KeyBackend, KeyBackendError, SignFunction
 
 P256 = "secp256r1"
 ED25519_OID = "1.3.101.112"
