@@ -46,6 +46,7 @@ from flask_babel import lazy_gettext as _l
 from cowin_kit.core.errors import Conflict, ServiceUnavailable
 
 from .backends import SUFFIXES, BackendSettings, KeyBackendError, SignFunction, backend, to_be_signed
+from .backends import files as file_backend
 from .formats import jose
 from .formats.hcert import kid_for
 
@@ -303,22 +304,20 @@ class KeyStore(KeyLookup):
     def encrypt_files(self) -> list[str]:
         """Encrypt every unencrypted ``*.key.pem`` with the configured passphrase (in place,
         atomically) and write any missing ``.pub.pem``. Returns the files encrypted."""
-        from .backends import files
-
         if not self.settings.passphrase:
             raise KeyBackendError("set COWIN_KIT_KEYS_PASSPHRASE (or COWIN_KIT_KEYS_PASSPHRASE_FILE) first")
         done = []
         for kind in KINDS:
             for path in sorted((self.root / kind).glob(f"*{KEY_SUFFIX}")):
-                private_key = files.load(path, self.settings.passphrase)
+                private_key = file_backend.load(path, self.settings.passphrase)
                 public = path.with_name(path.name[: -len(KEY_SUFFIX)] + PUBLIC_SUFFIX)
                 if not public.exists():
                     public.write_bytes(_public_pem(private_key.public_key()))
-                if files.is_encrypted(path.read_bytes()):
+                if file_backend.is_encrypted(path.read_bytes()):
                     continue
                 tmp = path.with_name(f".{path.name}.tmp")
                 tmp.unlink(missing_ok=True)
-                _write_private(tmp, files.pem(private_key, self.settings.passphrase))
+                _write_private(tmp, file_backend.pem(private_key, self.settings.passphrase))
                 tmp.replace(path)
                 done.append(f"{kind}/{path.name}")
         self._cache.clear()
