@@ -9,6 +9,7 @@ import math
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 
 import pytest
 
@@ -167,13 +168,10 @@ def test_an_entry_from_redis_expires_when_the_original_does(two_processes):
     assert a.get("k", TTL, lambda: b"newer").body == b"new"  # the rebuild is shared too
 
 
-def test_near_expiry_one_caller_rebuilds_while_the_others_answer(two_processes):
-    a, b = two_processes
-    a.get("k", TTL, lambda: b"v1")
-    b.get("k", TTL, lambda: b"unused")
-    time.sleep(TTL * 0.8)  # inside the refresh window, still fresh
+@contextmanager
+def _slow_rebuild(cache, builds: list[str]):
+    """A thread of ``cache``'s process rebuilds "k" as ``b"v2"``, held until the block ends."""
     started, release = threading.Event(), threading.Event()
-    builds: list[str] = []
 
     def slow_build():
         builds.append("rebuild")
@@ -181,14 +179,26 @@ def test_near_expiry_one_caller_rebuilds_while_the_others_answer(two_processes):
         release.wait(5)
         return b"v2"
 
-    rebuilding = threading.Thread(target=lambda: a.get("k", TTL, slow_build))
+    rebuilding = threading.Thread(target=lambda: cache.get("k", TTL, slow_build))
     rebuilding.start()
     assert started.wait(5)
-    # Every other caller, in either process, answers with the fresh entry without waiting.
-    assert a.get("k", TTL, lambda: builds.append("a") or b"x").body == b"v1"
-    assert b.get("k", TTL, lambda: builds.append("b") or b"x").body == b"v1"
-    release.set()
-    rebuilding.join(5)
+    try:
+        yield
+    finally:
+        release.set()
+        rebuilding.join(5)
+
+
+def test_near_expiry_one_caller_rebuilds_while_the_others_answer(two_processes):
+    a, b = two_processes
+    a.get("k", TTL, lambda: b"v1")
+    b.get("k", TTL, lambda: b"unused")
+    time.sleep(TTL * 0.8)  # inside the refresh window, still fresh
+    builds: list[str] = []
+    with _slow_rebuild(a, builds):
+        # Every other caller, in either process, answers with the fresh entry without waiting.
+        assert a.get("k", TTL, lambda: builds.append("a") or b"x").body == b"v1"
+        assert b.get("k", TTL, lambda: builds.append("b") or b"x").body == b"v1"
     assert builds == ["rebuild"]
     assert a.get("k", TTL, lambda: b"x").body == b"v2"
 
@@ -202,21 +212,10 @@ def test_while_a_rebuild_is_under_way_the_entry_stays_ready(two_processes):
     b.get("k", TTL, lambda: b"unused")
     time.sleep(TTL * 0.8)
     assert a.peek("k") is None and b.peek("k") is None  # due: the next caller rebuilds
-    started, release = threading.Event(), threading.Event()
-
-    def slow_build():
-        started.set()
-        release.wait(5)
-        return b"v2"
-
-    rebuilding = threading.Thread(target=lambda: a.get("k", TTL, slow_build))
-    rebuilding.start()
-    assert started.wait(5)
-    assert a.peek("k").body == b"v1"  # a thread of this process rebuilds it
-    assert b.get("k", TTL, lambda: b"x").body == b"v1"  # b finds a's lock: it waits for a
-    assert b.peek("k").body == b"v1"
-    release.set()
-    rebuilding.join(5)
+    with _slow_rebuild(a, []):
+        assert a.peek("k").body == b"v1"  # a thread of this process rebuilds it
+        assert b.get("k", TTL, lambda: b"x").body == b"v1"  # b finds a's lock: it waits for a
+        assert b.peek("k").body == b"v1"
     assert a.peek("k").body == b"v2"
     time.sleep(TTL * 0.3)  # b's entry has expired: never answered ready
     assert b.peek("k") is None
