@@ -108,12 +108,19 @@ class StandbyCall(db.Model):
     """Doses the desk has declared free in a session ("call standby: N doses left").
 
     Offers out (``offered``, not yet expired or declined) plus ``taken`` never exceed
-    ``doses``: each offer is claimed with one conditional UPDATE, like a booking."""
+    ``doses``: each offer is claimed with one conditional UPDATE, like a booking.
+
+    ``source``: ``desk`` (declared at the desk: doses beyond the bookings, a confirmation adds
+    one to the capacity when it is full), ``no_show`` (the same, made when the desk marks a
+    no-show), ``cancellation`` (a citizen cancelled: the dose stays counted in ``booked`` while
+    offered, is handed to the confirmed appointment, and goes back to the session when nobody
+    is left to offer it to)."""
 
     __tablename__ = "standby_call"
     __table_args__ = (
         sa.CheckConstraint("taken >= 0 AND outstanding >= 0 AND taken + outstanding <= doses",
                            name="within_doses"),
+        sa.CheckConstraint("source IN ('desk', 'cancellation', 'no_show')", name="source"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -124,6 +131,7 @@ class StandbyCall(db.Model):
     outstanding: Mapped[int] = mapped_column(default=0)
     taken: Mapped[int] = mapped_column(default=0)
     confirm_minutes: Mapped[int] = mapped_column(default=30)
+    source: Mapped[str] = mapped_column(sa.String(16), default="desk", server_default="desk")
     called_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -219,8 +219,10 @@ def draw(lottery: LotteryRound, *, staff=None, now: dt.datetime | None = None) -
 
 
 def _free_doses(session_id) -> dict[str, int]:
-    return {c.dose_kind: max(c.capacity - c.booked, 0) for c in db.session.scalars(
-        sa.select(SessionCapacity).where(SessionCapacity.session_id == session_id))}
+    # Columns, not objects: a dose released earlier in this transaction counts.
+    return {kind: max(free, 0) for kind, free in db.session.execute(
+        sa.select(SessionCapacity.dose_kind, SessionCapacity.capacity - SessionCapacity.booked)
+        .where(SessionCapacity.session_id == session_id))}
 
 
 def _refill(lottery: LotteryRound, now: dt.datetime) -> int:
@@ -252,6 +254,18 @@ def _refill(lottery: LotteryRound, now: dt.datetime) -> int:
             made += 1
     db.session.flush()
     return made
+
+
+def refill_session(session_id, now: dt.datetime | None = None) -> int:
+    """A dose of a drawn lottery session came free (a winner cancelled): offer it to the next
+    in the draw, in the caller's transaction (the caller commits); return how many offers."""
+    lottery = db.session.scalar(sa.select(LotteryRound).where(
+        LotteryRound.session_id == session_id))
+    if lottery is None or lottery.status != "drawn":
+        return 0  # an open round's draw counts the freed dose when it runs
+    _lock_round(lottery.id)
+    db.session.refresh(lottery)
+    return _refill(lottery, now or utcnow())
 
 
 def _text_offer(request: LotteryRequest, lottery: LotteryRound) -> None:

@@ -101,10 +101,12 @@ def book(beneficiary, session_id, slot: str, *, dose_number: int | None = None,
 
 
 def book_allotted(beneficiary, session: VaccinationSession, slot: str, *, channel: str | None,
-                  extend: bool = False, on: dt.datetime | dt.date | None = None) -> Appointment:
+                  extend: bool = False, held: bool = False,
+                  on: dt.datetime | dt.date | None = None) -> Appointment:
     """Book a dose allotted to the person (a won lottery, a standby offer) in the caller's
     transaction; the caller commits. ``extend``: a dose the desk declared free beyond the
-    session's capacity (the rest of an opened vial) raises the capacity by one when needed."""
+    session's capacity (the rest of an opened vial) raises the capacity by one when needed.
+    ``held``: a cancelled appointment's dose, still counted in ``booked``, is handed over."""
     due = _check_bookable(get_profile(), beneficiary, session, slot, on, allotted=True)
     if any(a.dose_number == due.dose_number for a in _retry_or_active(beneficiary.id, None)):
         raise errors.AlreadyBooked(dose=due.dose_number)
@@ -118,7 +120,9 @@ def book_allotted(beneficiary, session: VaccinationSession, slot: str, *, channe
     set_committed_value(appointment, "session", session)
     db.session.add(appointment)
     db.session.flush()
-    if extend:
+    if held:
+        pass  # counted in ``booked`` since the cancellation (standby.offer_freed)
+    elif extend:
         db.session.execute(capacity_table.update().where(capacity_table.c.id == capacity_id)
                            .values(booked=capacity_table.c.booked + 1,
                                    capacity=sa.case((capacity_table.c.booked
@@ -183,8 +187,12 @@ def reschedule(appointment: Appointment, new_session_id, slot: str, *,
 
 
 def cancel(appointment: Appointment, reason: str = "citizen", *,
-           on: dt.datetime | dt.date | None = None) -> Appointment:
-    """Cancel an active appointment and give its dose back to the session."""
+           on: dt.datetime | dt.date | None = None, offer: bool = True) -> Appointment:
+    """Cancel an active appointment and give its dose back to the session.
+
+    ``offer`` (a citizen's cancellation): the dose goes first to the next person on the
+    facility's standby list for that day who fits the session (held for them while the offer
+    is out), or down the session's lottery draw; otherwise back to everyone."""
     profile = get_profile()
     _check_changeable(profile, appointment, on)
     try:
@@ -196,7 +204,13 @@ def cancel(appointment: Appointment, reason: str = "citizen", *,
                     updated_at=utcnow()))
         if done.rowcount != 1:
             raise errors.NotActive()
-        _release(appointment.capacity_id)
+        if not (offer and _offer_freed(appointment, on)):
+            _release(appointment.capacity_id)
+            if offer and appointment.session.allocation == "lottery":
+                from cowin_kit.booking import lottery  # it books through this module
+
+                lottery.refill_session(appointment.session_id,
+                                       on if isinstance(on, dt.datetime) else None)
         audit("appointment.cancel", "appointment", appointment.id, reason=reason)
         beneficiary = _beneficiary(appointment)
         _notify(beneficiary, appointment, "cancel", _account_mobile(beneficiary))
@@ -206,6 +220,18 @@ def cancel(appointment: Appointment, reason: str = "citizen", *,
         raise
     db.session.refresh(appointment)
     return appointment
+
+
+def _offer_freed(appointment: Appointment, on) -> bool:
+    """Offer a cancelled appointment's dose to the standby list; True when it is held for
+    an offer (then it stays counted in ``booked``)."""
+    from cowin_kit.booking import standby  # it books through this module
+
+    session = appointment.session
+    kind = next((c.dose_kind for c in session.capacities if c.id == appointment.capacity_id),
+                None)
+    return kind is not None and bool(standby.offer_freed(
+        session, kind, source="cancellation", now=on if isinstance(on, dt.datetime) else None))
 
 
 # -- checks -------------------------------------------------------------------------------------
@@ -349,6 +375,11 @@ def _pipelines(raw) -> bool:
     except ImportError:
         return False
     return isinstance(raw, psycopg.Connection) and psycopg.Pipeline.is_supported()
+
+
+def release_dose(capacity_id: int) -> None:
+    """Give one dose back to a session's capacity (in the caller's transaction)."""
+    _release(capacity_id)
 
 
 def _release(capacity_id: int) -> None:

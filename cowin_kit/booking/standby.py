@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cowin_kit.booking import errors, offers, operations
 from cowin_kit.booking.fair_models import CHANNELS, PriorityCheck, StandbyCall, StandbyEntry
-from cowin_kit.booking.models import Appointment, VaccinationSession
+from cowin_kit.booking.models import Appointment, SessionCapacity, VaccinationSession
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db, utcnow
 from cowin_kit.core.errors import KitError, ValidationFailed
@@ -32,6 +32,7 @@ register_sms_text("standby_offer", _l(
     "within %(minutes)s minutes and come to the centre, or it goes to the next person."))
 
 MAX_CALL = 100  # doses one call may declare (a few vials)
+AUTO_CONFIRM_MINUTES = 30  # to confirm a dose freed by a cancellation or a no-show
 call_table = StandbyCall.__table__
 entry_table = StandbyEntry.__table__
 
@@ -118,6 +119,53 @@ def call(staff, session: VaccinationSession, doses: int, *, dose_kind: str = "1"
     return declared
 
 
+def offer_freed(session: VaccinationSession, dose_kind: str, *, source: str, doses: int = 1,
+                staff=None, now: dt.datetime | None = None) -> int:
+    """Offer doses freed by a real event (``source``: a citizen's ``cancellation``, a
+    ``no_show`` marked at the desk) down the facility's standby list for the session's day, in
+    the caller's transaction (the caller commits): the same claims as a desk's ``call``.
+    Return how many offers went out; when nobody waiting fits, nothing is recorded.
+
+    A lottery session's freed doses go down its draw instead (``lottery.refill_session``)."""
+    if session.status != "open" or session.allocation == "lottery":
+        return 0
+    waiting = db.session.scalar(sa.select(StandbyEntry.id).where(
+        StandbyEntry.facility_id == session.facility_id, StandbyEntry.date == session.date,
+        StandbyEntry.status == "waiting").limit(1))
+    if waiting is None:  # most cancellations: nobody on the list, one cheap query
+        return 0
+    declared = StandbyCall(session_id=session.id, dose_kind=dose_kind, doses=doses,
+                           outstanding=0, taken=0, confirm_minutes=AUTO_CONFIRM_MINUTES,
+                           source=source, called_by=getattr(staff, "id", None))
+    db.session.add(declared)
+    db.session.flush()
+    made = _offer(declared, session, now or utcnow())
+    if not made:
+        db.session.delete(declared)
+        db.session.flush()
+        return 0
+    audit("standby.auto_offer", "vaccination_session", session.id, call=declared.id,
+          source=source, doses=doses, offered=made)
+    return made
+
+
+def _give_back_unoffered(declared: StandbyCall) -> int:
+    """A cancellation's dose nobody is left to take goes back to its session: one conditional
+    UPDATE per dose (the call's row lock orders it against offers made at the same moment)."""
+    released = 0
+    capacity_id = db.session.scalar(sa.select(SessionCapacity.id).where(
+        SessionCapacity.session_id == declared.session_id,
+        SessionCapacity.dose_kind == declared.dose_kind))
+    while db.session.execute(call_table.update().where(
+            call_table.c.id == declared.id,
+            call_table.c.taken + call_table.c.outstanding < call_table.c.doses)
+            .values(doses=call_table.c.doses - 1)).rowcount == 1:
+        if capacity_id is not None:
+            operations.release_dose(capacity_id)
+        released += 1
+    return released
+
+
 def _offer(declared: StandbyCall, session: VaccinationSession, now: dt.datetime) -> int:
     """Offer the call's free doses to the waiting people in order; return how many offers."""
     made = 0
@@ -166,8 +214,10 @@ def confirm(entry: StandbyEntry, *, now: dt.datetime | None = None) -> Appointme
             outstanding=call_table.c.outstanding - 1, taken=call_table.c.taken + 1))
         session = operations.load_session(declared.session_id)
         person = db.session.get(Beneficiary, entry.beneficiary_id)
+        held = declared.source == "cancellation"  # the dose is still counted in ``booked``
         appointment = operations.book_allotted(person, session, session.slots[-1],
-                                               channel=entry.channel, extend=True, on=now)
+                                               channel=entry.channel, extend=not held,
+                                               held=held, on=now)
         db.session.execute(entry_table.update().where(entry_table.c.id == entry.id)
                            .values(appointment_id=appointment.id))
         audit("standby.confirm", "vaccination_session", session.id, entry=entry.id)
@@ -198,6 +248,8 @@ def expire_offers(now: dt.datetime | None = None) -> int:
         for call_id in sorted(calls):
             declared = db.session.get(StandbyCall, call_id)
             _offer(declared, operations.load_session(declared.session_id), now)
+            if declared.source == "cancellation":
+                _give_back_unoffered(declared)
         db.session.commit()
     except BaseException:
         db.session.rollback()

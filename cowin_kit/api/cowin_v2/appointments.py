@@ -170,7 +170,7 @@ def schedule():
                                idempotency_key=f"{key}:{person.reference_id}" if key else None))
     except KitError:
         for appointment in booked:
-            cancel_one(appointment, reason="group_booking_failed")
+            cancel_one(appointment, reason="group_booking_failed", offer=False)
         raise
     return jsonify({"appointment_confirmation_no": str(booked[0].id)})
 
