@@ -11,11 +11,12 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 
 from cowin_kit.accounts.staff_permissions import area_filter
+from cowin_kit.areas.models import Area
 from cowin_kit.booking.rules import local_now
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import ValidationFailed
 from cowin_kit.profiles import get_profile
-from cowin_kit.reporting.labels import percent
+from cowin_kit.reporting.labels import area_name, percent
 from cowin_kit.reporting.reports import Params, Report
 from cowin_kit.stock import queries
 from cowin_kit.stock.models import WASTAGE_REASONS, LedgerEntry, Lot, Store
@@ -69,9 +70,6 @@ def _facility_condition(staff):
 
 
 def _wastage_rows(params: StockParams, tick):
-    from cowin_kit.areas.models import Area
-    from cowin_kit.reporting.labels import area_name
-
     areas: dict[int, Area] = {}
     for row in queries.wastage(params.date_from, params.date_to,
                                _facility_condition(params.staff)):
