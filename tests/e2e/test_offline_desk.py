@@ -1,8 +1,8 @@
 """The offline desk (/desk/offline/) in Chromium: the vaccinator downloads today's list online,
 the network goes off, the page reloads from the service worker with the list from IndexedDB,
-a wrong secret code is refused on the device, doses are recorded offline (kept over a reload),
-and back online the sync records one and lists the other, recorded elsewhere meanwhile, under
-"Needs attention"."""
+a wrong secret code is refused on the device, doses and a no-show are recorded offline (kept
+over a reload), and back online the queue is sent by itself: one dose and the no-show are
+recorded, the other dose, recorded elsewhere meanwhile, is listed under "Needs attention"."""
 
 from __future__ import annotations
 
@@ -33,11 +33,11 @@ with app.app_context():
     facility = db.session.get(Facility, staff.facility_id)
     session = VaccinationSession(facility_id=facility.id, date=facility_today(facility),
                                  vaccine="covishield", min_age=18, slots=["09:00-11:00"])
-    session.capacities = [SessionCapacity(dose_kind="1", capacity=10, booked=2)]
+    session.capacities = [SessionCapacity(dose_kind="1", capacity=10, booked=3)]
     db.session.add(session)
     db.session.flush()
     out = []
-    for name in ("Offline One", "Offline Two"):
+    for name in ("Offline One", "Offline Two", "Offline Three"):
         person = Beneficiary(reference_id=str(10 ** 13 + secrets.randbelow(9 * 10 ** 13)),
                              name=name, birth_year=1980, gender="F", id_doc_type="aadhaar",
                              id_hash=secrets.token_hex(32), id_masked="XXXX XXXX 1234", groups=[])
@@ -87,6 +87,18 @@ with app.app_context():
 """
 
 
+STATUS = """
+import json, sys, uuid
+from cowin_kit.app import create_app
+from cowin_kit.booking.models import Appointment
+from cowin_kit.core.db import db
+
+app = create_app()
+with app.app_context():
+    print(json.dumps({"status": db.session.get(Appointment, uuid.UUID(sys.argv[1])).status}))
+"""
+
+
 def _run(server, script: str, *args: str):
     done = subprocess.run([sys.executable, "-c", script, *args], env=server.env, cwd=server.folder,
                           capture_output=True, text=True, timeout=120)
@@ -102,7 +114,7 @@ def _record(page, appointment_id: str, code: str, lot: str) -> None:
 
 
 def test_offline_desk_records_offline_and_syncs(server, context, shot):
-    one, two = _run(server, SETUP)
+    one, two, three = _run(server, SETUP)
     page = context.new_page()
     page.set_viewport_size({"width": 375, "height": 800})
     staff_sign_in(page, server.url, "vaccinator", "demo-vaccinator")
@@ -126,17 +138,21 @@ def test_offline_desk_records_offline_and_syncs(server, context, shot):
         "The secret code does not match this appointment.")
     _record(page, one["appointment_id"], "4821", "E2E-OFF-1")
     _record(page, two["appointment_id"], "4821", "E2E-OFF-1")
-    expect(page.locator("#queue-count")).to_have_text("2")
+    page.locator(f"li[data-appointment='{three['appointment_id']}']").get_by_role(
+        "button", name="No-show").click()
+    expect(page.locator("#queue-count")).to_have_text("3")
     page.reload()
-    expect(page.locator("#queue-count")).to_have_text("2")  # the queue survives a reload
+    expect(page.locator("#queue-count")).to_have_text("3")  # the queue survives a reload
     shot(page, "offline-desk")
 
     _run(server, ELSEWHERE, str(two["person_id"]), str(two["facility_id"]))  # meanwhile, online
-    context.set_offline(False)
-    page.get_by_role("button", name="Sync now").click()
+    context.set_offline(False)  # back online, the queue is sent by itself
     expect(page.locator("#offline-message")).to_have_text("Sent and recorded.")
     expect(page.locator("#queue-count")).to_have_text("0")
     expect(page.locator("#attention li[data-code=DOSE_ALREADY_RECORDED]")).to_contain_text(
         two["reference_id"])
     assert _run(server, DOSES, str(one["person_id"]))["lots"] == ["E2E-OFF-1"]
     assert _run(server, DOSES, str(two["person_id"]))["lots"] == ["ELSEWHERE-1"]
+    assert _run(server, STATUS, three["appointment_id"])["status"] == "no_show"
+    page.get_by_role("button", name="Sync now").click()  # nothing left to send
+    expect(page.locator("#queue-count")).to_have_text("0")

@@ -3,7 +3,8 @@
  * codes per appointment), records doses offline with a client-generated UUID each, and syncs
  * the queue to /api/kit/v1/staff/desk/sync when asked (applied and duplicate events leave the
  * queue; conflicts and invalid events are listed under "Needs attention").
- * Not built yet: encryption at rest, walk-ins, no-shows and AEFI offline (docs/operations.md).
+ * Back online, the queue is sent by itself too (a repeat send is harmless: events are idempotent).
+ * Not built yet: encryption at rest, walk-ins and AEFI offline (docs/operations.md).
  */
 (function () {
   "use strict";
@@ -155,7 +156,17 @@
       record(pack, row, form.elements.code.value.trim(), form.elements.lot.value.trim());
     });
     li.appendChild(form);
+    var noShow = el("button", { type: "button", "class": "button secondary" }, t("no-show"));
+    noShow.addEventListener("click", function () {
+      queue({ id: crypto.randomUUID(), kind: "no_show", appointment_id: row.appointment_id,
+              label: row.name_masked + " · " + row.reference_id });
+    });
+    li.appendChild(noShow);
     return li;
+  }
+
+  function queue(event) {
+    return put("queue", event).then(function () { message(t("queued")); return render(); });
   }
 
   function render() {
@@ -194,7 +205,7 @@
                       vaccine: row.vaccine, lot: lot, dose_number: row.dose_number,
                       administered_at: new Date().toISOString(),
                       label: row.name_masked + " · " + row.reference_id };
-        return put("queue", event).then(function () { message(t("queued")); return render(); });
+        return queue(event);
       });
     });
   }
@@ -256,7 +267,7 @@
   }).then(function () {
     $("pack-download").addEventListener("click", download);
     $("queue-sync").addEventListener("click", sync);
-    window.addEventListener("online", showState);
+    window.addEventListener("online", function () { showState(); sync(); });
     window.addEventListener("offline", showState);
     showState();
     return render();
