@@ -19,34 +19,15 @@ WIRING = {"cowin_kit/app.py", "cowin_kit/cli/__init__.py", "cowin_kit/cli/common
 #: Function-level kit imports not yet moved to the top, per file (work in progress of #23; the
 #: count may only go down). Empty it as the files are finished.
 PENDING: dict[str, int] = {
-    "cowin_kit/accounts/staff_web.py": 9,
-    "cowin_kit/api/cowin_v2/appointments.py": 1,
-    "cowin_kit/booking/fair_views.py": 8,
-    "cowin_kit/booking/lottery.py": 8,
-    "cowin_kit/booking/offers.py": 2,
-    "cowin_kit/booking/setup.py": 6,
-    "cowin_kit/booking/standby.py": 6,
-    "cowin_kit/certificates/backends/__init__.py": 2,
-    "cowin_kit/certificates/keys.py": 6,
-    "cowin_kit/certificates/offline.py": 5,
+    # Real cycles still to break by design (each module imports the other back):
+    "cowin_kit/certificates/keys.py": 5,  # lifecycle (KeyInfo, kid_of) and signer (KeyStore)
+    "cowin_kit/profiles/validate.py": 2,  # areas.csvfile (imports profiles.validate) and
+    #                                       certificates.fontset (a layer above profiles)
+    # New code of other issues (#20 stock, #21 fair access, verifier) still being written:
+    "cowin_kit/booking/operations.py": 2,
     "cowin_kit/certificates/setup.py": 1,
-    "cowin_kit/certificates/valuesets.py": 1,
-    "cowin_kit/certificates/verify.py": 6,
-    "cowin_kit/profiles/validate.py": 4,
-    "cowin_kit/reporting/api.py": 1,
-    "cowin_kit/reporting/equity.py": 1,
-    "cowin_kit/reporting/reports.py": 9,
     "cowin_kit/reporting/seed.py": 2,
-    "cowin_kit/stock/cli.py": 3,
-    "cowin_kit/stock/demo.py": 3,
-    "cowin_kit/stock/operations.py": 17,
-    "cowin_kit/stock/queries.py": 4,
-    "cowin_kit/stock/reports.py": 6,
-    "cowin_kit/stock/seed.py": 1,
-    "cowin_kit/stock/setup.py": 9,
-    "cowin_kit/stock/views.py": 12,
     "cowin_kit/vaccination/operations.py": 2,
-    "cowin_kit/web/metrics.py": 1,
 }
 
 
