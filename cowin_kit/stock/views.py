@@ -153,9 +153,10 @@ def send(store_id: int):
 
     def action():
         try:
-            target = db.session.get(Store, int(request.form.get("to_store_id") or 0))
-        except ValueError:
-            target = None
+            target_id = form_int("to_store_id")  # a number an INTEGER column holds
+        except ValidationFailed:
+            target_id = None
+        target = db.session.get(Store, target_id) if target_id else None
         if target is None:
             raise ValidationFailed(fields={"to_store_id": [_l("Choose the receiving store.")]})
         ops.send(me(), store, target, _lot(), request.form.get("doses"),
