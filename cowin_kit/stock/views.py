@@ -114,9 +114,10 @@ def _act(store: Store, action, success):
 
 def _lot(name: str = "lot_id") -> Lot:
     try:
-        lot = db.session.get(Lot, int(request.form.get(name) or 0))
-    except ValueError:
-        lot = None
+        lot_id = form_int(name)  # a number an INTEGER column holds, or refused
+    except ValidationFailed:
+        lot_id = None
+    lot = db.session.get(Lot, lot_id) if lot_id else None
     if lot is None:
         raise ValidationFailed(fields={name: [_l("Choose a lot.")]})
     return lot
