@@ -179,7 +179,8 @@ call with (dict "secret" <chart secret name> "name" "COWIN_KIT_X" "key" "x" "fro
 {{/*
 cowin-kit.env is the environment shared by the web pods, the migration Job and the SMS delivery
 CronJob: the kit's settings as COWIN_KIT_* variables and the database URL. Call with
-(dict "root" $ "component" "web"), "migration" or "sms-delivery". Only web pods get the secret
+(dict "root" $ "component" "web"), "migration", "sms-delivery" or "lottery" (the lottery
+CronJob: as the SMS delivery one). Only web pods get the secret
 key, Redis and signing keys, and production mode (COWIN_KIT_ENV=production: they refuse to
 start with unsafe settings or a database role that can rewrite the audit log); the SMS token
 goes to the web and SMS delivery pods. The migration Job connects as the schema owner (its URL
@@ -192,7 +193,7 @@ others as the app role (database.url, from the release's Secret).
 {{- $web := eq .component "web" }}
 {{- $migration := eq .component "migration" }}
 {{- $keys := eq .component "signing-keys" }}
-{{- if not (or $web $migration $keys (eq .component "sms-delivery")) }}
+{{- if not (or $web $migration $keys (eq .component "sms-delivery") (eq .component "lottery")) }}
 {{- fail (printf "cowin-kit.env: unknown component %q" .component) }}
 {{- end }}
 {{- $secret := include "cowin-kit.secretName" $root }}
@@ -492,11 +493,11 @@ requests would fail (docs/deploy.md, "Database connections").
 {{- $pods := ternary $v.autoscaling.maxReplicas $v.replicaCount $v.autoscaling.enabled | int }}
 {{- $workers := include "cowin-kit.webWorkers" . | int }}
 {{- $perWorker := add $v.database.pool.size $v.database.pool.maxOverflow | int }}
-{{- $others := add (ternary 1 0 $v.smsDelivery.enabled) (ternary 1 0 $v.migration.enabled) | int }}
+{{- $others := add (ternary 1 0 $v.smsDelivery.enabled) (ternary 1 0 $v.migration.enabled) (ternary 1 0 $v.lotteryRun.enabled) | int }}
 {{- $total := add (mul $pods $workers $perWorker) (mul $others $perWorker) | int }}
 {{- $limit := $v.database.pooler.maxClientConnections | int }}
 {{- if and $limit (gt $total $limit) }}
-{{- fail (printf "database connections: %d web pods x %d gunicorn workers x %d (database.pool.size %d + maxOverflow %d) + %d for the SMS delivery and migration pods = %d, above database.pooler.maxClientConnections %d: lower database.pool.size/maxOverflow (with a transaction pooler 2-5 per worker is plenty), gunicorn.workers or the replicas, or raise the pooler's max_client_conn (docs/deploy.md, \"Database connections\")" $pods $workers $perWorker ($v.database.pool.size | int) ($v.database.pool.maxOverflow | int) (mul $others $perWorker) $total $limit) }}
+{{- fail (printf "database connections: %d web pods x %d gunicorn workers x %d (database.pool.size %d + maxOverflow %d) + %d for the SMS delivery, lottery and migration pods = %d, above database.pooler.maxClientConnections %d: lower database.pool.size/maxOverflow (with a transaction pooler 2-5 per worker is plenty), gunicorn.workers or the replicas, or raise the pooler's max_client_conn (docs/deploy.md, \"Database connections\")" $pods $workers $perWorker ($v.database.pool.size | int) ($v.database.pool.maxOverflow | int) (mul $others $perWorker) $total $limit) }}
 {{- end }}
 {{- printf "%d %d %d %d" $total $pods $workers $perWorker }}
 {{- end }}
