@@ -119,7 +119,12 @@ def book_allotted(beneficiary, session: VaccinationSession, slot: str, *, channe
         secret_code=f"{secrets.randbelow(10000):04d}", status="booked", channel=channel)
     set_committed_value(appointment, "session", session)
     db.session.add(appointment)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The person's own booking of this dose committed after the check above (the
+        # one-active-dose index): the caller rolls back and the offer stays as it was.
+        raise errors.AlreadyBooked(dose=due.dose_number) from None
     if held:
         pass  # counted in ``booked`` since the cancellation (standby.offer_freed)
     elif extend:
