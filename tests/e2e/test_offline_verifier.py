@@ -11,8 +11,14 @@ import json
 import subprocess
 import sys
 
+import base64
+from pathlib import Path
+
+import numpy as np
 import pytest
 from playwright.sync_api import expect
+
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 
@@ -155,3 +161,49 @@ def test_offline_verifier_checks_every_format_with_the_network_off(server, conte
         context.set_offline(False)
         _run(server, REVOKE, "undo")  # the session's demo instance serves other tests
         page.close()
+
+
+def _camera_video(payload: bytes, path: Path, side: int = 800) -> Path:
+    """A one-frame Y4M video of the QR code (Chromium's fake camera plays it in a loop)."""
+    from cowin_kit.certificates.formats import qr
+
+    modules = np.pad(qr.dark_modules(qr.barcode(payload)), 4)
+    scale = side // modules.shape[0]
+    luma = np.full((side, side), 255, np.uint8)
+    image = np.kron(np.where(modules, 0, 255).astype(np.uint8), np.ones((scale, scale), np.uint8))
+    offset = (side - image.shape[0]) // 2
+    luma[offset:offset + image.shape[0], offset:offset + image.shape[1]] = image
+    chroma = np.full((side // 2, side // 2), 128, np.uint8).tobytes()
+    path.write_bytes(f"YUV4MPEG2 W{side} H{side} F5:1 Ip A1:1 C420jpeg\n".encode()
+                     + b"FRAME\n" + luma.tobytes() + chroma + chroma)
+    return path
+
+
+def test_offline_verifier_scans_a_w3c_credential_with_the_camera(server, browser, tmp_path):
+    """The camera scanner (verify-scan.js with the bundled jsQR) in the offline app: the DIVOC
+    credential's binary QR code, read from Chromium's fake camera with the network off,
+    verifies in the page."""
+    payloads = _run(server, PAYLOADS)
+    video = _camera_video(base64.b64decode(payloads["divoc_vc"]), tmp_path / "qr.y4m")
+    camera = browser.browser_type.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+              f"--use-file-for-fake-video-capture={video}"])
+    try:
+        context = camera.new_context(locale="en-US")
+        context.set_default_timeout(15000)
+        context.grant_permissions(["camera"], origin=server.url)
+        page = context.new_page()
+        page.goto(server.url + "/verifier/")
+        expect(page.locator("#offline-verifier")).to_have_attribute("data-ready", "yes")
+        page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
+        context.set_offline(True)
+        page.reload()
+        expect(page.locator("#lists-state")).to_have_text("offline")
+        page.get_by_role("button", name="Scan with the camera").click()
+        result = page.locator("#offline-result")
+        expect(result).to_have_attribute("data-status", "valid", timeout=20000)
+        expect(result).to_have_attribute("data-format", "divoc_vc")
+        expect(page.locator("#scan-panel")).to_be_hidden()  # the camera is stopped once read
+    finally:
+        camera.close()

@@ -7,7 +7,7 @@
  */
 "use strict";
 
-var CACHE = "cowin-kit-verifier-v2";
+var CACHE = "cowin-kit-verifier-v3";
 var SHELL = [
   "/verifier/",
   "/verifier/manifest.webmanifest",
@@ -15,6 +15,8 @@ var SHELL = [
   "/static/certificates/vendor/pako/pako_inflate.min.js",
   "/static/certificates/vendor/cbor-x/cbor-x.min.js",
   "/static/certificates/vendor/jsonld/jsonld.min.js",
+  "/static/certificates/vendor/jsqr/jsQR.js",
+  "/static/certificates/verify-scan.js",
   "/static/web/kit.css"
 ];
 

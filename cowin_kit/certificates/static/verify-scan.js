@@ -1,4 +1,5 @@
-/* Scan a certificate's QR code with the phone's camera on /verify.
+/* Scan a certificate's QR code with the phone's camera on /verify (and in the offline
+ * verifier, /verifier/: the panel's data-form and data-field name its form and field).
  *
  * BarcodeDetector where the browser has it, else the bundled jsQR (vendor/jsqr, Apache-2.0).
  * The text read goes into the form's "Text of the QR code" field and the form is sent; a
@@ -19,8 +20,8 @@
   if (!start || !panel || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     return;  // no camera API (or not a secure context): the paste and upload fields remain
   }
-  var form = document.getElementById("verify-form");
-  var field = document.getElementById("payload");
+  var form = document.getElementById(panel.getAttribute("data-form") || "verify-form");
+  var field = document.getElementById(panel.getAttribute("data-field") || "payload");
   var video = document.getElementById("scan-video");
   var status = document.getElementById("scan-status");
   var stop = document.getElementById("scan-stop");
