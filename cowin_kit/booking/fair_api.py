@@ -14,6 +14,7 @@ from cowin_kit.accounts.staff_web import me
 from cowin_kit.booking import lottery, operations, queries, standby
 from cowin_kit.booking.schemas import AppointmentSchema
 from cowin_kit.booking.scopes import session_scope
+from cowin_kit.core.audit import audit_now
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import ValidationFailed
 from cowin_kit.registration.queries import get_owned_beneficiary
@@ -192,6 +193,10 @@ def staff_lottery_enter(args, session_id):
     """Enter a person who came to the centre or called the helpline (channel "assisted")."""
     count_lookup(me())
     person = by_reference(args["reference_id"])
+    # A staff look-up of the person (the answer or the refusal tells their request or
+    # booking): logged in its own transaction, so a refused entry is logged too.
+    audit_now("beneficiary.view", "beneficiary", person.reference_id, via="lottery",
+              session=str(session_id))
     return lottery.request_view(lottery.enter(person, session_id, channel="assisted"))
 
 
