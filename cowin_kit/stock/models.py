@@ -223,3 +223,25 @@ class ExposedLot(db.Model):
 
     excursion: Mapped[Excursion] = relationship(back_populates="lots")
     lot: Mapped[Lot] = relationship()
+
+
+class LoggerToken(db.Model):
+    """A device token a temperature logger (or its gateway) uploads readings with, for one
+    appliance only. The token is shown once when it is made; only its SHA-256 is kept (it is
+    256 random bits, so a plain hash cannot be searched back), with its first characters so the
+    store can tell its tokens apart."""
+
+    __tablename__ = "stock_logger_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    equipment_id: Mapped[int] = mapped_column(sa.ForeignKey("stock_equipment.id"), index=True)
+    label: Mapped[str] = mapped_column(sa.String(80), default="")
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)  # sha256 hex
+    prefix: Mapped[str] = mapped_column(sa.String(12))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    last_used_at: Mapped[dt.datetime | None] = mapped_column()
+    revoked_at: Mapped[dt.datetime | None] = mapped_column()
+    revoked_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+
+    equipment: Mapped[Equipment] = relationship()

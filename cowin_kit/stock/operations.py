@@ -12,7 +12,9 @@ operation changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+import secrets
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -27,8 +29,8 @@ from cowin_kit.core.db import db, utcnow
 from cowin_kit.core.errors import Conflict, Forbidden, KitError, NotFound, ValidationFailed
 from cowin_kit.profiles import get_profile
 from cowin_kit.stock.models import (EQUIPMENT_KINDS, VIAL_CLOSE_REASONS, WASTAGE_REASONS, Equipment,
-                                    Excursion, ExposedLot, LedgerEntry, Lot, OpenVial, Shipment,
-                                    StockBalance, Store)
+                                    Excursion, ExposedLot, LedgerEntry, LoggerToken, Lot, OpenVial,
+                                    Shipment, StockBalance, Store)
 from cowin_kit.vaccination.operations import clean_lot, facility_local
 
 GTIN_RE = re.compile(r"^[0-9]{8}$|^[0-9]{12,14}$")
@@ -551,10 +553,15 @@ def _aware(moment: dt.datetime, name: str) -> dt.datetime:
 
 def record_excursion(staff, equipment: Equipment, *, started_at: dt.datetime,
                      ended_at: dt.datetime, lowest, highest, source: str = "manual",
-                     note: str = "", commit: bool = True) -> Excursion:
-    """Record a temperature excursion and flag every lot the store held at its start."""
+                     note: str = "", commit: bool = True,
+                     token: LoggerToken | None = None) -> Excursion:
+    """Record a temperature excursion and flag every lot the store held at its start (by a
+    signed-in store writer, or by the logger ``token`` of this very appliance)."""
     store = db.session.get(Store, equipment.store_id)
-    _writer(staff, store, "stock.excursion")
+    if token is None:
+        _writer(staff, store, "stock.excursion")
+    elif token.equipment_id != equipment.id:
+        raise Forbidden()
     start, end = _aware(started_at, "started_at"), _aware(ended_at, "ended_at")
     if end < start:
         raise _field("ended_at", _l("The end is before the start."))
@@ -571,7 +578,7 @@ def record_excursion(staff, equipment: Equipment, *, started_at: dt.datetime,
         return existing
     excursion = Excursion(equipment_id=equipment.id, started_at=start, ended_at=end,
                           lowest_celsius=low, highest_celsius=high, source=source,
-                          recorded_by=staff.id, note=_note(note))
+                          recorded_by=getattr(staff, "id", None), note=_note(note))
     db.session.add(excursion)
     db.session.flush()
     for lot_id, doses in held_during(store.id, start, end):
@@ -597,15 +604,18 @@ def held_during(store_id: int, start: dt.datetime, end: dt.datetime) -> list[tup
             if int(a or 0) + int(b or 0) > 0]
 
 
-def import_readings(staff, rows, *, source: str = "upload") -> list[Excursion]:
+def import_readings(staff, rows, *, source: str = "upload",
+                    token: LoggerToken | None = None) -> list[Excursion]:
     """Turn a logger's readings (equipment code, time, °C) into excursions: each run of
     consecutive readings outside the equipment's range is one excursion. Every row is checked
-    before anything is written; a bad row is reported with its number."""
+    before anything is written; a bad row is reported with its number. With a logger ``token``
+    every reading must be of the token's appliance (else 403, nothing recorded)."""
     by_equipment: dict[str, list[tuple[dt.datetime, float]]] = {}
     errors = {}
     for number, row in enumerate(rows, 1):
         try:
-            code = (row.get("equipment") or "").strip().upper()
+            code = row.get("equipment") or ""
+            code = code.strip().upper() if isinstance(code, str) else ""
             if not code:
                 raise _field("equipment", _l("Give the equipment code."))
             moment = _aware(_timestamp(row.get("time")), "time")
@@ -622,6 +632,9 @@ def import_readings(staff, rows, *, source: str = "upload") -> list[Excursion]:
                                fields=errors)
     if not by_equipment:
         raise ValidationFailed(_l("The file has no readings."), code="NO_READINGS")
+    if token is not None and set(by_equipment) != {token.equipment.code}:
+        raise Forbidden(_l("This token uploads the readings of %(code)s only.") % {
+            "code": token.equipment.code}, code="OTHER_EQUIPMENT")
     equipment = {e.code: e for e in db.session.scalars(
         sa.select(Equipment).where(Equipment.code.in_(by_equipment)))}
     unknown = sorted(set(by_equipment) - set(equipment))
@@ -642,7 +655,8 @@ def import_readings(staff, rows, *, source: str = "upload") -> list[Excursion]:
                 temps = [c for _m, c in run]
                 made.append(record_excursion(
                     staff, item, started_at=run[0][0], ended_at=moment or run[-1][0],
-                    lowest=min(temps), highest=max(temps), source=source, commit=False))
+                    lowest=min(temps), highest=max(temps), source=source, commit=False,
+                    token=token))
                 run = []
     db.session.commit()
     return made
@@ -656,3 +670,52 @@ def _timestamp(value) -> dt.datetime | None:
     except ValueError:
         raise _field("time", _l("Give the time as ISO 8601, like 2021-05-01T10:00:00+05:30.")) \
             from None
+
+
+# -- logger tokens ----------------------------------------------------------------------------
+
+#: Every logger token starts with this, so a leaked one is recognisable (secret scanners).
+TOKEN_PREFIX = "ckl_"
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def make_logger_token(staff, equipment: Equipment, label: str = "") -> tuple[LoggerToken, str]:
+    """A new device token for one appliance's logger; returns the row and the token itself,
+    which is shown once and never stored."""
+    _writer(staff, db.session.get(Store, equipment.store_id), "stock.logger_token.create")
+    label = _note(label, "label", 80)
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = LoggerToken(equipment_id=equipment.id, label=label, token_hash=_token_hash(secret),
+                      prefix=secret[:12], created_by=staff.id)
+    db.session.add(row)
+    db.session.flush()
+    audit("stock.logger_token.create", "stock_equipment", equipment.id, token=row.id,
+          prefix=row.prefix)
+    db.session.commit()
+    return row, secret
+
+
+def revoke_logger_token(staff, token: LoggerToken) -> None:
+    """Revoke a logger token: its next upload is refused (401)."""
+    _writer(staff, db.session.get(Store, token.equipment.store_id), "stock.logger_token.revoke")
+    if token.revoked_at is None:
+        token.revoked_at, token.revoked_by = utcnow(), staff.id
+        audit("stock.logger_token.revoke", "stock_equipment", token.equipment_id,
+              token=token.id, prefix=token.prefix)
+    db.session.commit()
+
+
+def logger_token(secret: str) -> LoggerToken | None:
+    """The live token row of a presented token (None: unknown, revoked, or its appliance
+    retired); records when it was last used (committed with the upload)."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
+        return None
+    row = db.session.scalar(sa.select(LoggerToken).where(
+        LoggerToken.token_hash == _token_hash(secret), LoggerToken.revoked_at.is_(None)))
+    if row is None or not row.equipment.active:
+        return None
+    row.last_used_at = utcnow()
+    return row

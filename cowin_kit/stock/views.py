@@ -27,7 +27,7 @@ from cowin_kit.reporting.exports import FORMATS, csv_chunks, xlsx_chunks
 from cowin_kit.stock import operations as ops
 from cowin_kit.stock import queries, reports
 from cowin_kit.stock.models import (EQUIPMENT_KINDS, VIAL_CLOSE_REASONS, WASTAGE_REASONS, Equipment,
-                                    Lot, OpenVial, Shipment, Store)
+                                    LoggerToken, Lot, OpenVial, Shipment, Store)
 from cowin_kit.stock.reports import country_today
 from cowin_kit.vaccination.models import DoseRecord
 
@@ -54,6 +54,10 @@ def shipment_scope(shipment_id: int, **_ignored):
 
 def equipment_scope(equipment_id: int, **_ignored):
     return ops.scope_of(db.session.get(Store, db.get_or_404(Equipment, equipment_id).store_id))
+
+
+def token_scope(token_id: int, **_ignored):
+    return equipment_scope(db.get_or_404(LoggerToken, token_id).equipment_id)
 
 
 def vial_scope(vial_id: int, **_ignored):
@@ -287,6 +291,47 @@ def readings(equipment_id: int):
     if "made" in result:
         flash(_("%(n)s excursions found.", n=len(result["made"])), "success")
     return response
+
+
+def _equipment_page(equipment: Equipment, status: int = 200, **extra):
+    tokens = db.session.scalars(sa.select(LoggerToken).where(
+        LoggerToken.equipment_id == equipment.id).order_by(LoggerToken.id.desc()).limit(100)).all()
+    response = Response(render_template(
+        "stock/equipment.html", equipment=equipment, store=equipment.store, tokens=tokens,
+        writer=me().role in STOCK_WRITERS, form=request.form, **extra), status)
+    response.headers["Cache-Control"] = "no-store"  # a new token is on it once
+    return response
+
+
+@bp.get("/equipment/<int:equipment_id>")
+@staff_required(VIEWERS, scope=equipment_scope)
+def equipment(equipment_id: int):
+    """An appliance: its range, its loggers' tokens (made, last used, revoked)."""
+    return _equipment_page(db.get_or_404(Equipment, equipment_id))
+
+
+@bp.post("/equipment/<int:equipment_id>/tokens")
+@staff_required(STOCK_WRITERS, scope=equipment_scope, writes=True)
+def add_token(equipment_id: int):
+    """A device token for this appliance's logger, shown once on the answer."""
+    item = db.get_or_404(Equipment, equipment_id)
+    try:
+        _row, secret = ops.make_logger_token(me(), item, request.form.get("label", ""))
+    except KitError as exc:
+        db.session.rollback()
+        return _equipment_page(db.session.get(Equipment, item.id), exc.status,
+                               **error_context(exc))
+    return _equipment_page(item, 201, new_token=secret)
+
+
+@bp.post("/logger-tokens/<int:token_id>/revoke")
+@staff_required(STOCK_WRITERS, scope=token_scope, writes=True)
+def revoke_token(token_id: int):
+    """Revoke a logger token: the logger's next upload is refused."""
+    token = db.get_or_404(LoggerToken, token_id)
+    ops.revoke_logger_token(me(), token)
+    flash(_("Token revoked."), "success")
+    return redirect(url_for("stock.equipment", equipment_id=token.equipment_id), 303)
 
 
 # -- lots and recalls -------------------------------------------------------------------------

@@ -328,6 +328,10 @@ ROUTES: dict[str, Access] = {
     "stock.confirm": staff(STOCK_WRITE, scoped=True, body={"decision": "maybe"}),
     "stock.excursion": staff(STOCK_WRITE, scoped=True),
     "stock.readings": staff(STOCK_WRITE, scoped=True),
+    "stock.equipment": staff(STOCK_VIEW, scoped=True),
+    # A label too long: the route is reached, no token is made.
+    "stock.add_token": staff(STOCK_WRITE, scoped=True, body={"label": "x" * 81}),
+    "stock.revoke_token": staff(STOCK_WRITE, scoped=True),
     "stock.lot": staff(STOCK_VIEW),
     "stock.recall": staff((NAT,), body={"reason": ""}),
     "stock.recipients": staff(ADMINS, audited={"GET": "stock.lot.recipients"}),

@@ -19,7 +19,8 @@ from tests.operations.conftest import FAST_ARGON2, sign_in
 
 #: URL arguments that name an object belonging to a place; routes using them must declare a scope.
 SCOPED_ARGS = {"facility_id", "session_id", "appointment_id", "dose_id", "aefi_id", "user_id",
-               "request_id", "store_id", "shipment_id", "equipment_id", "vial_id"}
+               "request_id", "store_id", "shipment_id", "equipment_id", "vial_id",
+               "token_id"}
 #: Desk look-ups reach anyone by exact identifier (walk-ins come from anywhere), always audited.
 UNSCOPED_ARGS = {"reference_id", "lot_id"}  # a lot is national: its stock is filtered by reach
 #: Arguments that choose a report or a file format, not an object.

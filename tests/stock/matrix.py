@@ -20,5 +20,6 @@ def stock_objects(db, world, facility) -> dict:
     shipment = ops.send(nat, supplier, store, lot, 20)
     equipment = ops.add_equipment(nat, store, code=f"ILR-{facility.code}", kind="ilr")
     vial = ops.open_vial(nat, facility, lot)
-    return {"store_id": store.id, "lot_id": lot.id, "shipment_id": shipment.id,
+    token, _secret = ops.make_logger_token(nat, equipment)
+    return {"token_id": token.id, "store_id": store.id, "lot_id": lot.id, "shipment_id": shipment.id,
             "equipment_id": equipment.id, "vial_id": vial.id}
