@@ -347,3 +347,29 @@ def test_two_devices_syncing_the_same_events_at_once(app, db, world):
         statuses = sorted(results[n][i]["status"] for n in range(2))
         assert statuses == ["applied", "duplicate"], statuses
         assert results[0][i]["dose_id"] == results[1][i]["dose_id"]
+
+
+# The app shell --------------------------------------------------------------------------------
+
+def test_app_shell_serves_every_file_its_service_worker_caches(client, db, world, booked):
+    import re
+    from pathlib import Path
+
+    import cowin_kit.vaccination as vaccination
+
+    sign_in(client, world.staff["vaccinator"])
+    page = client.get("/desk/offline/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert booked[0].reference_id not in html  # the shell holds no personal data
+    worker = client.get("/desk/offline/sw.js")
+    assert worker.mimetype == "text/javascript"
+    source = (Path(vaccination.__file__).parent / "static" / "desk-offline-sw.js").read_text()
+    shell = re.findall(r'^\s*"(/[^"]*)",?$', source, re.M)
+    assert "/desk/offline/" in shell and len(shell) >= 4
+    for path in shell:  # a wrong path fails the worker's install: no offline page at all
+        assert client.get(path).status_code == 200, path
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert scripts and all(s in shell for s in scripts)
+    manifest = client.get("/desk/offline/manifest.webmanifest").get_json()
+    assert manifest["display"] == "standalone" and manifest["scope"] == "/desk/offline/"
