@@ -118,6 +118,58 @@ def _walk_ins(under, params):
         .group_by(Area.path, B.birth_year, year, B.gender)).all()
 
 
+def shares(params) -> dict:
+    """The dashboard's equity panel: for each dimension (age band, sex, channel), each group's
+    share of the people who asked (lottery, standby) and of those who booked or walked in, in
+    the area and period. Aggregates only, from one grouped query (a UNION ALL of the four
+    sources, grouped by what the shares need)."""
+    S, F, B = VaccinationSession, Facility, Beneficiary
+    A, L, E, D = Appointment, LotteryRequest, StandbyEntry, DoseRecord
+    under = [Area.path.startswith(params.area.path)] if params.area else []
+
+    def part(kind, model, joins, day, channel, *where):
+        query = sa.select(sa.literal(kind).label("kind"), B.birth_year.label("born"),
+                          sa.extract("year", day).label("year"), B.gender.label("sex"),
+                          channel.label("channel")).select_from(model).join(
+            B, B.id == model.beneficiary_id)
+        for target, onclause in joins:
+            query = query.join(target, onclause)
+        return query.join(Area, Area.id == F.area_id).where(
+            day.between(params.date_from, params.date_to), *under, *where)
+
+    to_facility = (F, F.id == S.facility_id)
+    union = sa.union_all(
+        part("asked", L, [(LotteryRound, LotteryRound.id == L.round_id),
+                          (S, S.id == LotteryRound.session_id), to_facility], S.date, L.channel),
+        part("asked", E, [(F, F.id == E.facility_id)], E.date, E.channel),
+        part("booked", A, [(S, S.id == A.session_id), to_facility], S.date, A.channel,
+             A.status != "cancelled"),
+        part("booked", D, [(F, F.id == D.facility_id)], D.administered_on,
+             sa.literal("walk_in"), D.appointment_id.is_(None))).subquery()
+    rows = db.session.execute(
+        sa.select(union.c.kind, union.c.born, union.c.year, union.c.sex, union.c.channel,
+                  sa.func.count()).group_by(union.c.kind, union.c.born, union.c.year,
+                                            union.c.sex, union.c.channel)).all()
+    bands = age_bands(get_profile())
+    totals = {"asked": 0, "booked": 0}
+    groups: dict[str, dict[str, dict[str, int]]] = {"age_band": {}, "sex": {}, "channel": {}}
+    for kind, born, year, sex, channel, n in rows:
+        totals[kind] += int(n)
+        for dimension, label in (("age_band", band_of(bands, int(year) - int(born))),
+                                 ("sex", gender_label(sex)),
+                                 ("channel", channel_label(channel))):
+            cell = groups[dimension].setdefault(label, {"asked": 0, "booked": 0})
+            cell[kind] += int(n)
+    order = {b.label: i for i, b in enumerate(bands)}
+    return {"totals": totals, "dimensions": [
+        (dimension, [(label, percent(cell["asked"], totals["asked"]),
+                      percent(cell["booked"], totals["booked"]))
+                     for label, cell in sorted(groups[dimension].items(), key=lambda kv: (
+                         order.get(kv[0], len(order)) if dimension == "age_band" else 0,
+                         kv[0]))])
+        for dimension in ("age_band", "sex", "channel")]}
+
+
 def _area_count(params) -> int:
     return len(child_areas(params.area)) or 1
 

@@ -18,7 +18,7 @@ from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import Forbidden, KitError, NotFound, ValidationFailed
 from cowin_kit.profiles import get_profile
-from cowin_kit.reporting import exports
+from cowin_kit.reporting import equity, exports
 from cowin_kit.reporting.labels import PageCells, area_name, local_today
 from cowin_kit.reporting.operations import TargetsRejected, import_targets
 from cowin_kit.reporting.queries import child_areas
@@ -86,7 +86,7 @@ def index():
     params = _params()
     return render_template("reporting/reports_index.html", reports=all_reports().values(),
                            params=params, areas=child_areas(params.area),
-                           area_title=area_name(params.area))
+                           area_title=area_name(params.area), equity=equity.shares(params))
 
 
 @bp.get("/<kind>")
