@@ -293,8 +293,10 @@ def correct_dose(staff, dose: DoseRecord, *, reason: str, vaccine: str | None = 
     return dose
 
 
-def mark_no_show(staff, appointment: Appointment) -> Appointment:
-    """Mark a booked appointment of today or earlier as a no-show."""
+def mark_no_show(staff, appointment: Appointment, *,
+                 now: dt.datetime | None = None) -> Appointment:
+    """Mark a booked appointment of today or earlier as a no-show; its dose is offered to
+    the next person on the centre's standby list for the day who fits the session (#21)."""
     from cowin_kit.booking.admin_operations import facility_today
 
     facility = appointment.session.facility
@@ -306,8 +308,21 @@ def mark_no_show(staff, appointment: Appointment) -> Appointment:
         raise Conflict(_l("This appointment is not due yet."), code="NOT_DUE_YET")
     appointment.status = "no_show"
     audit("appointment.no_show", "appointment", appointment.id)
+    _offer_to_standby(staff, appointment, now)
     db.session.commit()
     return appointment
+
+
+def _offer_to_standby(staff, appointment: Appointment, now: dt.datetime | None) -> None:
+    """The dose kept for a no-show goes down the standby list (as a desk's call of one dose:
+    a confirmation beyond the session's capacity raises it by one)."""
+    from cowin_kit.booking import standby
+
+    session = appointment.session
+    kind = next((c.dose_kind for c in session.capacities if c.id == appointment.capacity_id),
+                None)
+    if kind is not None:
+        standby.offer_freed(session, kind, source="no_show", staff=staff, now=now)
 
 
 def mark_day_no_shows(staff, facility: Facility, day: dt.date) -> int:

@@ -170,3 +170,32 @@ def test_parallel_cancellations_never_offer_more_than_they_freed(
     assert sum(c.outstanding for c in calls) == 5
     assert all(c.taken + c.outstanding <= c.doses == 1 for c in calls)
     assert _capacity(db, session) == (12, 5)
+
+
+def test_a_no_show_marked_at_the_desk_offers_the_kept_dose(make_session, make_beneficiary, db):
+    from cowin_kit.accounts.models import StaffUser
+    from cowin_kit.booking import operations, standby
+    from cowin_kit.booking.rules import area_timezone
+    from cowin_kit.profiles import get_profile
+    from cowin_kit.vaccination.operations import mark_no_show
+
+    session = make_session(days=0, capacities={"1": 1}, slots=["00:00-23:59"])
+    tz = area_timezone(get_profile(), session.facility.area_id)
+    morning = dt.datetime.combine(session.date, dt.time(0, 30), tz)
+    missed = operations.book(make_beneficiary(), session.id, session.slots[0], on=morning)
+    waiting = make_beneficiary()
+    standby.join(waiting, session.facility_id, session.date, channel="web")
+    desk = StaffUser(username="fair2-desk", full_name="Desk", role="vaccinator",
+                     facility_id=session.facility_id, password_hash="x")
+    db.session.add(desk)
+    db.session.commit()
+    mark_no_show(desk, missed, now=morning.astimezone(dt.timezone.utc))
+    entry = db.session.scalar(sa.select(StandbyEntry))
+    call = db.session.scalar(sa.select(StandbyCall))
+    assert entry.status == "offered" and entry.call_id == call.id
+    assert (call.source, call.doses, call.outstanding, call.called_by) == (
+        "no_show", 1, 1, desk.id)
+    assert _capacity(db, session) == (1, 1)  # the no-show keeps its count, like a desk call
+    given = standby.confirm(entry, now=morning.astimezone(dt.timezone.utc))
+    assert given.beneficiary_id == waiting.id
+    assert _capacity(db, session) == (2, 2)  # the dose given beyond the plan shows
