@@ -15,6 +15,7 @@ from cowin_kit.areas.models import Area
 from cowin_kit.booking.rules import local_now
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import ValidationFailed
+from cowin_kit.core.inputs import date_out_of_range
 from cowin_kit.profiles import get_profile
 from cowin_kit.reporting.labels import area_name, percent
 from cowin_kit.reporting.reports import Params, Report
@@ -36,9 +37,12 @@ def params_from_request(staff) -> StockParams:
         if not raw:
             return default
         try:
-            return dt.date.fromisoformat(raw)
+            value = dt.date.fromisoformat(raw)
         except ValueError:
             raise ValidationFailed(fields={name: [_l("Use YYYY-MM-DD.")]}) from None
+        if refusal := date_out_of_range(value):  # 9999-12-31 + 1 day overflows mid-export
+            raise ValidationFailed(fields={name: [refusal]})
+        return value
 
     start, end = day("from", today - dt.timedelta(days=30)), day("to", today)
     if end < start or (end - start).days > 366:
