@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from cowin_kit.accounts.staff_permissions import require_scope
+from cowin_kit.booking import standby
 from cowin_kit.booking.models import Appointment, Facility, VaccinationSession
 from cowin_kit.core.audit import audit, audit_now
 from cowin_kit.core.db import db, utcnow
@@ -316,8 +317,6 @@ def mark_no_show(staff, appointment: Appointment, *,
 def _offer_to_standby(staff, appointment: Appointment, now: dt.datetime | None) -> None:
     """The dose kept for a no-show goes down the standby list (as a desk's call of one dose:
     a confirmation beyond the session's capacity raises it by one)."""
-    from cowin_kit.booking import standby
-
     session = appointment.session
     kind = next((c.dose_kind for c in session.capacities if c.id == appointment.capacity_id),
                 None)
