@@ -524,6 +524,7 @@
     out.className = "verify-result verify-" + result.status;
     out.setAttribute("data-status", result.status);
     out.setAttribute("data-format", result.format || "");
+    out.removeAttribute("data-reason");
     var rows = [
       ["name", result.name], ["birth", result.birth], ["age", result.age],
       ["vaccine", named("products", result.vaccine)], ["type", named("types", result.type)],
@@ -575,6 +576,9 @@
   document.getElementById("offline-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var payload = document.getElementById("offline-payload").value;
+    var out = document.getElementById("offline-result");
+    ["data-status", "data-format", "data-reason"].forEach(function (name) { out.removeAttribute(name); });
+    out.hidden = true;  // no earlier answer stays on screen while this one is checked
     verify(payload).then(show, function (error) {
       showError(error.code || (/^[A-Z_]+$/.test(error.message) ? error.message : "UNREADABLE"));
     });
