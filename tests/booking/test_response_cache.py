@@ -13,6 +13,8 @@ from contextlib import contextmanager
 
 import pytest
 
+from cowin_kit.core.cache import REFRESH_SHARE
+
 TTL = 0.6
 
 
@@ -52,12 +54,19 @@ def test_gzip_answer_is_never_older_than_the_ttl(cached_app, db, make_session):
     session = make_session(capacities={"1": 5})
     url = f"/api/kit/v1/availability?facility_id={session.facility_id}&days=7"
     client = cached_app.test_client()
+    read_after = time.monotonic()  # the data is read after this instant...
     assert _dose1(client.get(url)) == 5  # the JSON answer is cached now
     _set_capacity(db, session, "1", 7)
-    time.sleep(TTL * 0.6)
-    # gzip asked for the first time within the TTL: the same data as the JSON answer...
-    assert _dose1(client.get(url, headers={"Accept-Encoding": "gzip"})) == 5
-    time.sleep(TTL * 0.6)
+    time.sleep(TTL * 0.4)
+    # gzip asked for the first time within the TTL: the same data as the JSON answer, as long
+    # as the entry is not yet in the last REFRESH_SHARE of its life, where one caller rebuilds
+    # it ahead of expiry (a fresher 7); a loaded machine may get there over the first build.
+    packed = _dose1(client.get(url, headers={"Accept-Encoding": "gzip"}))
+    if time.monotonic() - read_after < TTL * (1 - REFRESH_SHARE):
+        assert packed == 5
+    else:
+        assert packed in (5, 7)
+    time.sleep(TTL * 0.8)
     # ...and once the TTL has passed since that data was read, neither encoding is older.
     for headers in ({"Accept-Encoding": "gzip"}, {}):
         assert _dose1(client.get(url, headers=headers)) == 7, headers
