@@ -27,6 +27,7 @@ from cowin_kit.booking.rules import local_now
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db, utcnow
 from cowin_kit.core.errors import Conflict, Forbidden, KitError, NotFound, ValidationFailed
+from cowin_kit.core.inputs import date_out_of_range
 from cowin_kit.profiles import get_profile
 from cowin_kit.stock.models import (EQUIPMENT_KINDS, VIAL_CLOSE_REASONS, WASTAGE_REASONS, Equipment,
                                     Excursion, ExposedLot, LedgerEntry, LoggerToken, Lot, OpenVial,
@@ -546,6 +547,8 @@ def _aware(moment: dt.datetime, name: str) -> dt.datetime:
         raise _field(name, _l("Give a date and time."))
     if moment.tzinfo is None:
         raise _field(name, _l("Give the time with its UTC offset, like 2021-05-01T10:00+05:30."))
+    if refusal := date_out_of_range(moment):  # 0001-01-01+12:00 has no UTC datetime
+        raise _field(name, refusal)
     if moment > utcnow() + dt.timedelta(minutes=5):
         raise _field(name, _l("This time is in the future."))
     return moment.astimezone(dt.timezone.utc)

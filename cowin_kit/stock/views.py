@@ -263,10 +263,14 @@ def read_readings_csv(upload) -> list[dict]:
         raise ValidationFailed(fields={"file": [_l("The CSV needs the columns equipment, time "
                                                    "and celsius.")]})
     rows = []
-    for row in reader:
-        rows.append(row)
-        if len(rows) > 100_000:
-            raise ValidationFailed(fields={"file": [_l("At most 100,000 readings a file.")]})
+    try:
+        for row in reader:
+            rows.append(row)
+            if len(rows) > 100_000:
+                raise ValidationFailed(fields={"file": [_l("At most 100,000 readings a file.")]})
+    except csv.Error:  # e.g. a field longer than the csv module's limit
+        raise ValidationFailed(fields={"file": [_l("Line %(n)s of the file is not valid CSV.")
+                                                % {"n": reader.line_num}]}) from None
     return rows
 
 
