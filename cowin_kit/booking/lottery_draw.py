@@ -71,6 +71,8 @@ def first_offers(order: list[str], kinds: Mapping[str, str], capacity: Mapping[s
 def verify(published: Mapping) -> list[str]:
     """Recompute a published draw; return the disagreements (an empty list: it checks out)."""
     problems = []
+    if not isinstance(published, Mapping):
+        return ["not a published draw: the file must hold one JSON object"]
     if published.get("format") != FORMAT:
         problems.append(f"unknown format {published.get('format')!r} (expected {FORMAT})")
         return problems
@@ -88,6 +90,8 @@ def verify(published: Mapping) -> list[str]:
     if order != published["order"]:
         problems.append("the published order is not the order the rule gives")
     kinds = {e["ticket"]: e["dose_kind"] for e in entries}
+    if not set(published.get("skipped", ())) <= set(kinds):
+        problems.append("the skipped list names tickets that are not entries")
     offers = first_offers(order, kinds, published["capacity"], published.get("skipped", ()))
     if offers != published["first_offers"]:
         problems.append("the first offers are not the first tickets of each dose kind in the "
