@@ -104,9 +104,9 @@ def test_offline_verifier_checks_every_format_with_the_network_off(server, conte
     page = context.new_page()
     page.goto(server.url + "/verifier/")
     expect(page.locator("#offline-verifier")).to_have_attribute("data-ready", "yes")
-    page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("() => navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # now controlled by the service worker
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     manifest = page.locator("link[rel=manifest]").get_attribute("href")
     assert context.request.get(server.url + manifest).json()["display"] == "standalone"
 
@@ -151,7 +151,8 @@ def test_offline_verifier_checks_every_format_with_the_network_off(server, conte
     _run(server, REVOKE)
     try:
         page.get_by_role("button", name="Update now").click()
-        page.wait_for_function("JSON.parse(localStorage.getItem('cowin-kit-offline-verifier'))"
+        # a function, not an expression: the page's CSP (no unsafe-eval) stops polled expressions
+        page.wait_for_function("() => JSON.parse(localStorage.getItem('cowin-kit-offline-verifier'))"
                                ".revoked.length > 0")
         context.set_offline(True)
         page.reload()
@@ -196,7 +197,7 @@ def test_offline_verifier_scans_a_w3c_credential_with_the_camera(server, browser
         page = context.new_page()
         page.goto(server.url + "/verifier/")
         expect(page.locator("#offline-verifier")).to_have_attribute("data-ready", "yes")
-        page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
+        page.wait_for_function("() => navigator.serviceWorker.ready.then(() => true)")
         context.set_offline(True)
         page.reload()
         expect(page.locator("#lists-state")).to_have_text("offline")
