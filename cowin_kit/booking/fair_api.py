@@ -98,8 +98,12 @@ def lottery_round(session_id):
 @bp.doc(responses={409: {"description": "LOTTERY_NOT_DRAWN"}})
 def lottery_draw_json(session_id):
     """The draw's inputs and outcome: recompute it with ``cowin-kit lottery verify``."""
-    response = jsonify(lottery.published(lottery.round_of(session_id)))
-    response.headers["Content-Disposition"] = f'attachment; filename="lottery-{session_id}.json"'
+    found = lottery.round_of(session_id)
+    response = jsonify(lottery.published(found))
+    # The canonical id, not the URL's text (uuid.UUID also reads braces, urn:uuid: and
+    # whitespace, which a header must not carry).
+    response.headers["Content-Disposition"] = \
+        f'attachment; filename="lottery-{found.session_id}.json"'
     return response
 
 
