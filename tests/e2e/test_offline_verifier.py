@@ -145,6 +145,13 @@ def test_offline_verifier_checks_every_format_with_the_network_off(server, conte
     rsa_changed["evidence"][0]["dose"] += 1
     expect(_verify(page, json.dumps(rsa_changed))).to_have_attribute("data-reason", "BAD_SIGNATURE",
                                                                       timeout=10000)
+    # a browser without Ed25519 in WebCrypto says so rather than calling the credential forged
+    page.evaluate("""() => { const original = crypto.subtle.importKey.bind(crypto.subtle);
+        crypto.subtle.importKey = (format, key, algorithm, ...rest) => algorithm.name === 'Ed25519'
+            ? Promise.reject(new DOMException('Ed25519', 'NotSupportedError'))
+            : original(format, key, algorithm, ...rest); }""")
+    expect(_verify(page, payloads["divoc_vc"])).to_have_attribute("data-reason", "BROWSER_UNSUPPORTED",
+                                                                  timeout=10000)
 
     # back online: the certificate is revoked, the lists are refreshed, then offline again
     context.set_offline(False)

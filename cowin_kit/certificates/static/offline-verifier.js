@@ -426,7 +426,12 @@
     } else {
       return Promise.resolve(false);
     }
-    return imported.catch(function () { return false; });
+    return imported.catch(function (error) {
+      if (error && error.name === "NotSupportedError") {
+        fail("BROWSER_UNSUPPORTED");  // e.g. no Ed25519 in this browser's WebCrypto (Chrome < 137)
+      }
+      return false;
+    });
   }
 
   function verifyDivoc(signed, data) {
