@@ -378,7 +378,8 @@ def published(lottery: LotteryRound) -> dict:
             "commitment": lottery.seed_commitment, "seed": lottery.seed,
             "capacity": capacity, "entries": entries, "order": order, "skipped": skipped,
             "first_offers": lottery_draw.first_offers(order, kinds, capacity, skipped),
-            "rule": "order = sort by (tier, SHA-256(seed || ticket)); first offers = the first "
+            "rule": "order = sort by (tier, SHA-256(seed || pool || ticket)), pool = SHA-256 of "
+                    "all tickets in ticket order; first offers = the first "
                     "capacity[kind] tickets of each dose kind in that order, less skipped"}
 
 

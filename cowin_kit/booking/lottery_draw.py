@@ -13,7 +13,13 @@ The rule (docs/fair-access.md):
    requester on their receipt; it does not identify them), its priority ``tier`` (0 first: the
    earliest dated phase of the profile that admits the person) and its ``dose_kind``. Entries
    are listed sorted by ticket: the order in which requests arrived plays no part.
-3. The draw order sorts entries by ``(tier, SHA-256(seed || ticket))`` (bytes, hex-compared).
+3. The draw order sorts entries by ``(tier, SHA-256(seed || pool || ticket))`` (bytes,
+   hex-compared), where ``pool = SHA-256`` of every ticket in ticket order (the bytes of each,
+   concatenated). Because ``pool`` is fixed only when the window closes, a person's rank cannot
+   be computed while requests are still coming in, not even by someone who can read the seed
+   and the ticket key in the instance's database: they would have to know every other request.
+   What remains is trust that the operator adds no invented requests at the close; every entry
+   stands for a registered person, which the ministry's audit can check.
 4. For each dose kind, the first ``capacity[kind]`` entries of that kind in the draw order,
    skipping those listed in ``skipped`` (the person already held a slot for that dose
    elsewhere when offers were made), get the first offers. When an offer lapses, the next
@@ -28,7 +34,7 @@ import json
 import sys
 from typing import Iterable, Mapping
 
-FORMAT = "cowin-kit-lottery/1"
+FORMAT = "cowin-kit-lottery/2"
 
 
 def commitment(seed_hex: str) -> str:
@@ -43,13 +49,21 @@ def ticket(ticket_key_hex: str, beneficiary_id: int) -> str:
                     hashlib.sha256).hexdigest()
 
 
-def draw_key(seed_hex: str, tier: int, ticket_hex: str) -> tuple[int, str]:
-    return int(tier), hashlib.sha256(bytes.fromhex(seed_hex) + bytes.fromhex(ticket_hex)).hexdigest()
+def pool_digest(tickets: Iterable[str]) -> bytes:
+    """SHA-256 of every ticket of the round, in ticket order (rule 3's ``pool``)."""
+    return hashlib.sha256(b"".join(bytes.fromhex(t) for t in sorted(tickets))).digest()
+
+
+def draw_key(seed_hex: str, pool: bytes, tier: int, ticket_hex: str) -> tuple[int, str]:
+    return int(tier), hashlib.sha256(
+        bytes.fromhex(seed_hex) + pool + bytes.fromhex(ticket_hex)).hexdigest()
 
 
 def draw_order(seed_hex: str, entries: Iterable[Mapping]) -> list[str]:
     """The tickets in draw order (rule 3)."""
-    ranked = sorted(entries, key=lambda e: draw_key(seed_hex, e["tier"], e["ticket"]))
+    entries = list(entries)
+    pool = pool_digest(e["ticket"] for e in entries)
+    ranked = sorted(entries, key=lambda e: draw_key(seed_hex, pool, e["tier"], e["ticket"]))
     return [e["ticket"] for e in ranked]
 
 

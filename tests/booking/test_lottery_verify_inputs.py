@@ -47,3 +47,19 @@ def test_the_cli_says_so_for_a_json_list(runner, app, tmp_path):
 def test_skipping_a_ticket_that_never_entered_is_a_mismatch():
     forged = _draw(skipped=["ff" * 32])
     assert any("skipped" in p for p in lottery_draw.verify(forged))
+
+
+def test_a_rank_depends_on_every_request_of_the_round():
+    """Whoever can read the seed (the database, a backup) still cannot rank anyone before the
+    window closes: the order of two tickets changes with the other requests of the round."""
+    import hashlib
+
+    first, second = (hashlib.sha256(b"a").hexdigest(), hashlib.sha256(b"b").hexdigest())
+    orders = set()
+    for n in range(40):
+        others = [{"ticket": hashlib.sha256(f"other{n}-{i}".encode()).hexdigest(), "tier": 0}
+                  for i in range(3)]
+        order = lottery_draw.draw_order(SEED, [{"ticket": first, "tier": 0},
+                                               {"ticket": second, "tier": 0}, *others])
+        orders.add(order.index(first) < order.index(second))
+    assert orders == {True, False}
