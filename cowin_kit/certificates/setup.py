@@ -5,14 +5,14 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from cowin_kit.extensions import register_api_blueprint
+from cowin_kit.vaccination.signals import dose_corrected, dose_recorded
+from cowin_kit.web.context import add_nav
+
+from . import api, issuance, scopes, views
+
 
 def init_app(app: Flask) -> None:
-    from cowin_kit.extensions import register_api_blueprint
-    from cowin_kit.vaccination.signals import dose_corrected, dose_recorded
-    from cowin_kit.web.context import add_nav
-
-    from . import api, issuance, scopes, views
-
     # weak=False: module-level functions; connect once per process (blinker ignores repeats)
     dose_recorded.connect(issuance.on_dose_recorded, weak=False)
     dose_corrected.connect(issuance.on_dose_corrected, weak=False)

@@ -7,15 +7,20 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 
 from cowin_kit.accounts.citizen import citizen_required, current_account
+from cowin_kit.accounts.staff_auth import current_staff
 from cowin_kit.accounts.staff_permissions import ADMINS, staff_required
+from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import KitError
 
 from . import issuance, operations, queries
 from .api import EXTENSIONS, download_response
+from .formats.contexts import VACCINATION_V1, VACCINATION_V2, context_document
 from .keys import keystore
+from .lifecycle import did_document as document
 from .models import CORRECTION_FIELDS, Certificate, CorrectionRequest
 from .scopes import correction_scope
+from .verify import ImageRejected, app_verifier, decode_image, rate_limit
 
 # static/: the verify page's camera scanner and its bundled QR decoder (vendor/jsqr)
 bp = Blueprint("certificates", __name__, template_folder="templates", static_folder="static",
@@ -33,8 +38,6 @@ STATUS_TEXT = {
 @bp.route("/verify", methods=["GET", "POST"])
 def verify_page():
     """Paste the QR text or upload a photo of the QR code; the answer in plain words."""
-    from .verify import ImageRejected, app_verifier, decode_image, rate_limit
-
     result = None
     error = error_code = None
     status = 200
@@ -127,9 +130,6 @@ def citizen_correction(reference_id):
 @staff_required(ADMINS)
 def staff_corrections():
     """Correction requests waiting for a decision, for doses given in my reach."""
-    from cowin_kit.accounts.staff_auth import current_staff
-    from cowin_kit.core.audit import audit
-
     requests_ = queries.corrections_in_reach(current_staff(), "pending", 200)
     audit("certificate.correction.list", "certificate_correction", None, count=len(requests_))
     db.session.commit()
@@ -139,8 +139,6 @@ def staff_corrections():
 @bp.route("/staff/certificates/corrections/<int:request_id>", methods=["POST"])
 @staff_required(ADMINS, scope=correction_scope, writes=True)
 def staff_decide(request_id):
-    from cowin_kit.accounts.staff_auth import current_staff
-
     decision = request.form.get("decision")
     note = request.form.get("note", "")
     try:
@@ -180,8 +178,6 @@ def did_document():
     used or will use (next, active, retired), so each credential's verificationMethod resolves."""
     from flask import current_app
 
-    from .lifecycle import did_document as document
-
     response = jsonify(document(keystore(), current_app.config["PUBLIC_URL"]))
     response.mimetype = "application/did+json"
     return _cors(response)
@@ -191,8 +187,6 @@ def did_document():
 def vaccination_context(version):
     """The JSON-LD vaccination context this instance's W3C credentials name (profiles other than
     India's, whose credentials name CoWIN's own URL)."""
-    from .formats.contexts import VACCINATION_V1, VACCINATION_V2, context_document
-
     response = jsonify(context_document(VACCINATION_V1 if version == "v1" else VACCINATION_V2))
     response.mimetype = "application/ld+json"
     return _cors(response)

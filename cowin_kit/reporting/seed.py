@@ -15,10 +15,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from cowin_kit.areas.models import Area
-from cowin_kit.booking.models import Facility, VaccinationSession
+from cowin_kit.booking.models import Appointment, Facility, SessionCapacity, VaccinationSession
 from cowin_kit.core.db import db, utcnow
-from cowin_kit.reporting.bulk import Loader
+from cowin_kit.profiles.schedule import DueDose, Person, next_dose
 from cowin_kit.registration.models import Beneficiary
+from cowin_kit.reporting.bulk import Loader
 from cowin_kit.vaccination.models import DoseRecord
 
 #: Share of people of each age (years) among the registered: more young adults, like CoWIN.
@@ -74,8 +75,6 @@ class FirstProducts:
     def __call__(self, birth_year: int, day: dt.date) -> tuple[str, ...]:
         key = (birth_year, day)
         if key not in self.known:
-            from cowin_kit.profiles.schedule import DueDose, Person, next_dose
-
             due = next_dose(self.profile, Person(birth_year=birth_year), [], day)
             self.known[key] = due.allowed_vaccines if isinstance(due, DueDose) else ()
         return self.known[key]
@@ -238,8 +237,6 @@ def _session(sessions: dict, new_sessions: list, fid: int, day: dt.date, vaccine
 def _add_appointments(loader: Loader, sessions: dict, booked: list[tuple], rng: random.Random,
                       now: dt.datetime) -> None:
     """The bookings behind past doses (completed) and the no-shows, with their capacities."""
-    from cowin_kit.booking.models import Appointment, SessionCapacity
-
     kinds: dict[tuple, int] = {}
     for _pid, key, number, _status in booked:
         kind = (key, "1" if number == 1 else "2")

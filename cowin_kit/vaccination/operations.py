@@ -16,13 +16,22 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from cowin_kit.accounts.models import CitizenAccount
 from cowin_kit.accounts.staff_permissions import require_scope
+from cowin_kit.areas.models import Area
 from cowin_kit.booking import standby
-from cowin_kit.booking.models import Appointment, Facility, VaccinationSession
+from cowin_kit.booking.admin_operations import facility_today
+from cowin_kit.booking.models import Appointment, Facility, SessionCapacity, VaccinationSession
+from cowin_kit.booking.rules import history_of, local_now, person_of
 from cowin_kit.core.audit import audit, audit_now
 from cowin_kit.core.db import db, utcnow
 from cowin_kit.core.errors import Conflict, Forbidden, KitError, ValidationFailed
 from cowin_kit.core.models import AuditEntry
+from cowin_kit.profiles import get_profile
+from cowin_kit.profiles.phones import normalize_mobile
+from cowin_kit.profiles.schedule import Person, check_dose
+from cowin_kit.registration.models import Beneficiary
+from cowin_kit.registration.operations import add_beneficiary
 from cowin_kit.vaccination.models import DoseRecord
 from cowin_kit.vaccination.signals import dose_corrected, dose_recorded
 
@@ -110,10 +119,6 @@ def _staff_facility(staff, facility: Facility | None, appointment: Appointment |
 
 
 def facility_local(facility: Facility, moment: dt.datetime) -> dt.datetime:
-    from cowin_kit.areas.models import Area
-    from cowin_kit.booking.rules import local_now
-    from cowin_kit.profiles import get_profile
-
     return local_now(get_profile(), db.session.get(Area, facility.area_id), moment)
 
 
@@ -129,9 +134,6 @@ def _when(facility: Facility, administered_at: dt.datetime | None) -> tuple[dt.d
 
 def _due(profile, beneficiary, vaccine: str, on: dt.date, *, exclude: int | None = None):
     """Return the engine's DueDose for giving ``vaccine`` on ``on`` (raises when not eligible)."""
-    from cowin_kit.booking.rules import history_of, person_of
-    from cowin_kit.profiles.schedule import check_dose
-
     history = [d for d in history_of(beneficiary.id) if d.dose_number != exclude]
     return check_dose(profile, person_of(beneficiary), history, vaccine, on)
 
@@ -171,8 +173,6 @@ def record_dose(staff, beneficiary, *, vaccine: str, lot: str, dose_number: int 
                 appointment: Appointment | None = None, facility: Facility | None = None,
                 administered_at: dt.datetime | None = None) -> DoseRecord:
     """Record a dose given now (or at ``administered_at``) and complete its appointment."""
-    from cowin_kit.profiles import get_profile
-
     profile = get_profile()
     facility = _staff_facility(staff, facility, appointment)
     lot = clean_lot(lot)
@@ -222,8 +222,6 @@ def record_dose(staff, beneficiary, *, vaccine: str, lot: str, dose_number: int 
 def _release_other_bookings(beneficiary_id: int, dose_number: int,
                             keep: Appointment | None) -> list:
     """Cancel a booking for this dose elsewhere (the person came here) and free its capacity."""
-    from cowin_kit.booking.models import SessionCapacity
-
     query = sa.select(Appointment.id, Appointment.capacity_id).where(
         Appointment.beneficiary_id == beneficiary_id, Appointment.dose_number == dose_number,
         Appointment.status == "booked")
@@ -257,9 +255,6 @@ def _dose_snapshot(dose: DoseRecord) -> dict:
 def correct_dose(staff, dose: DoseRecord, *, reason: str, vaccine: str | None = None,
                  lot: str | None = None, administered_at: dt.datetime | None = None) -> DoseRecord:
     """Fix a wrong entry within the correction window; the audit log keeps before and after."""
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.registration.models import Beneficiary
-
     profile = get_profile()
     facility = db.session.get(Facility, dose.facility_id)
     require_scope(staff, facility, "dose.correct")
@@ -298,8 +293,6 @@ def mark_no_show(staff, appointment: Appointment, *,
                  now: dt.datetime | None = None) -> Appointment:
     """Mark a booked appointment of today or earlier as a no-show; its dose is offered to
     the next person on the centre's standby list for the day who fits the session (#21)."""
-    from cowin_kit.booking.admin_operations import facility_today
-
     facility = appointment.session.facility
     require_scope(staff, facility, "appointment.no_show")
     if appointment.status != "booked":
@@ -326,8 +319,6 @@ def _offer_to_standby(staff, appointment: Appointment, now: dt.datetime | None) 
 
 def mark_day_no_shows(staff, facility: Facility, day: dt.date) -> int:
     """After closing time, mark everyone still booked for ``day`` here as a no-show."""
-    from cowin_kit.booking.admin_operations import facility_today
-
     require_scope(staff, facility, "appointment.no_show")
     now = facility_local(facility, utcnow())
     if day > now.date() or (day == facility_today(facility) and now.time() < facility.closes):
@@ -349,12 +340,6 @@ def mark_day_no_shows(staff, facility: Facility, day: dt.date) -> int:
 def walk_in(staff, *, person: dict, vaccine: str, lot: str, mobile: str | None = None,
             administered_at: dt.datetime | None = None) -> DoseRecord:
     """Register a person at the desk (mobile optional) and record their dose in one flow."""
-    from cowin_kit.accounts.models import CitizenAccount
-    from cowin_kit.profiles import get_profile
-    from cowin_kit.profiles.phones import normalize_mobile
-    from cowin_kit.profiles.schedule import Person, check_dose
-    from cowin_kit.registration.operations import add_beneficiary
-
     if staff.facility_id is None:
         raise Forbidden()
     profile = get_profile()
