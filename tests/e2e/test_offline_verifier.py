@@ -215,3 +215,52 @@ def test_offline_verifier_scans_a_w3c_credential_with_the_camera(server, browser
         expect(page.locator("#scan-panel")).to_be_hidden()  # the camera is stopped once read
     finally:
         camera.close()
+
+
+# The page's fetch, answering the revocations URL with a changed copy of the real answer.
+TAMPER = """change => { const original = window.fetch.bind(window);
+    window.fetch = (url, options) => !String(url).endsWith('/certificates/revocations') ? original(url, options)
+        : original(url, options).then(r => r.json()).then(body => {
+            const [h, p, s] = (body.jws || '..').split('.');
+            const b64 = t => btoa(unescape(encodeURIComponent(t))).replace(/=+$/, '').replace(/\\+/g, '-').replace(/\\//g, '_');
+            const payload = JSON.parse(decodeURIComponent(escape(atob(p.replace(/-/g, '+').replace(/_/g, '/')))));
+            const extra = {certificate_id: 'FORGED-1', uvci: 'URN:UVCI:FORGED', rid: 'forged', revoked_at: '2026-01-01T00:00:00Z', reason: ''};
+            if (change === 'body') { body.revoked = [...body.revoked, extra]; }
+            if (change === 'payload') { payload.revoked = [...payload.revoked, extra]; body.revoked = payload.revoked;
+                                        body.jws = h + '.' + b64(JSON.stringify(payload)) + '.' + s; }
+            if (change === 'unsigned') { body.revoked = []; body.jws = null; }
+            if (change === 'signature') { body.jws = h + '.' + p + '.' + (s[0] === 'A' ? 'B' : 'A') + s.slice(1); }
+            return new Response(JSON.stringify(body), {status: 200, headers: {'Content-Type': 'application/json'}});
+        }); }"""
+
+
+def test_offline_verifier_refuses_a_revocation_list_whose_signature_does_not_verify(server, context):
+    """The revocation list is cached only when its JWS verifies with this instance's published
+    revocation key and the list sent is the list signed: otherwise the cached list stays and
+    the page shows a warning."""
+    _run(server, REVOKE)  # one revoked certificate, so there is something to strip
+    page = context.new_page()
+    try:
+        page.goto(server.url + "/verifier/")
+        expect(page.locator("#offline-verifier")).to_have_attribute("data-ready", "yes")
+        stored = "() => localStorage.getItem('cowin-kit-offline-verifier')"
+        page.wait_for_function("() => JSON.parse(localStorage.getItem('cowin-kit-offline-verifier'))"
+                               ".revoked.length > 0")
+        genuine = json.loads(page.evaluate(stored))
+        expect(page.locator("#lists-warning")).to_be_hidden()
+        newer = "f => JSON.parse(localStorage.getItem('cowin-kit-offline-verifier')).fetched > f"
+        for change in ("body", "payload", "unsigned", "signature"):
+            fetched = json.loads(page.evaluate(stored))["fetched"]
+            page.reload()  # the page refreshes the lists as it opens: the genuine ones
+            page.wait_for_function(newer, arg=fetched)
+            expect(page.locator("#lists-warning")).to_be_hidden()
+            before = json.loads(page.evaluate(stored))
+            assert before["revoked"] == genuine["revoked"]
+            page.evaluate(TAMPER, change)
+            page.get_by_role("button", name="Update now").click()
+            expect(page.locator("#lists-warning")).to_be_visible()
+            expect(page.locator("#offline-verifier")).to_have_attribute("data-lists-warning", "revocations")
+            assert json.loads(page.evaluate(stored)) == before, change  # nothing of it was kept
+    finally:
+        _run(server, REVOKE, "undo")
+        page.close()

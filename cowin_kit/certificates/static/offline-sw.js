@@ -7,7 +7,7 @@
  */
 "use strict";
 
-var CACHE = "cowin-kit-verifier-v3";
+var CACHE = "cowin-kit-verifier-v4";
 var SHELL = [
   "/verifier/",
   "/verifier/manifest.webmanifest",

@@ -66,6 +66,7 @@
     var data = load();
     document.getElementById("lists-age").textContent = ageText(data);
     document.getElementById("lists-state").textContent = navigator.onLine ? text("online") : text("offline");
+    document.getElementById("lists-warning").hidden = root.getAttribute("data-lists-warning") !== "revocations";
     root.setAttribute("data-ready", data ? "yes" : "no");
   }
 
@@ -82,11 +83,21 @@
         return Promise.all([responses[0].json(), responses[1].json()]);
       })
       .then(function (bodies) {
-        return withKids(bodies[0].formats || {}).then(function (formats) {
-          save({ fetched: Date.now(), formats: formats, revoked: bodies[1].revoked || [],
-                 revocations_generated: bodies[1].generated_at });
-          showAge();
-          return true;
+        var formats = bodies[0].formats || {};
+        var trusted = bodies[0].trusted || {};
+        return signedRevocations(bodies[1], formats.eu_dcc || [], load()).then(function (list) {
+          if (!list) {  // not the list this instance signed: keep the cached lists, and say so
+            root.setAttribute("data-lists-warning", "revocations");
+            showAge();
+            return false;
+          }
+          return Promise.all([withKids(formats.eu_dcc || []), withKids(trusted.hcert || [])]).then(function () {
+            root.removeAttribute("data-lists-warning");
+            save({ fetched: Date.now(), formats: formats, trusted: trusted, revoked: list.revoked || [],
+                   revocations_generated: list.generated_at });
+            showAge();
+            return true;
+          });
         });
       })
       .catch(function () {
@@ -95,9 +106,50 @@
       });
   }
 
+  // JSON with its object keys sorted, to compare two parsed documents
+  function canonicalJson(value) {
+    if (Array.isArray(value)) {
+      return "[" + value.map(canonicalJson).join(",") + "]";
+    }
+    if (value && typeof value === "object") {
+      return "{" + Object.keys(value).sort().map(function (name) {
+        return JSON.stringify(name) + ":" + canonicalJson(value[name]);
+      }).join(",") + "}";
+    }
+    return JSON.stringify(value === undefined ? null : value);
+  }
+
+  // The revocation list the API sent, if its JWS (ES256) verifies with one of this instance's
+  // published document-signer keys (the revocation key), the list sent is the list signed, and
+  // it is not older than the list already kept; else null. With no such key published nothing
+  // can be signed yet: only an empty list is taken then.
+  function signedRevocations(body, keys, cached) {
+    if (!keys.length) {
+      return Promise.resolve(body.jws || (body.revoked || []).length ? null : body);
+    }
+    var parts = String(body.jws || "").split(".");
+    var header;
+    var signed;
+    try {
+      header = JSON.parse(new TextDecoder().decode(fromBase64(parts[0])));
+      signed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(fromBase64(parts[1])));
+    } catch (error) {
+      return Promise.resolve(null);
+    }
+    var key = keys.filter(function (k) { return header && k.kid === header.kid; })[0];
+    if (parts.length !== 3 || !key || header.alg !== "ES256" || !signed || !Array.isArray(signed.revoked)) {
+      return Promise.resolve(null);
+    }
+    return ecdsa(key.jwk, fromBase64(parts[2]), new TextEncoder().encode(parts[0] + "." + parts[1]))
+      .then(function (ok) {
+        var same = canonicalJson(signed.revoked) === canonicalJson(body.revoked || []);
+        var older = cached && cached.revocations_generated && signed.generated_at < cached.revocations_generated;
+        return ok && same && !older ? signed : null;
+      }, function () { return null; });
+  }
+
   // the COSE kid of each document-signer certificate: SHA-256 of its DER, first 8 bytes
-  function withKids(formats) {
-    var keys = formats.eu_dcc || [];
+  function withKids(keys) {
     return Promise.all(keys.map(function (key) {
       if (!key.certificate) {
         return Promise.resolve(key);
@@ -106,7 +158,7 @@
         key.cose_kid = toBase64(new Uint8Array(hash).slice(0, 8));
         return key;
       });
-    })).then(function () { return formats; });
+    }));
   }
 
   // -- encodings ---------------------------------------------------------------------------
