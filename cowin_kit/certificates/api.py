@@ -18,6 +18,7 @@ from cowin_kit.core.errors import KitError, NotFound, ValidationFailed
 from . import issuance, operations, queries
 from . import schemas as s
 from .formats import shc
+from .offline import trusted_issuers
 from .keys import KINDS, keystore
 from .pdf import render_pdf
 from .scopes import correction_scope
@@ -39,11 +40,15 @@ class QrTooLarge(KitError):
 @blp.route("/keys")
 @blp.response(200)
 def public_keys():
-    """Every public key and document-signer certificate a verifier needs, per format."""
+    """Every public key and document-signer certificate a verifier needs: this instance's per
+    format (``formats``) and the other issuers it trusts (``trusted``)."""
     store = keystore()
     body = {kind: [info.public_dict() for info in store.keys(kind)] for kind in KINDS}
+    # "formats": this instance's own keys; "trusted": the other issuers its verifier trusts
+    # (KEYS_DIR/trust), for verifiers that check offline
     return {"formats": {"divoc_vc": body["divoc"], "eu_dcc": body["hcert"], "ddcc": body["hcert"],
-                        "shc": body["shc"]}}
+                        "shc": body["shc"]},
+            "trusted": trusted_issuers(store)}
 
 
 @blp.route("/verify", methods=["POST"])

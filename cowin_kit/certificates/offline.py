@@ -2,8 +2,10 @@
 
 ``/verifier/`` is the page (standalone: nothing it needs comes from elsewhere), its manifest
 and its service worker (``/verifier/sw.js``, so its scope is ``/verifier/``). The page keeps
-this instance's published keys and revocation list (the existing ``/api/kit/v1/certificates/
-keys`` and ``/revocations`` endpoints) and verifies in the browser: static/offline-verifier.js.
+this instance's published keys, the other issuers it trusts (``trusted`` in the same answer,
+:func:`trusted_issuers`) and its signed revocation list (the existing ``/api/kit/v1/
+certificates/keys`` and ``/revocations`` endpoints) and verifies in the browser:
+static/offline-verifier.js.
 The names of codes (products, manufacturers, vaccine types, diseases) are written into the
 page in its language, so they are there offline too. So are the JSON-LD context documents the kit ships
 (formats/contexts.py): the page canonicalises W3C credentials with them and never fetches one.
@@ -11,9 +13,11 @@ page in its language, so they are there offline too. So are the JSON-LD context 
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
 from flask import Blueprint, Response, current_app, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -23,6 +27,8 @@ from cowin_kit.profiles.branding import branding
 
 from . import valuesets
 from .formats import contexts as ld_contexts
+from .formats import jose
+from .verify import Verifier, _own_issuer_name
 
 bp = Blueprint("offline_verifier", __name__, template_folder="templates")
 STATIC = Path(__file__).resolve().parent / "static"
@@ -37,6 +43,35 @@ def _names() -> dict:
             "diseases": {code: str(name) for code, name in valuesets.DISEASES.items()}}
 
 
+def trusted_issuers(store) -> dict:
+    """The other issuers this instance's verifier trusts (``KEYS_DIR/trust``), public parts
+    only, named as the verify page names them: ``hcert``, their document-signer certificates
+    (``certificate``: DER in base64, ``jwk``, ``name``) for EU DCC and DDCC:VS; ``jwks``, their
+    key sets (``iss``, ``name``, ``keys``) for SMART Health Cards and W3C credentials. A key
+    that cannot be read is left out, as the server's verifier ignores it."""
+    namer = Verifier(store)
+    hcert = []
+    for cert in store.trusted_certificates():
+        try:
+            jwk = jose.public_jwk(cert.public_key())
+        except (TypeError, ValueError):
+            continue
+        hcert.append({"certificate": base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode("ascii"),
+                      "jwk": jwk, "name": namer._hcert_issuer(cert)})
+    keysets = []
+    for keyset in store.trusted_jwks():
+        keys = []
+        for jwk in keyset.get("keys", ()):
+            try:  # re-made from the public numbers: a private member ("d"…) never passes
+                public = jose.public_jwk(jose.jwk_to_public(jwk))
+            except (TypeError, ValueError, KeyError, AttributeError):
+                continue
+            keys.append({**public, **{k: str(jwk[k]) for k in ("kid", "alg", "use") if jwk.get(k)}})
+        iss = str(keyset.get("iss") or "")
+        keysets.append({"iss": iss, "name": str(keyset.get("name") or iss), "keys": keys})
+    return {"hcert": hcert, "jwks": keysets}
+
+
 @bp.route("/verifier/")
 def app_page():
     """The verifier app (works offline once opened)."""
@@ -45,6 +80,7 @@ def app_page():
                            ensure_ascii=False)
     language = str(get_locale() or "en")
     return render_template("certificates/offline.html", names=names, contexts=documents,
+                           issuer_name=_own_issuer_name(),
                            portal=branding(get_profile()).portal(language) or _("Certificate verifier"),
                            language=language)
 

@@ -264,3 +264,78 @@ def test_offline_verifier_refuses_a_revocation_list_whose_signature_does_not_ver
     finally:
         _run(server, REVOKE, "undo")
         page.close()
+
+
+SECOND_ISSUER = """
+import dataclasses
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, sys.argv[1])
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cowin_kit.app import create_app
+from cowin_kit.certificates.formats import eu_dcc, hcert, jose, shc
+from tests.certificates import samples
+
+app = create_app()
+trust = Path(app.config["KEYS_DIR"]) / "trust"
+trust.mkdir(parents=True, exist_ok=True)
+now = dt.datetime.now(dt.timezone.utc)
+issuer = dataclasses.replace(samples.ISSUER, url="https://second-issuer.example")
+data = samples.certificate(name="Amina Second", issuer=issuer, issued_at=now,
+                           valid_until=(now + dt.timedelta(days=365)).date())
+dsc_key, dsc = samples.ec_key_and_certificate("Second issuer e2e DSC")
+(trust / "second-e2e.pem").write_bytes(dsc.public_bytes(serialization.Encoding.PEM))
+shc_key = ec.generate_private_key(ec.SECP256R1())
+kid = jose.thumbprint(shc_key.public_key())
+private = {**jose.public_jwk(shc_key.public_key()), "kid": kid, "alg": "ES256",
+           "d": jose.b64u(shc_key.private_numbers().private_value.to_bytes(32, "big"))}
+(trust / "second-e2e.json").write_text(json.dumps({"iss": issuer.url, "name": "Second Ministry e2e",
+                                                   "keys": [private]}))
+other = dataclasses.replace(data, issuer=dataclasses.replace(issuer, url="https://not-that-issuer.example"))
+print(json.dumps({"eu_dcc": eu_dcc.encode(data, hcert.HcertSigner(dsc_key, dsc)),
+                  "shc": shc.to_qr_text(shc.encode(data, shc_key, kid)),
+                  "shc_other_iss": shc.to_qr_text(shc.encode(other, shc_key, kid))}))
+"""
+
+UNTRUST = """
+from pathlib import Path
+from cowin_kit.app import create_app
+
+app = create_app()
+for name in ("second-e2e.pem", "second-e2e.json"):
+    (Path(app.config["KEYS_DIR"]) / "trust" / name).unlink(missing_ok=True)
+print("{}")
+"""
+
+
+def test_offline_verifier_trusts_the_other_issuers_this_instance_trusts(server, context):
+    """Certificates signed by another issuer in KEYS_DIR/trust (a document-signer certificate
+    for HC1, a key set for SMART Health Cards) verify offline, named as that issuer; no private
+    key member of a trusted key set reaches the page; an SHC from another "iss" stays unknown."""
+    payloads = _run(server, SECOND_ISSUER, str(Path(__file__).resolve().parents[2]))
+    page = context.new_page()
+    try:
+        page.goto(server.url + "/verifier/")
+        page.wait_for_function("() => ((JSON.parse(localStorage.getItem('cowin-kit-offline-verifier') || '{}')"
+                               ".trusted || {}).jwks || []).length > 0")
+        stored = json.loads(page.evaluate("() => localStorage.getItem('cowin-kit-offline-verifier')"))
+        keyset = next(k for k in stored["trusted"]["jwks"] if k["name"] == "Second Ministry e2e")
+        assert keyset["keys"] and all("d" not in key for key in keyset["keys"])
+        context.set_offline(True)
+        page.reload()
+        expect(page.locator("#lists-state")).to_have_text("offline")
+        for fmt, name in (("eu_dcc", "Second issuer e2e DSC"), ("shc", "Second Ministry e2e")):
+            result = _verify(page, payloads[fmt])
+            expect(result).to_have_attribute("data-status", "valid", timeout=10000)
+            expect(result).to_have_attribute("data-format", fmt)
+            expect(result).to_contain_text(name)
+        refused = _verify(page, payloads["shc_other_iss"])
+        expect(refused).to_have_attribute("data-reason", "UNKNOWN_ISSUER", timeout=10000)
+    finally:
+        context.set_offline(False)
+        _run(server, UNTRUST)
+        page.close()

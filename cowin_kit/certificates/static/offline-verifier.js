@@ -1,8 +1,9 @@
 /* The offline verifier (/verifier/): checks certificates in the browser, with no server.
  *
- * Once opened online it keeps this instance's published keys (/api/kit/v1/certificates/keys,
- * the trust list) and its revocation list (/api/kit/v1/certificates/revocations) in
- * localStorage, refreshes them whenever the network is there, and shows how old they are.
+ * Once opened online it keeps this instance's published keys and the other issuers' keys it
+ * trusts (/api/kit/v1/certificates/keys: "formats" and "trusted", the trust list) and its
+ * revocation list (/api/kit/v1/certificates/revocations, kept only when its JWS verifies with
+ * this instance's revocation key) in localStorage, refreshes them whenever the network is there, and shows how old they are.
  * The service worker (sw.js) keeps the page and its scripts, so it opens with no network.
  *
  * Formats checked here: EU DCC and WHO DDCC:VS (HC1: base45, zlib, COSE_Sign1 ES256 over the
@@ -31,6 +32,7 @@
   }
   var text = function (key) { return root.getAttribute("data-" + key) || key; };
   var names = JSON.parse(root.getAttribute("data-names") || "{}");
+  var ownName = root.getAttribute("data-issuer-name") || "";
   var decoder = new window.CBOR.Decoder({ mapsAsObjects: false, useRecords: false });
   var encoder = new window.CBOR.Encoder({ useRecords: false, mapsAsObjects: false, tagUint8Array: false });
 
@@ -269,17 +271,23 @@
       fail("NOT_A_CERTIFICATE");
     }
     var kidText = kid ? toBase64(new Uint8Array(kid)) : null;
-    var keys = (data.formats.eu_dcc || []).filter(function (key) {
-      return !kidText || key.cose_kid === kidText;
+    var own = (data.formats.eu_dcc || []).map(function (key) { return { key: key, name: ownName }; });
+    var trusted = ((data.trusted || {}).hcert || []).map(function (key) { return { key: key, name: key.name }; });
+    var keys = own.concat(trusted).filter(function (entry) {
+      return entry.key.jwk && entry.key.jwk.kty === "EC" && (!kidText || entry.key.cose_kid === kidText);
     });
     if (!keys.length) {
       fail("UNKNOWN_ISSUER");
     }
     var signed = encoder.encode(["Signature1", new Uint8Array(cose[0]), new Uint8Array(0), new Uint8Array(cose[2])]);
-    return keys.reduce(function (found, key) {
-      return found.then(function (ok) { return ok || ecdsa(key.jwk, new Uint8Array(cose[3]), signed); });
-    }, Promise.resolve(false)).then(function (ok) {
-      if (!ok) {
+    return keys.reduce(function (found, entry) {
+      return found.then(function (match) {
+        return match || ecdsa(entry.key.jwk, new Uint8Array(cose[3]), signed).then(function (ok) {
+          return ok ? entry : null;
+        });
+      });
+    }, Promise.resolve(null)).then(function (match) {
+      if (!match) {
         fail("BAD_SIGNATURE");
       }
       var now = Date.now() / 1000;
@@ -290,11 +298,32 @@
       if (claims.get(4) < now) {
         result.status = "expired";
       }
+      result.issuer_name = match.name;
       if (revoked(data, [result.id, result.uvci])) {
         result.status = "revoked";
       }
       return result;
     });
+  }
+
+  // A JWS key by its kid: this instance's (of that format), else a trusted issuer's key set
+  // (for SMART Health Cards, only the set of the card's own "iss"). {jwk, alg, name} or null.
+  function jwsKey(data, format, kid, iss) {
+    var own = (data.formats[format] || []).filter(function (k) { return kid && k.kid === kid; })[0];
+    if (own) {
+      return { jwk: own.jwk, alg: own.alg, name: ownName };
+    }
+    var found = null;
+    ((data.trusted || {}).jwks || []).forEach(function (keyset) {
+      if (found || (iss !== undefined && String(keyset.iss || "").replace(/\/+$/, "") !== String(iss || "").replace(/\/+$/, ""))) {
+        return;
+      }
+      var key = (keyset.keys || []).filter(function (k) { return kid && k.kid === kid; })[0];
+      if (key) {
+        found = { jwk: key, alg: key.alg, name: keyset.name || keyset.iss };
+      }
+    });
+    return found;
   }
 
   function dccResult(body) {
@@ -335,8 +364,8 @@
     }
     var header = JSON.parse(new TextDecoder().decode(fromBase64(parts[0])));
     var body = JSON.parse(new TextDecoder().decode(window.pako.inflateRaw(fromBase64(parts[1]))));
-    var key = (data.formats.shc || []).filter(function (k) { return k.kid === header.kid; })[0];
-    if (!key || header.alg !== "ES256") {
+    var key = jwsKey(data, "shc", header.kid, body.iss);
+    if (!key || header.alg !== "ES256" || key.jwk.kty !== "EC") {
       fail("UNKNOWN_ISSUER");
     }
     var signed = new TextEncoder().encode(parts[0] + "." + parts[1]);
@@ -360,7 +389,7 @@
       var result = { status: "valid", format: "shc", name: name.text || [].concat(name.given || [], [name.family]).join(" "),
                      birth: patient.birthDate, vaccine: (((last.vaccineCode || {}).coding || [])[0] || {}).code,
                      dose: shots.length, date: last.occurrenceDateTime, issuer: body.iss,
-                     id: (body.vc || {}).rid };
+                     id: (body.vc || {}).rid, issuer_name: key.name };
       if (revoked(data, [result.id])) {
         result.status = "revoked";
       }
@@ -503,7 +532,7 @@
       fail("UNREADABLE");
     }
     var kid = String(proof.verificationMethod || "").split("#").pop();
-    var key = (data.formats.divoc_vc || []).filter(function (k) { return kid && k.kid === kid; })[0];
+    var key = jwsKey(data, "divoc_vc", kid);
     if (!key) {
       fail("UNKNOWN_ISSUER");
     }
@@ -536,7 +565,8 @@
       var result = { status: "valid", format: "divoc_vc", name: subject.name, age: subject.age,
                      vaccine: evidence.vaccine, manufacturer: evidence.manufacturer, dose: evidence.dose,
                      total: evidence.totalDoses, date: evidence.date, issuer: doc.issuer,
-                     id: evidence.certificateId ? String(evidence.certificateId) : "" };
+                     id: evidence.certificateId ? String(evidence.certificateId) : "",
+                     issuer_name: key.name };
       var until = String(evidence.effectiveUntil || "").slice(0, 10);
       if (until && until < new Date().toISOString().slice(0, 10)) {
         result.status = "expired";
@@ -587,7 +617,7 @@
       ["vaccine", named("products", result.vaccine)], ["type", named("types", result.type)],
       ["manufacturer", named("manufacturers", result.manufacturer)], ["disease", named("diseases", result.disease)],
       ["dose", result.total ? result.dose + " / " + result.total : result.dose], ["date", result.date],
-      ["issuer", result.issuer], ["id", result.id]
+      ["issuer", result.issuer_name || result.issuer], ["id", result.id]
     ];
     out.innerHTML = "";
     var heading = document.createElement("h2");
