@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
@@ -11,17 +12,33 @@ from cowin_kit.booking.models import VaccinationSession
 from cowin_kit.core.db import db
 from cowin_kit.extensions import register_api_blueprint
 from cowin_kit.stock import api, views
-from cowin_kit.stock.queries import facility_cover, open_vials, planning_days
+from cowin_kit.stock.models import Store
+from cowin_kit.stock.operations import check_lot_for_dose
+from cowin_kit.stock.queries import facility_cover, open_vials, planning_days, usable_lots
+from cowin_kit.vaccination.signals import register_desk_lot_source, register_lot_check
 from cowin_kit.web.context import add_nav
 
 
 def init_app(app: Flask) -> None:
+    # the desk refuses expired and recalled lots, and its offline pack lists the usable lots
+    register_lot_check(check_lot_for_dose)
+    register_desk_lot_source(desk_lots)
     app.register_blueprint(views.bp)
     app.register_blueprint(views.desk_bp)
     register_api_blueprint(app, api.blp)
     add_nav(app, "stock.index", _l("Stock"), "staff", order=65, roles=views.VIEWERS)
     app.jinja_env.globals.update(stock_vial_lots=vial_lots, stock_cover=cover)
     app.jinja_env.filters["stock_label"] = label
+
+
+def desk_lots(facility, day) -> list[dict]:
+    """The lots usable at the facility's store on ``day``, for the offline desk pack."""
+    store = db.session.scalar(sa.select(Store).where(Store.facility_id == facility.id))
+    if store is None:
+        return []
+    return [{"vaccine": lot.vaccine, "lot": lot.lot_number, "expiry": lot.expiry.isoformat(),
+             "doses_per_vial": lot.doses_per_vial, "doses": doses}
+            for lot, doses in usable_lots(store.id, day)]
 
 
 def vial_lots() -> list[str]:
@@ -37,8 +54,6 @@ def cover(facility) -> list[dict]:
     """Session planning: per product, the usable doses at the facility's store against the
     capacity of its open sessions in the planning window (only shortfalls)."""
     import datetime as dt
-
-    import sqlalchemy as sa
 
     today = facility_today(facility)
     until = today + dt.timedelta(days=planning_days())

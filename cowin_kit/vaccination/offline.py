@@ -41,10 +41,9 @@ from cowin_kit.core.errors import Conflict, Forbidden, KitError, NotFound, Valid
 from cowin_kit.core.inputs import datetime_range, int_range
 from cowin_kit.profiles import get_profile
 from cowin_kit.registration.models import Beneficiary
-from cowin_kit.stock.models import Store
-from cowin_kit.stock.queries import usable_lots
 from cowin_kit.vaccination import aefi, operations, queries
 from cowin_kit.vaccination.models import AefiReport, DeskSyncEvent, DoseRecord
+from cowin_kit.vaccination.signals import desk_lot_sources
 
 #: Profile sections the device's eligibility check and walk-in form read.
 PROFILE_SECTIONS = ("vaccines", "schedules", "boosters", "eligibility", "identity_documents",
@@ -124,12 +123,9 @@ def _my_facility(staff) -> Facility:
 
 
 def _lots(facility: Facility, day: dt.date) -> list[dict]:
-    store = db.session.scalar(sa.select(Store).where(Store.facility_id == facility.id))
-    if store is None:
-        return []
-    return [{"vaccine": lot.vaccine, "lot": lot.lot_number, "expiry": lot.expiry.isoformat(),
-             "doses_per_vial": lot.doses_per_vial, "doses": doses}
-            for lot, doses in usable_lots(store.id, day)]
+    """The lots usable at the facility on ``day``, from the sources stock registers
+    (signals.desk_lot_sources)."""
+    return [lot for source in desk_lot_sources for lot in source(facility, day)]
 
 
 def build_pack(staff) -> dict:

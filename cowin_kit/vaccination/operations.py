@@ -33,7 +33,7 @@ from cowin_kit.profiles.schedule import Person, check_dose
 from cowin_kit.registration.models import Beneficiary
 from cowin_kit.registration.operations import add_beneficiary
 from cowin_kit.vaccination.models import DoseRecord
-from cowin_kit.vaccination.signals import dose_corrected, dose_recorded
+from cowin_kit.vaccination.signals import dose_corrected, dose_recorded, lot_checks
 
 log = logging.getLogger(__name__)
 LOT_RE = re.compile(r"^[A-Z0-9/-]{1,20}$")
@@ -93,10 +93,10 @@ def _emit(signal, dose: DoseRecord) -> None:
 
 def _check_lot(vaccine: str, lot: str, on: dt.date) -> None:
     """Refuse a lot the stock knows as expired on ``on`` or recalled (LOT_EXPIRED,
-    LOT_RECALLED); a lot the stock does not track passes."""
-    from cowin_kit.stock.operations import check_lot_for_dose
-
-    check_lot_for_dose(vaccine, lot, on)
+    LOT_RECALLED); a lot the stock does not track passes. Stock registers the check
+    (``lot_checks``, from stock.setup)."""
+    for check in lot_checks:
+        check(vaccine, lot, on)
 
 
 def clean_lot(lot: str | None) -> str:
