@@ -9,7 +9,7 @@ from cowin_kit.extensions import register_api_blueprint
 from cowin_kit.vaccination.signals import dose_corrected, dose_recorded
 from cowin_kit.web.context import add_nav
 
-from . import api, issuance, scopes, views
+from . import api, issuance, offline, scopes, views
 
 
 def init_app(app: Flask) -> None:
@@ -19,8 +19,6 @@ def init_app(app: Flask) -> None:
     scopes.register()  # correction requests: places for staff permissions
     app.register_blueprint(views.bp)
     app.register_blueprint(views.well_known)
-    from . import offline  # the offline verifier app (/verifier/)
-
-    app.register_blueprint(offline.bp)
+    app.register_blueprint(offline.bp)  # the offline verifier app (/verifier/)
     register_api_blueprint(app, api.blp)
     add_nav(app, "certificates.verify_page", _l("Verify a certificate"), section="public", order=60)

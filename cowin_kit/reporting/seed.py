@@ -17,9 +17,10 @@ import sqlalchemy as sa
 from cowin_kit.areas.models import Area
 from cowin_kit.booking.models import Appointment, Facility, SessionCapacity, VaccinationSession
 from cowin_kit.core.db import db, utcnow
-from cowin_kit.profiles.schedule import DueDose, Person, next_dose
+from cowin_kit.profiles.schedule import DoseGiven, DueDose, Person, next_dose
 from cowin_kit.registration.models import Beneficiary
 from cowin_kit.reporting.bulk import Loader
+from cowin_kit.stock.seed import seed_vials
 from cowin_kit.vaccination.models import DoseRecord
 
 #: Share of people of each age (years) among the registered: more young adults, like CoWIN.
@@ -39,10 +40,6 @@ class SeriesPlan:
 def series_plans(profile, vaccine_ids: list[str]) -> dict[str, SeriesPlan]:
     """Ask the schedule engine how far apart doses are, once per vaccine."""
     plans = {}
-    try:
-        from cowin_kit.profiles.schedule import DoseGiven, DueDose, Person, next_dose
-    except ImportError:  # engine not available: a 2-dose series four weeks apart
-        return {v: SeriesPlan(2, 28, 182) for v in vaccine_ids}
     start = dt.date(2022, 1, 3)
     person = Person(birth_year=1980)
     for vaccine in vaccine_ids:
@@ -261,8 +258,6 @@ def _set_doses_opened(loader: Loader, profile, sessions: dict, rng: random.Rando
     """Record the doses opened per session, those given plus a realistic share wasted, as
     vials opened at the facility's store (the wastage report's source, stock.seed) and in the
     session's older ``doses_opened`` column."""
-    from cowin_kit.stock.seed import seed_vials
-
     temp = sa.Table("seed_opened", sa.MetaData(), sa.Column("id", sa.Uuid, primary_key=True),
                     sa.Column("opened", sa.Integer), prefixes=["TEMPORARY"])
     temp.create(loader.connection)
