@@ -268,6 +268,12 @@ def refill_session(session_id, now: dt.datetime | None = None) -> int:
     return _refill(lottery, now or utcnow())
 
 
+def on_dose_released(_sender, *, session_id, allocation: str, now: dt.datetime | None) -> None:
+    """``signals.dose_released``: a cancelled winner's dose goes to the next in the draw."""
+    if allocation == "lottery":
+        refill_session(session_id, now)
+
+
 def _text_offer(request: LotteryRequest, lottery: LotteryRound) -> None:
     session = db.session.get(VaccinationSession, lottery.session_id)
 

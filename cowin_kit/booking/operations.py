@@ -24,6 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from cowin_kit.accounts.models import CitizenAccount
 from cowin_kit.booking import errors, full_sessions
+from cowin_kit.booking.signals import dose_freed, dose_released
 from cowin_kit.booking.fair_models import CHANNELS
 from cowin_kit.booking.messages import appointment_sms
 from cowin_kit.booking.models import Appointment, SessionCapacity, VaccinationSession
@@ -76,15 +77,17 @@ def book(beneficiary, session_id, slot: str, *, dose_number: int | None = None,
         # The slip shows the session and centre just read: no query for them after commit.
         set_committed_value(appointment, "session", session)
         db.session.add(appointment)
-        audit("appointment.book", "appointment", appointment.id, session=str(session.id),
-              dose=due.dose_number, dose_kind=due.dose_kind, slot=slot)
-        _notify(beneficiary, appointment, "booking", mobile, session=session)
+        entry = audit("appointment.book", "appointment", appointment.id,
+                      session=str(session.id), dose=due.dose_number, dose_kind=due.dose_kind,
+                      slot=slot)
+        message = _notify(beneficiary, appointment, "booking", mobile, session=session)
         # Insert first (the appointment, its audit entry and its SMS) and claim last: the
         # session's hot capacity row then stays locked only from the claim to the commit,
         # which is what bounds bookings per second.
-        db.session.flush()
         try:
-            _claim_and_commit(capacity_id)
+            if not _insert_claim_and_commit(capacity_id, [appointment, entry, message]):
+                db.session.flush()
+                _claim_and_commit(capacity_id)
         except errors.SessionFull:
             _flag_if_all_full(session, token, capacity_id)
             raise
@@ -211,11 +214,10 @@ def cancel(appointment: Appointment, reason: str = "citizen", *,
             raise errors.NotActive()
         if not (offer and _offer_freed(appointment, on)):
             _release(appointment.capacity_id)
-            if offer and appointment.session.allocation == "lottery":
-                from cowin_kit.booking import lottery  # it books through this module
-
-                lottery.refill_session(appointment.session_id,
-                                       on if isinstance(on, dt.datetime) else None)
+            if offer:  # a lottery session offers it down its draw (lottery.on_dose_released)
+                dose_released.send(session_id=appointment.session_id,
+                                   allocation=appointment.session.allocation,
+                                   now=on if isinstance(on, dt.datetime) else None)
         audit("appointment.cancel", "appointment", appointment.id, reason=reason)
         beneficiary = _beneficiary(appointment)
         _notify(beneficiary, appointment, "cancel", _account_mobile(beneficiary))
@@ -229,14 +231,16 @@ def cancel(appointment: Appointment, reason: str = "citizen", *,
 
 def _offer_freed(appointment: Appointment, on) -> bool:
     """Offer a cancelled appointment's dose to the standby list; True when it is held for
-    an offer (then it stays counted in ``booked``)."""
-    from cowin_kit.booking import standby  # it books through this module
-
+    an offer (then it stays counted in ``booked``). The standby list subscribes
+    (standby.on_dose_freed)."""
     session = appointment.session
     kind = next((c.dose_kind for c in session.capacities if c.id == appointment.capacity_id),
                 None)
-    return kind is not None and bool(standby.offer_freed(
-        session, kind, source="cancellation", now=on if isinstance(on, dt.datetime) else None))
+    if kind is None:
+        return False
+    held = dose_freed.send(session=session, dose_kind=kind,
+                           now=on if isinstance(on, dt.datetime) else None)
+    return any(result for _receiver, result in held)
 
 
 # -- checks -------------------------------------------------------------------------------------
@@ -370,6 +374,86 @@ def _claim_and_commit(capacity_id: int) -> None:
         db.session.commit()  # committed already: the session's after-commit work (texts) runs
 
 
+def _insert_claim_and_commit(capacity_id: int, rows: list) -> bool:
+    """On PostgreSQL, send the INSERTs of a booking's new rows, the claim and the COMMIT in
+    one psycopg pipeline: one round trip for the whole write, and no ORM flush (Core-style
+    INSERTs built from the objects' columns, Python-side defaults applied as a flush would).
+    The rows then join the session as persistent, so the after-commit work (the SMS's
+    delivery, the audit counters) runs as after a flush. Returns False where pipelines are
+    not available (SQLite, another driver): the caller flushes and claims as before."""
+    connection = db.session.connection()
+    raw = connection.connection.driver_connection
+    if connection.dialect.name != "postgresql" or not _pipelines(raw):
+        return False
+    import psycopg
+
+    session = db.session()
+    rows = [row for row in rows if row is not None]
+    for row in rows:
+        session.expunge(row)
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # anything else of this unit of work goes first, in the transaction
+    inserts = [_insert_of(row, connection.dialect) for row in rows]
+    try:
+        with raw.pipeline():
+            cursors = [raw.execute(sql, params) for sql, params, _ in inserts]
+            raw.execute(_PIPELINED_CLAIM, (capacity_id,))
+            raw.commit()
+    except psycopg.errors.CheckViolation:
+        raise errors.SessionFull() from None
+    except psycopg.Error as exc:  # as SQLAlchemy would raise it (IntegrityError, outages)
+        raise sa.exc.DBAPIError.instance(inserts[0][0], inserts[0][1], exc,
+                                         psycopg.Error) from exc
+    for row, cursor, (_, _, generated) in zip(rows, cursors, inserts):
+        if generated is not None:
+            setattr(row, generated, cursor.fetchone()[0])
+        sa.orm.make_transient_to_detached(row)
+        session.add(row)
+    with _keep_loaded():
+        db.session.commit()  # committed already: the session's after-commit work runs
+    return True
+
+
+_INSERT_SQL: dict = {}
+
+
+def _insert_of(row, dialect) -> tuple[str, list, str | None]:
+    """The INSERT of a pending ORM object as SQL, parameters, and the attribute the database
+    generates (its autoincrement key, returned), if any. Columns the object leaves unset take
+    their Python-side default, which is also set on the object (nothing is left to reload)."""
+    state = sa.inspect(row)
+    mapper = state.mapper
+    names, params, generated = [], [], None
+    for column in mapper.local_table.columns:
+        key = mapper.get_property_by_column(column).key
+        if key in state.dict:
+            value = state.dict[key]
+        elif column.default is not None and column.default.is_scalar:
+            value = column.default.arg
+        elif column.default is not None and column.default.is_callable:
+            value = column.default.arg(None)
+        elif column.primary_key and column.autoincrement in (True, "auto"):
+            generated = key
+            continue
+        else:
+            value = None
+        set_committed_value(row, key, value)
+        processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+        names.append(column.name)
+        params.append(processor(value) if processor and value is not None else value)
+    shape = (mapper.local_table.name, tuple(names), generated)
+    sql = _INSERT_SQL.get(shape)
+    if sql is None:
+        quote = dialect.identifier_preparer.quote
+        returning = "" if generated is None else \
+            f" RETURNING {quote(mapper.get_property(generated).columns[0].name)}"
+        sql = _INSERT_SQL[shape] = (
+            f"INSERT INTO {dialect.identifier_preparer.format_table(mapper.local_table)} "
+            f"({', '.join(quote(n) for n in names)}) "
+            f"VALUES ({', '.join(['%s'] * len(names))}){returning}")
+    return sql, params, generated
+
+
 _PIPELINED_CLAIM = (f"UPDATE {capacity_table.name} SET booked = booked + 1 "  # noqa: S608
                     "WHERE id = %s")
 
@@ -441,11 +525,12 @@ def _keep_loaded():
 # -- messages -----------------------------------------------------------------------------------
 
 def _notify(beneficiary, appointment: Appointment, purpose: str, mobile: str | None,
-            **where) -> None:
+            **where):
     """Queue the localised SMS to the beneficiary's account mobile in the current transaction:
     it is sent if and only if the change commits, and never delays the change (delivery to a
-    remote gateway happens after the commit, off the request thread)."""
+    remote gateway happens after the commit, off the request thread). Returns the queued
+    message, if any."""
     if not mobile:
-        return
+        return None
 
-    appointment_sms(beneficiary, appointment, purpose, mobile, **where)
+    return appointment_sms(beneficiary, appointment, purpose, mobile, **where)

@@ -149,6 +149,13 @@ def offer_freed(session: VaccinationSession, dose_kind: str, *, source: str, dos
     return made
 
 
+def on_dose_freed(_sender, *, session: VaccinationSession, dose_kind: str,
+                  now: dt.datetime | None) -> int:
+    """``signals.dose_freed``: offer a citizen's cancelled dose down the standby list; return
+    how many offers went out (a true value holds the dose)."""
+    return offer_freed(session, dose_kind, source="cancellation", now=now)
+
+
 def _give_back_unoffered(declared: StandbyCall) -> int:
     """A cancellation's dose nobody is left to take goes back to its session: one conditional
     UPDATE per dose (the call's row lock orders it against offers made at the same moment)."""
