@@ -15,7 +15,7 @@ def test_healthz_never_needs_the_database(make_app):
 
 
 def test_readyz_ready_when_migrated(app, client):
-    from cowin_kit.certificates.keys import ensure_keys
+    from cowin_kit.certificates.stores import ensure_keys
     from cowin_kit.profiles import get_profile
 
     degraded = client.get("/readyz")  # no signing keys yet: served, but reported

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from cowin_kit.certificates.keys import keystore
+from cowin_kit.certificates.stores import keystore
 from cowin_kit.certificates.lifecycle import activate
 
 from .certificates.test_issuance import app  # noqa: F401 - fixture: every kind of key made

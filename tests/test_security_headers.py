@@ -125,7 +125,7 @@ def test_certificate_files_are_never_cached(db_world_certificate):
 def db_world_certificate(app, db, people):
     """A citizen signed in, with a person who has a certificate for a recorded dose."""
     from cowin_kit.booking.models import Facility
-    from cowin_kit.certificates.keys import ensure_keys
+    from cowin_kit.certificates.stores import ensure_keys
     from cowin_kit.profiles import get_profile
     from cowin_kit.vaccination.signals import dose_recorded
     from tests.certificates.world import make_dose

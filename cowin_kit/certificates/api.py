@@ -19,7 +19,8 @@ from . import issuance, operations, queries
 from . import schemas as s
 from .formats import shc
 from .offline import trusted_issuers
-from .keys import KINDS, keystore
+from .keys import KINDS
+from .stores import keystore
 from .pdf import render_pdf
 from .scopes import correction_scope
 from .verify import app_verifier, decode_image, rate_limit

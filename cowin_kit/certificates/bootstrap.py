@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .keys import KINDS, ensure_keys, keystore
+from .keys import KINDS
+from .stores import ensure_keys, keystore
 
 
 def init_instance(app, profile, echo, options) -> None:

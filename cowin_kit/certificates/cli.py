@@ -11,7 +11,8 @@ from cowin_kit.cli.common import make_app
 from cowin_kit.profiles import get_profile
 
 from .backends import KeyBackendError
-from .keys import KINDS, KeyStore, issuer_settings, keystore
+from .keys import KINDS, KeyStore, issuer_settings
+from .stores import keystore
 from .lifecycle import activation_delay
 from .signer import gunicorn_options, serve, service_app, write_tls_material
 from .verify import app_verifier, read_input

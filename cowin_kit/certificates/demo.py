@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .keys import ensure_keys
+from .stores import ensure_keys
 
 
 def seed(app, profile, echo) -> None:

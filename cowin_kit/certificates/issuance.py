@@ -31,7 +31,8 @@ from .formats import (Address, CertificateData, DoseData, Issuer, ddcc, divoc_vc
 from .formats.data import from_json, to_json
 from .formats.hcert import kid_for
 from .formats.icao import split_name
-from .keys import FORMAT_KIND, MissingKey, issuer_settings, keystore, sign_unsigned
+from .keys import FORMAT_KIND, MissingKey, issuer_settings, sign_unsigned
+from .stores import keystore
 from .lifecycle import DscInvalid, check_dsc, did_web
 from .models import Certificate
 

@@ -16,7 +16,7 @@ DDCC:VS, the signed revocation list), ``shc`` (ECDSA P-256: SMART Health Cards).
 before ``.pub.pem`` existed (private keys only) still load.
 
 Rotated-out keys stay in their folder so certificates signed with them still verify. The web
-pods of a production installation hold no private key: ``SIGNER_URL`` makes :func:`keystore`
+pods of a production installation hold no private key: ``SIGNER_URL`` makes :func:`stores.keystore`
 return the signer's client (``signer.RemoteKeyStore``), which lists the signer's public keys and
 asks it for signatures. Both stores offer the same interface (docs/certificates.md, "Where keys
 live: backends and the signer"): ``keys(kind)``, ``active(kind)``, ``get(kind, kid)``,
@@ -25,7 +25,6 @@ live: backends and the signer"): ``keys(kind)``, ``active(kind)``, ``get(kind, k
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 import logging
@@ -47,8 +46,9 @@ from cowin_kit.core.errors import Conflict, ServiceUnavailable
 
 from .backends import SUFFIXES, BackendSettings, KeyBackendError, SignFunction, backend, to_be_signed
 from .backends import files as file_backend
+from . import lifecycle
 from .formats import jose
-from .formats.hcert import kid_for
+from .keyinfo import KeyInfo, kid_of  # noqa: F401 - part of this module's interface
 
 log = logging.getLogger(__name__)
 
@@ -84,49 +84,6 @@ class SigningUnavailable(ServiceUnavailable):
 
         # the signer service runs without a Flask app: it needs no Retry-After setting
         super().__init__(message, retry_after=retry_after or (None if has_app_context() else 30), **params)
-
-
-@dataclass(frozen=True)
-class KeyInfo:
-    """One signing key's public side: no private material, whichever backend holds it."""
-
-    kind: str
-    kid: str
-    algorithm: str
-    public_key: object
-    certificate: x509.Certificate | None = None
-    active: bool = False
-    backend: str | None = None  # "files", "pkcs11", "signer"; None: public key only
-    # lifecycle: status (next | active | retired), activates_at, did, chain (lifecycle.py)
-    lifecycle: dict | None = None
-
-    @property
-    def status(self) -> str:
-        """``next`` (published, not signing yet), ``active`` (signs new certificates) or
-        ``retired`` (verify-only)."""
-        return (self.lifecycle or {}).get("status") or ("active" if self.active else "retired")
-
-    def public_dict(self) -> dict:
-        """The public side as JSON: key id, algorithm, JWK and (for HCERT) the DSC."""
-        out = {"kind": self.kind, "kid": self.kid, "alg": self.algorithm, "active": self.active,
-               "jwk": {**jose.public_jwk(self.public_key), "kid": self.kid, "use": "sig",
-                       "alg": self.algorithm}}
-        if self.certificate is not None:
-            out["certificate"] = base64.b64encode(
-                self.certificate.public_bytes(serialization.Encoding.DER)).decode("ascii")
-            out["certificate_pem"] = self.certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
-        return {**out, **(self.lifecycle or {})}
-
-    @classmethod
-    def from_public_dict(cls, item: dict, backend: str | None = None) -> "KeyInfo":
-        """The inverse of :meth:`public_dict` (what the signer sends web pods)."""
-        certificate = (x509.load_der_x509_certificate(base64.b64decode(item["certificate"]))
-                       if item.get("certificate") else None)
-        from .lifecycle import PUBLIC_FIELDS
-
-        return cls(item["kind"], item["kid"], item["alg"], jose.jwk_to_public(item["jwk"]), certificate,
-                   bool(item.get("active")), backend,
-                   {k: item[k] for k in PUBLIC_FIELDS if k in item} or None)
 
 
 @dataclass(frozen=True)
@@ -185,17 +142,6 @@ def self_signed_dsc(public_key, sign: SignFunction, issuer_name: str, country: s
         _der(0x30, tbs + ECDSA_SHA256 + _der(0x03, b"\x00" + signature)))
     certificate.verify_directly_issued_by(certificate)  # the backend signed with the right key
     return certificate
-
-
-def kid_of(kind: str, public_key, certificate: x509.Certificate | None) -> tuple[str, str]:
-    """A key's id and its file stem: the DSC's 8-byte key id for hcert (base64, and base64url
-    for the file name), the RFC 7638 thumbprint otherwise."""
-    if kind == "hcert":
-        raw = kid_for(certificate)
-        return (base64.b64encode(raw).decode("ascii"),
-                base64.urlsafe_b64encode(raw).decode("ascii").rstrip("="))
-    kid = jose.thumbprint(public_key)
-    return kid, kid
 
 
 class KeyLookup:
@@ -284,8 +230,6 @@ class KeyStore(KeyLookup):
         (folder / f"{stem}{PUBLIC_SUFFIX}").write_bytes(_public_pem(public_key))
         if certificate is not None:
             (folder / f"{stem}{CERT_SUFFIX}").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-        from . import lifecycle
-
         now = lifecycle.utcnow()
         lifecycle.record(self.root, kind, kid, public_url=public_url, activates_at=activates_at or now, now=now)
         if activates_at is None or activates_at <= now:
@@ -297,9 +241,7 @@ class KeyStore(KeyLookup):
     def rotate(self, kind: str, *, delay: dt.timedelta = dt.timedelta(hours=48), **options) -> KeyInfo:
         """Publish a new key as ``next``; it signs once ``delay`` has passed (lifecycle.py).
         The old ones stay, verify-only, for the certificates they signed."""
-        from .lifecycle import utcnow
-
-        return self.generate(kind, force=True, activates_at=utcnow() + delay, **options)
+        return self.generate(kind, force=True, activates_at=lifecycle.utcnow() + delay, **options)
 
     def encrypt_files(self) -> list[str]:
         """Encrypt every unencrypted ``*.key.pem`` with the configured passphrase (in place,
@@ -346,8 +288,6 @@ class KeyStore(KeyLookup):
             stamp = max(folder.stat().st_mtime, (self.root / "active.json").stat().st_mtime)
         except FileNotFoundError:
             return []
-        from . import lifecycle
-
         cached = self._cache.get(kind)
         if cached and cached[0] == stamp:
             return lifecycle.with_status(self.root, kind, self._active().get(kind), cached[1])
@@ -464,47 +404,9 @@ def sign_unsigned(store, items: Sequence[tuple[str, str, jose.Unsigned]]) -> lis
     return [unsigned.finish(signature) for (_kid, _purpose, unsigned), signature in zip(items, signatures)]
 
 
-def keystore(app=None):
-    """The app's key store (one per app, created on first use): the signer's client when
-    ``SIGNER_URL`` is set, else the keys in ``KEYS_DIR`` signed in this process."""
-    from flask import current_app
-
-    app = app or current_app._get_current_object()
-    config = app.config
-    wanted = (str(config.get("SIGNER_URL") or ""), str(config["KEYS_DIR"]))
-    found = app.extensions.get("cowin_keystore")
-    if found is None or found[0] != wanted:
-        if wanted[0]:
-            from .signer import RemoteKeyStore
-
-            store = RemoteKeyStore.from_config(config)
-        else:
-            store = KeyStore(config["KEYS_DIR"], BackendSettings.from_config(config))
-        found = app.extensions["cowin_keystore"] = (wanted, store)
-    return found[1]
-
-
 def issuer_settings(profile) -> tuple[str, str]:
     """Issuer name and country from the profile's certificate settings."""
     certs = getattr(profile, "certificates", None)
     name = getattr(certs, "issuer_name", None) or "cowin-kit"
     country = getattr(certs, "issuer_country", None) or getattr(profile, "alpha2", "XX")
     return name, country
-
-
-def ensure_keys(app, profile, echo=None) -> list[KeyInfo]:
-    """Generate any missing key (idempotent): used by the demo seed and ``cowin-kit init``."""
-    store = keystore(app)
-    if store.remote:
-        if echo:
-            echo("signing keys are the signer's: run `cowin-kit keys generate` where it runs")
-        return []
-    name, country = issuer_settings(profile)
-    made = []
-    for kind in KINDS:
-        if not store.active_kid(kind):
-            info = store.generate(kind, issuer_name=name, country=country, public_url=app.config["PUBLIC_URL"])
-            made.append(info)
-            if echo:
-                echo(f"generated {kind} signing key {info.kid}")
-    return made

@@ -35,7 +35,7 @@ from flask_babel import lazy_gettext as _l
 from cowin_kit.core.errors import Conflict, ValidationFailed
 
 from .formats import jose
-from .keys import KeyInfo, kid_of
+from .keyinfo import PUBLIC_FIELDS, KeyInfo, kid_of  # noqa: F401 - PUBLIC_FIELDS: its interface
 
 LIFECYCLE_FILE = "lifecycle.json"
 ACTIVE, NEXT, RETIRED = "active", "next", "retired"
@@ -158,8 +158,6 @@ def activate(store, kind: str, kid: str, *, before_delay: bool = False,
     store._set_active(kind, kid)
 
 
-#: What a key's public description carries besides its key (KeyInfo.lifecycle).
-PUBLIC_FIELDS = ("status", "activates_at", "created", "did", "chain", "superseded_by")
 CHAIN_SUFFIX = ".chain.pem"
 SUPERSEDED_INFIX = ".superseded-"
 

@@ -14,10 +14,10 @@ from cowin_kit.profiles import get_profile
 from . import lifecycle
 from .backends import to_be_signed
 from .cli import KIND_CHOICE, _app, _key_errors, _kinds, keys_group
-from .keys import (CERT_SUFFIX, ECDSA_SHA256, KeyStore, _der, ensure_keys, issuer_settings,
-                   keystore, kid_of)
+from .keys import CERT_SUFFIX, ECDSA_SHA256, KeyStore, _der, issuer_settings, kid_of
 from .lifecycle import dsc_csr, load_certificates
 from .provisioning import ProvisioningFailed, provision_secret, secret_files
+from .stores import ensure_keys, keystore
 
 SERVICE_ACCOUNT = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 

@@ -20,7 +20,7 @@ from cowin_kit.vaccination.models import DoseRecord
 
 from .formats import jose
 from .issuance import current_for, issue_for_dose, revoke
-from .keys import keystore
+from .stores import keystore
 from .models import CORRECTION_FIELDS, Certificate, CorrectionRequest
 from .queries import correction_facility
 

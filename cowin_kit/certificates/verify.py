@@ -18,7 +18,8 @@ from .formats import ddcc, divoc_vc, eu_dcc, jose, shc
 from .formats.hcert import HCERT_CLAIM, HcertError
 from .formats.hcert import decode as hcert_decode
 from .formats.hcert import kid_for
-from .keys import KeyStore, keystore
+from .keys import KeyStore
+from .stores import keystore
 from .models import Certificate
 from .valuesets import describe
 

@@ -16,7 +16,7 @@ from cowin_kit.core.errors import KitError
 from . import issuance, operations, queries
 from .api import EXTENSIONS, download_response
 from .formats.contexts import VACCINATION_V1, VACCINATION_V2, context_document
-from .keys import keystore
+from .stores import keystore
 from .lifecycle import did_document as document
 from .models import CORRECTION_FIELDS, Certificate, CorrectionRequest
 from .scopes import correction_scope

@@ -17,7 +17,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from cowin_kit import __version__
-from cowin_kit.certificates.keys import KINDS, keystore
+from cowin_kit.certificates.keys import KINDS
+from cowin_kit.certificates.stores import keystore
 from cowin_kit.certificates.lifecycle import check_dsc, days_left
 from cowin_kit.core.cache import get_cache
 from cowin_kit.core.db import db

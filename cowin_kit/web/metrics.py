@@ -41,7 +41,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from cowin_kit.certificates.keys import FORMAT_KIND, KINDS, keystore
+from cowin_kit.certificates.keys import FORMAT_KIND, KINDS
+from cowin_kit.certificates.stores import keystore
 from cowin_kit.certificates import lifecycle
 from cowin_kit.certificates.lifecycle import ACTIVE, NEXT, RETIRED
 from cowin_kit.config import ConfigError

@@ -192,7 +192,7 @@ def test_every_contract_answer_matches_the_document(app, db, seeded, contract):
     assert deleted.status_code == 204
 
     # Certificates: none before the first dose, the PDF after it.
-    from cowin_kit.certificates.keys import ensure_keys
+    from cowin_kit.certificates.stores import ensure_keys
     from cowin_kit.profiles import get_profile
     from cowin_kit.registration.models import Beneficiary
 

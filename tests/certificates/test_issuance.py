@@ -24,7 +24,7 @@ def app(make_app):
     with app.app_context():
         with force_locale("en"):
             get_profile()
-        from cowin_kit.certificates.keys import ensure_keys
+        from cowin_kit.certificates.stores import ensure_keys
 
         ensure_keys(app, get_profile())
         yield app
@@ -87,7 +87,7 @@ def _certs(db, person):
 
 
 def test_keys_are_private_and_listed(app):
-    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.stores import keystore
 
     store = keystore(app)
     for kind in ("divoc", "hcert", "shc"):
@@ -107,7 +107,7 @@ def test_keys_are_private_and_listed(app):
 
 def test_rotation_keeps_old_keys_for_verification(app, db, place):
     from cowin_kit.certificates import issuance
-    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.stores import keystore
     from cowin_kit.certificates.verify import app_verifier
 
     facility, vaccinator, _admin = place
@@ -229,7 +229,7 @@ def test_correction_approved_reissues_and_revokes(app, db, place):
     assert [r["certificate_id"] for r in revocations["revoked"]] == [old.certificate_id]
     # the list's JWS verifies with the published document-signer key
     from cowin_kit.certificates.formats import jose
-    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.stores import keystore
 
     header, payload, sig = revocations["jws"].split(".")
     assert jose.verify(keystore(app).active("hcert").public_key, "ES256", jose.b64u_decode(sig),
@@ -244,7 +244,7 @@ def test_foreign_dsc_in_trust_list_verifies(app, tmp_path):
     from cryptography.hazmat.primitives import serialization
 
     from cowin_kit.certificates.formats import eu_dcc, hcert
-    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.stores import keystore
     from cowin_kit.certificates.verify import app_verifier
     from tests.certificates.samples import certificate, ec_key_and_certificate
 
@@ -404,7 +404,7 @@ def test_foreign_divoc_issuer_from_trust_jwks(app):
 
     from cowin_kit.certificates.formats import divoc_vc, jose
     from cowin_kit.certificates.formats.contexts import VACCINATION_V2
-    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.stores import keystore
     from cowin_kit.certificates.verify import app_verifier
     from tests.certificates.samples import certificate, ed25519_key
 

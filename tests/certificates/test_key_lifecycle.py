@@ -69,7 +69,7 @@ def test_rotation_publishes_first_activates_later_and_every_certificate_keeps_ve
     """Issue, rotate, issue, activate (the delay passes), issue again, change PUBLIC_URL:
     every certificate, in all four formats, downloaded at any stage, still verifies."""
     from cowin_kit.certificates import issuance
-    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.stores import keystore
     from cowin_kit.certificates.verify import app_verifier
 
     store = keystore(app)
@@ -119,7 +119,7 @@ def test_rotation_publishes_first_activates_later_and_every_certificate_keeps_ve
 
 
 def test_did_document_lists_every_key_under_the_instance_did(app, db, later):
-    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.stores import keystore
 
     store = keystore(app)
     first = store.active("divoc").kid
@@ -139,7 +139,7 @@ def test_did_document_lists_every_key_under_the_instance_did(app, db, later):
 
 
 def test_activation_is_refused_before_the_delay_unless_the_key_is_compromised(app, runner, monkeypatch, later):
-    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.stores import keystore
     from cowin_kit.cli import cli
 
     for name in ("KEYS_DIR", "DATABASE_URL", "PUBLIC_URL"):
@@ -168,7 +168,7 @@ def test_activation_is_refused_before_the_delay_unless_the_key_is_compromised(ap
 
 
 def test_keys_generate_refuses_to_overwrite(app, runner, monkeypatch):
-    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.stores import keystore
     from cowin_kit.cli import cli
 
     for name in ("KEYS_DIR", "DATABASE_URL", "PUBLIC_URL"):
@@ -199,7 +199,7 @@ def test_keys_generate_makes_keys_in_an_empty_folder(runner, monkeypatch, tmp_pa
 def test_verifier_finds_own_keys_by_kid_under_any_issuer_url(app, db, place):
     """A certificate issued under the old URL verifies after PUBLIC_URL changes (it used to
     read "unknown signing key"); a key the instance never had still does not verify."""
-    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.stores import keystore
     from cowin_kit.certificates.formats import divoc_vc, shc
     from cowin_kit.certificates.formats.data import from_json
     from cowin_kit.certificates.verify import app_verifier

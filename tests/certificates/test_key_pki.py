@@ -57,7 +57,7 @@ def make_csr(runner, tmp_path, *args) -> x509.CertificateSigningRequest:
 
 
 def test_csr_has_the_dsc_profile(app, runner, cli_env, tmp_path):  # noqa: F811
-    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.stores import keystore
 
     csr = make_csr(runner, tmp_path, "--common-name", "Ministry of Health DSC 1")
     assert csr.is_signature_valid
@@ -74,7 +74,7 @@ def test_csr_has_the_dsc_profile(app, runner, cli_env, tmp_path):  # noqa: F811
 
 
 def test_csr_is_for_the_next_key_after_a_rotation(app, runner, cli_env, tmp_path):  # noqa: F811
-    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.stores import keystore
 
     store = keystore(app)
     new = store.rotate("hcert", public_url=app.config["PUBLIC_URL"])
@@ -84,7 +84,7 @@ def test_csr_is_for_the_next_key_after_a_rotation(app, runner, cli_env, tmp_path
 
 def test_import_certificate_installs_the_csca_signed_dsc_and_its_chain(app, db, place, runner, cli_env, tmp_path):  # noqa: F811
     from cowin_kit.certificates.formats.hcert import kid_for
-    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.stores import keystore
     from cowin_kit.certificates.verify import app_verifier
     from cowin_kit.cli import cli
 
@@ -118,7 +118,7 @@ def test_import_certificate_installs_the_csca_signed_dsc_and_its_chain(app, db, 
 
 
 def test_import_certificate_refuses_a_certificate_for_another_key(app, runner, cli_env, tmp_path):  # noqa: F811
-    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.stores import keystore
     from cowin_kit.certificates.lifecycle import dsc_csr
     from cowin_kit.cli import cli
 
@@ -136,7 +136,7 @@ def test_import_certificate_refuses_a_certificate_for_another_key(app, runner, c
 
 
 def test_import_certificate_refuses_a_chain_that_does_not_verify(app, runner, cli_env, tmp_path):  # noqa: F811
-    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.stores import keystore
     from cowin_kit.cli import cli
 
     store = keystore(app)
@@ -156,7 +156,7 @@ def test_import_certificate_refuses_a_chain_that_does_not_verify(app, runner, cl
 
 def test_an_expired_dsc_is_refused_at_issuance_with_a_clear_error(app, db, place, later):  # noqa: F811
     from cowin_kit.certificates import issuance
-    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.stores import keystore
     from cowin_kit.certificates.lifecycle import DscInvalid
     from cowin_kit.vaccination.models import DoseRecord
 
@@ -193,7 +193,7 @@ def test_a_dsc_not_valid_yet_is_refused(app, db, place, runner, cli_env, tmp_pat
 
 
 def test_readyz_warns_before_the_dsc_expires(app, later):  # noqa: F811
-    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.stores import keystore
 
     end = keystore(app).active("hcert").certificate.not_valid_after_utc
     client = app.test_client()

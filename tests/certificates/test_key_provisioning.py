@@ -63,7 +63,8 @@ def kube():
 
 
 def test_keys_are_made_once_into_a_kept_secret(make_app, kube, tmp_path):
-    from cowin_kit.certificates.keys import KeyStore, ensure_keys
+    from cowin_kit.certificates.keys import KeyStore
+    from cowin_kit.certificates.stores import ensure_keys
     from cowin_kit.certificates.provisioning import provision_secret, secret_files
     from cowin_kit.profiles import get_profile
 

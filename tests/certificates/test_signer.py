@@ -166,7 +166,7 @@ def _issued_certificate(db):
 def test_a_download_signs_every_format_of_a_certificate_in_one_signer_call(web_app, signer, registry,
                                                                            monkeypatch):
     from cowin_kit.certificates import issuance
-    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.stores import keystore
     from cowin_kit.certificates.signer import RemoteKeyStore
     from cowin_kit.core.db import db
 
@@ -202,7 +202,7 @@ def test_web_pods_answer_503_while_the_signer_is_unreachable(make_app, tmp_path,
 
 def test_a_web_pod_cannot_make_keys(make_app, tmp_path, signer):
     from cowin_kit.certificates.backends import KeyBackendError
-    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.stores import keystore
 
     app = make_app(KEYS_DIR=str(tmp_path / "no-keys"), **signer.config())
     with app.app_context():
@@ -216,7 +216,7 @@ def test_a_web_pod_cannot_make_keys(make_app, tmp_path, signer):
 
 def test_signer_url_without_a_client_certificate_is_refused(make_app, tmp_path):
     from cowin_kit.certificates.backends import KeyBackendError
-    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.stores import keystore
 
     app = make_app(KEYS_DIR=str(tmp_path / "k"), SIGNER_URL="https://signer:8443")
     with app.app_context(), pytest.raises(KeyBackendError, match="COWIN_KIT_SIGNER_CLIENT_CERT"):

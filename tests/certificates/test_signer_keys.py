@@ -70,7 +70,7 @@ def test_the_passphrase_is_read_exactly_from_the_environment_or_a_file(make_app,
 
 
 def test_an_app_signs_with_encrypted_keys_given_the_passphrase(make_app, tmp_path, monkeypatch):
-    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.stores import keystore
 
     _generate(tmp_path / "keys", PASSPHRASE)
     monkeypatch.setenv("COWIN_KIT_KEYS_PASSPHRASE", PASSPHRASE.decode())

@@ -31,7 +31,7 @@ def test_codes_get_names_from_profiles_and_value_sets(app):
 
 
 def test_foreign_dcc_shows_names_and_the_signer_organisation(app):
-    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.stores import keystore
     from cowin_kit.certificates.verify import app_verifier
 
     key, cert = ec_key_and_certificate("Foreign DSC")

@@ -39,7 +39,7 @@ def test_page_loads_the_bundled_scanner_and_decoder(app):
 def test_valid_certificate_names_its_codes_and_issuer(app):
     from cryptography.hazmat.primitives import serialization
 
-    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.stores import keystore
 
     key, cert = ec_key_and_certificate("Ministry of Health, Elsewhere")
     trust = keystore(app).root / "trust"

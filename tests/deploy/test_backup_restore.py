@@ -80,7 +80,7 @@ def test_backup_restores_into_a_fresh_database_that_the_kit_reads(cluster, tmp_p
     from flask_babel import force_locale
 
     from cowin_kit.certificates import issuance
-    from cowin_kit.certificates.keys import ensure_keys
+    from cowin_kit.certificates.stores import ensure_keys
     from cowin_kit.certificates.models import Certificate
     from cowin_kit.certificates.verify import app_verifier
     from cowin_kit.core.audit import audit

@@ -440,7 +440,7 @@ def build_objects(db, world, accounts: dict) -> dict[str, dict]:
     from cowin_kit.booking import lottery
     from cowin_kit.certificates import issuance, operations
     from cowin_kit.api.cowin_v2.areaids import external_id
-    from cowin_kit.certificates.keys import keystore
+    from cowin_kit.certificates.stores import keystore
     from cowin_kit.core.db import utcnow
     from cowin_kit.core.models import AuditEntry
     from cowin_kit.vaccination.models import AefiReport

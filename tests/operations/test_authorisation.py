@@ -114,7 +114,7 @@ def callers(app, db, world):
     """One signed-in test client per caller (through the real sign-in forms), the objects of
     each variant, and ensure certificate keys exist."""
     from cowin_kit.accounts.models import CitizenAccount
-    from cowin_kit.certificates.keys import ensure_keys
+    from cowin_kit.certificates.stores import ensure_keys
     from cowin_kit.profiles import get_profile
 
     ensure_keys(app, get_profile())
@@ -218,7 +218,7 @@ def test_area_admin_neither_sees_nor_decides_corrections_outside_their_area(app,
     refused (403, logged) and changes nothing; the operation refuses it too."""
     from cowin_kit.accounts.models import CitizenAccount
     from cowin_kit.certificates import operations
-    from cowin_kit.certificates.keys import ensure_keys
+    from cowin_kit.certificates.stores import ensure_keys
     from cowin_kit.certificates.models import Certificate, CorrectionRequest
     from cowin_kit.core.errors import Forbidden
     from cowin_kit.profiles import get_profile
