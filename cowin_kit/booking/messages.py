@@ -24,7 +24,7 @@ register_sms_text("cancel", _l(
 
 
 def appointment_sms(beneficiary, appointment, purpose: str, mobile: str, *, session=None,
-                    slot: str | None = None) -> None:
+                    slot: str | None = None):
     """Queue a text about a booked, moved or cancelled appointment, in the person's language,
     in the caller's transaction (it goes out only if that commits). ``session`` and ``slot``
     give the appointment's new place when the ORM object does not carry it yet."""
@@ -38,5 +38,5 @@ def appointment_sms(beneficiary, appointment, purpose: str, mobile: str, *, sess
                           code=appointment.secret_code)
     except (KeyError, ValueError, TypeError):  # a broken translation must not undo a booking
         log.exception("could not write the %s SMS for appointment %s", purpose, appointment.id)
-        return
-    queue_sms(mobile, body, purpose=purpose, locale=locale)
+        return None
+    return queue_sms(mobile, body, purpose=purpose, locale=locale)

@@ -394,10 +394,15 @@ def _insert_claim_and_commit(capacity_id: int, rows: list) -> bool:
     if session.new or session.dirty or session.deleted:
         session.flush()  # anything else of this unit of work goes first, in the transaction
     inserts = [_insert_of(row, connection.dialect) for row in rows]
+    statements = [*((sql, params) for sql, params, _ in inserts),
+                  (_PIPELINED_CLAIM, (capacity_id,))]
+    if connection.dispatch.before_cursor_execute:  # statement counters, tracing, tests
+        for sql, params in statements:
+            connection.dispatch.before_cursor_execute(connection, None, sql, params, None,
+                                                      False)
     try:
         with raw.pipeline():
-            cursors = [raw.execute(sql, params) for sql, params, _ in inserts]
-            raw.execute(_PIPELINED_CLAIM, (capacity_id,))
+            cursors = [raw.execute(sql, params) for sql, params in statements]
             raw.commit()
     except psycopg.errors.CheckViolation:
         raise errors.SessionFull() from None
