@@ -325,6 +325,7 @@ def test_offline_verifier_trusts_the_other_issuers_this_instance_trusts(server, 
         stored = json.loads(page.evaluate("() => localStorage.getItem('cowin-kit-offline-verifier')"))
         keyset = next(k for k in stored["trusted"]["jwks"] if k["name"] == "Second Ministry e2e")
         assert keyset["keys"] and all("d" not in key for key in keyset["keys"])
+        page.wait_for_function("() => navigator.serviceWorker.ready.then(() => true)")
         context.set_offline(True)
         page.reload()
         expect(page.locator("#lists-state")).to_have_text("offline")
