@@ -13,7 +13,7 @@ from cowin_kit.core.errors import ValidationFailed
 from cowin_kit.profiles import Profile, get_profile
 from cowin_kit.profiles.yamlsrc import Problem
 
-from .csvfile import AreaRow, read_areas
+from cowin_kit.profiles.areafile import AreaRow, read_areas
 from .models import Area
 
 FIELDS = ("name", "names", "iso_code", "timezone", "effective_date")

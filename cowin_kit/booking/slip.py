@@ -1,6 +1,6 @@
 """The appointment slip as a PDF, in the current locale, drawn like the certificate.
 
-The same page parts as the certificate (``certificates.pdf``): the ministry's emblem and name
+The same page parts as the certificate (``printing.page``): the ministry's emblem and name
 from the profile's branding, the Unicode bidi algorithm and HarfBuzz shaping for every line,
 a Noto family per character (every script a profile can name), the paper size of the country
 (A4 or US Letter, from CLDR). The secret code is printed large, in a box, for the desk.
@@ -14,9 +14,8 @@ from flask_babel import gettext as _
 from cowin_kit.booking.errors import SlipNotAvailable, SlipOfCancelled
 from cowin_kit.booking.labels import vaccine_name
 from cowin_kit.booking.queries import appointment_view
-from cowin_kit.certificates import fastpdf
-from cowin_kit.certificates.pdf import (GREY, INK, _Layout, draw_header, header_for, is_rtl,
-                                        paper_for)
+from cowin_kit.printing import fastpdf
+from cowin_kit.printing.page import GREY, INK, Layout, draw_header, header_for, is_rtl, paper_for
 from cowin_kit.profiles import get_profile
 from cowin_kit.web.formatting import format_date
 
@@ -56,7 +55,7 @@ def slip_pdf(appointment) -> bytes:
     rtl = is_rtl(language)
     country = (get_profile().data.get("country") or {}).get("alpha2")
     page = fastpdf.Page(*fastpdf.PAPER[paper_for(country)])
-    layout = _Layout(page, rtl, margin=48.0)
+    layout = Layout(page, rtl, margin=48.0)
     header = header_for([language])
     y = draw_header(layout, header, [language])
     y = layout.stacked([(_("Vaccination appointment slip"), rtl)], layout.margin, y + 30,

@@ -8,6 +8,8 @@ value the database cannot store is a clear 400/404 rather than a driver error.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import zoneinfo
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import validate
@@ -68,3 +70,9 @@ class _RangeMessage:
         low, high = (v.date().isoformat() if isinstance(v, dt.datetime)
                      else v.isoformat() if isinstance(v, dt.date) else v for v in (min, max))
         return str(self.message) % {"low": low, "high": high}
+
+
+@functools.cache
+def known_timezones() -> frozenset[str]:
+    """IANA time zone names (cached): what a profile's or an area's ``timezone`` may name."""
+    return frozenset(zoneinfo.available_timezones())

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from cowin_kit.areas.csvfile import read_areas
+from cowin_kit.profiles.areafile import read_areas
 from cowin_kit.config import DEFAULTS
 from cowin_kit.core.errors import NotFound
 

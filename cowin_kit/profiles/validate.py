@@ -4,22 +4,18 @@ areas file; every problem is reported as ``file:line: message``."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import zoneinfo
 from pathlib import Path
 from typing import Any
 
+from cowin_kit.core.fontset import missing_for_language
+from cowin_kit.core.inputs import known_timezones
+
 from . import checks
+from .areafile import read_areas
 from .durations import DurationError, add, parse_duration
 from .identity import InvalidIdDocument, build_id_document
 from .schema import PARTIAL, PROFILE
 from .yamlsrc import Problem, Source, parse, render_path
-
-
-@functools.cache
-def known_timezones() -> frozenset[str]:
-    """IANA time zone names (cached)."""
-    return frozenset(zoneinfo.available_timezones())
 
 
 def _babel_knows(locale_id: str) -> bool:
@@ -112,8 +108,6 @@ def _lang_maps(src: Source, default_lang: str, languages: set[str]) -> None:
 
 def _check_font(src: Source, path: tuple, locale_id: str) -> None:
     """Certificates and slips are printed in every profile language: each needs a font."""
-    from cowin_kit.certificates.fontset import missing_for_language
-
     missing = missing_for_language(locale_id.split("_")[0])
     if missing:
         src.problem(path, f"{render_path(path)}: no bundled font has the letters of "
@@ -397,8 +391,6 @@ def validate_folder(folder: Path, complete: bool = True) -> tuple[Source, list[P
 
 def validate_areas(folder: Path, src: Source) -> list[Problem]:
     """Check the profile's areas file against its admin levels and languages."""
-    from cowin_kit.areas.csvfile import read_areas
-
     name = src.data.get("areas_file", "areas.csv")
     path = folder / name if isinstance(name, str) else folder / "areas.csv"
     if not path.is_file():

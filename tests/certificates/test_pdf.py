@@ -7,7 +7,7 @@ import io
 import pytest
 from fontTools.ttLib import TTFont
 
-from cowin_kit.certificates.fontset import FONT_PATHS
+from cowin_kit.core.fontset import FONT_PATHS
 from cowin_kit.certificates.pdf import build_pdf
 
 from .samples import certificate, read_qr
@@ -69,7 +69,7 @@ def test_devanagari_and_arabic_are_shaped_not_just_mapped(ctx):
         names = {font.getGlyphName(info.codepoint) for info in buf.glyph_infos}
         assert names - nominal, f"{text} rendered only with nominal glyphs"
     # and the PDF carries the text of every language block
-    from cowin_kit.certificates.fastpdf import shape_line
+    from cowin_kit.printing.fastpdf import shape_line
 
     glyphs, _width = shape_line("प्रकाश", 10)
     assert len(glyphs) < len("प्रकाश")  # the conjunct pra is one glyph

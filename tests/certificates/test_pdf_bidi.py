@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from cowin_kit.certificates import fastpdf, fontset
+from cowin_kit.printing import fastpdf
+from cowin_kit.core import fontset
 
 
 def visual(text: str, rtl: bool) -> str:

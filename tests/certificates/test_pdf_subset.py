@@ -17,7 +17,7 @@ import pypdf
 import pytest
 from fontTools.ttLib import TTFont
 
-from cowin_kit.certificates import fastpdf
+from cowin_kit.printing import fastpdf
 from cowin_kit.certificates.pdf import build_pdf
 
 from .samples import certificate

@@ -117,7 +117,7 @@ def test_certificate_fonts_reach_the_image():
     installs = [cmd for cmd in build.all("RUN") if "pip install" in cmd]
     assert installs and all(" -e " not in f" {cmd} " for cmd in installs)
     assert "manimgx-fonts" in parse_lock(LOCK.read_text())
-    assert "import manimgx_fonts" in (REPO / "cowin_kit" / "certificates" / "fontset.py").read_text()
+    assert "import manimgx_fonts" in (REPO / "cowin_kit" / "core" / "fontset.py").read_text()
     config = configparser.ConfigParser()
     config.read(REPO / "setup.cfg")
     patterns = config["options.package_data"]["cowin_kit"].split()

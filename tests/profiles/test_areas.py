@@ -113,7 +113,7 @@ def test_areas_import_command(make_app, runner, tmp_path, monkeypatch):
 
 
 def test_cowin_ids_are_checked(app, db, tmp_path):
-    from cowin_kit.areas.csvfile import read_areas
+    from cowin_kit.profiles.areafile import read_areas
 
     path = tmp_path / "ids.csv"
     path.write_text(

@@ -22,7 +22,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from cowin_kit.api.cowin_v2.common import InvalidParameter
-from cowin_kit.areas.csvfile import read_areas
+from cowin_kit.profiles.areafile import read_areas
 from cowin_kit.areas.models import Area
 from cowin_kit.core.db import db
 from cowin_kit.profiles import get_profile

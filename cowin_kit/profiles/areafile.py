@@ -15,8 +15,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cowin_kit.profiles.validate import known_timezones
-from cowin_kit.profiles.yamlsrc import Problem
+from cowin_kit.core.inputs import known_timezones
+
+from .yamlsrc import Problem
 
 REQUIRED = ("code", "parent_code", "level", "name")
 OPTIONAL = ("iso_code", "timezone", "effective_date", "cowin_id", "cowin_name")

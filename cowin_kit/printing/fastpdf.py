@@ -1,4 +1,4 @@
-"""A small PDF writer for certificates: HarfBuzz-shaped text, glyphs placed one by one.
+"""A small PDF writer for certificates and slips: HarfBuzz-shaped text, glyphs placed one by one.
 
 fpdf2 re-reads and subsets the TrueType fonts with fontTools for every document, which costs
 far more than the certificate itself. Here each font is read once per process and cut up into
@@ -29,7 +29,7 @@ from functools import lru_cache
 import uharfbuzz as hb
 from fontTools.ttLib import TTFont
 
-from . import fontset
+from cowin_kit.core import fontset
 
 FONT_PATHS = fontset.FONT_PATHS
 PAGE_W, PAGE_H = 595.28, 841.89  # A4 in points

@@ -1,0 +1,1 @@
+"""Printed pages: the PDF writer (``fastpdf``) and the page parts documents share (``page``)."""
