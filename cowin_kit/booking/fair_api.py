@@ -17,8 +17,7 @@ from cowin_kit.booking.scopes import session_scope
 from cowin_kit.core.audit import audit_now
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import ValidationFailed
-from cowin_kit.registration.queries import get_owned_beneficiary
-from cowin_kit.vaccination.queries import by_reference, count_lookup
+from cowin_kit.registration.queries import by_reference, count_lookup, get_owned_beneficiary
 
 bp = Blueprint("fair_api", __name__, url_prefix="/api/kit/v1",
                description="Fair access: slot lotteries and standby lists")

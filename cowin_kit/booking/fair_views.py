@@ -28,8 +28,7 @@ from cowin_kit.extensions import register_api_blueprint
 from cowin_kit.profiles import get_profile
 from cowin_kit.profiles.priority import group_evidence
 from cowin_kit.registration.models import Beneficiary
-from cowin_kit.registration.queries import get_owned_beneficiary
-from cowin_kit.vaccination.queries import by_reference, count_lookup
+from cowin_kit.registration.queries import by_reference, count_lookup, get_owned_beneficiary
 from cowin_kit.web.context import add_nav
 
 bp = Blueprint("fair", __name__, template_folder="templates")

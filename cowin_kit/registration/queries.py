@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
 
 from cowin_kit.accounts.models import CitizenAccount
@@ -13,6 +14,7 @@ from cowin_kit.booking.models import Appointment
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import NotFound
 from cowin_kit.core.keys import identity_hash_key
+from cowin_kit.core.outage import limit
 from cowin_kit.profiles import get_profile
 from cowin_kit.profiles.identity import id_hash
 from cowin_kit.registration.models import Beneficiary
@@ -103,3 +105,26 @@ def vaccination_status(beneficiaries: list[Beneficiary]) -> dict[int, Vaccinatio
             .order_by(Appointment.dose_number)):
         status[appointment.beneficiary_id].appointments.append(appointment)
     return status
+
+
+def count_lookup(staff) -> None:
+    """Count one look-up of personal data by this staff user; refuse beyond the hourly limit.
+
+    A desk handles a person every minute or two; a login scraping people is stopped. While Redis
+    is down the limit is counted in this process, so desks go on vaccinating (core.outage).
+    """
+    limit("staff-lookup", str(current_app.config.get("STAFF_LOOKUP_LIMIT") or "600 per hour"),
+          key=f"staff:{staff.id}")
+
+
+def by_reference(reference_id: str) -> Beneficiary:
+    """Return the person with this reference id (404 otherwise).
+
+    Staff address people by the random 14-digit reference id, never by the sequential row id,
+    so a desk login cannot walk through everyone by counting.
+    """
+    beneficiary = db.session.execute(sa.select(Beneficiary).where(
+        Beneficiary.reference_id == reference_id)).scalar_one_or_none()
+    if beneficiary is None:
+        abort(404)
+    return beneficiary

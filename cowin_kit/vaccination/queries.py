@@ -14,12 +14,12 @@ from cowin_kit.booking.rules import history_of, person_of
 from cowin_kit.core.collation import sort_by_name
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import KitError
-from cowin_kit.core.outage import limit
 from cowin_kit.profiles import get_profile
 from cowin_kit.profiles.phones import mask_mobile, normalize_mobile
 from cowin_kit.profiles.schedule import next_dose
 from cowin_kit.registration.models import Beneficiary
-from cowin_kit.registration.queries import find_by_document
+# by_reference, count_lookup: the desk's pages use them as queries.*; they live in registration
+from cowin_kit.registration.queries import by_reference, count_lookup, find_by_document  # noqa: F401
 from cowin_kit.vaccination.models import AefiReport, DoseRecord
 
 LOOKUP_KINDS = ("reference", "mobile", "document")
@@ -36,33 +36,6 @@ def today_appointments(facility_id: int, day: dt.date) -> list[tuple[Appointment
         .order_by(Appointment.slot, Beneficiary.name)).all()
     by_name = sort_by_name(((r[0], r[1]) for r in rows), lambda row: row[1].name)
     return sorted(by_name, key=lambda row: row[0].slot)  # by slot, then name (stable)
-
-
-def count_lookup(staff) -> None:
-    """Count one look-up of personal data by this staff user; refuse beyond the hourly limit.
-
-    A desk handles a person every minute or two; a login scraping people is stopped. While Redis
-    is down the limit is counted in this process, so desks go on vaccinating (core.outage).
-    """
-    from flask import current_app
-
-    limit("staff-lookup", str(current_app.config.get("STAFF_LOOKUP_LIMIT") or "600 per hour"),
-          key=f"staff:{staff.id}")
-
-
-def by_reference(reference_id: str) -> Beneficiary:
-    """Return the person with this reference id (404 otherwise).
-
-    Staff address people by the random 14-digit reference id, never by the sequential row id,
-    so a desk login cannot walk through everyone by counting.
-    """
-    from flask import abort
-
-    beneficiary = db.session.execute(sa.select(Beneficiary).where(
-        Beneficiary.reference_id == reference_id)).scalar_one_or_none()
-    if beneficiary is None:
-        abort(404)
-    return beneficiary
 
 
 def guess_kind(value: str) -> str:
