@@ -14,14 +14,22 @@ from cowin_kit.accounts.otp import (OtpExpired, OtpMalformed, OtpTooManyTries, c
 from cowin_kit.core.errors import KitError
 from cowin_kit.core.i18n import current_locale_id
 from cowin_kit.core.sms import outbox
-from cowin_kit.profiles import get_profile
 from cowin_kit.profiles.phones import InvalidMobile, mask_mobile
-from cowin_kit.registration.queries import beneficiaries_of, vaccination_status
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
+#: ``provider(account) -> dict`` functions adding to the "My account" page: registration (a
+#: layer above accounts) adds the account's people, their vaccination status and how many more
+#: may be added (``register_my_page``, from registration.setup).
+MY_PAGE_PROVIDERS: list = []
+
 PENDING_TXN = "otp_txn"
 PENDING_MOBILE = "otp_mobile"
+
+
+def register_my_page(provider) -> None:
+    if provider not in MY_PAGE_PROVIDERS:  # setup runs once per app; apps share the process
+        MY_PAGE_PROVIDERS.append(provider)
 
 
 def safe_next(target: str | None, default: str = "/my") -> str:
@@ -132,11 +140,10 @@ def signout():
 @citizen_required
 def my():
     account = current_account()
-    beneficiaries = beneficiaries_of(account)
-    limit = get_profile().booking.beneficiaries_per_mobile
+    parts = {}
+    for provider in MY_PAGE_PROVIDERS:
+        parts.update(provider(account))
     return render_template(
         "accounts/my.html", account=account, masked_mobile=mask_mobile(account.mobile),
-        beneficiaries=beneficiaries, status=vaccination_status(beneficiaries), limit=limit,
-        can_add=len(beneficiaries) < limit,
         # Links to the booking pages appear once the booking domain provides them.
-        has_endpoint=lambda endpoint: endpoint in current_app.view_functions)
+        has_endpoint=lambda endpoint: endpoint in current_app.view_functions, **parts)
