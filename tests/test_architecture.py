@@ -16,20 +16,6 @@ PACKAGE = ROOT / "cowin_kit"
 WIRING = {"cowin_kit/app.py", "cowin_kit/cli/__init__.py", "cowin_kit/cli/common.py",
           "cowin_kit/cli/db_commands.py", "cowin_kit/cli/demo.py"}
 
-#: Function-level kit imports not yet moved to the top, per file (work in progress of #23; the
-#: count may only go down). Empty it as the files are finished.
-PENDING: dict[str, int] = {
-    # Real cycles still to break by design (each module imports the other back):
-    "cowin_kit/certificates/keys.py": 5,  # lifecycle (KeyInfo, kid_of) and signer (KeyStore)
-    "cowin_kit/profiles/validate.py": 2,  # areas.csvfile (imports profiles.validate) and
-    #                                       certificates.fontset (a layer above profiles)
-    # New code of other issues (#20 stock, #21 fair access, verifier) still being written:
-    "cowin_kit/booking/operations.py": 2,
-    "cowin_kit/certificates/setup.py": 1,
-    "cowin_kit/reporting/seed.py": 2,
-    "cowin_kit/vaccination/operations.py": 2,
-}
-
 
 def _is_kit_import(node: ast.AST) -> bool:
     if isinstance(node, ast.ImportFrom):
@@ -80,7 +66,7 @@ def test_the_kit_is_imported_at_the_top_of_each_module():
                 here, above = lines[node.lineno - 1], lines[node.lineno - 2].strip()
                 if "#" not in here and not above.startswith("#"):
                     problems.append(f"{rel}:{node.lineno}: say why this import is inside a function")
-        elif len(found) > PENDING.get(rel, 0):
+        else:
             problems += [f"{rel}:{node.lineno}: import the kit at the top of the module"
                          for node in found]
     assert not problems, "\n".join(problems)
