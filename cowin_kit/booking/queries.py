@@ -32,7 +32,8 @@ from cowin_kit.booking.errors import AppointmentNotFound
 from cowin_kit.booking.models import Appointment, Facility, SessionCapacity, VaccinationSession
 from cowin_kit.booking.operations import load_session
 from cowin_kit.booking.rules import local_now
-from cowin_kit.core.cache import get_cache, get_response_cache, make_key, public_ttl
+from cowin_kit.core.cache import get_cache, make_key, public_ttl
+from cowin_kit.core.response_cache import get_response_cache
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import NotFound, ValidationFailed
 from cowin_kit.core.inputs import date_out_of_range

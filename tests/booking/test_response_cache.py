@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from cowin_kit.core.cache import REFRESH_SHARE
+from cowin_kit.core.response_cache import REFRESH_SHARE
 
 TTL = 0.6
 
@@ -129,7 +129,8 @@ def test_an_unknown_district_is_refused_and_not_cached(client, areas, today):
 @pytest.fixture
 def two_processes(redis_url):
     """Two response caches on one Redis, as two workers (or pods) have."""
-    from cowin_kit.core.cache import ResponseCache, create_cache
+    from cowin_kit.core.cache import create_cache
+    from cowin_kit.core.response_cache import ResponseCache
 
     prefix = f"cowin-kit-test:{uuid.uuid4().hex}:"
     caches = [create_cache(redis_url, prefix=prefix) for _ in range(2)]
@@ -232,7 +233,8 @@ def test_while_a_rebuild_is_under_way_the_entry_stays_ready(two_processes):
 
 
 def test_redis_down_each_process_builds_for_itself():
-    from cowin_kit.core.cache import ResponseCache, create_cache
+    from cowin_kit.core.cache import create_cache
+    from cowin_kit.core.response_cache import ResponseCache
 
     cache = ResponseCache(create_cache("redis://127.0.0.1:1/0").backend)
     builds = []

@@ -19,7 +19,8 @@ from cowin_kit.areas.models import Area
 from cowin_kit.booking.models import Facility
 from cowin_kit.booking.queries import (_attach_areas, availability_query, distance_km,
                                        near_conditions, postal_code_rules, search)
-from cowin_kit.core.cache import get_response_cache, public_ttl
+from cowin_kit.core.cache import public_ttl
+from cowin_kit.core.response_cache import get_response_cache
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import KitError
 from cowin_kit.profiles import get_profile
