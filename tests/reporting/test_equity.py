@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from cowin_kit.reporting.catalog import all_reports
 from cowin_kit.reporting.reports import Params
@@ -15,7 +16,8 @@ from tests.reporting.conftest import TODAY
 def _rows(area=None):
     params = Params(area=area, date_from=TODAY - dt.timedelta(days=29), date_to=TODAY,
                     today=TODAY)
-    return list(all_reports()["equity"].rows(params, lambda n: None))
+    with force_locale("en"):  # the labels in English (the test profile speaks Spanish)
+        return list(all_reports()["equity"].rows(params, lambda n: None))
 
 
 def test_equity_by_area_age_band_sex_and_channel(app, db, world):
@@ -69,7 +71,7 @@ def test_equity_report_page_and_csv_for_reporting_staff(app, db, world, client):
     auditor = make_staff(db, "auditor", "equity-auditor")
     db.session.commit()
     sign_in(client, auditor)
-    page = client.get("/staff/reports/equity")
+    page = client.get("/staff/reports/equity?lang=en")
     assert page.status_code == 200 and "Equity of allocation" in page.get_data(as_text=True)
-    csv = client.get("/staff/reports/equity.csv")
+    csv = client.get("/staff/reports/equity.csv?lang=en")
     assert csv.status_code == 200 and "Channel" in csv.get_data(as_text=True)

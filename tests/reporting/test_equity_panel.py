@@ -8,6 +8,7 @@ import datetime as dt
 import re
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from cowin_kit.reporting.reports import Params
 from tests.reporting.conftest import TODAY, make_staff, sign_in
@@ -45,8 +46,9 @@ def _world(db, world):
 def _shares(area=None):
     from cowin_kit.reporting import equity
 
-    found = equity.shares(Params(area=area, date_from=TODAY - dt.timedelta(days=29),
-                                 date_to=TODAY, today=TODAY))
+    with force_locale("en"):  # the labels in English (the test profile speaks Spanish)
+        found = equity.shares(Params(area=area, date_from=TODAY - dt.timedelta(days=29),
+                                     date_to=TODAY, today=TODAY))
     return found["totals"], {dim: {label: (asked, booked) for label, asked, booked in groups}
                              for dim, groups in found["dimensions"]}
 
@@ -87,7 +89,7 @@ def test_the_dashboard_shows_the_panel_to_the_ministry_without_personal_data(cli
     names = _world(db, world)
     sign_in(client, make_staff(db, "area_admin", area=world.areas["S1"]))
     period = f"from={(TODAY - dt.timedelta(days=29)).isoformat()}&to={TODAY.isoformat()}"
-    page = client.get(f"/staff/reports/?{period}")
+    page = client.get(f"/staff/reports/?{period}&lang=en")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Who asks and who gets a dose" in html
