@@ -9,8 +9,8 @@ audit log is still append-only, and the certificate issued before the backup sti
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
+import sys
 import uuid
 
 import pytest
@@ -71,8 +71,8 @@ def _kit(database_url: str, keys_dir, tmp_path):
 def _cli(*args: str, url: str, cwd) -> subprocess.CompletedProcess:
     env = {**os.environ, "COWIN_KIT_DATABASE_URL": url, "COWIN_KIT_SECRET_KEY": SECRET_KEY,
            "COWIN_KIT_INSTANCE_DIR": str(cwd)}
-    cli = shutil.which("cowin-kit") or str(REPO / ".venv" / "bin" / "cowin-kit")
-    return subprocess.run([cli, *args], env=env, capture_output=True, text=True, timeout=300,
+    # this interpreter's kit, wherever the venv is (a worktree, CI's clone)
+    return subprocess.run([sys.executable, "-m", "cowin_kit.cli", *args], env=env, capture_output=True, text=True, timeout=300,
                           cwd=cwd)
 
 
