@@ -7,8 +7,9 @@
  */
 "use strict";
 
-var CACHE = "cowin-kit-verifier-v4";
-var SHELL = [
+importScripts("/static/web/shell-sw.js");
+
+serveShell("cowin-kit-verifier-", "v5", [
   "/verifier/",
   "/verifier/manifest.webmanifest",
   "/static/certificates/offline-verifier.js",
@@ -18,33 +19,4 @@ var SHELL = [
   "/static/certificates/vendor/jsqr/jsQR.js",
   "/static/certificates/verify-scan.js",
   "/static/web/kit.css"
-];
-
-self.addEventListener("install", function (event) {
-  event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.addAll(SHELL); })
-    .then(function () { return self.skipWaiting(); }));
-});
-
-self.addEventListener("activate", function (event) {
-  event.waitUntil(caches.keys().then(function (names) {
-    return Promise.all(names.filter(function (name) { return name !== CACHE; })
-      .map(function (name) { return caches.delete(name); }));
-  }).then(function () { return self.clients.claim(); }));
-});
-
-self.addEventListener("fetch", function (event) {
-  var url = new URL(event.request.url);
-  if (event.request.method !== "GET" || url.origin !== self.location.origin
-      || SHELL.indexOf(url.pathname) < 0) {
-    return;  // the keys and revocations: the page fetches and keeps them itself
-  }
-  event.respondWith(fetch(event.request).then(function (response) {
-    if (response.ok) {
-      var copy = response.clone();
-      caches.open(CACHE).then(function (cache) { cache.put(url.pathname, copy); });
-    }
-    return response;
-  }).catch(function () {
-    return caches.match(url.pathname);
-  }));
-});
+]);
