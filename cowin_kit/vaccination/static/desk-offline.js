@@ -173,6 +173,12 @@
     return Promise.all([loadPack(), renderQueue()]).then(function (got) {
       var pack = got[0], events = got[1];
       var list = $("appointments");
+      // The list is drawn again after every change; keep what the vaccinator is typing in
+      // another card (and where the cursor is), or a code half typed would vanish.
+      var typed = {}, focused = document.activeElement && document.activeElement.id;
+      Array.prototype.forEach.call(list.querySelectorAll("input[id]"), function (input) {
+        if (input.value !== input.defaultValue) { typed[input.id] = input.value; }
+      });
       list.textContent = "";
       if (!pack) {
         $("pack-day").textContent = "–";
@@ -185,6 +191,12 @@
       var queued = {};
       events.forEach(function (e) { if (e.appointment_id) { queued[e.appointment_id] = true; } });
       pack.appointments.forEach(function (row) { list.appendChild(appointmentRow(pack, row, queued)); });
+      Object.keys(typed).forEach(function (id) {
+        var input = document.getElementById(id);
+        if (input && list.contains(input)) { input.value = typed[id]; }
+      });
+      var again = focused && document.getElementById(focused);
+      if (again && list.contains(again)) { again.focus(); }
       root.setAttribute("data-ready", "yes");
     }).then(renderAttention);
   }
