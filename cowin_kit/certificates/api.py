@@ -23,7 +23,8 @@ from .keys import KINDS
 from .stores import keystore
 from .pdf import render_pdf
 from .scopes import correction_scope
-from .verify import app_verifier, decode_image, rate_limit
+from .verify import app_verifier, rate_limit
+from .verify_upload import decode_image
 
 blp = Blueprint("kit_certificates", __name__, url_prefix="/api/kit/v1/certificates",
                 description="Vaccination certificates: keys, verification, downloads, corrections.")

@@ -15,7 +15,8 @@ from .keys import KINDS, KeyStore, issuer_settings
 from .stores import keystore
 from .lifecycle import activation_delay
 from .signer import gunicorn_options, serve, service_app, write_tls_material
-from .verify import app_verifier, read_input
+from .verify import app_verifier
+from .verify_upload import read_input
 
 KIND_CHOICE = click.Choice(["all", "divoc", "hcert", "shc"])
 BACKEND_OPTION = click.option(

@@ -20,7 +20,8 @@ from .stores import keystore
 from .lifecycle import did_document as document
 from .models import CORRECTION_FIELDS, Certificate, CorrectionRequest
 from .scopes import correction_scope
-from .verify import ImageRejected, app_verifier, decode_image, rate_limit
+from .verify import app_verifier, rate_limit
+from .verify_upload import ImageRejected, decode_image
 
 # static/: the verify page's camera scanner and its bundled QR decoder (vendor/jsqr)
 bp = Blueprint("certificates", __name__, template_folder="templates", static_folder="static",

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
-from cowin_kit.certificates import verify as verify_module
+from cowin_kit.certificates import verify_upload
 from cowin_kit.certificates.formats import eu_dcc
 from cowin_kit.certificates.verify import Verifier
 
@@ -125,10 +125,10 @@ def test_verifier_agrees_with_the_conformance_data(path):
 def test_unreadable_and_readable_pictures(app):
     """EXPECTEDPICTUREDECODE: Q1's picture holds no readable QR code; AT-1's holds its text."""
     unreadable = load(VECTORS / "common-Q1.json")
-    with pytest.raises(verify_module.ImageUnreadable):
-        verify_module.decode_image(base64.b64decode(unreadable["2DCODE"]))
+    with pytest.raises(verify_upload.ImageUnreadable):
+        verify_upload.decode_image(base64.b64decode(unreadable["2DCODE"]))
     readable = load(VECTORS / "AT-1.json")
-    assert verify_module.decode_image(base64.b64decode(readable["2DCODE"])) == readable["PREFIX"]
+    assert verify_upload.decode_image(base64.b64decode(readable["2DCODE"])) == readable["PREFIX"]
 
 
 @pytest.mark.parametrize("path", QR_VECTORS, ids=lambda p: p.stem)

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from cowin_kit.certificates import verify as verify_module
+from cowin_kit.certificates import verify_upload
 from cowin_kit.certificates.formats import Issuer, divoc_vc
 from cowin_kit.certificates.formats.contexts import VACCINATION_V1, context_document
 
@@ -34,7 +35,7 @@ def test_w3c_text_download_verifies_on_the_api_and_the_cli(downloads, tmp_path):
     assert (verdict["valid"], verdict["format"]) == (True, "divoc_vc"), verdict
     saved = tmp_path / "certificate.txt"
     saved.write_text(text)
-    assert verify_module.app_verifier().verify(verify_module.read_input(str(saved))).valid
+    assert verify_module.app_verifier().verify(verify_upload.read_input(str(saved))).valid
 
 
 @pytest.mark.parametrize("fmt", ["eu_dcc", "divoc_vc", "shc", "ddcc"])
@@ -44,7 +45,7 @@ def test_svg_download_verifies_on_the_page_the_api_and_the_cli(downloads, tmp_pa
     assert svg.lstrip().startswith(b"<?xml") and b"<svg" in svg
     saved = tmp_path / "qr.svg"
     saved.write_bytes(svg)
-    assert verify_module.app_verifier().verify(verify_module.read_input(str(saved))).valid
+    assert verify_module.app_verifier().verify(verify_upload.read_input(str(saved))).valid
     answer = client.post("/api/kit/v1/certificates/verify/file", data={"file": (io.BytesIO(svg), "qr.svg")},
                          content_type="multipart/form-data")
     assert answer.status_code == 200 and answer.get_json()["format"] == fmt
@@ -79,8 +80,8 @@ QR_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.or
     '<svg xmlns="http://www.w3.org/2000/svg"><unclosed></svg>',
 ])
 def test_svg_reaching_outside_itself_or_broken_is_refused(client, svg):
-    with pytest.raises(verify_module.ImageUnreadable):
-        verify_module.decode_image(svg.encode())
+    with pytest.raises(verify_upload.ImageUnreadable):
+        verify_upload.decode_image(svg.encode())
     answer = client.post("/api/kit/v1/certificates/verify/file",
                          data={"file": (io.BytesIO(svg.encode()), "qr.svg")}, content_type="multipart/form-data")
     assert answer.status_code == 400 and answer.get_json()["error"]["code"] == "IMAGE_UNREADABLE"
@@ -91,8 +92,8 @@ def test_svg_embedding_a_decompression_bomb_is_refused_before_drawing():
 
     svg = QR_SVG.format('<image href="data:image/png;base64,{}" width="10" height="10"/>'.format(
         base64.b64encode(bomb_png()).decode()))
-    with pytest.raises(verify_module.ImageTooLarge):
-        verify_module.decode_image(svg.encode())
+    with pytest.raises(verify_upload.ImageTooLarge):
+        verify_upload.decode_image(svg.encode())
 
 
 def test_svg_and_pdf_pages_are_drawn_within_the_pixel_budget(monkeypatch):
@@ -101,13 +102,13 @@ def test_svg_and_pdf_pages_are_drawn_within_the_pixel_budget(monkeypatch):
     from fpdf import FPDF
 
     drawn = []
-    monkeypatch.setattr(verify_module, "_read_qr", lambda grey: drawn.append(grey.size) or [])
+    monkeypatch.setattr(verify_upload, "_read_qr", lambda grey: drawn.append(grey.size) or [])
     svg = '<svg xmlns="http://www.w3.org/2000/svg" width="90000" height="90000"><rect width="9" height="9"/></svg>'
     pdf = FPDF(unit="mm", format=(5000, 5000))
     pdf.add_page()
     for data in (svg.encode(), bytes(pdf.output())):
-        with pytest.raises(verify_module.ImageUnreadable):
-            verify_module.decode_image(data, max_pixels=1_000_000)
+        with pytest.raises(verify_upload.ImageUnreadable):
+            verify_upload.decode_image(data, max_pixels=1_000_000)
     assert len(drawn) == 2 and all(w * h <= 1_000_000 for w, h in drawn), drawn
 
 

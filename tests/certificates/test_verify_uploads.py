@@ -12,7 +12,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from cowin_kit.certificates import verify
+from cowin_kit.certificates import verify_upload
 from cowin_kit.certificates.formats import qr
 
 TEXT = "HC1:NCFOXN%TSMAHN-HVN8J7UQMJ4/36 L-AH$T8DTT4T6D6H4ZAXL"
@@ -50,7 +50,7 @@ def test_the_bomb_is_small_and_really_that_large():
     data = bomb_png()
     assert len(data) < 150_000
     with Image.open(io.BytesIO(data)) as image:  # the header says 81 megapixels
-        assert image.size == (9000, 9000) and 9000 * 9000 > verify.MAX_IMAGE_PIXELS
+        assert image.size == (9000, 9000) and 9000 * 9000 > verify_upload.MAX_IMAGE_PIXELS
 
 
 def test_decompression_bomb_is_refused_with_413(client):
@@ -58,8 +58,8 @@ def test_decompression_bomb_is_refused_with_413(client):
     assert response.status_code == 413
     html = response.get_data(as_text=True)
     assert "IMAGE_TOO_LARGE" not in html and "too large to read" in html  # no internal code
-    with pytest.raises(verify.ImageTooLarge) as raised:
-        verify.decode_image(bomb_png())
+    with pytest.raises(verify_upload.ImageTooLarge) as raised:
+        verify_upload.decode_image(bomb_png())
     assert raised.value.status == 413 and raised.value.code == "IMAGE_TOO_LARGE"
 
 
@@ -97,7 +97,7 @@ def test_a_real_qr_photo_still_verifies(client):
     response = post_image(client, qr.png(TEXT))
     assert response.status_code == 200
     assert "IMAGE_" not in response.get_data(as_text=True)
-    assert verify.decode_image(qr.png(TEXT)) == TEXT
+    assert verify_upload.decode_image(qr.png(TEXT)) == TEXT
 
 
 def _jpeg_of_qr(size: int) -> bytes:
@@ -110,13 +110,13 @@ def _jpeg_of_qr(size: int) -> bytes:
 
 def test_a_jpeg_over_the_limit_is_read_at_reduced_scale():
     data = _jpeg_of_qr(1600)  # 2.56 megapixels
-    assert verify.decode_image(data, max_pixels=1_000_000) == TEXT  # decoded at 1/2 scale
-    with pytest.raises(verify.ImageTooLarge):  # 1/8 scale is the least libjpeg offers
-        verify.decode_image(data, max_pixels=30_000)
+    assert verify_upload.decode_image(data, max_pixels=1_000_000) == TEXT  # decoded at 1/2 scale
+    with pytest.raises(verify_upload.ImageTooLarge):  # 1/8 scale is the least libjpeg offers
+        verify_upload.decode_image(data, max_pixels=30_000)
     png = io.BytesIO()
     Image.open(io.BytesIO(data)).save(png, "PNG")
-    with pytest.raises(verify.ImageTooLarge):  # other formats cannot be decoded smaller
-        verify.decode_image(png.getvalue(), max_pixels=1_000_000)
+    with pytest.raises(verify_upload.ImageTooLarge):  # other formats cannot be decoded smaller
+        verify_upload.decode_image(png.getvalue(), max_pixels=1_000_000)
 
 
 def test_cli_reports_the_refusal(make_app, runner, monkeypatch, tmp_path):
@@ -130,5 +130,5 @@ def test_cli_reports_the_refusal(make_app, runner, monkeypatch, tmp_path):
     bomb.write_bytes(bomb_png())
     done = runner.invoke(cli, ["certificate", "verify", str(bomb)])
     assert done.exit_code == 1 and "too large to read" in done.output, done.output
-    with pytest.raises(verify.ImageUnreadable):
-        verify.decode_image(b"GIF89a" + b"\x00" * 20)
+    with pytest.raises(verify_upload.ImageUnreadable):
+        verify_upload.decode_image(b"GIF89a" + b"\x00" * 20)

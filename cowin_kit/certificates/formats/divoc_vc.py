@@ -23,7 +23,7 @@ PROOF_TYPES = {"EdDSA": "Ed25519Signature2018", "PS256": "RsaSignature2018"}
 
 class DivocError(ValueError):
     """The credential cannot be read or does not verify. ``code`` is the
-    verifier's reason (verify.REASONS): UNREADABLE unless the signature or the key is at fault."""
+    verifier's reason (verify_result.REASONS): UNREADABLE unless the signature or the key is at fault."""
 
     def __init__(self, message: str, code: str = "UNREADABLE") -> None:
         super().__init__(message)

@@ -25,7 +25,7 @@ _NUMERIC = re.compile(r"^shc:/(\d+)$")
 
 class ShcError(ValueError):
     """The SMART Health Card cannot be decoded or does not verify. ``code`` is the
-    verifier's reason (verify.REASONS): UNREADABLE unless the signature or the key is at fault."""
+    verifier's reason (verify_result.REASONS): UNREADABLE unless the signature or the key is at fault."""
 
     def __init__(self, message: str, code: str = "UNREADABLE") -> None:
         super().__init__(message)
