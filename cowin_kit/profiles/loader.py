@@ -7,6 +7,9 @@ import threading
 from pathlib import Path
 
 from .model import LocaleInfo, Profile, ProfileError, build_profile
+from .routine_checks import ROUTINE_FILE
+from .routine_model import build_routine
+from .yamlsrc import parse
 from .validate import validate_folder
 
 __all__ = ["LocaleInfo", "Profile", "ProfileError", "load_profile", "resolve_profile_dir",
@@ -40,7 +43,7 @@ def list_profiles(profiles_dir: str | Path) -> list[str]:
 
 
 def _stamp(folder: Path) -> tuple:
-    files = [folder / "profile.yaml", *sorted(folder.glob("*.csv"))]
+    files = [folder / "profile.yaml", folder / ROUTINE_FILE, *sorted(folder.glob("*.csv"))]
     return tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.is_file())
 
 
@@ -61,7 +64,12 @@ def load_profile(ref: str, profiles_dir: str | Path) -> Profile:
                     if len(problems) > MAX_REPORTED else "")
             raise ProfileError(f"country profile '{folder.name}' is not valid: {shown}{more}. "
                                f"Run: cowin-kit profile validate {folder}")
-        data = src.data
+        routine = folder / ROUTINE_FILE
+        data = {"profile": src.data,
+                "routine": parse(routine).data if routine.is_file() else None}
         with _lock:
             _cache[key] = data
-    return build_profile(folder.name, folder, copy.deepcopy(data))
+    profile = build_profile(folder.name, folder, copy.deepcopy(data["profile"]))
+    if data["routine"] is not None:  # validated with the profile (routine_checks.py)
+        profile.routine = build_routine(copy.deepcopy(data["routine"]))
+    return profile

@@ -14,6 +14,7 @@ from cowin_kit.core.errors import NotFound
 from .durations import Duration, add, parse_duration, to_timedelta
 from .identity import IdDocument, build_id_document
 from .labels import Labelled, pick
+from .routine_model import Routine
 
 
 class ProfileError(Exception):
@@ -205,6 +206,7 @@ class Profile:
     booking: Booking = Booking()
     certificates: Certificates | None = None
     phone: Phone | None = None
+    routine: Routine | None = None  # the profile's routine.yaml (routine_model.py), if any
 
     # -- country and languages ---------------------------------------------------------------
     @property

@@ -14,6 +14,7 @@ from . import checks
 from .areafile import read_areas
 from .durations import DurationError, add, parse_duration
 from .identity import InvalidIdDocument, build_id_document
+from .routine_checks import validate_routine
 from .schema import PARTIAL, PROFILE
 from .yamlsrc import Problem, Source, parse, render_path
 
@@ -386,6 +387,7 @@ def validate_folder(folder: Path, complete: bool = True) -> tuple[Source, list[P
     problems = list(src.problems)
     if isinstance(src.data, dict) and (complete or "admin_levels" in src.data):
         problems += validate_areas(folder, src)
+    problems += validate_routine(folder)[1]  # routine.yaml, when the profile has one
     return src, sorted(problems, key=lambda p: (p.file, p.line))
 
 

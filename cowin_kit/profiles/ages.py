@@ -1,0 +1,64 @@
+"""Ages and intervals in routine schedules: "0d", "6w", "9m", "16y" or combined ("1y6m").
+
+A value is kept as an isodate/timedelta duration so that dates move by calendar months and
+years (9 months after 31 May is 28 or 29 February), the same arithmetic as ``durations.add``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import isodate
+
+from .durations import Duration, add
+from .spec import Spec
+
+_AGE = re.compile(r"(?:(\d+)y)?(?:(\d+)m)?(?:(\d+)w)?(?:(\d+)d)?")
+EXPECTED = 'a duration like "0d", "6w", "9m", "16y" or "1y6m" (years, months, weeks, days)'
+
+
+class AgeError(ValueError):
+    """Not a schedule duration."""
+
+
+def parse_age(text: object) -> Duration:
+    """Parse "6w", "9m", "16y", "0d", "1y6m"…; raise AgeError otherwise."""
+    match = _AGE.fullmatch(text) if isinstance(text, str) and text else None
+    if match is None:
+        raise AgeError(f"not a schedule duration: {text!r}")
+    years, months, weeks, days = (int(part or 0) for part in match.groups())
+    delta = dt.timedelta(weeks=weeks, days=days)
+    return isodate.Duration(days=delta.days, years=years, months=months) if years or months \
+        else delta
+
+
+def after(day: dt.date, duration: Duration | None) -> dt.date | None:
+    """``day`` plus ``duration`` (None stays None; dates past year 9999 are capped)."""
+    if duration is None:
+        return None
+    try:
+        return add(day, duration)
+    except (OverflowError, ValueError):
+        return dt.date.max
+
+
+#: A fixed day to compare two durations on (a month is 28-31 days, so "1m" vs "30d" depends
+#: on the day; profiles are checked with this one).
+REFERENCE = dt.date(2001, 1, 1)
+
+
+def longer(a: Duration, b: Duration) -> bool:
+    """Whether ``a`` is strictly longer than ``b`` counted from the reference day."""
+    return after(REFERENCE, a) > after(REFERENCE, b)
+
+
+class Age(Spec):
+    """Schema spec for a schedule duration."""
+
+    expected = EXPECTED
+
+    def check(self, value, path, src):
+        try:
+            parse_age(value)
+        except AgeError:
+            self.fail(value, path, src)

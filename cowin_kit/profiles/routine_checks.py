@@ -1,0 +1,186 @@
+"""Validate a profile's routine.yaml: its shape (routine_schema.py) and cross-checks: known
+antigens and products, consistent ages and intervals, reported as ``file:line: message``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from .ages import AgeError, after, longer, parse_age
+from .routine_schema import ROUTINE
+from .yamlsrc import Problem, Source, parse, render_path
+
+ROUTINE_FILE = "routine.yaml"
+
+
+def _items(src: Source, *path: Any) -> list[tuple[tuple, dict]]:
+    value: Any = src.data
+    for part in path:
+        value = value.get(part) if isinstance(value, dict) else (
+            value[part] if isinstance(value, list) and isinstance(part, int)
+            and part < len(value) else None)
+    return [((*path, i), item) for i, item in enumerate(value)
+            if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _ids(src: Source, entries, what: str) -> dict[str, dict]:
+    seen: dict[str, tuple] = {}
+    found: dict[str, dict] = {}
+    for path, item in entries:
+        value = item.get("id")
+        if value in seen:
+            src.problem(path + ("id",), f"{render_path(path + ('id',))}: duplicate {what} "
+                        f"{value!r} (first at line {src.line(seen[value])}); expected each once")
+        elif isinstance(value, str):
+            seen[value], found[value] = path, item
+    return found
+
+
+def _unknown(src: Source, path: tuple, values, known, what: str) -> None:
+    for index, value in enumerate(values if isinstance(values, list) else ()):
+        if isinstance(value, str) and value not in known:
+            src.problem(path + (index,), f"{render_path(path + (index,))}: unknown {what} "
+                        f"{value!r}; expected one of: {', '.join(sorted(known)) or '(none)'}")
+
+
+def _age(item: dict, key: str):
+    try:
+        return parse_age(item[key]) if item.get(key) is not None else None
+    except AgeError:
+        return None
+
+
+def _order(src: Source, path: tuple, item: dict, pairs) -> None:
+    """Each (low, high) pair of ages in ``item``: high must not be before low."""
+    for low, high in pairs:
+        a, b = _age(item, low), _age(item, high)
+        if a is not None and b is not None and longer(a, b):
+            src.problem(path + (high,), f"{render_path(path + (high,))}: {item[high]} is "
+                        f"before {low} {item[low]}; expected {high} >= {low}")
+
+
+def _check_doses(src: Source, path: tuple, doses: list[tuple[tuple, dict]],
+                 series_max) -> None:
+    """Ages in order within each dose, and each recommended age reachable from the one before
+    it by the minimum interval (else the schedule contradicts itself)."""
+    previous = None  # (the previous dose's age as written, parsed)
+    for dpath, dose in doses:
+        ages = {k: _age(dose, k) for k in ("age", "min_age", "late_age", "max_age",
+                                            "min_interval", "interval")}
+        top = ages["max_age"] if "max_age" in dose else series_max
+        _order(src, dpath, dose, [("min_age", "age"), ("age", "late_age"),
+                                  ("min_interval", "interval")])
+        if top is not None and ages["age"] is not None and not longer(top, ages["age"]):
+            where = dpath + ("max_age",) if "max_age" in dose else path + ("max_age",)
+            src.problem(where, f"{render_path(dpath)}: max_age {_show(top)} is not after the "
+                        f"recommended age {dose['age']}; expected the dose to be given at "
+                        "its age")
+        if previous is None and "min_interval" in dose:
+            src.problem(dpath + ("min_interval",), f"{render_path(dpath + ('min_interval',))}:"
+                        " the first dose of a series has no previous dose; expected no "
+                        "min_interval")
+        if previous is not None and ages["age"] is not None:
+            gap = ages["interval"] or ages["min_interval"]
+            ptext, page = previous
+            if page is not None and gap is not None and \
+                    after(after(REF, page), gap) > after(REF, ages["age"]):
+                src.problem(dpath + ("age",), f"{render_path(dpath + ('age',))}: {dose['age']} "
+                            f"comes before the previous dose's age ({ptext}) plus "
+                            f"the interval {_show(gap)}; expected an age the interval allows")
+            elif page is not None and longer(page, ages["age"]):
+                src.problem(dpath + ("age",), f"{render_path(dpath + ('age',))}: {dose['age']} "
+                            "is before the previous dose's age; expected doses in order")
+        previous = (dose.get("age"), ages["age"])
+
+
+REF = dt.date(2001, 1, 1)
+
+
+def _show(value) -> str:
+    if isinstance(value, dt.timedelta):
+        return f"{value.days}d"
+    parts = [f"{int(value.years)}y" if value.years else "",
+             f"{int(value.months)}m" if value.months else "",
+             f"{value.tdelta.days}d" if value.tdelta.days else ""]
+    return "".join(parts) or "0d"
+
+
+def check_routine(src: Source) -> None:
+    """Cross-checks on a routine.yaml whose shape is known to be right where it matters."""
+    antigens = _ids(src, _items(src, "antigens"), "antigen id")
+    products = _ids(src, _items(src, "products"), "product id")
+    _ids(src, _items(src, "programmes"), "programme id")
+    covered = set()
+    for path, product in _items(src, "products"):
+        _unknown(src, path + ("antigens",), product.get("antigens"), antigens, "antigen")
+        covered |= set(product.get("antigens") or ())
+        _order(src, path, product, [("min_age", "max_age")])
+    for path, antigen in _items(src, "antigens"):
+        if antigen.get("id") in antigens and antigen["id"] not in covered:
+            src.problem(path + ("id",), f"{render_path(path + ('id',))}: antigen "
+                        f"{antigen['id']!r} is in no product; expected a product listing it")
+    for path, prog in _items(src, "programmes"):
+        _check_programme(src, path, prog, antigens, products)
+
+
+def _check_programme(src: Source, path: tuple, prog: dict, antigens: dict,
+                     products: dict) -> None:
+    start, until = prog.get("from"), prog.get("until")
+    if prog.get("kind") == "campaign" and "from" not in prog:
+        src.problem(path, f"{render_path(path)}: a campaign needs the day it starts; expected "
+                    "from: YYYY-MM-DD")
+    if isinstance(start, dt.date) and isinstance(until, dt.date) and until < start:
+        src.problem(path + ("until",), f"{render_path(path + ('until',))}: {until} is before "
+                    f"from ({start}); expected until on or after from")
+    seen: dict[str, tuple] = {}
+    for spath, series in _items(src, *path, "series"):
+        antigen = series.get("antigen")
+        if isinstance(antigen, str) and antigen not in antigens:
+            src.problem(spath + ("antigen",), f"{render_path(spath + ('antigen',))}: unknown "
+                        f"antigen {antigen!r}; expected one of: {', '.join(sorted(antigens))}")
+            continue
+        if antigen in seen:
+            src.problem(spath + ("antigen",), f"{render_path(spath + ('antigen',))}: antigen "
+                        f"{antigen!r} has a series already (line {src.line(seen[antigen])}); "
+                        "expected one series per antigen in a programme")
+        seen[antigen] = spath
+        listed = series.get("products")
+        _unknown(src, spath + ("products",), listed, products, "product")
+        for index, pid in enumerate(listed if isinstance(listed, list) else ()):
+            if pid in products and antigen not in (products[pid].get("antigens") or ()):
+                src.problem(spath + ("products", index), f"{render_path(spath)}.products"
+                            f"[{index}]: product {pid!r} does not contain {antigen!r}; expected "
+                            "a product whose antigens include it")
+        if listed is None and not any(antigen in (p.get("antigens") or ())
+                                      and p.get("in_programme", True)
+                                      for p in products.values()):
+            src.problem(spath + ("antigen",), f"{render_path(spath + ('antigen',))}: no "
+                        f"product of this programme gives {antigen!r}; expected a product "
+                        "with it (in_programme not false)")
+        if series.get("if_recent") and prog.get("anchor") != "pregnancy":
+            src.problem(spath + ("if_recent",), f"{render_path(spath + ('if_recent',))}: only "
+                        "pregnancy programmes count recent doses; expected anchor: pregnancy")
+        top = _age(series, "max_age")
+        _check_doses(src, spath, _items(src, *spath, "doses"), top)
+        _check_doses(src, spath, _items(src, *spath, "if_recent", "doses"), top)
+
+
+def validate_routine(folder: Path) -> tuple[Source | None, list[Problem]]:
+    """Validate ``folder/routine.yaml`` if the profile has one (it is optional)."""
+    path = folder / ROUTINE_FILE
+    if not path.is_file():
+        return None, []
+    src = parse(path)
+    if src.data is None and not src.problems:
+        src.problem((), "the file is empty; expected a routine schedule mapping")
+    if src.problems or src.data is None:
+        return src, list(src.problems)
+    ROUTINE.check(src.data, (), src)
+    if isinstance(src.data, dict):
+        try:
+            check_routine(src)
+        except Exception:  # noqa: BLE001 - shape problems already explain what is wrong
+            if not src.problems:
+                raise
+    return src, list(src.problems)

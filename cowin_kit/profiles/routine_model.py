@@ -1,0 +1,133 @@
+"""Typed routine schedule built from a validated routine.yaml (docs/routine-immunisation.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from .ages import parse_age
+from .durations import Duration
+
+
+@dataclass(frozen=True)
+class Antigen:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Product:
+    id: str
+    name: str
+    antigens: tuple[str, ...]
+    min_age: Duration | None = None
+    max_age: Duration | None = None
+    in_programme: bool = True
+
+
+@dataclass(frozen=True)
+class Dose:
+    name: str
+    age: Duration
+    min_age: Duration
+    late_age: Duration | None = None
+    max_age: Duration | None = None
+    min_interval: Duration | None = None
+    interval: Duration | None = None
+    skip_if_missed: bool = False
+
+
+@dataclass(frozen=True)
+class Recent:
+    """Doses to give instead when ``count`` doses were given within ``within`` before."""
+
+    count: int
+    within: Duration
+    doses: tuple[Dose, ...]
+
+
+@dataclass(frozen=True)
+class Series:
+    antigen: str
+    products: tuple[str, ...]
+    doses: tuple[Dose, ...]
+    if_recent: Recent | None = None
+
+
+@dataclass(frozen=True)
+class Programme:
+    id: str
+    name: str
+    kind: str = "routine"
+    anchor: str = "birth"
+    sex: str | None = None
+    start: dt.date | None = None
+    until: dt.date | None = None
+    series: tuple[Series, ...] = ()
+
+    def runs_on(self, day: dt.date) -> bool:
+        if self.kind != "campaign":
+            return True
+        return (self.start is None or self.start <= day) and (self.until is None
+                                                              or day <= self.until)
+
+
+@dataclass(frozen=True)
+class Routine:
+    source: dict
+    antigens: tuple[Antigen, ...]
+    products: tuple[Product, ...]
+    programmes: tuple[Programme, ...]
+    grace: dt.timedelta = dt.timedelta(0)
+    overdue_after: Duration = dt.timedelta(weeks=4)
+
+    def product(self, product_id: str) -> Product | None:
+        return next((p for p in self.products if p.id == product_id), None)
+
+    def antigens_of(self, product_id: str) -> tuple[str, ...]:
+        product = self.product(product_id)
+        return product.antigens if product else ()
+
+
+def _age(raw: dict, key: str, default: Duration | None = None) -> Duration | None:
+    value = raw.get(key)
+    return parse_age(value) if value is not None else default
+
+
+def _dose(raw: dict, series_max: Duration | None) -> Dose:
+    age = parse_age(raw["age"])
+    min_interval = _age(raw, "min_interval")
+    return Dose(name=raw["name"], age=age, min_age=_age(raw, "min_age", age),
+                late_age=_age(raw, "late_age"),
+                max_age=_age(raw, "max_age") if "max_age" in raw else series_max,
+                min_interval=min_interval, interval=_age(raw, "interval", min_interval),
+                skip_if_missed=raw.get("if_missed") == "skip")
+
+
+def _series(raw: dict, products: tuple[Product, ...]) -> Series:
+    top = _age(raw, "max_age")
+    recent = raw.get("if_recent")
+    default = tuple(p.id for p in products if p.in_programme and raw["antigen"] in p.antigens)
+    return Series(
+        antigen=raw["antigen"], products=tuple(raw.get("products") or default),
+        doses=tuple(_dose(d, top) for d in raw["doses"]),
+        if_recent=Recent(recent["count"], parse_age(recent["within"]),
+                         tuple(_dose(d, top) for d in recent["doses"])) if recent else None)
+
+
+def build_routine(data: dict) -> Routine:
+    """Build the typed Routine from a validated routine.yaml."""
+    products = tuple(Product(p["id"], p["name"], tuple(p["antigens"]), _age(p, "min_age"),
+                             _age(p, "max_age"), p.get("in_programme", True))
+                     for p in data["products"])
+    return Routine(
+        source=dict(data["source"]),
+        antigens=tuple(Antigen(a["id"], a["name"]) for a in data["antigens"]),
+        products=products,
+        programmes=tuple(Programme(
+            id=p["id"], name=p["name"], kind=p.get("kind", "routine"),
+            anchor=p.get("anchor", "birth"), sex=p.get("sex"), start=p.get("from"),
+            until=p.get("until"), series=tuple(_series(s, products) for s in p["series"]))
+            for p in data["programmes"]),
+        grace=dt.timedelta(days=data.get("grace_days", 0)),
+        overdue_after=_age(data, "overdue_after", dt.timedelta(weeks=4)))

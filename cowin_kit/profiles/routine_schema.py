@@ -1,0 +1,71 @@
+"""The shape of a profile's routine.yaml: antigens, products, programmes of dosed series.
+docs/routine-immunisation.md describes every field; cross-checks are in routine_checks.py."""
+
+from __future__ import annotations
+
+from .ages import Age
+from .spec import Bool, Date, Int, ListOf, Null, Obj, Str
+
+ID = Str(r"[a-z][a-z0-9_]*", expected="an id of lower-case letters, digits and _")
+TEXT = Str(r"\S(.*\S)?", expected="text")
+
+SOURCE = Obj({
+    "document": TEXT,                  # the ministry's document, as titled
+    "publisher": TEXT,
+    "edition": TEXT,                   # year or edition named on the document
+    "url": Str(r"https?://\S+", expected="an http(s) URL"),
+    "checked": Date(),                 # when the profile was last compared with the document
+}, required=("document", "publisher", "edition", "checked"))
+
+DOSE_FIELDS = {
+    "name": TEXT,
+    "age": Age(),                      # recommended age (or gestational age in pregnancy)
+    "min_age": Age(),                  # earliest valid age; default: age
+    "late_age": Age(),                 # overdue from this age; default: due date + overdue_after
+    "max_age": Null(Age()),            # not given from this age on (catch-up limit)
+    "min_interval": Age(),             # since the previous dose of the same antigen
+    "interval": Age(),                 # recommended interval; default: min_interval
+    "if_missed": Str(choices=("stop", "skip")),  # past max_age: stop the series / skip the dose
+}
+DOSE = Obj(DOSE_FIELDS, required=("name", "age"))
+
+SERIES = Obj({
+    "antigen": ID,
+    "products": ListOf(ID, min_len=1, unique=True),
+    "max_age": Null(Age()),            # catch-up limit for every dose that names none
+    "doses": ListOf(DOSE, min_len=1),
+    # Pregnancy: with ``count`` doses of the antigen within ``within`` before this pregnancy,
+    # give ``doses`` instead (India: Td booster after two doses in the last three years).
+    "if_recent": Obj({"count": Int(1, 10), "within": Age(), "doses": ListOf(DOSE, min_len=1)},
+                     required=("count", "within", "doses")),
+}, required=("antigen", "doses"))
+
+PROGRAMME = Obj({
+    "id": ID,
+    "name": TEXT,
+    "kind": Str(choices=("routine", "campaign")),
+    "anchor": Str(choices=("birth", "pregnancy")),
+    "sex": Str(choices=("M", "F")),
+    "from": Date(),                    # campaigns: the dates they run (both ends inclusive)
+    "until": Null(Date()),
+    "series": ListOf(SERIES, min_len=1),
+}, required=("id", "name", "kind", "series"))
+
+ROUTINE = Obj({
+    "schema_version": Int(1, 1),
+    "source": SOURCE,
+    "grace_days": Int(0, 30),          # doses this many days early still count (ACIP: 4)
+    "overdue_after": Age(),            # a dose is overdue this long after its due date
+    "antigens": ListOf(Obj({"id": ID, "name": TEXT}, required=("id", "name")), min_len=1),
+    "products": ListOf(Obj({
+        "id": ID,
+        "name": TEXT,
+        "antigens": ListOf(ID, min_len=1, unique=True),
+        "min_age": Age(),
+        "max_age": Null(Age()),
+        # false: not used here, but counted when given abroad or in another programme
+        "in_programme": Bool(),
+    }, required=("id", "name", "antigens")), min_len=1),
+    "programmes": ListOf(PROGRAMME, min_len=1),
+    "notes": TEXT,
+}, required=("schema_version", "source", "antigens", "products", "programmes"))
