@@ -24,7 +24,7 @@ from cowin_kit.core.db import db
 from cowin_kit.core.errors import Forbidden, Unauthorized
 from cowin_kit.core.security import session_usable_for_api
 from cowin_kit.registration.models import Beneficiary
-from cowin_kit.vaccination import aefi, offline, operations, queries
+from cowin_kit.vaccination import aefi, desk_key, offline, operations, queries
 from cowin_kit.vaccination import schemas as s
 from cowin_kit.vaccination.models import DoseRecord
 from cowin_kit.vaccination.scopes import dose_scope
@@ -153,8 +153,9 @@ def desk_no_show(appointment_id):
 @blp.response(200)
 def desk_pack():
     """The day's desk data for offline use: sessions, appointments (secret codes as salted
-    PBKDF2 hashes only), lots, the profile's schedule rules. Audited as a view of the list."""
-    return offline.build_pack(me())
+    PBKDF2 hashes only), lots, the profile's schedule rules, and the salt of the device's
+    storage key (``device_key``). Audited as a view of the list."""
+    return {**offline.build_pack(me()), "device_key": desk_key.device_key()}
 
 
 @blp.route("/desk/sync", methods=["POST"])

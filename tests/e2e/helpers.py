@@ -75,3 +75,37 @@ def reads_left_to_right(page: Page, text: str) -> bool:
         }
         throw new Error('text not found: ' + text);
     }""", text)
+
+
+DESK_PASSPHRASE = "correct horse battery"
+
+
+def open_offline_desk(page: Page, base: str, passphrase: str = DESK_PASSPHRASE,
+                      username: str = "vaccinator", password: str = "demo-vaccinator") -> dict:
+    """Sign in as a vaccinator, open the offline desk (/desk/offline/) under its service worker,
+    choose the device passphrase and download today's list; returns the pack as downloaded,
+    with the list drawn and the local store unlocked (data-lock="open"). An empty device is
+    assumed (a fresh browser context)."""
+    staff_sign_in(page, base, username, password)
+    page.goto(base + "/desk/offline/")
+    desk = page.locator("#offline-desk")
+    expect(desk).to_have_attribute("data-started", "yes")
+    page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # now controlled by the service worker
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    expect(desk).to_have_attribute("data-lock", "empty")
+    page.fill("#desk-new-passphrase", passphrase)
+    with page.expect_response(lambda r: r.url.endswith("/staff/desk/pack")) as got:
+        page.get_by_role("button", name="Download today's list").click()
+    expect(desk).to_have_attribute("data-ready", "yes", timeout=30_000)
+    expect(desk).to_have_attribute("data-lock", "open")
+    return got.value.json()
+
+
+def unlock_offline_desk(page: Page, passphrase: str = DESK_PASSPHRASE) -> None:
+    """After a reload the desk's store is locked: type the passphrase."""
+    desk = page.locator("#offline-desk")
+    expect(desk).to_have_attribute("data-lock", "locked")
+    page.fill("#desk-passphrase", passphrase)
+    page.get_by_role("button", name="Unlock").click()
+    expect(desk).to_have_attribute("data-lock", "open", timeout=30_000)

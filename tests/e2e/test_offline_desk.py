@@ -1,5 +1,6 @@
 """The offline desk (/desk/offline/) in Chromium: the vaccinator downloads today's list online,
-the network goes off, the page reloads from the service worker with the list from IndexedDB,
+the network goes off, the page reloads from the service worker with the list from IndexedDB
+(encrypted: unlocked with the passphrase chosen at the download),
 a wrong secret code is refused on the device, doses and a no-show are recorded offline (kept
 over a reload), and back online the queue is sent by itself: one dose and the no-show are
 recorded, the other dose, recorded elsewhere meanwhile, is listed under "Needs attention"."""
@@ -13,7 +14,7 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import staff_sign_in
+from tests.e2e.helpers import open_offline_desk, unlock_offline_desk
 
 pytestmark = pytest.mark.browser
 
@@ -117,21 +118,16 @@ def test_offline_desk_records_offline_and_syncs(server, context, shot):
     one, two, three = _run(server, SETUP)
     page = context.new_page()
     page.set_viewport_size({"width": 375, "height": 800})
-    staff_sign_in(page, server.url, "vaccinator", "demo-vaccinator")
-    page.goto(server.url + "/desk/offline/")
-    expect(page.locator("#offline-desk")).to_have_attribute("data-started", "yes")
-    page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
-    page.reload()  # now controlled by the service worker
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
-    page.get_by_role("button", name="Download today's list").click()
+    open_offline_desk(page, server.url)
     row = page.locator(f"li[data-appointment='{one['appointment_id']}']")
     expect(row).to_contain_text(one["reference_id"])
     expect(row).to_contain_text("O\u2022\u2022\u2022 O\u2022\u2022\u2022")
     expect(page.locator("main")).not_to_contain_text("Offline One")
 
     context.set_offline(True)
-    page.reload()  # the shell from the cache, the list from IndexedDB
+    page.reload()  # the shell from the cache, the list from IndexedDB once unlocked
     expect(page.locator("#offline-state")).to_have_text("offline")
+    unlock_offline_desk(page)
     expect(row).to_contain_text(one["reference_id"])
     _record(page, one["appointment_id"], "0000", "E2E-OFF-1")
     expect(page.locator("#offline-message")).to_have_text(
@@ -143,6 +139,7 @@ def test_offline_desk_records_offline_and_syncs(server, context, shot):
     expect(page.locator("#queue-count")).to_have_text("3")
     page.reload()
     expect(page.locator("#queue-count")).to_have_text("3")  # the queue survives a reload
+    unlock_offline_desk(page)
     shot(page, "offline-desk")
 
     _run(server, ELSEWHERE, str(two["person_id"]), str(two["facility_id"]))  # meanwhile, online

@@ -104,6 +104,17 @@ def test_each_pack_has_its_own_salt(client, db, world, booked):
     assert first["appointments"][0]["code_hash"] != second["appointments"][0]["code_hash"]
 
 
+def test_pack_carries_a_fresh_device_key_secret(client, db, world, booked):
+    """The salt of the device's storage key (with the vaccinator's passphrase): 32 random bytes
+    drawn for each download, and PBKDF2 rounds that make guessing a passphrase costly."""
+    sign_in(client, world.staff["vaccinator"])
+    first, second = client.get(PACK).get_json(), client.get(PACK).get_json()
+    key = first["device_key"]
+    assert len(base64.b64decode(key["secret"])) == 32
+    assert key["secret"] != second["device_key"]["secret"]
+    assert key["iterations"] >= 600_000 and key["algorithm"] == "PBKDF2-SHA256/AES-GCM-256"
+
+
 def test_pack_lists_the_lots_the_facility_store_can_use(client, db, world, booked):
     from cowin_kit.stock import operations as stock
 

@@ -8,9 +8,10 @@
 
 importScripts("/static/web/shell-sw.js");
 
-serveShell("cowin-kit-desk-", "v2", [
+serveShell("cowin-kit-desk-", "v3", [
   "/desk/offline/",
   "/desk/offline/manifest.webmanifest",
+  "/desk/static/desk/desk-store.js",
   "/desk/static/desk/desk-offline.js",
   "/static/web/kit.css"
 ]);

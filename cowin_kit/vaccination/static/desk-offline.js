@@ -4,47 +4,33 @@
  * the queue to /api/kit/v1/staff/desk/sync when asked (applied and duplicate events leave the
  * queue; conflicts and invalid events are listed under "Needs attention").
  * Back online, the queue is sent by itself too (a repeat send is harmless: events are idempotent).
- * Not built yet: encryption at rest, walk-ins and AEFI offline (docs/operations.md).
+ * Storage goes through desk-store.js (window.DeskStore): sealed with a key from a passphrase
+ * the vaccinator chooses at the first download, locked after every reload, wiped on sign-out,
+ * after too many wrong passphrases and when the list expires (docs/operations.md).
  */
 (function () {
   "use strict";
   var root = document.getElementById("offline-desk");
   if (!root) { return; }
-  var DB_NAME = "cowin-kit-desk";
-  var db = null;
+  var Store = window.DeskStore;
+  var lock = "empty";  // "empty" (no data, no key), "locked" (data, key not typed), "open"
 
   function t(key) { return root.getAttribute("data-t-" + key) || key; }
   function $(id) { return document.getElementById(id); }
 
-  function openDb() {
-    return new Promise(function (resolve, reject) {
-      var request = indexedDB.open(DB_NAME, 1);
-      request.onupgradeneeded = function () {
-        var d = request.result;
-        d.createObjectStore("kv");
-        d.createObjectStore("queue", { keyPath: "seq", autoIncrement: true });
-        d.createObjectStore("attention", { keyPath: "id" });
-      };
-      request.onsuccess = function () { resolve(request.result); };
-      request.onerror = function () { reject(request.error); };
-    });
-  }
+  // Every record is encrypted by desk-store.js; these names stay for the code below.
+  function get(name, key) { return Store.get(name, key); }
+  function put(name, value, key) { return Store.put(name, value, key); }
+  function del(name, key) { return Store.del(name, key); }
+  function all(name) { return Store.all(name); }
+  function clear(name) { return Store.clear(name); }
 
-  function store(name, mode, work) {
-    return new Promise(function (resolve, reject) {
-      var tx = db.transaction(name, mode);
-      var request = work(tx.objectStore(name));
-      tx.oncomplete = function () { resolve(request ? request.result : undefined); };
-      tx.onerror = function () { reject(tx.error); };
-    });
+  function setLock(state) {
+    lock = state;
+    root.setAttribute("data-lock", state);
+    $("desk-setup").hidden = state !== "empty";
+    $("desk-unlock").hidden = state !== "locked";
   }
-  function get(name, key) { return store(name, "readonly", function (s) { return s.get(key); }); }
-  function put(name, value, key) {
-    return store(name, "readwrite", function (s) { return key === undefined ? s.put(value) : s.put(value, key); });
-  }
-  function del(name, key) { return store(name, "readwrite", function (s) { return s.delete(key); }); }
-  function all(name) { return store(name, "readonly", function (s) { return s.getAll(); }); }
-  function clear(name) { return store(name, "readwrite", function (s) { return s.clear(); }); }
 
   function message(text) {
     var box = $("offline-message");
@@ -97,23 +83,29 @@
   }
 
   function loadPack() {
-    return get("kv", "pack").then(function (pack) {
-      if (pack && Date.parse(pack.expires_at) < Date.now()) {
-        return del("kv", "pack").then(function () { message(t("expired")); return null; });
-      }
-      return pack || null;
-    });
+    if (!Store.unlocked()) { return Promise.resolve(null); }
+    if (Date.parse(Store.expiresAt()) < Date.now()) {  // expired while open: wipe it all
+      return Store.wipe().then(Store.open).then(function () {
+        setLock("empty");
+        message(t("expired"));
+        return null;
+      });
+    }
+    return get("kv", "pack").then(function (pack) { return pack || null; });
   }
 
   function renderQueue() {
-    return all("queue").then(function (events) {
+    var events = Store.unlocked() ? all("queue") : Store.count("queue").then(function (n) {
+      return new Array(n);  // locked: only how many are waiting
+    });
+    return events.then(function (events) {
       $("queue-count").textContent = String(events.length);
       return events;
     });
   }
 
   function renderAttention() {
-    return all("attention").then(function (items) {
+    return (Store.unlocked() ? all("attention") : Promise.resolve([])).then(function (items) {
       var list = $("attention");
       list.textContent = "";
       items.forEach(function (item) {
@@ -182,14 +174,14 @@
       list.textContent = "";
       if (!pack) {
         $("pack-day").textContent = "–";
-        if (!$("offline-message").textContent) { message(t("no-pack")); }
+        if (!$("offline-message").textContent) { message(t(lock === "locked" ? "locked" : "no-pack")); }
         return;
       }
       var lang = document.documentElement.lang || undefined;
       $("pack-day").textContent = new Intl.DateTimeFormat(lang, { dateStyle: "long" })
         .format(new Date(pack.day + "T12:00:00"));
       var queued = {};
-      events.forEach(function (e) { if (e.appointment_id) { queued[e.appointment_id] = true; } });
+      events.forEach(function (e) { if (e && e.appointment_id) { queued[e.appointment_id] = true; } });
       pack.appointments.forEach(function (row) { list.appendChild(appointmentRow(pack, row, queued)); });
       Object.keys(typed).forEach(function (id) {
         var input = document.getElementById(id);
@@ -223,23 +215,39 @@
   }
 
   function download() {
+    var passphrase = $("desk-new-passphrase").value;
+    if (lock === "locked") { message(t("locked")); return Promise.resolve(); }
+    if (lock === "empty" && passphrase.length < 8) {
+      message(t("passphrase-short"));
+      $("desk-new-passphrase").focus();
+      return Promise.resolve();
+    }
     return fetch(root.getAttribute("data-pack"), { credentials: "same-origin",
                                                    headers: { "Accept": "application/json" } })
       .then(function (response) {
         if (response.status === 401 || response.status === 403) {
           // Signed out (or not a desk user): the list of people must not stay on the device.
           // The queue stays: it holds doses given, to sync after signing in again.
-          return del("kv", "pack").then(function () { throw new Error("signed out"); });
+          return (Store.unlocked() ? del("kv", "pack") : Promise.resolve()).then(function () {
+            throw new Error("signed out");
+          });
         }
         if (!response.ok) { throw new Error(String(response.status)); }
         return response.json();
       })
-      .then(function (pack) { return put("kv", pack, "pack"); })
+      .then(function (pack) {
+        // The first download sets the key: the passphrase and the server's device secret.
+        var keyed = lock === "empty" ? Store.setup(passphrase, pack.device_key, pack.expires_at)
+          .then(function () { $("desk-new-passphrase").value = ""; setLock("open"); return loadDevice(); })
+          : Store.extend(pack.expires_at);
+        return keyed.then(function () { return put("kv", pack, "pack"); });
+      })
       .then(function () { message(""); return render(); })
       .catch(function () { message(t("download-failed")); });
   }
 
   function sync() {
+    if (!Store.unlocked()) { return Promise.resolve(null); }
     return all("queue").then(function (events) {
       if (!events.length) { return null; }
       var body = events.map(function (e) {
@@ -270,15 +278,59 @@
   }
 
   var deviceId = null;
-  openDb().then(function (opened) {
-    db = opened;
-    return get("kv", "device");
-  }).then(function (device) {
-    deviceId = device || crypto.randomUUID();
-    return device ? null : put("kv", deviceId, "device");
-  }).then(function () {
+  function loadDevice() {
+    return get("kv", "device").then(function (device) {
+      deviceId = device || crypto.randomUUID();
+      return device ? null : put("kv", deviceId, "device");
+    });
+  }
+
+  function unlock(event) {
+    event.preventDefault();
+    var input = $("desk-passphrase");
+    return Store.unlock(input.value).then(function (answer) {
+      input.value = "";
+      if (answer.ok) {
+        setLock("open");
+        message("");
+        return loadDevice().then(render).then(function () { return navigator.onLine ? sync() : null; });
+      }
+      if (answer.wiped) {
+        setLock("empty");
+        message(t("wiped"));
+        return render();
+      }
+      message(t("wrong-passphrase").replace("{count}", String(answer.left)));
+      input.focus();
+    });
+  }
+
+  /* Sign out: wipe this device first. Events not synced yet would be lost: say how many and
+   * sign out only when the vaccinator confirms. */
+  function signOut(event) {
+    event.preventDefault();
+    var form = $("desk-signout"), confirm = $("desk-signout-confirm");
+    return Store.count("queue").then(function (waiting) {
+      if (waiting > 0 && confirm.hidden) {
+        message(t("signout-unsynced").replace("{count}", String(waiting)));
+        confirm.hidden = false;
+        confirm.focus();
+        return null;
+      }
+      return Store.wipe().then(function () { form.submit(); });
+    });
+  }
+
+  Store.open().then(function (state) {
+    if (state === "expired") { message(t("expired")); }
+    setLock(state === "locked" ? "locked" : "empty");
+    $("desk-unlock").addEventListener("submit", unlock);
+    $("desk-signout").addEventListener("submit", signOut);
+    $("desk-signout-confirm").addEventListener("click", signOut);
     $("pack-download").addEventListener("click", download);
-    $("queue-sync").addEventListener("click", sync);
+    $("queue-sync").addEventListener("click", function () {
+      return lock === "locked" ? message(t("locked")) : sync();
+    });
     window.addEventListener("online", function () { showState(); sync(); });
     window.addEventListener("offline", showState);
     showState();
