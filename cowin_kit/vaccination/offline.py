@@ -1,11 +1,6 @@
-"""The offline desk (issue #22): the pack a vaccinator downloads before going offline, and the
-sync that applies the events the device recorded while offline.
-
-The pack holds only what the desk needs for the day at the vaccinator's facility: open
-sessions, appointments with a masked name, birth year, reference id, dose history and a salted
-PBKDF2 hash of the secret code (never the code), the lots the facility's store can use, and
-the profile sections the schedule engine reads. See docs/operations.md, "Offline desk", for
-the threat model.
+"""The offline desk's sync (issue #22): applies the events a device recorded while offline.
+The pack the device downloads first is built in ``offline_pack.py`` (``build_pack`` is also
+importable from here).
 
 The sync applies each event through the desk's own operations (``operations.record_dose``,
 ``walk_in``, ``mark_no_show``, ``aefi.report_aefi``): the same checks, audit entries and
@@ -17,37 +12,28 @@ then fails: the second sender answers "duplicate").
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
 import hashlib
 import json
-import secrets
-import uuid
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy.exc import IntegrityError
 
 from cowin_kit.accounts.staff_permissions import require_scope
-from cowin_kit.booking.admin_operations import facility_today
-from cowin_kit.booking.models import Appointment, Facility, SessionCapacity, VaccinationSession
-from cowin_kit.booking.rules import history_of
+from cowin_kit.booking.models import Appointment, SessionCapacity, VaccinationSession
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db, utcnow
-from cowin_kit.core.errors import Conflict, Forbidden, KitError, NotFound, ValidationFailed
+from cowin_kit.core.errors import Conflict, KitError, NotFound, ValidationFailed
 from cowin_kit.core.inputs import datetime_range, int_range
-from cowin_kit.profiles import get_profile
 from cowin_kit.registration.models import Beneficiary
-from cowin_kit.vaccination import aefi, operations, queries
+from cowin_kit.vaccination import aefi, operations
 from cowin_kit.vaccination.models import AefiReport, DeskSyncEvent, DoseRecord
-from cowin_kit.vaccination.signals import desk_lot_sources
+from cowin_kit.vaccination.offline_pack import build_pack, my_facility
 
-#: Profile sections the device's eligibility check and walk-in form read.
-PROFILE_SECTIONS = ("vaccines", "schedules", "boosters", "eligibility", "identity_documents",
-                    "genders", "booking")
+__all__ = ["build_pack", "sync", "apply_event", "SCHEMAS", "MAX_EVENTS"]
+
 MAX_EVENTS = 200
 
 
@@ -78,101 +64,6 @@ class EventIdReused(Conflict):
     code = "EVENT_ID_REUSED"
     default_message = _l("Another event with this id, and different content, was already "
                          "synced.")
-
-
-# The pack -----------------------------------------------------------------------------------
-
-def pack_hours() -> float:
-    """How long a pack may be used offline (the device wipes it afterwards)."""
-    return float(current_app.config["DESK_PACK_HOURS"])
-
-
-def pack_iterations() -> int:
-    return max(1, int(current_app.config["DESK_PACK_PBKDF2_ITERATIONS"]))
-
-
-def code_hash(code: str, salt: bytes, appointment_id: uuid.UUID, iterations: int) -> str:
-    """PBKDF2-HMAC-SHA256 of a secret code, salted by the pack's salt and the appointment id
-    (so equal codes hash differently); base64. The device computes the same with WebCrypto."""
-    digest = hashlib.pbkdf2_hmac("sha256", code.encode(), salt + appointment_id.bytes,
-                                 iterations, 32)
-    return base64.b64encode(digest).decode()
-
-
-def mask_name(name: str) -> str:
-    """First letter of each word, the rest hidden: enough to match a face to a list."""
-    return " ".join(word[0] + "\u2022" * 3 for word in (name or "").split() if word)
-
-
-def _plain(value):
-    """Profile YAML as JSON: dates as ISO strings (Flask would write them as HTTP dates)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return value
-
-
-def _my_facility(staff) -> Facility:
-    facility = db.session.get(Facility, staff.facility_id) if staff.facility_id else None
-    if facility is None:
-        raise Forbidden()
-    return facility
-
-
-def _lots(facility: Facility, day: dt.date) -> list[dict]:
-    """The lots usable at the facility on ``day``, from the sources stock registers
-    (signals.desk_lot_sources)."""
-    return [lot for source in desk_lot_sources for lot in source(facility, day)]
-
-
-def build_pack(staff) -> dict:
-    """The day's desk data for the staff user's facility (audited as a view of the list)."""
-    facility = _my_facility(staff)
-    day = facility_today(facility)
-    profile = get_profile()
-    salt, iterations = secrets.token_bytes(16), pack_iterations()
-    sessions = db.session.scalars(sa.select(VaccinationSession).where(
-        VaccinationSession.facility_id == facility.id, VaccinationSession.date == day,
-        VaccinationSession.status == "open").order_by(VaccinationSession.vaccine)).all()
-    appointments = []
-    for appointment, person in queries.today_appointments(facility.id, day):
-        appointments.append({
-            "appointment_id": str(appointment.id), "session_id": str(appointment.session_id),
-            "status": appointment.status, "slot": appointment.slot,
-            "dose_number": appointment.dose_number, "vaccine": appointment.session.vaccine,
-            "reference_id": person.reference_id, "name_masked": mask_name(person.name),
-            "birth_year": person.birth_year, "gender": person.gender,
-            "groups": list(person.groups or ()),
-            "history": [{"vaccine": d.vaccine, "dose_number": d.dose_number,
-                         "date": d.date.isoformat(), "is_booster": d.is_booster}
-                        for d in history_of(person.id)],
-            "code_hash": code_hash(appointment.secret_code, salt, appointment.id, iterations),
-        })
-    now = utcnow()
-    audit("appointments.view", "facility", facility.id, day=day.isoformat(), via="desk_pack",
-          people=[a["reference_id"] for a in appointments])
-    db.session.commit()
-    return {
-        "facility": {"id": facility.id, "code": facility.code, "name": facility.name},
-        "day": day.isoformat(), "issued_at": now.isoformat(),
-        "expires_at": (now + dt.timedelta(hours=pack_hours())).isoformat(),
-        "code_hash": {"algorithm": "PBKDF2-SHA256", "iterations": iterations,
-                      "salt": base64.b64encode(salt).decode(),
-                      "salt_suffix": "appointment id, 16 bytes", "max_attempts":
-                      operations.MAX_CODE_ATTEMPTS},
-        "sessions": [{"session_id": str(s.id), "vaccine": s.vaccine, "slots": list(s.slots),
-                      "min_age": s.min_age, "max_age": s.max_age,
-                      "capacity": sum(c.capacity for c in s.capacities)} for s in sessions],
-        "appointments": appointments,
-        "vaccines": [{"id": v.id, "name": v.name, "manufacturer": v.manufacturer}
-                     for v in profile.vaccines],
-        "lots": _lots(facility, day),
-        "profile": {"code": profile.code,
-                    **{k: _plain(profile.data.get(k)) for k in PROFILE_SECTIONS}},
-    }
 
 
 # Sync events ---------------------------------------------------------------------------------
@@ -261,9 +152,11 @@ def _validate(raw) -> dict:
                                        for k, v in exc.normalized_messages().items()}) from None
 
 
-def _person(reference_id: str) -> Beneficiary:
-    person = db.session.scalar(sa.select(Beneficiary).where(
-        Beneficiary.reference_id == reference_id))
+def _person(reference_id: str, lock: bool = False) -> Beneficiary:
+    """The person; with ``lock``, their row is locked until the event commits, so that two
+    devices syncing a dose for the same person take turns (the second sees the first's dose)."""
+    query = sa.select(Beneficiary).where(Beneficiary.reference_id == reference_id)
+    person = db.session.scalar(query.with_for_update() if lock else query)
     if person is None:
         raise UnknownPerson()
     return person
@@ -285,7 +178,9 @@ def _check_session(session_id) -> None:
     open and hold fewer recorded doses than its capacity."""
     if session_id is None:
         return
-    session = db.session.get(VaccinationSession, session_id)
+    # Locked until the event commits: parallel syncs count the doses one after the other.
+    session = db.session.get(VaccinationSession, session_id, with_for_update=True,
+                             populate_existing=True)
     if session is None:
         raise ValidationFailed(fields={"session_id": [_l("No such session.")]})
     if session.status == "cancelled":
@@ -299,7 +194,7 @@ def _check_session(session_id) -> None:
 
 
 def _apply_dose(staff, event: dict, claim) -> None:
-    person = _person(event["reference_id"])
+    person = _person(event["reference_id"], lock=True)
     # A dose recorded elsewhere first (online, or by another device): this one is not recorded.
     if db.session.scalar(sa.select(DoseRecord.id).where(
             DoseRecord.beneficiary_id == person.id,
@@ -439,7 +334,7 @@ def apply_event(staff, device_id: str, raw) -> dict:
 
 def sync(staff, device_id: str, events: list) -> list[dict]:
     """Apply a device's batch, in order (a dose before the AEFI report about it)."""
-    _my_facility(staff)
+    my_facility(staff)
     results = [apply_event(staff, device_id, raw) for raw in events]
     audit("desk.sync", None, None, device=device_id,
           outcomes={s: sum(1 for r in results if r["status"] == s)
