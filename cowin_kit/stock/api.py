@@ -15,7 +15,7 @@ from cowin_kit.core.db import db
 from cowin_kit.core.errors import Unauthorized, ValidationFailed
 from cowin_kit.core.outage import limit
 from cowin_kit.profiles import get_profile
-from cowin_kit.stock import fhir, operations
+from cowin_kit.stock import coldchain, fhir
 from cowin_kit.stock.models import Shipment, Store
 from cowin_kit.stock.views import VIEWERS, shipment_scope, store_scope
 
@@ -45,7 +45,7 @@ def logger_or_staff(view):
             return staff_view(*args, **kwargs)
         limit("stock.logger_token",
               current_app.config.get("RATE_LIMIT_LOGGERS", "300 per 5 minutes"))
-        token = operations.logger_token(header[7:].strip())
+        token = coldchain.logger_token(header[7:].strip())
         if token is None:
             raise Unauthorized(_l("This logger token is not valid or has been revoked."),
                                code="BAD_LOGGER_TOKEN")
@@ -74,7 +74,7 @@ def readings(token=None):
         raise ValidationFailed(fields={"readings": [_l(
             "Send a list of 1 to %(n)s readings, each with equipment, time and celsius.") % {
             "n": MAX_READINGS}]})
-    made = operations.import_readings(None if token else me(), rows, source="api", token=token)
+    made = coldchain.import_readings(None if token else me(), rows, source="api", token=token)
     return jsonify({"excursions": [{
         "id": e.id, "equipment": e.equipment.code, "started_at": e.started_at.isoformat(),
         "ended_at": e.ended_at.isoformat(), "lowest_celsius": e.lowest_celsius,

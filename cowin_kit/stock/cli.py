@@ -6,8 +6,8 @@ import click
 
 from cowin_kit.cli.common import pass_app
 from cowin_kit.core.db import db
-from cowin_kit.stock.operations import close_due_vials
 from cowin_kit.stock.operations import sync_stores as sync
+from cowin_kit.stock.vials import close_due_vials
 
 
 @click.group("stock")

@@ -15,6 +15,7 @@ from cowin_kit.accounts.staff_operations import create_staff_user
 from cowin_kit.areas.models import Area
 from cowin_kit.booking.models import Facility, SessionCapacity, VaccinationSession
 from cowin_kit.core.db import db, utcnow
+from cowin_kit.stock import coldchain, vials
 from cowin_kit.stock import operations as ops
 from cowin_kit.stock.models import LedgerEntry, Store
 from cowin_kit.stock.reports import country_today
@@ -87,11 +88,11 @@ def seed(app, profile, echo) -> None:
             ops.send(admin, path[0], path[1], soon, soon.doses_per_vial * 20)
             ops.record_wastage(admin, store, lot, lot.doses_per_vial * 2, reason="breakage",
                                note="Demo: vials dropped while unpacking")
-            fridge = ops.add_equipment(admin, store, code=f"REF-{facility.code}"[:40],
-                                       kind="refrigerator", model="Demo ILR 100")
+            fridge = coldchain.add_equipment(admin, store, code=f"REF-{facility.code}"[:40],
+                                             kind="refrigerator", model="Demo ILR 100")
             now = utcnow()
-            ops.record_excursion(admin, fridge, started_at=now, ended_at=now, lowest=9.8,
-                                 highest=9.8, note="Demo: logger alarm, door left open")
+            coldchain.record_excursion(admin, fridge, started_at=now, ended_at=now, lowest=9.8,
+                                       highest=9.8, note="Demo: logger alarm, door left open")
             _open_todays_vial(facility, lot)
     echo(f"  stock: {made} stores, {len(lots) * 2 + 1} lots (one recalled), {sent} shipments "
          f"along the supply chain, a cold-chain excursion and an open vial at the desk")
@@ -110,7 +111,7 @@ def _open_todays_vial(facility: Facility, lot) -> None:
     vaccinator = db.session.scalar(sa.select(StaffUser).where(
         StaffUser.facility_id == facility.id, StaffUser.role == "vaccinator").limit(1))
     if vaccinator is not None:
-        ops.open_vial(vaccinator, facility, lot)
+        vials.open_vial(vaccinator, facility, lot)
 
 
 def _store_manager(facilities, echo) -> None:

@@ -4,7 +4,7 @@ The seeder samples how many doses each past session opened (those given plus a r
 wasted) and records them here as vials at the facility's store. Its synthetic lots are
 single-dose presentations, so the sampled rate carries over exactly: the history has no stock
 ledger behind it (no receipts), and whole multi-dose vials in the demo's tiny sessions would
-read as 90 % wastage. Real sites record real vials at the desk (``stock.operations.open_vial``).
+read as 90 % wastage. Real sites record real vials at the desk (``stock.vials.open_vial``).
 """
 
 from __future__ import annotations

@@ -24,8 +24,10 @@ from cowin_kit.core.db import db
 from cowin_kit.core.errors import Forbidden, KitError, NotFound, ValidationFailed
 from cowin_kit.profiles import get_profile
 from cowin_kit.reporting.exports import FORMATS, csv_chunks, xlsx_chunks
+from cowin_kit.stock import coldchain
 from cowin_kit.stock import operations as ops
 from cowin_kit.stock import queries, reports
+from cowin_kit.stock import vials as vial_ops
 from cowin_kit.stock.models import (EQUIPMENT_KINDS, VIAL_CLOSE_REASONS, WASTAGE_REASONS, Equipment,
                                     LoggerToken, Lot, OpenVial, Shipment, Store)
 from cowin_kit.stock.reports import country_today
@@ -196,7 +198,7 @@ def add_equipment(store_id: int):
     """Register a cold-chain appliance of the store (its code is the logger's serial)."""
     store = db.get_or_404(Store, store_id)
     form = request.form
-    return _act(store, lambda: ops.add_equipment(
+    return _act(store, lambda: coldchain.add_equipment(
         me(), store, code=form.get("code", ""), kind=form.get("kind", ""),
         model=form.get("model", ""), min_celsius=form.get("min_celsius", "2"),
         max_celsius=form.get("max_celsius", "8")), _l("Equipment added."))
@@ -230,7 +232,7 @@ def excursion(equipment_id: int):
     form = request.form
 
     def action():
-        ops.record_excursion(me(), equipment, started_at=_local(store, "started_at"),
+        coldchain.record_excursion(me(), equipment, started_at=_local(store, "started_at"),
                              ended_at=_local(store, "ended_at"),
                              lowest=form.get("lowest_celsius"), highest=form.get("highest_celsius"),
                              note=form.get("note", ""))
@@ -289,7 +291,7 @@ def readings(equipment_id: int):
                 raise ValidationFailed(fields={"file": [_l("The file has readings of other "
                                                            "equipment (%(code)s).") % {
                     "code": (row.get("equipment") or "")[:40]}]})
-        result["made"] = ops.import_readings(me(), rows)
+        result["made"] = coldchain.import_readings(me(), rows)
 
     response = _act(store, action, _l("Readings imported."))
     if "made" in result:
@@ -320,7 +322,7 @@ def add_token(equipment_id: int):
     """A device token for this appliance's logger, shown once on the answer."""
     item = db.get_or_404(Equipment, equipment_id)
     try:
-        _row, secret = ops.make_logger_token(me(), item, request.form.get("label", ""))
+        _row, secret = coldchain.make_logger_token(me(), item, request.form.get("label", ""))
     except KitError as exc:
         db.session.rollback()
         return _equipment_page(db.session.get(Equipment, item.id), exc.status,
@@ -333,7 +335,7 @@ def add_token(equipment_id: int):
 def revoke_token(token_id: int):
     """Revoke a logger token: the logger's next upload is refused."""
     token = db.get_or_404(LoggerToken, token_id)
-    ops.revoke_logger_token(me(), token)
+    coldchain.revoke_logger_token(me(), token)
     flash(_("Token revoked."), "success")
     return redirect(url_for("stock.equipment", equipment_id=token.equipment_id), 303)
 
@@ -411,7 +413,7 @@ def _desk_facility() -> Facility:
 
 def _vials_page(status: int = 200, **extra):
     facility = _desk_facility()
-    ops.close_due_vials(facility)
+    vial_ops.close_due_vials(facility)
     db.session.commit()
     store = ops.facility_store(facility)
     db.session.commit()
@@ -436,8 +438,8 @@ def open_vial():
     facility = _desk_facility()
     try:
         scan = (request.form.get("scan") or "").strip()
-        lot = ops.lot_from_scan(scan) if scan else _lot()
-        vial = ops.open_vial(me(), facility, lot)
+        lot = vial_ops.lot_from_scan(scan) if scan else _lot()
+        vial = vial_ops.open_vial(me(), facility, lot)
     except KitError as exc:
         db.session.rollback()
         return _vials_page(exc.status, **error_context(exc))
@@ -452,7 +454,7 @@ def close(vial_id: int):
     """Close a vial before the policy does (empty, broken, cold chain, end of the day)."""
     vial = db.get_or_404(OpenVial, vial_id)
     try:
-        ops.close_vial(me(), vial, request.form.get("reason", ""))
+        vial_ops.close_vial(me(), vial, request.form.get("reason", ""))
     except KitError as exc:
         db.session.rollback()
         return _vials_page(exc.status, **error_context(exc))

@@ -8,6 +8,7 @@ import datetime as dt
 
 
 def stock_objects(db, world, facility) -> dict:
+    from cowin_kit.stock import coldchain, vials
     from cowin_kit.stock import operations as ops
 
     nat = world.staff["national_admin"]
@@ -18,8 +19,8 @@ def stock_objects(db, world, facility) -> dict:
     supplier = db.session.get(type(store), store.parent_id)
     ops.receive(nat, supplier, lot, 100)
     shipment = ops.send(nat, supplier, store, lot, 20)
-    equipment = ops.add_equipment(nat, store, code=f"ILR-{facility.code}", kind="ilr")
-    vial = ops.open_vial(nat, facility, lot)
-    token, _secret = ops.make_logger_token(nat, equipment)
+    equipment = coldchain.add_equipment(nat, store, code=f"ILR-{facility.code}", kind="ilr")
+    vial = vials.open_vial(nat, facility, lot)
+    token, _secret = coldchain.make_logger_token(nat, equipment)
     return {"token_id": token.id, "store_id": store.id, "lot_id": lot.id, "shipment_id": shipment.id,
             "equipment_id": equipment.id, "vial_id": vial.id}

@@ -11,6 +11,7 @@ def test_sync_stores_and_close_vials(app, db, world, runner, monkeypatch):
     from cowin_kit.cli import cli
     from cowin_kit.core import db as core_db
     from cowin_kit.stock import operations as ops
+    from cowin_kit.stock import vials
     from cowin_kit.stock.models import OpenVial, Store
 
     monkeypatch.setattr("cowin_kit.cli.common.make_app", lambda: app)
@@ -22,9 +23,9 @@ def test_sync_stores_and_close_vials(app, db, world, runner, monkeypatch):
                            expiry=dt.date.today() + dt.timedelta(days=60), doses_per_vial=10)
     fa_store = db.session.scalar(sa.select(Store).where(Store.code == "F-FA"))
     ops.receive(nat, fa_store, lot, 10)
-    vial = ops.open_vial(world.staff["vaccinator"], world.facilities["FA"], lot)
+    vial = vials.open_vial(world.staff["vaccinator"], world.facilities["FA"], lot)
     later = core_db.utcnow() + dt.timedelta(hours=5)
-    monkeypatch.setattr("cowin_kit.stock.operations.utcnow", lambda: later)
+    monkeypatch.setattr("cowin_kit.stock.vials.utcnow", lambda: later)
     result = runner.invoke(cli, ["stock", "close-vials"])
     assert result.exit_code == 0 and "1 vials closed" in result.output
     db.session.expire_all()

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from cowin_kit.core.db import utcnow
+from cowin_kit.stock import coldchain
 from tests.factories import sign_in
 from tests.operations.conftest import make_dose, make_person, make_session
 
@@ -21,23 +22,23 @@ def _iso(moment: dt.datetime) -> str:
 def test_excursion_flags_the_lots_the_store_held(stock, world, db):
     ops, lot, nat = stock["ops"], stock["lot"], world.staff["national_admin"]
     ops.receive(nat, stock["A"], lot, 500)
-    ilr = ops.add_equipment(world.staff["store_manager"], stock["A"], code="ilr-0042", kind="ilr",
-                            model="Vestfrost MK 304")
+    ilr = coldchain.add_equipment(world.staff["store_manager"], stock["A"], code="ilr-0042",
+                                  kind="ilr", model="Vestfrost MK 304")
     assert ilr.code == "ILR-0042" and (ilr.min_celsius, ilr.max_celsius) == (2.0, 8.0)
     start = utcnow() - dt.timedelta(hours=3)
-    before = ops.record_excursion(nat, ilr, started_at=start,
-                                  ended_at=start + dt.timedelta(hours=2), lowest=8.5,
-                                  highest=12.25)
+    before = coldchain.record_excursion(nat, ilr, started_at=start,
+                                        ended_at=start + dt.timedelta(hours=2), lowest=8.5,
+                                        highest=12.25)
     assert before.lots == []  # the lot arrived after this excursion
     start = utcnow() - dt.timedelta(seconds=30)
-    excursion = ops.record_excursion(nat, ilr, started_at=start, ended_at=utcnow(), lowest=8.5,
-                                     highest=12.25, note="door left open")
+    excursion = coldchain.record_excursion(nat, ilr, started_at=start, ended_at=utcnow(),
+                                           lowest=8.5, highest=12.25, note="door left open")
     assert [(e.lot_id, e.doses) for e in excursion.lots] == [(lot.id, 500)]
     with pytest.raises(ops.ValidationFailed):  # inside the range: not an excursion
-        ops.record_excursion(nat, ilr, started_at=start, ended_at=start, lowest=3, highest=7)
+        coldchain.record_excursion(nat, ilr, started_at=start, ended_at=start, lowest=3, highest=7)
     with pytest.raises(ops.ValidationFailed):  # a wall-clock time without its offset
-        ops.record_excursion(nat, ilr, started_at=start.replace(tzinfo=None), ended_at=start,
-                             lowest=9, highest=10)
+        coldchain.record_excursion(nat, ilr, started_at=start.replace(tzinfo=None),
+                                   ended_at=start, lowest=9, highest=10)
 
 
 def test_logger_csv_and_api_become_excursions(client, stock, world, db):
@@ -45,7 +46,7 @@ def test_logger_csv_and_api_become_excursions(client, stock, world, db):
 
     ops, lot, nat = stock["ops"], stock["lot"], world.staff["national_admin"]
     ops.receive(nat, stock["FA"], lot, 40)
-    ilr = ops.add_equipment(nat, stock["FA"], code="LOG-7", kind="refrigerator")
+    ilr = coldchain.add_equipment(nat, stock["FA"], code="LOG-7", kind="refrigerator")
     t0 = utcnow()  # a logger reading every 10 seconds from now (within the clock-skew margin)
     readings = [(0, 5.0), (1, 9.5), (2, 11.0), (3, 6.0), (4, 1.0), (5, 4.0)]
     csv_text = "equipment,time,celsius\n" + "".join(

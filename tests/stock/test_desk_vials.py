@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from cowin_kit.stock import vials
 from tests.factories import make_person, sign_in
 from tests.stock.conftest import balance
 
@@ -21,13 +22,13 @@ def scan_of(lot, expiry=None):
 
 def test_gs1_datamatrix_is_read_with_biip(stock):
     ops, lot = stock["ops"], stock["lot"]
-    assert ops.parse_gs1(scan_of(lot)) == {"gtin": lot.gtin, "expiry": lot.expiry,
+    assert vials.parse_gs1(scan_of(lot)) == {"gtin": lot.gtin, "expiry": lot.expiry,
                                            "lot": lot.lot_number}
     # The lot first and the symbology identifier in front, as some scanners send it.
-    assert ops.parse_gs1(f"]d210{lot.lot_number}{GS}01{lot.gtin}")["lot"] == lot.lot_number
+    assert vials.parse_gs1(f"]d210{lot.lot_number}{GS}01{lot.gtin}")["lot"] == lot.lot_number
     for bad in ("", "hello", "01123", "0108901234567890"):  # no lot: refused
         with pytest.raises(ops.ValidationFailed):
-            ops.parse_gs1(bad)
+            vials.parse_gs1(bad)
 
 
 def test_opening_a_scanned_vial_draws_its_doses(client, stock, world, db):
@@ -62,9 +63,9 @@ def test_policy_closes_vials_after_their_hours(stock, world, db):
 
     ops, lot = stock["ops"], stock["lot"]
     ops.receive(world.staff["national_admin"], stock["FA"], lot, 20)
-    vial = ops.open_vial(world.staff["vaccinator"], world.facilities["FA"], lot)
-    assert ops.close_due_vials(now=utcnow() + dt.timedelta(hours=3)) == 0
-    assert ops.close_due_vials(now=utcnow() + dt.timedelta(hours=4, minutes=1)) == 1
+    vial = vials.open_vial(world.staff["vaccinator"], world.facilities["FA"], lot)
+    assert vials.close_due_vials(now=utcnow() + dt.timedelta(hours=3)) == 0
+    assert vials.close_due_vials(now=utcnow() + dt.timedelta(hours=4, minutes=1)) == 1
     db.session.commit()
     db.session.refresh(vial)
     assert vial.close_reason == "policy" and vial.closed_at == vial.discard_at
@@ -105,7 +106,7 @@ def test_expired_or_recalled_lot_is_refused_at_the_desk(client, stock, world, db
 def test_closing_a_vial_needs_a_reason_and_is_scoped(client, stock, world, db):
     ops, lot = stock["ops"], stock["lot"]
     ops.receive(world.staff["national_admin"], stock["FA"], lot, 20)
-    vial = ops.open_vial(world.staff["vaccinator"], world.facilities["FA"], lot)
+    vial = vials.open_vial(world.staff["vaccinator"], world.facilities["FA"], lot)
     sign_in(client, world.staff["vaccinator"])
     assert client.post(f"/desk/vials/{vial.id}/close", data={"reason": "policy"}).status_code \
         == 422

@@ -9,6 +9,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from cowin_kit.stock import vials
 from tests.stock.conftest import balance
 
 
@@ -132,7 +133,7 @@ def test_fifty_desks_drawing_from_twenty_doses_never_go_below_zero(app, stock, w
             lot = db.session.get(Lot, lot_id)
             barrier.wait()
             try:
-                ops.open_vial(staff, facility, lot)
+                vials.open_vial(staff, facility, lot)
                 outcomes.append("opened")
             except ops.InsufficientStock:
                 outcomes.append("refused")

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from cowin_kit.core.db import utcnow
 from cowin_kit.core.models import AuditEntry
+from cowin_kit.stock import coldchain
 from tests.factories import sign_in
 
 API = "/api/kit/v1/stock/readings"
@@ -48,7 +49,7 @@ def test_a_logger_uploads_with_its_token_and_only_the_hash_is_kept(app, client, 
 
     ops, lot, nat = stock["ops"], stock["lot"], world.staff["national_admin"]
     ops.receive(nat, stock["FA"], lot, 40)
-    ilr = ops.add_equipment(nat, stock["FA"], code="LOG-9", kind="ilr")
+    ilr = coldchain.add_equipment(nat, stock["FA"], code="LOG-9", kind="ilr")
     token = _make_token(app, world, ilr)
     row = db.session.scalar(sa.select(LoggerToken))
     assert row.token_hash == hashlib.sha256(token.encode()).hexdigest() and row.prefix == token[:12]
@@ -79,8 +80,8 @@ def test_a_logger_uploads_with_its_token_and_only_the_hash_is_kept(app, client, 
 def test_wrong_revoked_or_missing_token_is_401(app, client, stock, world, db):
     from cowin_kit.stock.models import Excursion
 
-    ops, nat = stock["ops"], world.staff["national_admin"]
-    ilr = ops.add_equipment(nat, stock["FA"], code="LOG-10", kind="ilr")
+    nat = world.staff["national_admin"]
+    ilr = coldchain.add_equipment(nat, stock["FA"], code="LOG-10", kind="ilr")
     token = _make_token(app, world, ilr)
     body = _readings("LOG-10", 5, 12.5, 5)
     for header in (_bearer("ckl_" + "A" * 43), _bearer(token[:-1]), _bearer(""),
@@ -105,10 +106,10 @@ def test_wrong_revoked_or_missing_token_is_401(app, client, stock, world, db):
 def test_a_token_uploads_its_own_equipment_only(app, client, stock, world, db):
     from cowin_kit.stock.models import Excursion
 
-    ops, nat = stock["ops"], world.staff["national_admin"]
-    mine = ops.add_equipment(nat, stock["FA"], code="LOG-11", kind="ilr")
-    ops.add_equipment(nat, stock["FA"], code="LOG-12", kind="ilr")  # same store, other appliance
-    ops.add_equipment(nat, stock["FB"], code="LOG-13", kind="ilr")  # another store
+    nat = world.staff["national_admin"]
+    mine = coldchain.add_equipment(nat, stock["FA"], code="LOG-11", kind="ilr")
+    coldchain.add_equipment(nat, stock["FA"], code="LOG-12", kind="ilr")  # same store, another one
+    coldchain.add_equipment(nat, stock["FB"], code="LOG-13", kind="ilr")  # another store
     token = _make_token(app, world, mine)
     for other in ("LOG-12", "LOG-13"):
         body = _readings("LOG-11", 5, 12, 5)
@@ -118,7 +119,7 @@ def test_a_token_uploads_its_own_equipment_only(app, client, stock, world, db):
         assert response.get_json()["error"]["code"] == "OTHER_EQUIPMENT"
     assert db.session.scalar(sa.select(sa.func.count(Excursion.id))) == 0
     # A store manager of area A cannot make a token for area B's appliance, nor revoke one.
-    other = ops.add_equipment(nat, stock["FB"], code="LOG-14", kind="ilr")
+    other = coldchain.add_equipment(nat, stock["FB"], code="LOG-14", kind="ilr")
     staff = app.test_client()
     sign_in(staff, world.staff["store_manager"])
     assert staff.post(f"/stock/equipment/{other.id}/tokens").status_code == 403
@@ -128,8 +129,8 @@ def test_a_token_uploads_its_own_equipment_only(app, client, stock, world, db):
 def test_bad_input_with_a_token_is_4xx_and_records_nothing(app, client, stock, world, db):
     from cowin_kit.stock.models import Excursion
 
-    ops, nat = stock["ops"], world.staff["national_admin"]
-    ilr = ops.add_equipment(nat, stock["FA"], code="LOG-15", kind="ilr")
+    nat = world.staff["national_admin"]
+    ilr = coldchain.add_equipment(nat, stock["FA"], code="LOG-15", kind="ilr")
     token = _make_token(app, world, ilr)
     bodies = [{"readings": []}, {"readings": "x"}, ["x"], {"readings": [1]}, {},
               {"readings": [{"equipment": "LOG-15", "time": "yesterday", "celsius": 20}]},

@@ -9,6 +9,7 @@ import io
 import pytest
 import sqlalchemy as sa
 
+from cowin_kit.stock import coldchain
 from tests.factories import sign_in
 
 JSON = {"X-Requested-With": "fetch"}
@@ -17,9 +18,8 @@ EARLY = "0001-01-01T00:00:00+12:00"  # 31 Dec of year 0 in UTC: no such datetime
 
 @pytest.fixture
 def fridge(stock, world):
-    ops = stock["ops"]
-    return ops.add_equipment(world.staff["national_admin"], stock["national"], code="ILR-9",
-                             kind="ilr")
+    return coldchain.add_equipment(world.staff["national_admin"], stock["national"], code="ILR-9",
+                                   kind="ilr")
 
 
 def _excursions(db):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from cowin_kit.stock import vials
 from tests.operations.conftest import make_dose, make_person
 
 
@@ -13,8 +14,8 @@ def _day_of_vials(stock, world, db):
     ops, lot, fa = stock["ops"], stock["lot"], world.facilities["FA"]
     ops.receive(world.staff["national_admin"], stock["FA"], lot, 100)
     vac = world.staff["vaccinator"]
-    ops.open_vial(vac, fa, lot)
-    ops.open_vial(vac, fa, lot)
+    vials.open_vial(vac, fa, lot)
+    vials.open_vial(vac, fa, lot)
     for n in range(15):
         dose = make_dose(db, make_person(db, name=f"P{n}"), fa)
         dose.lot = lot.lot_number
