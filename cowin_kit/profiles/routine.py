@@ -75,13 +75,17 @@ def _last_day(anchor: dt.date, dose: Dose) -> dt.date | None:
     return None if end is None else end - DAY
 
 
-def _earliest(anchor: dt.date, dose: Dose, previous: dt.date | None) -> tuple[dt.date, str]:
-    by_age = after(anchor, dose.min_age)
-    if previous is not None and dose.min_interval is not None:
-        by_interval = after(previous, dose.min_interval)
-        if by_interval > by_age:
-            return by_interval, TOO_SOON
-    return by_age, TOO_EARLY_AGE
+def _earliest(anchor: dt.date, doses: tuple[Dose, ...], slot: int, counted: dt.date | None,
+              invalid: dt.date | None) -> tuple[dt.date, str]:
+    """The first valid day for ``doses[slot]``: its minimum age, its minimum interval after
+    the last counted dose, and (ACIP) the series' interval after a dose that did not count."""
+    dose = doses[slot]
+    found, why = after(anchor, dose.min_age), TOO_EARLY_AGE
+    spacing = dose.min_interval or next((d.min_interval for d in doses[slot + 1:slot + 2]), None)
+    for previous, gap in ((counted, dose.min_interval), (invalid, spacing)):
+        if previous is not None and gap is not None and after(previous, gap) > found:
+            found, why = after(previous, gap), TOO_SOON
+    return found, why
 
 
 def _series_doses(series: Series, anchor: dt.date, earlier: list[dt.date]) -> tuple[Dose, ...]:
@@ -97,7 +101,7 @@ def _series_doses(series: Series, anchor: dt.date, earlier: list[dt.date]) -> tu
 def _walk(routine: Routine, programme: Programme, series: Series, anchor: dt.date,
           on: dt.date, given: list[tuple[dt.date, str]], doses: tuple[Dose, ...],
           close: dt.date | None) -> NextDose:
-    slot, previous, last_counted, counted, rejected = 0, None, None, 0, []
+    slot, invalid, last_counted, counted, rejected = 0, None, None, 0, []
 
     def skip_missed(day: dt.date) -> None:
         nonlocal slot
@@ -112,19 +116,19 @@ def _walk(routine: Routine, programme: Programme, series: Series, anchor: dt.dat
         if slot >= len(doses):
             rejected.append(Rejected(product, day, EXTRA, series.antigen))
             continue
-        earliest, why = _earliest(anchor, doses[slot], previous)
-        previous = day  # the next dose is spaced from this one, valid or not
+        earliest, why = _earliest(anchor, doses, slot, last_counted, invalid)
         if day < earliest - routine.grace:
             rejected.append(Rejected(product, day, why, series.antigen, doses[slot].name))
+            invalid = day  # the repeat dose is spaced from this one
             continue
-        slot, counted, last_counted = slot + 1, counted + 1, day
+        slot, counted, last_counted, invalid = slot + 1, counted + 1, day, None
     skip_missed(on)
     base = dict(programme=programme.id, antigen=series.antigen, counted=counted,
                 rejected=tuple(rejected))
     if slot >= len(doses):
         return NextDose(status=COMPLETE, **base)
     dose = doses[slot]
-    earliest, _why = _earliest(anchor, dose, previous)
+    earliest, _why = _earliest(anchor, doses, slot, last_counted, invalid)
     due = after(anchor, dose.age)
     if last_counted is not None and dose.interval is not None:
         due = max(due, after(last_counted, dose.interval))

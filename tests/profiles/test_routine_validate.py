@@ -1,0 +1,138 @@
+"""routine.yaml validation: the shipped schedules are valid; a broken copy of India's fails
+with the right file:line and a message naming what is wrong and what was expected."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cowin_kit.profiles import ProfileError, load_profile
+from cowin_kit.profiles.validate import validate_folder
+
+PROFILES = Path(__file__).resolve().parents[2] / "country_profiles"
+WITH_ROUTINE = sorted(p.parent.name for p in PROFILES.glob("*/routine.yaml"))
+
+
+def test_india_and_others_ship_a_routine_schedule():
+    assert "in" in WITH_ROUTINE
+
+
+@pytest.mark.parametrize("code", WITH_ROUTINE)
+def test_shipped_routine_schedule_is_valid_and_sourced(code):
+    _src, problems = validate_folder(PROFILES / code)
+    assert problems == []
+    routine = load_profile(code, PROFILES).routine
+    assert routine is not None
+    assert routine.source["document"] and routine.source["publisher"]
+    assert routine.source["edition"] and routine.source["checked"]
+    assert any(p.anchor == "birth" and p.kind == "routine" for p in routine.programmes)
+
+
+@pytest.fixture
+def india(tmp_path):
+    folder = tmp_path / "xx"
+    shutil.copytree(PROFILES / "in", folder)
+    return folder
+
+
+def edit(folder: Path, old: str, new: str) -> int:
+    """Replace the first ``old`` in routine.yaml; return the line it is on."""
+    path = folder / "routine.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    index = text.index(old)
+    path.write_text(text[:index] + new + text[index + len(old):], encoding="utf-8")
+    return text[:index].count("\n") + 1
+
+
+def problems_of(folder: Path) -> list[str]:
+    return [str(p) for p in validate_folder(folder)[1]]
+
+
+def only(folder: Path, line: int, *words: str, also: int = 0) -> str:
+    """The first problem is at ``line`` and says ``words``; ``also`` consequential ones."""
+    found = problems_of(folder)
+    assert len(found) == 1 + also, found
+    assert found[0].startswith(f"{folder / 'routine.yaml'}:{line}: "), found
+    for word in words:
+        assert word in found[0], found
+    return found[0]
+
+
+def test_unknown_antigen_in_a_product(india):
+    line = edit(india, "antigens: [diphtheria, tetanus, pertussis, hepb, hib]\n",
+                "antigens: [diphtheria, tetanus, pertussis, hepb, hibb]\n")
+    only(india, line, "products[4].antigens[4]", "unknown antigen 'hibb'", "expected one of",
+         also=1)  # and the Hib series' product no longer contains Hib
+
+
+def test_series_product_without_the_antigen(india):
+    line = edit(india, "products: [hepb, penta]", "products: [hepb, opv]")
+    only(india, line, "does not contain 'hepb'")
+
+
+def test_recommended_age_the_minimum_interval_cannot_reach(india):
+    line = edit(india, "{name: RVV-2, age: 10w, min_interval: 4w}",
+                "{name: RVV-2, age: 10w, min_interval: 6w}")
+    only(india, line, "10w comes before the previous dose's age (6w) plus the interval 42d")
+
+
+def test_minimum_age_after_the_recommended_age(india):
+    line = edit(india, "{name: BCG, age: 0d, max_age: 1y}",
+                "{name: BCG, age: 0d, min_age: 2w, max_age: 1y}")
+    only(india, line, "doses[0].age: 0d is before min_age 2w")
+
+
+def test_catch_up_limit_before_the_recommended_age(india):
+    line = edit(india, "{name: OPV booster, age: 16m, late_age: 24m, min_interval: 4w}",
+                "{name: OPV booster, age: 16m, late_age: 24m, min_interval: 4w, max_age: 1y}")
+    only(india, line, "max_age 1y is not after the recommended age 16m")
+
+
+def test_a_first_dose_with_an_interval(india):
+    line = edit(india, "{name: BCG, age: 0d, max_age: 1y}",
+                "{name: BCG, age: 0d, max_age: 1y, min_interval: 4w}")
+    only(india, line, "first dose of a series has no previous dose")
+
+
+def test_not_a_duration(india):
+    line = edit(india, "{name: RVV-1, age: 6w}", "{name: RVV-1, age: 6 weeks}")
+    only(india, line, "got '6 weeks'", '"6w", "9m", "16y"')
+
+
+def test_duplicate_product(india):
+    line = edit(india, "{id: je, name: JE (live", "{id: mr, name: JE (live")
+    only(india, line, "duplicate product id 'mr'", also=1)  # and JE has no product left
+
+
+def test_recent_doses_only_in_pregnancy(india):
+    line = edit(india, "    anchor: pregnancy\n", "    anchor: birth\n")
+    found = problems_of(india)
+    assert len(found) == 2 and all("expected anchor: pregnancy" in p for p in found), found
+    assert found[0].startswith(f"{india / 'routine.yaml'}:{line + 8}: ")
+
+
+def test_a_campaign_needs_its_dates(india):
+    line = edit(india, "    name: UIP - Japanese encephalitis (endemic districts)\n    kind: routine",
+                "    name: UIP - Japanese encephalitis (endemic districts)\n    kind: campaign")
+    only(india, line - 1, "a campaign needs the day it starts")
+
+
+def test_antigen_in_no_product(india):
+    line = edit(india, "  - {id: je, name: Japanese encephalitis}\n",
+                "  - {id: je, name: Japanese encephalitis}\n  - {id: yf, name: Yellow fever}\n")
+    only(india, line + 1, "antigen 'yf' is in no product")
+
+
+def test_an_instance_will_not_start_with_a_broken_schedule(india):
+    edit(india, "antigens: [bcg]", "antigens: [bcgg]")
+    with pytest.raises(ProfileError, match=r"routine.yaml:\d+: products\[0\].antigens\[0\]"):
+        load_profile(str(india), india.parent)
+
+
+def test_the_schedule_is_optional(india):
+    (india / "routine.yaml").unlink()
+    assert problems_of(india) == []
+    assert load_profile(str(india), india.parent).routine is None
