@@ -8,7 +8,8 @@ Redis with the session's *generation*; the next attempts read the flag and the g
 Every committed change that could free a dose bumps the session's generation after its commit,
 which voids the flag at once: a cancellation, a reschedule away, a raised or added capacity, a
 removed beneficiary, a dose given elsewhere — any write to ``session_capacity`` other than a
-claim. They are found by SQLAlchemy events on the ORM session (statements and flushes), not by
+claim; an edit of the session or its centre bumps it too (``session_cache`` keys its copies of
+sessions by it). They are found by SQLAlchemy events on the ORM session (statements and flushes), not by
 each caller, so a new writer cannot forget it; a write whose sessions cannot be told bumps a
 global epoch, voiding every flag. A flag also expires after ``FLAG_SECONDS``.
 
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators, visitors
 
 from cowin_kit.booking.errors import SessionFull
-from cowin_kit.booking.models import SessionCapacity
+from cowin_kit.booking.models import Facility, SessionCapacity, VaccinationSession
 from cowin_kit.core.cache import DEFAULT_PREFIX, get_cache
 from cowin_kit.core.outage import redis_errors
 
@@ -41,6 +42,9 @@ GENERATION_SECONDS = 2 * 86400
 CLAIM = "cowin_capacity_claim"
 _INFO = "cowin_capacity_changes"
 _TABLE = "session_capacity"
+#: Writes to these also move the generation: the per-process copy of what a booking reads of a
+#: session (``session_cache``) is keyed by it. Inserts of new sessions or centres change none.
+_SESSION_TABLES = {"vaccination_session": "id", "facility": None}
 
 
 def _on_redis(what: str, work):
@@ -98,13 +102,13 @@ def _changes(session: Session) -> dict:
     return session.info.setdefault(_INFO, {"sessions": set(), "capacities": set(), "all": False})
 
 
-def _ids(where, column: str) -> set | None:
-    """Values compared with ``session_capacity.<column>`` by = or IN in a WHERE clause."""
+def _ids(where, column: str, table: str = _TABLE) -> set | None:
+    """Values compared with ``<table>.<column>`` by = or IN in a WHERE clause."""
     found: set = set()
     for element in visitors.iterate(where) if where is not None else ():
         if (isinstance(element, sa.sql.elements.BinaryExpression)
                 and getattr(element.left, "key", None) == column
-                and getattr(getattr(element.left, "table", None), "name", None) == _TABLE
+                and getattr(getattr(element.left, "table", None), "name", None) == table
                 and element.operator in (operators.eq, operators.in_op)
                 and isinstance(element.right, sa.sql.elements.BindParameter)):
             value = element.right.value
@@ -117,11 +121,20 @@ def _statement(state) -> None:
     statement = state.statement
     if not (state.is_update or state.is_delete or state.is_insert):
         return
-    table = getattr(statement, "table", None)
-    if getattr(table, "name", None) != _TABLE or state.execution_options.get(CLAIM):
+    table = getattr(getattr(statement, "table", None), "name", None)
+    where = getattr(statement, "whereclause", None)
+    if table in _SESSION_TABLES and not state.is_insert:
+        column = _SESSION_TABLES[table]
+        sessions = _ids(where, column, table) if column else None
+        changes = _changes(state.session)
+        if sessions:
+            changes["sessions"].update(str(s) for s in sessions)
+        else:
+            changes["all"] = True
+        return
+    if table != _TABLE or state.execution_options.get(CLAIM):
         return
     changes = _changes(state.session)
-    where = getattr(statement, "whereclause", None)
     sessions, capacities = _ids(where, "session_id"), _ids(where, "id")
     if sessions:
         changes["sessions"].update(str(s) for s in sessions)
@@ -133,6 +146,13 @@ def _statement(state) -> None:
 
 @sa.event.listens_for(Session, "after_flush")
 def _flushed(session: Session, _context) -> None:
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, (VaccinationSession, Facility)) and (
+                obj in session.deleted or session.is_modified(obj, include_collections=False)):
+            if isinstance(obj, VaccinationSession):
+                _changes(session)["sessions"].add(str(obj.id))
+            else:
+                _changes(session)["all"] = True
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, SessionCapacity):
             if obj.session_id is None:

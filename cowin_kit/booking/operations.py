@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from cowin_kit.accounts.models import CitizenAccount
-from cowin_kit.booking import errors, full_sessions
+from cowin_kit.booking import errors, full_sessions, session_cache
 from cowin_kit.booking.signals import dose_freed, dose_released
 from cowin_kit.booking.fair_models import CHANNELS
 from cowin_kit.booking.messages import appointment_sms
@@ -59,7 +59,12 @@ def book(beneficiary, session_id, slot: str, *, dose_number: int | None = None,
             return found
     if key_hash:
         token = full_sessions.token_or_refuse(session_id)
-    session = load_session(session_id)
+    # The session's static part and capacity ids as cached at this generation (no query), or
+    # read now and remembered.
+    session = session_cache.get(session_id, token)
+    if session is None:
+        session = load_session(session_id)
+        session_cache.put(session, token)
     due = _check_bookable(profile, beneficiary, session, slot, on)
     if dose_number is not None and int(dose_number) != due.dose_number:
         raise errors.WrongDose(due=due.dose_number, asked=dose_number)
@@ -89,6 +94,7 @@ def book(beneficiary, session_id, slot: str, *, dose_number: int | None = None,
                 db.session.flush()
                 _claim_and_commit(capacity_id)
         except errors.SessionFull:
+            session_cache.forget(session.id)  # its copy showed a dose the claim did not find
             _flag_if_all_full(session, token, capacity_id)
             raise
     except IntegrityError:
