@@ -75,12 +75,13 @@ def _last_day(anchor: dt.date, dose: Dose) -> dt.date | None:
     return None if end is None else end - DAY
 
 
-def _earliest(anchor: dt.date, doses: tuple[Dose, ...], slot: int, counted: dt.date | None,
-              invalid: dt.date | None) -> tuple[dt.date, str]:
-    """The first valid day for ``doses[slot]``: its minimum age, its minimum interval after
-    the last counted dose, and (ACIP) the series' interval after a dose that did not count."""
+def _earliest(anchor: dt.date | None, doses: tuple[Dose, ...], slot: int,
+              counted: dt.date | None, invalid: dt.date | None) -> tuple[dt.date, str]:
+    """The first valid day for ``doses[slot]``: its minimum age (none for a dose from before
+    this pregnancy: ``anchor`` None), its minimum interval after the last counted dose, and
+    (ACIP) the series' interval after a dose that did not count."""
     dose = doses[slot]
-    found, why = after(anchor, dose.min_age), TOO_EARLY_AGE
+    found, why = (dt.date.min if anchor is None else after(anchor, dose.min_age)), TOO_EARLY_AGE
     spacing = dose.min_interval or next((d.min_interval for d in doses[slot + 1:slot + 2]), None)
     for previous, gap in ((counted, dose.min_interval), (invalid, spacing)):
         if previous is not None and gap is not None and after(previous, gap) > found:
@@ -116,8 +117,9 @@ def _walk(routine: Routine, programme: Programme, series: Series, anchor: dt.dat
         if slot >= len(doses):
             rejected.append(Rejected(product, day, EXTRA, series.antigen))
             continue
-        earliest, why = _earliest(anchor, doses, slot, last_counted, invalid)
-        if day < earliest - routine.grace:
+        earliest, why = _earliest(anchor if day >= anchor else None, doses, slot, last_counted,
+                                  invalid)
+        if earliest > dt.date.min + routine.grace and day < earliest - routine.grace:
             rejected.append(Rejected(product, day, why, series.antigen, doses[slot].name))
             invalid = day  # the repeat dose is spaced from this one
             continue
@@ -180,13 +182,14 @@ def next_doses(routine: Routine, birth: dt.date, on: dt.date,
             if pregnancy is None or (pregnancy.end is not None and pregnancy.end < on):
                 continue
             anchor, close = pregnancy.start, pregnancy.end
-        since = programme.start if programme.kind == "campaign" else None
+        since = programme.start if programme.kind == "campaign" else (
+            anchor if programme.anchor == "pregnancy" and not programme.counts_earlier_doses
+            else None)
         for series in programme.series:
             of_antigen = [(d, p) for d, p in known
                           if series.antigen in routine.antigens_of(p)]
             earlier = [d for d, _p in of_antigen]
-            given = [(d, p) for d, p in of_antigen
-                     if d >= anchor and (since is None or d >= since)]
+            given = [(d, p) for d, p in of_antigen if since is None or d >= since]
             doses = _series_doses(series, anchor, earlier)
             result.append(_walk(routine, programme, series, anchor, on, given, doses, close))
     return result

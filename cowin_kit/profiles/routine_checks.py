@@ -61,9 +61,10 @@ def _order(src: Source, path: tuple, item: dict, pairs) -> None:
 
 
 def _check_doses(src: Source, path: tuple, doses: list[tuple[tuple, dict]],
-                 series_max) -> None:
-    """Ages in order within each dose, and each recommended age reachable from the one before
-    it by the minimum interval (else the schedule contradicts itself)."""
+                 series_max, timeline: bool = True) -> None:
+    """Ages in order within each dose, and (``timeline``: doses of one childhood or one
+    pregnancy) each recommended age reachable from the one before it by the minimum interval,
+    else the schedule contradicts itself."""
     previous = None  # (the previous dose's age as written, parsed)
     for dpath, dose in doses:
         ages = {k: _age(dose, k) for k in ("age", "min_age", "late_age", "max_age",
@@ -80,7 +81,7 @@ def _check_doses(src: Source, path: tuple, doses: list[tuple[tuple, dict]],
             src.problem(dpath + ("min_interval",), f"{render_path(dpath + ('min_interval',))}:"
                         " the first dose of a series has no previous dose; expected no "
                         "min_interval")
-        if previous is not None and ages["age"] is not None:
+        if timeline and previous is not None and ages["age"] is not None:
             gap = ages["interval"] or ages["min_interval"]
             ptext, page = previous
             if page is not None and gap is not None and \
@@ -133,6 +134,10 @@ def _check_programme(src: Source, path: tuple, prog: dict, antigens: dict,
     if isinstance(start, dt.date) and isinstance(until, dt.date) and until < start:
         src.problem(path + ("until",), f"{render_path(path + ('until',))}: {until} is before "
                     f"from ({start}); expected until on or after from")
+    if prog.get("counts_earlier_doses") and prog.get("anchor") != "pregnancy":
+        src.problem(path + ("counts_earlier_doses",), f"{render_path(path)}."
+                    "counts_earlier_doses: only pregnancy programmes count doses from before "
+                    "the pregnancy; expected anchor: pregnancy")
     seen: dict[str, tuple] = {}
     for spath, series in _items(src, *path, "series"):
         antigen = series.get("antigen")
@@ -162,8 +167,9 @@ def _check_programme(src: Source, path: tuple, prog: dict, antigens: dict,
             src.problem(spath + ("if_recent",), f"{render_path(spath + ('if_recent',))}: only "
                         "pregnancy programmes count recent doses; expected anchor: pregnancy")
         top = _age(series, "max_age")
-        _check_doses(src, spath, _items(src, *spath, "doses"), top)
-        _check_doses(src, spath, _items(src, *spath, "if_recent", "doses"), top)
+        timeline = not prog.get("counts_earlier_doses")
+        _check_doses(src, spath, _items(src, *spath, "doses"), top, timeline)
+        _check_doses(src, spath, _items(src, *spath, "if_recent", "doses"), top, timeline)
 
 
 def validate_routine(folder: Path) -> tuple[Source | None, list[Problem]]:

@@ -64,6 +64,7 @@ class Programme:
     start: dt.date | None = None
     until: dt.date | None = None
     series: tuple[Series, ...] = ()
+    counts_earlier_doses: bool = False  # pregnancy: doses before this pregnancy count too
 
     def runs_on(self, day: dt.date) -> bool:
         if self.kind != "campaign":
@@ -127,7 +128,8 @@ def build_routine(data: dict) -> Routine:
         programmes=tuple(Programme(
             id=p["id"], name=p["name"], kind=p.get("kind", "routine"),
             anchor=p.get("anchor", "birth"), sex=p.get("sex"), start=p.get("from"),
-            until=p.get("until"), series=tuple(_series(s, products) for s in p["series"]))
+            until=p.get("until"), series=tuple(_series(s, products) for s in p["series"]),
+            counts_earlier_doses=p.get("counts_earlier_doses", False))
             for p in data["programmes"]),
         grace=dt.timedelta(days=data.get("grace_days", 0)),
         overdue_after=_age(data, "overdue_after", dt.timedelta(weeks=4)))

@@ -48,6 +48,8 @@ PROGRAMME = Obj({
     "sex": Str(choices=("M", "F")),
     "from": Date(),                    # campaigns: the dates they run (both ends inclusive)
     "until": Null(Date()),
+    # Pregnancy: doses given before this pregnancy count (WHO's five-dose Td schedule)
+    "counts_earlier_doses": Bool(),
     "series": ListOf(SERIES, min_len=1),
 }, required=("id", "name", "kind", "series"))
 

@@ -1,0 +1,125 @@
+"""The routine schedule engine on Viet Nam's EPI and Uganda's UNEPI schedules, the five-dose
+Td schedule across pregnancies, and a campaign programme."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from cowin_kit.profiles import load_profile
+from cowin_kit.profiles.routine import (COMPLETE, DUE, NO_LONGER_DUE, OVERDUE, TOO_EARLY_AGE,
+                                        UPCOMING, Pregnancy, by_antigen, next_doses)
+from cowin_kit.profiles.routine_model import build_routine
+
+PROFILES = Path(__file__).resolve().parents[2] / "country_profiles"
+D = dt.date
+
+
+def plan(routine, birth, on, history=(), pregnancy=None, programme_suffix="children"):
+    return by_antigen(d for d in next_doses(routine, birth, on, history, pregnancy)
+                      if d.programme.endswith(programme_suffix))
+
+
+@pytest.fixture(scope="module")
+def vn():
+    return load_profile("vn", PROFILES).routine
+
+
+@pytest.fixture(scope="module")
+def ug():
+    return load_profile("ug", PROFILES).routine
+
+
+def test_vietnam_five_in_one_at_two_months_without_grace(vn):
+    birth = D(2026, 1, 15)
+    due = plan(vn, birth, D(2026, 3, 15), [("hepb", birth), ("bcg", D(2026, 1, 20))])
+    assert due["hepb"].name == "DPT-VGB-Hib 1" and due["hepb"].status == DUE
+    assert due["bcg"].status == COMPLETE
+    early = plan(vn, birth, D(2026, 3, 16), [("penta", D(2026, 3, 12))])  # 3 days early
+    assert early["pertussis"].counted == 0
+    assert early["pertussis"].rejected[0].reason == TOO_EARLY_AGE
+
+
+def test_vietnam_japanese_encephalitis_two_weeks_then_a_year(vn):
+    birth = D(2025, 1, 10)
+    je = plan(vn, birth, D(2026, 1, 12), [("je", D(2026, 1, 10))])["je"]
+    assert (je.name, je.earliest, je.due) == ("VNNB 2", D(2026, 1, 17), D(2026, 1, 24))
+    je = plan(vn, birth, D(2026, 2, 1), [("je", D(2026, 1, 10)), ("je", D(2026, 1, 24))])["je"]
+    assert (je.name, je.earliest, je.status) == ("VNNB 3", D(2027, 1, 24), UPCOMING)
+
+
+def test_vietnam_private_hexavalent_counts_but_not_for_polio_drops(vn):
+    birth = D(2026, 1, 15)
+    history = [("hexavalent", D(2026, 3, 16)), ("hexavalent", D(2026, 4, 16))]
+    due = plan(vn, birth, D(2026, 5, 1), history)
+    assert due["hib"].counted == 2 and due["hib"].name == "DPT-VGB-Hib 3"
+    ipv = due["ipv"]  # IPV is in the hexavalent, but the EPI's one IPV dose is at 5 months
+    assert ipv.counted == 0 and [r.reason for r in ipv.rejected] == [TOO_EARLY_AGE] * 2
+    assert due["opv"].counted == 0 and due["opv"].status == OVERDUE
+
+
+def test_tetanus_doses_of_earlier_pregnancies_count_five_dose_schedule(vn):
+    woman = D(1996, 4, 1)
+    earlier = [("td", D(2023, 5, 1)), ("td", D(2023, 6, 10))]    # doses 1 and 2, 2023
+    now = Pregnancy(start=D(2026, 1, 1))
+    td = plan(vn, woman, D(2026, 3, 1), earlier, now, "pregnancy")["tetanus"]
+    assert (td.number, td.name, td.due) == (3, "Uốn ván 3", D(2026, 1, 1))
+    done = earlier + [("td", D(2026, 3, 1))]
+    td = plan(vn, woman, D(2026, 3, 5), done, now, "pregnancy")["tetanus"]
+    assert td.name == "Uốn ván 4" and td.status == NO_LONGER_DUE   # a year on: next pregnancy
+    later = Pregnancy(start=D(2027, 6, 1))
+    td = plan(vn, woman, D(2027, 8, 1), done, later, "pregnancy")["tetanus"]
+    assert td.name == "Uốn ván 4" and td.status == OVERDUE
+
+
+def test_uganda_polio_zero_only_in_the_first_two_weeks(ug):
+    birth = D(2026, 1, 1)
+    due = plan(ug, birth, D(2026, 1, 10))
+    assert due["opv"].name == "Polio 0" and due["opv"].last_day == D(2026, 1, 14)
+    due = plan(ug, birth, D(2026, 1, 20))
+    assert due["opv"].name == "Polio 1" and due["opv"].number == 2
+
+
+def test_uganda_rota_two_doses_and_nine_month_visit(ug):
+    birth = D(2025, 6, 1)
+    history = [("rota", D(2025, 7, 13)), ("rota", D(2025, 8, 10)), ("mr", D(2026, 3, 1))]
+    due = plan(ug, birth, D(2026, 3, 2), history)
+    assert due["rota"].status == COMPLETE
+    assert due["yf"].status == DUE and due["yf"].due == D(2026, 3, 1)
+    assert due["measles"].name == "Measles-Rubella 2" and due["measles"].due == D(2026, 12, 1)
+    assert due["diphtheria"].products == ("penta",)
+
+
+def test_uganda_pregnant_woman_td2_four_weeks_after_td1(ug):
+    woman, now = D(2000, 1, 1), Pregnancy(start=D(2026, 2, 1))
+    td = plan(ug, woman, D(2026, 4, 10), [("td", D(2026, 4, 1))], now, "pregnancy")["tetanus"]
+    assert (td.name, td.earliest, td.status) == ("Td2", D(2026, 4, 29), UPCOMING)
+    five = [("tt", D(2015, 1, 1)), ("tt", D(2015, 2, 1)), ("td", D(2016, 1, 1)),
+            ("td", D(2018, 1, 1)), ("td", D(2020, 1, 1))]
+    assert plan(ug, woman, D(2026, 4, 10), five, now, "pregnancy")["tetanus"].status == COMPLETE
+
+
+CAMPAIGN = {
+    "source": {"document": "test", "publisher": "test", "edition": "1",
+               "checked": D(2026, 1, 1)},
+    "antigens": [{"id": "measles", "name": "Measles"}, {"id": "rubella", "name": "Rubella"}],
+    "products": [{"id": "mr", "name": "MR", "antigens": ["measles", "rubella"]}],
+    "programmes": [{"id": "mr_campaign", "name": "MR catch-up campaign", "kind": "campaign",
+                    "from": D(2026, 3, 1), "until": D(2026, 3, 31),
+                    "series": [{"antigen": "measles", "max_age": "15y",
+                                "doses": [{"name": "MR campaign dose", "age": "9m"}]}]}],
+}
+
+
+def test_a_campaign_runs_on_its_dates_and_counts_only_its_own_doses():
+    routine = build_routine(CAMPAIGN)
+    child = D(2020, 5, 1)
+    assert next_doses(routine, child, D(2026, 2, 28), [("mr", D(2021, 2, 1))]) == []
+    dose = next_doses(routine, child, D(2026, 3, 2), [("mr", D(2021, 2, 1))])[0]
+    assert dose.status == OVERDUE and dose.counted == 0 and dose.last_day == D(2026, 3, 31)
+    dose = next_doses(routine, child, D(2026, 3, 9), [("mr", D(2026, 3, 5))])[0]
+    assert dose.status == COMPLETE
+    too_old = next_doses(routine, D(2010, 1, 1), D(2026, 3, 2), [])[0]
+    assert too_old.status == NO_LONGER_DUE
