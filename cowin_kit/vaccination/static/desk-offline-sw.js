@@ -13,5 +13,6 @@ serveShell("cowin-kit-desk-", "v3", [
   "/desk/offline/manifest.webmanifest",
   "/desk/static/desk/desk-store.js",
   "/desk/static/desk/desk-offline.js",
+  "/desk/static/desk/desk-offline-forms.js",
   "/static/web/kit.css"
 ]);

@@ -13,6 +13,7 @@
   var root = document.getElementById("offline-desk");
   if (!root) { return; }
   var Store = window.DeskStore;
+  var Forms = window.DeskForms;  // desk-offline-forms.js: walk-ins, AEFI, device checks
   var lock = "empty";  // "empty" (no data, no key), "locked" (data, key not typed), "open"
 
   function t(key) { return root.getAttribute("data-t-" + key) || key; }
@@ -158,7 +159,8 @@
   }
 
   function queue(event) {
-    return put("queue", event).then(function () { message(t("queued")); return render(); });
+    return put("queue", event).then(function () { return Forms && Forms.queued(event); })
+      .then(function () { message(t("queued")); return render(); });
   }
 
   function render() {
@@ -172,6 +174,7 @@
         if (input.value !== input.defaultValue) { typed[input.id] = input.value; }
       });
       list.textContent = "";
+      if (Forms) { Forms.render(pack); }
       if (!pack) {
         $("pack-day").textContent = "–";
         if (!$("offline-message").textContent) { message(t(lock === "locked" ? "locked" : "no-pack")); }
@@ -194,6 +197,8 @@
   }
 
   function record(pack, row, code, lot) {
+    var refused = Forms ? Forms.doseRefusal(pack, row) : "";  // eligibility, as online
+    if (refused) { message(refused); return Promise.resolve(null); }
     var key = "attempts:" + row.appointment_id;
     return get("kv", key).then(function (attempts) {
       attempts = attempts || 0;
@@ -327,6 +332,7 @@
     $("desk-unlock").addEventListener("submit", unlock);
     $("desk-signout").addEventListener("submit", signOut);
     $("desk-signout-confirm").addEventListener("click", signOut);
+    if (Forms) { Forms.attach({ queue: queue, get: get, put: put, message: message }); }
     $("pack-download").addEventListener("click", download);
     $("queue-sync").addEventListener("click", function () {
       return lock === "locked" ? message(t("locked")) : sync();
