@@ -136,3 +136,18 @@ def test_the_schedule_is_optional(india):
     (india / "routine.yaml").unlink()
     assert problems_of(india) == []
     assert load_profile(str(india), india.parent).routine is None
+
+
+def test_counts_earlier_doses_only_in_pregnancy(india):
+    line = edit(india, "    name: UIP - infants and children\n",
+                "    name: UIP - infants and children\n    counts_earlier_doses: true\n")
+    only(india, line + 1, "only pregnancy programmes count doses from before")
+
+
+def test_the_documented_example_is_valid(india):
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "routine-immunisation.md").read_text()
+    example = doc.split("## Example", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    (india / "routine.yaml").write_text(example, encoding="utf-8")
+    assert problems_of(india) == []
+    routine = load_profile(str(india), india.parent).routine
+    assert [p.id for p in routine.programmes] == ["children", "pregnancy"]
