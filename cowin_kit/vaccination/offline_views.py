@@ -3,9 +3,8 @@ service worker scoped to ``/desk/offline/``) that downloads the day's pack, reco
 offline in an IndexedDB queue (codes checked against the pack's PBKDF2 hashes with WebCrypto)
 and syncs the queue when the network is back. The page itself holds no personal data: the
 pack is fetched by its script (static/desk-offline.js) from ``/api/kit/v1/staff/desk/pack``.
-
-Not built yet (docs/operations.md, "Offline desk"): encryption of the stored pack and queue
-with a key from the staff sign-in, walk-ins, no-shows and AEFI offline, eligibility checks.
+Walk-ins (ID checked on the device), AEFI reports and the eligibility check before a dose are
+in static/desk-offline-forms.js; what is left is listed in docs/operations.md, "Offline desk".
 """
 
 from __future__ import annotations
