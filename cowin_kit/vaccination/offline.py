@@ -256,13 +256,26 @@ APPLY = {"dose": _apply_dose, "walk_in": _apply_walk_in, "no_show": _apply_no_sh
          "aefi": _apply_aefi}
 
 
+def _refusal_message(code: str | None) -> str | None:
+    """The message of the refusal with this code (a conflict is kept by its code only)."""
+    found, todo = None, list(KitError.__subclasses__())
+    while todo and found is None:
+        cls = todo.pop()
+        found = cls if cls.code == code else None
+        todo.extend(cls.__subclasses__())
+    return str(found.default_message) if found else None
+
+
 def _duplicate(row: DeskSyncEvent, digest: str) -> dict:
     if row.digest != digest:
         exc = EventIdReused()
         return _result(row.id, "conflict", exc.status, **exc.to_dict())
+    # A refused event sent again (its first answer lost): say again why, the device shows it.
+    refused = _refusal_message(row.code) if row.status == "conflict" else None
     return _result(row.id, "duplicate", 200, original=row.status, code=row.code,
                    dose_id=row.dose_record_id, aefi_id=row.aefi_report_id,
-                   message=_("This event was synced before; nothing was recorded twice."))
+                   message=refused or _("This event was synced before; nothing was recorded "
+                                        "twice."))
 
 
 class _Claimed(Exception):

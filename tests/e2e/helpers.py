@@ -81,13 +81,15 @@ DESK_PASSPHRASE = "correct horse battery"
 
 
 def open_offline_desk(page: Page, base: str, passphrase: str = DESK_PASSPHRASE,
-                      username: str = "vaccinator", password: str = "demo-vaccinator") -> dict:
-    """Sign in as a vaccinator, open the offline desk (/desk/offline/) under its service worker,
-    choose the device passphrase and download today's list; returns the pack as downloaded,
-    with the list drawn and the local store unlocked (data-lock="open"). An empty device is
-    assumed (a fresh browser context)."""
+                      username: str = "vaccinator", password: str = "demo-vaccinator",
+                      lang: str | None = None) -> dict:
+    """Sign in as a vaccinator, open the offline desk (/desk/offline/) under its service worker
+    (in ``lang`` when given, e.g. "ar_IQ"), choose the device passphrase and download today's
+    list; returns the pack as downloaded, with the list drawn and the local store unlocked
+    (data-lock="open"). An empty device is assumed (a fresh browser context). Buttons are found
+    by id, not by their (translated) names."""
     staff_sign_in(page, base, username, password)
-    page.goto(base + "/desk/offline/")
+    page.goto(base + (f"/language/{lang}?next=/desk/offline/" if lang else "/desk/offline/"))
     desk = page.locator("#offline-desk")
     expect(desk).to_have_attribute("data-started", "yes")
     page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
@@ -96,7 +98,7 @@ def open_offline_desk(page: Page, base: str, passphrase: str = DESK_PASSPHRASE,
     expect(desk).to_have_attribute("data-lock", "empty")
     page.fill("#desk-new-passphrase", passphrase)
     with page.expect_response(lambda r: r.url.endswith("/staff/desk/pack")) as got:
-        page.get_by_role("button", name="Download today's list").click()
+        page.locator("#pack-download").click()
     expect(desk).to_have_attribute("data-ready", "yes", timeout=30_000)
     expect(desk).to_have_attribute("data-lock", "open")
     return got.value.json()
@@ -107,5 +109,25 @@ def unlock_offline_desk(page: Page, passphrase: str = DESK_PASSPHRASE) -> None:
     desk = page.locator("#offline-desk")
     expect(desk).to_have_attribute("data-lock", "locked")
     page.fill("#desk-passphrase", passphrase)
-    page.get_by_role("button", name="Unlock").click()
+    page.locator("#desk-unlock button[type=submit]").click()
     expect(desk).to_have_attribute("data-lock", "open", timeout=30_000)
+
+
+def reload_offline_desk(page: Page, passphrase: str = DESK_PASSPHRASE) -> None:
+    """Reload the desk (from the service worker's cache when offline) and unlock its store."""
+    page.reload()
+    expect(page.locator("#offline-desk")).to_have_attribute("data-started", "yes")
+    unlock_offline_desk(page, passphrase)
+
+
+def set_desk_network(page: Page, online: bool) -> None:
+    """Switch the browser's network off or on; the desk shows it (back online it syncs)."""
+    page.context.set_offline(not online)
+    expect(page.locator("#offline-desk #offline-state")).to_have_text(
+        page.locator("#offline-desk").get_attribute("data-t-" + ("online" if online else "offline")))
+
+
+def sync_offline_desk(page: Page) -> None:
+    """Press "Sync now" and wait for the answer (a sync with an empty queue sends nothing)."""
+    with page.expect_response(lambda r: r.url.endswith("/staff/desk/sync")):
+        page.locator("#queue-sync").click()

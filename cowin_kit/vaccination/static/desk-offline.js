@@ -271,7 +271,9 @@
         var work = answer.results.map(function (result, i) {
           var event = events[i];
           var done = del("queue", event.seq);
-          if (result.status === "applied" || result.status === "duplicate") { return done; }
+          // Sent before: done if it was applied then; a refusal (its answer lost) needs attention.
+          if (result.status === "applied" ||
+              (result.status === "duplicate" && result.original === "applied")) { return done; }
           return done.then(function () {
             return put("attention", { id: event.id, label: event.label, code: result.code,
                                       message: result.message });
