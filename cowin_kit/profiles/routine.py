@@ -94,14 +94,14 @@ def _series_doses(series: Series, anchor: dt.date, earlier: list[dt.date]) -> tu
     recent = series.if_recent
     if recent is None:
         return series.doses
-    window = anchor - (after(anchor, recent.within) - anchor)
+    window = after(anchor, -recent.within)
     return recent.doses if sum(window <= d < anchor for d in earlier) >= recent.count \
         else series.doses
 
 
-def _walk(routine: Routine, programme: Programme, series: Series, anchor: dt.date,
-          on: dt.date, given: list[tuple[dt.date, str]], doses: tuple[Dose, ...],
-          close: dt.date | None) -> NextDose:
+def _walk(routine: Routine, programme: Programme, series: Series, birth: dt.date,
+          anchor: dt.date, on: dt.date, given: list[tuple[dt.date, str]],
+          doses: tuple[Dose, ...], close: dt.date | None) -> NextDose:
     slot, invalid, last_counted, counted, rejected = 0, None, None, 0, []
 
     def skip_missed(day: dt.date) -> None:
@@ -146,15 +146,12 @@ def _walk(routine: Routine, programme: Programme, series: Series, anchor: dt.dat
         status = OVERDUE if on >= overdue else DUE if on >= due else UPCOMING
     return NextDose(status=status, number=slot + 1, name=dose.name, due=due, earliest=earliest,
                     overdue_from=overdue, last_day=last_day,
-                    products=_products(routine, series, on if on > earliest else earliest,
-                                       programme, anchor), **base)
+                    products=_products(routine, series, max(on, earliest), birth), **base)
 
 
-def _products(routine: Routine, series: Series, day: dt.date, programme: Programme,
+def _products(routine: Routine, series: Series, day: dt.date,
               birth: dt.date) -> tuple[str, ...]:
     """The series' products whose own age limits allow ``day`` (ages from birth)."""
-    if programme.anchor != "birth":
-        return series.products
     chosen = []
     for product_id in series.products:
         product = routine.product(product_id)
@@ -191,7 +188,8 @@ def next_doses(routine: Routine, birth: dt.date, on: dt.date,
             earlier = [d for d, _p in of_antigen]
             given = [(d, p) for d, p in of_antigen if since is None or d >= since]
             doses = _series_doses(series, anchor, earlier)
-            result.append(_walk(routine, programme, series, anchor, on, given, doses, close))
+            result.append(_walk(routine, programme, series, birth, anchor, on, given, doses,
+                                close))
     return result
 
 
