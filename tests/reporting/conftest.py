@@ -7,6 +7,7 @@ import itertools
 import uuid
 
 import pytest
+import sqlalchemy as sa
 
 from tests.operations.conftest import sign_in  # noqa: F401 - shared with the staff tests
 
@@ -119,6 +120,50 @@ def app(make_app):
 @pytest.fixture
 def world(db):
     return World(db)
+
+
+class EquityWorld:
+    """Who asked for a dose and who got one, for the equity report and panel: three people of
+    30 (men) and two of 70 (women); yesterday's session at S1-D1 with the first two young ones
+    booked (one vaccinated) and the first old one cancelled, all booked through the API; a
+    lottery round for it, and the second old one waiting on the facility's standby list (web).
+    Each test adds its own lottery requests (:meth:`ask`) and walk-in doses, then commits."""
+
+    def __init__(self, db, world):
+        from cowin_kit.booking.fair_models import LotteryRound, StandbyEntry
+        from cowin_kit.booking.models import Appointment
+
+        self.db = db
+        self.yesterday = yesterday = TODAY - dt.timedelta(days=1)
+        self.young = young = [world.person(birth_year=TODAY.year - 30, gender="M") for _ in range(3)]
+        self.old = old = [world.person(birth_year=TODAY.year - 70, gender="F") for _ in range(2)]
+        self.session = session = world.session(
+            world.facilities["S1-D1"], yesterday,
+            [(young[0], "completed"), (young[1], "booked"), (old[0], "cancelled")],
+            doses_opened=10, capacity=10)
+        for appointment in db.session.scalars(sa.select(Appointment)):
+            appointment.channel = "api"
+        start = dt.datetime.combine(TODAY, dt.time(9), dt.timezone.utc) - dt.timedelta(days=5)
+        self.lottery = LotteryRound(session_id=session.id, opens_at=start,
+                                    closes_at=start + dt.timedelta(days=1), seed_commitment="0" * 64,
+                                    seed="1" * 64, ticket_key="2" * 64)
+        db.session.add(self.lottery)
+        db.session.flush()
+        db.session.add(StandbyEntry(beneficiary_id=old[1].id, facility_id=session.facility_id,
+                                    date=yesterday, channel="web", status="waiting"))
+
+    def ask(self, person, channel, status="not_drawn"):
+        """A dose-1 request of ``person`` in the lottery round."""
+        from cowin_kit.booking.fair_models import LotteryRequest
+
+        self.db.session.add(LotteryRequest(round_id=self.lottery.id, beneficiary_id=person.id,
+                                           ticket=f"{person.id:064x}", tier=0, dose_kind="1",
+                                           dose_number=1, channel=channel, status=status))
+
+
+@pytest.fixture
+def equity_world(db, world):
+    return EquityWorld(db, world)
 
 
 def make_staff(db, role, *, area=None, facility=None):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import sqlalchemy as sa
 from flask_babel import force_locale
 
 from cowin_kit.reporting.catalog import all_reports
@@ -20,34 +19,14 @@ def _rows(area=None):
         return list(all_reports()["equity"].rows(params, lambda n: None))
 
 
-def test_equity_by_area_age_band_sex_and_channel(app, db, world):
-    from cowin_kit.booking.fair_models import LotteryRequest, LotteryRound, StandbyEntry
-    from cowin_kit.booking.models import Appointment
-
-    yesterday = TODAY - dt.timedelta(days=1)
-    young = [world.person(birth_year=TODAY.year - 30, gender="M") for _ in range(3)]
-    old = [world.person(birth_year=TODAY.year - 70, gender="F") for _ in range(2)]
-    session = world.session(world.facilities["S1-D1"], yesterday,
-                            [(young[0], "completed"), (young[1], "booked"), (old[0], "cancelled")],
-                            doses_opened=10, capacity=10)
-    for appointment in db.session.scalars(sa.select(Appointment)):
-        appointment.channel = "api"
-    start = dt.datetime.combine(TODAY, dt.time(9), dt.timezone.utc) - dt.timedelta(days=5)
-    lottery = LotteryRound(session_id=session.id, opens_at=start,
-                           closes_at=start + dt.timedelta(days=1), seed_commitment="0" * 64,
-                           seed="1" * 64, ticket_key="2" * 64)
-    db.session.add(lottery)
-    db.session.flush()
+def test_equity_by_area_age_band_sex_and_channel(app, db, world, equity_world):
+    young, old = equity_world.young, equity_world.old
     for person, channel, status in ((young[0], "api", "confirmed"), (young[1], "api", "offered"),
                                     (young[2], "api", "not_drawn"),
                                     (old[0], "assisted", "not_drawn"),
                                     (old[1], "assisted", "not_drawn")):
-        db.session.add(LotteryRequest(round_id=lottery.id, beneficiary_id=person.id,
-                                      ticket=f"{person.id:064x}", tier=0, dose_kind="1",
-                                      dose_number=1, channel=channel, status=status))
-    db.session.add(StandbyEntry(beneficiary_id=old[1].id, facility_id=session.facility_id,
-                                date=yesterday, channel="web", status="waiting"))
-    world.dose(old[1], facility_area="S1-D2", day=yesterday)  # a walk-in elsewhere
+        equity_world.ask(person, channel, status)
+    world.dose(old[1], facility_area="S1-D2", day=equity_world.yesterday)  # a walk-in elsewhere
     world.dose(world.person(), facility_area="S2-D1", day=TODAY - dt.timedelta(days=90))
     db.session.commit()
 

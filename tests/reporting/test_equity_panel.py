@@ -14,31 +14,12 @@ from cowin_kit.reporting.reports import Params
 from tests.reporting.conftest import TODAY, make_staff, sign_in
 
 
-def _world(db, world):
-    from cowin_kit.booking.fair_models import LotteryRequest, LotteryRound, StandbyEntry
-    from cowin_kit.booking.models import Appointment
-
-    yesterday = TODAY - dt.timedelta(days=1)
-    young = [world.person(birth_year=TODAY.year - 30, gender="M") for _ in range(3)]
-    old = [world.person(birth_year=TODAY.year - 70, gender="F") for _ in range(2)]
-    session = world.session(world.facilities["S1-D1"], yesterday,
-                            [(young[0], "completed"), (young[1], "booked"), (old[0], "cancelled")],
-                            doses_opened=10, capacity=10)
-    for appointment in db.session.scalars(sa.select(Appointment)):
-        appointment.channel = "api"
-    start = dt.datetime.combine(TODAY, dt.time(9), dt.timezone.utc) - dt.timedelta(days=5)
-    lottery = LotteryRound(session_id=session.id, opens_at=start,
-                           closes_at=start + dt.timedelta(days=1), seed_commitment="0" * 64,
-                           seed="1" * 64, ticket_key="2" * 64)
-    db.session.add(lottery)
-    db.session.flush()
+def _world(db, world, equity_world):
+    young, old = equity_world.young, equity_world.old
     for person, channel in ((young[2], "api"), (old[0], "assisted"), (old[1], "assisted")):
-        db.session.add(LotteryRequest(round_id=lottery.id, beneficiary_id=person.id,
-                                      ticket=f"{person.id:064x}", tier=0, dose_kind="1",
-                                      dose_number=1, channel=channel, status="not_drawn"))
-    db.session.add(StandbyEntry(beneficiary_id=old[1].id, facility_id=session.facility_id,
-                                date=yesterday, channel="web", status="waiting"))
-    world.dose(old[1], facility_area="S2-D1", day=yesterday)  # a walk-in in the other state
+        equity_world.ask(person, channel)
+    # a walk-in in the other state
+    world.dose(old[1], facility_area="S2-D1", day=equity_world.yesterday)
     db.session.commit()
     return [p.name for p in young + old]
 
@@ -53,8 +34,8 @@ def _shares(area=None):
                              for dim, groups in found["dimensions"]}
 
 
-def test_shares_of_asked_and_booked_by_age_band_sex_and_channel(app, db, world):
-    _world(db, world)
+def test_shares_of_asked_and_booked_by_age_band_sex_and_channel(app, db, world, equity_world):
+    _world(db, world, equity_world)
     totals, dims = _shares()
     assert totals == {"asked": 4, "booked": 3}
     assert dims["age_band"] == {"18-44": (25.0, 66.7), "60+": (75.0, 33.3)}
@@ -67,10 +48,10 @@ def test_shares_of_asked_and_booked_by_age_band_sex_and_channel(app, db, world):
     assert dims["age_band"] == {"18-44": (25.0, 100.0), "60+": (75.0, 0.0)}
 
 
-def test_the_panel_costs_one_query(app, db, world):
+def test_the_panel_costs_one_query(app, db, world, equity_world):
     from cowin_kit.core.db import db as kit_db
 
-    _world(db, world)
+    _world(db, world, equity_world)
     statements = []
 
     def seen(conn, cursor, statement, *args):
@@ -85,8 +66,9 @@ def test_the_panel_costs_one_query(app, db, world):
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
 
 
-def test_the_dashboard_shows_the_panel_to_the_ministry_without_personal_data(client, db, world):
-    names = _world(db, world)
+def test_the_dashboard_shows_the_panel_to_the_ministry_without_personal_data(client, db, world,
+                                                                              equity_world):
+    names = _world(db, world, equity_world)
     sign_in(client, make_staff(db, "area_admin", area=world.areas["S1"]))
     period = f"from={(TODAY - dt.timedelta(days=29)).isoformat()}&to={TODAY.isoformat()}"
     page = client.get(f"/staff/reports/?{period}")
