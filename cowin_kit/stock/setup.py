@@ -12,6 +12,7 @@ from cowin_kit.booking.models import VaccinationSession
 from cowin_kit.core.db import db
 from cowin_kit.extensions import register_api_blueprint
 from cowin_kit.stock import api, views
+from cowin_kit.stock import coldchain_views  # noqa: F401 - its pages are on views.bp
 from cowin_kit.stock.models import Store
 from cowin_kit.stock.operations import check_lot_for_dose
 from cowin_kit.stock.queries import facility_cover, open_vials, planning_days, usable_lots
