@@ -64,6 +64,7 @@
 
   function tx(name, mode, work) {
     return new Promise(function (resolve, reject) {
+      if (!db) { throw new Error("closed"); }  // being wiped: a rejection, not a crash
       var t = db.transaction(name, mode);
       var req = work(t.objectStore(name));
       t.oncomplete = function () { resolve(req ? req.result : undefined); };
@@ -266,6 +267,7 @@
   }
 
   function count(name) {
+    if (!db) { return Promise.resolve(0); }  // being wiped
     return tx(name, "readonly", function (s) { return s.count(); });
   }
 
