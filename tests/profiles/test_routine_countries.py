@@ -123,3 +123,18 @@ def test_a_campaign_runs_on_its_dates_and_counts_only_its_own_doses():
     assert dose.status == COMPLETE
     too_old = next_doses(routine, D(2010, 1, 1), D(2026, 3, 2), [])[0]
     assert too_old.status == NO_LONGER_DUE
+
+
+def test_ukraine_hexavalent_abroad_counts_except_the_early_hib_booster():
+    ua = load_profile("ua", PROFILES).routine
+    birth = D(2019, 3, 1)
+    abroad = [("hexavalent", D(2019, 5, 1)), ("hexavalent", D(2019, 7, 1)),
+              ("hexavalent", D(2019, 9, 1))]
+    due = plan(ua, birth, D(2020, 1, 15), abroad)
+    assert due["hepb"].status == COMPLETE and due["polio"].counted == 3
+    hib = due["hib"]  # the third dose at 6 months is before the booster's 12 months
+    assert hib.counted == 2 and hib.rejected[0].reason == TOO_EARLY_AGE
+    assert (hib.name, hib.earliest, hib.status) == ("Hib-3 (booster)", D(2020, 3, 1), UPCOMING)
+    seven = plan(ua, birth, D(2026, 3, 1), abroad)
+    assert seven["pertussis"].status == NO_LONGER_DUE          # DTP only before 7 years
+    assert seven["diphtheria"].products == ("dt", "td") and seven["hib"].status == NO_LONGER_DUE
