@@ -138,3 +138,18 @@ def test_ukraine_hexavalent_abroad_counts_except_the_early_hib_booster():
     seven = plan(ua, birth, D(2026, 3, 1), abroad)
     assert seven["pertussis"].status == NO_LONGER_DUE          # DTP only before 7 years
     assert seven["diphtheria"].products == ("dt", "td") and seven["hib"].status == NO_LONGER_DUE
+
+
+def test_nigeria_hpv_for_girls_only_until_fifteen():
+    ng = load_profile("ng", PROFILES).routine
+    birth = D(2015, 6, 1)
+
+    def hpv(on, sex):
+        return [d for d in next_doses(ng, birth, on, [], sex=sex) if d.antigen == "hpv"]
+
+    assert hpv(D(2026, 3, 1), "M") == []
+    girl = hpv(D(2026, 3, 1), "F")[0]
+    assert girl.status == OVERDUE and girl.last_day == D(2030, 5, 31)
+    assert hpv(D(2030, 6, 1), "F")[0].status == NO_LONGER_DUE
+    measles = plan(ng, birth, D(2016, 3, 10), [("mr", D(2016, 3, 1))])["measles"]
+    assert measles.counted == 1 and measles.name == "Measles 2"   # MR from a campaign counts
