@@ -72,6 +72,13 @@ def _check_doses(src: Source, path: tuple, doses: list[tuple[tuple, dict]],
         top = ages["max_age"] if "max_age" in dose else series_max
         _order(src, dpath, dose, [("min_age", "age"), ("age", "late_age"),
                                   ("min_interval", "interval")])
+        if dose.get("if_missed") == "skip" and top is None:
+            src.problem(dpath + ("if_missed",), f"{render_path(dpath + ('if_missed',))}: a dose "
+                        "skipped when missed needs the age it is missed at; expected a max_age")
+        if top is not None and ages["late_age"] is not None and longer(ages["late_age"], top):
+            src.problem(dpath + ("late_age",), f"{render_path(dpath + ('late_age',))}: "
+                        f"{dose['late_age']} is after max_age {_show(top)}; expected a dose to "
+                        "be overdue before it is no longer given")
         if top is not None and ages["age"] is not None and not longer(top, ages["age"]):
             where = dpath + ("max_age",) if "max_age" in dose else path + ("max_age",)
             src.problem(where, f"{render_path(dpath)}: max_age {_show(top)} is not after the "
@@ -100,7 +107,7 @@ REF = dt.date(2001, 1, 1)
 
 def _show(value) -> str:
     if isinstance(value, dt.timedelta):
-        return f"{value.days}d"
+        return f"{value.days // 7}w" if value.days and not value.days % 7 else f"{value.days}d"
     parts = [f"{int(value.years)}y" if value.years else "",
              f"{int(value.months)}m" if value.months else "",
              f"{value.tdelta.days}d" if value.tdelta.days else ""]
@@ -131,6 +138,10 @@ def _check_programme(src: Source, path: tuple, prog: dict, antigens: dict,
     if prog.get("kind") == "campaign" and "from" not in prog:
         src.problem(path, f"{render_path(path)}: a campaign needs the day it starts; expected "
                     "from: YYYY-MM-DD")
+    for key in ("from", "until"):
+        if key in prog and prog.get("kind") != "campaign":
+            src.problem(path + (key,), f"{render_path(path + (key,))}: only a campaign runs "
+                        "between dates; expected kind: campaign (or no dates)")
     if isinstance(start, dt.date) and isinstance(until, dt.date) and until < start:
         src.problem(path + ("until",), f"{render_path(path + ('until',))}: {until} is before "
                     f"from ({start}); expected until on or after from")

@@ -76,7 +76,7 @@ def test_series_product_without_the_antigen(india):
 def test_recommended_age_the_minimum_interval_cannot_reach(india):
     line = edit(india, "{name: RVV-2, age: 10w, min_interval: 4w}",
                 "{name: RVV-2, age: 10w, min_interval: 6w}")
-    only(india, line, "10w comes before the previous dose's age (6w) plus the interval 42d")
+    only(india, line, "10w comes before the previous dose's age (6w) plus the interval 6w")
 
 
 def test_minimum_age_after_the_recommended_age(india):
@@ -86,9 +86,9 @@ def test_minimum_age_after_the_recommended_age(india):
 
 
 def test_catch_up_limit_before_the_recommended_age(india):
-    line = edit(india, "{name: OPV booster, age: 16m, late_age: 24m, min_interval: 4w}",
-                "{name: OPV booster, age: 16m, late_age: 24m, min_interval: 4w, max_age: 1y}")
-    only(india, line, "max_age 1y is not after the recommended age 16m")
+    line = edit(india, "{name: OPV-3, age: 14w, min_interval: 4w}",
+                "{name: OPV-3, age: 14w, min_interval: 4w, max_age: 10w}")
+    only(india, line, "max_age 10w is not after the recommended age 14w")
 
 
 def test_a_first_dose_with_an_interval(india):
@@ -151,3 +151,21 @@ def test_the_documented_example_is_valid(india):
     assert problems_of(india) == []
     routine = load_profile(str(india), india.parent).routine
     assert [p.id for p in routine.programmes] == ["children", "pregnancy"]
+
+
+def test_a_skipped_dose_needs_its_limit(india):
+    line = edit(india, "{name: Hep B birth dose, age: 0d, max_age: 1d, if_missed: skip}",
+                "{name: Hep B birth dose, age: 0d, if_missed: skip}")
+    only(india, line, "if_missed: a dose skipped when missed needs", "expected a max_age")
+
+
+def test_overdue_after_the_catch_up_limit(india):
+    line = edit(india, "{name: BCG, age: 0d, max_age: 1y}",
+                "{name: BCG, age: 0d, late_age: 2y, max_age: 1y}")
+    only(india, line, "late_age: 2y is after max_age 1y")
+
+
+def test_dates_only_on_a_campaign(india):
+    line = edit(india, "    name: UIP - infants and children\n",
+                "    name: UIP - infants and children\n    from: 2026-01-01\n")
+    only(india, line + 1, "programmes[0].from: only a campaign runs between dates")
