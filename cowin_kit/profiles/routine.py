@@ -146,14 +146,15 @@ def _walk(routine: Routine, programme: Programme, series: Series, birth: dt.date
         status = OVERDUE if on >= overdue else DUE if on >= due else UPCOMING
     return NextDose(status=status, number=slot + 1, name=dose.name, due=due, earliest=earliest,
                     overdue_from=overdue, last_day=last_day,
-                    products=_products(routine, series, max(on, earliest), birth), **base)
+                    products=_products(routine, dose.products or series.products,
+                                       max(on, earliest), birth), **base)
 
 
-def _products(routine: Routine, series: Series, day: dt.date,
+def _products(routine: Routine, offered: tuple[str, ...], day: dt.date,
               birth: dt.date) -> tuple[str, ...]:
-    """The series' products whose own age limits allow ``day`` (ages from birth)."""
+    """The products offered whose own age limits allow ``day`` (ages from birth)."""
     chosen = []
-    for product_id in series.products:
+    for product_id in offered:
         product = routine.product(product_id)
         low, high = after(birth, product.min_age), after(birth, product.max_age)
         if (low is None or day >= low) and (high is None or day < high):

@@ -132,6 +132,16 @@ def check_routine(src: Source) -> None:
         _check_programme(src, path, prog, antigens, products)
 
 
+def _offered(src: Source, path: tuple, offered, antigen: str, products: dict) -> None:
+    """A series' or a dose's products: known, and each containing the antigen."""
+    _unknown(src, path + ("products",), offered, products, "product")
+    for index, pid in enumerate(offered if isinstance(offered, list) else ()):
+        if pid in products and antigen not in (products[pid].get("antigens") or ()):
+            src.problem(path + ("products", index), f"{render_path(path)}.products[{index}]: "
+                        f"product {pid!r} does not contain {antigen!r}; expected a product "
+                        "whose antigens include it")
+
+
 def _check_programme(src: Source, path: tuple, prog: dict, antigens: dict,
                      products: dict) -> None:
     start, until = prog.get("from"), prog.get("until")
@@ -162,12 +172,10 @@ def _check_programme(src: Source, path: tuple, prog: dict, antigens: dict,
                         "expected one series per antigen in a programme")
         seen[antigen] = spath
         listed = series.get("products")
-        _unknown(src, spath + ("products",), listed, products, "product")
-        for index, pid in enumerate(listed if isinstance(listed, list) else ()):
-            if pid in products and antigen not in (products[pid].get("antigens") or ()):
-                src.problem(spath + ("products", index), f"{render_path(spath)}.products"
-                            f"[{index}]: product {pid!r} does not contain {antigen!r}; expected "
-                            "a product whose antigens include it")
+        for ppath, offered in [(spath, listed)] + [
+                (dp, dose.get("products")) for part in (("doses",), ("if_recent", "doses"))
+                for dp, dose in _items(src, *spath, *part) if "products" in dose]:
+            _offered(src, ppath, offered, antigen, products)
         if listed is None and not any(antigen in (p.get("antigens") or ())
                                       and p.get("in_programme", True)
                                       for p in products.values()):

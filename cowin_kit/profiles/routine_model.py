@@ -35,6 +35,7 @@ class Dose:
     min_interval: Duration | None = None
     interval: Duration | None = None
     skip_if_missed: bool = False
+    products: tuple[str, ...] = ()  # offered for this dose; empty: the series' products
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,8 @@ def _dose(raw: dict, series_max: Duration | None) -> Dose:
                 late_age=_age(raw, "late_age"),
                 max_age=_age(raw, "max_age") if "max_age" in raw else series_max,
                 min_interval=min_interval, interval=_age(raw, "interval", min_interval),
-                skip_if_missed=raw.get("if_missed") == "skip")
+                skip_if_missed=raw.get("if_missed") == "skip",
+                products=tuple(raw.get("products") or ()))
 
 
 def _series(raw: dict, products: tuple[Product, ...]) -> Series:

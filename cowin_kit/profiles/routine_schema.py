@@ -26,6 +26,7 @@ DOSE_FIELDS = {
     "min_interval": Age(),             # since the previous dose of the same antigen
     "interval": Age(),                 # recommended interval; default: min_interval
     "if_missed": Str(choices=("stop", "skip")),  # past max_age: stop the series / skip the dose
+    "products": ListOf(ID, min_len=1, unique=True),  # offered for this dose (default: series')
 }
 DOSE = Obj(DOSE_FIELDS, required=("name", "age"))
 

@@ -135,6 +135,8 @@ def test_ukraine_hexavalent_abroad_counts_except_the_early_hib_booster():
     hib = due["hib"]  # the third dose at 6 months is before the booster's 12 months
     assert hib.counted == 2 and hib.rejected[0].reason == TOO_EARLY_AGE
     assert (hib.name, hib.earliest, hib.status) == ("Hib-3 (booster)", D(2020, 3, 1), UPCOMING)
+    assert due["polio"].name == "ОПВ-4" and due["polio"].products == ("opv",)
+    assert plan(ua, birth, D(2019, 4, 1))["polio"].products == ("ipv",)
     seven = plan(ua, birth, D(2026, 3, 1), abroad)
     assert seven["pertussis"].status == NO_LONGER_DUE          # DTP only before 7 years
     assert seven["diphtheria"].products == ("dt", "td") and seven["hib"].status == NO_LONGER_DUE

@@ -169,3 +169,8 @@ def test_dates_only_on_a_campaign(india):
     line = edit(india, "    name: UIP - infants and children\n",
                 "    name: UIP - infants and children\n    from: 2026-01-01\n")
     only(india, line + 1, "programmes[0].from: only a campaign runs between dates")
+
+
+def test_a_dose_offers_only_products_with_its_antigen(india):
+    line = edit(india, "{name: RVV-1, age: 6w}", "{name: RVV-1, age: 6w, products: [rvv, opv]}")
+    only(india, line, "doses[0].products[1]: product 'opv' does not contain 'rota'")
