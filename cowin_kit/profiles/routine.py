@@ -34,6 +34,16 @@ class Pregnancy:
     start: dt.date
     end: dt.date | None = None
 
+    @classmethod
+    def at_week(cls, week: int, on: dt.date, end: dt.date | None = None) -> "Pregnancy":
+        """A pregnancy known by its gestational week on a day (as registers record it)."""
+        return cls(on - dt.timedelta(weeks=week), end)
+
+    @classmethod
+    def from_due_date(cls, due: dt.date, end: dt.date | None = None) -> "Pregnancy":
+        """A pregnancy known by its expected delivery date (40 weeks after the start)."""
+        return cls(due - dt.timedelta(weeks=40), end)
+
 
 @dataclass(frozen=True)
 class Rejected:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 
 from .ages import parse_age
 from .durations import Duration
@@ -83,8 +84,12 @@ class Routine:
     grace: dt.timedelta = dt.timedelta(0)
     overdue_after: Duration = dt.timedelta(weeks=4)
 
+    @cached_property
+    def _by_id(self) -> dict[str, Product]:
+        return {p.id: p for p in self.products}
+
     def product(self, product_id: str) -> Product | None:
-        return next((p for p in self.products if p.id == product_id), None)
+        return self._by_id.get(product_id)
 
     def antigens_of(self, product_id: str) -> tuple[str, ...]:
         product = self.product(product_id)

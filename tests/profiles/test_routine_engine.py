@@ -176,3 +176,11 @@ def test_two_td_doses_in_a_pregnancy_within_three_years_need_one_booster(uip):
     td = [d for d in next_doses(uip, woman_birth, D(2026, 3, 1), long_ago, Pregnancy(lmp))
           if d.programme == "uip_pregnancy" and d.antigen == "tetanus"][0]
     assert td.name == "Td-1"
+
+
+def test_a_pregnancy_by_gestational_week_or_due_date(uip):
+    by_week = Pregnancy.at_week(20, D(2026, 5, 25))
+    assert by_week == Pregnancy(D(2026, 1, 5)) == Pregnancy.from_due_date(D(2026, 10, 12))
+    td = [d for d in next_doses(uip, D(1998, 6, 1), D(2026, 5, 25), [], by_week)
+          if d.programme == "uip_pregnancy"][0]
+    assert td.name == "Td-1" and td.last_day == D(2026, 10, 11)
