@@ -13,7 +13,7 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import open_offline_desk
+from tests.e2e.helpers import no_horizontal_overflow, open_offline_desk
 
 pytestmark = pytest.mark.browser
 
@@ -133,6 +133,7 @@ def test_offline_desk_checks_and_forms(server, context, shot):
     form.get_by_role("button", name="Send report").click()
     expect(page.locator("#queue-count")).to_have_text("2")
     shot(page, "offline-desk-forms")
+    assert no_horizontal_overflow(page)  # 375 px wide, forms open
 
     context.set_offline(False)  # back online, the queue is sent by itself
     expect(page.locator("#offline-message")).to_have_text("Sent and recorded.")
