@@ -35,10 +35,7 @@ from pathlib import Path
 from typing import Sequence
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 
 from flask_babel import lazy_gettext as _l
 
@@ -47,6 +44,7 @@ from cowin_kit.core.errors import Conflict, ServiceUnavailable
 from .backends import SUFFIXES, BackendSettings, KeyBackendError, SignFunction, backend, to_be_signed
 from .backends import files as file_backend
 from . import lifecycle
+from .dsc import self_signed_dsc
 from .formats import jose
 from .keyinfo import KeyInfo, kid_of  # noqa: F401 - part of this module's interface
 
@@ -103,45 +101,6 @@ def _write_private(path: Path, data: bytes) -> None:
 
 def _public_pem(public_key) -> bytes:
     return public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-
-
-def _der(tag: int, body: bytes) -> bytes:
-    size = len(body)
-    if size < 0x80:
-        return bytes([tag, size]) + body
-    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(length)]) + length + body
-
-
-#: AlgorithmIdentifier ecdsa-with-SHA256 (RFC 5758), DER.
-ECDSA_SHA256 = bytes.fromhex("300a06082a8648ce3d040302")
-
-
-def self_signed_dsc(public_key, sign: SignFunction, issuer_name: str, country: str,
-                    days: int = 730) -> x509.Certificate:
-    """A self-signed document-signer certificate (CSCA-style subject from the profile issuer),
-    signed through a backend (the private key may sit in an HSM): the certificate is drafted
-    with a stand-in key, and its to-be-signed part signed again by ``sign`` (ES256)."""
-    name = x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, (country or "XX")[:2].upper()),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, (issuer_name or "cowin-kit")[:64]),
-        x509.NameAttribute(NameOID.COMMON_NAME, "cowin-kit DSC"),
-    ])
-    now = dt.datetime.now(dt.timezone.utc)
-    draft = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-             .public_key(public_key).serial_number(x509.random_serial_number())
-             .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=days))
-             .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), True)
-             # extended key usage OIDs for vaccination certificates (EU DCC)
-             .add_extension(x509.ExtendedKeyUsage([x509.ObjectIdentifier("1.3.6.1.4.1.1847.2021.1.2")]), False)
-             .sign(ec.generate_private_key(ec.SECP256R1()), hashes.SHA256()))
-    tbs = draft.tbs_certificate_bytes
-    raw = sign("ES256", to_be_signed("ES256", tbs))
-    signature = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
-    certificate = x509.load_der_x509_certificate(
-        _der(0x30, tbs + ECDSA_SHA256 + _der(0x03, b"\x00" + signature)))
-    certificate.verify_directly_issued_by(certificate)  # the backend signed with the right key
-    return certificate
 
 
 class KeyLookup:

@@ -12,9 +12,9 @@ from cowin_kit.core.errors import KitError
 from cowin_kit.profiles import get_profile
 
 from . import lifecycle
-from .backends import to_be_signed
 from .cli import KIND_CHOICE, _app, _key_errors, _kinds, keys_group
-from .keys import CERT_SUFFIX, ECDSA_SHA256, KeyStore, _der, issuer_settings, kid_of
+from .dsc import signed_der
+from .keys import CERT_SUFFIX, KeyStore, issuer_settings, kid_of
 from .lifecycle import dsc_csr, load_certificates
 from .provisioning import ProvisioningFailed, provision_secret, secret_files
 from .stores import ensure_keys, keystore
@@ -74,17 +74,13 @@ def _csr_signed_by_backend(store, info, country: str, common_name: str, organiza
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
     stand_in = ec.generate_private_key(ec.SECP256R1())
     spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     draft = dsc_csr(stand_in, country=country, common_name=common_name, organization=organization)
     tbs = draft.tbs_certrequest_bytes.replace(stand_in.public_key().public_bytes(*spki),
                                               info.public_key.public_bytes(*spki))
-    sign = store._signer(info)
-    raw = sign("ES256", to_be_signed("ES256", tbs))
-    signature = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
-    csr = x509.load_der_x509_csr(_der(0x30, tbs + ECDSA_SHA256 + _der(0x03, b"\x00" + signature)))
+    csr = x509.load_der_x509_csr(signed_der(tbs, store._signer(info)))
     if not csr.is_signature_valid:
         raise click.ClickException("the key backend did not sign the request with this key")
     return csr
