@@ -53,12 +53,12 @@ def person(name):
 """
 
 # Sessions today at the vaccinator's facility, with booked people (code 4821); argv: a JSON
-# list of [capacity, [names...]] per session.
+# list of [capacity, [names...]] per session, or [capacity, [names...], appointment status].
 SETUP = _APP + """
 facility = db.session.get(Facility, staff("vaccinator").facility_id)
 vaccine = get_profile().vaccines[0].id
 out = []
-for capacity, names in json.loads(sys.argv[1]):
+for capacity, names, *status in json.loads(sys.argv[1]):
     session = VaccinationSession(facility_id=facility.id, date=facility_today(facility),
                                  vaccine=vaccine, min_age=18, slots=["09:00-11:00"])
     session.capacities = [SessionCapacity(dose_kind="1", capacity=capacity, booked=len(names))]
@@ -69,7 +69,8 @@ for capacity, names in json.loads(sys.argv[1]):
         who = person(name)
         appointment = Appointment(id=uuid.uuid4(), beneficiary_id=who.id, session_id=session.id,
                                   capacity_id=session.capacities[0].id, dose_number=1,
-                                  slot="09:00-11:00", secret_code="4821", status="booked")
+                                  slot="09:00-11:00", secret_code="4821",
+                                  status=status[0] if status else "booked")
         db.session.add(appointment)
         db.session.flush()
         people.append({"reference_id": who.reference_id, "appointment_id": str(appointment.id),

@@ -76,6 +76,15 @@
       .then(function (bits) { return b64(new Uint8Array(bits)); });
   }
 
+  /* A code typed on an Arabic, Persian or Devanagari keyboard is the same code (the online
+   * desk accepts these digits too; the hash and the server compare 0-9). */
+  function latinDigits(text) {
+    return text.replace(/[\u0660-\u0669\u06f0-\u06f9\u0966-\u096f]/g, function (d) {
+      var c = d.charCodeAt(0);
+      return String(c - (c >= 0x0966 ? 0x0966 : c >= 0x06f0 ? 0x06f0 : 0x0660));
+    });
+  }
+
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
@@ -128,8 +137,8 @@
       status.textContent = t("queued");
       return li;
     }
-    if (row.status !== "booked") {
-      status.textContent = row.status;
+    if (row.status !== "booked") {  // in words, as the online desk says it
+      status.textContent = t(row.status === "completed" ? "vaccinated" : "no-show");
       return li;
     }
     var form = el("form", { "class": "form offline-dose" });
@@ -146,7 +155,7 @@
     form.appendChild(el("button", { type: "submit", "class": "button" }, t("record")));
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      record(pack, row, form.elements.code.value.trim(), form.elements.lot.value.trim());
+      record(pack, row, latinDigits(form.elements.code.value.trim()), form.elements.lot.value.trim());
     });
     li.appendChild(form);
     var noShow = el("button", { type: "button", "class": "button secondary" }, t("no-show"));
