@@ -155,3 +155,23 @@ def test_nigeria_hpv_for_girls_only_until_fifteen():
     assert hpv(D(2030, 6, 1), "F")[0].status == NO_LONGER_DUE
     measles = plan(ng, birth, D(2016, 3, 10), [("mr", D(2016, 3, 1))])["measles"]
     assert measles.counted == 1 and measles.name == "Measles 2"   # MR from a campaign counts
+
+
+def test_mexico_rotavirus_not_started_after_fifteen_weeks_and_tdpa_in_each_pregnancy():
+    mx = load_profile("mx", PROFILES).routine
+    birth = D(2025, 12, 1)
+    history = [("bcg", birth), ("hepb", birth), ("hexavalent", D(2026, 2, 1))]
+    due = plan(mx, birth, D(2026, 4, 10), history)
+    assert due["rota"].status == NO_LONGER_DUE and due["rota"].last_day == D(2026, 3, 15)
+    assert due["hepb"].name == "Hexavalente 2" and due["hepb"].number == 3
+    assert due["diphtheria"].products == ("hexavalent",)
+    booster = plan(mx, birth, D(2029, 12, 1), history + [
+        ("hexavalent", D(2026, 4, 1)), ("hexavalent", D(2026, 6, 1)),
+        ("hexavalent", D(2027, 6, 1))])["pertussis"]
+    assert (booster.name, booster.status, booster.products) == (
+        "DPT (refuerzo 4 años)", DUE, ("dpt",))
+    mother = D(1994, 3, 3)
+    earlier = [("tdpa", D(2024, 5, 1))]            # a previous pregnancy's dose
+    tdpa = [d for d in next_doses(mx, mother, D(2026, 4, 1), earlier, Pregnancy(D(2026, 1, 5)))
+            if d.programme == "evu_pregnancy"][0]
+    assert (tdpa.status, tdpa.due, tdpa.products) == (UPCOMING, D(2026, 5, 25), ("tdpa",))
