@@ -1,4 +1,6 @@
-"""Book, reschedule and cancel appointments; capacity is claimed with one conditional UPDATE.
+"""Book appointments; capacity is claimed with one conditional UPDATE. Rescheduling and
+cancelling are in :mod:`cowin_kit.booking.changes`, doses allotted by the standby list or a
+lottery in :mod:`cowin_kit.booking.allotted`; all three use the checks and claims here.
 
 The claim ``UPDATE session_capacity SET booked = booked + 1 WHERE … AND booked < capacity``
 is decided by the database row lock, so no two requests can take the last dose, on PostgreSQL
@@ -24,14 +26,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from cowin_kit.accounts.models import CitizenAccount
 from cowin_kit.booking import errors, full_sessions, session_cache
-from cowin_kit.booking.signals import dose_freed, dose_released
 from cowin_kit.booking.fair_models import CHANNELS
 from cowin_kit.booking.messages import appointment_sms
 from cowin_kit.booking.models import Appointment, SessionCapacity, VaccinationSession
-from cowin_kit.booking.rules import (age_at, area_timezone, history_of, local_now, person_of,
-                                     slot_end, slot_start)
+from cowin_kit.booking.rules import (age_at, area_timezone, bookings_and_history, history_of,
+                                     local_now, person_of, slot_end, slot_start)
 from cowin_kit.core.audit import audit
-from cowin_kit.core.db import db, utcnow
+from cowin_kit.core.db import db
 from cowin_kit.profiles import get_profile
 from cowin_kit.profiles.schedule import check_dose
 from cowin_kit.registration.models import Beneficiary
@@ -52,11 +53,11 @@ def book(beneficiary, session_id, slot: str, *, dose_number: int | None = None,
     # A session known full is refused before any query, except that a retry of a request
     # that booked (it may have taken the last dose) gets its appointment back.
     token = None if key_hash else full_sessions.token_or_refuse(session_id)
-    # One read for both: a retry of this request, and the person's active appointments.
-    mine = _retry_or_active(beneficiary.id, key_hash)
+    # One read for all: a retry of this request, the person's active appointments and doses.
+    mine, history = bookings_and_history(beneficiary.id, key_hash)
     for found in mine:
         if key_hash and found.idempotency_key == key_hash:
-            return found
+            return db.session.get(Appointment, found.appointment_id)
     if key_hash:
         token = full_sessions.token_or_refuse(session_id)
     # The session's static part and capacity ids as cached at this generation (no query), or
@@ -65,7 +66,7 @@ def book(beneficiary, session_id, slot: str, *, dose_number: int | None = None,
     if session is None:
         session = load_session(session_id)
         session_cache.put(session, token)
-    due = _check_bookable(profile, beneficiary, session, slot, on)
+    due = _check_bookable(profile, beneficiary, session, slot, on, history=history)
     if dose_number is not None and int(dose_number) != due.dose_number:
         raise errors.WrongDose(due=due.dose_number, asked=dose_number)
     if any(a.status == "booked" and a.dose_number == due.dose_number for a in mine):
@@ -109,146 +110,6 @@ def book(beneficiary, session_id, slot: str, *, dose_number: int | None = None,
     return appointment
 
 
-def book_allotted(beneficiary, session: VaccinationSession, slot: str, *, channel: str | None,
-                  extend: bool = False, held: bool = False,
-                  on: dt.datetime | dt.date | None = None) -> Appointment:
-    """Book a dose allotted to the person (a won lottery, a standby offer) in the caller's
-    transaction; the caller commits. ``extend``: a dose the desk declared free beyond the
-    session's capacity (the rest of an opened vial) raises the capacity by one when needed.
-    ``held``: a cancelled appointment's dose, still counted in ``booked``, is handed over."""
-    due = _check_bookable(get_profile(), beneficiary, session, slot, on, allotted=True)
-    if any(a.dose_number == due.dose_number for a in _retry_or_active(beneficiary.id, None)):
-        raise errors.AlreadyBooked(dose=due.dose_number)
-    capacity_id = next((c.id for c in session.capacities if c.dose_kind == due.dose_kind), None)
-    if capacity_id is None:
-        raise errors.SessionFull()
-    appointment = Appointment(
-        id=uuid.uuid4(), beneficiary_id=beneficiary.id, session_id=session.id,
-        capacity_id=capacity_id, dose_number=due.dose_number, slot=slot,
-        secret_code=f"{secrets.randbelow(10000):04d}", status="booked", channel=channel)
-    set_committed_value(appointment, "session", session)
-    db.session.add(appointment)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        # The person's own booking of this dose committed after the check above (the
-        # one-active-dose index): the caller rolls back and the offer stays as it was.
-        raise errors.AlreadyBooked(dose=due.dose_number) from None
-    if held:
-        pass  # counted in ``booked`` since the cancellation (standby.offer_freed)
-    elif extend:
-        db.session.execute(capacity_table.update().where(capacity_table.c.id == capacity_id)
-                           .values(booked=capacity_table.c.booked + 1,
-                                   capacity=sa.case((capacity_table.c.booked
-                                                     < capacity_table.c.capacity,
-                                                     capacity_table.c.capacity),
-                                                    else_=capacity_table.c.booked + 1)))
-    else:
-        _claim(capacity_id)
-    audit("appointment.book", "appointment", appointment.id, session=str(session.id),
-          dose=due.dose_number, dose_kind=due.dose_kind, slot=slot, allotted=True)
-    _notify(beneficiary, appointment, "booking", _account_mobile(beneficiary), session=session)
-    return appointment
-
-
-def due_for(beneficiary, session: VaccinationSession, slot: str | None = None, on=None):
-    """The dose a person could be allotted in a session (every booking check but capacity)."""
-    slot = slot or (session.slots or [""])[-1]
-    return _check_bookable(get_profile(), beneficiary, session, slot, on, allotted=True)
-
-
-def reschedule(appointment: Appointment, new_session_id, slot: str, *,
-               on: dt.datetime | dt.date | None = None) -> Appointment:
-    """Move an appointment to another session or slot in one transaction (all or nothing)."""
-    profile = get_profile()
-    _check_changeable(profile, appointment, on)
-    beneficiary = _beneficiary(appointment)
-    session = load_session(new_session_id)
-    due = _check_bookable(profile, beneficiary, session, slot, on)
-    if due.dose_number != appointment.dose_number:
-        raise errors.WrongDose(due=due.dose_number, asked=appointment.dose_number)
-    old_capacity_id = appointment.capacity_id
-    new_capacity_id = _capacity_of(session, due.dose_kind, holding=old_capacity_id)
-    old = {"session": str(appointment.session_id), "slot": appointment.slot}
-    try:
-        moved = db.session.execute(
-            appointment_table.update()
-            .where(appointment_table.c.id == appointment.id,
-                   appointment_table.c.status == "booked",
-                   appointment_table.c.capacity_id == old_capacity_id)
-            .values(session_id=session.id, capacity_id=new_capacity_id, slot=slot,
-                    updated_at=utcnow()))
-        if moved.rowcount != 1:
-            raise errors.NotActive()
-        if new_capacity_id != old_capacity_id:
-            # Lock the two capacity rows in id order, so that opposite moves cannot deadlock.
-            if old_capacity_id < new_capacity_id:
-                _release(old_capacity_id)
-                _claim(new_capacity_id)
-            else:
-                _claim(new_capacity_id)
-                _release(old_capacity_id)
-        audit("appointment.reschedule", "appointment", appointment.id, old=old,
-              new={"session": str(session.id), "slot": slot})
-        _notify(beneficiary, appointment, "reschedule", _account_mobile(beneficiary),
-                session=session, slot=slot)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    db.session.refresh(appointment)
-    return appointment
-
-
-def cancel(appointment: Appointment, reason: str = "citizen", *,
-           on: dt.datetime | dt.date | None = None, offer: bool = True) -> Appointment:
-    """Cancel an active appointment and give its dose back to the session.
-
-    ``offer`` (a citizen's cancellation): the dose goes first to the next person on the
-    facility's standby list for that day who fits the session (held for them while the offer
-    is out), or down the session's lottery draw; otherwise back to everyone."""
-    profile = get_profile()
-    _check_changeable(profile, appointment, on)
-    try:
-        done = db.session.execute(
-            appointment_table.update()
-            .where(appointment_table.c.id == appointment.id,
-                   appointment_table.c.status == "booked")
-            .values(status="cancelled", cancelled_reason=(reason or "")[:64],
-                    updated_at=utcnow()))
-        if done.rowcount != 1:
-            raise errors.NotActive()
-        if not (offer and _offer_freed(appointment, on)):
-            _release(appointment.capacity_id)
-            if offer:  # a lottery session offers it down its draw (lottery.on_dose_released)
-                dose_released.send(session_id=appointment.session_id,
-                                   allocation=appointment.session.allocation,
-                                   now=on if isinstance(on, dt.datetime) else None)
-        audit("appointment.cancel", "appointment", appointment.id, reason=reason)
-        beneficiary = _beneficiary(appointment)
-        _notify(beneficiary, appointment, "cancel", _account_mobile(beneficiary))
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    db.session.refresh(appointment)
-    return appointment
-
-
-def _offer_freed(appointment: Appointment, on) -> bool:
-    """Offer a cancelled appointment's dose to the standby list; True when it is held for
-    an offer (then it stays counted in ``booked``). The standby list subscribes
-    (standby.on_dose_freed)."""
-    session = appointment.session
-    kind = next((c.dose_kind for c in session.capacities if c.id == appointment.capacity_id),
-                None)
-    if kind is None:
-        return False
-    held = dose_freed.send(session=session, dose_kind=kind,
-                           now=on if isinstance(on, dt.datetime) else None)
-    return any(result for _receiver, result in held)
-
-
 # -- checks -------------------------------------------------------------------------------------
 
 def load_session(session_id) -> VaccinationSession:
@@ -267,9 +128,10 @@ def load_session(session_id) -> VaccinationSession:
 
 
 def _check_bookable(profile, beneficiary, session: VaccinationSession, slot: str, on, *,
-                    allotted: bool = False):
+                    allotted: bool = False, history: list | None = None):
     """Run every check a booking needs and return the engine's DueDose for the session.
-    A lottery session's doses are only ``allotted`` (a won draw, a standby offer)."""
+    A lottery session's doses are only ``allotted`` (a won draw, a standby offer).
+    ``history``: the person's doses when already read."""
     if session.status != "open" or not session.facility.active:
         raise errors.SessionClosed()
     if session.allocation == "lottery" and not allotted:
@@ -284,7 +146,9 @@ def _check_bookable(profile, beneficiary, session: VaccinationSession, slot: str
     if session.date > now.date() + dt.timedelta(days=days_ahead):
         raise errors.TooFarAhead(days=days_ahead)
     person = person_of(beneficiary)
-    due = check_dose(profile, person, history_of(beneficiary.id), session.vaccine, session.date)
+    if history is None:
+        history = history_of(beneficiary.id)
+    due = check_dose(profile, person, history, session.vaccine, session.date)
     age = age_at(profile, person, session.date)
     if age < session.min_age or (session.max_age is not None and age > session.max_age):
         band = f"{session.min_age}+" if session.max_age is None else \

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from cowin_kit.areas.models import Area
+from cowin_kit.booking.models import Appointment
 from cowin_kit.core.db import db, utcnow
 from cowin_kit.profiles.schedule import DoseGiven, Person, age_on
 from cowin_kit.vaccination.models import DoseRecord
@@ -30,6 +31,34 @@ def history_of(beneficiary_id: int) -> list:
         .order_by(DoseRecord.dose_number)).all()
     return [DoseGiven(vaccine=r.vaccine, dose_number=r.dose_number, date=r.administered_on,
                       is_booster=bool(r.is_booster)) for r in rows]
+
+
+def bookings_and_history(beneficiary_id: int, key_hash: str | None = None) -> tuple[list, list]:
+    """What a booking checks of the person, in one statement: their active appointments (and
+    the one a retried request made, by its key) as rows of ``appointment_id``,
+    ``dose_number``, ``status``, ``idempotency_key``; and their doses as ``history_of`` gives
+    them."""
+    a, d = Appointment.__table__, DoseRecord.__table__
+
+    def blank(column):
+        return sa.cast(sa.null(), column.type)
+
+    mine = sa.and_(a.c.beneficiary_id == beneficiary_id, a.c.status == "booked")
+    if key_hash:
+        mine = sa.or_(mine, a.c.idempotency_key == key_hash)
+    rows = db.session.execute(sa.union_all(
+        sa.select(sa.literal(False).label("is_dose"), a.c.id.label("appointment_id"),
+                  a.c.dose_number, a.c.status, a.c.idempotency_key,
+                  blank(d.c.vaccine).label("vaccine"),
+                  blank(d.c.administered_on).label("administered_on"),
+                  blank(d.c.is_booster).label("is_booster")).where(mine),
+        sa.select(sa.literal(True), blank(a.c.id), d.c.dose_number, blank(a.c.status),
+                  blank(a.c.idempotency_key), d.c.vaccine, d.c.administered_on, d.c.is_booster)
+        .where(d.c.beneficiary_id == beneficiary_id))).all()
+    doses = sorted((r for r in rows if r.is_dose), key=lambda r: r.dose_number)
+    return [r for r in rows if not r.is_dose], [
+        DoseGiven(vaccine=r.vaccine, dose_number=r.dose_number, date=r.administered_on,
+                  is_booster=bool(r.is_booster)) for r in doses]
 
 
 def age_rule(profile) -> str:
