@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import refresh
 
 from cowin_kit import vaccination
 from cowin_kit.profiles import load_profile
@@ -65,6 +66,16 @@ def test_pack_carries_the_rules_the_device_checks(client, db, world):
     assert {v["id"] for v in rules["vaccines"]} >= {"covishield", "covaxin"}
     assert [c["code"] for c in device["aefi"]["symptoms"]] == list(aefi.SYMPTOMS)
     assert [c["code"] for c in device["aefi"]["severities"]] == list(aefi.SEVERITIES)
+
+
+def test_pack_labels_are_in_the_vaccinators_language(client, db, world):
+    sign_in(client, world.staff["vaccinator"])
+    device = client.get(PACK, headers={"Accept-Language": "hi-IN"}).get_json()["device"]
+    assert {g["code"]: g["label"] for g in device["genders"]}["F"] == "महिला"
+    assert device["id_documents"][0]["label"] == "आधार कार्ड"
+    refresh()  # the tests' app context outlives a request: forget its language
+    english = client.get(PACK + "?lang=en_IN").get_json()["device"]
+    assert english["id_documents"][0]["label"] == "Aadhaar Card"
 
 
 def test_day_rules_take_the_dated_rule_in_force(app):

@@ -311,8 +311,9 @@
   function recentDoses(pack) {
     return desk.get("kv", "recent-doses").then(function (kept) {
       var doses = kept && kept.day === pack.day ? kept.doses.slice() : [];
+      var listed = doses.map(function (d) { return d.reference_id + ":" + d.dose_number; });
       pack.appointments.forEach(function (row) {
-        if (row.status === "completed") {
+        if (row.status === "completed" && listed.indexOf(row.reference_id + ":" + row.dose_number) < 0) {
           doses.push({ key: "ref:" + row.reference_id + ":" + row.dose_number, label: row.name_masked + " · " +
                        row.reference_id, reference_id: row.reference_id, dose_number: row.dose_number });
         }
@@ -381,7 +382,8 @@
     var pack = current;
     return desk.get("kv", "recent-doses").then(function (kept) {
       var doses = kept && pack && kept.day === pack.day ? kept.doses : [];
-      doses.push({ key: "event:" + event.id, event: event.id, label: event.label, at: event.administered_at });
+      doses.push({ key: "event:" + event.id, event: event.id, label: event.label, at: event.administered_at,
+                   reference_id: event.reference_id, dose_number: event.dose_number });
       return desk.put("kv", { day: pack ? pack.day : "", doses: doses }, "recent-doses");
     });
   }
