@@ -124,7 +124,8 @@ def test_offline_desk_checks_and_forms(server, context, shot):
     # An adverse event after the walk-in's dose (the dose is listed as given today).
     form = page.locator("#aefi-form")
     expect(form).to_be_visible()
-    expect(page.locator("#aefi-dose option")).to_have_text(["W\u2022\u2022\u2022 O\u2022\u2022\u2022"])
+    expect(page.locator("#aefi-dose option")).to_have_text(
+        ["W\u2022\u2022\u2022 O\u2022\u2022\u2022"])
     form.get_by_role("button", name="Send report").click()  # no symptom chosen
     expect(page.locator("#aefi-error")).to_have_text("Choose at least one symptom from the list.")
     form.get_by_label("Fever").check()

@@ -147,8 +147,8 @@ def _eligibility_cases(profile, rng: random.Random):
     products = [v.id for v in profile.vaccines]
     for _ in range(400):
         day = rng.choice(days)
-        person = Person(birth_year=day.year - rng.choice([10, 13, 16, 20, 50, 65]),
-                        groups=tuple(rng.sample(["health_worker", "comorbidity"], rng.randint(0, 1))))
+        groups = tuple(rng.sample(["health_worker", "comorbidity"], rng.randint(0, 1)))
+        person = Person(birth_year=day.year - rng.choice([10, 13, 16, 20, 50, 65]), groups=groups)
         history, when = [], day
         first = rng.choice(products)
         for number in range(1, rng.randint(0, 3) + 1):
