@@ -126,6 +126,31 @@ def test_requests_are_counted_by_rule_and_status(make_app):
     assert "12345" not in text and 'route="/healthz"' in text
 
 
+def test_a_path_is_matched_against_the_url_map_once(make_app, monkeypatch):
+    """The rule a path matched is remembered (a repeated public read is answered in less time
+    than the match takes); paths no rule matches are not, so scanners cannot fill the memory."""
+    from cowin_kit.web.observe import RequestObserver
+
+    app = make_app()
+    observer = app.wsgi_app
+    assert isinstance(observer, RequestObserver)
+    matched: list[str] = []
+    match = observer._match
+    monkeypatch.setattr(observer, "_match", lambda environ: matched.append(
+        environ["PATH_INFO"]) or match(environ))
+    client = app.test_client()
+    before = metrics.REQUESTS.labels("/healthz", "GET", "200")._value.get()
+    for _ in range(3):
+        client.get("/healthz").get_data()
+        client.get("/no-such-page-67890").get_data()
+    assert matched == ["/healthz"] + ["/no-such-page-67890"] * 3
+    assert metrics.REQUESTS.labels("/healthz", "GET", "200")._value.get() == before + 3
+    assert all("/no-such-page" not in key[3] for key in observer._routes)
+    # Another method is another request kind: matched once more.
+    client.post("/healthz").get_data()
+    assert matched[-1] == "/healthz" and len(matched) == 5
+
+
 def _scrape(url: str) -> dict[tuple, float]:
     status, body = get(url)
     assert status == 200, body

@@ -5,6 +5,7 @@ across processes sharing Redis (two apps here, as two gunicorn workers or pods).
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 
 import pytest
@@ -57,6 +58,30 @@ def test_a_busy_client_costs_one_round_trip_per_lease(redis_apps, monkeypatch):
     # Leases of 1, 2, 4 ... 64: 1000 calls in 21 round trips (one per call before).
     assert taken[:8] == [1, 2, 4, 8, 16, 32, 64, 64]
     assert sum(taken) >= 1000 and len(taken) == 21
+
+
+def test_a_lease_that_lapses_while_the_client_calls_is_followed_by_one_as_used(
+        redis_apps, monkeypatch):
+    """With a one-second window a lease lives 1/16 s: a busy client outlives its leases. The
+    next lease is as large as the share of the lapsed one the client used (twice as large if it
+    used it up), not one call again; a client that paused for longer starts again at one."""
+    app, _ = redis_apps("1000000 per 1 second")
+    taken = _count_round_trips(app, monkeypatch)
+    now = [1000.0]
+    monkeypatch.setattr(ratelimit, "time", type("Clock", (), {
+        "monotonic": staticmethod(lambda: now[0]), "time": staticmethod(time.time)}))
+    assert all(_hit(app) for _ in range(1 + 2 + 4 + 8 + 16 + 10))
+    assert taken == [1, 2, 4, 8, 16, 32]  # the last one: 10 of 32 used
+    now[0] += 0.1  # lapsed (1/16 s), the client still calling
+    assert _hit(app)
+    assert taken[-1] == 10
+    assert all(_hit(app) for _ in range(9))  # used up in time...
+    now[0] += 0.1
+    assert _hit(app)
+    assert taken[-1] == 20  # ...so the next is twice as large
+    now[0] += ratelimit.LEASE_SECONDS + 1
+    assert _hit(app)
+    assert taken[-1] == 1
 
 
 def test_leases_never_take_more_than_a_share_of_what_is_left(redis_apps, monkeypatch):

@@ -19,7 +19,8 @@ X-Forwarded-For (``cowin_kit.core.proxies``, COWIN_KIT_TRUSTED_PROXIES).
 On Redis, a process takes its counts in leases (``_Leases``): one Lua call adds ``n`` hits to the
 shared counter and the process answers the next ``n - 1`` hits of that client from memory. A lease
 grows (doubling, at most ``LEASE_MAX``) only while the client keeps using each one up within
-``LEASE_SECONDS``, and is never more than ``1/LEASE_SHARE`` of what is left of the limit, so a
+``LEASE_SECONDS`` (a lease that lapses while the client is still calling is followed by one as
+large as the share of it the client used, not by a lease of one), and is never more than ``1/LEASE_SHARE`` of what is left of the limit, so a
 client well under its limit costs one Redis round trip per ``n`` calls, while near the limit every
 call is counted in Redis one by one: the limit is never exceeded across workers and pods, and at
 most a fraction of what is left may sit unused in another process's lease (counted, not served)
@@ -30,6 +31,7 @@ per call, as before.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import threading
 import time
@@ -94,6 +96,11 @@ def init_app(app: Flask) -> None:
                                             namespace, threading.Lock())
 
 
+#: "100 per 5 minutes" parsed once, not on every counted call (limits' parser is regular
+#: expressions and lookups; the items are immutable).
+_parse = functools.lru_cache(maxsize=256)(parse)
+
+
 def _limits(app: Flask, key: str = _KEY) -> _Limits:
     try:
         return app.extensions[key]
@@ -105,7 +112,7 @@ def _apply(scope: str, limit: str | None, key: str | None, error: type[RateLimit
            count: bool, store: str = _KEY) -> None:
     app = current_app._get_current_object()
     limits = _limits(app, store)
-    item = parse(limit or app.config["RATE_LIMIT_PUBLIC"])
+    item = _parse(limit or app.config["RATE_LIMIT_PUBLIC"])
     identifiers = (limits.namespace, scope, key or client_address())
     with limits.guard:
         if limits.leases is not None:
@@ -219,6 +226,11 @@ class _Leases:
                     lease.left -= 1
                     return True
                 wanted = min(LEASE_MAX, lease.size * 2)  # used up in time: a larger one
+            elif lease is not None and now < lease.until + LEASE_SECONDS:
+                # Lapsed while the client keeps calling: as many as it used of this one (twice
+                # as many if it used it up: calls are only served before ``until``), not one.
+                used = max(1, lease.size - max(lease.left, 0))
+                wanted = min(LEASE_MAX, used * 2 if lease.left <= 0 else used)
             else:
                 wanted = 1
         taken = int(self._script(keys=self._keys(item, identifiers),

@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 class CachedResponse:
     """A public answer as it goes on the wire: JSON bytes and their gzip, built together, with
     an ETag; ``expires`` is this process's ``time.monotonic()`` at which it stops being fresh
-    (``TTL`` after the data was read, whichever process read it)."""
+    (``TTL`` after the data was read, whichever process read it); ``took``: seconds the build
+    took (its successor's rebuild starts at least twice that long before ``expires``)."""
 
     body: bytes
     gzipped: bytes
@@ -37,26 +38,30 @@ class CachedResponse:
     expires: float
     refresh_at: float
     status: int = 200
+    took: float = 0.0
 
     @classmethod
     def build(cls, body: bytes, read_at: float, ttl: float, status: int = 200) -> CachedResponse:
         """Compress and tag ``body`` whose data was read at monotonic time ``read_at``."""
         digest = hashlib.blake2b(body, digest_size=12).hexdigest()
-        return cls(body, gzip.compress(body, compresslevel=6, mtime=0), f'"{digest}"',
-                   read_at + ttl, read_at + ttl * (1 - REFRESH_SHARE), status)
+        gzipped = gzip.compress(body, compresslevel=6, mtime=0)
+        took = time.monotonic() - read_at
+        return cls(body, gzipped, f'"{digest}"', read_at + ttl,
+                   read_at + ttl - refresh_lead(ttl, took), status, took)
 
     def pack(self) -> bytes:
-        head = json.dumps([self.etag, len(self.body), self.status]).encode()
+        head = json.dumps([self.etag, len(self.body), self.status, round(self.took, 4)]).encode()
         return b"%d\n%s%s%s" % (len(head), head, self.body, self.gzipped)
 
     @classmethod
     def unpack(cls, data: bytes, remaining: float, ttl: float) -> CachedResponse:
         size, rest = data.split(b"\n", 1)
-        etag, length, status = json.loads(rest[:int(size)])
+        etag, length, status, *more = json.loads(rest[:int(size)])
+        took = float(more[0]) if more else 0.0
         rest = rest[int(size):]
         now = time.monotonic()
         return cls(rest[:length], rest[length:], etag, now + remaining,
-                   now + remaining - ttl * REFRESH_SHARE, status)
+                   now + remaining - refresh_lead(ttl, took), status, took)
 
     def max_age(self, now: float | None = None) -> int:
         return max(0, int(self.expires - (time.monotonic() if now is None else now)))
@@ -80,8 +85,16 @@ class CachedResponse:
 
 
 #: The last share of an entry's TTL in which one caller rebuilds it while all others keep
-#: answering with it (no caller ever waits for a rebuild while traffic flows).
+#: answering with it (no caller ever waits for a rebuild while traffic flows)...
 REFRESH_SHARE = 0.25
+#: ...or a longer share, up to this one, when the last build took more than half of that time
+#: (a loaded machine): the rebuild must be done before the entry expires, or every caller waits.
+MAX_REFRESH_SHARE = 0.5
+
+
+def refresh_lead(ttl: float, took: float) -> float:
+    """Seconds before expiry at which an entry whose build took ``took`` seconds is rebuilt."""
+    return min(ttl * MAX_REFRESH_SHARE, max(ttl * REFRESH_SHARE, 2 * took))
 #: How long a rebuild may hold the instance-wide lock (a crashed holder frees it after this).
 LOCK_SECONDS = 10.0
 #: How often a caller with nothing fresh looks in Redis for another process's rebuild.
@@ -94,7 +107,8 @@ class ResponseCache:
     Each process keeps entries in memory with their own expiry (so no worker ever answers with
     data older than the TTL, and a hit is one dictionary look-up); Redis (when configured)
     shares them between processes with the remaining TTL (``PTTL``, so clocks need not agree).
-    In the last ``REFRESH_SHARE`` of an entry's life one caller rebuilds it under a Redis lock
+    In the last ``REFRESH_SHARE`` of an entry's life (more if builds are slow: ``refresh_lead``)
+    one caller rebuilds it under a Redis lock
     (``SET NX PX``, redis-py's ``Lock``) while the others answer with the entry; a process whose
     entry expired takes another process's rebuild from Redis instead of rebuilding. While Redis
     is down each process rebuilds for itself (public reads keep answering)."""
@@ -289,6 +303,7 @@ class ReadyHits:
         self.wsgi_app = wsgi_app
         self.app = app
         self._urls: dict[tuple[str, str, str], tuple[str, str | None, list]] = {}
+        self._made: dict[tuple[int, bool], tuple] = {}
 
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") == "GET":
@@ -311,21 +326,39 @@ class ReadyHits:
         entry = responses.peek(key) if responses is not None else None
         if entry is None or (rate_limit and not self._within_limit(environ, rate_limit)):
             return None
-        own = [("ETag", entry.etag), ("Cache-Control", f"public, max-age={entry.max_age()}")]
         tags = environ.get("HTTP_IF_NONE_MATCH")
         if tags and (tags.strip() == "*" or entry.etag[1:-1] in tags):
+            own = [("ETag", entry.etag),
+                   ("Cache-Control", f"public, max-age={entry.max_age()}")]
             return "304 NOT MODIFIED", [h for h in headers if h[0].lower() != "content-type"] \
                 + own, b""
         accept = environ.get("HTTP_ACCEPT_ENCODING", "")
         if "gzip" in accept and ";" not in accept:
-            body = entry.gzipped
-            own.append(("Content-Encoding", "gzip"))
+            zipped = True
         elif "gzip" in accept:
             return None  # weighted preferences: let the app read them
         else:
-            body = entry.body
+            zipped = False
+        return "200 OK", self._headers(entry, zipped, headers), \
+            entry.gzipped if zipped else entry.body
+
+    def _headers(self, entry: CachedResponse, zipped: bool, headers: list) -> list:
+        """The URL's headers and the entry's, made once per entry, encoding and max-age second
+        (a copy of it for each answer)."""
+        max_age = entry.max_age()
+        made = self._made.get((id(headers), zipped))
+        if made is not None and made[0] is entry and made[1] == max_age and made[3] is headers:
+            return list(made[2])
+        body = entry.gzipped if zipped else entry.body
+        own = [("ETag", entry.etag), ("Cache-Control", f"public, max-age={max_age}")]
+        if zipped:
+            own.append(("Content-Encoding", "gzip"))
         own.append(("Content-Length", str(len(body))))
-        return "200 OK", headers + own, body
+        if len(self._made) >= 2 * self.MAX_URLS:
+            self._made.clear()
+        full = headers + own
+        self._made[(id(headers), zipped)] = (entry, max_age, full, headers)
+        return list(full)
 
     def _within_limit(self, environ, scope: str) -> bool:
         # The same count as the route's (client_address() is this REMOTE_ADDR, set by

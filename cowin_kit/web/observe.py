@@ -35,12 +35,30 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 
 class RequestObserver:
+    #: Matched (host, method, path) -> rule names a process remembers (only matched ones, so a
+    #: scanner's random paths cannot fill it; cleared when full).
+    ROUTES_KEPT = 4096
+
     def __init__(self, wsgi_app, app: Flask) -> None:
         self.wsgi_app = wsgi_app
         self.app = app
+        self._routes: dict[tuple[str, str, str, str], str] = {}
 
     def route(self, environ) -> str:
-        """The URL rule this request matches, or a fixed placeholder."""
+        """The URL rule this request matches, or a fixed placeholder; a path matched before is
+        not matched again (a repeated public read is answered in well under the match's time)."""
+        seen = (environ.get("HTTP_HOST", ""), environ.get("wsgi.url_scheme", ""),
+                environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""))
+        rule = self._routes.get(seen)
+        if rule is None:
+            rule = self._match(environ)
+            if rule not in (UNMATCHED, REDIRECT):
+                if len(self._routes) >= self.ROUTES_KEPT:
+                    self._routes.clear()
+                self._routes[seen] = rule
+        return rule
+
+    def _match(self, environ) -> str:
         try:
             adapter = self.app.url_map.bind_to_environ(
                 environ, server_name=self.app.config.get("SERVER_NAME"),

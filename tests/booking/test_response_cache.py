@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from cowin_kit.core.response_cache import REFRESH_SHARE
+from cowin_kit.core.response_cache import MAX_REFRESH_SHARE, REFRESH_SHARE
 
 TTL = 0.6
 
@@ -59,10 +59,11 @@ def test_gzip_answer_is_never_older_than_the_ttl(cached_app, db, make_session):
     _set_capacity(db, session, "1", 7)
     time.sleep(TTL * 0.4)
     # gzip asked for the first time within the TTL: the same data as the JSON answer, as long
-    # as the entry is not yet in the last REFRESH_SHARE of its life, where one caller rebuilds
-    # it ahead of expiry (a fresher 7); a loaded machine may get there over the first build.
+    # as the entry is not yet in the last share of its life where one caller rebuilds it ahead
+    # of expiry (a fresher 7): REFRESH_SHARE, up to MAX_REFRESH_SHARE if the build was slow; a
+    # loaded machine may get there over the first build.
     packed = _dose1(client.get(url, headers={"Accept-Encoding": "gzip"}))
-    if time.monotonic() - read_after < TTL * (1 - REFRESH_SHARE):
+    if time.monotonic() - read_after < TTL * (1 - MAX_REFRESH_SHARE):
         assert packed == 5
     else:
         assert packed in (5, 7)
@@ -178,6 +179,25 @@ def test_an_entry_from_redis_expires_when_the_original_does(two_processes):
     assert a.get("k", TTL, lambda: b"newer").body == b"new"  # the rebuild is shared too
 
 
+def test_a_slow_build_is_redone_earlier_in_every_process(two_processes):
+    """The rebuild starts twice as long before expiry as the last build took (up to half the
+    TTL; REFRESH_SHARE when builds are quick), so it is done before the entry expires and no
+    caller waits; the other process learns the build time with the entry."""
+    a, b = two_processes
+    quick = a.get("quick", TTL, lambda: b"q")
+    assert quick.expires - quick.refresh_at == pytest.approx(TTL * REFRESH_SHARE, abs=0.01) \
+        or quick.took * 2 > TTL * REFRESH_SHARE  # a loaded machine: the build was slow
+    slow = a.get("slow", TTL, lambda: time.sleep(TTL * 0.2) or b"s")
+    lead = slow.expires - slow.refresh_at
+    assert TTL * 0.4 - 0.01 <= lead <= TTL * MAX_REFRESH_SHARE + 0.001
+    taken = b.get("slow", TTL, lambda: b"not-called")
+    assert taken.body == b"s" and taken.took == pytest.approx(slow.took, abs=0.001)
+    assert taken.expires - taken.refresh_at == pytest.approx(lead, abs=0.005)
+    assert taken.refresh_at <= slow.refresh_at + 0.05  # never later than the builder's
+    very_slow = a.get("very slow", TTL, lambda: time.sleep(TTL * 0.4) or b"v")
+    assert very_slow.expires - very_slow.refresh_at == pytest.approx(TTL * MAX_REFRESH_SHARE)
+
+
 @contextmanager
 def _slow_rebuild(cache, builds: list[str], ttl: float = TTL):
     """A thread of ``cache``'s process rebuilds "k" as ``b"v2"``, held until the block ends."""
@@ -268,6 +288,36 @@ def test_a_repeated_public_url_is_answered_before_the_app_with_its_headers(
     # Another query string is another URL: it goes through the app.
     client.get(_find_by_pin(today) + "&x=1")
     assert hooks == ["app", "app"]
+
+
+def test_answers_before_the_app_carry_their_own_entry_s_headers(make_app, db, make_session,
+                                                                 today):
+    """The headers of ready answers are made once per entry, encoding and second: max-age still
+    counts down, and a rebuilt entry's ETag and length replace the old ones."""
+    app = make_app(PUBLIC_CACHE_SECONDS=3, RATE_LIMIT_PUBLIC="1000 per minute")
+    session = make_session(days=0)
+    client = app.test_client()
+    hooks: list[str] = []
+    app.before_request_funcs.setdefault(None, []).append(lambda: hooks.append("app") and None)
+    url = _find_by_pin(today)
+    first, ready = client.get(url), client.get(url)
+    packed = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert hooks == ["app"] and ready.headers["ETag"] == first.headers["ETag"]
+    assert int(ready.headers["Content-Length"]) == len(ready.data) == len(first.data)
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert int(packed.headers["Content-Length"]) == len(packed.data) < len(first.data)
+    time.sleep(1.1)
+    later = client.get(url)
+    assert hooks == ["app"]
+    age = int(ready.headers["Cache-Control"].split("max-age=")[1])
+    assert int(later.headers["Cache-Control"].split("max-age=")[1]) < age
+    _set_capacity(db, session, "1", 12)
+    time.sleep(2)  # the entry is rebuilt with the new capacity (5 -> 12: another length)
+    client.get(url)
+    rebuilt = client.get(url)
+    assert rebuilt.headers["ETag"] != first.headers["ETag"]
+    assert int(rebuilt.headers["Content-Length"]) == len(rebuilt.data) != len(first.data)
+    assert "Content-Encoding" not in rebuilt.headers
 
 
 def test_the_public_limit_still_counts_answers_before_the_app(make_app, db, make_session, today):
