@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from cowin_kit.accounts.citizen import citizen_required, current_account
 from cowin_kit.accounts.tokens import _claims
-from cowin_kit.booking import full_sessions, operations, queries
+from cowin_kit.booking import changes, full_sessions, operations, queries
 from cowin_kit.booking.personal import for_beneficiary
 from cowin_kit.booking.schemas import (AppointmentSchema, AvailabilityArgs, AvailabilitySchema,
                                        BookArgs, CancelArgs, RescheduleArgs)
@@ -124,7 +124,7 @@ def appointment(appointment_id):
 def reschedule(args, appointment_id):
     """Move the appointment to another session or slot (all or nothing)."""
     found = queries.owned_appointment(current_account(), appointment_id)
-    return queries.appointment_view(operations.reschedule(found, args["session_id"], args["slot"]))
+    return queries.appointment_view(changes.reschedule(found, args["session_id"], args["slot"]))
 
 
 @bp.post("/appointments/<appointment_id>/cancel")
@@ -134,7 +134,7 @@ def reschedule(args, appointment_id):
 def cancel(args, appointment_id):
     """Cancel the appointment; its dose goes back to the session."""
     found = queries.owned_appointment(current_account(), appointment_id)
-    return queries.appointment_view(operations.cancel(found, args["reason"]))
+    return queries.appointment_view(changes.cancel(found, args["reason"]))
 
 
 @bp.get("/appointments/<appointment_id>/slip.pdf")

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from cowin_kit.booking import errors, lottery_draw, offers, operations
+from cowin_kit.booking import allotted, errors, lottery_draw, offers, operations
 from cowin_kit.booking.fair_models import CHANNELS, LotteryRequest, LotteryRound
 from cowin_kit.booking.models import Appointment, SessionCapacity, VaccinationSession
 from cowin_kit.booking.rules import area_timezone, person_of
@@ -117,7 +117,7 @@ def enter(beneficiary, session_id, *, channel: str,
     if mine is not None:
         return mine
     session = operations.load_session(lottery.session_id)
-    due = operations.due_for(beneficiary, session)
+    due = allotted.due_for(beneficiary, session)
     if _holds_slot(beneficiary.id, due.dose_number):
         raise errors.AlreadyBooked(dose=due.dose_number)
     request = LotteryRequest(
@@ -294,8 +294,8 @@ def confirm(request: LotteryRequest, slot: str, *, now: dt.datetime | None = Non
         lottery = db.session.get(LotteryRound, request.round_id)
         session = operations.load_session(lottery.session_id)
         person = db.session.get(Beneficiary, request.beneficiary_id)
-        appointment = operations.book_allotted(person, session, slot, channel=request.channel,
-                                               on=now)
+        appointment = allotted.book_allotted(person, session, slot, channel=request.channel,
+                                             on=now)
         db.session.execute(table.update().where(table.c.id == request.id)
                            .values(appointment_id=appointment.id))
         audit("lottery.confirm", "lottery_round", lottery.id, request=str(request.id))

@@ -1,8 +1,9 @@
 """Signals of the booking domain: a cancelled appointment's dose came free.
 
-``operations.cancel`` books nothing itself; the standby list and the lottery (which book
-through ``operations``, so it cannot import them) subscribe from ``booking.setup``. Both are sent
-inside the cancelling transaction (sender: None); a receiver's exception undoes the cancel.
+``changes.cancel`` books nothing itself; the standby list and the lottery (which book through
+``operations`` and ``allotted``) subscribe from ``booking.setup``, so the writes they build on
+never import them. Both are sent inside the cancelling transaction (sender: None); a
+receiver's exception undoes the cancel.
 
 - ``dose_freed(session=, dose_kind=, now=)``: offer the freed dose down the standby list; a
   receiver returns a true value when the dose is held for an offer (it then stays booked).

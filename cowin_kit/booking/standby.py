@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from cowin_kit.booking import errors, offers, operations
+from cowin_kit.booking import allotted, errors, offers, operations
 from cowin_kit.booking.fair_models import CHANNELS, PriorityCheck, StandbyCall, StandbyEntry
 from cowin_kit.booking.models import Appointment, SessionCapacity, VaccinationSession
 from cowin_kit.core.audit import audit
@@ -55,7 +55,7 @@ def join(beneficiary, facility_id, day: dt.date, *, channel: str) -> StandbyEntr
     refusal: KitError | None = None
     for session in sessions:
         try:
-            due = operations.due_for(beneficiary, operations.load_session(session.id))
+            due = allotted.due_for(beneficiary, operations.load_session(session.id))
         except KitError as exc:
             refusal = exc
             continue
@@ -182,7 +182,7 @@ def _offer(declared: StandbyCall, session: VaccinationSession, now: dt.datetime)
     for entry in waiting:
         person = db.session.get(Beneficiary, entry.beneficiary_id)
         try:
-            due = operations.due_for(person, session, on=now)
+            due = allotted.due_for(person, session, on=now)
         except KitError:
             continue  # not for this session (another vaccine, age band or dose)
         if due.dose_kind != declared.dose_kind or _has_booking(person.id, due.dose_number):
@@ -222,9 +222,9 @@ def confirm(entry: StandbyEntry, *, now: dt.datetime | None = None) -> Appointme
         session = operations.load_session(declared.session_id)
         person = db.session.get(Beneficiary, entry.beneficiary_id)
         held = declared.source == "cancellation"  # the dose is still counted in ``booked``
-        appointment = operations.book_allotted(person, session, session.slots[-1],
-                                               channel=entry.channel, extend=not held,
-                                               held=held, on=now)
+        appointment = allotted.book_allotted(person, session, session.slots[-1],
+                                             channel=entry.channel, extend=not held,
+                                             held=held, on=now)
         db.session.execute(entry_table.update().where(entry_table.c.id == entry.id)
                            .values(appointment_id=appointment.id))
         audit("standby.confirm", "vaccination_session", session.id, entry=entry.id)

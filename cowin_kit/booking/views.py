@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from cowin_kit.accounts.citizen import citizen_required, current_account
 from cowin_kit.areas import queries as areas
-from cowin_kit.booking import operations, queries
+from cowin_kit.booking import changes, operations, queries
 from cowin_kit.booking.personal import for_beneficiary
 from cowin_kit.booking.slip import check_slip_available, slip_pdf_response, slip_rows
 from cowin_kit.core.collation import sort_by_name
@@ -208,8 +208,8 @@ def reschedule(appointment_id):
     found = queries.owned_appointment(current_account(), appointment_id)
     if request.method == "POST":
         try:
-            operations.reschedule(found, request.form.get("session_id", ""),
-                                  request.form.get("slot", ""))
+            changes.reschedule(found, request.form.get("session_id", ""),
+                               request.form.get("slot", ""))
         except KitError as exc:
             flash(exc.text(), "error")
             return redirect(request.full_path.rstrip("?"))
@@ -255,7 +255,7 @@ def cancel(appointment_id):
     found = queries.owned_appointment(current_account(), appointment_id)
     if request.method == "POST":
         try:
-            operations.cancel(found, "citizen")
+            changes.cancel(found, "citizen")
         except KitError as exc:
             flash(exc.text(), "error")
         else:

@@ -24,13 +24,13 @@ def web(page_web, db):
 # -- 6. a cancelled appointment has no slip ------------------------------------------------------
 
 def test_cancelled_appointment_offers_no_slip_and_refuses_a_direct_link(web, db):
-    from cowin_kit.booking import operations
+    from cowin_kit.booking import changes, operations
 
     client, session = web["client"], web["session"]
     appointment = operations.book(web["person"], session.id, session.slots[0])
     code, url = appointment.secret_code, f"/my/appointments/{appointment.id}"
     assert f"{url}/slip" in client.get(url).get_data(as_text=True)  # offered while booked
-    operations.cancel(appointment, "citizen")
+    changes.cancel(appointment, "citizen")
 
     page = client.get(url).get_data(as_text=True)
     assert f"{url}/slip" not in page and code not in page
@@ -47,7 +47,7 @@ def test_cancelled_appointment_offers_no_slip_and_refuses_a_direct_link(web, db)
 
 
 def test_slip_pdf_function_refuses_a_cancelled_appointment(app, make_session, make_beneficiary):
-    from cowin_kit.booking import operations
+    from cowin_kit.booking import changes, operations
     from cowin_kit.booking.errors import SlipNotAvailable
     from cowin_kit.booking.slip import slip_pdf
 
@@ -55,7 +55,7 @@ def test_slip_pdf_function_refuses_a_cancelled_appointment(app, make_session, ma
     appointment = operations.book(make_beneficiary(), session.id, session.slots[0])
     with app.test_request_context("/"):
         assert slip_pdf(appointment).startswith(b"%PDF")
-        operations.cancel(appointment, "citizen")
+        changes.cancel(appointment, "citizen")
         with pytest.raises(SlipNotAvailable):
             slip_pdf(appointment)
 

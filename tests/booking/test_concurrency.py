@@ -105,7 +105,7 @@ def test_threads_never_overbook_on_sqlite_either(make_app, make_session, make_be
 
 @pytest.mark.postgres
 def test_opposite_reschedules_do_not_deadlock(make_app, make_session, make_beneficiary, db):
-    from cowin_kit.booking import operations
+    from cowin_kit.booking import changes, operations
     from cowin_kit.core.errors import KitError
 
     x, y = make_session(capacities={"1": 20}), make_session(days=2, capacities={"1": 20})
@@ -124,7 +124,7 @@ def test_opposite_reschedules_do_not_deadlock(make_app, make_session, make_benef
             db.session.commit()
             barrier.wait(timeout=60)
             try:
-                operations.reschedule(found, session_id, slot)
+                changes.reschedule(found, session_id, slot)
                 outcomes.append("moved")
             except KitError as exc:
                 outcomes.append(exc.code)

@@ -116,7 +116,7 @@ def test_a_booking_checks_its_token_signature_once(flagging_app, db, make_sessio
 
 def test_a_cancellation_makes_a_full_session_bookable_at_once(flagging_app, db, make_session,
                                                               make_beneficiary):
-    from cowin_kit.booking import operations
+    from cowin_kit.booking import changes
 
     session = make_session(capacities={"1": 1})
     first, second, third = (make_beneficiary() for _ in range(3))
@@ -124,7 +124,7 @@ def test_a_cancellation_makes_a_full_session_bookable_at_once(flagging_app, db, 
         made = _book(first, session)
         assert _book(second, session) == "SESSION_FULL"
         assert _book(second, session) == "SESSION_FULL"  # from the flag now
-        operations.cancel(db.session.get(Appointment, made.id))
+        changes.cancel(db.session.get(Appointment, made.id))
         assert isinstance(_book(second, session), Appointment)
         assert _book(third, session) == "SESSION_FULL"
 
@@ -198,7 +198,7 @@ def test_cancellations_racing_with_bookings_never_leave_a_freed_dose_refused(
         make_app, redis_url, db, make_session, make_beneficiary):
     """Fill 20 doses with 60 threads, then cancel 8 while 30 others try to book: whatever
     was freed and not taken by the racers is bookable right after, and never overbooked."""
-    from cowin_kit.booking import operations
+    from cowin_kit.booking import changes, operations
     from cowin_kit.core.errors import KitError
     from cowin_kit.registration.models import Beneficiary
 
@@ -238,7 +238,7 @@ def test_cancellations_racing_with_bookings_never_leave_a_freed_dose_refused(
 
     def canceller(appointment_id):
         def job():
-            operations.cancel(db.session.get(Appointment, appointment_id))
+            changes.cancel(db.session.get(Appointment, appointment_id))
             return "cancelled"
         return job
 

@@ -20,11 +20,11 @@ from cowin_kit.booking.models import Appointment, SessionCapacity
 def _booked_elsewhere_meanwhile(monkeypatch, make_session, person):
     """Book the person's first dose in another session, then hide it from the confirm's
     check (as if it committed just after that check ran)."""
-    from cowin_kit.booking import operations
+    from cowin_kit.booking import allotted, operations
 
     other = make_session(days=3, capacities={"1": 5})
     operations.book(person, other.id, other.slots[0])
-    monkeypatch.setattr(operations, "_retry_or_active", lambda *_a, **_k: [])
+    monkeypatch.setattr(allotted, "_retry_or_active", lambda *_a, **_k: [])
 
 
 def _booked(db, person):

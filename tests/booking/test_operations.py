@@ -8,7 +8,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from cowin_kit.booking import operations
+from cowin_kit.booking import changes, operations
 from cowin_kit.booking.models import Appointment, SessionCapacity
 from cowin_kit.core.errors import KitError
 
@@ -141,11 +141,11 @@ def test_cancel_returns_the_dose(db, make_session, make_beneficiary, counts):
     person = make_beneficiary()
     appointment = operations.book(person, session.id, session.slots[0])
     assert capacity(db, session).booked == 1
-    operations.cancel(appointment, "changed plans")
+    changes.cancel(appointment, "changed plans")
     assert appointment.status == "cancelled"
     assert capacity(db, session).booked == 0
     before = counts()
-    refused("APPOINTMENT_NOT_ACTIVE", operations.cancel, appointment, "again")
+    refused("APPOINTMENT_NOT_ACTIVE", changes.cancel, appointment, "again")
     assert counts() == before
     # The freed dose can be booked, also by the same person again.
     operations.book(person, session.id, session.slots[0])
@@ -164,7 +164,7 @@ def test_cancel_respects_the_cutoff(db, make_session, make_beneficiary, counts):
     starts = dt.datetime.combine(session.date, start, tzinfo=tz)
     late = starts - profile.booking.cancel_cutoff + dt.timedelta(minutes=1)
     before = counts()
-    refused("CANCEL_TOO_LATE", operations.cancel, appointment, "late", on=late)
+    refused("CANCEL_TOO_LATE", changes.cancel, appointment, "late", on=late)
     assert counts() == before
     assert local_now(profile, on=late).tzinfo is not None
 
@@ -173,7 +173,7 @@ def test_reschedule_moves_the_claim(db, make_session, make_beneficiary):
     old, new = make_session(), make_session(days=3)
     appointment = operations.book(make_beneficiary(), old.id, old.slots[0])
     code = appointment.secret_code
-    operations.reschedule(appointment, str(new.id), new.slots[2])
+    changes.reschedule(appointment, str(new.id), new.slots[2])
     assert appointment.session_id == new.id and appointment.slot == new.slots[2]
     assert appointment.status == "booked" and appointment.secret_code == code
     assert capacity(db, old).booked == 0 and capacity(db, new).booked == 1
@@ -183,7 +183,7 @@ def test_reschedule_moves_the_claim(db, make_session, make_beneficiary):
                                                         SessionCapacity.dose_kind == "1")
                        .values(capacity=2))
     db.session.commit()
-    operations.reschedule(appointment, new.id, new.slots[0])
+    changes.reschedule(appointment, new.id, new.slots[0])
     assert capacity(db, new).booked == 2 and appointment.slot == new.slots[0]
 
 
@@ -198,7 +198,7 @@ def test_failed_reschedule_changes_nothing(db, case, code, make_session, make_be
     if case == "full":
         operations.book(make_beneficiary(), target.id, target.slots[0])
     before = counts()
-    refused(code, operations.reschedule, appointment,
+    refused(code, changes.reschedule, appointment,
             uuid.uuid4() if case == "missing" else target.id,
             "00:00-00:30" if case == "slot" else target.slots[0])
     assert counts() == before

@@ -38,12 +38,12 @@ def _full_session_with_standby(make_session, make_beneficiary, *, doses=1, waiti
 
 def test_a_cancellation_offers_its_dose_to_the_next_person_and_holds_it(
         make_session, make_beneficiary, db):
-    from cowin_kit.booking import errors, operations, standby
+    from cowin_kit.booking import changes, errors, operations, standby
     from cowin_kit.core.models import SmsMessage
 
     session, (appointment,), queue = _full_session_with_standby(
         make_session, make_beneficiary, waiting=2)
-    operations.cancel(appointment, "citizen")
+    changes.cancel(appointment, "citizen")
     entries = {e.beneficiary_id: e for e in db.session.scalars(sa.select(StandbyEntry))}
     assert entries[queue[0].id].status == "offered"  # the first who joined
     assert entries[queue[1].id].status == "waiting"
@@ -63,11 +63,11 @@ def test_a_cancellation_offers_its_dose_to_the_next_person_and_holds_it(
 
 def test_a_cancellation_with_nobody_waiting_gives_the_dose_back_to_everyone(
         make_session, make_beneficiary, db):
-    from cowin_kit.booking import operations
+    from cowin_kit.booking import changes, operations
 
     session, (appointment,), _ = _full_session_with_standby(
         make_session, make_beneficiary, waiting=0)
-    operations.cancel(appointment, "citizen")
+    changes.cancel(appointment, "citizen")
     assert _capacity(db, session) == (1, 0)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(StandbyCall)) == 0
     operations.book(make_beneficiary(), session.id, session.slots[0])
@@ -75,11 +75,11 @@ def test_a_cancellation_with_nobody_waiting_gives_the_dose_back_to_everyone(
 
 def test_a_lapsed_offer_goes_to_the_next_person_then_back_to_the_session(
         make_session, make_beneficiary, db):
-    from cowin_kit.booking import operations, standby
+    from cowin_kit.booking import changes, operations, standby
 
     session, (appointment,), queue = _full_session_with_standby(
         make_session, make_beneficiary, waiting=2)
-    operations.cancel(appointment, "citizen")
+    changes.cancel(appointment, "citizen")
     later = utcnow() + dt.timedelta(minutes=standby.AUTO_CONFIRM_MINUTES + 1)
     assert standby.expire_offers(now=later) == 1
     db.session.expire_all()
@@ -94,13 +94,13 @@ def test_a_lapsed_offer_goes_to_the_next_person_then_back_to_the_session(
 
 
 def test_a_person_the_session_does_not_fit_is_passed_over(make_session, make_beneficiary, db):
-    from cowin_kit.booking import operations, standby
+    from cowin_kit.booking import changes, operations, standby
 
     session, (appointment,), queue = _full_session_with_standby(
         make_session, make_beneficiary, waiting=1)
     # The one waiting has since booked this dose elsewhere: not offered, the dose goes back.
     operations.book(queue[0], make_session(session.facility).id, session.slots[0])
-    operations.cancel(appointment, "citizen")
+    changes.cancel(appointment, "citizen")
     assert _capacity(db, session) == (1, 0)
     assert db.session.scalar(sa.select(StandbyEntry.status)) == "waiting"
     assert standby.expire_offers() == 0
@@ -108,7 +108,7 @@ def test_a_person_the_session_does_not_fit_is_passed_over(make_session, make_ben
 
 def test_a_lottery_winner_cancelling_offers_the_dose_to_the_next_in_the_draw(
         make_session, make_beneficiary, db):
-    from cowin_kit.booking import lottery, operations
+    from cowin_kit.booking import changes, lottery
     from cowin_kit.booking.fair_models import LotteryRequest
 
     session = make_session(capacities={"1": 1})
@@ -121,7 +121,7 @@ def test_a_lottery_winner_cancelling_offers_the_dose_to_the_next_in_the_draw(
     winner = db.session.scalar(sa.select(LotteryRequest).where(
         LotteryRequest.status == "offered"))
     appointment = lottery.confirm(winner, session.slots[0])
-    operations.cancel(appointment, "citizen")
+    changes.cancel(appointment, "citizen")
     db.session.expire_all()
     assert Counter(db.session.scalars(sa.select(LotteryRequest.status))) == Counter(
         {"confirmed": 1, "offered": 1, "not_drawn": 1})
@@ -134,7 +134,7 @@ def test_parallel_cancellations_never_offer_more_than_they_freed(
         make_app, make_session, make_beneficiary, db):
     """Twelve citizens cancel at the same moment in a full session with five people waiting:
     five offers (one each, in list order), five doses held for them, seven back to everyone."""
-    from cowin_kit.booking import operations
+    from cowin_kit.booking import changes
     from cowin_kit.core.db import db as rdb
 
     session, booked, queue = _full_session_with_standby(
@@ -150,7 +150,7 @@ def test_parallel_cancellations_never_offer_more_than_they_freed(
                 found = rdb.session.get(Appointment, appointment_id)
                 rdb.session.commit()
                 barrier.wait(timeout=60)
-                operations.cancel(found, "citizen")
+                changes.cancel(found, "citizen")
             except Exception as exc:  # noqa: BLE001
                 failures.append(repr(exc))
             finally:

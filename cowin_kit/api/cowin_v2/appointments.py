@@ -13,10 +13,10 @@ from cowin_kit.api.cowin_v2.blueprint import bp
 from cowin_kit.api.cowin_v2.common import (InvalidParameter, MissingParameter, arg, format_date,
                                            int_arg, json_body, pick, token_required)
 from cowin_kit.areas.models import Area
+from cowin_kit.booking.changes import cancel as cancel_one
+from cowin_kit.booking.changes import reschedule as move
 from cowin_kit.booking.models import Appointment
 from cowin_kit.booking.operations import book
-from cowin_kit.booking.operations import cancel as cancel_one
-from cowin_kit.booking.operations import reschedule as move
 from cowin_kit.booking.queries import owned_appointment
 from cowin_kit.booking.slip import slip_pdf_response
 from cowin_kit.certificates import downloads
