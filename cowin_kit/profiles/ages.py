@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 import isodate
 
@@ -23,7 +24,15 @@ class AgeError(ValueError):
 
 def parse_age(text: object) -> Duration:
     """Parse "6w", "9m", "16y", "0d", "1y6m"…; raise AgeError otherwise."""
-    match = _AGE.fullmatch(text) if isinstance(text, str) and text else None
+    if not isinstance(text, str):
+        raise AgeError(f"not a schedule duration: {text!r}")
+    return _parse(text)
+
+
+@lru_cache(maxsize=512)
+def _parse(text: str) -> Duration:
+    """Cached: a schedule repeats a few values many times (the result must not be changed)."""
+    match = _AGE.fullmatch(text) if text else None
     if match is None:
         raise AgeError(f"not a schedule duration: {text!r}")
     years, months, weeks, days = (int(part or 0) for part in match.groups())

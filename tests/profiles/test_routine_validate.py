@@ -174,3 +174,9 @@ def test_dates_only_on_a_campaign(india):
 def test_a_dose_offers_only_products_with_its_antigen(india):
     line = edit(india, "{name: RVV-1, age: 6w}", "{name: RVV-1, age: 6w, products: [rvv, opv]}")
     only(india, line, "doses[0].products[1]: product 'opv' does not contain 'rota'")
+
+
+@pytest.mark.parametrize("bad", ["[6, w]", "{w: 6}", "6", "w6", "-6w", "6W", "''"])
+def test_ages_that_are_not_durations(india, bad):
+    line = edit(india, "{name: RVV-1, age: 6w}", f"{{name: RVV-1, age: {bad}}}")
+    only(india, line, "doses[0].age: got", "expected a duration like")
