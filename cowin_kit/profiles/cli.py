@@ -118,6 +118,13 @@ def show_command(code, language) -> None:
             out(f"    {t.period.start} to {t.period.until or 'now'}: {', '.join(t.products)}, "
                 f"≥ {_duration(t.min_interval)}, age {t.min_age}+"
                 + (f" or {', '.join(t.groups)}" if t.groups else ""))
+    if p.routine is not None:
+        src = p.routine.source
+        out(f"Routine immunisation: {src['document']} ({src['edition']}; checked "
+            f"{src['checked']})")
+        for prog in p.routine.programmes:
+            out(f"  {prog.id} ({prog.kind}, by {prog.anchor}): " + ", ".join(
+                f"{s.antigen} ×{len(s.doses)}" for s in prog.series))
     e = p.eligibility
     out(f"Eligibility: from age {e.min_age} (age on {e.age_on}); priority groups: "
         + (", ".join(g.id for g in e.priority_groups) or "—"))

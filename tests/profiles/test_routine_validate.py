@@ -180,3 +180,12 @@ def test_a_dose_offers_only_products_with_its_antigen(india):
 def test_ages_that_are_not_durations(india, bad):
     line = edit(india, "{name: RVV-1, age: 6w}", f"{{name: RVV-1, age: {bad}}}")
     only(india, line, "doses[0].age: got", "expected a duration like")
+
+
+def test_profile_show_summarises_the_routine_schedule(runner):
+    from cowin_kit.profiles.cli import profile_group
+
+    result = runner.invoke(profile_group, ["show", "in"])
+    assert result.exit_code == 0, result.output
+    assert "Routine immunisation: National Immunization Schedule (NIS)" in result.output
+    assert "uip_pregnancy (routine, by pregnancy): tetanus ×2, diphtheria ×2" in result.output
