@@ -13,7 +13,7 @@ from cowin_kit.accounts.otp import (OtpExpired, OtpMalformed, OtpTooManyTries, c
                                     request_otp)
 from cowin_kit.core.errors import KitError
 from cowin_kit.core.i18n import current_locale_id
-from cowin_kit.core.sms import outbox
+from cowin_kit.core.sms_outbox import outbox
 from cowin_kit.profiles.phones import InvalidMobile, mask_mobile
 
 bp = Blueprint("accounts", __name__, template_folder="templates")

@@ -10,7 +10,8 @@ import click
 from cowin_kit.cli.common import pass_app
 from cowin_kit.core.db import utcnow
 from cowin_kit.core.errors import KitError
-from cowin_kit.core.sms import deliver_queued, outbox, purge_finished, stranded
+from cowin_kit.core.sms import deliver_queued, purge_finished, stranded
+from cowin_kit.core.sms_outbox import outbox
 from cowin_kit.profiles import get_profile
 from cowin_kit.profiles.phones import normalize_mobile
 

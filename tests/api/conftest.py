@@ -83,7 +83,7 @@ def otp_from_outbox(db, mobile_suffix: str) -> str:
     database keeps the text with the code masked, the outbox's phone has it whole)."""
     import re
 
-    from cowin_kit.core.sms import outbox
+    from cowin_kit.core.sms_outbox import outbox
 
     db.session.expire_all()
     message = next(m for m in outbox(limit=50) if m.mobile.endswith(mobile_suffix))

@@ -31,7 +31,7 @@ def csrf_from(html: str) -> str:
 
 def last_otp(mobile_e164: str = MOBILE_E164) -> str:
     """Read the newest OTP sent to a mobile from the SMS outbox."""
-    from cowin_kit.core.sms import outbox
+    from cowin_kit.core.sms_outbox import outbox
 
     message = outbox(mobile_e164, 1)[0]
     return re.search(r"\b(\d{6})\b", message.body).group(1)

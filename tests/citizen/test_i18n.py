@@ -58,7 +58,7 @@ def test_api_error_message_and_sms_follow_accept_language(hindi_app):
     assert error["message"].startswith("नया OTP") and "सेकंड" in error["message"]
     response = client.post("/api/kit/v1/auth/otp", json={"mobile": "9876543210"})
     assert response.json["error"]["message"].startswith("Please wait")
-    from cowin_kit.core.sms import outbox
+    from cowin_kit.core.sms_outbox import outbox
 
     with hindi_app.app_context():
         message = outbox()[0]

@@ -75,7 +75,7 @@ def test_log_backend_logs_neither_the_otp_nor_the_mobile(make_app, caplog):
 def test_outbox_cli_shows_the_otp_only_while_it_is_valid(app, db, runner, database_url):
     from cowin_kit.accounts.otp import request_otp
     from cowin_kit.cli import cli
-    from cowin_kit.core.sms import outbox_phone
+    from cowin_kit.core.sms_outbox import outbox_phone
 
     request_otp(MOBILE, "en_IN")
     otp = last_otp()

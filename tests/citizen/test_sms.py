@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from cowin_kit.core.sms import outbox, render_sms, send_sms
+from cowin_kit.core.sms import render_sms, send_sms
+from cowin_kit.core.sms_outbox import outbox
 from tests.citizen.helpers import MOBILE_E164
 from tests.smsgateway import http_app as _http_app
 
