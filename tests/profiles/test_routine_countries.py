@@ -175,3 +175,15 @@ def test_mexico_rotavirus_not_started_after_fifteen_weeks_and_tdpa_in_each_pregn
     tdpa = [d for d in next_doses(mx, mother, D(2026, 4, 1), earlier, Pregnancy(D(2026, 1, 5)))
             if d.programme == "evu_pregnancy"][0]
     assert (tdpa.status, tdpa.due, tdpa.products) == (UPCOMING, D(2026, 5, 25), ("tdpa",))
+
+
+def test_peru_dpt_boosters_after_pentavalent_and_rotavirus_limit():
+    pe = load_profile("pe", PROFILES).routine
+    birth = D(2024, 1, 10)
+    history = [("bcg", birth), ("hvb", birth), ("penta", D(2024, 3, 10)),
+               ("penta", D(2024, 5, 10)), ("penta", D(2024, 7, 10)), ("spr", D(2025, 1, 10))]
+    due = plan(pe, birth, D(2025, 7, 15), history)
+    assert due["hepb"].status == COMPLETE and due["hib"].status == COMPLETE
+    assert (due["pertussis"].name, due["pertussis"].products) == ("DPT 1er refuerzo", ("dpt",))
+    assert due["measles"].name == "SPR 2" and due["measles"].status == DUE
+    assert due["rota"].status == NO_LONGER_DUE
