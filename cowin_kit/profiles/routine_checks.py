@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from .ages import AgeError, after, longer, parse_age
+from .ages import REFERENCE, AgeError, after, longer, parse_age
 from .routine_schema import ROUTINE
 from .yamlsrc import Problem, Source, parse, render_path
 
@@ -92,7 +92,7 @@ def _check_doses(src: Source, path: tuple, doses: list[tuple[tuple, dict]],
             gap = ages["interval"] or ages["min_interval"]
             ptext, page = previous
             if page is not None and gap is not None and \
-                    after(after(REF, page), gap) > after(REF, ages["age"]):
+                    after(after(REFERENCE, page), gap) > after(REFERENCE, ages["age"]):
                 src.problem(dpath + ("age",), f"{render_path(dpath + ('age',))}: {dose['age']} "
                             f"comes before the previous dose's age ({ptext}) plus "
                             f"the interval {_show(gap)}; expected an age the interval allows")
@@ -100,9 +100,6 @@ def _check_doses(src: Source, path: tuple, doses: list[tuple[tuple, dict]],
                 src.problem(dpath + ("age",), f"{render_path(dpath + ('age',))}: {dose['age']} "
                             "is before the previous dose's age; expected doses in order")
         previous = (dose.get("age"), ages["age"])
-
-
-REF = dt.date(2001, 1, 1)
 
 
 def _show(value) -> str:

@@ -115,8 +115,8 @@ def test_recent_doses_only_in_pregnancy(india):
 
 
 def test_a_campaign_needs_its_dates(india):
-    line = edit(india, "    name: UIP - Japanese encephalitis (endemic districts)\n    kind: routine",
-                "    name: UIP - Japanese encephalitis (endemic districts)\n    kind: campaign")
+    name = "    name: UIP - Japanese encephalitis (endemic districts)\n"
+    line = edit(india, name + "    kind: routine", name + "    kind: campaign")
     only(india, line - 1, "a campaign needs the day it starts")
 
 
