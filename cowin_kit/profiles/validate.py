@@ -3,7 +3,6 @@ areas file; every problem is reported as ``file:line: message``."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +11,11 @@ from cowin_kit.core.inputs import known_timezones
 
 from . import checks
 from .areafile import read_areas
-from .durations import DurationError, add, parse_duration
+from .entries import check_known, items, unique
 from .identity import InvalidIdDocument, build_id_document
 from .routine_checks import validate_routine
 from .schema import PARTIAL, PROFILE
+from .vaccine_checks import check_boosters, check_schedules, check_unused_vaccines
 from .yamlsrc import Problem, Source, parse, render_path
 
 
@@ -29,71 +29,19 @@ def _babel_knows(locale_id: str) -> bool:
         return False
 
 
-def _items(src: Source, *path: Any) -> list[tuple[tuple, dict]]:
-    """The mappings of the list at ``path`` with their paths (skipping malformed entries)."""
-    value: Any = src.data
-    for part in path:
-        if isinstance(value, dict):
-            value = value.get(part)
-        elif isinstance(value, list) and isinstance(part, int) and part < len(value):
-            value = value[part]
-        else:
-            value = None
-    if not isinstance(value, list):
-        return []
-    return [((*path, i), item) for i, item in enumerate(value) if isinstance(item, dict)]
-
-
-def _unique(src: Source, entries, key: str, what: str) -> set:
-    seen: dict[Any, tuple] = {}
-    for path, item in entries:
-        value = item.get(key)
-        if value in seen:
-            src.problem(path + (key,), f"{render_path(path + (key,))}: duplicate {what} "
-                        f"{value!r} (first at line {src.line(seen[value] + (key,))}); "
-                        "expected each once")
-        elif value is not None:
-            seen[value] = path
-    return set(seen)
-
-
-def _periods(src: Source, rules, what: str) -> None:
-    spans = []
-    for path, rule in rules:
-        start, until = rule.get("from"), rule.get("until")
-        if isinstance(start, dt.date) and isinstance(until, dt.date) and until < start:
-            src.problem(path + ("until",), f"{render_path(path + ('until',))}: {until} is before "
-                        f"from ({start}); expected until on or after from")
-        if isinstance(start, dt.date):
-            spans.append((start, until if isinstance(until, dt.date) else dt.date.max, path))
-    spans.sort(key=lambda s: s[0])
-    for (_s1, e1, p1), (s2, _e2, p2) in zip(spans, spans[1:]):
-        if s2 <= e1:
-            src.problem(p2 + ("from",), f"{render_path(p2 + ('from',))}: {what} rule from {s2} "
-                        f"overlaps the rule at line {src.line(p1)}; expected dated rules not "
-                        "to overlap")
-
-
-def _known(src: Source, path: tuple, values, known: set, what: str) -> None:
-    for index, value in enumerate(values or ()):
-        if isinstance(value, str) and value not in known:
-            src.problem(path + (index,), f"{render_path(path + (index,))}: unknown {what} "
-                        f"{value!r}; expected one of: {', '.join(sorted(known)) or '(none)'}")
-
-
 def _lang_maps(src: Source, default_lang: str, languages: set[str]) -> None:
     data = src.data
     maps: list[tuple[tuple, Any]] = [(("country", "names"), (data.get("country") or {}).get("names"))]
     for section in ("genders", "identity_documents", "admin_levels"):
-        maps += [(p + ("labels",), item.get("labels")) for p, item in _items(src, section)]
+        maps += [(p + ("labels",), item.get("labels")) for p, item in items(src, section)]
     for section in ("priority_groups", "phases"):
         maps += [(p + ("labels",), item.get("labels"))
-                 for p, item in _items(src, "eligibility", section) if "labels" in item]
+                 for p, item in items(src, "eligibility", section) if "labels" in item]
     maps += [(p + ("evidence",), item.get("evidence"))  # what the desk checks (#21)
-             for p, item in _items(src, "eligibility", "priority_groups") if "evidence" in item]
+             for p, item in items(src, "eligibility", "priority_groups") if "evidence" in item]
     branding = data.get("branding") if isinstance(data.get("branding"), dict) else {}
     maps += [(("branding", key), branding.get(key)) for key in ("ministry", "portal_name")]
-    maps += [(p + ("labels",), item.get("labels")) for p, item in _items(src, "branding",
+    maps += [(p + ("labels",), item.get("labels")) for p, item in items(src, "branding",
                                                                           "footer_links")]
     for path, mapping in maps:
         if not isinstance(mapping, dict):
@@ -120,8 +68,8 @@ def check_semantics(src: Source) -> None:
     """Cross-reference checks on data whose shape has been checked."""
     data = src.data
     languages = data.get("languages") or {}
-    locale_ids = [loc.get("id") for _p, loc in _items(src, "languages", "supported")]
-    for path, loc in _items(src, "languages", "supported"):
+    locale_ids = [loc.get("id") for _p, loc in items(src, "languages", "supported")]
+    for path, loc in items(src, "languages", "supported"):
         if isinstance(loc.get("id"), str) and not _babel_knows(loc["id"]):
             src.problem(path + ("id",), f"{render_path(path + ('id',))}: Babel does not know "
                         f"locale {loc['id']!r}; expected a CLDR locale id like en_IN")
@@ -150,35 +98,35 @@ def check_semantics(src: Source) -> None:
                         f"{region!r}; expected an alpha-2 region like IN")
 
     _check_documents(src)
-    _unique(src, _items(src, "admin_levels"), "key", "level key")
-    _unique(src, _items(src, "genders"), "code", "gender code")
-    vaccines = _unique(src, _items(src, "vaccines"), "id", "vaccine id")
-    for path, vac in _items(src, "vaccines"):
+    unique(src, items(src, "admin_levels"), "key", "level key")
+    unique(src, items(src, "genders"), "code", "gender code")
+    vaccines = unique(src, items(src, "vaccines"), "id", "vaccine id")
+    for path, vac in items(src, "vaccines"):
         low, high = vac.get("min_age"), vac.get("max_age")
         if isinstance(low, int) and isinstance(high, int) and high < low:
             src.problem(path + ("max_age",), f"{render_path(path + ('max_age',))}: {high} is "
                         f"below min_age {low}; expected max_age >= min_age")
-    groups = _unique(src, _items(src, "eligibility", "priority_groups"), "id", "group id")
-    scheduled = _check_schedules(src, vaccines)
-    _check_boosters(src, vaccines, groups, scheduled)
-    _check_unused_vaccines(src, vaccines)
-    for path, phase in _items(src, "eligibility", "phases"):
-        _known(src, path + ("groups",), phase.get("groups"), groups, "priority group")
+    groups = unique(src, items(src, "eligibility", "priority_groups"), "id", "group id")
+    scheduled = check_schedules(src, vaccines)
+    check_boosters(src, vaccines, groups, scheduled)
+    check_unused_vaccines(src, vaccines)
+    for path, phase in items(src, "eligibility", "phases"):
+        check_known(src, path + ("groups",), phase.get("groups"), groups, "priority group")
     _check_emblem(src)
     _check_demo_age_bands(src)
     certs = data.get("certificates") or {}
     if isinstance(certs.get("languages"), list):
         known_langs = {str(i).split("_")[0] for i in locale_ids}
-        _known(src, ("certificates", "languages"), certs["languages"], known_langs,
+        check_known(src, ("certificates", "languages"), certs["languages"], known_langs,
                "profile language")
 
 
 def _check_demo_age_bands(src: Source) -> None:
     """demo.session_age_bands: each band has max_age >= min_age (or none), overlaps no other
     and fits the age range of at least one vaccine (else no session could carry it)."""
-    vaccines = [v for _p, v in _items(src, "vaccines")]
+    vaccines = [v for _p, v in items(src, "vaccines")]
     seen: list[tuple[tuple, int, float]] = []
-    for path, band in _items(src, "demo", "session_age_bands"):
+    for path, band in items(src, "demo", "session_age_bands"):
         low, high = band.get("min_age"), band.get("max_age")
         if not isinstance(low, int) or not (high is None or isinstance(high, int)):
             continue
@@ -255,8 +203,8 @@ def _check_country_codes(src: Source, country: dict) -> None:
 
 def _check_documents(src: Source) -> None:
     default = str((src.data.get("languages") or {}).get("default", "en")).split("_")[0]
-    _unique(src, _items(src, "identity_documents"), "id", "document id")
-    for path, raw in _items(src, "identity_documents"):
+    unique(src, items(src, "identity_documents"), "id", "document id")
+    for path, raw in items(src, "identity_documents"):
         reason = checks.problem_with(raw.get("check"))
         if reason:
             src.problem(path + ("check",), f"{render_path(path + ('check',))}: {reason}")
@@ -287,75 +235,6 @@ def _check_documents(src: Source) -> None:
             src.problem(path + ("examples_invalid", index), f"{render_path(path)}."
                         f"examples_invalid[{index}]: {bad!r} passes the document's rules; "
                         "expected it to be rejected")
-
-
-def _check_unused_vaccines(src: Source, vaccines: set) -> None:
-    used = set()
-    for _p, sched in _items(src, "schedules"):
-        used |= {sched.get("vaccine"), *(sched.get("interchangeable_with") or ())}
-    for path, booster in _items(src, "boosters"):
-        used |= set(booster.get("products") or ())
-        used |= {v for _rp, rule in _items(src, *path, "rules") for v in rule.get("products") or ()}
-    for path, vac in _items(src, "vaccines"):
-        if vac.get("id") in vaccines and vac["id"] not in used:
-            src.problem(path + ("id",), f"{render_path(path + ('id',))}: vaccine {vac['id']!r} "
-                        "is in no schedule or booster; expected a schedules entry or a booster "
-                        "listing it (or remove it)")
-
-
-def _check_schedules(src: Source, vaccines: set) -> set:
-    """Check the primary series; return the vaccine ids that have one."""
-    entries = _items(src, "schedules")
-    scheduled = _unique(src, entries, "vaccine", "schedule for vaccine")
-    for path, sched in entries:
-        vac = sched.get("vaccine")
-        if isinstance(vac, str) and vac not in vaccines:
-            src.problem(path + ("vaccine",), f"{render_path(path + ('vaccine',))}: unknown "
-                        f"vaccine {vac!r}; expected one of: {', '.join(sorted(vaccines))}")
-        _known(src, path + ("interchangeable_with",), sched.get("interchangeable_with"),
-               vaccines, "vaccine")
-        doses = sched.get("doses")
-        if not isinstance(doses, int):
-            continue
-        for key_path, intervals in [(path + ("intervals",), sched.get("intervals") or [])] + [
-                (rp + ("intervals",), rule.get("intervals") or [])
-                for rp, rule in _items(src, *path, "rules")]:
-            if isinstance(intervals, list) and len(intervals) != doses - 1:
-                src.problem(key_path, f"{render_path(key_path)}: {len(intervals)} interval(s) "
-                            f"for {doses} doses; expected {doses - 1} (one between each pair)")
-            for index, interval in enumerate(intervals if isinstance(intervals, list) else []):
-                _min_max(src, key_path + (index,), interval, "min", "max")
-        _periods(src, _items(src, *path, "rules"), "schedule")
-    return scheduled
-
-
-def _min_max(src: Source, path: tuple, item: Any, low_key: str, high_key: str) -> None:
-    if not isinstance(item, dict):
-        return
-    try:
-        low, high = parse_duration(item.get(low_key)), parse_duration(item.get(high_key))
-    except DurationError:
-        return
-    day = dt.date(2001, 1, 1)
-    if add(day, high) < add(day, low):
-        src.problem(path + (high_key,), f"{render_path(path + (high_key,))}: "
-                    f"{item[high_key]} is shorter than {low_key} {item[low_key]}; "
-                    f"expected {high_key} >= {low_key}")
-
-
-def _check_boosters(src: Source, vaccines: set, groups: set, scheduled: set) -> None:
-    for path, booster in _items(src, "boosters"):
-        _known(src, path + ("after",), booster.get("after"), scheduled & vaccines,
-               "vaccine with a primary schedule")
-        _known(src, path + ("products",), booster.get("products"), vaccines, "vaccine")
-        _known(src, path + ("groups",), booster.get("groups"), groups, "priority group")
-        _min_max(src, path, booster, "min_interval", "max_interval")
-        for rp, rule in _items(src, *path, "rules"):
-            _known(src, rp + ("products",), rule.get("products"), vaccines, "vaccine")
-            _known(src, rp + ("groups",), rule.get("groups"), groups, "priority group")
-            _min_max(src, rp, {"min_interval": booster.get("min_interval"), **rule},
-                     "min_interval", "max_interval")
-        _periods(src, _items(src, *path, "rules"), "booster")
 
 
 def validate_source(src: Source, complete: bool = True) -> None:
@@ -398,9 +277,9 @@ def validate_areas(folder: Path, src: Source) -> list[Problem]:
     if not path.is_file():
         return [Problem(src.file, src.line(("areas_file",)),
                         f"areas_file: {path.name} not found in {folder}; expected the areas CSV")]
-    levels = [lv.get("key") for _p, lv in _items(src, "admin_levels")]
+    levels = [lv.get("key") for _p, lv in items(src, "admin_levels")]
     languages = {str(loc.get("id")).split("_")[0]
-                 for _p, loc in _items(src, "languages", "supported")} | {"en"}
+                 for _p, loc in items(src, "languages", "supported")} | {"en"}
     rows, problems = read_areas(path, levels, languages)
     alpha2 = (src.data.get("country") or {}).get("alpha2")
     for row in rows:
