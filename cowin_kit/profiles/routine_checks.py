@@ -5,43 +5,26 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
-
 from .ages import REFERENCE, AgeError, after, longer, parse_age
+from .entries import check_known, items, unique
 from .routine_schema import ROUTINE
 from .yamlsrc import Problem, Source, parse, render_path
 
 ROUTINE_FILE = "routine.yaml"
 
 
-def _items(src: Source, *path: Any) -> list[tuple[tuple, dict]]:
-    value: Any = src.data
-    for part in path:
-        value = value.get(part) if isinstance(value, dict) else (
-            value[part] if isinstance(value, list) and isinstance(part, int)
-            and part < len(value) else None)
-    return [((*path, i), item) for i, item in enumerate(value)
-            if isinstance(item, dict)] if isinstance(value, list) else []
-
-
 def _ids(src: Source, entries, what: str) -> dict[str, dict]:
-    seen: dict[str, tuple] = {}
+    """The entries by id; a repeated id is a problem (the first one is kept)."""
+    unique(src, entries, "id", what)
     found: dict[str, dict] = {}
-    for path, item in entries:
-        value = item.get("id")
-        if value in seen:
-            src.problem(path + ("id",), f"{render_path(path + ('id',))}: duplicate {what} "
-                        f"{value!r} (first at line {src.line(seen[value])}); expected each once")
-        elif isinstance(value, str):
-            seen[value], found[value] = path, item
+    for _path, item in entries:
+        if isinstance(item.get("id"), str):
+            found.setdefault(item["id"], item)
     return found
 
 
 def _unknown(src: Source, path: tuple, values, known, what: str) -> None:
-    for index, value in enumerate(values if isinstance(values, list) else ()):
-        if isinstance(value, str) and value not in known:
-            src.problem(path + (index,), f"{render_path(path + (index,))}: unknown {what} "
-                        f"{value!r}; expected one of: {', '.join(sorted(known)) or '(none)'}")
+    check_known(src, path, values if isinstance(values, list) else (), known, what)
 
 
 def _age(item: dict, key: str):
@@ -113,19 +96,19 @@ def _show(value) -> str:
 
 def check_routine(src: Source) -> None:
     """Cross-checks on a routine.yaml whose shape is known to be right where it matters."""
-    antigens = _ids(src, _items(src, "antigens"), "antigen id")
-    products = _ids(src, _items(src, "products"), "product id")
-    _ids(src, _items(src, "programmes"), "programme id")
+    antigens = _ids(src, items(src, "antigens"), "antigen id")
+    products = _ids(src, items(src, "products"), "product id")
+    _ids(src, items(src, "programmes"), "programme id")
     covered = set()
-    for path, product in _items(src, "products"):
+    for path, product in items(src, "products"):
         _unknown(src, path + ("antigens",), product.get("antigens"), antigens, "antigen")
         covered |= set(product.get("antigens") or ())
         _order(src, path, product, [("min_age", "max_age")])
-    for path, antigen in _items(src, "antigens"):
+    for path, antigen in items(src, "antigens"):
         if antigen.get("id") in antigens and antigen["id"] not in covered:
             src.problem(path + ("id",), f"{render_path(path + ('id',))}: antigen "
                         f"{antigen['id']!r} is in no product; expected a product listing it")
-    for path, prog in _items(src, "programmes"):
+    for path, prog in items(src, "programmes"):
         _check_programme(src, path, prog, antigens, products)
 
 
@@ -157,7 +140,7 @@ def _check_programme(src: Source, path: tuple, prog: dict, antigens: dict,
                     "counts_earlier_doses: only pregnancy programmes count doses from before "
                     "the pregnancy; expected anchor: pregnancy")
     seen: dict[str, tuple] = {}
-    for spath, series in _items(src, *path, "series"):
+    for spath, series in items(src, *path, "series"):
         antigen = series.get("antigen")
         if isinstance(antigen, str) and antigen not in antigens:
             src.problem(spath + ("antigen",), f"{render_path(spath + ('antigen',))}: unknown "
@@ -171,7 +154,7 @@ def _check_programme(src: Source, path: tuple, prog: dict, antigens: dict,
         listed = series.get("products")
         for ppath, offered in [(spath, listed)] + [
                 (dp, dose.get("products")) for part in (("doses",), ("if_recent", "doses"))
-                for dp, dose in _items(src, *spath, *part) if "products" in dose]:
+                for dp, dose in items(src, *spath, *part) if "products" in dose]:
             _offered(src, ppath, offered, antigen, products)
         if listed is None and not any(antigen in (p.get("antigens") or ())
                                       and p.get("in_programme", True)
@@ -184,8 +167,8 @@ def _check_programme(src: Source, path: tuple, prog: dict, antigens: dict,
                         "pregnancy programmes count recent doses; expected anchor: pregnancy")
         top = _age(series, "max_age")
         timeline = not prog.get("counts_earlier_doses")
-        _check_doses(src, spath, _items(src, *spath, "doses"), top, timeline)
-        _check_doses(src, spath, _items(src, *spath, "if_recent", "doses"), top, timeline)
+        _check_doses(src, spath, items(src, *spath, "doses"), top, timeline)
+        _check_doses(src, spath, items(src, *spath, "if_recent", "doses"), top, timeline)
 
 
 def validate_routine(folder: Path) -> tuple[Source | None, list[Problem]]:
