@@ -184,3 +184,9 @@ def test_a_pregnancy_by_gestational_week_or_due_date(uip):
     td = [d for d in next_doses(uip, D(1998, 6, 1), D(2026, 5, 25), [], by_week)
           if d.programme == "uip_pregnancy"][0]
     assert td.name == "Td-1" and td.last_day == D(2026, 10, 11)
+
+
+def test_hep_b_birth_dose_the_day_after_birth_is_still_due(uip):
+    assert children(uip, BIRTH, D(2026, 1, 2))["hepb"].name == "Hep B birth dose"
+    assert children(uip, BIRTH, D(2026, 1, 2))["hepb"].products == ("hepb",)
+    assert children(uip, BIRTH, D(2026, 1, 3))["hepb"].name == "Pentavalent 1"

@@ -154,7 +154,7 @@ def test_the_documented_example_is_valid(india):
 
 
 def test_a_skipped_dose_needs_its_limit(india):
-    line = edit(india, "{name: Hep B birth dose, age: 0d, max_age: 1d, if_missed: skip}",
+    line = edit(india, "{name: Hep B birth dose, age: 0d, max_age: 2d, if_missed: skip}",
                 "{name: Hep B birth dose, age: 0d, if_missed: skip}")
     only(india, line, "if_missed: a dose skipped when missed needs", "expected a max_age")
 
