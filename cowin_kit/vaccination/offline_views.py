@@ -3,6 +3,9 @@ service worker scoped to ``/desk/offline/``) that downloads the day's pack, reco
 offline in an IndexedDB queue (codes checked against the pack's PBKDF2 hashes with WebCrypto)
 and syncs the queue when the network is back. The page itself holds no personal data: the
 pack is fetched by its script (static/desk-offline.js) from ``/api/kit/v1/staff/desk/pack``.
+Everything the page keeps in IndexedDB is encrypted by static/desk-store.js (a key from the
+vaccinator's passphrase and the pack's ``device_key``), locked after a reload and wiped on the
+app's sign-out, after five wrong passphrases and at the pack's expiry.
 Walk-ins (ID checked on the device), AEFI reports and the eligibility check before a dose are
 in static/desk-offline-forms.js; what is left is listed in docs/operations.md, "Offline desk".
 """
