@@ -5,13 +5,14 @@ years (9 months after 31 May is 28 or 29 February), the same arithmetic as ``dur
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from functools import lru_cache
 
 import isodate
 
-from .durations import Duration, add
+from .durations import Duration
 from .spec import Spec
 
 _AGE = re.compile(r"(?:(\d+)y)?(?:(\d+)m)?(?:(\d+)w)?(?:(\d+)d)?")
@@ -41,12 +42,22 @@ def _parse(text: str) -> Duration:
         else delta
 
 
+@lru_cache(maxsize=1 << 16)
 def after(day: dt.date, duration: Duration | None) -> dt.date | None:
-    """``day`` plus ``duration`` (None stays None; dates past year 9999 are capped)."""
+    """``day`` plus ``duration`` (None stays None; dates past year 9999 are capped).
+
+    The same calendar arithmetic as isodate (months and years first, the day clamped to the
+    month's last, then the days), written out: the schedule engine calls it for every dose."""
     if duration is None:
         return None
     try:
-        return add(day, duration)
+        if isinstance(duration, dt.timedelta):
+            return day + duration
+        months = day.month - 1 + int(duration.years) * 12 + int(duration.months)
+        year, month = day.year + months // 12, months % 12 + 1
+        moved = day.replace(year=year, month=month,
+                            day=min(day.day, calendar.monthrange(year, month)[1]))
+        return moved + duration.tdelta
     except (OverflowError, ValueError):
         return dt.date.max
 

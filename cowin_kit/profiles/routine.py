@@ -180,7 +180,10 @@ def next_doses(routine: Routine, birth: dt.date, on: dt.date,
     ``history``: (product id, date) pairs, in any order, given anywhere. Doses dated after
     ``on`` are ignored. Pregnancy programmes apply only with ``pregnancy``; campaigns only on
     their dates; programmes for one sex only to that sex (when ``sex`` is given)."""
-    known = _sorted((p, d) for p, d in history if d <= on)
+    by_antigen_given: dict[str, list[tuple[dt.date, str]]] = {}
+    for day, product in _sorted((p, d) for p, d in history if d <= on):
+        for antigen in routine.antigens_of(product):
+            by_antigen_given.setdefault(antigen, []).append((day, product))
     result = []
     for programme in routine.programmes:
         if not programme.runs_on(on) or (sex and programme.sex and programme.sex != sex):
@@ -194,8 +197,7 @@ def next_doses(routine: Routine, birth: dt.date, on: dt.date,
             anchor if programme.anchor == "pregnancy" and not programme.counts_earlier_doses
             else None)
         for series in programme.series:
-            of_antigen = [(d, p) for d, p in known
-                          if series.antigen in routine.antigens_of(p)]
+            of_antigen = by_antigen_given.get(series.antigen, [])
             earlier = [d for d, _p in of_antigen]
             given = [(d, p) for d, p in of_antigen if since is None or d >= since]
             doses = _series_doses(series, anchor, earlier)

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from cowin_kit.profiles import load_profile
+from cowin_kit.profiles.routine import next_doses
 from cowin_kit.profiles.schedule import DoseGiven, Person, next_dose
 from cowin_kit.profiles.validate import validate_folder
 
@@ -45,6 +46,18 @@ def main() -> None:
     aadhaar = india.id_document("aadhaar")
     rate("Aadhaar validate (Verhoeff via python-stdnum)",
          lambda i: aadhaar.validate("234123412346"), 20000)
+    children = []  # routine schedule: children 0-5 years with the doses of their age so far
+    for _ in range(1000):
+        birth = on - dt.timedelta(days=rng.randint(0, 5 * 365))
+        given = [(p, birth + dt.timedelta(days=d + rng.randint(0, 30)))
+                 for p, d in (("bcg", 0), ("opv", 0), ("hepb", 0), ("penta", 42), ("opv", 42),
+                              ("rvv", 42), ("pcv", 42), ("fipv", 42), ("penta", 70), ("opv", 70),
+                              ("penta", 98), ("mr", 270), ("mr", 490), ("dpt", 490))
+                 if rng.random() < 0.9]
+        children.append((birth, [(p, d) for p, d in given if d <= on]))
+    rate("next_doses (India UIP, children 0-5 years)",
+         lambda i: next_doses(india.routine, *children[i % 1000][:1], on, children[i % 1000][1]),
+         5000)
     rate("validate_folder(country_profiles/in)", lambda i: validate_folder(PROFILES / "in"), 50)
 
 

@@ -190,3 +190,18 @@ def test_hep_b_birth_dose_the_day_after_birth_is_still_due(uip):
     assert children(uip, BIRTH, D(2026, 1, 2))["hepb"].name == "Hep B birth dose"
     assert children(uip, BIRTH, D(2026, 1, 2))["hepb"].products == ("hepb",)
     assert children(uip, BIRTH, D(2026, 1, 3))["hepb"].name == "Pentavalent 1"
+
+
+def test_calendar_arithmetic_agrees_with_isodate():
+    import random
+
+    from cowin_kit.profiles.ages import after, parse_age
+    from cowin_kit.profiles.durations import add
+
+    rng = random.Random(3)
+    for _ in range(3000):
+        day = D(1950, 1, 1) + dt.timedelta(days=rng.randint(0, 40000))
+        age = parse_age(rng.choice(["0d", "6w", "9m", "16y", "1y2w", "18m", "2y6m3d", "13m"]))
+        assert after(day, age) == add(day, age) and after(day, -age) == add(day, -age)
+    assert after(D(2025, 5, 31), parse_age("9m")) == D(2026, 2, 28)
+    assert after(D(2024, 2, 29), parse_age("1y")) == D(2025, 2, 28)
