@@ -123,8 +123,9 @@ def reload_offline_desk(page: Page, passphrase: str = DESK_PASSPHRASE) -> None:
 def set_desk_network(page: Page, online: bool) -> None:
     """Switch the browser's network off or on; the desk shows it (back online it syncs)."""
     page.context.set_offline(not online)
+    state = "data-t-online" if online else "data-t-offline"
     expect(page.locator("#offline-desk #offline-state")).to_have_text(
-        page.locator("#offline-desk").get_attribute("data-t-" + ("online" if online else "offline")))
+        page.locator("#offline-desk").get_attribute(state))
 
 
 def sync_offline_desk(page: Page) -> None:
