@@ -27,6 +27,7 @@ from cowin_kit.booking.rules import history_of
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db, utcnow
 from cowin_kit.core.errors import Forbidden
+from cowin_kit.core.i18n import DIGIT_ZEROS
 from cowin_kit.profiles import get_profile
 from cowin_kit.profiles.device_rules import day_rules, id_rule
 from cowin_kit.vaccination import aefi, operations, queries
@@ -140,6 +141,8 @@ def device_data(profile, day: dt.date) -> dict:
     language = str(get_locale() or "") or None
     return {
         "birth": profile.booking.birth,
+        # Digits typed on another script's keyboard are read as 0-9, as the online forms do.
+        "digit_zeros": [zero for zero in DIGIT_ZEROS.values() if zero != "0"],
         "genders": [{"code": g.code, "label": g.label(language)} for g in profile.genders],
         "id_documents": [id_rule(doc, language) for doc in profile.id_documents],
         "eligibility": day_rules(profile, day),

@@ -182,6 +182,17 @@ def test_device_eligibility_matches_the_schedule_engine(app):
 
 
 @needs_node
+def test_device_reads_other_scripts_digits_as_the_online_forms(client, db, world):
+    from cowin_kit.web.requests import ASCII_DIGITS
+
+    sign_in(client, world.staff["vaccinator"])
+    zeros = client.get(PACK).get_json()["device"]["digit_zeros"]
+    typed = ["२३४१ २३४१ २३४६", "٢٣٤١٢٣٤١٢٣٤٦", "۱۹۸۵", "WKH1186253"]
+    assert run_js("asciiDigits", [[text, zeros] for text in typed]) == [
+        text.translate(ASCII_DIGITS) for text in typed]
+
+
+@needs_node
 def test_device_adds_calendar_durations_as_the_server(app):
     cases = [["2021-01-31", {"years": 0, "months": 1, "days": 0}],
              ["2020-02-29", {"years": 1, "months": 0, "days": 0}],

@@ -83,6 +83,18 @@
     }
   };
 
+  /* Digits of the scripts whose zeros are given (pack.device.digit_zeros) as 0-9. */
+  function asciiDigits(text, zeros) {
+    return String(text || "").replace(/./g, function (ch) {
+      var code = ch.charCodeAt(0);
+      for (var i = 0; i < zeros.length; i++) {
+        var zero = zeros[i].charCodeAt(0);
+        if (code >= zero && code < zero + 10) { return String(code - zero); }
+      }
+      return ch;
+    });
+  }
+
   function normalizeId(rule, raw) {
     var text = String(raw || "").trim().split("").filter(function (ch) {
       return rule.remove.indexOf(ch) < 0;
@@ -187,7 +199,7 @@
     return null;
   }
 
-  var api = { ALGORITHMS: ALGORITHMS, checkId: checkId, normalizeId: normalizeId,
+  var api = { ALGORITHMS: ALGORITHMS, checkId: checkId, normalizeId: normalizeId, asciiDigits: asciiDigits,
               addDuration: addDuration, refusal: refusal };
   if (typeof module !== "undefined" && module.exports) { module.exports = api; }
   if (typeof document === "undefined") { return; }
@@ -274,12 +286,13 @@
     var rule = device.id_documents.filter(function (d) { return d.id === form.elements.id_doc_type.value; })[0];
     var name = form.elements.name.value.trim();
     var birthDate = device.birth === "date" ? form.elements.birth_date.value : "";
-    var birthYear = birthDate ? Number(birthDate.slice(0, 4)) : Number(form.elements.birth_year.value);
+    var zeros = device.digit_zeros || [];
+    var birthYear = Number(birthDate ? birthDate.slice(0, 4) : asciiDigits(form.elements.birth_year.value, zeros).trim());
     if (!name) { return showError("walkin-error", t("name")); }
     if (!birthYear || birthYear < 1900 || birthYear > parseDay(device.eligibility.day).y) {
       return showError("walkin-error", t(device.birth === "date" ? "birth-date" : "birth-year"));
     }
-    var checked = checkId(rule, form.elements.id_number.value);
+    var checked = checkId(rule, asciiDigits(form.elements.id_number.value, zeros));
     if (!checked.ok) {
       return showError("walkin-error", fill(t("id-" + checked.reason), { example: rule.example || "—" }));
     }
