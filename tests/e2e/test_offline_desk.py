@@ -144,7 +144,8 @@ def test_offline_desk_records_offline_and_syncs(server, context, shot):
 
     _run(server, ELSEWHERE, str(two["person_id"]), str(two["facility_id"]))  # meanwhile, online
     context.set_offline(False)  # back online, the queue is sent by itself
-    expect(page.locator("#offline-message")).to_have_text("Sent and recorded.")
+    expect(page.locator("#offline-message")).to_have_text(
+        "Sent, but 1 not recorded: see Needs attention below.")
     expect(page.locator("#queue-count")).to_have_text("0")
     expect(page.locator("#attention li[data-code=DOSE_ALREADY_RECORDED]")).to_contain_text(
         two["reference_id"])

@@ -277,18 +277,24 @@
         if (!response.ok) { throw new Error(String(response.status)); }
         return response.json();
       }).then(function (answer) {
+        var refused = 0;
         var work = answer.results.map(function (result, i) {
           var event = events[i];
           var done = del("queue", event.seq);
           // Sent before: done if it was applied then; a refusal (its answer lost) needs attention.
           if (result.status === "applied" ||
               (result.status === "duplicate" && result.original === "applied")) { return done; }
+          refused += 1;
           return done.then(function () {
             return put("attention", { id: event.id, label: event.label, code: result.code,
                                       message: result.message });
           });
         });
-        return Promise.all(work).then(function () { message(t("synced")); return render(); });
+        return Promise.all(work).then(function () {
+          // "Sent and recorded" only when all were: otherwise say how many were not, and where.
+          message(refused ? t("synced-attention").replace("{count}", String(refused)) : t("synced"));
+          return render();
+        });
       });
     }).catch(function () { message(t("sync-failed")); });
   }
