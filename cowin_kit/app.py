@@ -27,6 +27,7 @@ DOMAINS = (
     "booking",
     "vaccination",
     "certificates",
+    "reminders",
     "reporting",
     "stock",
     "api",

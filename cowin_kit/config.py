@@ -43,6 +43,14 @@ DEFAULTS: dict[str, object] = {
     "SMS_DELIVERY_THREADS": 4,
     # Days a finished text (sent, held, failed) is kept before `cowin-kit sms purge` deletes it.
     "SMS_RETENTION_DAYS": 30,
+    # Due-dose reminders (`cowin-kit reminders send`, docs/configuration.md): the days ahead of
+    # a dose's first day a reminder goes, the days back a run still catches up, the country's
+    # local quiet hours (HH:MM-HH:MM, empty: none), texts per mobile per day, people per page.
+    "REMINDER_DAYS_AHEAD": 3,
+    "REMINDER_CATCH_UP_DAYS": 7,
+    "REMINDER_QUIET_HOURS": "21:00-08:00",
+    "REMINDER_DAILY_CAP": 2,
+    "REMINDER_BATCH": 2000,
     # Outages (docs/security.md): the Retry-After of a 503, and how long a process leaves an
     # unreachable Redis alone before trying it again.
     "UNAVAILABLE_RETRY_SECONDS": 30,

@@ -31,7 +31,7 @@ from flask.sessions import SecureCookieSessionInterface
 #: Purposes keyed from the rotating secret key (current key first, then the fallbacks).
 ROTATING = frozenset({"session", "csrf", "citizen-jwt", "otp", "captcha"})
 #: Purposes keyed from the stable identity hash key (hashes kept in the database).
-STABLE = frozenset({"staff-login-address"})
+STABLE = frozenset({"staff-login-address", "sms-mobile"})
 
 
 @functools.lru_cache(maxsize=256)

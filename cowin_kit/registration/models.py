@@ -20,6 +20,12 @@ class Beneficiary(db.Model):
         # person: the national list in date order, an area's list by where people live.
         sa.Index("ix_beneficiary_next_due", "next_due_booster", "next_due_from", "id"),
         sa.Index("ix_beneficiary_area_next_due", "area_id", "next_due_booster", "next_due_from"),
+        # Reminders (reminders/selection.py): the people whose window ended in the last days.
+        sa.Index("ix_beneficiary_next_due_until", "next_due_until", "id"),
+        # Routine due lists and reminders read the stored next routine date (registration/
+        # children.py keeps it), never the schedule engine over everyone.
+        sa.Index("ix_beneficiary_next_routine_due", "next_routine_due", "id"),
+        sa.CheckConstraint("guardian IN ('mother', 'father', 'guardian')", name="guardian"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,9 +35,11 @@ class Beneficiary(db.Model):
     birth_year: Mapped[int] = mapped_column()
     birth_date: Mapped[dt.date | None] = mapped_column()
     gender: Mapped[str] = mapped_column(sa.String(1))
-    id_doc_type: Mapped[str] = mapped_column(sa.String(32))  # profile identity_documents[].id
-    id_hash: Mapped[str] = mapped_column(sa.String(64))  # keyed HMAC-SHA256, hex
-    id_masked: Mapped[str] = mapped_column(sa.String(64))
+    # The identity document: all three NULL for a child registered without one (migration
+    # 0022, docs/citizen-accounts.md "Children and pregnancies") until one is attached.
+    id_doc_type: Mapped[str | None] = mapped_column(sa.String(32))  # identity_documents[].id
+    id_hash: Mapped[str | None] = mapped_column(sa.String(64))  # keyed HMAC-SHA256, hex
+    id_masked: Mapped[str | None] = mapped_column(sa.String(64))
     groups: Mapped[list] = mapped_column(default=list)  # priority groups from the profile
     comorbidity: Mapped[bool] = mapped_column(default=False)
     locale: Mapped[str | None] = mapped_column(sa.String(16))  # preferred language
@@ -55,3 +63,41 @@ class Beneficiary(db.Model):
     next_due_product: Mapped[str | None] = mapped_column(sa.String(200))  # allowed, comma-joined
     last_dose_vaccine: Mapped[str | None] = mapped_column(sa.String(32))
     last_dose_on: Mapped[dt.date | None] = mapped_column()
+    # A child registered under a parent's or guardian's account: the mother's record (a person
+    # of the same account) and who the account holder is to the child.
+    mother_id: Mapped[int | None] = mapped_column(sa.ForeignKey("beneficiary.id"))
+    guardian: Mapped[str | None] = mapped_column(sa.String(16))
+    # The routine schedule's next dose (profiles/routine.py), kept with every routine dose or
+    # pregnancy recorded: the earliest due date of any antigen, and when it becomes overdue.
+    next_routine_due: Mapped[dt.date | None] = mapped_column()
+    next_routine_overdue: Mapped[dt.date | None] = mapped_column()
+
+
+class Pregnancy(db.Model):
+    """A woman's pregnancy, for the routine schedule's pregnancy programmes (Td)."""
+
+    __tablename__ = "pregnancy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    beneficiary_id: Mapped[int] = mapped_column(sa.ForeignKey("beneficiary.id", ondelete="CASCADE"),
+                                                index=True)
+    start: Mapped[dt.date] = mapped_column()  # first day of the last menstrual period
+    expected_delivery: Mapped[dt.date] = mapped_column()
+    week_at_registration: Mapped[int] = mapped_column()
+    ended_on: Mapped[dt.date | None] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class RoutineDose(db.Model):
+    """A routine immunisation dose (a product of the profile's routine.yaml) given to a person."""
+
+    __tablename__ = "routine_dose"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    beneficiary_id: Mapped[int] = mapped_column(sa.ForeignKey("beneficiary.id"), index=True)
+    product: Mapped[str] = mapped_column(sa.String(32))  # routine.yaml products[].id
+    given_on: Mapped[dt.date] = mapped_column()
+    lot: Mapped[str] = mapped_column(sa.String(32), default="")
+    facility_id: Mapped[int | None] = mapped_column(sa.ForeignKey("facility.id"))
+    vaccinator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

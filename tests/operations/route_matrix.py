@@ -154,6 +154,10 @@ ROUTES: dict[str, Access] = {
     "accounts.my": citizen(),
     "registration.new_beneficiary": citizen(),
     "registration.delete_beneficiary": citizen(owns=True),  # a vaccinated person stays
+    "children.new_child": citizen(),
+    "children.attach_document": citizen(owns=True),
+    "children.new_pregnancy": citizen(owns=True),
+    "reminders.settings": citizen(body={"reminders": "on"}),  # the account's own mobile
     "booking.book": citizen(owns=True),
     "booking.appointment": citizen(owns=True),
     "booking.cancel": citizen(owns=True, args={"appointment_id": "{spare_appointment_id}"}),

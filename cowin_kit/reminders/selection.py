@@ -1,0 +1,135 @@
+"""Who is reminded: people whose stored next dose (``Beneficiary.next_due_*``, kept by the
+schedule engine when a dose is recorded) starts soon or has just become overdue.
+
+Every read is a range scan of an index, in keyset pages (``(date, id) > last seen``, never
+OFFSET), so a run reads only the people in its window, however many millions are registered:
+
+- due: ``ix_beneficiary_next_due`` (booster, next_due_from, id), once for primary doses and
+  once for boosters, ``next_due_from`` between ``today - catch_up_days`` and
+  ``today + days_ahead``;
+- overdue: ``ix_beneficiary_next_due_until`` (next_due_until, id), ``next_due_until`` between
+  ``today - catch_up_days`` and yesterday: the days a run may have missed, not everyone ever late.
+
+Any programme that keeps these columns (the COVID schedules, a routine schedule) is covered.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from cowin_kit.accounts.models import CitizenAccount
+from cowin_kit.core.db import db
+from cowin_kit.registration.models import Beneficiary
+
+#: (stage, booster) of the three scans of a run, in order.
+SCANS = (("due", False), ("due", True), ("overdue", None))
+
+_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """``REMINDER_*`` settings (docs/configuration.md)."""
+
+    days_ahead: int = 3
+    catch_up_days: int = 7
+    quiet_start: dt.time = dt.time(21, 0)
+    quiet_end: dt.time = dt.time(8, 0)
+    daily_cap: int = 2
+    batch: int = 2000
+
+    @classmethod
+    def from_config(cls, config) -> "Settings":
+        """Read and check the settings; ValueError names the bad one and what is expected."""
+        values = {}
+        for name, key in (("days_ahead", "REMINDER_DAYS_AHEAD"),
+                          ("catch_up_days", "REMINDER_CATCH_UP_DAYS"),
+                          ("daily_cap", "REMINDER_DAILY_CAP"), ("batch", "REMINDER_BATCH")):
+            raw = config.get(key, getattr(cls, name))
+            try:
+                values[name] = int(raw)
+            except (TypeError, ValueError):
+                raise ValueError(f"COWIN_KIT_{key} must be a whole number, not {raw!r}") from None
+            if values[name] < (1 if name == "batch" else 0):
+                raise ValueError(f"COWIN_KIT_{key} must not be negative (batch: at least 1)")
+        quiet = str(config.get("REMINDER_QUIET_HOURS", "21:00-08:00") or "")
+        if quiet.strip():
+            match = _HOURS.match(quiet)
+            hours = [int(g) for g in match.groups()] if match else []
+            if not match or hours[0] > 23 or hours[2] > 23 or hours[1] > 59 or hours[3] > 59:
+                raise ValueError("COWIN_KIT_REMINDER_QUIET_HOURS must be HH:MM-HH:MM (local "
+                                 f"time, e.g. 21:00-08:00) or empty, not {quiet!r}")
+            values["quiet_start"] = dt.time(hours[0], hours[1])
+            values["quiet_end"] = dt.time(hours[2], hours[3])
+        else:  # no quiet hours
+            values["quiet_start"] = values["quiet_end"] = dt.time(0, 0)
+        return cls(**values)
+
+    def is_quiet(self, local: dt.datetime) -> bool:
+        """Whether ``local`` (the country's wall clock) falls in the quiet hours."""
+        start, end, now = self.quiet_start, self.quiet_end, local.time()
+        if start == end:
+            return False
+        if start < end:
+            return start <= now < end
+        return now >= start or now < end  # across midnight
+
+
+def local_now(timezone: str, now: dt.datetime) -> dt.datetime:
+    """``now`` (aware, any zone) on the country's wall clock."""
+    return now.astimezone(ZoneInfo(timezone))
+
+
+@dataclasses.dataclass(frozen=True)
+class Due:
+    """One person to remind, with the account's mobile."""
+
+    person_id: int
+    name: str
+    locale: str | None
+    account_locale: str | None
+    mobile: str
+    stage: str  # due | overdue
+    due_key: str
+    due_from: dt.date
+    due_until: dt.date | None
+
+
+def due_key(stage: str, number: int | None, booster: bool | None, due_from: dt.date) -> str:
+    """The dose and stage a reminder is about: a new dose (or a moved date) is a new key."""
+    return f"{'B' if booster else ''}{number or 0}:{due_from.isoformat()}:{stage}"
+
+
+def page(stage: str, booster: bool | None, today: dt.date, settings: Settings,
+         after: tuple | None) -> tuple[list[Due], tuple | None]:
+    """One keyset page of people to remind at ``stage``; returns them and the key to continue
+    after (None when the scan is done). People without a citizen account (walk-ins) have no
+    mobile to text and are left out."""
+    b, account = Beneficiary, CitizenAccount
+    earliest = today - dt.timedelta(days=settings.catch_up_days)
+    if stage == "due":
+        key = (b.next_due_from, b.id)
+        window = (b.next_due_booster == booster, b.next_due_from >= earliest,
+                  b.next_due_from <= today + dt.timedelta(days=settings.days_ahead),
+                  sa.or_(b.next_due_until.is_(None), b.next_due_until >= today))
+    else:
+        key = (b.next_due_until, b.id)
+        window = (b.next_due_until >= earliest, b.next_due_until < today)
+    stmt = (sa.select(b.id, b.name, b.locale, account.locale, account.mobile, b.next_dose_number,
+                      b.next_due_booster, b.next_due_from, b.next_due_until)
+            .join(account, account.id == b.account_id)
+            .where(*window).order_by(*key).limit(settings.batch))
+    if after is not None:
+        stmt = stmt.where(sa.tuple_(*key) > sa.tuple_(*after))
+    rows = db.session.execute(stmt).all()
+    people = [Due(r[0], r[1], r[2], r[3], r[4], stage, due_key(stage, r[5], r[6], r[7]), r[7], r[8])
+              for r in rows]
+    if len(rows) < settings.batch:
+        return people, None
+    last = rows[-1]
+    return people, ((last.next_due_from if stage == "due" else last.next_due_until), last.id)
