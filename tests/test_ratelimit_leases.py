@@ -84,6 +84,33 @@ def test_a_lease_that_lapses_while_the_client_calls_is_followed_by_one_as_used(
     assert taken[-1] == 1
 
 
+def test_threads_of_a_process_wait_for_one_round_trip_instead_of_each_taking_a_lease(
+        redis_apps, monkeypatch):
+    app, _ = redis_apps("1000000 per hour")
+    leases = app.extensions[ratelimit._KEY].leases
+    script, taken = leases._script, []
+
+    def slow(**kwargs):  # every thread arrives while the first round trip is under way
+        time.sleep(0.2 if not taken else 0)
+        taken.append(int(script(**kwargs)))
+        return taken[-1]
+
+    monkeypatch.setattr(leases, "_script", slow)
+    barrier, outcomes = threading.Barrier(8), []
+
+    def work():
+        barrier.wait()
+        outcomes.append(_hit(app))
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert outcomes == [True] * 8
+    assert taken == [1, 2, 4, 8]  # one after the other, each twice the last (8 before: 1 each)
+
+
 def test_leases_never_take_more_than_a_share_of_what_is_left(redis_apps, monkeypatch):
     app, _ = redis_apps("100 per hour")
     taken = _count_round_trips(app, monkeypatch)

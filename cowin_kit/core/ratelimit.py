@@ -206,6 +206,7 @@ class _Leases:
         self._storage = storage
         self._script = storage.get_connection().register_script(_LEASE_SCRIPT)
         self._held: dict[tuple, _Lease] = {}
+        self._fetching: dict[tuple, threading.Event] = {}  # one round trip per lease at a time
         self._lock = threading.Lock()
 
     def _keys(self, item: RateLimitItem, identifiers: tuple) -> list[str]:
@@ -218,36 +219,53 @@ class _Leases:
 
     def hit(self, strategy: RateLimiter, item: RateLimitItem, identifiers: tuple) -> bool:
         name = (item.key_for(*identifiers), item.amount)
-        now = time.monotonic()
-        with self._lock:
-            lease = self._held.get(name)
-            if lease is not None and now < lease.until:
-                if lease.left > 0:
+        while True:
+            now = time.monotonic()
+            with self._lock:
+                lease = self._held.get(name)
+                if lease is not None and now < lease.until and lease.left > 0:
                     lease.left -= 1
                     return True
-                wanted = min(LEASE_MAX, lease.size * 2)  # used up in time: a larger one
-            elif lease is not None and now < lease.until + LEASE_SECONDS:
-                # Lapsed while the client keeps calling: as many as it used of this one (twice
-                # as many if it used it up: calls are only served before ``until``), not one.
-                used = max(1, lease.size - max(lease.left, 0))
-                wanted = min(LEASE_MAX, used * 2 if lease.left <= 0 else used)
-            else:
-                wanted = 1
-        taken = int(self._script(keys=self._keys(item, identifiers),
-                                 args=[item.amount, item.get_expiry(), wanted, LEASE_SHARE]))
-        if not taken:
-            return False
-        with self._lock:
-            if len(self._held) >= LEASES_KEPT:
-                self._forget_expired(now)
-            lease = self._held.get(name)
-            if lease is not None and now < lease.until:  # another thread's lease: add to it
-                lease.left += taken - 1
-                lease.size = max(lease.size, taken)
-            else:
-                self._held[name] = _Lease(taken - 1, taken,
-                                          now + min(LEASE_SECONDS, item.get_expiry() / LEASE_SHARE))
-        return True
+                fetching = self._fetching.get(name)
+                if fetching is None:
+                    wanted = self._wanted(lease, now)
+                    self._fetching[name] = fetching = threading.Event()
+                    break
+            # Another thread of this process is taking the next lease: wait for it rather than
+            # take one more (a burst on every thread would take a lease per thread, each one
+            # lapsing mostly unused, and start again from one).
+            fetching.wait(REDIS_SOCKET_SECONDS)
+        try:
+            taken = int(self._script(keys=self._keys(item, identifiers),
+                                     args=[item.amount, item.get_expiry(), wanted, LEASE_SHARE]))
+            if not taken:
+                return False
+            with self._lock:
+                if len(self._held) >= LEASES_KEPT:
+                    self._forget_expired(now)
+                lease = self._held.get(name)
+                if lease is not None and now < lease.until:  # used up in time: add to it
+                    lease.left += taken - 1
+                    lease.size = max(lease.size, taken)
+                else:
+                    self._held[name] = _Lease(
+                        taken - 1, taken, now + min(LEASE_SECONDS, item.get_expiry() / LEASE_SHARE))
+            return True
+        finally:
+            with self._lock:
+                self._fetching.pop(name, None)
+            fetching.set()
+
+    @staticmethod
+    def _wanted(lease: _Lease | None, now: float) -> int:
+        if lease is not None and now < lease.until:
+            return min(LEASE_MAX, lease.size * 2)  # used up in time: a larger one
+        if lease is not None and now < lease.until + LEASE_SECONDS:
+            # Lapsed while the client keeps calling: as many as it used of this one (twice as
+            # many if it used it up: calls are only served before ``until``), not one.
+            used = max(1, lease.size - max(lease.left, 0))
+            return min(LEASE_MAX, used * 2 if lease.left <= 0 else used)
+        return 1
 
     def test(self, strategy: RateLimiter, item: RateLimitItem, identifiers: tuple) -> bool:
         with self._lock:
