@@ -1,0 +1,73 @@
+"""Two `reminders send` at once (two pods, a manual run during the CronJob's) never text anyone
+twice: the advisory lock lets one run go (PostgreSQL), and without it the claims in the reminder
+log still do."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+
+from cowin_kit.core.db import db as database
+from cowin_kit.reminders import operations
+from cowin_kit.reminders.models import ReminderLog
+from tests.reminders.helpers import NOON, account, days, person, texts
+
+
+def _race(app, runs: int, *, lock: bool) -> list[operations.RunResult]:
+    barrier = threading.Barrier(runs)
+    results, guard = [], threading.Lock()
+
+    def run():
+        with app.app_context():
+            try:
+                barrier.wait(timeout=60)
+                result = operations.send(now=NOON, lock=lock)
+            finally:
+                database.session.remove()
+            with guard:
+                results.append(result)
+
+    threads = [threading.Thread(target=run) for _ in range(runs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads) and len(results) == runs
+    return results
+
+
+def _people(db, n: int) -> None:
+    for i in range(n):
+        owner = account(db, f"+9198100{i:05d}")
+        person(db, owner, f"A{i}", due_from=days(i % 3))
+        person(db, owner, f"B{i}", due_from=days(-20), due_until=days(-1 - i % 3))
+    db.session.commit()
+
+
+def _assert_each_once(db, people: int) -> None:
+    db.session.expire_all()
+    mobiles = Counter((m.mobile, m.purpose) for m in texts(db))
+    assert len(mobiles) == people * 2 and set(mobiles.values()) == {1}, mobiles.most_common(3)
+    assert db.session.query(ReminderLog).count() == people * 2
+
+
+@pytest.mark.postgres
+def test_two_runs_at_once_send_each_reminder_once(make_app, db):
+    _people(db, 60)
+    racer = make_app(REMINDER_BATCH=7, DB_POOL_SIZE=10, DB_MAX_OVERFLOW=0)
+    results = _race(racer, 2, lock=True)
+    assert sum(r.texts for r in results) == 120
+    assert sorted(r.busy for r in results) in ([False, False], [False, True])
+    _assert_each_once(db, 60)
+
+
+@pytest.mark.postgres
+def test_without_the_lock_the_claims_alone_prevent_double_texts(make_app, db):
+    _people(db, 60)
+    racer = make_app(REMINDER_BATCH=7, DB_POOL_SIZE=10, DB_MAX_OVERFLOW=0)
+    results = _race(racer, 3, lock=False)
+    assert sum(r.texts for r in results) == 120
+    assert sum(r.reminded for r in results) == 120
+    _assert_each_once(db, 60)
