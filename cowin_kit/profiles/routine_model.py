@@ -83,6 +83,8 @@ class Routine:
     programmes: tuple[Programme, ...]
     grace: dt.timedelta = dt.timedelta(0)
     overdue_after: Duration = dt.timedelta(weeks=4)
+    #: From this age a person needs an identity document to be registered (None: never).
+    documents_from: Duration | None = parse_age("18y")
 
     @cached_property
     def _by_id(self) -> dict[str, Product]:
@@ -139,4 +141,6 @@ def build_routine(data: dict) -> Routine:
             counts_earlier_doses=p.get("counts_earlier_doses", False))
             for p in data["programmes"]),
         grace=dt.timedelta(days=data.get("grace_days", 0)),
-        overdue_after=_age(data, "overdue_after", dt.timedelta(weeks=4)))
+        overdue_after=_age(data, "overdue_after", dt.timedelta(weeks=4)),
+        documents_from=_age(data, "documents_from") if "documents_from" in data
+        else parse_age("18y"))

@@ -59,6 +59,9 @@ ROUTINE = Obj({
     "source": SOURCE,
     "grace_days": Int(0, 30),          # doses this many days early still count (ACIP: 4)
     "overdue_after": Age(),            # a dose is overdue this long after its due date
+    # Children younger than this may be registered without an identity document (null: people
+    # of any age may be); default 18y.
+    "documents_from": Null(Age()),
     "antigens": ListOf(Obj({"id": ID, "name": TEXT}, required=("id", "name")), min_len=1),
     "products": ListOf(Obj({
         "id": ID,
