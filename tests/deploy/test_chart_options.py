@@ -183,7 +183,7 @@ def test_pool_sizes_reach_the_pods_and_must_fit_the_pooler(render, helm):
                   set={"database.pool.size": "10", "database.pool.maxOverflow": "20"}, expect_ok=False)
     assert done.returncode != 0
     assert ("60 web pods x 4 gunicorn workers x 30 (database.pool.size 10 + maxOverflow 20) + 60 "
-            "for the SMS delivery, lottery and migration pods = 7260, above "
+            "for the SMS delivery, lottery, reminders and migration pods = 7260, above "
             "database.pooler.maxClientConnections 5000") in done.stderr
     # Explicit workers count too; without a limit nothing is checked.
     done = render(values_files=[PRODUCTION_VALUES], set={"gunicorn.workers": "9"}, expect_ok=False)

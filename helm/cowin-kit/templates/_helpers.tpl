@@ -179,9 +179,9 @@ call with (dict "secret" <chart secret name> "name" "COWIN_KIT_X" "key" "x" "fro
 {{/*
 cowin-kit.env is the environment shared by the web pods, the migration Job and the SMS delivery
 CronJob: the kit's settings as COWIN_KIT_* variables and the database URL. Call with
-(dict "root" $ "component" "web"), "migration", "sms-delivery" or "lottery" (the lottery
-CronJob: as the SMS delivery one). Only web pods get the secret
-key, Redis and signing keys, and production mode (COWIN_KIT_ENV=production: they refuse to
+(dict "root" $ "component" "web"), "migration", "sms-delivery", "lottery" (the lottery
+CronJob: as the SMS delivery one) or "reminders" (as the lottery one, plus the secret key: the
+reminder log keeps mobiles as keyed hashes). Only web pods get Redis and signing keys, and production mode (COWIN_KIT_ENV=production: they refuse to
 start with unsafe settings or a database role that can rewrite the audit log); the SMS token
 goes to the web and SMS delivery pods. The migration Job connects as the schema owner (its URL
 from its hook-scoped Secret, deleted once it succeeds, or existingSecretMigrationKey); the
@@ -193,7 +193,8 @@ others as the app role (database.url, from the release's Secret).
 {{- $web := eq .component "web" }}
 {{- $migration := eq .component "migration" }}
 {{- $keys := eq .component "signing-keys" }}
-{{- if not (or $web $migration $keys (eq .component "sms-delivery") (eq .component "lottery")) }}
+{{- $reminders := eq .component "reminders" }}
+{{- if not (or $web $migration $keys $reminders (eq .component "sms-delivery") (eq .component "lottery")) }}
 {{- fail (printf "cowin-kit.env: unknown component %q" .component) }}
 {{- end }}
 {{- $secret := include "cowin-kit.secretName" $root }}
@@ -235,6 +236,8 @@ others as the app role (database.url, from the release's Secret).
 {{- if $web }}
 - name: COWIN_KIT_ENV
   value: "production"
+{{- end }}
+{{- if or $web $reminders }}
 {{- if not (or $v.secretKey.existingSecret $v.secretKey.value $v.secretKey.generate) }}
 {{- fail (printf "secretKey: set secretKey.existingSecret to a Secret you created holding key %q (e.g. kubectl -n %s create secret generic cowin-kit-secret-key --from-literal=%s=\"$(openssl rand -base64 48)\"), docs/deploy.md \"Secrets\". The chart no longer makes the key itself: a generated key changes on every helm template (Argo CD, Flux), signing everyone out and re-keying the identity-number hashes. For a throwaway trial cluster only, set secretKey.generate=true." $v.secretKey.existingSecretKey $root.Release.Namespace $v.secretKey.existingSecretKey) }}
 {{- end }}
@@ -254,6 +257,8 @@ others as the app role (database.url, from the release's Secret).
       key: {{ $v.secretKey.existingSecretIdentityHashKey }}
       optional: true
 {{- end }}
+{{- end }}
+{{- if $web }}
 {{- if or $v.redis.existingSecret $v.redis.url }}
 {{ include "cowin-kit.secretEnv" (dict "secret" $secret "name" "COWIN_KIT_REDIS_URL" "key" "redis-url" "from" $v.redis) }}
 {{- end }}
@@ -493,11 +498,11 @@ requests would fail (docs/deploy.md, "Database connections").
 {{- $pods := ternary $v.autoscaling.maxReplicas $v.replicaCount $v.autoscaling.enabled | int }}
 {{- $workers := include "cowin-kit.webWorkers" . | int }}
 {{- $perWorker := add $v.database.pool.size $v.database.pool.maxOverflow | int }}
-{{- $others := add (ternary 1 0 $v.smsDelivery.enabled) (ternary 1 0 $v.migration.enabled) (ternary 1 0 $v.lotteryRun.enabled) | int }}
+{{- $others := add (ternary 1 0 $v.smsDelivery.enabled) (ternary 1 0 $v.migration.enabled) (ternary 1 0 $v.lotteryRun.enabled) (ternary 1 0 $v.reminders.enabled) | int }}
 {{- $total := add (mul $pods $workers $perWorker) (mul $others $perWorker) | int }}
 {{- $limit := $v.database.pooler.maxClientConnections | int }}
 {{- if and $limit (gt $total $limit) }}
-{{- fail (printf "database connections: %d web pods x %d gunicorn workers x %d (database.pool.size %d + maxOverflow %d) + %d for the SMS delivery, lottery and migration pods = %d, above database.pooler.maxClientConnections %d: lower database.pool.size/maxOverflow (with a transaction pooler 2-5 per worker is plenty), gunicorn.workers or the replicas, or raise the pooler's max_client_conn (docs/deploy.md, \"Database connections\")" $pods $workers $perWorker ($v.database.pool.size | int) ($v.database.pool.maxOverflow | int) (mul $others $perWorker) $total $limit) }}
+{{- fail (printf "database connections: %d web pods x %d gunicorn workers x %d (database.pool.size %d + maxOverflow %d) + %d for the SMS delivery, lottery, reminders and migration pods = %d, above database.pooler.maxClientConnections %d: lower database.pool.size/maxOverflow (with a transaction pooler 2-5 per worker is plenty), gunicorn.workers or the replicas, or raise the pooler's max_client_conn (docs/deploy.md, \"Database connections\")" $pods $workers $perWorker ($v.database.pool.size | int) ($v.database.pool.maxOverflow | int) (mul $others $perWorker) $total $limit) }}
 {{- end }}
 {{- printf "%d %d %d %d" $total $pods $workers $perWorker }}
 {{- end }}
