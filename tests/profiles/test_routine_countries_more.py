@@ -1,0 +1,69 @@
+"""The routine schedule engine on Peru's completed schedule (polio, infant influenza, dTpa in
+pregnancy), and on Iraq's, Panama's and the Dominican Republic's: a child on time, a late
+child catching up, and a dose given too early."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from cowin_kit.profiles import load_profile
+from cowin_kit.profiles.routine import (COMPLETE, DUE, NO_LONGER_DUE, OVERDUE, TOO_EARLY_AGE,
+                                        TOO_SOON, UPCOMING, Pregnancy, by_antigen,
+                                        next_doses)
+
+PROFILES = Path(__file__).resolve().parents[2] / "country_profiles"
+D = dt.date
+
+
+def plan(routine, birth, on, history=(), pregnancy=None, programme_suffix="children"):
+    return by_antigen(d for d in next_doses(routine, birth, on, history, pregnancy)
+                      if d.programme.endswith(programme_suffix))
+
+
+def routine_of(code):
+    return load_profile(code, PROFILES).routine
+
+
+@pytest.fixture(scope="module")
+def pe():
+    return routine_of("pe")
+
+
+def test_peru_polio_ipv_twice_then_oral_drops_and_boosters(pe):
+    birth = D(2025, 1, 10)
+    on_time = [("ipv", D(2025, 3, 10)), ("ipv", D(2025, 5, 10))]
+    polio = plan(pe, birth, D(2025, 7, 10), on_time)["polio"]
+    assert (polio.name, polio.status, polio.products) == ("APO 3ra dosis", DUE, ("apo",))
+    done = on_time + [("apo", D(2025, 7, 10))]
+    polio = plan(pe, birth, D(2026, 7, 10), done)["polio"]
+    assert (polio.name, polio.due, polio.status) == ("APO 1er refuerzo", D(2026, 7, 10), DUE)
+    # Late: a private hexavalent at 5 months counts for polio; IPV three weeks later does not.
+    late = plan(pe, birth, D(2025, 9, 1), [("hexavalent", D(2025, 6, 10)),
+                                            ("ipv", D(2025, 7, 1))])["polio"]
+    assert late.counted == 1 and late.rejected[0].reason == TOO_SOON
+    assert (late.name, late.status, late.products) == ("IPV 2", OVERDUE, ("ipv",))
+    assert late.earliest == D(2025, 7, 29)       # four weeks after the dose that was too soon
+
+
+def test_peru_infant_influenza_two_doses_a_month_apart_started_before_one_year(pe):
+    birth = D(2025, 1, 10)
+    flu = plan(pe, birth, D(2025, 7, 10))["influenza"]
+    assert (flu.name, flu.status, flu.last_day) == ("Influenza pediátrica 1", DUE, D(2026, 1, 9))
+    flu = plan(pe, birth, D(2025, 7, 20), [("influenza_ped", D(2025, 7, 15))])["influenza"]
+    assert (flu.name, flu.earliest, flu.due) == (
+        "Influenza pediátrica 2", D(2025, 8, 12), D(2025, 8, 12))
+    early = plan(pe, birth, D(2025, 7, 20), [("influenza_ped", D(2025, 6, 1))])["influenza"]
+    assert early.counted == 0 and early.rejected[0].reason == TOO_EARLY_AGE
+    assert plan(pe, birth, D(2026, 2, 1))["influenza"].status == NO_LONGER_DUE
+
+
+def test_peru_dtpa_from_week_twenty_of_each_pregnancy(pe):
+    mother, now = D(1995, 8, 1), Pregnancy(start=D(2026, 1, 5))
+    dtpa = plan(pe, mother, D(2026, 3, 1), [("dtpa", D(2024, 6, 1))], now, "pregnancy")
+    assert (dtpa["pertussis"].status, dtpa["pertussis"].due) == (UPCOMING, D(2026, 5, 25))
+    given = plan(pe, mother, D(2026, 6, 1), [("dtpa", D(2026, 5, 26))], now, "pregnancy")
+    assert given["pertussis"].status == COMPLETE
+    assert plan(pe, mother, D(2026, 3, 1), [], None, "pregnancy") == {}
