@@ -67,3 +67,33 @@ def test_peru_dtpa_from_week_twenty_of_each_pregnancy(pe):
     given = plan(pe, mother, D(2026, 6, 1), [("dtpa", D(2026, 5, 26))], now, "pregnancy")
     assert given["pertussis"].status == COMPLETE
     assert plan(pe, mother, D(2026, 3, 1), [], None, "pregnancy") == {}
+
+
+def test_panama_on_time_hexavalent_and_the_birth_dose_only_on_the_first_days():
+    pa = routine_of("pa")
+    birth = D(2026, 1, 15)
+    due = plan(pa, birth, D(2026, 3, 15), [("bcg", birth), ("hepb", birth)])
+    assert (due["hepb"].name, due["hepb"].number, due["hepb"].status) == (
+        "Hexavalente 1", 2, DUE)
+    assert due["polio"].products == ("hexavalent",) and due["rota"].status == DUE
+    assert plan(pa, birth, D(2026, 1, 16))["hepb"].name == "Hepatitis B recién nacido"
+    assert plan(pa, birth, D(2026, 1, 18))["hepb"].name == "Hexavalente 1"   # missed: skipped
+    # Hexavalente 2 a month after the first is valid, but eight weeks is the recommendation.
+    due = plan(pa, birth, D(2026, 5, 20), [("hexavalent", D(2026, 4, 15))])
+    assert (due["hib"].earliest, due["hib"].due) == (D(2026, 5, 15), D(2026, 6, 10))
+
+
+def test_panama_late_child_catches_up_without_rotavirus_and_mmr_too_early():
+    pa = routine_of("pa")
+    birth = D(2025, 1, 10)
+    due = plan(pa, birth, D(2026, 2, 1), [("mmr", D(2025, 12, 20))])   # MMR at 11 months
+    assert due["rota"].status == NO_LONGER_DUE and due["rota"].last_day == D(2026, 1, 9)
+    assert (due["diphtheria"].name, due["diphtheria"].status) == ("Hexavalente 1", OVERDUE)
+    measles = due["measles"]
+    assert measles.counted == 0 and measles.rejected[0].reason == TOO_EARLY_AGE
+    assert (measles.name, measles.earliest) == ("MMR 1", D(2026, 1, 17))
+    assert due["influenza"].status == NO_LONGER_DUE     # not started before one year
+    assert (due["hepa"].name, due["hepa"].status) == ("Hepatitis A 1", DUE)  # overdue from 7 Feb
+    three = plan(pa, birth, D(2028, 2, 1))
+    assert three["pertussis"].status == OVERDUE and three["pertussis"].products == ()
+    assert three["hepb"].products == ()                   # hexavalent only until 3 years
