@@ -97,3 +97,37 @@ def test_panama_late_child_catches_up_without_rotavirus_and_mmr_too_early():
     three = plan(pa, birth, D(2028, 2, 1))
     assert three["pertussis"].status == OVERDUE and three["pertussis"].products == ()
     assert three["hepb"].products == ()                   # hexavalent only until 3 years
+
+
+def test_dominican_republic_on_time_pentavalent_ipv_and_oral_polio_boosters():
+    do = routine_of("do")
+    birth = D(2025, 3, 1)
+    history = [("bcg", birth), ("hepb", birth), ("penta", D(2025, 5, 1)), ("ipv", D(2025, 5, 1)),
+               ("penta", D(2025, 7, 1)), ("ipv", D(2025, 7, 1))]
+    due = plan(do, birth, D(2025, 9, 1), history)
+    assert (due["hepb"].name, due["hepb"].number, due["hepb"].status) == (
+        "Pentavalente 3", 4, DUE)
+    assert due["polio"].products == ("ipv", "bopv")      # the 6-month dose: either
+    history += [("penta", D(2025, 9, 1)), ("bopv", D(2025, 9, 1)), ("pcv", D(2026, 3, 1))]
+    due = plan(do, birth, D(2026, 9, 1), history)
+    assert (due["polio"].name, due["polio"].products) == ("bOPV 1er refuerzo", ("bopv",))
+    assert (due["pertussis"].name, due["pertussis"].products) == ("DPT 1er refuerzo", ("dpt",))
+    assert due["hib"].status == COMPLETE and due["hepb"].status == COMPLETE
+
+
+def test_dominican_republic_late_start_rotavirus_limits_and_an_early_srp():
+    do = routine_of("do")
+    birth = D(2025, 3, 1)
+    late = plan(do, birth, D(2025, 6, 1))               # nothing yet at three months
+    assert late["rota"].name == "Rotavirus 1" and late["rota"].last_day == D(2025, 6, 13)
+    assert late["hepb"].name == "Pentavalente 1" and late["hepb"].status == OVERDUE
+    too_late = plan(do, birth, D(2025, 6, 20))
+    assert too_late["rota"].status == NO_LONGER_DUE
+    # A child abroad had a private hexavalent at 2 and 4 months: it counts here.
+    abroad = plan(do, birth, D(2025, 9, 5), [("hexavalent", D(2025, 5, 2)),
+                                             ("hexavalent", D(2025, 7, 2))])
+    assert abroad["polio"].counted == 2 and abroad["diphtheria"].name == "Pentavalente 3"
+    early = plan(do, birth, D(2026, 3, 10), [("srp", D(2026, 2, 20))])["measles"]
+    assert early.counted == 0 and early.rejected[0].reason == TOO_EARLY_AGE
+    # Repeated four weeks after the invalid dose, not on the first birthday.
+    assert (early.name, early.status, early.earliest) == ("SRP 1", UPCOMING, D(2026, 3, 20))
