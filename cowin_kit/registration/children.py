@@ -248,3 +248,36 @@ def routine_due_of(people: list[Beneficiary]) -> dict[int, list[NextDose]]:
     """Open routine doses of an account's people (a handful: the engine per person is cheap)."""
     today = ops._today(get_profile())
     return {p.id: routine_due(p, today) for p in people}
+
+
+def birth_products(routine, birth: dt.date, on: dt.date) -> tuple[str, ...]:
+    """The products of the doses due at birth that can still be given on ``on`` (BCG, OPV-0,
+    the Hep B birth dose...)."""
+    found: dict[str, None] = {}
+    for dose in next_doses(routine, birth, on, []):
+        if dose.can_give and dose.status not in (COMPLETE, NO_LONGER_DUE) and dose.due == birth:
+            found.update(dict.fromkeys(dose.products))
+    return tuple(found)
+
+
+def record_routine_dose(staff_id: int, facility_id: int, person: Beneficiary, *, product: str,
+                        lot: str, given_on: dt.date) -> RoutineDose:
+    """Record a routine dose given at a facility (``lot`` already checked) and keep the
+    person's next routine due date; the caller commits."""
+    routine = routine_of(get_profile())
+    errors = {}
+    known = routine.product(product)
+    if known is None or not known.in_programme:
+        errors["product"] = [_l("Choose a vaccine from the list.")]
+    if person.birth_date is not None and given_on < person.birth_date:
+        errors["given_on"] = [_l("The dose cannot be given before the date of birth.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    dose = RoutineDose(beneficiary_id=person.id, product=product, given_on=given_on, lot=lot,
+                       facility_id=facility_id, vaccinator_id=staff_id)
+    db.session.add(dose)
+    db.session.flush()
+    store_next_routine_due(person, given_on)
+    audit("routine_dose.record", "beneficiary", person.reference_id, product=product,
+          facility=facility_id, dose=dose.id)
+    return dose

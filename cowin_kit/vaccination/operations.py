@@ -337,6 +337,19 @@ def mark_day_no_shows(staff, facility: Facility, day: dt.date) -> int:
     return len(ids)
 
 
+def desk_account(e164: str, locale: str | None) -> CitizenAccount:
+    """The citizen account of a mobile (normalised), opened for a person registered at the
+    desk when there is none yet: committed with the registration, or rolled back with it."""
+    account = db.session.execute(sa.select(CitizenAccount).where(
+        CitizenAccount.mobile == e164)).scalar_one_or_none()
+    if account is None:
+        account = CitizenAccount(mobile=e164, locale=locale)
+        db.session.add(account)
+        db.session.flush()
+        audit("account.create", "citizen_account", account.id, by="desk")
+    return account
+
+
 def walk_in(staff, *, person: dict, vaccine: str, lot: str, mobile: str | None = None,
             administered_at: dt.datetime | None = None) -> DoseRecord:
     """Register a person at the desk (mobile optional) and record their dose in one flow."""
@@ -358,16 +371,7 @@ def walk_in(staff, *, person: dict, vaccine: str, lot: str, mobile: str | None =
         check_dose(profile, Person(birth_year=int(birth_year), birth_date=birth_date,
                                    groups=tuple(person.get("groups") or ()),
                                    gender=person.get("gender")), [], vaccine, on)
-    account = None
-    if e164:
-        account = db.session.execute(sa.select(CitizenAccount).where(
-            CitizenAccount.mobile == e164)).scalar_one_or_none()
-        if account is None:
-            account = CitizenAccount(mobile=e164, locale=person.get("locale"))
-            db.session.add(account)
-            db.session.flush()
-            # Committed with the beneficiary (or rolled back with it when registration fails).
-            audit("account.create", "citizen_account", account.id, by="desk")
+    account = desk_account(e164, person.get("locale")) if e164 else None
     beneficiary = add_beneficiary(
         account, name=person.get("name", ""), birth_year=birth_year, birth_date=birth_date,
         gender=person.get("gender", ""), id_doc_type=person.get("id_doc_type", ""),

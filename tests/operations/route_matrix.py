@@ -245,6 +245,7 @@ ROUTES: dict[str, Access] = {
     # (a wrong code here: in reach the answer is "wrong code", and nothing is recorded).
     "desk.record": staff(DESK, scoped=True, body=WRONG_CODE),
     "desk.walk_in": staff(DESK),
+    "newborn.newborn": staff(DESK),
     "desk.day_no_shows": staff(DESK),
     "desk.no_show": staff(DESK, scoped=True),
     "desk.dose": staff((*DESK, NAT, AREA), scoped=True, audited={"GET": "beneficiary.view"}),
