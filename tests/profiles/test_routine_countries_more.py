@@ -131,3 +131,33 @@ def test_dominican_republic_late_start_rotavirus_limits_and_an_early_srp():
     assert early.counted == 0 and early.rejected[0].reason == TOO_EARLY_AGE
     # Repeated four weeks after the invalid dose, not on the first birthday.
     assert (early.name, early.status, early.earliest) == ("SRP 1", UPCOMING, D(2026, 3, 20))
+
+
+def test_iraq_birth_doses_then_primary_series_with_either_combination_vaccine():
+    iq = routine_of("iq")
+    birth = D(2026, 2, 1)
+    due = plan(iq, birth, D(2026, 2, 1))
+    assert {due[a].name for a in ("bcg", "hepb", "opv")} == {
+        "BCG", "Hepatitis B birth dose", "OPV 0"}
+    assert due["opv"].last_day == D(2026, 2, 14)
+    on_time = [("bcg", birth), ("hepb", birth), ("opv", birth), ("penta", D(2026, 4, 1)),
+               ("opv", D(2026, 4, 1)), ("hexavalent", D(2026, 6, 1)), ("opv", D(2026, 6, 1))]
+    due = plan(iq, birth, D(2026, 8, 1), on_time)
+    assert (due["hib"].name, due["hib"].status) == ("DTP-HepB-Hib 3", DUE)
+    assert due["diphtheria"].products == ("penta", "hexavalent") and due["hepb"].counted == 3
+    assert due["opv"].name == "OPV 3"
+
+
+def test_iraq_late_child_skips_the_birth_doses_and_measles_too_early():
+    iq = routine_of("iq")
+    birth = D(2025, 6, 10)
+    late = plan(iq, birth, D(2025, 9, 1))                     # first seen at 12 weeks
+    assert late["opv"].name == "OPV 1" and late["opv"].number == 2
+    assert late["hepb"].name == "DTP-HepB-Hib 1" and late["hepb"].status == DUE
+    assert late["bcg"].status == OVERDUE
+    caught_up = plan(iq, birth, D(2025, 10, 1), [("penta", D(2025, 9, 1))])["pertussis"]
+    assert (caught_up.name, caught_up.earliest) == ("DTP-HepB-Hib 2", D(2025, 10, 10))
+    early = plan(iq, birth, D(2026, 3, 20), [("measles", D(2026, 2, 20))])["measles"]
+    assert early.counted == 0 and early.rejected[0].reason == TOO_EARLY_AGE
+    mmr = plan(iq, birth, D(2026, 4, 1), [("mmr", D(2026, 3, 15))])["measles"]
+    assert mmr.status == COMPLETE                             # MMR counts for measles
