@@ -107,12 +107,13 @@ def _claim(people: list[Due], hashes: dict[str, str], today: dt.date, now: dt.da
     if not people:
         return set()
     table = ReminderLog.__table__
-    stmt = (_insert(table).values([
+    stmt = (_insert(table).on_conflict_do_nothing(index_elements=["beneficiary_id", "due_key"])
+            .returning(table.c.beneficiary_id))
+    # Many parameter sets: SQLAlchemy sends them as a few multi-row INSERTs ("insertmanyvalues")
+    # from one cached compiled statement, and returns the ids of the rows inserted.
+    return set(db.session.execute(stmt, [
         {"beneficiary_id": p.person_id, "due_key": p.due_key, "mobile_hash": hashes[p.mobile],
-         "sent_on": today, "sent_at": now} for p in people])
-        .on_conflict_do_nothing(index_elements=["beneficiary_id", "due_key"])
-        .returning(table.c.beneficiary_id))
-    return set(db.session.execute(stmt).scalars())
+         "sent_on": today, "sent_at": now} for p in people]).scalars())
 
 
 def _texts_today(hashes: list[str], today: dt.date) -> dict[str, int]:
@@ -123,20 +124,35 @@ def _texts_today(hashes: list[str], today: dt.date) -> dict[str, int]:
         .group_by(table.c.mobile_hash)).all())
 
 
-def reminder_text(people: list[Due], locale: str) -> str:
-    """The text for one mobile's people at one stage, in ``locale``."""
-    first = people[0]
-    base = current_app.config["PUBLIC_URL"].rstrip("/")
-    with force_locale(locale):
-        names = format_list([p.name for p in people], locale=locale)
+class Texts:
+    """Reminder texts of one run: each translation and each date in each language is looked
+    up once (a run writes thousands of texts from a handful of both)."""
+
+    def __init__(self) -> None:
+        self.base = current_app.config["PUBLIC_URL"].rstrip("/")
+        self.templates: dict[tuple[str, str], str] = {}
+        self.dates: dict[tuple[str, dt.date], str] = {}
+
+    def _date(self, locale: str, day: dt.date) -> str:
+        if (locale, day) not in self.dates:
+            with force_locale(locale):
+                self.dates[locale, day] = format_date(day, "medium")
+        return self.dates[locale, day]
+
+    def text(self, people: list[Due], locale: str) -> str:
+        """The text for one mobile's people at one stage, in ``locale``."""
+        key = (people[0].stage, locale)
+        if key not in self.templates:
+            self.templates[key] = render_sms(f"reminder_{key[0]}", locale)  # unfilled
         day = min((p.due_from if p.stage == "due" else p.due_until) for p in people)
-        date = format_date(day, "medium")
-    return render_sms(f"reminder_{first.stage}", locale, names=names, date=date,
-                      url=f"{base}/my", stop=f"{base}/my/reminders")
+        names = people[0].name if len(people) == 1 else format_list(
+            [p.name for p in people], locale=locale)
+        return self.templates[key] % {"names": names, "date": self._date(locale, day),
+                                      "url": f"{self.base}/my",
+                                      "stop": f"{self.base}/my/reminders"}
 
 
-def _queue(people: list[Due], hashes: dict[str, str], today: dt.date,
-           dry_run: bool) -> tuple[int, list[dict]]:
+def _queue(people: list[Due], texts: Texts, dry_run: bool) -> tuple[int, list[dict]]:
     """Queue one text per mobile; return how many and the log rows to link to them."""
     by_mobile: dict[str, list[Due]] = defaultdict(list)
     for person in people:
@@ -145,7 +161,7 @@ def _queue(people: list[Due], hashes: dict[str, str], today: dt.date,
     links, messages = [], []
     for mobile, group in by_mobile.items():
         locale = group[0].locale or group[0].account_locale or default
-        body = reminder_text(group, locale)
+        body = texts.text(group, locale)
         if dry_run:
             continue
         message = queue_sms(mobile, body, purpose=f"reminder_{group[0].stage}", locale=locale)
@@ -166,7 +182,7 @@ def _link(links: list[dict]) -> None:
 
 
 def _one_page(people: list[Due], today: dt.date, now: dt.datetime, settings: Settings,
-              result: RunResult, dry_run: bool) -> None:
+              texts: Texts, result: RunResult, dry_run: bool) -> None:
     hashes = {m: mobile_hash(m) for m in {p.mobile for p in people}}
     opted = set(db.session.scalars(sa.select(SmsOptOut.mobile_hash).where(
         SmsOptOut.mobile_hash.in_(list(hashes.values())))))
@@ -187,9 +203,9 @@ def _one_page(people: list[Due], today: dt.date, now: dt.datetime, settings: Set
         claimed = _claim(wanted, hashes, today, now)
         claimed_people = [p for p in wanted if p.person_id in claimed]
     result.already += len(wanted) - len(claimed_people)
-    texts, links = _queue(claimed_people, hashes, today, dry_run)
+    queued, links = _queue(claimed_people, texts, dry_run)
     _link(links)
-    result.texts += texts
+    result.texts += queued
     result.reminded += len(claimed_people)
 
 
@@ -209,6 +225,7 @@ def send(*, now: dt.datetime | None = None, limit: int | None = None, dry_run: b
         result.quiet = True
         return result
     today = local.date()
+    texts = Texts()
     with (_run_lock() if lock else _no_lock()) as free:
         if not free:
             result.busy = True
@@ -222,7 +239,7 @@ def send(*, now: dt.datetime | None = None, limit: int | None = None, dry_run: b
                 people, after = page(stage, booster, today, settings, after)
                 more = after is not None
                 result.considered += len(people)
-                _one_page(people, today, now, settings, result, dry_run)
+                _one_page(people, today, now, settings, texts, result, dry_run)
                 if dry_run:
                     db.session.rollback()
                 else:
