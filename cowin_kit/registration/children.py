@@ -207,6 +207,16 @@ def current_pregnancy(person: Beneficiary, on: dt.date) -> Pregnancy | None:
         .order_by(Pregnancy.start.desc()).limit(1))
 
 
+def end_pregnancy(person: Beneficiary, day: dt.date) -> None:
+    """Close the woman's current pregnancy on ``day`` (a birth); the caller commits."""
+    pregnancy = current_pregnancy(person, day)
+    if pregnancy is not None and pregnancy.start < day:
+        pregnancy.ended_on = day
+        db.session.flush()
+        store_next_routine_due(person, day)
+        audit("pregnancy.end", "beneficiary", person.reference_id)
+
+
 def routine_due(person: Beneficiary, on: dt.date) -> list[NextDose]:
     """The person's open routine doses on ``on`` (next per antigen), earliest due first.
 

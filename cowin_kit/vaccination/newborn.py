@@ -85,6 +85,8 @@ def register_newborn(staff, facility, *, mother: str, mobile: str, name: str,
         for product, lot in doses.items():
             children.record_routine_dose(staff.id, facility.id, child, product=product, lot=lot,
                                          given_on=today)
+        if mother_row is not None:
+            children.end_pregnancy(mother_row, birth_date)
         db.session.commit()
     except BaseException:
         db.session.rollback()

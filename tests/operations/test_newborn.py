@@ -10,8 +10,9 @@ import sqlalchemy as sa
 
 from cowin_kit.booking.admin_operations import facility_today
 from cowin_kit.core.models import AuditEntry
+from cowin_kit.registration import children
 from cowin_kit.registration import operations as ops
-from cowin_kit.registration.models import Beneficiary, RoutineDose
+from cowin_kit.registration.models import Beneficiary, Pregnancy, RoutineDose
 from tests.citizen.helpers import aadhaar, person, sign_up
 from tests.factories import sign_in
 
@@ -22,7 +23,9 @@ def _form(**overrides) -> dict:
 
 
 def test_newborn_under_the_mothers_account_with_birth_doses(client, db, world):
-    mother = ops.add_beneficiary(sign_up(), **person(1, birth_year=1996))
+    account = sign_up()
+    mother = ops.add_beneficiary(account, **person(1, birth_year=1996))
+    children.record_pregnancy(account, mother.reference_id, week=39)
     facility = world.facilities["FA"]
     today = facility_today(facility)
     sign_in(client, world.staff["vaccinator"])
@@ -43,6 +46,10 @@ def test_newborn_under_the_mothers_account_with_birth_doses(client, db, world):
     actions = [a.action for a in db.session.scalars(sa.select(AuditEntry).where(
         AuditEntry.actor_id == str(world.staff["vaccinator"].id)))]
     assert "beneficiary.view" in actions and actions.count("routine_dose.record") == 3
+    # The birth closes the mother's pregnancy (its Td doses are no longer due).
+    pregnancy = db.session.scalar(sa.select(Pregnancy).where(Pregnancy.beneficiary_id == mother.id))
+    assert pregnancy.ended_on == today
+    assert db.session.get(Beneficiary, mother.id).next_routine_due is None
     # The child's card at the desk works without a document and shows no ID.
     card = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Baby Kumar" in card and "No identity document yet" in card
