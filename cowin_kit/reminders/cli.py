@@ -1,5 +1,5 @@
 """``cowin-kit reminders``: the scheduled job that texts due and overdue doses, and opt-outs
-for STOP replies a gateway forwards (docs/citizen-accounts.md, "Reminders")."""
+for STOP replies a gateway forwards (docs/reminders.md)."""
 
 from __future__ import annotations
 
