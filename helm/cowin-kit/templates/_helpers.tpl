@@ -130,7 +130,7 @@ since no pod could sign a certificate (and keys made inside a pod would vanish w
 {{- end }}
 
 {{- define "cowin-kit.hasProfileFiles" -}}
-{{- if .Values.profile.files.profileYaml }}true{{ else if .Values.profile.files.areasCsv }}{{ fail "profile.files.areasCsv needs profile.files.profileYaml too (the profile names its areas file)" }}{{ end }}
+{{- if .Values.profile.files.profileYaml }}true{{ else if .Values.profile.files.areasCsv }}{{ fail "profile.files.areasCsv needs profile.files.profileYaml too (the profile names its areas file)" }}{{ else if .Values.profile.files.routineYaml }}{{ fail "profile.files.routineYaml needs profile.files.profileYaml too (routine.yaml sits beside the ministry's own profile.yaml; a shipped profile brings its own)" }}{{ end }}
 {{- end }}
 
 {{/*
@@ -333,6 +333,9 @@ profile.yaml: {{ .Values.profile.files.profileYaml | toJson }}
 {{- with .Values.profile.files.areasCsv }}
 areas.csv: {{ . | toJson }}
 {{- end }}
+{{- with .Values.profile.files.routineYaml }}
+routine.yaml: {{ . | toJson }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -363,6 +366,10 @@ binaryData:
 {{- if .Values.profile.files.areasCsv }}
 - key: areas.csv
   path: areas.csv
+{{- end }}
+{{- if .Values.profile.files.routineYaml }}
+- key: routine.yaml
+  path: routine.yaml
 {{- end }}
 {{- range $name, $content := .Values.profile.files.branding }}
 - key: branding__{{ $name }}
