@@ -35,6 +35,7 @@ from .keys import FORMAT_KIND, MissingKey, issuer_settings, sign_unsigned
 from .stores import keystore
 from .lifecycle import DscInvalid, check_dsc, did_web
 from .models import Certificate
+from .messages import certificate_sms
 
 log = logging.getLogger(__name__)
 GENDER_WORDS = {"M": "Male", "F": "Female", "O": "Other"}  # DIVOC carries the English word
@@ -185,7 +186,8 @@ def on_dose_recorded(sender, dose=None, **_extra) -> None:
     if dose is None:
         return
     try:
-        issue_for_dose(dose)
+        cert = issue_for_dose(dose)
+        certificate_sms(db.session.get(Beneficiary, dose.beneficiary_id), cert)  # the link
         db.session.commit()
     except Exception:  # noqa: BLE001 - the dose is recorded; a failed certificate is re-issuable
         db.session.rollback()
