@@ -123,3 +123,32 @@ def test_next_routine_due_is_stored_after_a_routine_dose(db, account):
     assert row.next_routine_due == child.birth_date + dt.timedelta(weeks=6)
     assert row.next_routine_overdue > row.next_routine_due
     assert len(children.routine_due(row, _today())) < len(before)
+
+
+def test_documents_from_comes_from_the_profile(db, account, monkeypatch):
+    import dataclasses
+
+    from cowin_kit.profiles.routine_model import build_routine
+
+    profile = get_profile()
+    adult = {"birth_date": dt.date(_today().year - 30, 1, 1), "name": "Ravi Kumar"}
+    assert "birth_date" in _fields(_child, account, **adult)
+    # null: people of any age may be registered without a document.
+    monkeypatch.setattr(profile, "routine", dataclasses.replace(profile.routine,
+                                                                documents_from=None))
+    assert _child(account, **adult).id_hash is None
+    source = dict(profile.routine.source)
+    data = {"schema_version": 1, "source": source, "antigens": [], "products": [],
+            "programmes": []}
+    assert build_routine({**data, "documents_from": "5y"}).documents_from.years == 5
+    assert build_routine({**data, "documents_from": None}).documents_from is None
+    assert build_routine(data).documents_from.years == 18
+
+
+def test_a_pregnancy_by_expected_delivery_date(db, account):
+    woman = ops.add_beneficiary(account, **person(7, birth_year=_today().year - 30))
+    due = _today() + dt.timedelta(weeks=30)
+    pregnancy = children.record_pregnancy(account, woman.reference_id, expected_delivery=due)
+    assert pregnancy.week_at_registration == 10 and pregnancy.start == due - dt.timedelta(weeks=40)
+    assert "week" in _fields(children.record_pregnancy, account, woman.reference_id, week=12,
+                             expected_delivery=due)
