@@ -61,24 +61,23 @@ def _mobile(raw: str) -> str:
         raise click.BadParameter(exc.text(), param_hint="MOBILE") from exc
 
 
-@reminders_group.command("opt-out")
-@click.argument("mobile")
-@pass_app
-def opt_out_command(app, mobile) -> None:
-    """Stop reminders to MOBILE (e.g. a STOP reply the SMS gateway forwarded)."""
-    changed = operations.set_opt_out(_mobile(mobile), True, source="stop")
-    db.session.commit()
-    click.echo("opted out" if changed else "already opted out")
+def _opt_command(name: str, out: bool, doc: str, done: str, unchanged: str):
+    @reminders_group.command(name, help=doc)
+    @click.argument("mobile")
+    @pass_app
+    def command(app, mobile) -> None:
+        changed = operations.set_opt_out(_mobile(mobile), out, source="stop")
+        db.session.commit()
+        click.echo(done if changed else unchanged)
+
+    return command
 
 
-@reminders_group.command("opt-in")
-@click.argument("mobile")
-@pass_app
-def opt_in_command(app, mobile) -> None:
-    """Resume reminders to MOBILE."""
-    changed = operations.set_opt_out(_mobile(mobile), False, source="stop")
-    db.session.commit()
-    click.echo("opted in" if changed else "was not opted out")
+opt_out_command = _opt_command(
+    "opt-out", True, "Stop reminders to MOBILE (e.g. a STOP reply the SMS gateway forwarded).",
+    "opted out", "already opted out")
+opt_in_command = _opt_command("opt-in", False, "Resume reminders to MOBILE.", "opted in",
+                              "was not opted out")
 
 
 commands = [reminders_group]
