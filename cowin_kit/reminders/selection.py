@@ -8,7 +8,8 @@ OFFSET), so a run reads only the people in its window, however many millions are
   once for boosters, ``next_due_from`` between ``today - catch_up_days`` and
   ``today + days_ahead``;
 - overdue: ``ix_beneficiary_next_due_until`` (next_due_until, id), ``next_due_until`` between
-  ``today - catch_up_days`` and yesterday: the days a run may have missed, not everyone ever late.
+  ``today - catch_up_days`` and yesterday: the days a run may have missed, not everyone ever late;
+- routine: ``ix_beneficiary_next_routine_due`` (next_routine_due, id), the same window as due.
 
 Any programme that keeps these columns (the COVID schedules, a routine schedule) is covered.
 """
@@ -26,8 +27,9 @@ from cowin_kit.accounts.models import CitizenAccount
 from cowin_kit.core.db import db
 from cowin_kit.registration.models import Beneficiary
 
-#: (stage, booster) of the three scans of a run, in order.
-SCANS = (("due", False), ("due", True), ("overdue", None))
+#: (stage, booster) of the scans of a run, in order; "routine": the next routine immunisation
+#: dose (``next_routine_due``, kept by registration/children.py), texted as "due".
+SCANS = (("due", False), ("due", True), ("overdue", None), ("routine", None))
 
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -112,18 +114,23 @@ def page(stage: str, booster: bool | None, today: dt.date, settings: Settings,
     mobile to text and are left out."""
     b, account = Beneficiary, CitizenAccount
     earliest = today - dt.timedelta(days=settings.catch_up_days)
+    latest = today + dt.timedelta(days=settings.days_ahead)
     if stage == "due":
         key = (b.next_due_from, b.id)
         window = (b.next_due_booster == booster, b.next_due_from >= earliest,
-                  b.next_due_from <= today + dt.timedelta(days=settings.days_ahead),
+                  b.next_due_from <= latest,
                   sa.or_(b.next_due_until.is_(None), b.next_due_until >= today))
+    elif stage == "routine":
+        key = (b.next_routine_due, b.id)
+        window = (b.next_routine_due >= earliest, b.next_routine_due <= latest)
     else:
         key = (b.next_due_until, b.id)
         window = (b.next_due_until >= earliest, b.next_due_until < today)
     # The page from the person index alone, then its accounts by primary key: a join let the
     # planner hash every citizen account for each page.
     stmt = (sa.select(b.id, b.name, b.locale, b.account_id, b.next_dose_number,
-                      b.next_due_booster, b.next_due_from, b.next_due_until)
+                      b.next_due_booster, b.next_due_from, b.next_due_until,
+                      b.next_routine_due, b.next_routine_overdue)
             .where(*window, b.account_id.is_not(None)).order_by(*key).limit(settings.batch))
     if after is not None:
         stmt = stmt.where(sa.tuple_(*key) > sa.tuple_(*after))
@@ -131,12 +138,18 @@ def page(stage: str, booster: bool | None, today: dt.date, settings: Settings,
     accounts = {row.id: row for row in db.session.execute(
         sa.select(account.id, account.mobile, account.locale)
         .where(account.id.in_({r.account_id for r in rows})))} if rows else {}
-    people = [Due(r.id, r.name, r.locale, accounts[r.account_id].locale,
-                  accounts[r.account_id].mobile, stage,
-                  due_key(stage, r.next_dose_number, r.next_due_booster, r.next_due_from),
-                  r.next_due_from, r.next_due_until)
-              for r in rows if r.account_id in accounts]
+    people = [_due(r, stage, accounts[r.account_id]) for r in rows if r.account_id in accounts]
     if len(rows) < settings.batch:
         return people, None
     last = rows[-1]
-    return people, ((last.next_due_from if stage == "due" else last.next_due_until), last.id)
+    return people, (getattr(last, key[0].key), last.id)
+
+
+def _due(row, stage: str, account) -> Due:
+    if stage == "routine":  # a routine dose: texted as due, keyed by its date
+        return Due(row.id, row.name, row.locale, account.locale, account.mobile, "due",
+                   f"R:{row.next_routine_due.isoformat()}:due", row.next_routine_due,
+                   row.next_routine_overdue)
+    return Due(row.id, row.name, row.locale, account.locale, account.mobile, stage,
+               due_key(stage, row.next_dose_number, row.next_due_booster, row.next_due_from),
+               row.next_due_from, row.next_due_until)

@@ -127,3 +127,18 @@ def test_quiet_hours_across_midnight():
     at = lambda h, m=0: dt.datetime(2026, 12, 5, h, m)  # noqa: E731
     assert settings.is_quiet(at(21)) and settings.is_quiet(at(3)) and settings.is_quiet(at(7, 59))
     assert not settings.is_quiet(at(8)) and not settings.is_quiet(at(20, 59))
+
+
+def test_routine_doses_kept_on_the_row_are_reminded_too(app, db):
+    owner = account(db, "+919800000081")
+    child = person(db, owner, "Baby Asha", due_from=None)
+    child.next_routine_due, child.next_routine_overdue = days(2), days(30)
+    later = person(db, account(db, "+919800000082"), "Baby Ravi", due_from=None)
+    later.next_routine_due = days(40)
+    db.session.commit()
+    result = operations.send(now=NOON)
+    assert result.texts == 1
+    [text] = texts(db, owner.mobile)
+    assert text.purpose == "reminder_due" and "Baby Asha" in text.body
+    assert db.session.query(ReminderLog).one().due_key == "R:2026-12-07:due"
+    assert operations.send(now=NOON).texts == 0  # once
