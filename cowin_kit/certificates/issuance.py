@@ -130,7 +130,7 @@ def build_data(beneficiary, dose, *, certificate_id: str, uvci: str, revocation_
         certificate_id=certificate_id, uvci=uvci, reference_id=beneficiary.reference_id,
         name=beneficiary.name, birth_year=beneficiary.birth_year, birth_date=beneficiary.birth_date,
         gender=beneficiary.gender, gender_label=GENDER_WORDS.get(beneficiary.gender, "Other"),
-        id_type=beneficiary.id_doc_type, id_masked=beneficiary.id_masked,
+        id_type=beneficiary.id_doc_type or "", id_masked=beneficiary.id_masked or "",
         nationality=profile.country_name("en"), address=_address(beneficiary.area_id, profile.alpha2),
         doses=tuple(doses), issuer=issuer, issued_at=issued_at, valid_until=valid_until,
         revocation_id=revocation_id, family_name=family, given_names=given,

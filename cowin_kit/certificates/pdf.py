@@ -124,7 +124,7 @@ def texts(language: str, data: CertificateData, kind: str) -> Texts:
         (t["name"], data.name),
         (t["age"], _digits(str(data.age_on(data.dose.date)), language)),
         (t["gender"], _gender(data, language)),
-        (t["id"], data.id_masked),
+        *([(t["id"], data.id_masked)] if data.id_masked else []),
         *([(t["passport"], data.passport_number)] if data.passport_number else []),
         *([(t["passport_name"], f"{data.family_name}, {data.given_names}".strip(", "))]
           if data.passport_number else []),

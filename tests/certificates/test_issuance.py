@@ -457,3 +457,28 @@ def test_certificate_page_shows_one_recommended_qr_and_more_formats_folded(app, 
     assert re.search(r'<img src="[^"]*/divoc_vc\.svg"', main)  # India's first format
     assert "<summary>" in folded and len(re.findall(r"<img [^>]*\.svg", folded)) == 3
     assert "/divoc_vc.pdf" in main
+
+
+def test_a_person_without_an_id_document_gets_certificates_that_verify(app, db, place):
+    """A child registered without a document (issue 19) is named on the certificate by the
+    kit's reference id: every format is issued, verifies, and the PDF renders."""
+    from cowin_kit.certificates import issuance
+    from cowin_kit.certificates.verify import app_verifier
+
+    facility, vaccinator, _admin = place
+    child = make_person(db, name="Meera", birth_year=2012)
+    child.id_doc_type = child.id_hash = child.id_masked = None
+    db.session.commit()
+    _dose(db, child, facility, vaccinator, 1)
+    cert = _certs(db, child)[0]
+    for fmt in ("divoc_vc", "eu_dcc", "shc", "ddcc"):
+        result = app_verifier().verify(issuance.qr_payload(cert, fmt))
+        assert result.status == "valid", (fmt, result.reason)
+        assert result.person["name"] == "Meera"
+    signed = json.dumps(issuance.render(cert, "divoc_vc"), default=str)
+    assert f"did:reference:{child.reference_id}" in signed
+    from cowin_kit.certificates.pdf import build_pdf, texts
+
+    data = issuance.certificate_data(cert)
+    assert "XXXX" not in str(texts("en", data, cert.kind))
+    assert build_pdf(data, cert.kind, ["en"], issuance.qr_payload(cert, "divoc_vc"))[:5] == b"%PDF-"

@@ -54,7 +54,7 @@ class CertificateData:
     birth_year: int
     gender: str  # M | F | O
     gender_label: str  # "Male" … (DIVOC carries the English word)
-    id_type: str
+    id_type: str  # "" for a person registered without a document (a child)
     id_masked: str
     nationality: str
     address: Address
@@ -67,6 +67,12 @@ class CertificateData:
     family_name: str = ""  # the name split as the profile writes names, or as in the passport
     given_names: str = ""
     passport_number: str = ""
+
+    @property
+    def subject(self) -> tuple[str, str]:
+        """The identifier the person is named by: their document (type, masked number), or the
+        kit's reference id when they were registered without one."""
+        return (self.id_type, self.id_masked) if self.id_masked else ("reference", self.reference_id)
 
     @property
     def dose(self) -> DoseData:

@@ -71,7 +71,7 @@ def core_data_set(data: CertificateData, kid: bytes) -> dict:
     result = {
         "name": data.name,
         "birthDate": data.dob_text,
-        "identifier": _identifier(f"{base}/fhir/NamingSystem/{_slug(data.id_type)}", data.id_masked),
+        "identifier": _identifier(f"{base}/fhir/NamingSystem/{_slug(data.subject[0])}", data.subject[1]),
         "sex": SEX.get(data.gender, "unknown"),
         "certificate": {
             "issuer": {"identifier": {"value": data.issuer.name}},

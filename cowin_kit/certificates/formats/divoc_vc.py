@@ -68,7 +68,7 @@ def credential(data: CertificateData) -> dict:
         "type": ["VerifiableCredential", "ProofOfVaccinationCredential"],
         "credentialSubject": {
             "type": "Person",
-            "id": f"did:{_safe_iri_part(data.id_type)}:{_safe_iri_part(data.id_masked)}",
+            "id": f"did:{_safe_iri_part(data.subject[0])}:{_safe_iri_part(data.subject[1])}",
             "refId": data.reference_id,
             "name": data.name,
             "gender": data.gender_label,
