@@ -1,7 +1,7 @@
 """Offline desk (issue #22): walk-ins, AEFI and eligibility on the device. The pack carries the
 profile's rules as data (identity document checks by generic algorithm name, the eligibility
-rules in force on the day, AEFI codes); the device's checks (static/desk-offline-forms.js, run
-here in Node) give the server's answers; the server still refuses what bypassed the device."""
+rules in force on the day, AEFI codes); the device's checks (static/desk-id-checks.js and
+desk-offline-forms.js, run here in Node) give the server's answers; the server still refuses what bypassed the device."""
 
 from __future__ import annotations
 
@@ -29,18 +29,22 @@ from tests.operations.conftest import make_appointment, make_person, make_sessio
 from tests.operations.test_offline_desk import PACK, aadhaar, count, now_iso, sync
 
 PROFILES = Path(__file__).resolve().parents[2] / "country_profiles"
-FORMS_JS = Path(vaccination.__file__).parent / "static" / "desk-offline-forms.js"
+STATIC = Path(vaccination.__file__).parent / "static"
+# The ID-document checks are in desk-id-checks.js, eligibility in desk-offline-forms.js.
+ID_CHECKS = {"checkId", "normalizeId", "asciiDigits"}
 NODE = shutil.which("node")
 needs_node = pytest.mark.skipif(NODE is None, reason="Node.js runs the device's checks")
 
 
 def run_js(function: str, cases: list) -> list:
-    """Call ``function`` of desk-offline-forms.js on each case (a list of arguments)."""
+    """Call ``function`` of desk-id-checks.js or desk-offline-forms.js on each case (a list of
+    arguments)."""
+    script_file = STATIC / ("desk-id-checks.js" if function in ID_CHECKS else "desk-offline-forms.js")
     script = ("const forms = require(process.argv[1]); let input = '';"
               "process.stdin.on('data', d => input += d); process.stdin.on('end', () => {"
               f"console.log(JSON.stringify(JSON.parse(input).map(a => forms.{function}(...a))));"
               "});")
-    done = subprocess.run([NODE, "-e", script, str(FORMS_JS)], input=json.dumps(cases),
+    done = subprocess.run([NODE, "-e", script, str(script_file)], input=json.dumps(cases),
                           capture_output=True, text=True, timeout=60, check=True)
     return json.loads(done.stdout)
 

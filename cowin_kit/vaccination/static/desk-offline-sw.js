@@ -8,11 +8,12 @@
 
 importScripts("/static/web/shell-sw.js");
 
-serveShell("cowin-kit-desk-", "v3", [
+serveShell("cowin-kit-desk-", "v4", [
   "/desk/offline/",
   "/desk/offline/manifest.webmanifest",
   "/desk/static/desk/desk-store.js",
   "/desk/static/desk/desk-offline.js",
+  "/desk/static/desk/desk-id-checks.js",
   "/desk/static/desk/desk-offline-forms.js",
   "/static/web/kit.css"
 ]);
