@@ -5,7 +5,7 @@ and its service worker (``/verifier/sw.js``, so its scope is ``/verifier/``). Th
 this instance's published keys, the other issuers it trusts (``trusted`` in the same answer,
 :func:`trusted_issuers`) and its signed revocation list (the existing ``/api/kit/v1/
 certificates/keys`` and ``/revocations`` endpoints) and verifies in the browser:
-static/offline-verifier.js.
+static/offline-verifier.js and its parts (offline-verifier-*.js: lists, one per format, the page).
 The names of codes (products, manufacturers, vaccine types, diseases) are written into the
 page in its language, so they are there offline too. So are the JSON-LD context documents the kit ships
 (formats/contexts.py): the page canonicalises W3C credentials with them and never fetches one.

@@ -9,10 +9,15 @@
 
 importScripts("/static/web/shell-sw.js");
 
-serveShell("cowin-kit-verifier-", "v5", [
+serveShell("cowin-kit-verifier-", "v6", [
   "/verifier/",
   "/verifier/manifest.webmanifest",
   "/static/certificates/offline-verifier.js",
+  "/static/certificates/offline-verifier-lists.js",
+  "/static/certificates/offline-verifier-hcert.js",
+  "/static/certificates/offline-verifier-shc.js",
+  "/static/certificates/offline-verifier-divoc.js",
+  "/static/certificates/offline-verifier-page.js",
   "/static/certificates/vendor/pako/pako_inflate.min.js",
   "/static/certificates/vendor/cbor-x/cbor-x.min.js",
   "/static/certificates/vendor/jsonld/jsonld.min.js",
