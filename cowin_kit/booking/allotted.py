@@ -1,6 +1,6 @@
 """Doses allotted to a person (a won lottery draw, a standby offer): what the person could be
 allotted in a session, and its booking in the caller's transaction (capacity claimed, held or
-extended as :mod:`cowin_kit.booking.operations` does)."""
+extended as :mod:`cowin_kit.booking.claims` does)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from cowin_kit.booking import errors
+from cowin_kit.booking.claims import _claim, capacity_table
 from cowin_kit.booking.models import Appointment, VaccinationSession
-from cowin_kit.booking.operations import (_account_mobile, _check_bookable, _claim, _notify,
-                                          _retry_or_active, capacity_table)
+from cowin_kit.booking.operations import (_account_mobile, _check_bookable, _notify,
+                                          _retry_or_active)
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db
 from cowin_kit.profiles import get_profile

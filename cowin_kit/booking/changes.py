@@ -1,16 +1,18 @@
 """Change a booked appointment: move it to another session or slot, or cancel it (its dose goes
 to the standby list, down a lottery's draw, or back to everyone). Both run in one transaction,
-every check first, with the claims of :mod:`cowin_kit.booking.operations`."""
+every check first, with the checks of :mod:`cowin_kit.booking.operations` and the claims of
+:mod:`cowin_kit.booking.claims`."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from cowin_kit.booking import errors
+from cowin_kit.booking.claims import _claim, _release
 from cowin_kit.booking.models import Appointment
 from cowin_kit.booking.operations import (_account_mobile, _beneficiary, _capacity_of,
-                                          _check_bookable, _check_changeable, _claim, _notify,
-                                          _release, appointment_table, load_session)
+                                          _check_bookable, _check_changeable, _notify,
+                                          appointment_table, load_session)
 from cowin_kit.booking.signals import dose_freed, dose_released
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db, utcnow

@@ -15,7 +15,7 @@ global epoch, voiding every flag. A flag also expires after ``FLAG_SECONDS``.
 
 The flag is read before the session's rows and written with the generation read then, so a
 dose freed after the rows were read always voids it (its bump comes after). The conditional
-UPDATE of ``operations._claim`` stays the source of truth: the flag only spares refusals their
+UPDATE of ``claims._claim`` stays the source of truth: the flag only spares refusals their
 queries. Without Redis, or while it is down, there is no flag and every attempt takes the
 database path.
 """

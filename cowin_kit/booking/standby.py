@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from cowin_kit.booking import allotted, errors, offers, operations
+from cowin_kit.booking import allotted, claims, errors, offers, operations
 from cowin_kit.booking.fair_models import CHANNELS, PriorityCheck, StandbyCall, StandbyEntry
 from cowin_kit.booking.models import Appointment, SessionCapacity, VaccinationSession
 from cowin_kit.core.audit import audit
@@ -168,7 +168,7 @@ def _give_back_unoffered(declared: StandbyCall) -> int:
             call_table.c.taken + call_table.c.outstanding < call_table.c.doses)
             .values(doses=call_table.c.doses - 1)).rowcount == 1:
         if capacity_id is not None:
-            operations.release_dose(capacity_id)
+            claims.release_dose(capacity_id)
         released += 1
     return released
 
