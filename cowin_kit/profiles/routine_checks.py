@@ -110,6 +110,47 @@ def check_routine(src: Source) -> None:
                         f"{antigen['id']!r} is in no product; expected a product listing it")
     for path, prog in items(src, "programmes"):
         _check_programme(src, path, prog, antigens, products)
+    _check_report_doses(src)
+
+
+def _series_lengths(src: Source) -> dict[str, int]:
+    """Each antigen's number of doses in the programmes from birth (the longest series)."""
+    lengths: dict[str, int] = {}
+    for _path, prog in items(src, "programmes"):
+        if prog.get("anchor", "birth") != "birth":
+            continue
+        for series in prog.get("series") or ():
+            if isinstance(series, dict) and isinstance(series.get("doses"), list):
+                antigen = series.get("antigen")
+                lengths[antigen] = max(lengths.get(antigen, 0), len(series["doses"]))
+    return lengths
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _check_report_doses(src: Source) -> None:
+    """``fully_immunised`` and ``dropout`` name doses the birth programmes have."""
+    lengths = _series_lengths(src)
+    data = src.data if isinstance(src.data, dict) else {}
+    refs = [(("fully_immunised", i), ref)
+            for i, ref in enumerate(_list(data.get("fully_immunised")))]
+    for path, pair in [(("dropout", i), p) for i, p in enumerate(_list(data.get("dropout")))]:
+        if not isinstance(pair, list):
+            continue
+        if len(pair) != 2:
+            src.problem(path, f"{render_path(path)}: {len(pair)} doses; expected two: the "
+                        "first dose and the later one")
+        refs += [(path + (i,), ref) for i, ref in enumerate(pair or ()) if len(pair) == 2]
+    for path, ref in refs:
+        if not isinstance(ref, str) or ":" not in ref:
+            continue
+        antigen, number = ref.split(":")
+        if int(number) > lengths.get(antigen, 0):
+            src.problem(path, f"{render_path(path)}: {ref!r} is not a dose of a programme from "
+                        f"birth; expected one of: "
+                        + ", ".join(f"{a}:1..{n}" for a, n in sorted(lengths.items())))
 
 
 def _offered(src: Source, path: tuple, offered, antigen: str, products: dict) -> None:

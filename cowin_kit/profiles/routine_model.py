@@ -85,6 +85,10 @@ class Routine:
     overdue_after: Duration = dt.timedelta(weeks=4)
     #: From this age a person needs an identity document to be registered (None: never).
     documents_from: Duration | None = parse_age("18y")
+    #: The doses (antigen, number) a fully immunised child has by the first birthday.
+    fully_immunised: tuple[tuple[str, int], ...] = ()
+    #: Dropout pairs: (first dose, later dose), each (antigen, number).
+    dropout: tuple[tuple[tuple[str, int], tuple[str, int]], ...] = ()
 
     @cached_property
     def _by_id(self) -> dict[str, Product]:
@@ -125,6 +129,11 @@ def _series(raw: dict, products: tuple[Product, ...]) -> Series:
                          tuple(_dose(d, top) for d in recent["doses"])) if recent else None)
 
 
+def _ref(text: str) -> tuple[str, int]:
+    antigen, number = text.split(":")
+    return antigen, int(number)
+
+
 def build_routine(data: dict) -> Routine:
     """Build the typed Routine from a validated routine.yaml."""
     products = tuple(Product(p["id"], p["name"], tuple(p["antigens"]), _age(p, "min_age"),
@@ -143,4 +152,6 @@ def build_routine(data: dict) -> Routine:
         grace=dt.timedelta(days=data.get("grace_days", 0)),
         overdue_after=_age(data, "overdue_after", dt.timedelta(weeks=4)),
         documents_from=_age(data, "documents_from") if "documents_from" in data
-        else parse_age("18y"))
+        else parse_age("18y"),
+        fully_immunised=tuple(_ref(r) for r in data.get("fully_immunised") or ()),
+        dropout=tuple((_ref(a), _ref(b)) for a, b in data.get("dropout") or ()))

@@ -9,6 +9,9 @@ from .spec import Bool, Date, Int, ListOf, Null, Obj, Str
 ID = Str(r"[a-z][a-z0-9_]*", expected="an id of lower-case letters, digits and _")
 TEXT = Str(r"\S(.*\S)?", expected="text")
 
+#: A dose of an antigen's series by number (1: the first), e.g. ``measles:1``.
+DOSE_REF = Str(r"[a-z][a-z0-9_]*:[1-9][0-9]?", expected="antigen:dose number, e.g. measles:1")
+
 SOURCE = Obj({
     "document": TEXT,                  # the ministry's document, as titled
     "publisher": TEXT,
@@ -73,5 +76,9 @@ ROUTINE = Obj({
         "in_programme": Bool(),
     }, required=("id", "name", "antigens")), min_len=1),
     "programmes": ListOf(PROGRAMME, min_len=1),
+    # Reports (docs/reporting.md): the doses a fully immunised child has by the first
+    # birthday, and the dropout pairs (first dose, later dose), each dose as antigen:number.
+    "fully_immunised": ListOf(DOSE_REF, min_len=1, unique=True),
+    "dropout": ListOf(ListOf(DOSE_REF, min_len=2), min_len=1),
     "notes": TEXT,
 }, required=("schema_version", "source", "antigens", "products", "programmes"))

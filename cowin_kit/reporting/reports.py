@@ -39,6 +39,8 @@ class Params:
     #: The reader wants at most this many rows (a page): a report may ask the database for no
     #: more, so an index answers in order without sorting all matches. None: every row.
     limit: int | None = None
+    #: Routine reports: the birth cohort as asked for (a year or a month; None: last year).
+    cohort: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class Report:
     rows: Callable[[Params, Callable[[int], None]], Iterator[tuple]]
     size: Callable[[Params], int]  # units of progress the rows generator reports
     personal: bool = False  # rows name people: viewing them is audit-logged
+    #: Refuses what the report cannot answer (a 4xx) before a page or download starts.
+    check: Callable[[Params], None] | None = None
 
 
 def _no_progress(_n: int) -> None:

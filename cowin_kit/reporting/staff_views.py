@@ -62,13 +62,16 @@ def _params() -> Params:
     date_from = form_date("from") or date_to - dt.timedelta(days=29)
     if date_from > date_to:
         raise ValidationFailed(fields={"from": [str(FROM_AFTER_TO)]})
-    return Params(area=area, date_from=date_from, date_to=date_to, today=today)
+    return Params(area=area, date_from=date_from, date_to=date_to, today=today,
+                  cohort=request.args.get("cohort"))
 
 
-def _report(kind: str):
+def _report(kind: str, params: Params | None = None):
     report = all_reports().get(kind)
     if report is None:
         raise NotFound()
+    if report.check is not None and params is not None:
+        report.check(params)
     return report
 
 
@@ -92,8 +95,8 @@ def index():
 @bp.get("/<kind>")
 @staff_required(REPORT_ROLES)
 def show(kind: str):
-    report = _report(kind)
     params = dataclasses.replace(_params(), limit=PAGE_ROWS + 1)  # one more: say there are more
+    report = _report(kind, params)
     _audit_view(report, params, "view")
     rows = list(itertools.islice(report.rows(params, lambda n: None), PAGE_ROWS + 1))
     return render_template("reporting/report.html", report=report, params=params,
@@ -106,10 +109,10 @@ def show(kind: str):
 @staff_required(REPORT_ROLES)
 def export(kind: str, fmt: str):
     """Stream the whole report as CSV or XLSX."""
-    report = _report(kind)
+    params = _params()
+    report = _report(kind, params)
     if fmt not in exports.FORMATS:
         raise NotFound()
-    params = _params()
     _audit_view(report, params, "export")
     chunks = (exports.csv_chunks(report, params) if fmt == "csv"
               else exports.xlsx_chunks(report, params))
