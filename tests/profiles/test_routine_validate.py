@@ -189,3 +189,28 @@ def test_profile_show_summarises_the_routine_schedule(runner):
     assert result.exit_code == 0, result.output
     assert "Routine immunisation: National Immunization Schedule (NIS)" in result.output
     assert "uip_pregnancy (routine, by pregnancy): tetanus ×2, diphtheria ×2" in result.output
+
+
+def test_fully_immunised_names_a_dose_the_schedule_has(india):
+    line = edit(india, "fully_immunised: [bcg:1, hib:3,", "fully_immunised: [bcg:2, hib:3,")
+    only(india, line, "fully_immunised[0]", "'bcg:2' is not a dose", "bcg:1..1")
+    edit(india, "bcg:2", "bcg:1")
+    line = edit(india, "fully_immunised: [bcg:1, hib:3,", "fully_immunised: [xyz:1, hib:3,")
+    only(india, line, "'xyz:1' is not a dose")
+
+
+def test_dropout_pairs_are_two_doses_in_the_right_form(india):
+    line = edit(india, "dropout: [[hib:1, hib:3],", "dropout: [[hib:1],")
+    only(india, line, "dropout[0]", "at least 2")
+    line = edit(india, "dropout: [[hib:1],", "dropout: [[hib:1, hib:2, hib:3],")
+    only(india, line, "dropout[0]", "3 doses; expected two")
+    edit(india, "dropout: [[hib:1, hib:2, hib:3],", "dropout: [[hib:1, hib:3],")
+    line = edit(india, "[measles:1, measles:2]]", "[measles:1, mr2]]")
+    only(india, line, "antigen:dose number")
+
+
+def test_profile_data_reaches_the_typed_schedule():
+    routine = load_profile("in", PROFILES).routine
+    assert routine.fully_immunised == (("bcg", 1), ("hib", 3), ("opv", 3), ("measles", 1))
+    assert routine.dropout == ((("hib", 1), ("hib", 3)), (("measles", 1), ("measles", 2)))
+    assert load_profile("vn", PROFILES).routine.fully_immunised == ()
