@@ -111,3 +111,34 @@ def test_profile_without_a_definition_says_so(client, db, world):
     assert response.status_code == 422
     assert "defines no fully immunised child" in response.get_data(as_text=True)
     assert client.get("/staff/reports/dropout.csv").status_code == 422
+
+
+def test_routine_due_list_reads_the_stored_dates_in_the_area(india_client, db, world):
+    import sqlalchemy as sa
+
+    from cowin_kit.core.models import AuditEntry
+    from cowin_kit.reporting.labels import local_today
+
+    today = local_today()
+    late = _child(db, world, "S1-D1", [])
+    late.next_routine_due, late.next_routine_overdue = (today - dt.timedelta(days=40),
+                                                        today - dt.timedelta(days=12))
+    soon = _child(db, world, "S1-D2", [])
+    soon.next_routine_due, soon.next_routine_overdue = today, today + dt.timedelta(days=28)
+    later = _child(db, world, "S1-D2", [])
+    later.next_routine_due = today + dt.timedelta(days=10)
+    other = _child(db, world, "S2-D1", [])
+    other.next_routine_due = today
+    db.session.commit()
+    sign_in(india_client, make_staff(db, "area_admin", area=world.areas["S1"]))
+    _header, rows = _csv(india_client.get("/staff/reports/routine_due.csv"))
+    assert [(r[0], r[-1]) for r in rows] == [(late.reference_id, "Overdue"),
+                                            (soon.reference_id, "Due")]
+    ahead = (today + dt.timedelta(days=10)).isoformat()
+    _header, rows = _csv(india_client.get(f"/staff/reports/routine_due.csv?to={ahead}"))
+    assert [r[0] for r in rows] == [late.reference_id, soon.reference_id, later.reference_id]
+    assert india_client.get("/staff/reports/routine_due?area=S2").status_code == 403
+    page = india_client.get("/staff/reports/routine_due?area=S1-D1")
+    assert page.status_code == 200 and soon.reference_id not in page.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(
+        AuditEntry.action.in_(("report.view", "report.export")))) == 3
