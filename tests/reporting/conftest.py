@@ -118,6 +118,17 @@ def app(make_app):
 
 
 @pytest.fixture
+def india(make_app):
+    """India's profile: its routine schedule defines the fully immunised child and dropout."""
+    app = make_app(PROFILE="in")
+    with app.app_context():
+        from cowin_kit.profiles import get_profile
+
+        get_profile()
+        yield app
+
+
+@pytest.fixture
 def world(db):
     return World(db)
 

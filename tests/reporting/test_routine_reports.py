@@ -18,16 +18,6 @@ FIC_DOSES = [("bcg", 0), ("opv", 0), ("opv", 42), ("opv", 70), ("penta", 42), ("
 
 
 @pytest.fixture
-def india(make_app):
-    app = make_app(PROFILE="in")
-    with app.app_context():
-        from cowin_kit.profiles import get_profile
-
-        get_profile()
-        yield app
-
-
-@pytest.fixture
 def india_client(india):
     return india.test_client()
 
