@@ -53,6 +53,7 @@ class Report:
     personal: bool = False  # rows name people: viewing them is audit-logged
     #: Refuses what the report cannot answer (a 4xx) before a page or download starts.
     check: Callable[[Params], None] | None = None
+    by_cohort: bool = False  # filtered by birth cohort (Params.cohort) rather than dates
 
 
 def _no_progress(_n: int) -> None:

@@ -160,8 +160,9 @@ def _size(params: Params) -> int:
 AREA = (("area_code", _l("Area code")), ("area", _l("Area")), ("cohort", _l("Birth cohort")))
 FIC = Report("fic", _l("Fully immunised children by birth cohort"), (
     *AREA, ("children", _l("Children")), ("fully_immunised", _l("Fully immunised")),
-    ("fic_pct", _l("Fully immunised %"))), _fic_rows, _size, check=_check_fic)
+    ("fic_pct", _l("Fully immunised %"))), _fic_rows, _size, check=_check_fic,
+    by_cohort=True)
 DROPOUT = Report("dropout", _l("Dropout rates by birth cohort"), (
     *AREA, ("pair", _l("Doses")), ("first", _l("Children with the first dose")),
     ("last", _l("Children with the later dose")), ("dropout_pct", _l("Dropout %"))),
-    _dropout_rows, _size, check=_check_dropout)
+    _dropout_rows, _size, check=_check_dropout, by_cohort=True)

@@ -66,6 +66,8 @@ def test_fic_by_area_and_cohort(india_client, db, world):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "S1-D1" in html and "S1-D2" in html and "S2-D1" not in html
+    assert 'name="cohort" value="2024"' in html and "fic.csv?" in html
+    assert "cohort=2024" in html.split("fic.csv?")[1].split('"')[0]  # the download: same cohort
 
 
 def test_dropout_pairs_from_the_profile(india_client, db, world):
