@@ -12,6 +12,7 @@ from cowin_kit.areas.models import Area
 from cowin_kit.cli.common import pass_app
 from cowin_kit.core.audit import audit
 from cowin_kit.core.db import db
+from cowin_kit.core.errors import KitError
 from cowin_kit.profiles import get_profile
 from cowin_kit.registration.models import Beneficiary
 from cowin_kit.registration.next_due import rebuild
@@ -118,10 +119,12 @@ def targets_command(app, csv_file: Path):
 @click.option("--area", "area_code", help="Area code (default: the whole country).")
 @click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]))
 @click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--cohort", help="fic, dropout: birth year (2024) or month (2024-03).")
 @pass_app
 def export_command(app, kind: str, fmt: str, output: Path, area_code: str | None,
-                   date_from, date_to):
-    """Write a report (coverage, dose2_due, booster_due, noshow, wastage, aefi) to a file."""
+                   date_from, date_to, cohort: str | None):
+    """Write a report (coverage, dose2_due, booster_due, noshow, wastage, aefi, equity, fic,
+    dropout, routine_due) to a file."""
     import sqlalchemy as sa
 
     reports = all_reports()
@@ -135,8 +138,15 @@ def export_command(app, kind: str, fmt: str, output: Path, area_code: str | None
     today = local_today()
     end = date_to.date() if date_to else today
     params = Params(area=area, date_from=date_from.date() if date_from else
-                    end - dt.timedelta(days=29), date_to=end, today=today)
+                    end - dt.timedelta(days=29), date_to=end, today=today, cohort=cohort)
     report = reports[kind]
+    if report.check is not None:
+        with app.test_request_context():
+            try:
+                report.check(params)
+            except KitError as exc:
+                raise click.UsageError("; ".join(
+                    [exc.text(), *(str(m) for ms in exc.fields.values() for m in ms)])) from None
     if report.personal:
         audit("report.export", "report", kind, area=area_code, via="cli", output=str(output))
         db.session.commit()

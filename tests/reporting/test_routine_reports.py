@@ -47,9 +47,13 @@ def _small_world(db, world):
     db.session.commit()
 
 
-def _csv(response):
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+def _csv_text(text):
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     return rows[0], rows[1:]
+
+
+def _csv(response):
+    return _csv_text(response.get_data(as_text=True))
 
 
 def test_fic_by_area_and_cohort(india_client, db, world):
@@ -134,3 +138,21 @@ def test_routine_due_list_reads_the_stored_dates_in_the_area(india_client, db, w
     assert page.status_code == 200 and soon.reference_id not in page.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(
         AuditEntry.action.in_(("report.view", "report.export")))) == 3
+
+
+def test_cli_export_takes_a_cohort_and_refuses_a_bad_one(india, db, world, runner, database_url,
+                                                          tmp_path):
+    from cowin_kit.cli import cli
+
+    _small_world(db, world)
+    env = {"COWIN_KIT_DATABASE_URL": database_url, "COWIN_KIT_SECRET_KEY": "test-secret-key",
+           "COWIN_KIT_PROFILE": "in", "COWIN_KIT_PROFILES_DIR": india.config["PROFILES_DIR"]}
+    out = tmp_path / "fic.csv"
+    result = runner.invoke(cli, ["reports", "export", "fic", "--format", "csv", "--cohort",
+                                 "2024", "--output", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    assert {r[0]: r[3:5] for r in _csv_text(out.read_text(encoding="utf-8"))[1]} == {
+        "S1": ["4", "2"], "S2": ["1", "1"]}
+    result = runner.invoke(cli, ["reports", "export", "fic", "--format", "csv", "--cohort",
+                                 "2024-13", "--output", str(out)], env=env)
+    assert result.exit_code == 2 and "birth cohort" in result.output
