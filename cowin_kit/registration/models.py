@@ -25,6 +25,8 @@ class Beneficiary(db.Model):
         # Routine due lists and reminders read the stored next routine date (registration/
         # children.py keeps it), never the schedule engine over everyone.
         sa.Index("ix_beneficiary_next_routine_due", "next_routine_due", "id"),
+        # Routine reports (reporting/routine_reports.py): the children born in a year or month.
+        sa.Index("ix_beneficiary_birth_cohort", "birth_date", "area_id"),
         sa.CheckConstraint("guardian IN ('mother', 'father', 'guardian')", name="guardian"),
     )
 
