@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
 import uuid
 
 import pytest
+from flask_babel import force_locale
 
+from cowin_kit.reporting.routine_reports import NO_FIC
 from tests.reporting.conftest import make_staff, sign_in
 
 BIRTH = dt.date(2024, 3, 10)
@@ -105,7 +108,10 @@ def test_profile_without_a_definition_says_so(client, db, world):
     sign_in(client, make_staff(db, "national_admin"))
     response = client.get("/staff/reports/fic")
     assert response.status_code == 422
-    assert "defines no fully immunised child" in response.get_data(as_text=True)
+    with client.application.test_request_context(), force_locale("es"):  # Peru's page language
+        message = str(NO_FIC)
+    assert message != "This country's routine schedule defines no fully immunised child."
+    assert message in html.unescape(response.get_data(as_text=True))
     assert client.get("/staff/reports/dropout.csv").status_code == 422
 
 
