@@ -16,7 +16,10 @@ pytest_plugins = ["tests.smsgateway"]
 
 
 def pytest_sessionstart(session):
-    """Compile the translation catalogs (build output, not in git) once per test run."""
+    """Compile the translation catalogs (build output, not in git) once per test run: in the
+    pytest-xdist controller, which starts before its workers, or in the only process."""
+    if hasattr(session.config, "workerinput"):
+        return
     from cowin_kit.config import DEFAULTS
     from cowin_kit.core.i18n_tools import compile_catalogs
 

@@ -9,4 +9,5 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 export COWIN_KIT_CHROMIUM=${COWIN_KIT_CHROMIUM:-$(command -v chromium)}
 .venv/bin/python -c "import playwright" 2>/dev/null || .venv/bin/pip install -q playwright
-.venv/bin/python -m pytest tests/e2e --browser -q
+# One file per worker: a file's demo servers start once, on the worker that runs it.
+.venv/bin/python -m pytest tests/e2e --browser -q --dist loadfile

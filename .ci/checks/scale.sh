@@ -93,4 +93,4 @@ COWIN_KIT_TEST_DATABASE_URL="postgresql+psycopg://postgres@${PRIMARY_HOST}:${PRI
 COWIN_KIT_TEST_REPLICA_URL="postgresql+psycopg://postgres@127.0.0.1:${REPLICA_PORT}/test" \
 COWIN_KIT_TEST_PGBOUNCER_URL="postgresql+psycopg://postgres@127.0.0.1:${BOUNCER_PORT}/test" \
 COWIN_KIT_TEST_REDIS_URL="${COWIN_KIT_TEST_REDIS_URL:-redis://127.0.0.1:6379/15}" \
-  "$PYTHON" -m pytest tests/scale -q "$@"
+  "$PYTHON" -m pytest tests/scale -q -n 0 "$@"  # one at a time: they share the replica

@@ -12,7 +12,6 @@ import urllib.error
 import urllib.request
 
 import pytest
-import redis
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -28,18 +27,10 @@ def _status(url: str) -> int:
         return exc.code
 
 
-@pytest.fixture
-def redis_db(redis_url):
-    client = redis.Redis.from_url(redis_url)
-    client.flushdb()
-    yield redis_url
-    client.flushdb()
-
-
 @pytest.mark.slow
-def test_limit_is_shared_by_two_gunicorn_workers(database_url, redis_db, tmp_path):
+def test_limit_is_shared_by_two_gunicorn_workers(database_url, redis_url, tmp_path):
     port = _free_port()
-    env = {**os.environ, "COWIN_KIT_DATABASE_URL": database_url, "COWIN_KIT_REDIS_URL": redis_db,
+    env = {**os.environ, "COWIN_KIT_DATABASE_URL": database_url, "COWIN_KIT_REDIS_URL": redis_url,
            "COWIN_KIT_RATE_LIMIT_PUBLIC": "30 per 1 minute", "COWIN_KIT_SECRET_KEY": "t",
            "COWIN_KIT_INSTANCE_DIR": str(tmp_path),
            # Other test runs on this machine may share the Redis server: keep our own keys.
