@@ -22,12 +22,12 @@ from cowin_kit.profiles.routine import next_doses
 from cowin_kit.registration import operations as ops
 from cowin_kit.registration.models import Beneficiary, Pregnancy, RoutineDose
 from cowin_kit.registration.queries import count_of, document_hash, get_owned_beneficiary
+from cowin_kit.registration.routine_rows import LATE, is_child, open_doses, rows_of, store
 
 GUARDIANS = ("mother", "father", "guardian")
-#: Gestational weeks a pregnancy may be registered at, and how long after the expected
-#: delivery date an open pregnancy still counts as current.
+#: Gestational weeks a pregnancy may be registered at (how long after the expected delivery
+#: date an open pregnancy still counts as current: routine_rows.LATE).
 WEEKS = (1, 42)
-LATE = dt.timedelta(weeks=2)
 
 
 class NoRoutineSchedule(NotFound):
@@ -217,41 +217,38 @@ def end_pregnancy(person: Beneficiary, day: dt.date) -> None:
         audit("pregnancy.end", "beneficiary", person.reference_id)
 
 
-def routine_due(person: Beneficiary, on: dt.date) -> list[NextDose]:
+def routine_due(person: Beneficiary, on: dt.date, *, every: bool = False) -> list[NextDose]:
     """The person's open routine doses on ``on`` (next per antigen), earliest due first.
 
     Birth-anchored programmes apply to children (younger than the profile's documents_from)
     registered with a full birth date; pregnancy programmes to a woman with a current
-    pregnancy. A dose several antigens share (Td) is listed once."""
+    pregnancy. A dose several antigens share (Td) is listed once (``every``: once per
+    programme and antigen, as the per-antigen due rows keep them)."""
     routine = get_profile().routine
     if routine is None:
         return []
     pregnancy = current_pregnancy(person, on)
-    child = person.birth_date is not None and (
-        routine.documents_from is None or on < after(person.birth_date, routine.documents_from))
-    if not child and pregnancy is None:
+    if pregnancy is None and not is_child(routine, person.birth_date, on):
         return []
     history = db.session.execute(sa.select(RoutineDose.product, RoutineDose.given_on)
                                  .where(RoutineDose.beneficiary_id == person.id)).all()
-    term = Term(pregnancy.start, pregnancy.ended_on) if pregnancy else None
-    birth = person.birth_date or dt.date(person.birth_year, 1, 1)
-    doses = next_doses(routine, birth, on, [tuple(h) for h in history], pregnancy=term,
-                       sex=person.gender)
-    if not child:
-        pregnancy_programmes = {p.id for p in routine.programmes if p.anchor == "pregnancy"}
-        doses = [d for d in doses if d.programme in pregnancy_programmes]
+    doses = open_doses(routine, person, pregnancy, history, on)
+    if every:
+        return doses
     shown: dict[tuple, NextDose] = {}
     for dose in doses:
-        if dose.status not in (COMPLETE, NO_LONGER_DUE) and dose.can_give:
-            shown.setdefault((dose.programme, dose.name), dose)
+        shown.setdefault((dose.programme, dose.name), dose)
     return sorted(shown.values(), key=lambda d: (d.due, d.antigen))
 
 
 def store_next_routine_due(person: Beneficiary, on: dt.date) -> None:
-    """Keep the person's next routine due date (and overdue-from date) on their row."""
-    doses = routine_due(person, on)
+    """Keep the person's next routine due date (and overdue-from date) on their row, and their
+    open doses per antigen (``RoutineDue``, registration/routine_rows.py)."""
+    doses = routine_due(person, on, every=True)
     person.next_routine_due = min((d.due for d in doses), default=None)
     person.next_routine_overdue = min((d.overdue_from for d in doses), default=None)
+    db.session.flush()
+    store(db.session.connection(), {person.id: rows_of(person.id, doses)})
 
 
 def routine_due_of(people: list[Beneficiary]) -> dict[int, list[NextDose]]:

@@ -103,3 +103,30 @@ class RoutineDose(db.Model):
     facility_id: Mapped[int | None] = mapped_column(sa.ForeignKey("facility.id"))
     vaccinator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class RoutineDue(db.Model):
+    """A person's next routine dose of one antigen in one programme (issue #19: due and overdue
+    lists per antigen), kept by registration/routine_rows.py with every routine dose or
+    pregnancy recorded; ``cowin-kit reports rebuild-due`` recomputes them. Only open doses
+    (due, upcoming or overdue, still given) have a row; a complete series has none."""
+
+    __tablename__ = "routine_due"
+    __table_args__ = (
+        # Due and overdue lists of one antigen (reporting/routine_due.py), in date order.
+        sa.Index("ix_routine_due_antigen_due", "antigen", "due_on", "beneficiary_id"),
+        sa.Index("ix_routine_due_antigen_overdue", "antigen", "overdue_on", "beneficiary_id"),
+        # Every antigen's lists, and the overdue reminders' window (reminders/selection.py).
+        sa.Index("ix_routine_due_due", "due_on", "beneficiary_id"),
+        sa.Index("ix_routine_due_overdue", "overdue_on", "beneficiary_id"),
+    )
+
+    beneficiary_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("beneficiary.id", ondelete="CASCADE"), primary_key=True)
+    programme: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    antigen: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    dose_number: Mapped[int] = mapped_column()  # 1-based position in the series
+    dose_name: Mapped[str | None] = mapped_column(sa.String(60))  # routine.yaml (MR-1)
+    due_on: Mapped[dt.date] = mapped_column()  # recommended date
+    overdue_on: Mapped[dt.date] = mapped_column()  # overdue from this day
+    last_day: Mapped[dt.date | None] = mapped_column()  # last day it is given (None: no limit)
