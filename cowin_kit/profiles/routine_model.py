@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from .ages import parse_age
@@ -14,6 +14,7 @@ from .durations import Duration
 class Antigen:
     id: str
     name: str
+    icd11: str = ""  # the disease targeted (ICD-11 MMS), for certificates
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Product:
     min_age: Duration | None = None
     max_age: Duration | None = None
     in_programme: bool = True
+    icd11: str = ""  # the vaccine (ICD-11 MMS), for certificates
 
 
 @dataclass(frozen=True)
@@ -139,9 +141,10 @@ def build_routine(data: dict) -> Routine:
     products = tuple(Product(p["id"], p["name"], tuple(p["antigens"]), _age(p, "min_age"),
                              _age(p, "max_age"), p.get("in_programme", True))
                      for p in data["products"])
+    products = tuple(replace(p, icd11=raw.get("icd11", "")) for p, raw in zip(products, data["products"]))
     return Routine(
         source=dict(data["source"]),
-        antigens=tuple(Antigen(a["id"], a["name"]) for a in data["antigens"]),
+        antigens=tuple(Antigen(a["id"], a["name"], a.get("icd11", "")) for a in data["antigens"]),
         products=products,
         programmes=tuple(Programme(
             id=p["id"], name=p["name"], kind=p.get("kind", "routine"),

@@ -4,6 +4,7 @@ docs/routine-immunisation.md describes every field; cross-checks are in routine_
 from __future__ import annotations
 
 from .ages import Age
+from .code_checks import ICD11_CODE
 from .spec import Bool, Date, Int, ListOf, Null, Obj, Str
 
 ID = Str(r"[a-z][a-z0-9_]*", expected="an id of lower-case letters, digits and _")
@@ -65,7 +66,9 @@ ROUTINE = Obj({
     # Children younger than this may be registered without an identity document (null: people
     # of any age may be); default 18y.
     "documents_from": Null(Age()),
-    "antigens": ListOf(Obj({"id": ID, "name": TEXT}, required=("id", "name")), min_len=1),
+    # icd11: the disease targeted; products' icd11: the vaccine (code_checks.py: WHO value sets)
+    "antigens": ListOf(Obj({"id": ID, "name": TEXT, "icd11": ICD11_CODE},
+                           required=("id", "name")), min_len=1),
     "products": ListOf(Obj({
         "id": ID,
         "name": TEXT,
@@ -74,6 +77,7 @@ ROUTINE = Obj({
         "max_age": Null(Age()),
         # false: not used here, but counted when given abroad or in another programme
         "in_programme": Bool(),
+        "icd11": ICD11_CODE,
     }, required=("id", "name", "antigens")), min_len=1),
     "programmes": ListOf(PROGRAMME, min_len=1),
     # Reports (docs/reporting.md): the doses a fully immunised child has by the first

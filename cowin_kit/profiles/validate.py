@@ -11,6 +11,7 @@ from cowin_kit.core.inputs import known_timezones
 
 from . import checks
 from .areafile import read_areas
+from .code_checks import check_routine_codes, check_vaccine_codes
 from .entries import check_known, items, unique
 from .identity import InvalidIdDocument, build_id_document
 from .routine_checks import validate_routine
@@ -266,7 +267,9 @@ def validate_folder(folder: Path, complete: bool = True) -> tuple[Source, list[P
     problems = list(src.problems)
     if isinstance(src.data, dict) and (complete or "admin_levels" in src.data):
         problems += validate_areas(folder, src)
-    problems += validate_routine(folder)[1]  # routine.yaml, when the profile has one
+    problems += check_vaccine_codes(src)
+    routine_src, routine_problems = validate_routine(folder)  # routine.yaml, when there is one
+    problems += routine_problems + check_routine_codes(routine_src)
     return src, sorted(problems, key=lambda p: (p.file, p.line))
 
 

@@ -121,8 +121,8 @@ def test_a_campaign_needs_its_dates(india):
 
 
 def test_antigen_in_no_product(india):
-    line = edit(india, "  - {id: je, name: Japanese encephalitis}\n",
-                "  - {id: je, name: Japanese encephalitis}\n  - {id: yf, name: Yellow fever}\n")
+    line = edit(india, "  - {id: je, name: Japanese encephalitis, icd11: 1C85}\n",
+                "  - {id: je, name: Japanese encephalitis, icd11: 1C85}\n  - {id: yf, name: Yellow fever}\n")
     only(india, line + 1, "antigen 'yf' is in no product")
 
 
