@@ -22,8 +22,9 @@ UPCOMING, DUE, OVERDUE, COMPLETE, NO_LONGER_DUE = (
     "upcoming", "due", "overdue", "complete", "no_longer_due")
 
 #: Why a given dose does not count.
-TOO_EARLY_AGE, TOO_SOON, EXTRA, UNKNOWN_PRODUCT = (
-    "before_minimum_age", "before_minimum_interval", "beyond_series", "unknown_product")
+TOO_EARLY_AGE, TOO_SOON, EXTRA, UNKNOWN_PRODUCT, LIVE_TOO_SOON = (
+    "before_minimum_age", "before_minimum_interval", "beyond_series", "unknown_product",
+    "live_vaccine_spacing")
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class NextDose:
     last_day: dt.date | None = None     # last day it is still given (None: no limit)
     products: tuple[str, ...] = ()      # this programme's products that may give it then
     rejected: tuple[Rejected, ...] = ()
+    filled: tuple[int, ...] = ()        # the positions in the series the counted doses took
 
     @property
     def can_give(self) -> bool:
@@ -99,20 +101,34 @@ def _earliest(anchor: dt.date | None, doses: tuple[Dose, ...], slot: int,
     return found, why
 
 
-def _series_doses(series: Series, anchor: dt.date, earlier: list[dt.date]) -> tuple[Dose, ...]:
-    """The doses to follow: ``if_recent`` replaces them after enough recent doses."""
+def _series_doses(series: Series, anchor: dt.date, earlier: list[dt.date],
+                  start: dt.date) -> tuple[Dose, ...]:
+    """The doses to follow: ``if_recent`` replaces them after enough recent doses, a
+    ``catch_up`` when the series starts (``start``: its first dose, or today) late."""
     recent = series.if_recent
     if recent is None:
-        return series.doses
+        late = [c for c in series.catch_up if after(anchor, c.from_age) <= start]
+        return late[-1].doses if late else series.doses
     window = after(anchor, -recent.within)
     return recent.doses if sum(window <= d < anchor for d in earlier) >= recent.count \
         else series.doses
 
 
+def _live_block(routine: Routine, live: list[tuple[dt.date, str]], day: dt.date,
+                offered: tuple[str, ...]) -> dt.date | None:
+    """The first day a live vaccine of ``offered`` may follow the other live vaccines given
+    before ``day`` (``live_spacing`` after the last; the same day does not count)."""
+    if routine.live_spacing is None:
+        return None
+    ends = [after(d, routine.live_spacing) for d, p in live if d < day and p not in offered]
+    return max(ends) if ends else None
+
+
 def _walk(routine: Routine, programme: Programme, series: Series, birth: dt.date,
           anchor: dt.date, on: dt.date, given: list[tuple[dt.date, str]],
-          doses: tuple[Dose, ...], close: dt.date | None) -> NextDose:
-    slot, invalid, last_counted, counted, rejected = 0, None, None, 0, []
+          doses: tuple[Dose, ...], close: dt.date | None,
+          live: list[tuple[dt.date, str]]) -> NextDose:
+    slot, invalid, last_counted, counted, rejected, filled = 0, None, None, 0, [], []
 
     def skip_missed(day: dt.date) -> None:
         nonlocal slot
@@ -133,14 +149,27 @@ def _walk(routine: Routine, programme: Programme, series: Series, birth: dt.date
             rejected.append(Rejected(product, day, why, series.antigen, doses[slot].name))
             invalid = day  # the repeat dose is spaced from this one
             continue
+        block = _live_block(routine, live, day, (product,)) if routine.product(product).live \
+            else None
+        if block is not None and day < block:
+            rejected.append(Rejected(product, day, LIVE_TOO_SOON, series.antigen,
+                                     doses[slot].name))
+            invalid = day
+            continue
+        filled.append(slot + 1)
         slot, counted, last_counted, invalid = slot + 1, counted + 1, day, None
     skip_missed(on)
     base = dict(programme=programme.id, antigen=series.antigen, counted=counted,
-                rejected=tuple(rejected))
+                rejected=tuple(rejected), filled=tuple(filled))
     if slot >= len(doses):
         return NextDose(status=COMPLETE, **base)
     dose = doses[slot]
+    offered = dose.products or series.products
     earliest, _why = _earliest(anchor, doses, slot, last_counted, invalid)
+    if offered and all(routine.product(p).live for p in offered):
+        # spaced from the other live vaccines, and from a dose of its own refused for it
+        again = [(r.day, "") for r in rejected[-1:] if r.reason == LIVE_TOO_SOON]
+        earliest = max(earliest, _live_block(routine, live + again, on, offered) or earliest)
     due = after(anchor, dose.age)
     if last_counted is not None and dose.interval is not None:
         due = max(due, after(last_counted, dose.interval))
@@ -156,8 +185,7 @@ def _walk(routine: Routine, programme: Programme, series: Series, birth: dt.date
         status = OVERDUE if on >= overdue else DUE if on >= due else UPCOMING
     return NextDose(status=status, number=slot + 1, name=dose.name, due=due, earliest=earliest,
                     overdue_from=overdue, last_day=last_day,
-                    products=_products(routine, dose.products or series.products,
-                                       max(on, earliest), birth), **base)
+                    products=_products(routine, offered, max(on, earliest), birth), **base)
 
 
 def _products(routine: Routine, offered: tuple[str, ...], day: dt.date,
@@ -181,9 +209,12 @@ def next_doses(routine: Routine, birth: dt.date, on: dt.date,
     ``on`` are ignored. Pregnancy programmes apply only with ``pregnancy``; campaigns only on
     their dates; programmes for one sex only to that sex (when ``sex`` is given)."""
     by_antigen_given: dict[str, list[tuple[dt.date, str]]] = {}
+    live: list[tuple[dt.date, str]] = []
     for day, product in _sorted((p, d) for p, d in history if d <= on):
         for antigen in routine.antigens_of(product):
             by_antigen_given.setdefault(antigen, []).append((day, product))
+        if routine.antigens_of(product) and routine.product(product).live:
+            live.append((day, product))
     result = []
     for programme in routine.programmes:
         if not programme.runs_on(on) or (sex and programme.sex and programme.sex != sex):
@@ -200,9 +231,9 @@ def next_doses(routine: Routine, birth: dt.date, on: dt.date,
             of_antigen = by_antigen_given.get(series.antigen, [])
             earlier = [d for d, _p in of_antigen]
             given = [(d, p) for d, p in of_antigen if since is None or d >= since]
-            doses = _series_doses(series, anchor, earlier)
+            doses = _series_doses(series, anchor, earlier, given[0][0] if given else on)
             result.append(_walk(routine, programme, series, birth, anchor, on, given, doses,
-                                close))
+                                close, live))
     return result
 
 

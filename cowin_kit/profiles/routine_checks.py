@@ -111,6 +111,20 @@ def check_routine(src: Source) -> None:
     for path, prog in items(src, "programmes"):
         _check_programme(src, path, prog, antigens, products)
     _check_report_doses(src)
+    _check_live(src)
+
+
+def _check_live(src: Source) -> None:
+    """``live`` products and ``live_spacing`` come together."""
+    data = src.data if isinstance(src.data, dict) else {}
+    live = [(path, p) for path, p in items(src, "products") if p.get("live") is True]
+    if live and "live_spacing" not in data:
+        path = live[0][0] + ("live",)
+        src.problem(path, f"{render_path(path)}: a live vaccine needs the spacing between "
+                    "two live vaccines; expected live_spacing (WHO: 4w) at the top of the file")
+    if "live_spacing" in data and not live:
+        src.problem(("live_spacing",), "live_spacing: no product is marked live; expected "
+                    "live: true on the live vaccines' products (or no live_spacing)")
 
 
 def _series_lengths(src: Source) -> dict[str, int]:
@@ -206,9 +220,14 @@ def _check_programme(src: Source, path: tuple, prog: dict, antigens: dict,
         if series.get("if_recent") and prog.get("anchor") != "pregnancy":
             src.problem(spath + ("if_recent",), f"{render_path(spath + ('if_recent',))}: only "
                         "pregnancy programmes count recent doses; expected anchor: pregnancy")
+        if series.get("catch_up") and prog.get("anchor", "birth") != "birth":
+            src.problem(spath + ("catch_up",), f"{render_path(spath + ('catch_up',))}: only "
+                        "programmes from birth start late; expected anchor: birth")
         top = _age(series, "max_age")
         timeline = not prog.get("counts_earlier_doses")
         _check_doses(src, spath, items(src, *spath, "doses"), top, timeline)
+        for cpath, _catch in items(src, *spath, "catch_up"):
+            _check_doses(src, cpath, items(src, *cpath, "doses"), top, timeline)
         _check_doses(src, spath, items(src, *spath, "if_recent", "doses"), top, timeline)
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from .ages import parse_age
+from .ages import REFERENCE, after, parse_age
 from .durations import Duration
 
 
@@ -25,6 +25,7 @@ class Product:
     min_age: Duration | None = None
     max_age: Duration | None = None
     in_programme: bool = True
+    live: bool = False  # a live injectable vaccine: the profile's live_spacing applies
     icd11: str = ""  # the vaccine (ICD-11 MMS), for certificates
 
 
@@ -51,11 +52,21 @@ class Recent:
 
 
 @dataclass(frozen=True)
+class CatchUp:
+    """Doses to give instead when the series starts (its first dose, or today when none is
+    given) at ``from_age`` or later: fewer doses for a child who starts late."""
+
+    from_age: Duration
+    doses: tuple[Dose, ...]
+
+
+@dataclass(frozen=True)
 class Series:
     antigen: str
     products: tuple[str, ...]
     doses: tuple[Dose, ...]
     if_recent: Recent | None = None
+    catch_up: tuple[CatchUp, ...] = ()  # by from_age, youngest first
 
 
 @dataclass(frozen=True)
@@ -89,8 +100,13 @@ class Routine:
     documents_from: Duration | None = parse_age("18y")
     #: The doses (antigen, number) a fully immunised child has by the first birthday.
     fully_immunised: tuple[tuple[str, int], ...] = ()
+    #: The age by which those doses count (1y; 2y where the first measles dose is at 12m).
+    fully_immunised_by: Duration = parse_age("1y")
     #: Dropout pairs: (first dose, later dose), each (antigen, number).
     dropout: tuple[tuple[tuple[str, int], tuple[str, int]], ...] = ()
+    #: Two different live vaccines (products with ``live``) not given the same day must be at
+    #: least this far apart (WHO: 4 weeks); None: no such rule.
+    live_spacing: Duration | None = None
 
     @cached_property
     def _by_id(self) -> dict[str, Product]:
@@ -128,7 +144,11 @@ def _series(raw: dict, products: tuple[Product, ...]) -> Series:
         antigen=raw["antigen"], products=tuple(raw.get("products") or default),
         doses=tuple(_dose(d, top) for d in raw["doses"]),
         if_recent=Recent(recent["count"], parse_age(recent["within"]),
-                         tuple(_dose(d, top) for d in recent["doses"])) if recent else None)
+                         tuple(_dose(d, top) for d in recent["doses"])) if recent else None,
+        catch_up=tuple(sorted((CatchUp(parse_age(c["from"]), tuple(_dose(d, top)
+                                                                   for d in c["doses"]))
+                               for c in raw.get("catch_up") or ()),
+                              key=lambda c: after(REFERENCE, c.from_age))))
 
 
 def _ref(text: str) -> tuple[str, int]:
@@ -139,7 +159,8 @@ def _ref(text: str) -> tuple[str, int]:
 def build_routine(data: dict) -> Routine:
     """Build the typed Routine from a validated routine.yaml."""
     products = tuple(Product(p["id"], p["name"], tuple(p["antigens"]), _age(p, "min_age"),
-                             _age(p, "max_age"), p.get("in_programme", True))
+                             _age(p, "max_age"), p.get("in_programme", True),
+                             p.get("live", False))
                      for p in data["products"])
     products = tuple(replace(p, icd11=raw.get("icd11", "")) for p, raw in zip(products, data["products"]))
     return Routine(
@@ -157,4 +178,6 @@ def build_routine(data: dict) -> Routine:
         documents_from=_age(data, "documents_from") if "documents_from" in data
         else parse_age("18y"),
         fully_immunised=tuple(_ref(r) for r in data.get("fully_immunised") or ()),
-        dropout=tuple((_ref(a), _ref(b)) for a, b in data.get("dropout") or ()))
+        dropout=tuple((_ref(a), _ref(b)) for a, b in data.get("dropout") or ()),
+        fully_immunised_by=_age(data, "fully_immunised_by", parse_age("1y")),
+        live_spacing=_age(data, "live_spacing"))

@@ -43,6 +43,10 @@ SERIES = Obj({
     # give ``doses`` instead (India: Td booster after two doses in the last three years).
     "if_recent": Obj({"count": Int(1, 10), "within": Age(), "doses": ListOf(DOSE, min_len=1)},
                      required=("count", "within", "doses")),
+    # From birth: when the series starts (its first dose, or today) at ``from`` or later,
+    # ``doses`` replace the series' (Hib: one dose from 12 months); the latest ``from`` wins.
+    "catch_up": ListOf(Obj({"from": Age(), "doses": ListOf(DOSE, min_len=1)},
+                           required=("from", "doses")), min_len=1),
 }, required=("antigen", "doses"))
 
 PROGRAMME = Obj({
@@ -78,11 +82,15 @@ ROUTINE = Obj({
         # false: not used here, but counted when given abroad or in another programme
         "in_programme": Bool(),
         "icd11": ICD11_CODE,
+        "live": Bool(),                # a live injectable vaccine: live_spacing applies
     }, required=("id", "name", "antigens")), min_len=1),
     "programmes": ListOf(PROGRAMME, min_len=1),
     # Reports (docs/reporting.md): the doses a fully immunised child has by the first
     # birthday, and the dropout pairs (first dose, later dose), each dose as antigen:number.
     "fully_immunised": ListOf(DOSE_REF, min_len=1, unique=True),
+    "fully_immunised_by": Age(),       # the age the FIC doses are counted to (default 1y)
     "dropout": ListOf(ListOf(DOSE_REF, min_len=2), min_len=1),
+    # Two different live vaccines not given the same day: at least this far apart (WHO: 4w).
+    "live_spacing": Age(),
     "notes": TEXT,
 }, required=("schema_version", "source", "antigens", "products", "programmes"))

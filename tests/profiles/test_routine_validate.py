@@ -211,6 +211,38 @@ def test_dropout_pairs_are_two_doses_in_the_right_form(india):
 
 def test_profile_data_reaches_the_typed_schedule():
     routine = load_profile("in", PROFILES).routine
-    assert routine.fully_immunised == (("bcg", 1), ("hib", 3), ("opv", 3), ("measles", 1))
+    assert routine.fully_immunised == (("bcg", 1), ("hib", 3), ("opv", 4), ("measles", 1))
     assert routine.dropout == ((("hib", 1), ("hib", 3)), (("measles", 1), ("measles", 2)))
-    assert load_profile("vn", PROFILES).routine.fully_immunised == ()
+    viet_nam = load_profile("vn", PROFILES).routine
+    assert viet_nam.fully_immunised == (("bcg", 1), ("hib", 3), ("opv", 3), ("measles", 1))
+    assert viet_nam.fully_immunised_by == routine.fully_immunised_by  # one year by default
+    assert load_profile("pe", PROFILES).routine.fully_immunised_by.years == 2  # SPR at 12m
+
+
+@pytest.mark.parametrize("code", WITH_ROUTINE)
+def test_every_shipped_schedule_defines_fic_and_dropout_with_its_source(code):
+    """WHO/UNICEF: BCG, DTP-containing 3, polio 3, measles-containing 1; Penta1 -> Penta3."""
+    routine = load_profile(code, PROFILES).routine
+    antigens = {a for a, _n in routine.fully_immunised}
+    assert "bcg" in antigens and "measles" in antigens
+    assert antigens & {"opv", "polio"} and antigens & {"hib", "diphtheria"}
+    assert routine.dropout and routine.dropout[0][0][1] == 1 and routine.dropout[0][1][1] == 3
+    text = (PROFILES / code / "routine.yaml").read_text(encoding="utf-8")
+    comment = text[:text.index("\nfully_immunised:")].rsplit("\n\n", 1)[-1]
+    assert "WHO" in comment or "UIP" in comment  # the definition's source is said
+
+
+def test_live_vaccines_need_their_spacing_and_catch_up_only_from_birth(india):
+    line = edit(india, "live_spacing: 4w\n", "")
+    line = edit(india, "antigens: [measles, rubella], live: true", "antigens: [measles, rubella], live: true")
+    only(india, line, "products[9].live", "expected live_spacing")
+    edit(india, "overdue_after: 4w ", "live_spacing: 4w\noverdue_after: 4w ")
+    assert problems_of(india) == []
+    text = (india / "routine.yaml").read_text(encoding="utf-8").replace(", live: true", "")
+    (india / "routine.yaml").write_text(text, encoding="utf-8")
+    assert any("no product is marked live" in p for p in problems_of(india))
+    line = edit(india, "      - antigen: tetanus\n        products: [td]\n        max_age: 40w\n",
+                "      - antigen: tetanus\n        products: [td]\n        max_age: 40w\n"
+                "        catch_up: [{from: 1y, doses: [{name: x, age: 1y}]}]\n")
+    assert any(f":{line + 3}: " in p and "only programmes from birth start late" in p
+               for p in problems_of(india)), problems_of(india)
