@@ -15,6 +15,7 @@ from cowin_kit.core.db import db
 from cowin_kit.core.errors import KitError
 from cowin_kit.profiles import get_profile
 from cowin_kit.registration.models import Beneficiary
+from cowin_kit.registration import routine_rows
 from cowin_kit.registration.next_due import rebuild
 from cowin_kit.reporting import exports
 from cowin_kit.reporting.bands import age_bands
@@ -49,6 +50,13 @@ def run_rebuild_due(echo=click.echo) -> int:
     with click.progressbar(length=people, label="Next doses (people)") as bar:
         changed = rebuild(db.session, get_profile(), progress=bar.update)
     echo(f"Updated the next dose of {changed:,} people in {time.monotonic() - started:.1f}s.")
+    started = time.monotonic()
+    routine, today = get_profile().routine, local_today()
+    with click.progressbar(length=routine_rows.candidates_count(db.session, routine, today),
+                           label="Routine doses due (people)") as bar:
+        rows = routine_rows.rebuild(db.session, routine, today, progress=bar.update)
+    echo(f"Stored {rows:,} open routine doses (per antigen) in "
+         f"{time.monotonic() - started:.1f}s.")
     return changed
 
 
@@ -93,7 +101,8 @@ def rollup_command(app):
 @reports_group.command("rebuild-due")
 @pass_app
 def rebuild_due_command(app):
-    """Recompute every person's next due dose (after bulk loads or a schedule change)."""
+    """Recompute every person's next due dose and open routine doses per antigen (after bulk
+    loads or a schedule change)."""
     run_rebuild_due()
 
 
@@ -120,9 +129,13 @@ def targets_command(app, csv_file: Path):
 @click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]))
 @click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]))
 @click.option("--cohort", help="fic, dropout: birth year (2024) or month (2024-03).")
+@click.option("--antigen", help="routine_due: one antigen of routine.yaml (default: all).")
+@click.option("--status", type=click.Choice(["due", "overdue"]),
+              help="routine_due: only due (not yet overdue) or only overdue doses.")
 @pass_app
 def export_command(app, kind: str, fmt: str, output: Path, area_code: str | None,
-                   date_from, date_to, cohort: str | None):
+                   date_from, date_to, cohort: str | None, antigen: str | None,
+                   status: str | None):
     """Write a report (coverage, dose2_due, booster_due, noshow, wastage, aefi, equity, fic,
     dropout, routine_due) to a file."""
     import sqlalchemy as sa
@@ -138,7 +151,8 @@ def export_command(app, kind: str, fmt: str, output: Path, area_code: str | None
     today = local_today()
     end = date_to.date() if date_to else today
     params = Params(area=area, date_from=date_from.date() if date_from else
-                    end - dt.timedelta(days=29), date_to=end, today=today, cohort=cohort)
+                    end - dt.timedelta(days=29), date_to=end, today=today, cohort=cohort,
+                    antigen=antigen, status=status)
     report = reports[kind]
     if report.check is not None:
         with app.test_request_context():
@@ -148,7 +162,9 @@ def export_command(app, kind: str, fmt: str, output: Path, area_code: str | None
                 raise click.UsageError("; ".join(
                     [exc.text(), *(str(m) for ms in exc.fields.values() for m in ms)])) from None
     if report.personal:
-        audit("report.export", "report", kind, area=area_code, via="cli", output=str(output))
+        filters = {"antigen": antigen, "status": status}
+        audit("report.export", "report", kind, area=area_code, via="cli", output=str(output),
+              **{k: v for k, v in filters.items() if v and report.by_antigen})
         db.session.commit()
     with app.test_request_context(), \
             click.progressbar(length=report.size(params), label=f"Exporting {kind}") as bar:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -41,6 +41,13 @@ class Params:
     limit: int | None = None
     #: Routine reports: the birth cohort as asked for (a year or a month; None: last year).
     cohort: str | None = None
+    #: Routine due list: one antigen (None: all), "due" or "overdue" (None: both), and the
+    #: keyset page to start after (``Report.page_key`` of the last row of the page before).
+    antigen: str | None = None
+    status: str | None = None
+    after: str | None = None
+    #: Set by a report with ``page_key``: the key of each row a page (``limit``) read.
+    keys: list = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,9 @@ class Report:
     #: Refuses what the report cannot answer (a 4xx) before a page or download starts.
     check: Callable[[Params], None] | None = None
     by_cohort: bool = False  # filtered by birth cohort (Params.cohort) rather than dates
+    by_antigen: bool = False  # filtered by antigen and due/overdue (Params.antigen, .status)
+    #: Pages of this report go on after a row's key (keyset pagination, ``Params.after``).
+    paged: bool = False
 
 
 def _no_progress(_n: int) -> None:

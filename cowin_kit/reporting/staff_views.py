@@ -63,7 +63,10 @@ def _params() -> Params:
     if date_from > date_to:
         raise ValidationFailed(fields={"from": [str(FROM_AFTER_TO)]})
     return Params(area=area, date_from=date_from, date_to=date_to, today=today,
-                  cohort=request.args.get("cohort"))
+                  cohort=request.args.get("cohort"),
+                  antigen=(request.args.get("antigen") or "").strip() or None,
+                  status=(request.args.get("status") or "").strip() or None,
+                  after=(request.args.get("after") or "").strip() or None)
 
 
 def _report(kind: str, params: Params | None = None):
@@ -77,10 +80,18 @@ def _report(kind: str, params: Params | None = None):
 
 def _audit_view(report, params: Params, how: str) -> None:
     if report.personal:
+        filters = {"antigen": params.antigen, "status": params.status} if report.by_antigen \
+            else {}
         audit(f"report.{how}", "report", report.kind,
               area=params.area.code if params.area else None,
-              date_from=params.date_from.isoformat(), date_to=params.date_to.isoformat())
+              date_from=params.date_from.isoformat(), date_to=params.date_to.isoformat(),
+              **{k: v for k, v in filters.items() if v})
         db.session.commit()
+
+
+def _antigen_choices() -> list[tuple[str, str]]:
+    routine = get_profile().routine
+    return [(a.id, a.name) for a in routine.antigens] if routine is not None else []
 
 
 @bp.get("/")
@@ -99,8 +110,11 @@ def show(kind: str):
     report = _report(kind, params)
     _audit_view(report, params, "view")
     rows = list(itertools.islice(report.rows(params, lambda n: None), PAGE_ROWS + 1))
+    more = len(rows) > PAGE_ROWS
+    next_key = params.keys[PAGE_ROWS - 1] if more and report.paged else None
     return render_template("reporting/report.html", report=report, params=params,
-                           rows=rows[:PAGE_ROWS], more=len(rows) > PAGE_ROWS,
+                           rows=rows[:PAGE_ROWS], more=more, next_key=next_key,
+                           antigens=_antigen_choices() if report.by_antigen else (),
                            cells=PageCells(report.columns),
                            area_title=area_name(params.area), areas=child_areas(params.area))
 

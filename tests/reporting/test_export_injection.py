@@ -69,7 +69,13 @@ def _malicious_world(db, world):
     world.dose(boosted, vaccine="comirnaty", day=dt.date(2021, 1, 4))
     world.dose(boosted, vaccine="comirnaty", number=2, day=dt.date(2021, 2, 1))
     # A routine dose due (the routine due list, named PERSON).
-    _named(world.person(next_routine_due=TODAY - dt.timedelta(days=3)))
+    from cowin_kit.registration.models import RoutineDue
+
+    child = _named(world.person(next_routine_due=TODAY - dt.timedelta(days=3)))
+    db.session.flush()
+    db.session.add(RoutineDue(beneficiary_id=child.id, programme="uip_children", antigen="bcg",
+                              dose_number=1, dose_name="BCG", due_on=TODAY - dt.timedelta(days=3),
+                              overdue_on=TODAY + dt.timedelta(days=25)))
     db.session.commit()
 
 
