@@ -34,7 +34,7 @@ from cowin_kit.core.keys import keyed_hash
 from cowin_kit.core.sms import queue_sms, register_sms_text, render_sms
 from cowin_kit.profiles import get_profile
 from cowin_kit.reminders.models import ReminderLog, SmsOptOut
-from cowin_kit.reminders.selection import SCANS, Due, Settings, local_now, page
+from cowin_kit.reminders.selection import Due, Settings, local_now, page, scans
 from cowin_kit.web.formatting import format_date
 
 register_sms_text("reminder_due", _l(
@@ -43,6 +43,9 @@ register_sms_text("reminder_due", _l(
 register_sms_text("reminder_overdue", _l(
     "Vaccination reminder: the dose for %(names)s was due by %(date)s and is now overdue. "
     "Book at %(url)s. To stop reminders: %(stop)s"))
+register_sms_text("reminder_routine_overdue", _l(
+    "Vaccination reminder: %(names)s missed a routine vaccination due before %(date)s. Visit "
+    "a vaccination centre soon; see the doses at %(url)s. To stop reminders: %(stop)s"))
 
 #: Any 64-bit number: the PostgreSQL advisory lock one run holds.
 LOCK_KEY = 0x52454D494E444552  # "REMINDER"
@@ -230,7 +233,7 @@ def send(*, now: dt.datetime | None = None, limit: int | None = None, dry_run: b
         if not free:
             result.busy = True
             return result
-        for stage, booster in SCANS:
+        for stage, booster in scans(settings):
             after, more = None, True
             while more:
                 if limit is not None and result.considered >= limit:

@@ -9,7 +9,11 @@ OFFSET), so a run reads only the people in its window, however many millions are
   ``today + days_ahead``;
 - overdue: ``ix_beneficiary_next_due_until`` (next_due_until, id), ``next_due_until`` between
   ``today - catch_up_days`` and yesterday: the days a run may have missed, not everyone ever late;
-- routine: ``ix_beneficiary_next_routine_due`` (next_routine_due, id), the same window as due.
+- routine: ``ix_beneficiary_next_routine_due`` (next_routine_due, id), the same window as due;
+- routine overdue: ``ix_routine_due_overdue`` (overdue_on, beneficiary_id) of the open routine
+  doses per antigen (registration/routine_rows.py), ``overdue_on`` between
+  ``today - catch_up_days`` and today; then again ``routine_overdue_every`` days later, up to
+  ``routine_overdue_times`` reminders in all (each repeat its own window and its own claim).
 
 Any programme that keeps these columns (the COVID schedules, a routine schedule) is covered.
 """
@@ -25,11 +29,17 @@ import sqlalchemy as sa
 
 from cowin_kit.accounts.models import CitizenAccount
 from cowin_kit.core.db import db
-from cowin_kit.registration.models import Beneficiary
+from cowin_kit.registration.models import Beneficiary, RoutineDue
 
 #: (stage, booster) of the scans of a run, in order; "routine": the next routine immunisation
 #: dose (``next_routine_due``, kept by registration/children.py), texted as "due".
 SCANS = (("due", False), ("due", True), ("overdue", None), ("routine", None))
+
+
+def scans(settings: "Settings") -> tuple:
+    """The scans of a run: ``SCANS``, then the routine overdue reminder and its repeats
+    (``("routine_overdue", n)``: the n-th reminder of a dose overdue, from 0)."""
+    return SCANS + tuple(("routine_overdue", n) for n in range(settings.routine_overdue_times))
 
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -44,6 +54,9 @@ class Settings:
     quiet_end: dt.time = dt.time(8, 0)
     daily_cap: int = 2
     batch: int = 2000
+    #: Overdue routine doses: how many reminders in all, and the days between them.
+    routine_overdue_times: int = 2
+    routine_overdue_every: int = 28
 
     @classmethod
     def from_config(cls, config) -> "Settings":
@@ -51,14 +64,20 @@ class Settings:
         values = {}
         for name, key in (("days_ahead", "REMINDER_DAYS_AHEAD"),
                           ("catch_up_days", "REMINDER_CATCH_UP_DAYS"),
-                          ("daily_cap", "REMINDER_DAILY_CAP"), ("batch", "REMINDER_BATCH")):
+                          ("daily_cap", "REMINDER_DAILY_CAP"), ("batch", "REMINDER_BATCH"),
+                          ("routine_overdue_times", "REMINDER_ROUTINE_OVERDUE_TIMES"),
+                          ("routine_overdue_every", "REMINDER_ROUTINE_OVERDUE_EVERY")):
             raw = config.get(key, getattr(cls, name))
             try:
                 values[name] = int(raw)
             except (TypeError, ValueError):
                 raise ValueError(f"COWIN_KIT_{key} must be a whole number, not {raw!r}") from None
-            if values[name] < (1 if name == "batch" else 0):
-                raise ValueError(f"COWIN_KIT_{key} must not be negative (batch: at least 1)")
+            if values[name] < (1 if name in ("batch", "routine_overdue_every") else 0):
+                raise ValueError(f"COWIN_KIT_{key} must not be negative (batch and "
+                                 "routine overdue every: at least 1)")
+        if values["routine_overdue_every"] <= values["catch_up_days"]:
+            raise ValueError("COWIN_KIT_REMINDER_ROUTINE_OVERDUE_EVERY must be more than "
+                             "COWIN_KIT_REMINDER_CATCH_UP_DAYS (each repeat has its own days)")
         quiet = str(config.get("REMINDER_QUIET_HOURS", "21:00-08:00") or "")
         if quiet.strip():
             match = _HOURS.match(quiet)
@@ -96,7 +115,7 @@ class Due:
     locale: str | None
     account_locale: str | None
     mobile: str
-    stage: str  # due | overdue
+    stage: str  # due | overdue | routine_overdue
     due_key: str
     due_from: dt.date
     due_until: dt.date | None
@@ -112,7 +131,9 @@ def page(stage: str, booster: bool | None, today: dt.date, settings: Settings,
     """One keyset page of people to remind at ``stage``; returns them and the key to continue
     after (None when the scan is done). People without a citizen account (walk-ins) have no
     mobile to text and are left out."""
-    b, account = Beneficiary, CitizenAccount
+    if stage == "routine_overdue":
+        return _routine_overdue_page(booster, today, settings, after)
+    b = Beneficiary
     earliest = today - dt.timedelta(days=settings.catch_up_days)
     latest = today + dt.timedelta(days=settings.days_ahead)
     if stage == "due":
@@ -135,14 +156,55 @@ def page(stage: str, booster: bool | None, today: dt.date, settings: Settings,
     if after is not None:
         stmt = stmt.where(sa.tuple_(*key) > sa.tuple_(*after))
     rows = db.session.execute(stmt).all()
-    accounts = {row.id: row for row in db.session.execute(
-        sa.select(account.id, account.mobile, account.locale)
-        .where(account.id.in_({r.account_id for r in rows})))} if rows else {}
+    accounts = _accounts(rows)
     people = [_due(r, stage, accounts[r.account_id]) for r in rows if r.account_id in accounts]
     if len(rows) < settings.batch:
         return people, None
     last = rows[-1]
     return people, (getattr(last, key[0].key), last.id)
+
+
+def _accounts(rows) -> dict:
+    account = CitizenAccount
+    return {row.id: row for row in db.session.execute(
+        sa.select(account.id, account.mobile, account.locale)
+        .where(account.id.in_({r.account_id for r in rows})))} if rows else {}
+
+
+def _routine_overdue_page(repeat: int, today: dt.date, settings: Settings,
+                          after: tuple | None) -> tuple[list[Due], tuple | None]:
+    """One keyset page of the people with a routine dose overdue since the ``repeat``-th
+    window (``repeat * routine_overdue_every`` days back, ``catch_up_days`` long), read from
+    ``ix_routine_due_overdue``; then the people and their accounts by primary key. A person
+    with several antigens overdue the same day (one visit) is reminded once."""
+    d, b = RoutineDue, Beneficiary
+    latest = today - dt.timedelta(days=repeat * settings.routine_overdue_every)
+    earliest = latest - dt.timedelta(days=settings.catch_up_days)
+    key = (d.overdue_on, d.beneficiary_id)
+    stmt = (sa.select(d.beneficiary_id, d.overdue_on)
+            .where(d.overdue_on >= earliest, d.overdue_on <= latest,
+                   sa.or_(d.last_day.is_(None), d.last_day >= today))
+            .order_by(*key).limit(settings.batch))
+    if after is not None:
+        stmt = stmt.where(sa.tuple_(*key) > sa.tuple_(*after))
+    rows = db.session.execute(stmt).all()
+    people_rows = {r.id: r for r in db.session.execute(
+        sa.select(b.id, b.name, b.locale, b.account_id)
+        .where(b.id.in_({r.beneficiary_id for r in rows}), b.account_id.is_not(None)))}
+    accounts = _accounts(list(people_rows.values()))
+    people, seen = [], set()
+    for r in rows:
+        who = people_rows.get(r.beneficiary_id)
+        if who is None or who.account_id not in accounts or (who.id, r.overdue_on) in seen:
+            continue
+        seen.add((who.id, r.overdue_on))
+        account = accounts[who.account_id]
+        people.append(Due(who.id, who.name, who.locale, account.locale, account.mobile,
+                          "routine_overdue", f"R:{r.overdue_on.isoformat()}:overdue{repeat}",
+                          r.overdue_on, r.overdue_on))
+    if len(rows) < settings.batch:
+        return people, None
+    return people, (rows[-1].overdue_on, rows[-1].beneficiary_id)
 
 
 def _due(row, stage: str, account) -> Due:
