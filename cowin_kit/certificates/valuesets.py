@@ -5,7 +5,9 @@ own profile (``vaccines[].codes``: ``eu_mp``, ``icd11``, ``snomed`` name the pro
 its manufacturer): a verifier in any country names the products the kit knows whichever
 profile issued them. Vaccine types and the disease are the few codes of the EU DCC value sets
 (``vaccine-prophylaxis``, ``disease-agent-targeted``: SNOMED CT and ATC), WHO's ICD-11
-extension codes the DDCC:VS uses, and CVX (SMART Health Cards), with translated names.
+extension codes the DDCC:VS uses, and CVX (SMART Health Cards), with translated names; other
+vaccines and diseases (routine DDCC:VS) by WHO's ICD-11 names (profiles/who_valuesets), and
+routine products by this instance's routine.yaml.
 A code nobody names is shown as it is.
 """
 
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
-from cowin_kit.profiles import get_profile
+from cowin_kit.profiles import get_profile, who_valuesets
 
 #: Vaccine types (EU vaccine-prophylaxis: SNOMED CT / ATC; ICD-11 extension codes).
 VACCINE_TYPES = {
@@ -72,6 +74,8 @@ def _tables() -> tuple[dict, dict]:
                     products[str(codes[key])] = vaccine.name
             if codes.get("eu_ma"):
                 makers[str(codes["eu_ma"])] = vaccine.manufacturer
+        for product in getattr(get_profile().routine, "products", ()):  # routine DDCC:VS brands
+            products.setdefault(product.id, product.name)
         folder = current_app.config.get("PROFILES_DIR")
     except Exception:  # noqa: BLE001 - outside an app: the shipped profiles only
         folder = None
@@ -95,11 +99,13 @@ def manufacturer_name(code) -> str:
 
 
 def type_name(code) -> str:
-    return str(VACCINE_TYPES.get(str(code), code)) if code else ""
+    """A vaccine type: translated for COVID-19's, else WHO's ICD-11 name (English) for any
+    vaccine a routine DDCC:VS names."""
+    return str(VACCINE_TYPES.get(str(code)) or who_valuesets.vaccine_display(code) or code) if code else ""
 
 
 def disease_name(code) -> str:
-    return str(DISEASES.get(str(code), code)) if code else ""
+    return str(DISEASES.get(str(code)) or who_valuesets.disease_display(code) or code) if code else ""
 
 
 def describe(vaccination: dict) -> dict:

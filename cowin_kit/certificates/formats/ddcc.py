@@ -1,5 +1,7 @@
 """WHO DDCC:VS (Digital Documentation of COVID-19 Certificates: Vaccination Status) core data
-set, carried in the HCERT container under claim -260 / 2."""
+set, carried in the HCERT container under claim -260 / 2: for COVID-19 doses and, with the
+dose's ``codes`` naming the vaccine (``icd11_type``) and the disease (``disease``), for any
+vaccine (routine_ddcc.py)."""
 
 from __future__ import annotations
 
@@ -57,7 +59,7 @@ def core_data_set(data: CertificateData, kid: bytes) -> dict:
         "totalDoses": max(dose.series_total, dose.dose_number),
         "country": _coding(dose.country3 or data.issuer.country3, ISO3166),
         "centre": dose.facility_name,
-        "disease": _coding(DISEASE),
+        "disease": _coding(str(codes.get("disease") or DISEASE)),  # routine doses: the antigen's
     }
     if dose.vaccinator_id:
         vaccination["practitioner"] = _identifier(f"{base}/fhir/NamingSystem/staff", dose.vaccinator_id)
