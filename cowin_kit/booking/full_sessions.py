@@ -41,6 +41,8 @@ GENERATION_SECONDS = 2 * 86400
 #: Execution option that marks the booking claim (the one write that never frees a dose).
 CLAIM = "cowin_capacity_claim"
 _INFO = "cowin_capacity_changes"
+#: Environ key set when a request was refused by its session's flag (``refusals``).
+REFUSED = "cowin_kit.session_full_refused"
 _TABLE = "session_capacity"
 #: Writes to these also move the generation: the per-process copy of what a booking reads of a
 #: session (``session_cache``) is keyed by it. Inserts of new sessions or centres change none.
@@ -68,25 +70,32 @@ def _on_redis(what: str, work):
 def token_or_refuse(session_id) -> bytes | None:
     """Raise SessionFull when the session is flagged full at its current generation; else
     return the token to flag it with later (None without Redis). Read once per request."""
+    known = request.environ if has_request_context() else {}
+    token, full = read(session_id, known)
+    if full:
+        known[REFUSED] = True  # ``refusals`` may replay this answer before the app
+        raise SessionFull()
+    return token
+
+
+def read(session_id, environ: dict) -> tuple[bytes | None, bool]:
+    """The session's token and whether it is flagged full at it, read from Redis once per
+    request (kept in ``environ``, the WSGI environ of the request); (None, False) for what is
+    not a session id and without Redis. Needs an app context."""
     try:
         key = str(uuid.UUID(str(session_id)))
     except (ValueError, TypeError, AttributeError):
-        return None  # not a session id: the database path says it is not found
-    # Read once per request (the API checks before its own queries, then book() again).
-    known = request.environ.setdefault(_INFO, {}) if has_request_context() else {}
-    if key in known:
-        token = known[key]
-    else:
+        return None, False  # not a session id: the database path says it is not found
+    known = environ.setdefault(_INFO, {})
+    if key not in known:
         found = _on_redis("full sessions", lambda client, prefix: client.mget(
             prefix + "full:" + key, prefix + "gen:" + key, prefix + "epoch"))
         if found is None:
-            return None
+            return None, False
         full, generation, epoch = found
         token = known[key] = b"%s:%s" % (generation or b"0", epoch or b"0")
         known[key + ":full"] = full == token
-    if known.get(key + ":full"):
-        raise SessionFull()
-    return token
+    return known[key], known[key + ":full"]
 
 
 def mark_full(session_id, token: bytes | None) -> None:

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from cowin_kit.booking import fair_views  # lotteries, standby lists, priority checks (#21)
 from cowin_kit.booking import labels, lottery, messages, scopes, standby  # noqa: F401 - SMS texts
+from cowin_kit.booking import refusals
 from cowin_kit.booking.signals import dose_freed, dose_released
 from cowin_kit.booking.api import bp as api_bp
 from cowin_kit.booking.views import bp
@@ -30,3 +31,4 @@ def init_app(app: Flask) -> None:
     add_home_block(app, "booking/_home_find.html", order=20)
 
     fair_views.init_app(app)
+    refusals.init_app(app)  # attempts for sessions known full, refused before the app

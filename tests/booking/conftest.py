@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import uuid
 
 import pytest
 
@@ -147,3 +148,15 @@ def sign_in(client, account) -> None:
     from tests.factories import citizen_sign_in
 
     citizen_sign_in(client, account)
+
+
+@pytest.fixture
+def flagging_app(make_app, redis_url):
+    """An app on the test database whose full-session flags live in the test Redis (a fresh
+    prefix)."""
+    app = make_app(REDIS_URL=redis_url, CACHE_PREFIX=f"cowin-kit-test:{uuid.uuid4().hex}:")
+    yield app
+    with app.app_context():
+        from cowin_kit.core.cache import get_cache
+
+        get_cache().clear()

@@ -14,17 +14,6 @@ import sqlalchemy as sa
 from cowin_kit.booking.models import Appointment, SessionCapacity
 
 
-@pytest.fixture
-def flagging_app(make_app, redis_url):
-    """An app on the test database whose flags live in the test Redis (a fresh prefix)."""
-    app = make_app(REDIS_URL=redis_url, CACHE_PREFIX=f"cowin-kit-test:{uuid.uuid4().hex}:")
-    yield app
-    with app.app_context():
-        from cowin_kit.core.cache import get_cache
-
-        get_cache().clear()
-
-
 @contextmanager
 def statements(db):
     """The SQL statements run meanwhile (by any engine: each app has its own)."""

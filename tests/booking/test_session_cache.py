@@ -12,8 +12,7 @@ import sqlalchemy as sa
 
 from cowin_kit.booking.models import Appointment, VaccinationSession
 from tests.booking.test_concurrency import booked_state, race
-from tests.booking.test_full_sessions import (_book, flagging_app, statements,  # noqa: F401
-                                              world_staff)
+from tests.booking.test_full_sessions import _book, statements, world_staff  # noqa: F401
 
 SESSION_TABLES = ("vaccination_session", "facility", "session_capacity")
 
