@@ -2,7 +2,8 @@
 cohort (docs/reporting.md). Both are two SQL aggregations: each child's doses of the antigens
 asked for (one GROUP BY over the children of the cohort who live in the area), then children
 per area; the schedule engine never runs here. What counts is profile data (routine.yaml
-``fully_immunised`` and ``dropout``)."""
+``fully_immunised`` and ``dropout``); a dose counts in its place in the series by the counts
+of profiles/routine_places.py (doses by age, the engine's slots without its intervals)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from cowin_kit.areas.models import Area
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import ValidationFailed
 from cowin_kit.profiles import get_profile
+from cowin_kit.profiles.routine_places import Count, birth_series, place_rule, shortest_days
 from cowin_kit.registration.models import Beneficiary, RoutineDose
 from cowin_kit.reporting.labels import area_name, percent
 from cowin_kit.reporting.queries import child_areas
@@ -54,6 +56,22 @@ def _day_key(column) -> sa.ColumnElement:
             + sa.extract("day", column))
 
 
+def _age_days(given, birth) -> sa.ColumnElement:
+    """Days from birth to the dose (a date difference: SQLite has no date subtraction)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return sa.cast(sa.func.julianday(given) - sa.func.julianday(birth), sa.Integer)
+    return sa.cast(given - birth, sa.Integer)
+
+
+def _by_age(routine) -> sa.ColumnElement:
+    """Doses given before ``fully_immunised_by`` (in whole years: the birthday; else days)."""
+    limit = routine.fully_immunised_by
+    b, r = Beneficiary, RoutineDose
+    if not isinstance(limit, dt.timedelta) and not limit.months and not limit.tdelta:
+        return _day_key(r.given_on) < _day_key(b.birth_date) + 10000 * int(limit.years)
+    return _age_days(r.given_on, b.birth_date) < shortest_days(limit)
+
+
 def _routine():
     routine = get_profile().routine
     if routine is None:
@@ -64,15 +82,26 @@ def _routine():
 def _per_area(params: Params, cohort: str, needs: dict[str, list[tuple[str, int]]], *,
               by_first_birthday: bool) -> dict[int, dict[str, int]]:
     """For each area id where children of the cohort live: children, and for each name in
-    ``needs`` how many of them had every (antigen, number) dose listed there."""
+    ``needs`` how many of them had every (antigen, number) dose listed there, each in its
+    place in the series (``place_rule``)."""
     routine = _routine()
     b, r = Beneficiary, RoutineDose
-    antigens = sorted({a for refs in needs.values() for a, _n in refs})
-    in_time = _day_key(r.given_on) < _day_key(b.birth_date) + 10000 if by_first_birthday \
-        else sa.true()
-    counts = [sa.func.sum(sa.case((sa.and_(r.product.in_(
-        [p.id for p in routine.products if a in p.antigens]), in_time), 1), else_=0)).label(a)
-        for a in antigens]
+    rules = {name: [c for ref in refs for c in place_rule(routine, *ref)]
+             for name, refs in needs.items()}
+    columns: dict[tuple, str] = {}
+    for rule in rules.values():
+        for c in rule:
+            columns.setdefault((c.antigen, c.from_days, c.until_days), f"c{len(columns)}")
+    in_time = _by_age(routine) if by_first_birthday else sa.true()
+    age = _age_days(r.given_on, b.birth_date)
+
+    def doses(antigen: str, low: int, high: int | None) -> sa.ColumnElement:
+        products = [p.id for p in routine.products if antigen in p.antigens]
+        window = [age >= low] + ([age < high] if high is not None else [])
+        return sa.and_(r.product.in_(products), in_time, *window)
+
+    counts = [sa.func.sum(sa.case((doses(*key), 1), else_=0)).label(label)
+              for key, label in columns.items()]
     start, end = _born_in(cohort)
     where = [b.birth_date >= start, b.birth_date < end]
     if params.area is not None:
@@ -81,8 +110,11 @@ def _per_area(params: Params, cohort: str, needs: dict[str, list[tuple[str, int]
     child = (sa.select(b.id, b.area_id, *counts).select_from(b)
              .outerjoin(r, r.beneficiary_id == b.id).where(*where)
              .group_by(b.id, b.area_id).subquery())
-    sums = [sa.func.sum(sa.case((sa.and_(*[child.c[a] >= n for a, n in refs]), 1), else_=0))
-            for refs in needs.values()]
+    def has(c: Count) -> sa.ColumnElement:
+        return child.c[columns[c.antigen, c.from_days, c.until_days]] >= c.count
+
+    sums = [sa.func.sum(sa.case((sa.and_(*[has(c) for c in rule]), 1), else_=0))
+            for rule in rules.values()]
     stmt = (sa.select(child.c.area_id, sa.func.count(), *sums).group_by(child.c.area_id))
     return {area_id: {"children": total, **{k: int(v or 0) for k, v in zip(needs, rest)}}
             for area_id, total, *rest in db.session.execute(stmt)}
@@ -129,12 +161,8 @@ def _fic_rows(params: Params, tick) -> Iterator[tuple]:
 
 def dose_label(routine, antigen: str, number: int) -> str:
     """The dose's name in the schedule (MR-1), else antigen and number."""
-    for programme in routine.programmes:
-        for series in programme.series:
-            if (programme.anchor == "birth" and series.antigen == antigen
-                    and number <= len(series.doses)):
-                return series.doses[number - 1].name
-    return f"{antigen} {number}"
+    series = birth_series(routine, antigen, number)
+    return series.doses[number - 1].name if series else f"{antigen} {number}"
 
 
 def _dropout_rows(params: Params, tick) -> Iterator[tuple]:
