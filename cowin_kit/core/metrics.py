@@ -83,8 +83,15 @@ ALL = (REQUESTS, LATENCY, IN_FLIGHT, EVENTS, APPOINTMENTS, DOSES, OTPS, SMS, CAC
        DB_POOL_SIZE, DB_CHECKOUTS)
 
 
+#: The labelled cache series, looked up once (a ready hit counts one per request).
+_CACHE_SERIES: dict[tuple[str, str], object] = {}
+
+
 def count_cache(cache: str, result: str) -> None:
-    CACHE.labels(cache, result).inc()
+    series = _CACHE_SERIES.get((cache, result))
+    if series is None:
+        series = _CACHE_SERIES.setdefault((cache, result), CACHE.labels(cache, result))
+    series.inc()
 
 
 def watch_pool(engine, database: str) -> None:

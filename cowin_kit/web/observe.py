@@ -24,7 +24,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import RequestRedirect
 
 from cowin_kit.core import metrics
-from cowin_kit.core.logs import CURRENT, RequestInfo, well_formed
+from cowin_kit.core.logs import CURRENT, RequestInfo, RequestLine, well_formed
 
 log = logging.getLogger("cowin_kit.request")
 
@@ -43,6 +43,7 @@ class RequestObserver:
         self.wsgi_app = wsgi_app
         self.app = app
         self._routes: dict[tuple[str, str, str, str], str] = {}
+        self._counters: dict[tuple[str, str, str], tuple] = {}
 
     def route(self, environ) -> str:
         """The URL rule this request matches, or a fixed placeholder; a path matched before is
@@ -111,11 +112,20 @@ class RequestObserver:
 
     def _done(self, info: RequestInfo, status: str, started: float) -> None:
         duration = time.perf_counter() - started
-        metrics.REQUESTS.labels(info.route, info.method, status).inc()
-        metrics.LATENCY.labels(info.route, info.method).observe(duration)
-        log.info("%s %s %s", info.method, info.route, status,
-                 extra={"status": int(status) if status.isdigit() else status,
-                        "duration": round(duration, 6)})
+        counters = self._counters.get((info.route, info.method, status))
+        if counters is None:  # the labelled series, looked up once per route, method and status
+            if len(self._counters) >= self.ROUTES_KEPT:
+                self._counters.clear()
+            counters = self._counters[(info.route, info.method, status)] = (
+                metrics.REQUESTS.labels(info.route, info.method, status),
+                metrics.LATENCY.labels(info.route, info.method))
+        counters[0].inc()
+        counters[1].observe(duration)
+        if log.isEnabledFor(logging.INFO):
+            # The record made directly (no caller look-up: the line names no source line), in
+            # the shape the JSON formatter writes from pre-formatted parts (core.logs).
+            log.handle(RequestLine(log.name, info, int(status) if status.isdigit() else status,
+                                   round(duration, 6), __file__))
 
 
 class _Body:

@@ -1,0 +1,86 @@
+"""The line that closes each request is written from pre-formatted parts (``core.logs.RequestLine``,
+issue #15: it was a third of a ready public hit's CPU) and must read exactly as before: the same
+fields, order and encoding as the general JSON path, no query string, no personal data."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import random
+import sys
+
+import pytest
+
+from cowin_kit.core.logs import KitJsonFormatter, RequestInfo, RequestLine
+
+
+def general(formatter: KitJsonFormatter, record: logging.LogRecord) -> str:
+    """What python-json-logger's own path writes for ``record``."""
+    return super(KitJsonFormatter, formatter).format(record)
+
+
+@pytest.mark.parametrize("info,status,duration", [
+    (RequestInfo("430574a02a2940eaa03fa61f1908ac97", "GET", "/api/v2/x/calendarByDistrict"),
+     200, 2.9e-05),
+    (RequestInfo("lb-7f3a:0042.x", "POST", "/desk/beneficiary/<ref>"), 409, 0.123456),
+    (RequestInfo("r", "other", "<unmatched>"), 404, 0.0),
+    (RequestInfo("r", "GET", "/ünïcode/\"quoted\"\\"), 500, 12.5),
+    (RequestInfo("r", "GET", "Key (mobile)=(+919876543210) already"), 200, 1.0),
+    (RequestInfo(None, "GET", "/healthz"), "5xx", 3e-06),
+])
+def test_a_request_line_reads_as_the_general_path_writes_it(info, status, duration):
+    formatter = KitJsonFormatter()
+    record = RequestLine("cowin_kit.request", info, status, duration)
+    made = formatter.format(record)
+    assert made == general(formatter, record)
+    line = json.loads(made)
+    assert (line["status"], line["duration"], line["route"]) == (status, duration, info.route)
+    assert "9876543210" not in line["message"]  # a database detail's values hidden, as before
+
+
+def test_the_time_matches_at_every_millisecond_edge():
+    formatter = KitJsonFormatter()
+    record = RequestLine("cowin_kit.request", RequestInfo("r", "GET", "/"), 200, 0.001)
+    edges = [1796523317.0, 1796523317.9995, 1796523317.9999996, 1796523317.0004999,
+             1796523317.0005, 1796523317.999, 1796531199.9999999]
+    for created in edges + [random.uniform(1.7e9, 1.9e9) for _ in range(2000)]:
+        record.created = created
+        assert formatter.format(record) == general(formatter, record), created
+
+
+def test_records_with_an_exception_take_the_general_path():
+    formatter = KitJsonFormatter()
+    record = RequestLine("cowin_kit.request", RequestInfo("r", "GET", "/"), 500, 0.5)
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        record.exc_info = sys.exc_info()
+    assert "exc_info" in json.loads(formatter.format(record))
+
+
+def test_a_ready_hit_writes_the_same_line_as_before(make_app, monkeypatch):
+    """Through the app (the observer makes the record): one JSON line with every documented
+    field; the URL's query string is in none of them."""
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    client = make_app().test_client()
+    for _ in range(2):
+        client.get("/healthz?mobile=9876543210", headers={"X-Request-ID": "abc"}).get_data()
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    requests = [line for line in lines if line["logger"] == "cowin_kit.request"]
+    assert len(requests) == 2
+    for line in requests:
+        assert list(line) == ["time", "level", "logger", "message", "request_id", "method",
+                              "route", "status", "duration"]
+        assert (line["message"], line["request_id"], line["route"], line["status"]) == (
+            "GET /healthz 200", "abc", "/healthz", 200)
+    assert "9876543210" not in stream.getvalue()
+
+
+def test_the_observer_writes_request_lines(make_app, caplog):
+    client = make_app().test_client()
+    with caplog.at_level(logging.INFO, logger="cowin_kit"):
+        client.get("/healthz").get_data()
+    [record] = [r for r in caplog.records if r.name == "cowin_kit.request"]
+    assert type(record) is RequestLine and record.getMessage() == "GET /healthz 200"
