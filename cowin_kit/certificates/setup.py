@@ -9,7 +9,7 @@ from cowin_kit.extensions import register_api_blueprint
 from cowin_kit.vaccination.signals import dose_corrected, dose_recorded
 from cowin_kit.web.context import add_nav
 
-from . import api, issuance, offline, scopes, views
+from . import api, card_views, issuance, offline, scopes, views
 
 
 def init_app(app: Flask) -> None:
@@ -20,5 +20,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(views.well_known)
     app.register_blueprint(offline.bp)  # the offline verifier app (/verifier/)
+    app.register_blueprint(card_views.bp)  # immunisation cards (routine schedule)
     register_api_blueprint(app, api.blp)
     add_nav(app, "certificates.verify_page", _l("Verify a certificate"), section="public", order=60)

@@ -246,6 +246,11 @@ ROUTES: dict[str, Access] = {
     "desk.record": staff(DESK, scoped=True, body=WRONG_CODE),
     "desk.walk_in": staff(DESK),
     "newborn.newborn": staff(DESK),
+    # The immunisation card (#19): staff who reach where the person lives or a facility that
+    # vaccinated them (a counted, audited look-up); the citizen for a person of the account.
+    "routine_card.desk_card": staff((*DESK, NAT, AREA), scoped=True,
+                                    audited={"GET": "beneficiary.view"}),
+    "routine_card.citizen_card": citizen(owns=True),
     "desk.day_no_shows": staff(DESK),
     "desk.no_show": staff(DESK, scoped=True),
     "desk.dose": staff((*DESK, NAT, AREA), scoped=True, audited={"GET": "beneficiary.view"}),
