@@ -136,6 +136,30 @@ def certificate(reference_id):
             "revoke_reason": cert.revoke_reason, "formats": formats}
 
 
+@blp.route("/<reference_id>/routine")
+@blp.response(200, s.RoutineCertificatesOut)
+@citizen_required
+def routine_certificates(reference_id):
+    """WHO DDCC:VS certificates of the person's routine immunisation doses: one per antigen of
+    each dose whose product has a WHO vaccine code (``hc1``: the QR text), oldest dose first."""
+    from .routine_ddcc import certificates_for, doses_of, sign
+
+    person = operations.beneficiary_of(current_account(), reference_id)
+    out = []
+    for dose in doses_of(person.id):
+        certs = certificates_for(dose)
+        for cert, text in zip(certs, sign(certs)):
+            entry = cert.data.dose
+            out.append({"dose_id": dose.id, "product": dose.product, "product_name": entry.vaccine_name,
+                        "given_on": entry.date, "antigen": cert.antigen, "antigen_name": cert.antigen_name,
+                        "vaccine": entry.codes["icd11_type"], "disease": entry.codes["disease"],
+                        "dose_number": entry.dose_number, "total_doses": entry.series_total,
+                        "hcid": cert.data.uvci, "hc1": text})
+    audit("routine_certificate.download", "beneficiary", person.reference_id, count=len(out))
+    db.session.commit()
+    return {"certificates": out}
+
+
 @blp.route("/<reference_id>/passport", methods=["PUT"])
 @citizen_required
 @blp.arguments(s.PassportIn)

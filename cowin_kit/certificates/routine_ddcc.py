@@ -13,6 +13,7 @@ on first download, with the active HC1 key; the identifiers are derived from the
 across downloads): HCID ``URN:UVCI:01:<CC>:CKR<dose id><antigen>``, DDCC id
 ``R<dose id>-<antigen>``. There is no certificate row: a corrected routine dose changes what is
 signed next time, and routine certificates are not on the revocation list (no migration yet).
+The citizen API offers them: ``GET /api/kit/v1/certificates/<reference_id>/routine``.
 """
 
 from __future__ import annotations
@@ -105,6 +106,12 @@ def certificates_for(dose: RoutineDose) -> list[RoutineCertificate]:
                 country=profile.alpha2, country3=profile.alpha3),))
         out.append(RoutineCertificate(antigen_id, antigen.name, data))
     return out
+
+
+def doses_of(person_id: int) -> list[RoutineDose]:
+    """A person's routine doses, oldest first."""
+    return list(db.session.scalars(sa.select(RoutineDose).where(RoutineDose.beneficiary_id == person_id)
+                                   .order_by(RoutineDose.given_on, RoutineDose.id)))
 
 
 def sign(certificates: list[RoutineCertificate]) -> list[str]:

@@ -68,3 +68,22 @@ class CertificateOut(Schema):
     revoked_at = fields.DateTime(allow_none=True)
     revoke_reason = fields.String(allow_none=True)
     formats = fields.Dict()
+
+
+class RoutineCertificateOut(Schema):
+    dose_id = fields.Integer()
+    product = fields.String(metadata={"description": "routine.yaml product id"})
+    product_name = fields.String()
+    given_on = fields.Date()
+    antigen = fields.String(metadata={"description": "routine.yaml antigen id"})
+    antigen_name = fields.String()
+    vaccine = fields.String(metadata={"description": "ICD-11 vaccine code (WHO value sets)"})
+    disease = fields.String(metadata={"description": "ICD-11 disease targeted"})
+    dose_number = fields.Integer()
+    total_doses = fields.Integer()
+    hcid = fields.String(metadata={"description": "health certificate id (UVCI form)"})
+    hc1 = fields.String(metadata={"description": "the signed WHO DDCC:VS, HC1 QR text"})
+
+
+class RoutineCertificatesOut(Schema):
+    certificates = fields.List(fields.Nested(RoutineCertificateOut))

@@ -125,3 +125,36 @@ def test_the_covid_ddcc_keeps_its_disease():
 
     body = ddcc.core_data_set(certificate(), b"\x00" * 8)
     assert body["vaccination"]["disease"] == {"system": ICD11, "code": "RA01"}
+
+
+def test_the_citizen_downloads_the_routine_certificates_of_their_child_only(app, db, child_and_desk):
+    from cowin_kit.accounts.models import CitizenAccount
+    from cowin_kit.certificates.verify import app_verifier
+    from cowin_kit.core.models import AuditEntry
+    from tests.factories import citizen_sign_in
+
+    child = child_and_desk[0]
+    _give(db, child_and_desk, "bcg", 0, "BC0001")
+    _give(db, child_and_desk, "pcv", 42, "PC0001")  # no WHO code: no certificate
+    _give(db, child_and_desk, "mr", 275, "MR0001")
+    client = app.test_client()
+    citizen_sign_in(client, db.session.get(CitizenAccount, child.account_id))
+    response = client.get(f"/api/kit/v1/certificates/{child.reference_id}/routine")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    found = response.get_json()["certificates"]
+    assert [(c["product"], c["antigen"], c["disease"], c["vaccine"], c["dose_number"], c["total_doses"])
+            for c in found] == [("bcg", "bcg", "1B1Z", "XM8142", 1, 1),
+                                ("mr", "measles", "1F03", "XM21H2", 1, 2), ("mr", "rubella", "1F02", "XM21H2", 1, 2)]
+    for cert in found:
+        result = app_verifier().verify(cert["hc1"])
+        assert result.status == "valid" and result.certificate_id == cert["hcid"]
+    assert db.session.query(AuditEntry).filter_by(action="routine_certificate.download",
+                                                  object_id=child.reference_id).count() == 1
+    # someone else's account: not found, nothing signed
+    stranger = CitizenAccount(mobile="+919876543218")
+    db.session.add(stranger)
+    db.session.commit()
+    other = app.test_client()
+    citizen_sign_in(other, stranger)
+    assert other.get(f"/api/kit/v1/certificates/{child.reference_id}/routine").status_code == 404
+    assert app.test_client().get(f"/api/kit/v1/certificates/{child.reference_id}/routine").status_code == 401

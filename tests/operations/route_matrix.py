@@ -181,6 +181,7 @@ ROUTES: dict[str, Access] = {
                                   body={"reason": "not a reason"}),
     "booking_api.slip": citizen(owns=True),
     "kit_certificates.certificate": citizen(owns=True),
+    "kit_certificates.routine_certificates": citizen(owns=True),
     # The owner already asked for this field: 409, nothing added.
     "kit_certificates.ask_correction": citizen(owns=True, body={"field": "name",
                                                                 "new_value": "Asked again"}),
