@@ -248,7 +248,7 @@ def store_next_routine_due(person: Beneficiary, on: dt.date) -> None:
     person.next_routine_due = min((d.due for d in doses), default=None)
     person.next_routine_overdue = min((d.overdue_from for d in doses), default=None)
     db.session.flush()
-    store(db.session.connection(), {person.id: rows_of(person.id, doses)})
+    store(db.session.connection(), {person.id: rows_of(person, doses)})
 
 
 def routine_due_of(people: list[Beneficiary]) -> dict[int, list[NextDose]]:

@@ -119,6 +119,9 @@ class RoutineDue(db.Model):
         # Every antigen's lists, and the overdue reminders' window (reminders/selection.py).
         sa.Index("ix_routine_due_due", "due_on", "beneficiary_id"),
         sa.Index("ix_routine_due_overdue", "overdue_on", "beneficiary_id"),
+        # An area's lists: its people's rows (the person's area, copied: no join to beneficiary).
+        sa.Index("ix_routine_due_area_due", "area_id", "due_on", "beneficiary_id"),
+        sa.Index("ix_routine_due_area_overdue", "area_id", "overdue_on", "beneficiary_id"),
     )
 
     beneficiary_id: Mapped[int] = mapped_column(
@@ -130,3 +133,4 @@ class RoutineDue(db.Model):
     due_on: Mapped[dt.date] = mapped_column()  # recommended date
     overdue_on: Mapped[dt.date] = mapped_column()  # overdue from this day
     last_day: Mapped[dt.date | None] = mapped_column()  # last day it is given (None: no limit)
+    area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("area.id"))  # the person's

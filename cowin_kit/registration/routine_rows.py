@@ -54,11 +54,13 @@ def open_doses(routine, person, pregnancy: Pregnancy | None, history: Iterable[t
     return [d for d in doses if d.status not in (COMPLETE, NO_LONGER_DUE) and d.can_give]
 
 
-def rows_of(person_id: int, doses: Iterable[NextDose]) -> list[dict]:
+def rows_of(person, doses: Iterable[NextDose]) -> list[dict]:
+    """The rows of ``person`` (``id``, ``area_id``) for these open doses."""
     found: dict[tuple, dict] = {}
     for d in doses:
         found.setdefault((d.programme, d.antigen), {
-            "beneficiary_id": person_id, "programme": d.programme, "antigen": d.antigen,
+            "beneficiary_id": person.id, "area_id": person.area_id, "programme": d.programme,
+            "antigen": d.antigen,
             "dose_number": d.number, "dose_name": (d.name or None) and d.name[:60],
             "due_on": d.due, "overdue_on": d.overdue_from, "last_day": d.last_day})
     return list(found.values())
@@ -98,7 +100,7 @@ def _candidates(routine, today: dt.date, after_id: int, batch: int) -> sa.Select
                  b.id.in_(sa.select(RoutineDue.beneficiary_id)))
     if routine is None:
         who = b.id.in_(sa.select(RoutineDue.beneficiary_id))
-    return (sa.select(b.id, b.birth_date, b.birth_year, b.gender)
+    return (sa.select(b.id, b.birth_date, b.birth_year, b.gender, b.area_id)
             .where(b.id > after_id, who).order_by(b.id).limit(batch))
 
 
@@ -115,7 +117,7 @@ def refresh_batch(session: Session, routine, people: list, today: dt.date) -> in
     for person in people:
         doses = [] if routine is None else open_doses(
             routine, person, pregnancies.get(person.id), history[person.id], today)
-        rows[person.id] = rows_of(person.id, doses)
+        rows[person.id] = rows_of(person, doses)
         earliest.append({"i": person.id, "due": min((d.due for d in doses), default=None),
                          "overdue": min((d.overdue_from for d in doses), default=None)})
     written = store(session.connection(), rows)

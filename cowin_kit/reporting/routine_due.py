@@ -6,7 +6,12 @@ schedule engine does not run here.
 - one antigen: ``ix_routine_due_antigen_due`` (antigen, due_on, beneficiary_id), or for
   "overdue" and "due" (due, not yet overdue) ``ix_routine_due_antigen_overdue``;
 - every antigen: ``ix_routine_due_due`` / ``ix_routine_due_overdue``;
-- an area: its people by ``beneficiary.area_id`` (the ids as constants, as reporting/due.py).
+- an area: ``ix_routine_due_area_due`` / ``..._area_overdue`` (area_id: the person's, copied
+  when the rows are written; the area's ids as constants, as reporting/due.py).
+
+The rows come from routine_due alone, then their people by primary key, a page (or a fetch of
+the download's cursor) at a time: joined in one query, the planner may walk all of
+beneficiary's primary key to merge it with a few due rows.
 
 Pages go on after the last row's key (``(date, person, programme, antigen) > key``, never
 OFFSET): a later page reads as little of the index as the first.
@@ -70,7 +75,7 @@ def routine_due_query(params: Params) -> sa.Select:
     """Open routine doses of the area's people due by ``params.date_to`` (``status`` "overdue":
     overdue today; "due": due, not overdue yet), longest waiting first, after ``params.after``
     (at most ``params.limit``)."""
-    d, b = RoutineDue, Beneficiary
+    d = RoutineDue
     key = _key_column(params)
     where = [sa.or_(d.last_day.is_(None), d.last_day >= params.today)]
     if params.status == "overdue":
@@ -82,15 +87,13 @@ def routine_due_query(params: Params) -> sa.Select:
     if params.antigen:
         where.append(d.antigen == params.antigen)
     if params.area is not None:
-        where.append(b.area_id.in_(_area_ids(params)))
+        where.append(d.area_id.in_(_area_ids(params)))
     order = (key, d.beneficiary_id, d.programme, d.antigen)
     if params.after:
         where.append(sa.tuple_(*order) > sa.tuple_(*parse_key(params.after)))
-    return (sa.select(b.reference_id, b.name, b.birth_date, b.gender, d.antigen, d.dose_number,
-                      d.dose_name, d.due_on, d.overdue_on, key.label("key"), d.beneficiary_id,
-                      d.programme)
-            .join(b, b.id == d.beneficiary_id).where(*where)
-            .order_by(*order).limit(params.limit))
+    return (sa.select(d.antigen, d.dose_number, d.dose_name, d.due_on, d.overdue_on,
+                      key.label("key"), d.beneficiary_id, d.programme)
+            .where(*where).order_by(*order).limit(params.limit))
 
 
 def dose_text(name: str | None, number: int) -> str:
@@ -104,20 +107,22 @@ def routine_due_rows(params: Params, tick) -> Iterator[tuple]:
     paged = params.limit is not None
     result = db.session.execute(stmt if paged
                                 else stmt.execution_options(yield_per=FETCH_ROWS))
-    i = 0
     try:
-        for i, row in enumerate(result, 1):
-            late = row.overdue_on <= params.today
-            if paged:
-                params.keys.append(f"{row.key.isoformat()}~{row.beneficiary_id}~"
-                                   f"{row.programme}~{row.antigen}")
-            yield (row.reference_id, row.name, row.birth_date, gender_label(row.gender),
-                   antigens.get(row.antigen, row.antigen),
-                   dose_text(row.dose_name, row.dose_number), row.due_on, row.overdue_on,
-                   overdue if late else due)
-            if i % FETCH_ROWS == 0:
-                tick(FETCH_ROWS)
-        tick(i % FETCH_ROWS)
+        for rows in result.partitions(FETCH_ROWS):
+            b = Beneficiary
+            people = {p.id: p for p in db.session.execute(
+                sa.select(b.id, b.reference_id, b.name, b.birth_date, b.gender)
+                .where(b.id.in_({r.beneficiary_id for r in rows})))}
+            for row in rows:
+                person = people[row.beneficiary_id]
+                if paged:
+                    params.keys.append(f"{row.key.isoformat()}~{row.beneficiary_id}~"
+                                       f"{row.programme}~{row.antigen}")
+                yield (person.reference_id, person.name, person.birth_date,
+                       gender_label(person.gender), antigens.get(row.antigen, row.antigen),
+                       dose_text(row.dose_name, row.dose_number), row.due_on, row.overdue_on,
+                       overdue if row.overdue_on <= params.today else due)
+            tick(len(rows))
     finally:
         result.close()
 

@@ -34,6 +34,9 @@ def upgrade() -> None:
         sa.Column('due_on', sa.Date(), nullable=False),
         sa.Column('overdue_on', sa.Date(), nullable=False),
         sa.Column('last_day', sa.Date(), nullable=True),
+        sa.Column('area_id', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['area_id'], ['area.id'],
+                                name=op.f('fk_routine_due_area_id_area')),
         sa.ForeignKeyConstraint(['beneficiary_id'], ['beneficiary.id'],
                                 name=op.f('fk_routine_due_beneficiary_id_beneficiary'),
                                 ondelete='CASCADE'),
@@ -46,6 +49,10 @@ def upgrade() -> None:
                     ['antigen', 'overdue_on', 'beneficiary_id'])
     op.create_index('ix_routine_due_due', 'routine_due', ['due_on', 'beneficiary_id'])
     op.create_index('ix_routine_due_overdue', 'routine_due', ['overdue_on', 'beneficiary_id'])
+    op.create_index('ix_routine_due_area_due', 'routine_due',
+                    ['area_id', 'due_on', 'beneficiary_id'])
+    op.create_index('ix_routine_due_area_overdue', 'routine_due',
+                    ['area_id', 'overdue_on', 'beneficiary_id'])
     _backfill()
 
 
@@ -82,6 +89,8 @@ def _backfill() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_routine_due_area_overdue', table_name='routine_due')
+    op.drop_index('ix_routine_due_area_due', table_name='routine_due')
     op.drop_index('ix_routine_due_overdue', table_name='routine_due')
     op.drop_index('ix_routine_due_due', table_name='routine_due')
     op.drop_index('ix_routine_due_antigen_overdue', table_name='routine_due')
