@@ -143,7 +143,12 @@ def test_only_the_account_and_staff_in_reach_get_the_card(app, client, db, world
     views = db.session.scalars(sa.select(AuditEntry).where(
         AuditEntry.action == "beneficiary.view", AuditEntry.object_id == child.reference_id)).all()
     assert [v.actor_id for v in views] == [str(world.staff["vaccinator"].id)]
+    assert "immunisation_card" in str(views[0].details)
+    denied = db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.actor_id == str(outsider.id), AuditEntry.outcome == "denied")).all()
+    assert [d.action for d in denied] == ["route:routine_card.desk_card"]
     assert staff_client.get("/desk/people/10000000000000/immunisation-card.pdf").status_code == 404
+    assert url in staff_client.get(f"/desk/people/{child.reference_id}").get_data(as_text=True)
     # An area administrator reaches a person living in the area; not one living elsewhere.
     unvaccinated = _child(account, today - dt.timedelta(weeks=3))
     url = f"/desk/people/{unvaccinated.reference_id}/immunisation-card.pdf"
