@@ -7,8 +7,10 @@ when a child is registered, a routine dose is recorded, a pregnancy recorded or 
 is stored is the engine's answer on the day of that change: the recommended date
 (``due_on``), the day the dose becomes overdue (``overdue_on``) and the last day it is given
 (``last_day``). A list for a later day ``D`` is then ``due_on <= D`` (overdue:
-``overdue_on <= D``) with ``last_day`` not before ``D``. Rows written around it (bulk loads)
-or a change to routine.yaml are repaired by ``cowin-kit reports rebuild-due`` (``rebuild``).
+``overdue_on <= D``) with ``last_day`` not before ``D``. A flush hook (``install``) covers the
+changes made elsewhere through the ORM: a corrected birth date or gender (a certificate
+correction), a routine dose corrected or deleted. Rows written around it (bulk loads) or a
+change to routine.yaml are repaired by ``cowin-kit reports rebuild-due`` (``rebuild``).
 """
 
 from __future__ import annotations
@@ -17,13 +19,19 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
+from flask import has_app_context
+from sqlalchemy import event
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from cowin_kit.profiles import get_profile
 
 from cowin_kit.profiles.ages import after
 from cowin_kit.profiles.routine import COMPLETE, NO_LONGER_DUE, NextDose
 from cowin_kit.profiles.routine import Pregnancy as Term
 from cowin_kit.profiles.routine import next_doses
 from cowin_kit.registration.models import Beneficiary, Pregnancy, RoutineDose, RoutineDue
+from cowin_kit.registration.operations import _today
 
 #: How long after the expected delivery date an open pregnancy still counts as current.
 LATE = dt.timedelta(weeks=2)
@@ -145,3 +153,60 @@ def rebuild(session: Session, routine, today: dt.date, *, batch: int = 2000,
 def candidates_count(session: Session, routine, today: dt.date) -> int:
     stmt = _candidates(routine, today, 0, None).order_by(None).subquery()
     return session.scalar(sa.select(sa.func.count()).select_from(stmt)) or 0
+
+
+# -- the flush hook ---------------------------------------------------------------------------
+
+PENDING = "registration.routine_due_people"
+#: Facts about the person and about a routine dose the engine reads.
+PERSON_FACTS = ("birth_date", "birth_year", "gender", "area_id")
+DOSE_FACTS = ("beneficiary_id", "product", "given_on")
+EARLIEST = ("next_routine_due", "next_routine_overdue")
+
+
+def _changed(obj, names: tuple[str, ...]) -> bool:
+    state = sa.inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def _before_flush(session: Session, flush_context, instances) -> None:
+    """Note whose routine rows this flush may change (a new dose or person is stored by the
+    code that records it: registration/children.py)."""
+    people: set[int] = set()
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, RoutineDose) and (obj in session.deleted or _changed(obj, DOSE_FACTS)):
+            history = sa.inspect(obj).attrs.beneficiary_id.history
+            people.update(i for i in (*history.deleted, *history.unchanged, *history.added)
+                          if i is not None)
+        elif isinstance(obj, Beneficiary) and obj not in session.deleted \
+                and sa.inspect(obj).identity and _changed(obj, PERSON_FACTS):
+            people.add(sa.inspect(obj).identity[0])
+    if people:
+        session.info.setdefault(PENDING, set()).update(people)
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    people = session.info.pop(PENDING, None)
+    if not people or not has_app_context():
+        return
+    profile = get_profile()
+    b = Beneficiary
+    rows = session.execute(sa.select(b.id, b.birth_date, b.birth_year, b.gender, b.area_id)
+                           .where(b.id.in_(people)).order_by(b.id)).all()
+    if not rows:
+        return
+    refresh_batch(session, profile.routine, rows, _today(profile))
+    mapper = sa.inspect(Beneficiary)
+    for person_id, *values in session.execute(
+            sa.select(b.id, *(getattr(b, n) for n in EARLIEST)).where(b.id.in_(people))):
+        obj = session.identity_map.get(mapper.identity_key_from_primary_key((person_id,)))
+        if obj is not None:
+            for name, value in zip(EARLIEST, values):
+                set_committed_value(obj, name, value)
+
+
+def install() -> None:
+    """Listen to every ORM session's flushes (idempotent)."""
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "before_flush", _before_flush)
+        event.listen(Session, "after_flush", _after_flush)

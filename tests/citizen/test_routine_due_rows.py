@@ -95,3 +95,18 @@ def test_cli_rebuild_due_restores_deleted_rows(app, db, account, runner, databas
     db.session.expire_all()
     assert _rows(db, child) == before
     assert db.session.get(Beneficiary, child.id).next_routine_due == child.birth_date
+
+
+def test_a_corrected_birth_date_moves_the_rows(db, account):
+    """A correction made elsewhere through the ORM (a certificate correction) is caught by
+    the flush hook: the rows follow the new birth date in the same transaction."""
+    birth = _today() - 2 * W
+    child = children.add_child(account, name="Asha", birth_date=birth, gender="F",
+                               guardian="mother")
+    assert _rows(db, child)["opv"][:2] == ("OPV-0", birth)
+    row = db.session.get(Beneficiary, child.id)
+    row.birth_date = birth - 8 * W  # ten weeks old, not two
+    db.session.commit()
+    rows = _rows(db, child)
+    assert rows["opv"][:2] == ("OPV-1", birth - 2 * W)  # OPV-0 missed, OPV-1 at six weeks
+    assert db.session.get(Beneficiary, child.id).next_routine_due == birth - 8 * W  # BCG
