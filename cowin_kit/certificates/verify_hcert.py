@@ -73,7 +73,11 @@ def ddcc_result(body: dict) -> Result:
                   vaccination={"vaccine": (vac.get("brand") or {}).get("code"), "dose": vac.get("dose"),
                                "total": vac.get("totalDoses"), "date": vac.get("date"),
                                "country": (vac.get("country") or {}).get("code"),
-                               "manufacturer": (vac.get("manufacturer") or {}).get("code"),
+                               # "unknown": a routine product's (routine.yaml names no maker)
+                               "manufacturer": _known((vac.get("manufacturer") or {}).get("code")),
                                "type": (vac.get("vaccine") or {}).get("code"),
                                "disease": (vac.get("disease") or {}).get("code")})
 
+
+def _known(code):
+    return None if code == "unknown" else code

@@ -158,3 +158,15 @@ def test_the_citizen_downloads_the_routine_certificates_of_their_child_only(app,
     citizen_sign_in(other, stranger)
     assert other.get(f"/api/kit/v1/certificates/{child.reference_id}/routine").status_code == 404
     assert app.test_client().get(f"/api/kit/v1/certificates/{child.reference_id}/routine").status_code == 401
+
+
+def test_the_verify_page_names_the_routine_vaccine_and_disease(app, db, child_and_desk):
+    from cowin_kit.certificates import routine_ddcc
+
+    dose = _give(db, child_and_desk, "mr", 275, "MR0001")
+    measles = routine_ddcc.sign(routine_ddcc.certificates_for(dose))[0]
+    html = app.test_client().post("/verify?lang=en", data={"payload": measles}).get_data(as_text=True)
+    assert "genuine and valid" in html
+    assert "Measles-Rubella (MR)" in html and "Measles, combinations with rubella, live attenuated" in html
+    assert "<dd>Measles</dd>" in html and "1 of 2" in html
+    assert "unknown" not in html  # routine.yaml names no manufacturer: none is shown
