@@ -197,3 +197,60 @@ def test_an_arabic_card_is_right_to_left_with_arabic_digits(make_app, db, tmp_pa
         subprocess.run(["pdftoppm", "-r", "40", "-gray", "-singlefile", "-png", str(path),
                         str(tmp_path / "card")], check=True)
         assert (tmp_path / "card.png").stat().st_size > 1000
+
+
+def test_the_desk_card_is_a_counted_look_up(make_app, db, world):
+    from tests.operations.conftest import FAST_ARGON2
+
+    limited = make_app(WTF_CSRF_ENABLED=False, STAFF_LOOKUP_LIMIT="2 per hour", **FAST_ARGON2)
+    with limited.app_context():
+        account = sign_up("9876500002")
+        child = _child(account, ops._today(get_profile()) - dt.timedelta(weeks=7))
+        _give(db, world.staff["vaccinator"], world.facilities["FA"], child,
+              ops._today(get_profile()), "bcg")
+        client = limited.test_client()
+        sign_in(client, world.staff["vaccinator"])
+        url = f"/desk/people/{child.reference_id}/immunisation-card.pdf"
+        assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
+
+
+SHIPPED = ("in", "vn", "ug", "ua", "ng", "mx", "pe", "pa", "do", "iq")
+
+
+@pytest.mark.parametrize("code", SHIPPED)
+def test_every_shipped_schedule_prints_on_one_page_in_its_language(make_app, db, code):
+    """A four-month-old with the birth doses, in the profile's own language and script: one
+    page, every glyph in a font (no .notdef), every dose of the schedule on it."""
+    from cowin_kit.certificates.routine_card import card_for
+    from cowin_kit.certificates.routine_card_pdf import build_card_pdf
+    from cowin_kit.registration.models import RoutineDose
+
+    app = make_app(PROFILE=code)
+    with app.app_context():
+        profile = get_profile()
+        birth = ops._today(profile) - dt.timedelta(weeks=17)
+        child = Beneficiary(reference_id="12345678901234", name="Child", birth_year=birth.year,
+                            birth_date=birth, gender="M", groups=[], guardian="father")
+        db.session.add(child)
+        db.session.flush()
+        for product in [p.id for p in profile.routine.products if p.in_programme][:3]:
+            db.session.add(RoutineDose(beneficiary_id=child.id, product=product, given_on=birth,
+                                       lot="LOT-7"))
+        db.session.commit()
+        card = card_for(child)
+        pdf = build_card_pdf(card, profile.default_locale)
+        reader = pypdf.PdfReader(io.BytesIO(pdf))
+        assert len(reader.pages) == 1
+        assert b"<0000> Tj" not in reader.pages[0].get_contents().get_data()
+        assert card.next_rows and len(card.rows) >= 8
+        assert "LOT-7" in reader.pages[0].extract_text()
+
+
+def test_a_pregnant_womans_card_shows_her_td_doses(client, db, world):
+    account = sign_up()
+    mother = ops.add_beneficiary(account, **person(1, birth_year=1995))
+    children.record_pregnancy(account, mother.reference_id, week=20)
+    citizen_sign_in(client, account)
+    text = _text(_card(client, mother).data)
+    assert "Td-1" in text and "Td-2" in text and "UIP - infants" not in text
+    assert mother.id_masked in text and "Pentavalent" not in text
