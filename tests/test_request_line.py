@@ -84,3 +84,27 @@ def test_the_observer_writes_request_lines(make_app, caplog):
         client.get("/healthz").get_data()
     [record] = [r for r in caplog.records if r.name == "cowin_kit.request"]
     assert type(record) is RequestLine and record.getMessage() == "GET /healthz 200"
+
+
+def test_lines_are_formatted_before_the_handler_lock_is_taken(make_app, monkeypatch):
+    """gunicorn's threads each write a line per request: the handler's lock is held for the
+    write alone, so one thread's formatting never waits for another's write."""
+    import threading
+
+    from cowin_kit.core.logs import HANDLER_MARK
+
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    make_app()
+    handler = next(h for h in logging.getLogger("cowin_kit").handlers
+                   if getattr(h, HANDLER_MARK, False))
+    formatted = threading.Event()
+    real = handler.format
+    monkeypatch.setattr(handler, "format", lambda record: formatted.set() or real(record))
+    with handler.lock:  # another thread writing
+        writer = threading.Thread(target=logging.getLogger("cowin_kit.t").warning, args=("x",))
+        writer.start()
+        assert formatted.wait(5)
+        assert stream.getvalue() == ""
+    writer.join(5)
+    assert json.loads(stream.getvalue())["message"] == "x"

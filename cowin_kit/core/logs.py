@@ -193,6 +193,27 @@ class StderrHandler(logging.StreamHandler):
     def stream(self, _value) -> None:
         pass
 
+    def handle(self, record: logging.LogRecord):
+        """``Handler.handle`` with the line formatted before the lock is taken: the lock is
+        held for the write alone (gunicorn's threads log a line per request each)."""
+        passed = self.filter(record)
+        if passed:
+            try:
+                line = self.format(record) + self.terminator
+            except Exception:  # noqa: BLE001 - logging's own policy: report, never raise
+                self.handleError(record)
+                return passed
+            with self.lock:
+                try:
+                    stream = self.stream
+                    stream.write(line)
+                    stream.flush()
+                except RecursionError:
+                    raise
+                except Exception:  # noqa: BLE001
+                    self.handleError(record)
+        return passed
+
 
 def configure_logging(app: Flask) -> None:
     """Give the ``cowin_kit`` loggers the kit's handler and level (once per process; a later

@@ -141,6 +141,17 @@ def check(scope: str, limit: str | None = None, key: str | None = None, *,
     _apply(scope, limit, key, error, count=False)
 
 
+def leased(app: Flask, scope: str, key: str) -> bool:
+    """One call of ``scope`` (at RATE_LIMIT_PUBLIC) for ``key`` served from a lease this process
+    holds, without an app context (``core.ready_hits``: a repeated public read); False when
+    there is none (on Redis without a lease left, or in process): count it with ``hit``."""
+    limits = app.extensions.get(_KEY)
+    if limits is None or limits.leases is None:
+        return False
+    return limits.leases.take(_parse(app.config["RATE_LIMIT_PUBLIC"]),
+                              (limits.namespace, scope, key))
+
+
 def hit_in_process(scope: str, limit: str | None = None, key: str | None = None, *,
                    error: type[RateLimited] = RateLimited) -> None:
     """``hit``, counted in this process only: the fallback while Redis is away (core.outage)."""
@@ -216,6 +227,17 @@ class _Leases:
         storage = self._storage
         return [storage.prefixed_key(storage._previous_window_key(key)),
                 storage.prefixed_key(storage._current_window_key(key))]
+
+    def take(self, item: RateLimitItem, identifiers: tuple) -> bool:
+        """One call served from a lease this process holds (counted in Redis already); False
+        when none is held or it is used up (``hit`` then takes the next one)."""
+        name = (item.key_for(*identifiers), item.amount)
+        with self._lock:
+            lease = self._held.get(name)
+            if lease is not None and time.monotonic() < lease.until and lease.left > 0:
+                lease.left -= 1
+                return True
+        return False
 
     def hit(self, strategy: RateLimiter, item: RateLimitItem, identifiers: tuple) -> bool:
         name = (item.key_for(*identifiers), item.amount)

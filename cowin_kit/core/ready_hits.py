@@ -11,6 +11,7 @@ from cowin_kit.core.cache import EXTENSION_KEY
 from cowin_kit.core.errors import RateLimited
 from cowin_kit.core.metrics import count_cache
 from cowin_kit.core.outage import limit
+from cowin_kit.core.ratelimit import leased
 from cowin_kit.core.response_cache import READY_NOTE, CachedResponse
 
 
@@ -94,10 +95,14 @@ class ReadyHits:
 
     def _within_limit(self, environ, scope: str) -> bool:
         # The same count as the route's (client_address() is this REMOTE_ADDR, set by
-        # ProxyFix), without a request context: no routing, no session, no hooks.
+        # ProxyFix), without a request context: no routing, no session, no hooks; a call
+        # counted ahead in this process's lease on Redis needs no app context either.
+        address = environ.get("REMOTE_ADDR") or "unknown"
+        if leased(self.app, scope, address):
+            return True
         with self.app.app_context():
             try:
-                limit(scope, key=environ.get("REMOTE_ADDR") or "unknown")
+                limit(scope, key=address)
             except RateLimited:
                 return False  # the app counts it again and answers 429 in its own shape
         return True
