@@ -8,13 +8,14 @@ flagged full is answered with the app's own 409 ``SESSION_FULL``, replayed byte 
 The answer replayed is one the app gave: the first flagged refusal for a given language and
 scheme goes through the app, which notes it (``full_sessions.REFUSED``); its status, headers
 (security headers included) and body are kept and sent again, less what belongs to one answer
-(``Date``, ``Server``; ``X-Request-ID`` is added outside; one that sets a cookie is not kept). Only a request that
-the app would refuse the same way takes this path: a JSON body the app's checks accept
-(``BookArgs``, ``check_input``), a bearer token with a good signature and expiry (a forged or
-expired one goes through the app and is answered 401 by it), no Idempotency-Key (a retry may
-have taken the last dose: the app looks for its appointment first), no cookie, no query string.
-Anything else goes through the app unchanged; a flag voided by a freed dose is seen at once,
-since every attempt reads it from Redis (one ``MGET``)."""
+(``Date``, ``Server``; ``X-Request-ID`` is added outside; one that sets a cookie is not kept).
+Only a request that the app would refuse the same way takes this path: a JSON body the app's
+checks accept (``BookArgs``, ``check_input``), a bearer token with a good signature and expiry
+(``accounts.tokens.signature_holds``: one HMAC; a forged or expired one goes through the app
+and is answered 401 by it), no Idempotency-Key (a retry may have taken the last dose: the app
+looks for its appointment first), no cookie, no query string. Anything else goes through the
+app unchanged; a flag voided by a freed dose is seen at once, since every attempt reads it
+from Redis (one ``MGET``)."""
 
 from __future__ import annotations
 
@@ -24,9 +25,8 @@ import re
 
 from flask import Flask
 
-from cowin_kit.accounts.tokens import _claims
+from cowin_kit.accounts.tokens import signature_holds
 from cowin_kit.booking import full_sessions
-from cowin_kit.core.errors import Unauthorized
 
 PATH = "/api/kit/v1/appointments"
 #: ``BookArgs``: the string fields with their maximum lengths, and the optional dose's range.
@@ -62,12 +62,9 @@ class FullSessionRefusals:
         with self.app.app_context():
             # The flag first: an attempt that goes on to the app has its token checked there
             # (once a request); a forged or expired one goes on too, and the app answers 401.
-            full = full_sessions.read(session_id, environ)[1]
-            if full:
-                try:
-                    _claims(environ["HTTP_AUTHORIZATION"][7:].strip())
-                except Unauthorized:
-                    full = False
+            # One HMAC here (``signature_holds``), never looser than the app's PyJWT check.
+            full = full_sessions.read(session_id, environ)[1] and signature_holds(
+                environ["HTTP_AUTHORIZATION"][7:].strip())
         if not full:
             return self.wsgi_app(environ, start_response)
         key = tuple(environ.get(name) for name in KEYS)

@@ -158,3 +158,47 @@ def test_a_request_the_app_would_refuse_otherwise_is_refused_as_before(full, cha
         refused = full.attempt(4, **change)
     assert entered == [1]
     assert refused.status_code in (400, 422)
+
+
+def test_the_cheap_token_look_is_never_looser_than_the_full_check(app, db):
+    """``signature_holds`` (one HMAC, no PyJWT) passes the kit's own tokens, signed with the
+    current or a fallback key, and nothing that ``_claims`` (PyJWT) would refuse."""
+    import jwt
+
+    from cowin_kit.accounts.models import CitizenAccount
+    from cowin_kit.accounts.tokens import _claims, issue_token, signature_holds
+    from cowin_kit.core.keys import purpose_key
+
+    account = CitizenAccount(mobile="+919000000001")
+    db.session.add(account)
+    db.session.commit()
+    good = issue_token(account)
+    now = int(dt.datetime.now(dt.timezone.utc).timestamp())
+    key = purpose_key("citizen-jwt")
+    claims = {"sub": str(account.id), "jti": "j", "iat": now, "nbf": now, "exp": now + 600}
+
+    def signed(headers=None, signing_key=key, algorithm="HS256", **changes):
+        body = {k: v for k, v in {**claims, **changes}.items() if v is not None}
+        return jwt.encode(body, signing_key, algorithm=algorithm, headers=headers)
+
+    refused = [
+        good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB"),  # forged signature
+        good + "=", good + "A", good.replace(".", "!", 1), good + ".x", "", "a.b.c",
+        signed(exp=now - 3600), signed(nbf=now + 3600), signed(iat=now + 3600),
+        signed(exp=str(now + 600)), signed(exp=None), signed(sub=None), signed(jti=None),
+        signed(sub=5), signed(jti=7), signed(aud="other"),
+        signed(signing_key=b"another key of thirty-two bytes!"),
+        signed(headers={"kid": "1"}), signed(algorithm="HS384", signing_key=key * 2),
+        jwt.encode(claims, None, algorithm="none"),
+    ]
+    for token in refused:
+        assert not signature_holds(token), token
+    assert signature_holds(good) and signature_holds(signed())
+    # Whatever it passes, the full check passes too (PyJWT may pass more: padding, kid).
+    for token in (*refused, good, signed()):
+        if signature_holds(token):
+            _claims(token)
+    with app.test_request_context():
+        app.config["SECRET_KEY_FALLBACKS"] = [app.config["SECRET_KEY"]]
+        app.config["SECRET_KEY"] = "a rotated secret key"
+        assert signature_holds(good)  # signed before the rotation
