@@ -3,7 +3,6 @@ targeted) and profile.yaml (COVID-19 vaccines), checked against WHO's value sets
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,22 +11,10 @@ from cowin_kit.profiles import load_profile
 from cowin_kit.profiles.validate import validate_folder
 from cowin_kit.profiles.who_valuesets import DISEASES, VACCINES
 
-PROFILES = Path(__file__).resolve().parents[2] / "country_profiles"
+from . import test_routine_validate as routine_tests
+from .test_routine_validate import PROFILES, edit
 
-
-@pytest.fixture
-def india(tmp_path):
-    folder = tmp_path / "xx"
-    shutil.copytree(PROFILES / "in", folder)
-    return folder
-
-
-def edit(path: Path, old: str, new: str) -> int:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    index = text.index(old)
-    path.write_text(text[:index] + new + text[index + len(old):], encoding="utf-8")
-    return text[:index].count("\n") + 1
+india = routine_tests.india  # the fixture: a copy of India's profile to edit
 
 
 def problems(folder: Path) -> list[str]:
@@ -44,7 +31,7 @@ def test_india_names_the_who_codes_of_its_products_and_antigens(india):
 
 
 def test_a_vaccine_code_not_in_the_value_sets(india):
-    line = edit(india / "routine.yaml", "icd11: XM21H2", "icd11: XM21H9")
+    line = edit(india, "icd11: XM21H2", "icd11: XM21H9")
     found = problems(india)
     assert found == [f"{india / 'routine.yaml'}:{line}: products[9].icd11: 'XM21H9' is not in the "
                      "WHO vaccine value sets the kit knows (close: XM21E6, XM21H2); expected an "
@@ -52,21 +39,24 @@ def test_a_vaccine_code_not_in_the_value_sets(india):
 
 
 def test_a_disease_code_not_in_the_value_sets(india):
-    line = edit(india / "routine.yaml", "icd11: 1F03", "icd11: XM21H2")  # a vaccine, not a disease
+    line = edit(india, "icd11: 1F03", "icd11: XM21H2")  # a vaccine, not a disease
     found = problems(india)
     assert len(found) == 1 and found[0].startswith(f"{india / 'routine.yaml'}:{line}: antigens[10].icd11: "
                                                    "'XM21H2' is not in the WHO disease-targeted"), found
 
 
 def test_a_malformed_code(india):
-    line = edit(india / "routine.yaml", "icd11: 1F02", "icd11: rubella")
+    line = edit(india, "icd11: 1F02", "icd11: rubella")
     found = problems(india)
     assert len(found) == 1 and found[0].startswith(f"{india / 'routine.yaml'}:{line}: antigens[11].icd11"), found
     assert "an ICD-11 code" in found[0]
 
 
 def test_a_covid_vaccine_type_not_in_the_value_sets(india):
-    line = edit(india / "profile.yaml", "icd11_type: XM9QW8", "icd11_type: XM9QW9")
+    path = india / "profile.yaml"
+    text = path.read_text(encoding="utf-8")
+    line = text[:text.index("icd11_type: XM9QW8")].count("\n") + 1
+    path.write_text(text.replace("icd11_type: XM9QW8", "icd11_type: XM9QW9", 1), encoding="utf-8")
     found = problems(india)
     assert len(found) == 1 and found[0].startswith(
         f"{india / 'profile.yaml'}:{line}: vaccines[0].codes.icd11_type: 'XM9QW9' is not in the WHO "
