@@ -108,3 +108,38 @@ def test_lines_are_formatted_before_the_handler_lock_is_taken(make_app, monkeypa
         assert stream.getvalue() == ""
     writer.join(5)
     assert json.loads(stream.getvalue())["message"] == "x"
+
+
+WRITER = r"""
+import logging, sys, threading
+from flask import Flask
+from cowin_kit.core.logs import HANDLER_MARK, configure_logging
+app = Flask("t"); app.config.update(LOG_LEVEL="INFO", LOG_FORMAT="json")
+configure_logging(app)
+handler = next(h for h in logging.getLogger("cowin_kit").handlers if getattr(h, HANDLER_MARK, 0))
+log = logging.getLogger("cowin_kit.t")
+with handler.lock:  # a line for the real stderr is written without waiting for the lock
+    done = threading.Event()
+    threading.Thread(target=lambda: (log.info("while locked"), done.set())).start()
+    assert done.wait(5), "the line waited for the lock"
+def work(n):
+    for i in range(500):
+        log.info("thread %s line %s %s", n, i, "x" * (i % 300))
+threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+[t.start() for t in threads]; [t.join() for t in threads]
+"""
+
+
+def test_lines_to_the_real_stderr_are_whole_under_concurrency():
+    """Standard error of a worker (a pipe to the container runtime): eight threads' lines
+    written without the handler's lock are each one whole JSON object."""
+    import subprocess
+    from pathlib import Path
+
+    done = subprocess.run([sys.executable, "-c", WRITER], capture_output=True, text=True,
+                          timeout=60, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = [json.loads(line) for line in done.stderr.splitlines()]
+    assert lines[0]["message"] == "while locked"
+    assert sorted(line["message"] for line in lines[1:]) == sorted(
+        f"thread {n} line {i} {'x' * (i % 300)}" for n in range(8) for i in range(500))

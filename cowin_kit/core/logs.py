@@ -29,7 +29,9 @@ import datetime as dt
 import json
 import logging
 import math
+import os
 import re
+import select
 import sys
 import time
 from dataclasses import dataclass
@@ -47,6 +49,9 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 FORMATS = ("json", "text")
 HANDLER_MARK = "_cowin_kit_handler"
+#: Bytes a pipe writes without interleaving them with another writer's (POSIX: at least 512;
+#: Linux: 4096).
+PIPE_BUF = getattr(select, "PIPE_BUF", 512)
 
 
 @dataclass
@@ -194,8 +199,9 @@ class StderrHandler(logging.StreamHandler):
         pass
 
     def handle(self, record: logging.LogRecord):
-        """``Handler.handle`` with the line formatted before the lock is taken: the lock is
-        held for the write alone (gunicorn's threads log a line per request each)."""
+        """``Handler.handle`` with the line formatted before any lock is taken, and a line for
+        the process's standard error written whole in one call without the lock (gunicorn's
+        threads write a line per request each); other streams under the lock, as before."""
         passed = self.filter(record)
         if passed:
             try:
@@ -203,9 +209,11 @@ class StderrHandler(logging.StreamHandler):
             except Exception:  # noqa: BLE001 - logging's own policy: report, never raise
                 self.handleError(record)
                 return passed
+            stream = self.stream
+            if stream is sys.__stderr__ and self._write_whole(stream, line):
+                return passed
             with self.lock:
                 try:
-                    stream = self.stream
                     stream.write(line)
                     stream.flush()
                 except RecursionError:
@@ -213,6 +221,23 @@ class StderrHandler(logging.StreamHandler):
                 except Exception:  # noqa: BLE001
                     self.handleError(record)
         return passed
+
+    @staticmethod
+    def _write_whole(stream, line: str) -> bool:
+        """Write ``line`` to the process's standard error in one ``write`` call, without the
+        lock, when it fits in ``PIPE_BUF`` (a pipe's writes that size are never interleaved
+        with another writer's, and each line is complete when written); False otherwise."""
+        written = 0
+        try:
+            data = line.encode(stream.encoding or "utf-8", stream.errors or "strict")
+            if len(data) > PIPE_BUF:
+                return False
+            fd = stream.fileno()
+            while written < len(data):  # one call, but a regular file may take less
+                written += os.write(fd, data[written:])
+        except (OSError, ValueError):
+            return written > 0  # nothing written: the usual path tries (and reports) again
+        return True
 
 
 def configure_logging(app: Flask) -> None:
