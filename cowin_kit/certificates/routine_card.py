@@ -19,7 +19,8 @@ from cowin_kit.booking.models import Facility
 from cowin_kit.core.db import db
 from cowin_kit.profiles import get_profile
 from cowin_kit.profiles.ages import after
-from cowin_kit.profiles.routine import COMPLETE, DUE, NO_LONGER_DUE, OVERDUE, UPCOMING
+from cowin_kit.profiles.routine import (COMPLETE, DUE, NO_LONGER_DUE, OVERDUE, UNKNOWN_PRODUCT,
+                                        UPCOMING)
 from cowin_kit.profiles.routine import Pregnancy as Term
 from cowin_kit.profiles.routine import next_doses
 from cowin_kit.registration import children
@@ -44,6 +45,7 @@ class Row:
     product: str = ""               # product name of the dose given
     facility: str = ""
     next: bool = False              # highlighted: the next dose(s) to give
+    note: str = ""                  # why a recorded dose does not count (the engine's reason)
     order: tuple = ()
 
 
@@ -171,9 +173,15 @@ def schedule_rows(routine, person: Beneficiary, doses: list[RoutineDose], today:
                                      today)
     rows = _merge(rows)
     placed = {id(r.given) for r in rows if r.given is not None}
-    rows += [Row("", (routine.product(d.product).name if routine.product(d.product)
-                      else d.product), GIVEN, given=d, order=(len(routine.programmes), d.given_on))
-             for d in sorted(doses, key=lambda d: (d.given_on, d.id)) if id(d) not in placed]
+    reasons = {(r.product, r.day): r.reason for n in current.values() for r in n.rejected}
+    for dose in doses:
+        if id(dose) in placed:
+            continue
+        product = routine.product(dose.product)
+        note = reasons.get((dose.product, dose.given_on), "") if rows else ""
+        rows.append(Row("", product.name if product else dose.product, GIVEN, given=dose,
+                        note=note if product else UNKNOWN_PRODUCT,
+                        order=(len(routine.programmes), dose.given_on, dose.id)))
     _mark_next(rows)
     return rows
 

@@ -17,7 +17,8 @@ from cowin_kit.core.i18n import digit_system, localize_digits
 from cowin_kit.printing import fastpdf
 from cowin_kit.printing.page import GREY, INK, RULE, Layout, draw_header, header_for, is_rtl, paper_for
 from cowin_kit.profiles import get_profile
-from cowin_kit.profiles.routine import DUE, NO_LONGER_DUE, OVERDUE, UPCOMING
+from cowin_kit.profiles.routine import (DUE, EXTRA, NO_LONGER_DUE, OVERDUE, TOO_EARLY_AGE, TOO_SOON,
+                                        UNKNOWN_PRODUCT, UPCOMING)
 
 from .pdf import certificate_languages, format_day
 from .routine_card import GIVEN, LATER, MISSED, Card, Row
@@ -43,6 +44,10 @@ def labels(language: str) -> dict[str, str]:
             UPCOMING: _("due on %(date)s"), "overdue_from": _("overdue from %(date)s"),
             LATER: _("Not yet due"), MISSED: _("Not given"), NO_LONGER_DUE: _("Not given"),
             "issued": _("Issued by %(issuer)s on %(date)s"),
+            TOO_EARLY_AGE: _("Given before the minimum age: it does not count"),
+            TOO_SOON: _("Given too soon after the previous dose: it does not count"),
+            EXTRA: _("More doses than the schedule has"),
+            UNKNOWN_PRODUCT: _("This vaccine is not in the schedule"),
         }
 
 
@@ -71,8 +76,9 @@ def cells(row: Row, t: dict, language: str) -> list[tuple[str, str]]:
     due = format_day(row.due, language) if row.due else ""
     if row.state == GIVEN:
         given = row.given
+        product = row.product if row.group else ""  # other doses: named by their product
         return [(row.name, ""), (due, ""), (format_day(given.given_on, language), ""),
-                (row.product, ""), (given.lot, ""), (row.facility, "")]
+                (product, ""), (given.lot, ""), (row.facility, "")]
     if row.state in (OVERDUE, DUE, UPCOMING):
         state = t[row.state] % {"date": day(row.overdue_from if row.state == OVERDUE else row.due)}
         later = (t["overdue_from"] % {"date": day(row.overdue_from)}
@@ -101,7 +107,7 @@ class CardLayout(Layout):
                 self.line(group or t["other"], x + 3, y + 12 * scale, w - 6, 8.5 * scale, colour, rtl)
                 y += 15 * scale
             values = cells(row, t, language)
-            height = (20 if any(sub for _main, sub in values) else 13) * scale
+            height = (20 if row.note or any(sub for _main, sub in values) else 13) * scale
             if row.next:
                 self.page.rect((self.x(x, w), y + 1, w, height), (255, 240, 214) if row.state == OVERDUE
                                else tint)
@@ -112,6 +118,9 @@ class CardLayout(Layout):
                               INK if i in (0, 3, 4, 5) and row.state == GIVEN else ink, rtl)
                 if sub:
                     self.line(sub, starts[i] + 3, y + 17.5 * scale, widths[i] - 6, 7 * scale, GREY, rtl)
+            if row.note in t:
+                self.line(t[row.note], starts[2] + 3, y + 17.5 * scale, sum(widths[2:]) - 6,
+                          7 * scale, WARN, rtl)
             y += height
             self.page.rect((self.x(x, w), y + 1, w, 0.5), RULE)
         return y
@@ -120,8 +129,8 @@ class CardLayout(Layout):
 def _scale(card: Card, room: float) -> float:
     """Rows shrink (to 60 %) so that a long schedule stays on one page."""
     groups = len({row.group for row in card.rows})
-    need = 18 + 15 * groups + sum(20 if row.state in (DUE, UPCOMING) and row.overdue_from else 13
-                                  for row in card.rows)
+    need = 18 + 15 * groups + sum(20 if row.note or row.state in (DUE, UPCOMING) and row.overdue_from
+                                  else 13 for row in card.rows)
     return max(0.6, min(1.0, room / need)) if need else 1.0
 
 

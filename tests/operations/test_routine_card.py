@@ -102,7 +102,7 @@ def test_a_late_child_shows_overdue_doses_and_missed_birth_doses(client, db, wor
     account = sign_up()
     child = _child(account, birth)
     _give(db, world.staff["vaccinator"], world.facilities["FA"], child,
-          birth + dt.timedelta(days=20), "bcg")  # OPV-0 (15 days) and Hep B (2 days) missed
+          birth + dt.timedelta(days=20), "bcg", "rvv")  # OPV-0 (15 days), Hep B (2) missed
     citizen_sign_in(client, account)
     text = _text(_card(client, child).data)
     six_weeks, four_weeks = birth + dt.timedelta(weeks=6), dt.timedelta(weeks=4)
@@ -117,6 +117,9 @@ def test_a_late_child_shows_overdue_doses_and_missed_birth_doses(client, db, wor
     assert f"OPV-0 {_day(birth)} Not given" in text
     assert f"Hep B birth dose {_day(birth)} Not given" in text
     assert f"BCG {_day(birth)} {_day(birth + dt.timedelta(days=20))} BCG L-BCG" in text
+    # A rotavirus dose at 20 days does not count (RVV-1 is from six weeks): other doses.
+    assert (f"Other doses Rotavirus vaccine (RVV) {_day(birth + dt.timedelta(days=20))} L-RVV "
+            f"Centre FA Given before the minimum age: it does not count") in text
 
 
 def test_only_the_account_and_staff_in_reach_get_the_card(app, client, db, world):
