@@ -51,6 +51,9 @@ DEFAULTS: dict[str, object] = {
     "REMINDER_QUIET_HOURS": "21:00-08:00",
     "REMINDER_DAILY_CAP": 2,
     "REMINDER_BATCH": 2000,
+    # Overdue routine doses: texts about one dose in all, and the days between them.
+    "REMINDER_ROUTINE_OVERDUE_TIMES": 2,
+    "REMINDER_ROUTINE_OVERDUE_EVERY": 28,
     # Outages (docs/security.md): the Retry-After of a 503, and how long a process leaves an
     # unreachable Redis alone before trying it again.
     "UNAVAILABLE_RETRY_SECONDS": 30,
