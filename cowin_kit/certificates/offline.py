@@ -22,7 +22,7 @@ from flask import Blueprint, Response, current_app, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from cowin_kit.profiles import get_profile
+from cowin_kit.profiles import get_profile, who_valuesets
 from cowin_kit.profiles.branding import branding
 
 from . import valuesets
@@ -39,8 +39,11 @@ def _names() -> dict:
     products, makers = valuesets._tables()
     return {"products": {**valuesets.CVX, **products},
             "manufacturers": makers,
-            "types": {code: str(name) for code, name in valuesets.VACCINE_TYPES.items()},
-            "diseases": {code: str(name) for code, name in valuesets.DISEASES.items()}}
+            # WHO's ICD-11 names (routine DDCC:VS), the translated COVID-19 ones over them
+            "types": {**who_valuesets.VACCINES,
+                      **{code: str(name) for code, name in valuesets.VACCINE_TYPES.items()}},
+            "diseases": {**who_valuesets.DISEASES,
+                         **{code: str(name) for code, name in valuesets.DISEASES.items()}}}
 
 
 def trusted_issuers(store) -> dict:

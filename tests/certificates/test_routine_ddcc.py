@@ -170,3 +170,16 @@ def test_the_verify_page_names_the_routine_vaccine_and_disease(app, db, child_an
     assert "Measles-Rubella (MR)" in html and "Measles, combinations with rubella, live attenuated" in html
     assert "<dd>Measles</dd>" in html and "1 of 2" in html
     assert "unknown" not in html  # routine.yaml names no manufacturer: none is shown
+
+
+def test_the_offline_verifier_names_routine_vaccines_and_diseases(app):
+    from flask_babel import force_locale
+
+    from cowin_kit.certificates.offline import _names
+
+    with app.test_request_context("/"), force_locale("en"):
+        names = _names()
+    assert names["diseases"]["1F03"] == "Measles" and names["diseases"]["RA01"] == "COVID-19"
+    assert names["types"]["XM21H2"] == "Measles, combinations with rubella, live attenuated"
+    assert names["types"]["XM9QW8"] == "Non-replicating viral vector vaccine"  # COVID-19's, translated
+    assert names["products"]["mr"] == "Measles-Rubella (MR)"

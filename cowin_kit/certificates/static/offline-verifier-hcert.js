@@ -82,8 +82,10 @@
     var v = body.vaccination || {};
     var code = function (c) { return (c || {}).code; };
     var certificate = body.certificate || {};
+    // "unknown": a routine product's manufacturer (routine.yaml names none): not shown
+    var maker = code(v.manufacturer) === "unknown" ? undefined : code(v.manufacturer);
     return { status: "valid", format: "ddcc", name: body.name, birth: body.birthDate,
-             vaccine: code(v.brand), type: code(v.vaccine), manufacturer: code(v.manufacturer),
+             vaccine: code(v.brand), type: code(v.vaccine), manufacturer: maker,
              disease: code(v.disease), dose: v.dose, total: v.totalDoses, date: v.date,
              issuer: ((certificate.issuer || {}).identifier || {}).value,
              id: (certificate.hcid || {}).value };
