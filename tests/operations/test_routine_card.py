@@ -170,24 +170,29 @@ needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None,
                                    reason="pdftoppm (Debian poppler-utils) is not installed")
 
 
-@needs_poppler
-def test_an_arabic_card_is_right_to_left_with_arabic_digits(make_app, db, tmp_path):
+def _bare_card(db, weeks: int, products, *, name="Child", language=None):
+    """A child registered ``weeks`` ago with ``products`` given at birth (lot B-7), in the
+    active profile; returns the card and its PDF in ``language`` (default: the profile's)."""
     from cowin_kit.certificates.routine_card import card_for
     from cowin_kit.certificates.routine_card_pdf import build_card_pdf
     from cowin_kit.registration.models import RoutineDose
 
-    iraq = make_app(PROFILE="iq")
-    with iraq.app_context():
-        today = ops._today(get_profile())
-        birth = today - dt.timedelta(weeks=12)
-        child = Beneficiary(reference_id="12345678901234", name="مريم علي", birth_year=birth.year,
-                            birth_date=birth, gender="F", groups=[], guardian="mother")
-        db.session.add(child)
-        db.session.flush()
-        db.session.add(RoutineDose(beneficiary_id=child.id, product="bcg", given_on=birth,
-                                   lot="B-7"))
-        db.session.commit()
-        pdf = build_card_pdf(card_for(child), "ar_IQ")
+    birth = ops._today(get_profile()) - dt.timedelta(weeks=weeks)
+    child = Beneficiary(reference_id="12345678901234", name=name, birth_year=birth.year,
+                        birth_date=birth, gender="F", groups=[], guardian="mother")
+    db.session.add(child)
+    db.session.flush()
+    db.session.add_all(RoutineDose(beneficiary_id=child.id, product=product, given_on=birth,
+                                   lot="B-7") for product in products)
+    db.session.commit()
+    card = card_for(child)
+    return card, build_card_pdf(card, language or get_profile().default_locale)
+
+
+@needs_poppler
+def test_an_arabic_card_is_right_to_left_with_arabic_digits(make_app, db, tmp_path):
+    with make_app(PROFILE="iq").app_context():
+        card, pdf = _bare_card(db, 12, ["bcg"], name="مريم علي", language="ar_IQ")
         path = tmp_path / "card.pdf"
         path.write_bytes(pdf)
         text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
@@ -195,6 +200,7 @@ def test_an_arabic_card_is_right_to_left_with_arabic_digits(make_app, db, tmp_pa
         letters = "".join(c for c in text if not c.isspace() and c not in "\u202b\u202c")
         assert "تاريخالميلاد" in letters and "الجرعة" in letters  # "Date of birth", "Dose"
         assert "B-7" in text and "BCG" in text
+        birth = card.person.birth_date
         year = "".join(chr(0x660 + int(c)) for c in str(birth.year))
         assert year in text and str(birth.year) not in text  # dates in Arabic-Indic digits
         subprocess.run(["pdftoppm", "-r", "40", "-gray", "-singlefile", "-png", str(path),
@@ -220,33 +226,18 @@ def test_the_desk_card_is_a_counted_look_up(make_app, db, world):
 SHIPPED = ("in", "vn", "ug", "ua", "ng", "mx", "pe", "pa", "do", "iq")
 
 
-@pytest.mark.parametrize("code", SHIPPED)
-def test_every_shipped_schedule_prints_on_one_page_in_its_language(make_app, db, code):
-    """A four-month-old with the birth doses, in the profile's own language and script: one
-    page, every glyph in a font (no .notdef), every dose of the schedule on it."""
-    from cowin_kit.certificates.routine_card import card_for
-    from cowin_kit.certificates.routine_card_pdf import build_card_pdf
-    from cowin_kit.registration.models import RoutineDose
-
-    app = make_app(PROFILE=code)
-    with app.app_context():
-        profile = get_profile()
-        birth = ops._today(profile) - dt.timedelta(weeks=17)
-        child = Beneficiary(reference_id="12345678901234", name="Child", birth_year=birth.year,
-                            birth_date=birth, gender="M", groups=[], guardian="father")
-        db.session.add(child)
-        db.session.flush()
-        for product in [p.id for p in profile.routine.products if p.in_programme][:3]:
-            db.session.add(RoutineDose(beneficiary_id=child.id, product=product, given_on=birth,
-                                       lot="LOT-7"))
-        db.session.commit()
-        card = card_for(child)
-        pdf = build_card_pdf(card, profile.default_locale)
+@pytest.mark.parametrize("code, language", [(c, None) for c in SHIPPED] + [("in", "hi")])
+def test_every_shipped_schedule_prints_on_one_page_in_its_language(make_app, db, code, language):
+    """A four-month-old with three birth doses, in the profile's own language and script
+    (and India's in Hindi): one page, every glyph in a font (no .notdef), the doses on it."""
+    with make_app(PROFILE=code).app_context():
+        products = [p.id for p in get_profile().routine.products if p.in_programme][:3]
+        card, pdf = _bare_card(db, 17, products, language=language)
         reader = pypdf.PdfReader(io.BytesIO(pdf))
         assert len(reader.pages) == 1
         assert b"<0000> Tj" not in reader.pages[0].get_contents().get_data()
         assert card.next_rows and len(card.rows) >= 8
-        assert "LOT-7" in reader.pages[0].extract_text()
+        assert "B-7" in reader.pages[0].extract_text()
 
 
 def test_a_pregnant_womans_card_shows_her_td_doses(client, db, world):
