@@ -101,20 +101,29 @@ def _changed(obj, names: tuple[str, ...]) -> bool:
     return any(state.attrs[name].history.has_changes() for name in names)
 
 
+def changed_people(session: Session, dose_model, dose_attrs: tuple[str, ...],
+                   person_attrs: tuple[str, ...]) -> set[int]:
+    """The people this flush changes ``person_attrs`` of, or a ``dose_model`` row of (its
+    ``dose_attrs`` changed, or deleted), read before the ORM forgets the old values."""
+    people: set[int] = set()
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, dose_model) and (obj in session.deleted or _changed(obj, dose_attrs)):
+            history = sa.inspect(obj).attrs.beneficiary_id.history
+            people.update(i for i in (*history.deleted, *history.unchanged, *history.added)
+                          if i is not None)
+        elif isinstance(obj, Beneficiary) and obj not in session.deleted \
+                and sa.inspect(obj).identity and _changed(obj, person_attrs):
+            people.add(sa.inspect(obj).identity[0])
+    return people
+
+
 def _before_flush(session: Session, flush_context, instances) -> None:
     """Note whose next dose this flush may change (before the ORM forgets old values)."""
     people: set[int] = session.info.setdefault(PENDING, set())
     for obj in session.new:
         if isinstance(obj, DoseRecord) and obj.beneficiary_id is not None:
             people.add(obj.beneficiary_id)
-    for obj in (*session.dirty, *session.deleted):
-        if isinstance(obj, DoseRecord) and (obj in session.deleted or _changed(obj, DOSE_ATTRS)):
-            history = sa.inspect(obj).attrs.beneficiary_id.history
-            people.update(i for i in (*history.deleted, *history.unchanged, *history.added)
-                          if i is not None)
-        elif isinstance(obj, Beneficiary) and obj not in session.deleted \
-                and sa.inspect(obj).identity and _changed(obj, PERSON_ATTRS):
-            people.add(sa.inspect(obj).identity[0])
+    people.update(changed_people(session, DoseRecord, DOSE_ATTRS, PERSON_ATTRS))
     if not people:
         session.info.pop(PENDING, None)
 

@@ -31,6 +31,7 @@ from cowin_kit.profiles.routine import COMPLETE, NO_LONGER_DUE, NextDose
 from cowin_kit.profiles.routine import Pregnancy as Term
 from cowin_kit.profiles.routine import next_doses
 from cowin_kit.registration.models import Beneficiary, Pregnancy, RoutineDose, RoutineDue
+from cowin_kit.registration.next_due import changed_people
 from cowin_kit.registration.operations import _today
 
 #: How long after the expected delivery date an open pregnancy still counts as current.
@@ -164,23 +165,10 @@ DOSE_FACTS = ("beneficiary_id", "product", "given_on")
 EARLIEST = ("next_routine_due", "next_routine_overdue")
 
 
-def _changed(obj, names: tuple[str, ...]) -> bool:
-    state = sa.inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in names)
-
-
 def _before_flush(session: Session, flush_context, instances) -> None:
     """Note whose routine rows this flush may change (a new dose or person is stored by the
     code that records it: registration/children.py)."""
-    people: set[int] = set()
-    for obj in (*session.dirty, *session.deleted):
-        if isinstance(obj, RoutineDose) and (obj in session.deleted or _changed(obj, DOSE_FACTS)):
-            history = sa.inspect(obj).attrs.beneficiary_id.history
-            people.update(i for i in (*history.deleted, *history.unchanged, *history.added)
-                          if i is not None)
-        elif isinstance(obj, Beneficiary) and obj not in session.deleted \
-                and sa.inspect(obj).identity and _changed(obj, PERSON_FACTS):
-            people.add(sa.inspect(obj).identity[0])
+    people = changed_people(session, RoutineDose, DOSE_FACTS, PERSON_FACTS)
     if people:
         session.info.setdefault(PENDING, set()).update(people)
 
