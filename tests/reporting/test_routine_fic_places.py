@@ -55,20 +55,53 @@ def test_fic_counts_to_the_second_birthday_where_measles_1_is_at_12_months(clien
 
 
 @pytest.fixture
-def client_without_fic(make_app, tmp_path):
-    """Peru's profile with its fully_immunised and dropout taken out."""
+def peru_edited(make_app, tmp_path):
+    """Peru's profile with routine.yaml's top-level lines changed: ``edit(drop, add)``."""
     from cowin_kit.profiles import get_profile
 
-    folder = tmp_path / "profiles"
-    shutil.copytree(PROFILES, folder)
-    path = folder / "pe" / "routine.yaml"
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    path.write_text("".join(line for line in lines if not line.startswith(
-        ("fully_immunised", "dropout"))), encoding="utf-8")
-    app = make_app(PROFILE="pe", PROFILES_DIR=str(folder))
-    with app.app_context():
+    pushed = []
+
+    def edit(drop: tuple[str, ...], add: str = ""):
+        folder = tmp_path / "profiles"
+        shutil.copytree(PROFILES, folder)
+        path = folder / "pe" / "routine.yaml"
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        path.write_text("".join(line for line in lines if not line.startswith(drop)) + add,
+                        encoding="utf-8")
+        app = make_app(PROFILE="pe", PROFILES_DIR=str(folder))
+        context = app.app_context()
+        context.push()
+        pushed.append(context)
         get_profile()
-        yield app.test_client()
+        return app.test_client()
+
+    yield edit
+    for context in reversed(pushed):
+        context.pop()
+
+
+@pytest.fixture
+def client_without_fic(peru_edited):
+    """Peru's profile with its fully_immunised and dropout taken out."""
+    return peru_edited(("fully_immunised", "dropout"))
+
+
+@pytest.fixture
+def client_13_months(peru_edited):
+    return peru_edited(("fully_immunised_by",), "fully_immunised_by: 13m\n")
+
+
+def test_fic_age_in_months_counts_in_days(client_13_months, db, world):
+    """fully_immunised_by: 13m (not whole years): counted in days, 13 months at its shortest."""
+    client = client_13_months
+    doses = [("bcg", 0), ("penta", 61), ("penta", 122), ("penta", 183), ("ipv", 61),
+             ("ipv", 122), ("apo", 183)]
+    _child(db, world, "S1-D1", doses + [("spr", 380)])
+    _child(db, world, "S1-D1", doses + [("spr", 400)])  # 13 months is 393 days at the least
+    db.session.commit()
+    sign_in(client, make_staff(db, "national_admin"))
+    _header, rows = _csv(client.get("/staff/reports/fic.csv?cohort=2024"))
+    assert {r[0]: r[3:5] for r in rows} == {"S1": ["2", "1"]}
 
 
 def test_profile_without_a_definition_says_so(client_without_fic, db, world):
