@@ -55,6 +55,22 @@ LATERAL (SELECT CASE
     END AS due_from) AS d
 """
 
+#: Open routine doses (routine_due, one row per antigen): every tenth person a child with three
+#: antigens of one visit, overdue from a day spread like the due dates above (the overdue
+#: routine reminders' window and its repeat 28 days back hold about the due share).
+ROUTINE_SQL = """
+INSERT INTO routine_due (beneficiary_id, programme, antigen, dose_number, dose_name, due_on,
+    overdue_on, last_day, area_id)
+SELECT g, 'uip_children', a.antigen, 1, a.antigen, d.overdue_on - 28, d.overdue_on, NULL, NULL
+FROM generate_series(10, :n, 10) AS g,
+LATERAL (SELECT ((g::bigint * 40503) % 1000003) / 1000003.0 AS u) AS r,
+LATERAL (SELECT CASE
+    WHEN r.u < :share THEN CAST(:today AS date) - (g % 8)
+    WHEN r.u < :share * 2 THEN CAST(:today AS date) - 28 - (g % 8)
+    ELSE CAST(:today AS date) - 40 - (g % 700) END AS overdue_on) AS d,
+(VALUES ('opv'), ('diphtheria'), ('tetanus')) AS a(antigen)
+"""
+
 ACCOUNTS_SQL = """
 INSERT INTO citizen_account (id, mobile, locale, created_at)
 SELECT a, '+9170' || lpad(a::text, 8, '0'), CASE WHEN a % 7 = 0 THEN 'hi_IN' END, now()
@@ -90,6 +106,8 @@ def main() -> None:
             db.session.execute(sa.text(ACCOUNTS_SQL), {"n": (n + 4) // 5 * 2 + 2})
             db.session.execute(sa.text(PEOPLE_SQL), {"n": n, "share": args.due_share,
                                                      "today": today})
+            db.session.execute(sa.text(ROUTINE_SQL), {"n": n, "share": args.due_share,
+                                                      "today": today})
             db.session.commit()
             generated_s = time.perf_counter() - started
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -105,7 +123,7 @@ def main() -> None:
 
             # Plans: the first page and a later one of each scan, on the real data.
             problems, plans = [], {}
-            for stage, booster in selection.SCANS:
+            for stage, booster in selection.scans(settings):
                 first, after = selection.page(stage, booster, today, settings, None)
                 for label, key in (("first", None), ("later", after)):
                     if label == "later" and key is None:
@@ -126,7 +144,8 @@ def main() -> None:
                                 f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}",
                                 parameters).scalar()
                         plan = (plan if isinstance(plan, list) else json.loads(plan))[0]
-                        kind = f"{stage}{'' if booster is None else ' booster' if booster else ' primary'}"
+                        kind = (f"{stage} #{booster + 1}" if stage == "routine_overdue" else
+                                f"{stage}{'' if booster is None else ' booster' if booster else ' primary'}")
                         name = f"{kind} ({label} page, {'people' if i == 0 else 'accounts'})"
                         plans[name] = (", ".join(scans(plan["Plan"])),
                                        plan.get("Execution Time", 0.0))
