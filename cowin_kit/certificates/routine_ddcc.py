@@ -26,7 +26,7 @@ from flask import current_app
 
 from cowin_kit.accounts.models import StaffUser
 from cowin_kit.booking.models import Facility
-from cowin_kit.core.db import db
+from cowin_kit.core.db import db, utcnow
 from cowin_kit.profiles import get_profile
 from cowin_kit.registration.models import Beneficiary, RoutineDose
 
@@ -59,9 +59,13 @@ def _dose_number(routine, person_id: int, dose: RoutineDose, antigen: str) -> in
                and (r.given_on, r.id) <= (dose.given_on, dose.id))
 
 
-def certificates_for(dose: RoutineDose) -> list[RoutineCertificate]:
+def certificates_for(dose: RoutineDose, issued_at: dt.datetime | None = None) -> list[RoutineCertificate]:
     """The DDCC:VS data of a routine dose: one per antigen of its product with a disease code,
-    none when the product has no ICD-11 vaccine code (the profile names no WHO code for it)."""
+    none when the product has no ICD-11 vaccine code (the profile names no WHO code for it).
+    Issued now (``issued_at``): the CWT's iat, and its exp a year later as for COVID-19
+    certificates without an end of validity — a dose recorded years ago still downloads a
+    valid certificate."""
+    issued_at = issued_at or utcnow()
     profile = get_profile()
     routine = profile.routine
     product = routine.product(dose.product) if routine else None
@@ -72,8 +76,6 @@ def certificates_for(dose: RoutineDose) -> list[RoutineCertificate]:
     vaccinator = db.session.get(StaffUser, dose.vaccinator_id) if dose.vaccinator_id else None
     issuer = _issuer(profile)
     names = {a.id: a for a in routine.antigens}
-    issued_at = dose.recorded_at.replace(tzinfo=dt.timezone.utc) if dose.recorded_at.tzinfo is None \
-        else dose.recorded_at
     if person.passport_surname:
         family, given = person.passport_surname, person.passport_given_names or ""
     else:
