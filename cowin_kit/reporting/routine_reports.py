@@ -92,13 +92,19 @@ def _per_area(params: Params, cohort: str, needs: dict[str, list[tuple[str, int]
     for rule in rules.values():
         for c in rule:
             columns.setdefault((c.antigen, c.from_days, c.until_days), f"c{len(columns)}")
-    in_time = _by_age(routine) if by_first_birthday else sa.true()
     age = _age_days(r.given_on, b.birth_date)
 
+    def of(antigen: str) -> list[str]:
+        return [p.id for p in routine.products if antigen in p.antigens]
+
     def doses(antigen: str, low: int, high: int | None) -> sa.ColumnElement:
-        products = [p.id for p in routine.products if antigen in p.antigens]
-        window = [age >= low] + ([age < high] if high is not None else [])
-        return sa.and_(r.product.in_(products), in_time, *window)
+        window = ([age >= low] if low else []) + ([age < high] if high is not None else [])
+        return sa.and_(r.product.in_(of(antigen)), *window)
+
+    # only the doses that can count are joined: the products asked for, in time
+    wanted = sorted({p for antigen, _l, _h in columns for p in of(antigen)})
+    joined = sa.and_(r.beneficiary_id == b.id, r.product.in_(wanted),
+                     *([_by_age(routine)] if by_first_birthday else []))
 
     counts = [sa.func.sum(sa.case((doses(*key), 1), else_=0)).label(label)
               for key, label in columns.items()]
@@ -108,7 +114,7 @@ def _per_area(params: Params, cohort: str, needs: dict[str, list[tuple[str, int]
         where.append(b.area_id.in_(sa.select(Area.id).where(Area.path.startswith(
             params.area.path))))
     child = (sa.select(b.id, b.area_id, *counts).select_from(b)
-             .outerjoin(r, r.beneficiary_id == b.id).where(*where)
+             .outerjoin(r, joined).where(*where)
              .group_by(b.id, b.area_id).subquery())
     def has(c: Count) -> sa.ColumnElement:
         return child.c[columns[c.antigen, c.from_days, c.until_days]] >= c.count
