@@ -165,6 +165,28 @@ def _check_report_doses(src: Source) -> None:
             src.problem(path, f"{render_path(path)}: {ref!r} is not a dose of a programme from "
                         f"birth; expected one of: "
                         + ", ".join(f"{a}:1..{n}" for a, n in sorted(lengths.items())))
+        elif path[0] == "fully_immunised":
+            _check_in_time(src, path, ref, _birth_dose(src, antigen, int(number)), data)
+
+
+def _birth_dose(src: Source, antigen: str, number: int) -> dict:
+    """The ``number``-th dose of the first series from birth that has it (as the reports)."""
+    for _path, prog in items(src, "programmes"):
+        for series in prog.get("series") or () if prog.get("anchor", "birth") == "birth" else ():
+            doses = series.get("doses") if isinstance(series, dict) else None
+            if series.get("antigen") == antigen and isinstance(doses, list) \
+                    and number <= len(doses) and isinstance(doses[number - 1], dict):
+                return doses[number - 1]
+    return {}
+
+
+def _check_in_time(src: Source, path: tuple, ref: str, dose: dict, data: dict) -> None:
+    """A FIC dose recommended at or after ``fully_immunised_by`` could never count."""
+    age, by = _age(dose, "age"), _age(data, "fully_immunised_by") or parse_age("1y")
+    if age is not None and not longer(by, age):
+        src.problem(path, f"{render_path(path)}: {ref!r} ({dose.get('name')}) is recommended "
+                    f"at {dose['age']}, not before fully_immunised_by {_show(by)}; expected "
+                    "fully_immunised_by after it (2y where the first measles dose is at 12m)")
 
 
 def _offered(src: Source, path: tuple, offered, antigen: str, products: dict) -> None:

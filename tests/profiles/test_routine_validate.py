@@ -246,3 +246,15 @@ def test_live_vaccines_need_their_spacing_and_catch_up_only_from_birth(india):
                 "        catch_up: [{from: 1y, doses: [{name: x, age: 1y}]}]\n")
     assert any(f":{line + 3}: " in p and "only programmes from birth start late" in p
                for p in problems_of(india)), problems_of(india)
+
+
+def test_fic_doses_must_be_due_before_fully_immunised_by(tmp_path):
+    """Peru's SPR 1 is at 12 months: without fully_immunised_by 2y no child could count."""
+    folder = tmp_path / "pe"
+    shutil.copytree(PROFILES / "pe", folder)
+    line = edit(folder, "fully_immunised_by: 2y\n", "")
+    line = edit(folder, "fully_immunised: [", "fully_immunised: [")
+    only(folder, line, "fully_immunised[3]", "'measles:1' (SPR 1) is recommended at 12m",
+         "expected fully_immunised_by after it")
+    edit(folder, "fully_immunised: [", "fully_immunised_by: 13m\nfully_immunised: [")
+    assert problems_of(folder) == []
