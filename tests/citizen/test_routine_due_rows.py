@@ -110,3 +110,35 @@ def test_a_corrected_birth_date_moves_the_rows(db, account):
     rows = _rows(db, child)
     assert rows["opv"][:2] == ("OPV-1", birth - 2 * W)  # OPV-0 missed, OPV-1 at six weeks
     assert db.session.get(Beneficiary, child.id).next_routine_due == birth - 8 * W  # BCG
+
+
+def test_migration_0024_fills_the_rows_of_the_children_already_registered(make_app, tmp_path):
+    from tests.dbutil import create_database, drop_database
+
+    url = create_database(tmp_path)
+    try:
+        app = make_app(DATABASE_URL=url, PROFILE="in")
+        from cowin_kit.core import migrate
+        from cowin_kit.core.db import db
+
+        with app.app_context():
+            migrate.upgrade("0023")
+            birth = _today() - 20 * W
+            with db.engine.begin() as conn:
+                conn.execute(sa.text(
+                    "INSERT INTO beneficiary (reference_id, name, birth_year, birth_date, "
+                    "gender, groups, comorbidity, created_at) VALUES ('00000000000001', 'Asha', "
+                    ":year, :birth, 'F', '[]', false, CURRENT_TIMESTAMP)"),
+                    {"year": birth.year, "birth": birth})
+                conn.execute(sa.text(
+                    "INSERT INTO routine_dose (beneficiary_id, product, given_on, lot, "
+                    "recorded_at) SELECT id, 'bcg', :day, 'L1', CURRENT_TIMESTAMP "
+                    "FROM beneficiary"), {"day": birth + W})
+            migrate.upgrade("0024")
+            antigens = set(db.session.scalars(sa.select(RoutineDue.antigen)))
+            assert "opv" in antigens and "bcg" not in antigens  # BCG given: complete
+            assert db.session.scalar(sa.select(Beneficiary.next_routine_due)) == birth + 6 * W
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        drop_database(url)
