@@ -22,6 +22,7 @@ from .offline import trusted_issuers
 from .keys import KINDS
 from .stores import keystore
 from .pdf import render_pdf
+from .routine_ddcc import certificates_for, doses_of, sign
 from .scopes import correction_scope
 from .verify import app_verifier, rate_limit
 from .verify_upload import decode_image
@@ -142,8 +143,6 @@ def certificate(reference_id):
 def routine_certificates(reference_id):
     """WHO DDCC:VS certificates of the person's routine immunisation doses: one per antigen of
     each dose whose product has a WHO vaccine code (``hc1``: the QR text), oldest dose first."""
-    from .routine_ddcc import certificates_for, doses_of, sign
-
     person = operations.beneficiary_of(current_account(), reference_id)
     out = []
     for dose in doses_of(person.id):
