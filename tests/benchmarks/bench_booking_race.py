@@ -73,6 +73,60 @@ def race(port: int, session_id: str, slot: str, people, keys: bool = True) -> tu
     return Counter(status for status, _ in done_at), done_at
 
 
+def refusal_cpu(url: str, instance: str, redis_env: dict, session_id: str, slot: str,
+                people, rounds: int = 3) -> tuple[float, float]:
+    """CPU per refusal of the (full, flagged) session in this process, through the whole WSGI
+    stack (``create_app``'s ``wsgi_app``): median ms of ``rounds`` passes over ``people``
+    before the app (``booking.refusals``) and through it (the same layer told to let every
+    attempt by). The request log line is off for both (the same cost in each)."""
+    import io
+    import logging
+    import statistics
+    import time
+
+    from werkzeug.test import EnvironBuilder
+
+    from cowin_kit.booking.refusals import FullSessionRefusals
+
+    app = bench_app(url, instance, REDIS_URL=redis_env["COWIN_KIT_REDIS_URL"],
+                    CACHE_PREFIX=redis_env["COWIN_KIT_CACHE_PREFIX"])
+    layer = app.wsgi_app
+    while not isinstance(layer, FullSessionRefusals):
+        layer = layer.wsgi_app
+    logging.getLogger("cowin_kit.request").setLevel(logging.WARNING)
+
+    def environs():
+        made = []
+        for token, reference_id in people:
+            body = json.dumps({"reference_id": reference_id, "session_id": session_id,
+                               "slot": slot}).encode()
+            environ = EnvironBuilder(path="/api/kit/v1/appointments", method="POST", data=body,
+                                     content_type="application/json", headers={
+                                         "Authorization": f"Bearer {token}"}).get_environ()
+            environ["wsgi.input"] = io.BytesIO(body)
+            made.append(environ)
+        return made
+
+    def one_pass() -> float:
+        statuses = []
+        ready = environs()
+        started = time.process_time()
+        for environ in ready:
+            body = app.wsgi_app(environ, lambda status, headers, exc=None: statuses.append(
+                status))
+            b"".join(body)
+            getattr(body, "close", lambda: None)()
+        spent = time.process_time() - started
+        assert all(s.startswith("409") for s in statuses), Counter(statuses)
+        return 1000 * spent / len(ready)
+
+    one_pass()  # warm: the first refusal of each process goes through the app
+    fast = statistics.median(one_pass() for _ in range(rounds))
+    layer._plain = lambda environ: None  # every attempt through the app
+    slow = statistics.median(one_pass() for _ in range(rounds))
+    return fast, slow
+
+
 def pgbench_update_rate(seconds: int, clients: int) -> float | None:
     """TPS of `UPDATE counter SET n = n + 1 WHERE id = 1` on a scratch database."""
     if not shutil.which("pgbench"):
@@ -121,6 +175,8 @@ def main() -> None:
                         help="the kit's Redis (empty: none, no full-session flags)")
     parser.add_argument("--no-keys", action="store_true",
                         help="attempts without Idempotency-Key (as CoWIN's clients send them)")
+    parser.add_argument("--refusals", type=int, default=500,
+                        help="refusals timed in this process after the race (0: none)")
     args = parser.parse_args()
     import sqlalchemy as sa
 
@@ -145,6 +201,8 @@ def main() -> None:
         with gunicorn(url, instance, workers=args.workers, threads=args.threads,
                       extra_env=env) as port:
             statuses, done_at = race(port, session_id, slot, people, keys=not args.no_keys)
+        refusals = refusal_cpu(url, instance, env, session_id, slot,
+                               people[-args.refusals:]) if args.redis and args.refusals else None
         with app.app_context():
             booked = db.session.scalar(sa.select(SessionCapacity.booked).where(
                 SessionCapacity.session_id == session.id))
@@ -168,6 +226,10 @@ def main() -> None:
         print(f"pgbench single-row UPDATE (8 clients, 10s) before/after: {pg_before:.0f} / "
               f"{pg_after:.0f} tps; bookings/s / pgbench tps: "
               f"{rows / last_booking / pg_before:.3f} / {rows / last_booking / pg_after:.3f}")
+    if refusals:
+        print(f"CPU per refusal of the full session in one process, median of 3 passes over "
+              f"{args.refusals}: before the app {refusals[0]:.3f} ms, through the app "
+              f"{refusals[1]:.3f} ms")
     ok = rows == args.doses == booked and not any(s >= 500 or s == 0 for s in statuses)
     print("RESULT:", "OK" if ok else "FAILED")
 
