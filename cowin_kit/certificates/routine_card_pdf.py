@@ -17,8 +17,8 @@ from cowin_kit.core.i18n import digit_system, localize_digits
 from cowin_kit.printing import fastpdf
 from cowin_kit.printing.page import GREY, INK, RULE, Layout, draw_header, header_for, is_rtl, paper_for
 from cowin_kit.profiles import get_profile
-from cowin_kit.profiles.routine import (DUE, EXTRA, NO_LONGER_DUE, OVERDUE, TOO_EARLY_AGE, TOO_SOON,
-                                        UNKNOWN_PRODUCT, UPCOMING)
+from cowin_kit.profiles.routine import (DUE, EXTRA, LIVE_TOO_SOON, NO_LONGER_DUE, OVERDUE,
+                                        TOO_EARLY_AGE, TOO_SOON, UNKNOWN_PRODUCT, UPCOMING)
 
 from .pdf import certificate_languages, format_day
 from .routine_card import GIVEN, LATER, MISSED, Card, Row
@@ -46,6 +46,7 @@ def labels(language: str) -> dict[str, str]:
             "issued": _("Issued by %(issuer)s on %(date)s"),
             TOO_EARLY_AGE: _("Given before the minimum age: it does not count"),
             TOO_SOON: _("Given too soon after the previous dose: it does not count"),
+            LIVE_TOO_SOON: _("Given too soon after another live vaccine: it does not count"),
             EXTRA: _("More doses than the schedule has"),
             UNKNOWN_PRODUCT: _("This vaccine is not in the schedule"),
         }

@@ -170,6 +170,23 @@ needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None,
                                    reason="pdftoppm (Debian poppler-utils) is not installed")
 
 
+def test_a_live_vaccine_given_too_soon_after_another_is_listed_with_its_reason(client, db,
+                                                                                 world):
+    """India's live JE vaccine a week after the live MR vaccine (not the same day): the engine
+    refuses it (28 days apart) and the card says why under other doses."""
+    today = ops._today(get_profile())
+    birth = today - dt.timedelta(days=300)
+    account = sign_up()
+    child = _child(account, birth)
+    staff, facility = world.staff["vaccinator"], world.facilities["FA"]
+    _give(db, staff, facility, child, today - dt.timedelta(days=20), "mr")
+    _give(db, staff, facility, child, today - dt.timedelta(days=13), "je")
+    citizen_sign_in(client, account)
+    text = _text(_card(client, child).data)
+    assert re.search(rf"Other doses .*{_day(today - dt.timedelta(days=13))} L-JE Centre FA "
+                     "Given too soon after another live vaccine: it does not count", text), text
+
+
 def _bare_card(db, weeks: int, products, *, name="Child", language=None):
     """A child registered ``weeks`` ago with ``products`` given at birth (lot B-7), in the
     active profile; returns the card and its PDF in ``language`` (default: the profile's)."""
