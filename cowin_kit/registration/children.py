@@ -267,14 +267,15 @@ def birth_products(routine, birth: dt.date, on: dt.date) -> tuple[str, ...]:
     return tuple(found)
 
 
-def record_routine_dose(staff_id: int, facility_id: int, person: Beneficiary, *, product: str,
-                        lot: str, given_on: dt.date) -> RoutineDose:
-    """Record a routine dose given at a facility (``lot`` already checked) and keep the
-    person's next routine due date; the caller commits."""
+def record_routine_dose(staff_id: int, facility_id: int | None, person: Beneficiary, *,
+                        product: str, lot: str, given_on: dt.date, **details) -> RoutineDose:
+    """Record a routine dose given at a facility (``facility_id`` None: given elsewhere;
+    ``lot`` already checked) and keep the person's next routine due date; ``details`` go to
+    the audit entry; the caller commits."""
     routine = routine_of(get_profile())
     errors = {}
     known = routine.product(product)
-    if known is None or not known.in_programme:
+    if known is None or (not known.in_programme and facility_id is not None):
         errors["product"] = [_l("Choose a vaccine from the list.")]
     if person.birth_date is not None and given_on < person.birth_date:
         errors["given_on"] = [_l("The dose cannot be given before the date of birth.")]
@@ -286,5 +287,5 @@ def record_routine_dose(staff_id: int, facility_id: int, person: Beneficiary, *,
     db.session.flush()
     store_next_routine_due(person, given_on)
     audit("routine_dose.record", "beneficiary", person.reference_id, product=product,
-          facility=facility_id, dose=dose.id)
+          facility=facility_id, dose=dose.id, **details)
     return dose

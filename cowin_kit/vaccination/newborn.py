@@ -20,6 +20,7 @@ from cowin_kit.profiles import get_profile
 from cowin_kit.profiles.phones import normalize_mobile
 from cowin_kit.registration import children, queries
 from cowin_kit.registration.models import Beneficiary
+from cowin_kit.vaccination import routine_desk
 from cowin_kit.vaccination.operations import clean_lot, desk_account
 from cowin_kit.vaccination.views import _facility
 
@@ -82,6 +83,8 @@ def register_newborn(staff, facility, *, mother: str, mobile: str, name: str,
                                mother=mother_row.reference_id if mother_row else None,
                                registered_by=staff.id)
     try:
+        if doses:
+            routine_desk.join_area(child, facility)
         for product, lot in doses.items():
             children.record_routine_dose(staff.id, facility.id, child, product=product, lot=lot,
                                          given_on=today)

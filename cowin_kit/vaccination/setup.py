@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from cowin_kit.accounts import audit_views, staff_views, staff_web
 from cowin_kit.booking import admin_views
 from cowin_kit.extensions import register_api_blueprint
-from cowin_kit.vaccination import api, newborn, offline_views, scopes, views
+from cowin_kit.vaccination import api, newborn, offline_views, routine_desk, scopes, views
 from cowin_kit.web.context import add_nav
 
 
@@ -22,7 +22,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("STAFF_IDLE_MINUTES", 120)
     app.config.setdefault("STAFF_LOOKUP_LIMIT", "600 per hour")
     for blueprint in (staff_views.bp, admin_views.bp, views.bp, views.aefi_bp, audit_views.bp,
-                      offline_views.bp, newborn.bp):
+                      offline_views.bp, newborn.bp, routine_desk.bp):
         app.register_blueprint(blueprint)
     register_api_blueprint(app, api.blp)
     add_nav(app, "staff.home", _l("Staff"), section="staff", order=90)

@@ -247,6 +247,10 @@ ROUTES: dict[str, Access] = {
     "desk.record": staff(DESK, scoped=True, body=WRONG_CODE),
     "desk.walk_in": staff(DESK),
     "newborn.newborn": staff(DESK),
+    # Routine doses at the desk (#19): any desk, like a walk-in (the person is looked up by
+    # reference, counted); an empty form records nothing.
+    "routine_desk.record": staff(DESK),
+    "routine_desk.elsewhere": staff(DESK),
     # The immunisation card (#19): staff who reach where the person lives or a facility that
     # vaccinated them (a counted, audited look-up); the citizen for a person of the account.
     "routine_card.desk_card": staff((*DESK, NAT, AREA), scoped=True,
