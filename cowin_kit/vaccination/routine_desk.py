@@ -41,6 +41,8 @@ REFUSED = {
 }
 CHOOSE = _l("Choose the vaccines given from the list.")
 NOT_DUE = _l("%(vaccine)s is not due for this person today.")
+NOT_CONCERNED = _l("The routine schedule concerns children and women with a current "
+                   "pregnancy: it does not apply to this person.")
 
 
 def _applies(person: Beneficiary, routine, on: dt.date):
@@ -145,7 +147,9 @@ def record_elsewhere(staff, facility, person: Beneficiary, *, product: str,
         errors["given_on"] = [_l("The dose cannot be given before the date of birth.")]
     if not 1 <= len(place) <= 120:
         errors["place"] = [_l("Enter where the dose was given (1 to 120 characters).")]
-    if not errors:
+    if not _applies(person, routine, today)[0]:
+        errors = {"product": [NOT_CONCERNED]}
+    elif not errors:
         errors = _check(routine, person, _applies(person, routine, given_on)[1], [product],
                         given_on, None)
     try:

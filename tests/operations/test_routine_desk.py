@@ -164,3 +164,30 @@ def test_unauthenticated_and_citizen_refused(client, db, world):
     citizen_sign_in(client, db.session.get(CitizenAccount, child.account_id))
     assert client.post(url, data=_form(["penta"])).status_code in (302, 401, 403)
     assert len(_doses(db, child)) == 3
+
+
+def test_a_pregnant_woman_gets_td_and_an_adult_nothing(client, db, world):
+    from cowin_kit.registration import operations as ops
+    from tests.citizen.helpers import person
+
+    account = sign_up()
+    woman = ops.add_beneficiary(account, **person(1, birth_year=1996))
+    man = ops.add_beneficiary(account, **person(2, birth_year=1990, gender="M"))
+    children.record_pregnancy(account, woman.reference_id, week=16)
+    facility = world.facilities["FA"]
+    sign_in(client, world.staff["vaccinator"])
+    page = client.get(f"/desk/people/{woman.reference_id}").get_data(as_text=True)
+    assert 'name="products" value="td"' in page
+    assert "Routine immunisation" not in client.get(
+        f"/desk/people/{man.reference_id}").get_data(as_text=True)
+    response = client.post(f"/desk/people/{woman.reference_id}/routine", data=_form(["td"]))
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    assert [(p, f) for p, _d, f in _doses(db, woman)] == [("td", facility.id)]
+    for url, data, text in (("routine", _form(["td"]), "is not due for this person today"),
+                            ("routine/elsewhere", {"product": "td", "place": "Clinic",
+                                                   "given_on": "2020-01-01"},
+                             "does not apply to this person")):
+        response = client.post(f"/desk/people/{man.reference_id}/{url}", data=data)
+        assert response.status_code == 422, url
+        assert text in response.get_data(as_text=True), url
+    assert _doses(db, man) == []
