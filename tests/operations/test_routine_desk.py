@@ -191,3 +191,19 @@ def test_a_pregnant_woman_gets_td_and_an_adult_nothing(client, db, world):
         assert response.status_code == 422, url
         assert text in response.get_data(as_text=True), url
     assert _doses(db, man) == []
+
+
+def test_live_vaccine_spacing(client, db, world):
+    child = _child(world, weeks=44)
+    today = facility_today(world.facilities["FA"])
+    sign_in(client, world.staff["vaccinator"])
+    response = client.post(f"/desk/people/{child.reference_id}/routine/elsewhere", data={
+        "product": "je", "given_on": (today - dt.timedelta(weeks=1)).isoformat(),
+        "place": "Private clinic", "lot": "JE1"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    page = client.get(f"/desk/people/{child.reference_id}").get_data(as_text=True)
+    assert 'name="products" value="mr"' not in page and 'name="products" value="je"' not in page
+    response = client.post(f"/desk/people/{child.reference_id}/routine", data=_form(["mr"]))
+    assert response.status_code == 422
+    assert "too soon after another live vaccine" in response.get_data(as_text=True)
+    assert "mr" not in [p for p, _d, _f in _doses(db, child)]
