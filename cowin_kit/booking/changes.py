@@ -15,7 +15,7 @@ from cowin_kit.booking.operations import (_account_mobile, _beneficiary, _capaci
                                           appointment_table, load_session)
 from cowin_kit.booking.signals import dose_freed, dose_released
 from cowin_kit.core.audit import audit
-from cowin_kit.core.db import db, utcnow
+from cowin_kit.core.db import committing, db, utcnow
 from cowin_kit.profiles import get_profile
 
 
@@ -32,7 +32,7 @@ def reschedule(appointment: Appointment, new_session_id, slot: str, *,
     old_capacity_id = appointment.capacity_id
     new_capacity_id = _capacity_of(session, due.dose_kind, holding=old_capacity_id)
     old = {"session": str(appointment.session_id), "slot": appointment.slot}
-    try:
+    with committing():
         moved = db.session.execute(
             appointment_table.update()
             .where(appointment_table.c.id == appointment.id,
@@ -54,10 +54,6 @@ def reschedule(appointment: Appointment, new_session_id, slot: str, *,
               new={"session": str(session.id), "slot": slot})
         _notify(beneficiary, appointment, "reschedule", _account_mobile(beneficiary),
                 session=session, slot=slot)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     db.session.refresh(appointment)
     return appointment
 
@@ -71,7 +67,7 @@ def cancel(appointment: Appointment, reason: str = "citizen", *,
     is out), or down the session's lottery draw; otherwise back to everyone."""
     profile = get_profile()
     _check_changeable(profile, appointment, on)
-    try:
+    with committing():
         done = db.session.execute(
             appointment_table.update()
             .where(appointment_table.c.id == appointment.id,
@@ -89,10 +85,6 @@ def cancel(appointment: Appointment, reason: str = "citizen", *,
         audit("appointment.cancel", "appointment", appointment.id, reason=reason)
         beneficiary = _beneficiary(appointment)
         _notify(beneficiary, appointment, "cancel", _account_mobile(beneficiary))
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     db.session.refresh(appointment)
     return appointment
 

@@ -27,7 +27,7 @@ from cowin_kit.booking.fair_models import CHANNELS, LotteryRequest, LotteryRound
 from cowin_kit.booking.models import Appointment, SessionCapacity, VaccinationSession
 from cowin_kit.booking.rules import area_timezone, person_of
 from cowin_kit.core.audit import audit
-from cowin_kit.core.db import db, utcnow
+from cowin_kit.core.db import committing, db, utcnow
 from cowin_kit.core.errors import ValidationFailed
 from cowin_kit.core.sms import register_sms_text
 from cowin_kit.profiles import get_profile
@@ -127,25 +127,22 @@ def enter(beneficiary, session_id, *, channel: str,
         dose_kind=due.dose_kind, dose_number=due.dose_number, channel=channel,
         status="entered")
     try:
-        # The draw locks the round before it reads the requests: a request either waits for
-        # the draw's commit (and is then refused) or commits before the draw reads.
-        _lock_round(lottery.id, shared=True)
-        db.session.refresh(lottery)
-        if lottery.status != "open":
-            raise errors.LotteryClosed()
-        db.session.add(request)
-        audit("lottery.enter", "lottery_round", lottery.id, request=str(request.id),
-              tier=request.tier, channel=channel)
-        db.session.commit()
+        with committing():
+            # The draw locks the round before it reads the requests: a request either waits for
+            # the draw's commit (and is then refused) or commits before the draw reads.
+            _lock_round(lottery.id, shared=True)
+            db.session.refresh(lottery)
+            if lottery.status != "open":
+                raise errors.LotteryClosed()
+            db.session.add(request)
+            audit("lottery.enter", "lottery_round", lottery.id, request=str(request.id),
+                  tier=request.tier, channel=channel)
     except IntegrityError:
         db.session.rollback()  # the same person's parallel request won: return it
         found = _request_of(lottery.id, beneficiary.id)
         if found is None:
             raise
         return found
-    except BaseException:
-        db.session.rollback()
-        raise
     return request
 
 
@@ -187,7 +184,7 @@ def draw(lottery: LotteryRound, *, staff=None, now: dt.datetime | None = None) -
     Only after the window has closed; a round drawn already is not drawn again (the answer is
     its summary), so the scheduled job and a staff member clicking at once do no harm."""
     now = now or utcnow()
-    try:
+    with committing():
         _lock_round(lottery.id)
         db.session.refresh(lottery)
         if lottery.status != "open":
@@ -211,10 +208,6 @@ def draw(lottery: LotteryRound, *, staff=None, now: dt.datetime | None = None) -
         offered = _refill(lottery, now)
         audit("lottery.draw", "lottery_round", lottery.id, requests=len(requests),
               offered=offered, seed=lottery.seed, staff=getattr(staff, "id", None))
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return summary(lottery)
 
 
@@ -289,7 +282,7 @@ def confirm(request: LotteryRequest, slot: str, *, now: dt.datetime | None = Non
     """The winner takes the offered dose in a slot of the session. Commits."""
     now = now or utcnow()
     table = LotteryRequest.__table__
-    try:
+    with committing():
         offers.take(table, request.id, now)
         lottery = db.session.get(LotteryRound, request.round_id)
         session = operations.load_session(lottery.session_id)
@@ -299,10 +292,6 @@ def confirm(request: LotteryRequest, slot: str, *, now: dt.datetime | None = Non
         db.session.execute(table.update().where(table.c.id == request.id)
                            .values(appointment_id=appointment.id))
         audit("lottery.confirm", "lottery_round", lottery.id, request=str(request.id))
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return appointment
 
 
@@ -322,7 +311,7 @@ def expire_offers(now: dt.datetime | None = None) -> int:
 def _end_offers(ids, status: str, now: dt.datetime) -> int:
     table = LotteryRequest.__table__
     ended = 0
-    try:
+    with committing():
         rounds = set()
         for request_id in ids:
             where = [table.c.id == request_id, table.c.status == "offered"]
@@ -339,10 +328,6 @@ def _end_offers(ids, status: str, now: dt.datetime) -> int:
             _lock_round(round_id)
             _refill(db.session.get(LotteryRound, round_id), now)
             audit(f"lottery.offer_{status}", "lottery_round", round_id)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return ended
 
 

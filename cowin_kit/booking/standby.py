@@ -19,7 +19,7 @@ from cowin_kit.booking import allotted, claims, errors, offers, operations
 from cowin_kit.booking.fair_models import CHANNELS, PriorityCheck, StandbyCall, StandbyEntry
 from cowin_kit.booking.models import Appointment, SessionCapacity, VaccinationSession
 from cowin_kit.core.audit import audit
-from cowin_kit.core.db import db, utcnow
+from cowin_kit.core.db import committing, db, utcnow
 from cowin_kit.core.errors import KitError, ValidationFailed
 from cowin_kit.core.sms import register_sms_text
 from cowin_kit.profiles import get_profile
@@ -106,16 +106,12 @@ def call(staff, session: VaccinationSession, doses: int, *, dose_kind: str = "1"
     declared = StandbyCall(session_id=session.id, dose_kind=dose_kind, doses=doses,
                            outstanding=0, taken=0, confirm_minutes=confirm_minutes,
                            called_by=getattr(staff, "id", None))
-    try:
+    with committing():
         db.session.add(declared)
         db.session.flush()
         offered = _offer(declared, session, now or utcnow())
         audit("standby.call", "vaccination_session", session.id, call=declared.id,
               doses=doses, dose_kind=dose_kind, offered=offered)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return declared
 
 
@@ -214,7 +210,7 @@ def _text_offer(person, session: VaccinationSession, declared: StandbyCall) -> N
 def confirm(entry: StandbyEntry, *, now: dt.datetime | None = None) -> Appointment:
     """The person takes the offered dose (the session's last slot of the day). Commits."""
     now = now or utcnow()
-    try:
+    with committing():
         offers.take(entry_table, entry.id, now)
         declared = db.session.get(StandbyCall, entry.call_id)
         db.session.execute(call_table.update().where(call_table.c.id == declared.id).values(
@@ -228,10 +224,6 @@ def confirm(entry: StandbyEntry, *, now: dt.datetime | None = None) -> Appointme
         db.session.execute(entry_table.update().where(entry_table.c.id == entry.id)
                            .values(appointment_id=appointment.id))
         audit("standby.confirm", "vaccination_session", session.id, entry=entry.id)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return appointment
 
 
@@ -241,7 +233,7 @@ def expire_offers(now: dt.datetime | None = None) -> int:
     lapsed = list(db.session.execute(sa.select(entry_table.c.id, entry_table.c.call_id).where(
         entry_table.c.status == "offered", entry_table.c.offer_expires_at <= now)))
     ended = 0
-    try:
+    with committing():
         calls = set()
         for entry_id, call_id in lapsed:
             done = db.session.execute(entry_table.update().where(
@@ -257,10 +249,6 @@ def expire_offers(now: dt.datetime | None = None) -> int:
             _offer(declared, operations.load_session(declared.session_id), now)
             if declared.source == "cancellation":
                 _give_back_unoffered(declared)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return ended
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from contextlib import contextmanager
+from collections.abc import Iterator
 
 import sqlalchemy as sa
 from flask import g, has_app_context, request
@@ -114,6 +116,18 @@ def init_replica(app) -> None:
 
 db = SQLAlchemy(model_class=Base, disable_autonaming=True,
                 session_options={"class_": RoutingSession})
+
+
+@contextmanager
+def committing() -> Iterator[None]:
+    """Run the block in the session's transaction: commit at its end, roll back (and re-raise)
+    on any exception, so a failed operation never leaves half its writes in the session."""
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
 
 
 def utcnow() -> dt.datetime:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cowin_kit.accounts.models import CitizenAccount
 from cowin_kit.core.audit import audit
-from cowin_kit.core.db import db
+from cowin_kit.core.db import committing, db
 from cowin_kit.core.errors import Conflict, KitError, NotFound, ValidationFailed
 from cowin_kit.profiles import get_profile
 from cowin_kit.profiles.ages import after
@@ -83,7 +83,7 @@ def add_child(account: CitizenAccount, *, name: str, birth_date, gender: str, gu
     profile = get_profile()
     routine = routine_of(profile)
     today = ops._today(profile)
-    try:
+    with committing():
         if registered_by is None and has_request_context():
             ops._limit_citizen_attempt(account)
         mother_row = None
@@ -108,10 +108,6 @@ def add_child(account: CitizenAccount, *, name: str, birth_date, gender: str, gu
         store_next_routine_due(child, today)
         audit("beneficiary.create", "beneficiary", child.reference_id, account_id=account.id,
               registered_by=registered_by, id_doc_type=None, guardian=guardian)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return child
 
 
@@ -120,7 +116,7 @@ def attach_document(account: CitizenAccount, reference_id: str, *, id_doc_type: 
     """Attach an identity document to a person registered without one; commits."""
     profile = get_profile()
     limited = has_request_context()  # scripts and tests without a request are not limited
-    try:
+    with committing():
         if limited:
             ops._limit_citizen_attempt(account)
         person = get_owned_beneficiary(account, reference_id, for_update=True)
@@ -148,10 +144,6 @@ def attach_document(account: CitizenAccount, reference_id: str, *, id_doc_type: 
             raise ops._duplicate(account, limited) from None  # registered meanwhile
         audit("beneficiary.attach_id", "beneficiary", person.reference_id,
               account_id=account.id, id_doc_type=document.id)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return person
 
 
@@ -162,7 +154,7 @@ def record_pregnancy(account: CitizenAccount, reference_id: str, *, week=None,
     profile = get_profile()
     routine_of(profile)
     today = ops._today(profile)
-    try:
+    with committing():
         person = get_owned_beneficiary(account, reference_id, for_update=True)
         errors = {}
         if person.gender != "F":
@@ -192,10 +184,6 @@ def record_pregnancy(account: CitizenAccount, reference_id: str, *, week=None,
         db.session.flush()
         store_next_routine_due(person, today)
         audit("pregnancy.create", "beneficiary", person.reference_id, account_id=account.id)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return pregnancy
 
 

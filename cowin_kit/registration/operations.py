@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from cowin_kit.accounts.models import CitizenAccount
 from cowin_kit.booking.models import Appointment, SessionCapacity
 from cowin_kit.core.audit import audit
-from cowin_kit.core.db import db, utcnow
+from cowin_kit.core.db import committing, db, utcnow
 from cowin_kit.core.errors import Conflict, KitError, RateLimited, ValidationFailed
 from cowin_kit.core.ratelimit import check, client_address, hit
 from cowin_kit.profiles import get_profile
@@ -189,7 +189,7 @@ def add_beneficiary(account: CitizenAccount | None, *, name: str, birth_year: in
     limited = account is not None and registered_by is None and has_request_context()
     if limited:
         _limit_citizen_attempt(account)
-    try:
+    with committing():
         clean, birth_year, document = _check_fields(
             profile, name=name, birth_year=birth_year, birth_date=birth_date, gender=gender,
             id_doc_type=id_doc_type, groups=groups, today=today)
@@ -225,10 +225,6 @@ def add_beneficiary(account: CitizenAccount | None, *, name: str, birth_year: in
         audit("beneficiary.create", "beneficiary", beneficiary.reference_id,
               account_id=beneficiary.account_id, registered_by=registered_by,
               id_doc_type=document.id)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return beneficiary
 
 
@@ -251,30 +247,27 @@ def _insert(beneficiary: Beneficiary, duplicate, attempts: int = 5) -> Beneficia
 def delete_beneficiary(account: CitizenAccount, reference_id: str) -> None:
     """Remove a beneficiary without recorded doses, giving back their booked capacity; commits."""
     try:
-        beneficiary = get_owned_beneficiary(account, reference_id, for_update=True)
-        if db.session.scalar(sa.select(DoseRecord.id)
-                             .where(DoseRecord.beneficiary_id == beneficiary.id).limit(1)):
-            raise HasDoses()
-        booked = list(db.session.execute(
-            sa.select(Appointment.id, Appointment.capacity_id)
-            .where(Appointment.beneficiary_id == beneficiary.id, Appointment.status == "booked")
-            .with_for_update()))
-        capacity = SessionCapacity.__table__
-        for _appointment_id, capacity_id in booked:
-            db.session.execute(capacity.update().where(capacity.c.id == capacity_id)
-                               .values(booked=capacity.c.booked - 1))
-        appointment = Appointment.__table__
-        # Booked appointments are cancelled (capacity given back above); their rows reference
-        # the person, so they go with the registration (the audit entry keeps their ids).
-        db.session.execute(appointment.delete()
-                           .where(appointment.c.beneficiary_id == beneficiary.id))
-        audit("beneficiary.delete", "beneficiary", beneficiary.reference_id,
-              account_id=account.id, cancelled_appointments=[str(a) for a, _c in booked])
-        db.session.delete(beneficiary)
-        db.session.commit()
+        with committing():
+            beneficiary = get_owned_beneficiary(account, reference_id, for_update=True)
+            if db.session.scalar(sa.select(DoseRecord.id)
+                                 .where(DoseRecord.beneficiary_id == beneficiary.id).limit(1)):
+                raise HasDoses()
+            booked = list(db.session.execute(
+                sa.select(Appointment.id, Appointment.capacity_id)
+                .where(Appointment.beneficiary_id == beneficiary.id, Appointment.status == "booked")
+                .with_for_update()))
+            capacity = SessionCapacity.__table__
+            for _appointment_id, capacity_id in booked:
+                db.session.execute(capacity.update().where(capacity.c.id == capacity_id)
+                                   .values(booked=capacity.c.booked - 1))
+            appointment = Appointment.__table__
+            # Booked appointments are cancelled (capacity given back above); their rows reference
+            # the person, so they go with the registration (the audit entry keeps their ids).
+            db.session.execute(appointment.delete()
+                               .where(appointment.c.beneficiary_id == beneficiary.id))
+            audit("beneficiary.delete", "beneficiary", beneficiary.reference_id,
+                  account_id=account.id, cancelled_appointments=[str(a) for a, _c in booked])
+            db.session.delete(beneficiary)
     except IntegrityError:
         db.session.rollback()
         raise Conflict() from None  # a dose or booking arrived meanwhile: nothing was removed
-    except BaseException:
-        db.session.rollback()
-        raise

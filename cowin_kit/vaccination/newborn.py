@@ -14,7 +14,7 @@ from cowin_kit.accounts.staff_permissions import DESK, staff_required
 from cowin_kit.accounts.staff_web import error_context, form_date, me
 from cowin_kit.booking.admin_operations import facility_today
 from cowin_kit.core.audit import audit
-from cowin_kit.core.db import db
+from cowin_kit.core.db import committing, db
 from cowin_kit.core.errors import KitError, ValidationFailed
 from cowin_kit.profiles import get_profile
 from cowin_kit.profiles.phones import normalize_mobile
@@ -82,7 +82,7 @@ def register_newborn(staff, facility, *, mother: str, mobile: str, name: str,
                                guardian="mother" if mother_row else "guardian",
                                mother=mother_row.reference_id if mother_row else None,
                                registered_by=staff.id)
-    try:
+    with committing():
         if doses:
             routine_desk.join_area(child, facility)
         for product, lot in doses.items():
@@ -90,10 +90,6 @@ def register_newborn(staff, facility, *, mother: str, mobile: str, name: str,
                                          given_on=today)
         if mother_row is not None:
             children.end_pregnancy(mother_row, birth_date)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return child
 
 
