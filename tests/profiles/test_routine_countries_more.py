@@ -69,6 +69,27 @@ def test_peru_dtpa_from_week_twenty_of_each_pregnancy(pe):
     assert plan(pe, mother, D(2026, 3, 1), [], None, "pregnancy") == {}
 
 
+
+def test_peru_hepatitis_a_one_dose_at_fifteen_months(pe):
+    birth = D(2025, 1, 10)
+    hepa = plan(pe, birth, D(2026, 4, 10))["hepa"]           # 15 months today
+    assert (hepa.name, hepa.status, hepa.due, hepa.products) == (
+        "Hepatitis A", DUE, D(2026, 4, 10), ("hva",))
+    assert plan(pe, birth, D(2026, 1, 10))["hepa"].status == UPCOMING    # at 12 months
+    early = plan(pe, birth, D(2026, 4, 20), [("hva", D(2026, 3, 1))])["hepa"]
+    assert early.counted == 0 and early.rejected[0].reason == TOO_EARLY_AGE
+    assert plan(pe, birth, D(2026, 5, 1), [("hva", D(2026, 4, 10))])["hepa"].status == COMPLETE
+
+
+def test_peru_hpv_one_dose_for_girls_and_boys_from_nine_until_fourteen(pe):
+    birth = D(2015, 3, 1)
+    hpv = plan(pe, birth, D(2025, 3, 1))["hpv"]              # ten years old, either sex
+    assert (hpv.name, hpv.status, hpv.products, hpv.last_day) == (
+        "VPH", OVERDUE, ("vph",), D(2029, 2, 28))
+    assert plan(pe, birth, D(2023, 3, 1))["hpv"].status == UPCOMING       # at eight
+    assert plan(pe, birth, D(2025, 3, 1), [("vph", D(2024, 5, 1))])["hpv"].status == COMPLETE
+    assert plan(pe, birth, D(2029, 3, 1))["hpv"].status == NO_LONGER_DUE  # fourteen
+
 def test_panama_on_time_hexavalent_and_the_birth_dose_only_on_the_first_days():
     pa = routine_of("pa")
     birth = D(2026, 1, 15)
