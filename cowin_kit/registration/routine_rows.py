@@ -115,6 +115,13 @@ def _candidates(routine, today: dt.date, after_id: int, batch: int) -> sa.Select
 
 def refresh_batch(session: Session, routine, people: list, today: dt.date) -> int:
     """Recompute and store the rows (and the person's earliest dates) of ``people``."""
+    rows, earliest = compute(session, routine, people, today)
+    return write(session, rows, earliest)
+
+
+def compute(session: Session, routine, people: list, today: dt.date
+            ) -> tuple[dict[int, list[dict]], list[dict]]:
+    """The rows of ``people`` on ``today``, and each one's earliest dates (for ``write``)."""
     ids = [p.id for p in people]
     history: dict[int, list] = {i: [] for i in ids}
     for person_id, product, given_on in session.execute(
@@ -129,7 +136,14 @@ def refresh_batch(session: Session, routine, people: list, today: dt.date) -> in
         rows[person.id] = rows_of(person, doses)
         earliest.append({"i": person.id, "due": min((d.due for d in doses), default=None),
                          "overdue": min((d.overdue_from for d in doses), default=None)})
+    return rows, earliest
+
+
+def write(session: Session, rows: dict[int, list[dict]], earliest: list[dict]) -> int:
+    """Store ``rows`` and the earliest dates (``compute``) of these people."""
     written = store(session.connection(), rows)
+    if not earliest:
+        return written
     session.execute(sa.update(Beneficiary.__table__)
                     .where(Beneficiary.__table__.c.id == sa.bindparam("i"))
                     .values(next_routine_due=sa.bindparam("due"),

@@ -15,7 +15,7 @@ from cowin_kit.core.db import db
 from cowin_kit.core.errors import KitError
 from cowin_kit.profiles import get_profile
 from cowin_kit.registration.models import Beneficiary
-from cowin_kit.registration import routine_rows
+from cowin_kit.registration import routine_refresh, routine_rows
 from cowin_kit.registration.next_due import rebuild
 from cowin_kit.reporting import exports
 from cowin_kit.reporting.bands import age_bands
@@ -104,6 +104,35 @@ def rebuild_due_command(app):
     """Recompute every person's next due dose and open routine doses per antigen (after bulk
     loads or a schedule change)."""
     run_rebuild_due()
+
+
+@reports_group.command("refresh-routine-due")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]),
+              help="The day of the last run (default: a week ago; a week of missed runs is "
+                   "caught up). Doses whose last day has passed are refreshed whatever it is.")
+@click.option("--batch", type=click.IntRange(1), default=2000, show_default=True)
+@pass_app
+def refresh_routine_due_command(app, since, batch: int):
+    """Recompute only the people whose open routine doses moved on with the calendar (a dose
+    whose last day passed, a child reaching a catch-up age or adult documents, a pregnancy
+    long past its expected delivery); daily, cheap, safe to run twice."""
+    routine, today = get_profile().routine, local_today()
+    if routine is None:
+        click.echo("The profile has no routine schedule: nothing to refresh.")
+        return
+    started = time.monotonic()
+    since = since.date() if since else today - dt.timedelta(days=7)
+    with click.progressbar(length=0, label="Routine doses due (people)") as bar:
+        def begin(n: int) -> None:
+            bar.length = n
+
+        result = routine_refresh.refresh(db.session, routine, since, today, batch=batch,
+                                         start=begin, progress=bar.update)
+    if result.busy:
+        click.echo("Another run is refreshing the routine doses; this one did nothing.")
+        return
+    click.echo(f"Checked {result.stale:,} people, updated {result.changed:,} "
+               f"({result.rows:,} open routine doses) in {time.monotonic() - started:.1f}s.")
 
 
 @reports_group.command("targets")
