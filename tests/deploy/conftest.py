@@ -70,7 +70,8 @@ class Rendered(list):
         return self.one("Deployment")["spec"]["template"]["spec"]["containers"][0]
 
     def pod_template(self, kind: str, name: str | None = None) -> dict:
-        """The pod template of the one Deployment, Job or CronJob (metadata and spec)."""
+        """The pod template of the one Deployment, Job or CronJob (metadata and spec; without a
+        name: the web Deployment, the SMS delivery CronJob)."""
         spec = self.one(kind, name)["spec"]
         return (spec["jobTemplate"]["spec"] if kind == "CronJob" else spec)["template"]
 
@@ -79,6 +80,9 @@ class Rendered(list):
             name = WEB_DEPLOYMENT  # the web pods'; the signer has its own
         found = [doc for doc in self.of_kind(kind)
                  if name is None or doc["metadata"]["name"] == name]
+        if kind == "CronJob" and name is None:  # the SMS delivery's; the others by name
+            found = [doc for doc in found if doc["metadata"]["labels"].get(
+                "app.kubernetes.io/component") == "sms-delivery"]
         assert len(found) == 1, f"expected one {kind} {name or ''}, found {len(found)}"
         return found[0]
 

@@ -269,7 +269,8 @@ def test_sms_cronjob_delivers_and_purges_with_every_backend(render):
         assert container["args"][-1] == "purge", values
         env = {e["name"]: e.get("value") for e in container["env"]}
         assert env["COWIN_KIT_SMS_RETENTION_DAYS"] == "30"
-    rendered = render(set={**HTTP_SMS, "smsDelivery.enabled": "false"})
+    rendered = render(set={**HTTP_SMS, "smsDelivery.enabled": "false",
+                           "routineDueRefresh.enabled": "false"})
     assert rendered.of_kind("CronJob") == []
     assert {p["metadata"]["name"] for p in rendered.of_kind("NetworkPolicy")} == {
         "cowin-kit", SIGNER_DEPLOYMENT, "cowin-kit-migrate", "cowin-kit-signing-keys", "cowin-kit-test"}

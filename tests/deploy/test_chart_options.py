@@ -182,8 +182,9 @@ def test_pool_sizes_reach_the_pods_and_must_fit_the_pooler(render, helm):
     done = render(values_files=[PRODUCTION_VALUES],
                   set={"database.pool.size": "10", "database.pool.maxOverflow": "20"}, expect_ok=False)
     assert done.returncode != 0
-    assert ("60 web pods x 4 gunicorn workers x 30 (database.pool.size 10 + maxOverflow 20) + 60 "
-            "for the SMS delivery, lottery, reminders and migration pods = 7260, above "
+    assert ("60 web pods x 4 gunicorn workers x 30 (database.pool.size 10 + maxOverflow 20) + 90 "
+            "for the SMS delivery, lottery, reminders, routine doses refresh and migration pods "
+            "= 7290, above "
             "database.pooler.maxClientConnections 5000") in done.stderr
     # Explicit workers count too; without a limit nothing is checked.
     done = render(values_files=[PRODUCTION_VALUES], set={"gunicorn.workers": "9"}, expect_ok=False)
@@ -194,8 +195,9 @@ def test_pool_sizes_reach_the_pods_and_must_fit_the_pooler(render, helm):
                     "--dry-run=client", "-f", str(PRODUCTION_VALUES))
     assert done.returncode == 0, done.stderr
     notes = re.sub(r"\s+", " ", done.stdout.split("NOTES:", 1)[1])
-    assert ("Database connections at most: 2420 = 60 web pods x 4 workers x 10 "
-            "(database.pool.size + maxOverflow) plus the SMS delivery and migration pods, "
+    assert ("Database connections at most: 2430 = 60 web pods x 4 workers x 10 "
+            "(database.pool.size + maxOverflow) plus the migration and CronJob pods (SMS "
+            "delivery, routine doses refresh...), "
             "within the pooler's 5000") in notes
 
 

@@ -180,7 +180,8 @@ call with (dict "secret" <chart secret name> "name" "COWIN_KIT_X" "key" "x" "fro
 cowin-kit.env is the environment shared by the web pods, the migration Job and the SMS delivery
 CronJob: the kit's settings as COWIN_KIT_* variables and the database URL. Call with
 (dict "root" $ "component" "web"), "migration", "sms-delivery", "lottery" (the lottery
-CronJob: as the SMS delivery one) or "reminders" (as the lottery one, plus the secret key: the
+CronJob: as the SMS delivery one), "routine-due" (the routine doses refresh: as the lottery
+one) or "reminders" (as the lottery one, plus the secret key: the
 reminder log keeps mobiles as keyed hashes). Only web pods get Redis and signing keys, and production mode (COWIN_KIT_ENV=production: they refuse to
 start with unsafe settings or a database role that can rewrite the audit log); the SMS token
 goes to the web and SMS delivery pods. The migration Job connects as the schema owner (its URL
@@ -194,7 +195,7 @@ others as the app role (database.url, from the release's Secret).
 {{- $migration := eq .component "migration" }}
 {{- $keys := eq .component "signing-keys" }}
 {{- $reminders := eq .component "reminders" }}
-{{- if not (or $web $migration $keys $reminders (eq .component "sms-delivery") (eq .component "lottery")) }}
+{{- if not (or $web $migration $keys $reminders (eq .component "sms-delivery") (eq .component "lottery") (eq .component "routine-due")) }}
 {{- fail (printf "cowin-kit.env: unknown component %q" .component) }}
 {{- end }}
 {{- $secret := include "cowin-kit.secretName" $root }}
@@ -505,11 +506,11 @@ requests would fail (docs/deploy.md, "Database connections").
 {{- $pods := ternary $v.autoscaling.maxReplicas $v.replicaCount $v.autoscaling.enabled | int }}
 {{- $workers := include "cowin-kit.webWorkers" . | int }}
 {{- $perWorker := add $v.database.pool.size $v.database.pool.maxOverflow | int }}
-{{- $others := add (ternary 1 0 $v.smsDelivery.enabled) (ternary 1 0 $v.migration.enabled) (ternary 1 0 $v.lotteryRun.enabled) (ternary 1 0 $v.reminders.enabled) | int }}
+{{- $others := add (ternary 1 0 $v.smsDelivery.enabled) (ternary 1 0 $v.migration.enabled) (ternary 1 0 $v.lotteryRun.enabled) (ternary 1 0 $v.reminders.enabled) (ternary 1 0 $v.routineDueRefresh.enabled) | int }}
 {{- $total := add (mul $pods $workers $perWorker) (mul $others $perWorker) | int }}
 {{- $limit := $v.database.pooler.maxClientConnections | int }}
 {{- if and $limit (gt $total $limit) }}
-{{- fail (printf "database connections: %d web pods x %d gunicorn workers x %d (database.pool.size %d + maxOverflow %d) + %d for the SMS delivery, lottery, reminders and migration pods = %d, above database.pooler.maxClientConnections %d: lower database.pool.size/maxOverflow (with a transaction pooler 2-5 per worker is plenty), gunicorn.workers or the replicas, or raise the pooler's max_client_conn (docs/deploy.md, \"Database connections\")" $pods $workers $perWorker ($v.database.pool.size | int) ($v.database.pool.maxOverflow | int) (mul $others $perWorker) $total $limit) }}
+{{- fail (printf "database connections: %d web pods x %d gunicorn workers x %d (database.pool.size %d + maxOverflow %d) + %d for the SMS delivery, lottery, reminders, routine doses refresh and migration pods = %d, above database.pooler.maxClientConnections %d: lower database.pool.size/maxOverflow (with a transaction pooler 2-5 per worker is plenty), gunicorn.workers or the replicas, or raise the pooler's max_client_conn (docs/deploy.md, \"Database connections\")" $pods $workers $perWorker ($v.database.pool.size | int) ($v.database.pool.maxOverflow | int) (mul $others $perWorker) $total $limit) }}
 {{- end }}
 {{- printf "%d %d %d %d" $total $pods $workers $perWorker }}
 {{- end }}
