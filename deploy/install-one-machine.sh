@@ -227,7 +227,7 @@ if [ -d /run/systemd/system ] && [ "$UNIT_DIR" = /etc/systemd/system ]; then
   systemctl enable cowin-kit.service
   # Upgrades: the migration runs first (cowin-kit-migrate.service), then the web server.
   systemctl restart cowin-kit.service
-  systemctl enable --now cowin-kit-sms.timer cowin-kit-lottery.timer cowin-kit-backup.timer
+  systemctl enable --now cowin-kit-sms.timer cowin-kit-lottery.timer cowin-kit-routine-due.timer cowin-kit-backup.timer
   systemctl reload nginx
   echo "cowin-kit is running: $COWIN_KIT_PUBLIC_URL"
 else

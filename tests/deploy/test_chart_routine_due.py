@@ -58,3 +58,21 @@ def test_the_refresh_follows_its_values_and_refuses_bad_ones(render):
     assert len(name) <= 52
     refused = render(set={"routineDueRefresh.schedule": "daily"}, expect_ok=False)
     assert refused.returncode != 0 and "routineDueRefresh/schedule" in refused.stderr
+
+
+def test_one_machine_installs_have_the_same_job_as_a_nightly_timer():
+    from pathlib import Path
+
+    from tests.deploy.systemd_unit import read_unit
+
+    units = Path(__file__).resolve().parents[2] / "deploy" / "systemd"
+    service = read_unit(units / "cowin-kit-routine-due.service")["Service"]
+    assert service["ExecStart"] == [
+        "/opt/cowin-kit/venv/bin/cowin-kit reports refresh-routine-due"]
+    assert service["Type"] == ["oneshot"] and service["User"] == ["cowin"]
+    timer = read_unit(units / "cowin-kit-routine-due.timer")
+    assert timer["Timer"]["OnCalendar"] == ["*-*-* 00:45:00"]
+    assert timer["Timer"]["Persistent"] == ["true"]
+    assert timer["Install"]["WantedBy"] == ["timers.target"]
+    install = (units.parent / "install-one-machine.sh").read_text()
+    assert "cowin-kit-routine-due.timer" in install
