@@ -137,7 +137,7 @@ def test_no_routine_schedule_refreshes_nothing(db):
     assert routine_refresh.refresh(db.session, None, _today() - D, _today()).stale == 0
 
 
-def _race(app, runs: int, on: dt.date) -> list[routine_refresh.RefreshResult]:
+def _race(app, runs: int, on: dt.date, lock: bool) -> list[routine_refresh.RefreshResult]:
     from cowin_kit.core.db import db as database
 
     barrier = threading.Barrier(runs)
@@ -148,7 +148,7 @@ def _race(app, runs: int, on: dt.date) -> list[routine_refresh.RefreshResult]:
             try:
                 barrier.wait(timeout=60)
                 result = routine_refresh.refresh(database.session, get_profile().routine,
-                                                 on - D, on, batch=3)
+                                                 on - D, on, batch=3, lock=lock)
             finally:
                 database.session.remove()
             with guard:
@@ -164,15 +164,20 @@ def _race(app, runs: int, on: dt.date) -> list[routine_refresh.RefreshResult]:
 
 
 @pytest.mark.postgres
-def test_two_runs_at_once_do_the_work_once(make_app, db, app):
+@pytest.mark.parametrize("runs, lock", [(2, True), (3, False)], ids=["locked", "row-locks"])
+def test_runs_at_once_do_the_work_once(make_app, db, app, runs, lock):
+    """Locked: one run works, the other finds the lock taken (or starts after and finds
+    nothing stale). Without it each batch's row locks keep a person from a second write."""
     people = [_child(sign_up(f"98765{i:05d}"), f"Child {chr(65 + i)}", 10)
               for i in range(8)]
     on = _rows(db, people[0])["opv"][2] + D
     racer = make_app(DB_POOL_SIZE=10, DB_MAX_OVERFLOW=0)
-    results = _race(racer, 2, on)
+    results = _race(racer, runs, on, lock)
     assert sum(r.changed for r in results) == 8, results
-    assert sorted((r.busy, r.changed) for r in results) in ([(False, 0), (False, 8)],
-                                                            [(False, 8), (True, 0)])
+    assert sum(r.rows for r in results) == sum(len(_rows(db, p)) for p in people), results
+    if lock:
+        assert sorted((r.busy, r.changed) for r in results) in ([(False, 0), (False, 8)],
+                                                                [(False, 8), (True, 0)])
     assert {_rows(db, p)["opv"][0] for p in people} == {"OPV-1"}
 
 
