@@ -132,3 +132,12 @@ def client(app):
 @pytest.fixture
 def runner():
     return CliRunner()
+
+
+@pytest.fixture
+def cli_env(app, database_url):
+    """The environment a `cowin-kit` command run by ``runner`` needs to use the test app's
+    database and profile."""
+    return {"COWIN_KIT_DATABASE_URL": database_url, "COWIN_KIT_SECRET_KEY": "test-secret-key",
+            "COWIN_KIT_PROFILE": app.config["PROFILE"],
+            "COWIN_KIT_PROFILES_DIR": app.config["PROFILES_DIR"]}

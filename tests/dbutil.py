@@ -68,3 +68,33 @@ def clear_tables(engine: sa.Engine, metadata: sa.MetaData, everything: bool = Fa
         else:
             for table in tables:
                 conn.execute(table.delete())
+
+
+def at_once(app, runs: int, work) -> list:
+    """Run ``work()`` in ``runs`` threads released together (a barrier), each in its own app
+    context and database session; return their results (two pods, a manual run during the
+    CronJob's)."""
+    import threading
+
+    from cowin_kit.core.db import db
+
+    barrier = threading.Barrier(runs)
+    results, guard = [], threading.Lock()
+
+    def run():
+        with app.app_context():
+            try:
+                barrier.wait(timeout=60)
+                result = work()
+            finally:
+                db.session.remove()
+            with guard:
+                results.append(result)
+
+    threads = [threading.Thread(target=run) for _ in range(runs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads) and len(results) == runs
+    return results

@@ -130,6 +130,25 @@ def committing() -> Iterator[None]:
         raise
 
 
+@contextmanager
+def run_lock(engine: sa.Engine, key: int) -> Iterator[bool]:
+    """Yield whether a job run may go ahead: on PostgreSQL whether the session advisory lock
+    ``key`` (any 64-bit number) was free, held on a connection of its own until the end; on
+    SQLite always (one writer at a time anyway)."""
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    with engine.connect() as conn:
+        got = conn.execute(sa.select(sa.func.pg_try_advisory_lock(key))).scalar()
+        conn.commit()
+        try:
+            yield bool(got)
+        finally:
+            if got:
+                conn.execute(sa.select(sa.func.pg_advisory_unlock(key)))
+                conn.commit()
+
+
 def utcnow() -> dt.datetime:
     """Return the current time as an aware UTC datetime."""
     return dt.datetime.now(dt.timezone.utc)

@@ -24,11 +24,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from cowin_kit.core.db import run_lock
 from cowin_kit.profiles.ages import after
 from cowin_kit.registration.models import Beneficiary, Pregnancy, RoutineDue
 from cowin_kit.registration.routine_rows import LATE, compute, write
@@ -115,24 +116,6 @@ def refresh_ids(session: Session, routine, ids: list[int], today: dt.date) -> tu
     return len(changed), written
 
 
-@contextmanager
-def _run_lock(session: Session):
-    """Yield whether this run may go ahead (PostgreSQL: the advisory lock was free)."""
-    engine = session.get_bind()
-    if engine.dialect.name != "postgresql":
-        yield True
-        return
-    with engine.connect() as conn:
-        got = conn.execute(sa.select(sa.func.pg_try_advisory_lock(LOCK_KEY))).scalar()
-        conn.commit()
-        try:
-            yield bool(got)
-        finally:
-            if got:
-                conn.execute(sa.select(sa.func.pg_advisory_unlock(LOCK_KEY)))
-                conn.commit()
-
-
 def refresh(session: Session, routine, since: dt.date, today: dt.date, *, batch: int = 2000,
             lock: bool = True, start: Callable[[int], None] = lambda n: None,
             progress: Callable[[int], None] = lambda n: None) -> RefreshResult:
@@ -143,7 +126,7 @@ def refresh(session: Session, routine, since: dt.date, today: dt.date, *, batch:
     result = RefreshResult()
     if routine is None:
         return result
-    with (_run_lock(session) if lock else nullcontext(True)) as free:
+    with (run_lock(session.get_bind(), LOCK_KEY) if lock else nullcontext(True)) as free:
         if not free:
             result.busy = True
             return result

@@ -29,7 +29,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from cowin_kit.core.audit import audit
-from cowin_kit.core.db import db, utcnow
+from cowin_kit.core.db import db, run_lock, utcnow
 from cowin_kit.core.keys import keyed_hash
 from cowin_kit.core.sms import queue_sms, register_sms_text, render_sms
 from cowin_kit.profiles import get_profile
@@ -72,21 +72,9 @@ class RunResult:
     stopped_early: bool = False
 
 
-@contextmanager
 def _run_lock():
     """Yield whether this run may go ahead (PostgreSQL: the advisory lock was free)."""
-    if db.engine.dialect.name != "postgresql":
-        yield True
-        return
-    with db.engine.connect() as conn:
-        got = conn.execute(sa.select(sa.func.pg_try_advisory_lock(LOCK_KEY))).scalar()
-        conn.commit()
-        try:
-            yield bool(got)
-        finally:
-            if got:
-                conn.execute(sa.select(sa.func.pg_advisory_unlock(LOCK_KEY)))
-                conn.commit()
+    return run_lock(db.engine, LOCK_KEY)
 
 
 def _insert(table):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +16,7 @@ from cowin_kit.registration import children, routine_refresh, routine_rows
 from cowin_kit.registration import operations as ops
 from cowin_kit.registration.models import Beneficiary, RoutineDue
 from tests.citizen.helpers import sign_up
+from tests.dbutil import at_once
 
 D = dt.timedelta(days=1)
 
@@ -140,27 +140,8 @@ def test_no_routine_schedule_refreshes_nothing(db):
 def _race(app, runs: int, on: dt.date, lock: bool) -> list[routine_refresh.RefreshResult]:
     from cowin_kit.core.db import db as database
 
-    barrier = threading.Barrier(runs)
-    results, guard = [], threading.Lock()
-
-    def run():
-        with app.app_context():
-            try:
-                barrier.wait(timeout=60)
-                result = routine_refresh.refresh(database.session, get_profile().routine,
-                                                 on - D, on, batch=3, lock=lock)
-            finally:
-                database.session.remove()
-            with guard:
-                results.append(result)
-
-    threads = [threading.Thread(target=run) for _ in range(runs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads) and len(results) == runs
-    return results
+    return at_once(app, runs, lambda: routine_refresh.refresh(
+        database.session, get_profile().routine, on - D, on, batch=3, lock=lock))
 
 
 @pytest.mark.postgres
@@ -239,7 +220,7 @@ def test_closed_windows_are_found_by_index(db, account):
     assert not any(scans.values()), scans
 
 
-def test_cli_refreshes_rows_stored_on_an_earlier_day(app, db, account, runner, database_url):
+def test_cli_refreshes_rows_stored_on_an_earlier_day(db, account, runner, cli_env):
     """Rows stored on an earlier day (a dose recorded late is stored as of its day) whose
     window has closed since are refreshed by the command; a second run updates nobody."""
     from cowin_kit.cli import cli
@@ -248,9 +229,7 @@ def test_cli_refreshes_rows_stored_on_an_earlier_day(app, db, account, runner, d
     children.store_next_routine_due(child, child.birth_date + 5 * D)  # OPV-0 open then
     db.session.commit()
     assert _rows(db, child)["opv"][0] == "OPV-0"
-    env = {"COWIN_KIT_DATABASE_URL": database_url, "COWIN_KIT_SECRET_KEY": "test-secret-key",
-           "COWIN_KIT_PROFILE": app.config["PROFILE"],
-           "COWIN_KIT_PROFILES_DIR": app.config["PROFILES_DIR"]}
+    env = cli_env
     result = runner.invoke(cli, ["reports", "refresh-routine-due"], env=env)
     assert result.exit_code == 0, result.output
     assert "updated 1 " in result.output

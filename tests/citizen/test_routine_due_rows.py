@@ -77,7 +77,7 @@ def test_catch_up_of_an_older_child_and_a_pregnancy(db, account):
     assert programmes == {"uip_pregnancy"}
 
 
-def test_cli_rebuild_due_restores_deleted_rows(app, db, account, runner, database_url):
+def test_cli_rebuild_due_restores_deleted_rows(db, account, runner, cli_env):
     from cowin_kit.cli import cli
 
     child = children.add_child(account, name="Asha", birth_date=_today() - 3 * W, gender="F",
@@ -86,10 +86,7 @@ def test_cli_rebuild_due_restores_deleted_rows(app, db, account, runner, databas
     db.session.execute(sa.delete(RoutineDue))
     db.session.execute(sa.update(Beneficiary).values(next_routine_due=None))
     db.session.commit()
-    env = {"COWIN_KIT_DATABASE_URL": database_url, "COWIN_KIT_SECRET_KEY": "test-secret-key",
-           "COWIN_KIT_PROFILE": app.config["PROFILE"],
-           "COWIN_KIT_PROFILES_DIR": app.config["PROFILES_DIR"]}
-    result = runner.invoke(cli, ["reports", "rebuild-due"], env=env)
+    result = runner.invoke(cli, ["reports", "rebuild-due"], env=cli_env)
     assert result.exit_code == 0, result.output
     assert "routine" in result.output
     db.session.expire_all()

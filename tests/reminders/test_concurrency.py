@@ -4,38 +4,18 @@ log still do."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
 
-from cowin_kit.core.db import db as database
 from cowin_kit.reminders import operations
 from cowin_kit.reminders.models import ReminderLog
+from tests.dbutil import at_once
 from tests.reminders.helpers import NOON, account, days, person, texts
 
 
 def _race(app, runs: int, *, lock: bool) -> list[operations.RunResult]:
-    barrier = threading.Barrier(runs)
-    results, guard = [], threading.Lock()
-
-    def run():
-        with app.app_context():
-            try:
-                barrier.wait(timeout=60)
-                result = operations.send(now=NOON, lock=lock)
-            finally:
-                database.session.remove()
-            with guard:
-                results.append(result)
-
-    threads = [threading.Thread(target=run) for _ in range(runs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads) and len(results) == runs
-    return results
+    return at_once(app, runs, lambda: operations.send(now=NOON, lock=lock))
 
 
 def _people(db, n: int) -> None:

@@ -186,10 +186,3 @@ def make_staff(db, role, *, area=None, facility=None):
     db.session.add(user)
     db.session.commit()
     return user
-
-
-@pytest.fixture
-def cli_env(app, database_url):
-    return {"COWIN_KIT_DATABASE_URL": database_url, "COWIN_KIT_SECRET_KEY": "test-secret-key",
-            "COWIN_KIT_PROFILE": app.config["PROFILE"],
-            "COWIN_KIT_PROFILES_DIR": app.config["PROFILES_DIR"]}
