@@ -229,14 +229,13 @@ def test_cli_refreshes_rows_stored_on_an_earlier_day(db, account, runner, cli_en
     children.store_next_routine_due(child, child.birth_date + 5 * D)  # OPV-0 open then
     db.session.commit()
     assert _rows(db, child)["opv"][0] == "OPV-0"
-    env = cli_env
-    result = runner.invoke(cli, ["reports", "refresh-routine-due"], env=env)
+    result = runner.invoke(cli, ["reports", "refresh-routine-due"], env=cli_env)
     assert result.exit_code == 0, result.output
     assert "updated 1 " in result.output
     assert _rows(db, child)["opv"][0] == "OPV-1"
     result = runner.invoke(cli, ["reports", "refresh-routine-due", "--since", "2026-01-01"],
-                           env=env)
+                           env=cli_env)
     assert result.exit_code == 0 and "updated 0 " in result.output, result.output
     result = runner.invoke(cli, ["reports", "refresh-routine-due", "--since", "yesterday"],
-                           env=env)
+                           env=cli_env)
     assert result.exit_code == 2 and "--since" in result.output
