@@ -122,6 +122,8 @@ class RoutineDue(db.Model):
         # An area's lists: its people's rows (the person's area, copied: no join to beneficiary).
         sa.Index("ix_routine_due_area_due", "area_id", "due_on", "beneficiary_id"),
         sa.Index("ix_routine_due_area_overdue", "area_id", "overdue_on", "beneficiary_id"),
+        # The daily refresh (registration/routine_refresh.py): rows whose last day has passed.
+        sa.Index("ix_routine_due_last_day", "last_day", "beneficiary_id"),
     )
 
     beneficiary_id: Mapped[int] = mapped_column(

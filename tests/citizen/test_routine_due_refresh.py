@@ -209,8 +209,6 @@ def test_birth_windows_and_batches_use_indexes(db, account):
 
 
 @pytest.mark.postgres
-@pytest.mark.xfail(strict=True, reason="routine_due has no index on last_day yet (needs a "
-                                       "migration: ix_routine_due_last_day)")
 def test_closed_windows_are_found_by_index(db, account):
     _child(account, "Asha", 10)
     _many(db, 80)
