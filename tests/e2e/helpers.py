@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 
 def read_otp(page: Page) -> str:
@@ -44,6 +46,23 @@ def search_first_area(page: Page) -> None:
         if found.count():
             return
     raise AssertionError("no top-level area has centres to offer")
+
+
+def later_slot(page: Page, index: int = 0, zone: str = "Asia/Kolkata") -> Locator:
+    """The ``index``-th slot button of the sessions after today (English pages; ``zone``: the
+    demo profile's, India's by default). A slot of today may have started already: it can still
+    be booked until it ends, but no longer changed or cancelled, so a journey that goes on to
+    change the appointment must not depend on the time of day it runs at."""
+    today = dt.datetime.now(ZoneInfo(zone)).date()
+    buttons = []
+    sessions = page.locator("div.session")
+    for i in range(sessions.count()):
+        session = sessions.nth(i)
+        day = dt.datetime.strptime(session.locator("h3").inner_text().strip(), "%A, %d %B %Y")
+        if day.date() > today:
+            buttons += session.locator("form.slots button").all()
+    assert len(buttons) > index, "no slot after today on this page"
+    return buttons[index]
 
 
 def staff_sign_in(page: Page, base: str, username: str, password: str) -> None:

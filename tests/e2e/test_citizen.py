@@ -7,8 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import (citizen_sign_in, read_otp, request_otp, search_first_area,
-                               submit_otp)
+from tests.e2e.helpers import (citizen_sign_in, later_slot, read_otp, request_otp,
+                               search_first_area, submit_otp)
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +57,7 @@ def test_register_search_book_reschedule_cancel(server, page, context, shot):
     assert all(t.strip().endswith(postal) for t in centres.all_inner_texts())
 
     # Book the first offered slot: every slot shown must be bookable.
-    first = page.locator("form.slots button").first
+    first = later_slot(page)
     slot = first.inner_text()
     first.click()
     expect(page.locator("main h1")).to_have_text("Appointment")
@@ -80,8 +80,7 @@ def test_register_search_book_reschedule_cancel(server, page, context, shot):
     # Reschedule to another slot.
     page.get_by_role("link", name="Reschedule").click()
     expect(page.locator("main h1")).to_have_text("Reschedule appointment")
-    buttons = page.locator("form.slots button")
-    target = buttons.nth(1)
+    target = later_slot(page, 1)
     new_slot = target.inner_text()
     target.click()
     expect(page.locator(".status")).to_contain_text("Booked")

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.citizen.helpers import aadhaar
-from tests.e2e.helpers import (citizen_sign_in, read_otp, request_otp, search_first_area,
-                               staff_sign_in, submit_otp)
+from tests.e2e.helpers import (citizen_sign_in, later_slot, read_otp, request_otp,
+                               search_first_area, staff_sign_in, submit_otp)
 
 pytestmark = pytest.mark.browser
 
@@ -153,7 +153,7 @@ def _book(page, base: str, mobile: str, name: str, seed: int) -> str:
     page.locator("li.beneficiary", has_text=name).get_by_role(
         "link", name="Book a vaccination").click()
     search_first_area(page)
-    page.locator("form.slots button").first.click()
+    later_slot(page).click()
     expect(page.locator(".status")).to_contain_text("Booked")
     return page.url
 
