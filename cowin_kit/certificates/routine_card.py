@@ -21,11 +21,10 @@ from cowin_kit.profiles import get_profile
 from cowin_kit.profiles.ages import after
 from cowin_kit.profiles.routine import (COMPLETE, DUE, NO_LONGER_DUE, OVERDUE, UNKNOWN_PRODUCT,
                                         UPCOMING)
-from cowin_kit.profiles.routine import Pregnancy as Term
-from cowin_kit.profiles.routine import next_doses
 from cowin_kit.registration import children
 from cowin_kit.registration import operations as ops
 from cowin_kit.registration.models import Beneficiary, RoutineDose
+from cowin_kit.registration.routine_rows import engine_for, is_child
 
 #: States of a card row, strongest first (a dose several antigens share takes the strongest).
 GIVEN, LATER, MISSED = "given", "later", "missed"
@@ -59,10 +58,6 @@ class Card:
     @property
     def next_rows(self) -> list[Row]:
         return [row for row in self.rows if row.next]
-
-
-def _engine(routine, birth, term, sex):
-    return lambda on, history: next_doses(routine, birth, on, history, pregnancy=term, sex=sex)
 
 
 def _filled(routine, engine, doses: list[RoutineDose], today: dt.date) -> dict:
@@ -150,13 +145,10 @@ def _mark_next(rows: list[Row]) -> None:
 def schedule_rows(routine, person: Beneficiary, doses: list[RoutineDose], today: dt.date,
                   pregnancy=None) -> list[Row]:
     """The card's rows: the schedule's doses for ``person`` and their other recorded doses."""
-    child = person.birth_date is not None and (
-        routine.documents_from is None or today < after(person.birth_date, routine.documents_from))
-    term = Term(pregnancy.start, pregnancy.ended_on) if pregnancy is not None else None
-    birth = person.birth_date or dt.date(person.birth_year, 1, 1)
-    engine = _engine(routine, birth, term, person.gender)
+    child = is_child(routine, person.birth_date, today)
+    engine = engine_for(routine, person, pregnancy)
     shown = {"birth"} if child else set()
-    if term is not None:
+    if pregnancy is not None:
         shown.add("pregnancy")
     filled = _filled(routine, engine, doses, today)
     current = {(n.programme, n.antigen): n for n in engine(today, [(d.product, d.given_on)
@@ -165,7 +157,8 @@ def schedule_rows(routine, person: Beneficiary, doses: list[RoutineDose], today:
     for order, programme in enumerate(routine.programmes):
         if programme.anchor not in shown:
             continue
-        anchor = term.start if programme.anchor == "pregnancy" else birth
+        anchor = (pregnancy.start if programme.anchor == "pregnancy"
+                  else person.birth_date or dt.date(person.birth_year, 1, 1))
         for series in programme.series:
             next_dose = current.get((programme.id, series.antigen))
             if next_dose is not None:

@@ -205,6 +205,13 @@ def end_pregnancy(person: Beneficiary, day: dt.date) -> None:
         audit("pregnancy.end", "beneficiary", person.reference_id)
 
 
+def routine_history(person: Beneficiary) -> list[tuple[str, dt.date]]:
+    """The person's recorded routine doses as (product, given on), for the engine."""
+    return [tuple(row) for row in db.session.execute(
+        sa.select(RoutineDose.product, RoutineDose.given_on)
+        .where(RoutineDose.beneficiary_id == person.id))]
+
+
 def routine_due(person: Beneficiary, on: dt.date, *, every: bool = False) -> list[NextDose]:
     """The person's open routine doses on ``on`` (next per antigen), earliest due first.
 
@@ -218,9 +225,7 @@ def routine_due(person: Beneficiary, on: dt.date, *, every: bool = False) -> lis
     pregnancy = current_pregnancy(person, on)
     if pregnancy is None and not is_child(routine, person.birth_date, on):
         return []
-    history = db.session.execute(sa.select(RoutineDose.product, RoutineDose.given_on)
-                                 .where(RoutineDose.beneficiary_id == person.id)).all()
-    doses = open_doses(routine, person, pregnancy, history, on)
+    doses = open_doses(routine, person, pregnancy, routine_history(person), on)
     if every:
         return doses
     shown: dict[tuple, NextDose] = {}

@@ -45,6 +45,15 @@ def is_child(routine, birth_date: dt.date | None, on: dt.date) -> bool:
         routine.documents_from is None or on < after(birth_date, routine.documents_from))
 
 
+def engine_for(routine, person, pregnancy: Pregnancy | None):
+    """The engine for ``person`` (``birth_date``, ``birth_year``, ``gender``) and their current
+    ``pregnancy``: a function (day, history of (product, given on)) -> the next doses."""
+    term = Term(pregnancy.start, pregnancy.ended_on) if pregnancy is not None else None
+    birth = person.birth_date or dt.date(person.birth_year, 1, 1)
+    return lambda on, history: next_doses(routine, birth, on, [tuple(h) for h in history],
+                                          pregnancy=term, sex=person.gender)
+
+
 def open_doses(routine, person, pregnancy: Pregnancy | None, history: Iterable[tuple],
                on: dt.date) -> list[NextDose]:
     """The person's open routine doses on ``on``: the next dose of each antigen of each
@@ -53,10 +62,7 @@ def open_doses(routine, person, pregnancy: Pregnancy | None, history: Iterable[t
     child = is_child(routine, person.birth_date, on)
     if not child and pregnancy is None:
         return []
-    term = Term(pregnancy.start, pregnancy.ended_on) if pregnancy is not None else None
-    birth = person.birth_date or dt.date(person.birth_year, 1, 1)
-    doses = next_doses(routine, birth, on, [tuple(h) for h in history], pregnancy=term,
-                       sex=person.gender)
+    doses = engine_for(routine, person, pregnancy)(on, history)
     if not child:
         pregnancy_programmes = {p.id for p in routine.programmes if p.anchor == "pregnancy"}
         doses = [d for d in doses if d.programme in pregnancy_programmes]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import sqlalchemy as sa
 from flask import Blueprint, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 
@@ -20,12 +19,10 @@ from cowin_kit.booking.admin_operations import facility_today
 from cowin_kit.core.db import db
 from cowin_kit.core.errors import KitError, ValidationFailed
 from cowin_kit.profiles import get_profile
-from cowin_kit.profiles.routine import (EXTRA, LIVE_TOO_SOON, TOO_EARLY_AGE, TOO_SOON, NextDose,
-                                        next_doses)
-from cowin_kit.profiles.routine import Pregnancy as Term
+from cowin_kit.profiles.routine import EXTRA, LIVE_TOO_SOON, TOO_EARLY_AGE, TOO_SOON, NextDose
 from cowin_kit.registration import children, queries
-from cowin_kit.registration.models import Beneficiary, RoutineDose
-from cowin_kit.registration.routine_rows import is_child
+from cowin_kit.registration.models import Beneficiary
+from cowin_kit.registration.routine_rows import engine_for, is_child
 from cowin_kit.vaccination.operations import clean_lot
 from cowin_kit.vaccination.views import LOT_MEMORY, _card_page, _facility
 
@@ -51,12 +48,6 @@ def _applies(person: Beneficiary, routine, on: dt.date):
     return is_child(routine, person.birth_date, on) or pregnancy is not None, pregnancy
 
 
-def _history(person: Beneficiary) -> list[tuple[str, dt.date]]:
-    return [tuple(r) for r in db.session.execute(
-        sa.select(RoutineDose.product, RoutineDose.given_on)
-        .where(RoutineDose.beneficiary_id == person.id)).all()]
-
-
 def givable(doses: list[NextDose], on: dt.date) -> tuple[str, ...]:
     """The products that give an open dose on ``on`` (its earliest day has come)."""
     found: dict[str, None] = {}
@@ -69,12 +60,9 @@ def givable(doses: list[NextDose], on: dt.date) -> tuple[str, ...]:
 def _refusals(routine, person: Beneficiary, pregnancy, given: list[tuple[str, dt.date]],
               on: dt.date) -> list[tuple[str, str]]:
     """(product, reason) for the doses of ``given`` the engine would not count."""
-    term = Term(pregnancy.start, pregnancy.ended_on) if pregnancy is not None else None
-    birth = person.birth_date or dt.date(person.birth_year, 1, 1)
-    before = _history(person)
+    before = children.routine_history(person)
     found = {}
-    for dose in next_doses(routine, birth, on, before + given, pregnancy=term,
-                           sex=person.gender):
+    for dose in engine_for(routine, person, pregnancy)(on, before + given):
         for rejected in dose.rejected:
             if (rejected.product, rejected.day) in given and rejected.reason in REFUSED:
                 found.setdefault(rejected.product, rejected.reason)
