@@ -144,16 +144,16 @@ def routine_certificates(reference_id):
     """WHO DDCC:VS certificates of the person's routine immunisation doses: one per antigen of
     each dose whose product has a WHO vaccine code (``hc1``: the QR text), oldest dose first."""
     person = operations.beneficiary_of(current_account(), reference_id)
+    doses = doses_of(person.id)
+    certs = [(dose, cert) for dose in doses for cert in certificates_for(dose, doses=doses)]
     out = []
-    for dose in doses_of(person.id):
-        certs = certificates_for(dose)
-        for cert, text in zip(certs, sign(certs)):
-            entry = cert.data.dose
-            out.append({"dose_id": dose.id, "product": dose.product, "product_name": entry.vaccine_name,
-                        "given_on": entry.date, "antigen": cert.antigen, "antigen_name": cert.antigen_name,
-                        "vaccine": entry.codes["icd11_type"], "disease": entry.codes["disease"],
-                        "dose_number": entry.dose_number, "total_doses": entry.series_total,
-                        "hcid": cert.data.uvci, "hc1": text})
+    for (dose, cert), text in zip(certs, sign([cert for _dose, cert in certs])):
+        entry = cert.data.dose
+        out.append({"dose_id": dose.id, "product": dose.product, "product_name": entry.vaccine_name,
+                    "given_on": entry.date, "antigen": cert.antigen, "antigen_name": cert.antigen_name,
+                    "vaccine": entry.codes["icd11_type"], "disease": entry.codes["disease"],
+                    "dose_number": entry.dose_number, "total_doses": entry.series_total,
+                    "hcid": cert.data.uvci, "hc1": text})
     audit("routine_certificate.download", "beneficiary", person.reference_id, count=len(out))
     db.session.commit()
     return {"certificates": out}

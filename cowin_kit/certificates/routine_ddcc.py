@@ -51,20 +51,20 @@ def _total_doses(routine, antigen: str) -> int:
                default=0)
 
 
-def _dose_number(routine, person_id: int, dose: RoutineDose, antigen: str) -> int:
-    """This dose's number among the person's doses of products with the antigen, by date."""
-    rows = db.session.execute(sa.select(RoutineDose.id, RoutineDose.product, RoutineDose.given_on).where(
-        RoutineDose.beneficiary_id == person_id, RoutineDose.given_on <= dose.given_on)).all()
-    return sum(1 for r in rows if antigen in routine.antigens_of(r.product)
+def _dose_number(routine, doses: list[RoutineDose], dose: RoutineDose, antigen: str) -> int:
+    """This dose's number among the person's ``doses`` of products with the antigen, by date."""
+    return sum(1 for r in doses if antigen in routine.antigens_of(r.product)
                and (r.given_on, r.id) <= (dose.given_on, dose.id))
 
 
-def certificates_for(dose: RoutineDose, issued_at: dt.datetime | None = None) -> list[RoutineCertificate]:
+def certificates_for(dose: RoutineDose, issued_at: dt.datetime | None = None,
+                     doses: list[RoutineDose] | None = None) -> list[RoutineCertificate]:
     """The DDCC:VS data of a routine dose: one per antigen of its product with a disease code,
     none when the product has no ICD-11 vaccine code (the profile names no WHO code for it).
     Issued now (``issued_at``): the CWT's iat, and its exp a year later as for COVID-19
     certificates without an end of validity — a dose recorded years ago still downloads a
-    valid certificate."""
+    valid certificate. ``doses``: all the person's routine doses when the caller has them
+    (``doses_of``), so that a person's certificates read them once."""
     issued_at = issued_at or utcnow()
     profile = get_profile()
     routine = profile.routine
@@ -80,12 +80,14 @@ def certificates_for(dose: RoutineDose, issued_at: dt.datetime | None = None) ->
         family, given = person.passport_surname, person.passport_given_names or ""
     else:
         family, given = _split(profile, person.name)
+    if doses is None:
+        doses = doses_of(person.id)
     out = []
     for antigen_id in product.antigens:
         antigen = names.get(antigen_id)
         if antigen is None or not antigen.icd11:
             continue
-        number = _dose_number(routine, person.id, dose, antigen_id)
+        number = _dose_number(routine, doses, dose, antigen_id)
         opaque = f"CKR{dose.id}{antigen_id.replace('_', '')}"
         data = CertificateData(
             certificate_id=f"R{dose.id}-{antigen_id}", uvci=eu_dcc.make_uvci(issuer.country, opaque),
