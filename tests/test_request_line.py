@@ -143,3 +143,57 @@ def test_lines_to_the_real_stderr_are_whole_under_concurrency():
     assert lines[0]["message"] == "while locked"
     assert sorted(line["message"] for line in lines[1:]) == sorted(
         f"thread {n} line {i} {'x' * (i % 300)}" for n in range(8) for i in range(500))
+
+
+BATCHED = r"""
+import logging, os, sys, threading
+from flask import Flask
+from cowin_kit.core import logs
+app = Flask("t"); app.config.update(LOG_LEVEL="INFO", LOG_FORMAT="json")
+logs.configure_logging(app)
+writes = []
+real_write = os.write
+def recording_write(fd, data):
+    if fd == sys.__stderr__.fileno():
+        writes.append(bytes(data))
+    return real_write(fd, data)
+os.write = recording_write
+log = logging.getLogger("cowin_kit.t")
+logs._LineWriter.EVERY = 3600  # the writer thread stays asleep: only flushes write
+for i in range(300):
+    log.info("line %s %s", i, "y" * (i % 50))
+assert writes == [], "an INFO line was written at once"
+log.warning("the warning")  # written at once, after every line queued before it
+import json
+assert writes and json.loads(writes[-1].splitlines()[-1])["message"] == "the warning"
+assert all(len(w) <= logs.PIPE_BUF and w.endswith(b"\n") for w in writes)
+sys.__stderr__.flush()
+log.info("queued before the fork")
+pid = os.fork()
+if pid == 0:
+    log.info("from the child")
+    logs._LINES.flush()
+    os._exit(0)
+os.waitpid(pid, 0)
+print(len(writes))
+"""
+
+
+def test_lines_to_the_real_stderr_are_written_together_in_order():
+    """Request lines for the real stderr are queued and written several to a ``write`` (each
+    write at most PIPE_BUF bytes, cut at line ends); a WARNING is written at once, after the
+    lines queued before it; a forked child never writes its parent's queued lines; whatever is
+    queued is written when the process exits."""
+    import subprocess
+    from pathlib import Path
+
+    done = subprocess.run([sys.executable, "-c", BATCHED], capture_output=True, text=True,
+                          timeout=60, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr[-2000:]
+    messages = [json.loads(line)["message"] for line in done.stderr.splitlines()]
+    lines = [f"line {i} {'y' * (i % 50)}" for i in range(300)]
+    assert messages[:301] == [*lines, "the warning"]
+    # The parent's queued line is written once (by the parent, at exit), the child's own once.
+    assert sorted(messages[301:]) == ["from the child", "queued before the fork"]
+    writes_before_the_fork = int(done.stdout)
+    assert writes_before_the_fork < 300 / 10  # 301 lines in a handful of writes

@@ -24,6 +24,8 @@ and checks every record).
 
 from __future__ import annotations
 
+import atexit
+import collections
 import contextvars
 import datetime as dt
 import json
@@ -33,6 +35,7 @@ import os
 import re
 import select
 import sys
+import threading
 import time
 from dataclasses import dataclass
 
@@ -184,6 +187,83 @@ class TextFormatter(RedactingFormatterMixin, logging.Formatter):
         super().__init__("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
 
 
+class _LineWriter:
+    """Lines for the process's standard error, written together by one thread.
+
+    A request's closing line used to be one ``write`` of its own: under gunicorn's threads that
+    system call lets go of the GIL, and getting it back can wait for a busy thread's switch
+    interval, once per request. Here a line is queued and this writer, every ``EVERY`` seconds,
+    writes what is queued in as few ``write`` calls as fit in ``PIPE_BUF`` bytes each, cut at
+    line ends, so each line still reaches the pipe whole and never interleaved with another
+    process's (gunicorn's workers share it). Lines keep their order. A line at WARNING or above
+    is written at once, after what is queued (``flush``); what is queued is written when the
+    process exits (``atexit``); a forked child drops its parent's queue (the parent writes it)."""
+
+    EVERY = 0.05
+
+    def __init__(self) -> None:
+        self._lines: collections.deque[bytes] = collections.deque()
+        self._lock = threading.Lock()  # one writer at a time: lines keep their order
+        self._thread: threading.Thread | None = None
+        atexit.register(self.flush)
+        os.register_at_fork(after_in_child=self._forked)
+
+    def _forked(self) -> None:
+        self._lines.clear()
+        self._lock = threading.Lock()
+        self._thread = None
+
+    def put(self, data: bytes) -> None:
+        self._lines.append(data)
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, daemon=True,
+                                                    name="cowin-kit-log-writer")
+                    self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.EVERY)
+            if self._lines:
+                self.flush()
+
+    def flush(self, then: bytes = b"") -> None:
+        """Write every queued line (then ``then``, a line of its own) to standard error."""
+        with self._lock:
+            try:
+                fd = sys.__stderr__.fileno()
+            except (AttributeError, OSError, ValueError):
+                self._lines.clear()
+                return
+            chunk: list[bytes] = []
+            size = 0
+            lines = self._lines
+            while lines:
+                data = lines.popleft()
+                if chunk and size + len(data) > PIPE_BUF:
+                    _write_all(fd, b"".join(chunk))
+                    chunk, size = [], 0
+                chunk.append(data)
+                size += len(data)
+            if chunk:
+                _write_all(fd, b"".join(chunk))
+            if then:
+                _write_all(fd, then)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    written = 0
+    try:
+        while written < len(data):  # one call, but a regular file may take less
+            written += os.write(fd, data[written:])
+    except OSError:
+        pass  # standard error is gone (a closed pipe): nothing else to tell it to
+
+
+_LINES = _LineWriter()
+
+
 class StderrHandler(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is at the time (test runners swap it)."""
 
@@ -200,8 +280,9 @@ class StderrHandler(logging.StreamHandler):
 
     def handle(self, record: logging.LogRecord):
         """``Handler.handle`` with the line formatted before any lock is taken, and a line for
-        the process's standard error written whole in one call without the lock (gunicorn's
-        threads write a line per request each); other streams under the lock, as before."""
+        the process's standard error handed whole to ``_LineWriter`` without the lock
+        (gunicorn's threads write a line per request each); other streams under the lock, as
+        before."""
         passed = self.filter(record)
         if passed:
             try:
@@ -210,8 +291,10 @@ class StderrHandler(logging.StreamHandler):
                 self.handleError(record)
                 return passed
             stream = self.stream
-            if stream is sys.__stderr__ and self._write_whole(stream, line):
-                return passed
+            if stream is sys.__stderr__:
+                if self._write_whole(stream, line, record.levelno):
+                    return passed
+                _LINES.flush()  # what is queued goes first
             with self.lock:
                 try:
                     stream.write(line)
@@ -223,20 +306,21 @@ class StderrHandler(logging.StreamHandler):
         return passed
 
     @staticmethod
-    def _write_whole(stream, line: str) -> bool:
-        """Write ``line`` to the process's standard error in one ``write`` call, without the
-        lock, when it fits in ``PIPE_BUF`` (a pipe's writes that size are never interleaved
-        with another writer's, and each line is complete when written); False otherwise."""
-        written = 0
+    def _write_whole(stream, line: str, level: int = logging.INFO) -> bool:
+        """Hand ``line`` for the process's standard error to the line writer when it fits in
+        ``PIPE_BUF`` (a pipe's writes that size are never interleaved with another writer's):
+        queued below WARNING, written at once from WARNING up; False when it does not fit or
+        cannot be encoded (the usual path writes, or reports, it)."""
         try:
             data = line.encode(stream.encoding or "utf-8", stream.errors or "strict")
-            if len(data) > PIPE_BUF:
-                return False
-            fd = stream.fileno()
-            while written < len(data):  # one call, but a regular file may take less
-                written += os.write(fd, data[written:])
-        except (OSError, ValueError):
-            return written > 0  # nothing written: the usual path tries (and reports) again
+        except (UnicodeError, LookupError):
+            return False
+        if len(data) > PIPE_BUF:
+            return False
+        if level >= logging.WARNING:
+            _LINES.flush(then=data)
+        else:
+            _LINES.put(data)
         return True
 
 
