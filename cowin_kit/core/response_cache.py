@@ -175,9 +175,9 @@ class ResponseCache:
             newer = self._shared_entry(shared, key, ttl, newer_than=entry)
             if newer is not None:
                 return self._store(key, newer)
-            made = self._build_locked(shared, key, ttl, build)
+            made = self._build_locked(shared, key, ttl, build, newer_than=entry)
             if made is not None:
-                return made
+                return made[0]
             # Another process is rebuilding: ask Redis again shortly, answer with ours now.
             self._retry_at[key] = time.monotonic() + POLL_SECONDS * 5
             return entry
@@ -204,8 +204,8 @@ class ResponseCache:
                     return self._store(key, found)
                 made = self._build_locked(shared, key, ttl, build)
                 if made is not None:
-                    count_cache("response", "miss")
-                    return made
+                    count_cache("response", "miss" if made[1] else "shared")
+                    return made[0]
             except self._redis_errors() as exc:
                 self._redis_failed(exc)
                 break
@@ -217,8 +217,11 @@ class ResponseCache:
         read_at = time.monotonic()
         return CachedResponse.build(build(), read_at, ttl)
 
-    def _build_locked(self, client, key, ttl, build) -> CachedResponse | None:
-        """Rebuild and share the entry if this caller gets the instance-wide lock, else None."""
+    def _build_locked(self, client, key, ttl, build, newer_than: CachedResponse | None = None
+                      ) -> tuple[CachedResponse, bool] | None:
+        """Rebuild and share the entry if this caller gets the instance-wide lock, else None:
+        ``(entry, True)`` when this caller built it, ``(entry, False)`` when, once holding the
+        lock, it found in Redis the build its previous holder had just shared."""
         from redis.exceptions import LockError
 
         lock = client.lock(self.backend.prefix + "lock:" + key, timeout=LOCK_SECONDS,
@@ -226,12 +229,18 @@ class ResponseCache:
         if not lock.acquire():
             return None
         try:
+            # Between this caller's look in Redis and its lock, the holder may have shared its
+            # build and let go (a loaded machine stretches that gap): take it, or this key
+            # would be built twice in one TTL.
+            shared = self._shared_entry(client, key, ttl, newer_than=newer_than)
+            if shared is not None:
+                return self._store(key, shared), False
             made = self._build(build, ttl)
             remaining = made.expires - time.monotonic()
             if remaining > 0.001:
                 client.set(self.backend.prefix + "r:" + key, made.pack(),
                            px=int(remaining * 1000))
-            return self._store(key, made)
+            return self._store(key, made), True
         finally:
             try:
                 lock.release()

@@ -162,8 +162,75 @@ def test_a_second_process_takes_the_first_ones_build(two_processes):
     release.set()
     first.join(5)
     second.join(5)
+    # (An open circuit means Redis did not answer the second one in time: it built for itself.)
+    assert not a.backend.circuit.open and not b.backend.circuit.open
     assert builds == ["a"]
     assert got[0].body == b'{"n":1}' and gzip.decompress(got[0].gzipped) == b'{"n":1}'
+
+
+def _lock_asked_after(monkeypatch, cache, first) -> None:
+    """``cache`` asks Redis for the instance-wide lock only after ``first()`` has run, the first
+    time (as when a loaded machine holds its thread up between its look in Redis and its lock)."""
+    client = cache.backend.primary.client
+    lock, waited = client.lock, []
+
+    def late_lock(*args, **kwargs):
+        if not waited:
+            waited.append(True)
+            first()
+        return lock(*args, **kwargs)
+
+    monkeypatch.setattr(client, "lock", late_lock)
+
+
+def _held_build(cache, key: str, ttl: float, builds: list[str], body: bytes):
+    """A thread of ``cache``'s process builds ``key`` as ``body``, held until the returned
+    function is called (which lets it finish and waits for it); returns once it has started."""
+    started, release = threading.Event(), threading.Event()
+
+    def slow_build():
+        builds.append("a")
+        started.set()
+        release.wait(5)
+        return body
+
+    thread = threading.Thread(target=lambda: cache.get(key, ttl, slow_build))
+    thread.start()
+    assert started.wait(5)
+
+    def finish():
+        release.set()
+        thread.join(5)
+
+    return finish
+
+
+def test_a_build_shared_between_a_look_in_redis_and_the_lock_is_not_redone(two_processes,
+                                                                            monkeypatch):
+    """The second process finds nothing in Redis; the first one then shares its build and lets
+    go of the lock before the second one asks for it: the second one takes that build."""
+    a, b = two_processes
+    builds: list[str] = []
+    finish_first = _held_build(a, "k", 5, builds, b'{"n":1}')
+    _lock_asked_after(monkeypatch, b, finish_first)
+    got = b.get("k", 5, lambda: builds.append("b") or b'{"n":2}')
+    assert builds == ["a"] and got.body == b'{"n":1}'
+    assert not b.backend.circuit.open
+
+
+def test_near_expiry_a_rebuild_shared_before_the_lock_is_asked_for_is_not_redone(
+        two_processes, monkeypatch):
+    a, b = two_processes
+    ttl = 4 * TTL
+    a.get("k", ttl, lambda: b"v1")
+    b.get("k", ttl, lambda: b"unused")
+    time.sleep(ttl * 0.8)  # inside the refresh window, still fresh
+    builds: list[str] = []
+    finish_first = _held_build(a, "k", ttl, builds, b"v2")
+    _lock_asked_after(monkeypatch, b, finish_first)
+    got = b.get("k", ttl, lambda: builds.append("b") or b"x")
+    assert builds == ["a"] and got.body == b"v2"
+    assert not b.backend.circuit.open
 
 
 def test_an_entry_from_redis_expires_when_the_original_does(two_processes):
