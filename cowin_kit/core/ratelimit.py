@@ -16,7 +16,8 @@ decorators (its before/after-request hooks cost every request of the kit, limite
 Behind proxies, the client address is the one ProxyFix takes from the trusted hops of
 X-Forwarded-For (``cowin_kit.core.proxies``, COWIN_KIT_TRUSTED_PROXIES).
 
-On Redis, a process takes its counts in leases (``_Leases``): one Lua call adds ``n`` hits to the
+A process takes its counts in leases (``_Leases``; ``_MemoryLeases`` in process, the same
+arithmetic on limits' in-process store). On Redis one Lua call adds ``n`` hits to the
 shared counter and the process answers the next ``n - 1`` hits of that client from memory. A lease
 grows (doubling, at most ``LEASE_MAX``) only while the client keeps using each one up within
 ``LEASE_SECONDS`` (a lease that lapses while the client is still calling is followed by one as
@@ -88,9 +89,14 @@ def init_app(app: Flask) -> None:
     namespace = app.config.get("CACHE_PREFIX") or "cowin-kit"
     storage = storage_from_string(url, **_storage_options(url))
     guard = threading.Lock() if isinstance(storage, MemoryStorage) else contextlib.nullcontext()
-    leases = _Leases(storage) if isinstance(storage, RedisStorage) else None
-    app.extensions[_KEY] = _Limits(SlidingWindowCounterRateLimiter(storage), namespace, guard,
-                                   leases)
+    strategy = SlidingWindowCounterRateLimiter(storage)
+    if isinstance(storage, RedisStorage):
+        leases: _Leases | None = _Leases(storage)
+    elif isinstance(storage, MemoryStorage):
+        leases = _MemoryLeases(strategy, guard)
+    else:
+        leases = None
+    app.extensions[_KEY] = _Limits(strategy, namespace, guard, leases)
     # The same limits counted in this process while Redis is unreachable (core.outage).
     app.extensions[_FALLBACK_KEY] = _Limits(SlidingWindowCounterRateLimiter(MemoryStorage()),
                                             namespace, threading.Lock())
@@ -114,17 +120,19 @@ def _apply(scope: str, limit: str | None, key: str | None, error: type[RateLimit
     limits = _limits(app, store)
     item = _parse(limit or app.config["RATE_LIMIT_PUBLIC"])
     identifiers = (limits.namespace, scope, key or client_address())
-    with limits.guard:
-        if limits.leases is not None:
-            allowed = (limits.leases.hit if count else limits.leases.test)(
-                limits.strategy, item, identifiers)
-        else:
+    if limits.leases is not None:  # the leases take the storage's guard themselves
+        allowed = (limits.leases.hit if count else limits.leases.test)(
+            limits.strategy, item, identifiers)
+    else:
+        with limits.guard:
             allowed = (limits.strategy.hit if count else limits.strategy.test)(item, *identifiers)
-        stats = None if allowed else limits.strategy.get_window_stats(item, *identifiers)
-    if stats is not None:
-        refused = error()
-        refused.retry_after = max(1, math.ceil(stats.reset_time - time.time()))
-        raise refused
+    if allowed:
+        return
+    with limits.guard:
+        stats = limits.strategy.get_window_stats(item, *identifiers)
+    refused = error()
+    refused.retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+    raise refused
 
 
 def hit(scope: str, limit: str | None = None, key: str | None = None, *,
@@ -144,7 +152,7 @@ def check(scope: str, limit: str | None = None, key: str | None = None, *,
 def leased(app: Flask, scope: str, key: str) -> bool:
     """One call of ``scope`` (at RATE_LIMIT_PUBLIC) for ``key`` served from a lease this process
     holds, without an app context (``core.ready_hits``: a repeated public read); False when
-    there is none (on Redis without a lease left, or in process): count it with ``hit``."""
+    there is none left: count it with ``hit``."""
     limits = app.extensions.get(_KEY)
     if limits is None or limits.leases is None:
         return False
@@ -258,8 +266,7 @@ class _Leases:
             # lapsing mostly unused, and start again from one).
             fetching.wait(REDIS_SOCKET_SECONDS)
         try:
-            taken = int(self._script(keys=self._keys(item, identifiers),
-                                     args=[item.amount, item.get_expiry(), wanted, LEASE_SHARE]))
+            taken = self._take(item, identifiers, wanted)
             if not taken:
                 return False
             with self._lock:
@@ -277,6 +284,12 @@ class _Leases:
             with self._lock:
                 self._fetching.pop(name, None)
             fetching.set()
+
+    def _take(self, item: RateLimitItem, identifiers: tuple, wanted: int) -> int:
+        """Count up to ``wanted`` calls in Redis (never more than a share of what is left):
+        how many were taken, 0 at the limit."""
+        return int(self._script(keys=self._keys(item, identifiers),
+                                args=[item.amount, item.get_expiry(), wanted, LEASE_SHARE]))
 
     @staticmethod
     def _wanted(lease: _Lease | None, now: float) -> int:
@@ -299,3 +312,35 @@ class _Leases:
     def _forget_expired(self, now: float) -> None:
         for name in [name for name, lease in self._held.items() if lease.until <= now]:
             del self._held[name]
+
+
+class _MemoryLeases(_Leases):
+    """Leases on the in-process store: the same arithmetic (up to ``LEASE_MAX``, never more
+    than 1/``LEASE_SHARE`` of what is left, one by one near the limit), counted in limits'
+    ``MemoryStorage`` under its guard. A busy client's repeated public reads are then served
+    from the lease (``leased``) without an app context and without the store's lock and expiry
+    timer on every call, as on Redis; the limit holds exactly as before (calls of a lease are
+    counted before they are served)."""
+
+    def __init__(self, strategy: RateLimiter, guard) -> None:
+        self._strategy = strategy
+        self._guard = guard
+        self._held = {}
+        self._fetching = {}
+        self._lock = threading.Lock()
+
+    def _take(self, item: RateLimitItem, identifiers: tuple, wanted: int) -> int:
+        with self._guard:
+            left = self._strategy.get_window_stats(item, *identifiers).remaining
+            if left < 1:
+                return 0
+            taken = max(1, min(wanted, left // LEASE_SHARE))
+            return taken if self._strategy.hit(item, *identifiers, cost=taken) else 0
+
+    def test(self, strategy: RateLimiter, item: RateLimitItem, identifiers: tuple) -> bool:
+        with self._lock:
+            lease = self._held.get((item.key_for(*identifiers), item.amount))
+            if lease is not None and lease.left > 0 and time.monotonic() < lease.until:
+                return True
+        with self._guard:
+            return strategy.test(item, *identifiers)

@@ -49,3 +49,29 @@ def test_the_public_limit_holds_exactly_for_ready_hits_on_redis(redis_app, make_
     client = app.test_client()
     statuses = [client.get(_find_by_pin(today)).status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 429, 429]
+
+
+def test_a_ready_hit_on_a_held_lease_pushes_no_app_context_in_process(
+        make_app, make_session, today, monkeypatch):
+    """Without Redis too: the in-process limit is counted in leases (``_MemoryLeases``)."""
+    monkeypatch.setattr(ratelimit, "LEASE_SECONDS", 600.0)
+    app = make_app(RATE_LIMIT_PUBLIC="1000000 per hour")
+    make_session(days=0)
+    client = app.test_client()
+    for _ in range(8):
+        assert client.get(_find_by_pin(today)).status_code == 200
+    pushed: list[int] = []
+    context = app.app_context
+    monkeypatch.setattr(app, "app_context", lambda: pushed.append(1) or context())
+    answers = [client.get(_find_by_pin(today)) for _ in range(5)]
+    assert [a.status_code for a in answers] == [200] * 5 and pushed == []
+    leases = app.extensions[ratelimit._KEY].leases
+    assert [lease.left for lease in leases._held.values()] == [2]
+
+
+def test_the_public_limit_holds_exactly_for_ready_hits_in_process(make_app, make_session, today):
+    app = make_app(RATE_LIMIT_PUBLIC="3 per minute")
+    make_session(days=0)
+    client = app.test_client()
+    statuses = [client.get(_find_by_pin(today)).status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
