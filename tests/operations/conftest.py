@@ -56,12 +56,18 @@ def world(app, db):
     return w
 
 
-def make_session(db, facility, day=None, *, vaccine="covishield", caps=None):
+#: A slot of today that stays bookable all day (a slot that has ended can no longer be booked:
+#: tests that book today, whatever the time of day they run at, use it).
+ALL_DAY = ["00:00-23:59"]
+
+
+def make_session(db, facility, day=None, *, vaccine="covishield", caps=None, slots=None):
     from cowin_kit.booking.admin_operations import facility_today
     from cowin_kit.booking.models import SessionCapacity, VaccinationSession
 
     session = VaccinationSession(facility_id=facility.id, date=day or facility_today(facility),
-                                 vaccine=vaccine, min_age=18, slots=["09:00-11:00", "11:00-13:00"])
+                                 vaccine=vaccine, min_age=18,
+                                 slots=slots or ["09:00-11:00", "11:00-13:00"])
     session.capacities = [SessionCapacity(dose_kind=k, capacity=v, booked=0)
                           for k, v in (caps or {"1": 10, "2": 10}).items()]
     db.session.add(session)

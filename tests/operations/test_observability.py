@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from cowin_kit.core import metrics
 from cowin_kit.core.logs import KitJsonFormatter, RequestContextFilter
 from tests.citizen.helpers import aadhaar, last_otp
-from tests.operations.conftest import make_session, sign_in
+from tests.operations.conftest import ALL_DAY, make_session, sign_in
 
 API = "/api/kit/v1"
 JSON = {"X-Requested-With": "XMLHttpRequest"}
@@ -41,7 +41,7 @@ def everything_logged(records) -> str:
 
 def test_citizen_and_desk_flows_log_no_personal_data_and_count(app, db, world, caplog):
     number, walk_in_number = aadhaar(7001), aadhaar(7002)
-    session = make_session(db, world.facilities["FA"])
+    session = make_session(db, world.facilities["FA"], slots=ALL_DAY)
     db.session.commit()
     before = (value(metrics.APPOINTMENTS, "book"), value(metrics.DOSES, "covishield"),
               value(metrics.OTPS, "sent"))
@@ -101,7 +101,7 @@ def test_a_refused_booking_counts_nothing(app, db, world):
     from tests.operations.conftest import make_appointment, make_person
 
     person = make_person(db)
-    session = make_session(db, world.facilities["FA"])
+    session = make_session(db, world.facilities["FA"], slots=ALL_DAY)
     make_appointment(db, session, person)
     db.session.commit()
     before = value(metrics.APPOINTMENTS, "book")
