@@ -181,7 +181,9 @@ def test_no_one_gets_two_slots_across_rounds_and_lapsed_offers_move_on(
     from cowin_kit.booking import lottery
     from cowin_kit.core.errors import KitError
 
-    a, b = make_session(capacities={"1": 3}), make_session(days=2, capacities={"1": 3})
+    # Sessions two and three days ahead: offers are confirmed when the rounds close (23 hours
+    # from now), which for a session of tomorrow is after its first slot from 12:00 local on.
+    a, b = make_session(days=2, capacities={"1": 3}), make_session(days=3, capacities={"1": 3})
     round_a, round_b = _opened(lottery, a, now), _opened(lottery, b, now)
     people = [make_beneficiary() for _ in range(6)]
     for person in people:  # everyone asks in both

@@ -39,7 +39,9 @@ def test_lottery_confirm_racing_a_booking_is_already_booked(monkeypatch, make_se
     from cowin_kit.core.errors import KitError
 
     now = utcnow()
-    session = make_session(capacities={"1": 2})
+    # Two days ahead: the offer is confirmed when the round closes (23 hours from now), after
+    # the first slot of a session of tomorrow from 12:00 local on.
+    session = make_session(days=2, capacities={"1": 2})
     lot = lottery.open_round(None, session, hours=24, confirm_hours=12,
                              now=now - dt.timedelta(hours=1))
     person = make_beneficiary()
