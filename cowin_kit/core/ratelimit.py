@@ -221,9 +221,13 @@ class _Leases:
     module's docstring). The counters are limits' sliding-window counters, so ``test`` and
     ``get_window_stats`` of the strategy read what the leases wrote."""
 
-    def __init__(self, storage: RedisStorage) -> None:
+    #: Redis counts atomically; the in-process store needs its lock (``_MemoryLeases``).
+    _guard: contextlib.AbstractContextManager = contextlib.nullcontext()
+
+    def __init__(self, storage: RedisStorage | None = None) -> None:
         self._storage = storage
-        self._script = storage.get_connection().register_script(_LEASE_SCRIPT)
+        if storage is not None:
+            self._script = storage.get_connection().register_script(_LEASE_SCRIPT)
         self._held: dict[tuple, _Lease] = {}
         self._fetching: dict[tuple, threading.Event] = {}  # one round trip per lease at a time
         self._lock = threading.Lock()
@@ -307,7 +311,8 @@ class _Leases:
             lease = self._held.get((item.key_for(*identifiers), item.amount))
             if lease is not None and lease.left > 0 and time.monotonic() < lease.until:
                 return True
-        return strategy.test(item, *identifiers)
+        with self._guard:
+            return strategy.test(item, *identifiers)
 
     def _forget_expired(self, now: float) -> None:
         for name in [name for name, lease in self._held.items() if lease.until <= now]:
@@ -323,11 +328,9 @@ class _MemoryLeases(_Leases):
     counted before they are served)."""
 
     def __init__(self, strategy: RateLimiter, guard) -> None:
+        super().__init__()
         self._strategy = strategy
         self._guard = guard
-        self._held = {}
-        self._fetching = {}
-        self._lock = threading.Lock()
 
     def _take(self, item: RateLimitItem, identifiers: tuple, wanted: int) -> int:
         with self._guard:
@@ -336,11 +339,3 @@ class _MemoryLeases(_Leases):
                 return 0
             taken = max(1, min(wanted, left // LEASE_SHARE))
             return taken if self._strategy.hit(item, *identifiers, cost=taken) else 0
-
-    def test(self, strategy: RateLimiter, item: RateLimitItem, identifiers: tuple) -> bool:
-        with self._lock:
-            lease = self._held.get((item.key_for(*identifiers), item.amount))
-            if lease is not None and lease.left > 0 and time.monotonic() < lease.until:
-                return True
-        with self._guard:
-            return strategy.test(item, *identifiers)
