@@ -38,16 +38,17 @@ def _hit(app, address: str = "127.0.3.1") -> bool:
 
 
 def _count_round_trips(app, monkeypatch) -> list[int]:
+    """How many calls each lease took (0: refused), one entry per trip to the store (a Redis
+    round trip; a visit to the in-process store for ``_MemoryLeases``)."""
     leases = app.extensions[ratelimit._KEY].leases
     taken: list[int] = []
-    script = leases._script
+    take = leases._take
 
-    def counted(**kwargs):
-        result = script(**kwargs)
-        taken.append(int(result))
-        return result
+    def counted(*args):
+        taken.append(take(*args))
+        return taken[-1]
 
-    monkeypatch.setattr(leases, "_script", counted)
+    monkeypatch.setattr(leases, "_take", counted)
     return taken
 
 

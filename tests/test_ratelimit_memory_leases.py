@@ -10,6 +10,7 @@ import pytest
 
 from cowin_kit.core import ratelimit
 from cowin_kit.core.errors import RateLimited
+from tests.test_ratelimit_leases import _count_round_trips, _hit
 
 
 @pytest.fixture
@@ -24,31 +25,9 @@ def memory_app(make_app, monkeypatch):
     return build
 
 
-def _hit(app, address: str = "127.0.5.1") -> bool:
-    with app.test_request_context("/", environ_base={"REMOTE_ADDR": address}):
-        try:
-            ratelimit.hit("memory-lease-test")
-            return True
-        except RateLimited:
-            return False
-
-
-def _count_takes(app, monkeypatch) -> list[int]:
-    leases = app.extensions[ratelimit._KEY].leases
-    taken: list[int] = []
-    take = leases._take
-
-    def counted(*args):
-        taken.append(take(*args))
-        return taken[-1]
-
-    monkeypatch.setattr(leases, "_take", counted)
-    return taken
-
-
 def test_a_busy_client_reaches_the_store_once_per_lease(memory_app, monkeypatch):
     app = memory_app("1000000 per hour")
-    taken = _count_takes(app, monkeypatch)
+    taken = _count_round_trips(app, monkeypatch)
     assert all(_hit(app) for _ in range(1000))
     assert taken[:8] == [1, 2, 4, 8, 16, 32, 64, 64]
     assert sum(taken) >= 1000 and len(taken) == 21
@@ -57,7 +36,7 @@ def test_a_busy_client_reaches_the_store_once_per_lease(memory_app, monkeypatch)
 @pytest.mark.parametrize("limit", [5, 100, 1000])
 def test_the_limit_holds_exactly(memory_app, monkeypatch, limit):
     app = memory_app(f"{limit} per hour")
-    taken = _count_takes(app, monkeypatch)
+    taken = _count_round_trips(app, monkeypatch)
     assert [_hit(app) for _ in range(limit + 30)] == [True] * limit + [False] * 30
     left = limit
     for lease in taken[:taken.index(0)]:  # never more than a share of what was left
@@ -65,7 +44,7 @@ def test_the_limit_holds_exactly(memory_app, monkeypatch, limit):
         left -= lease
     assert left == 0
     # Another address has its own count.
-    assert _hit(app, "127.0.5.2")
+    assert _hit(app, "127.0.3.2")
 
 
 def test_threads_never_exceed_the_limit(memory_app):
@@ -92,13 +71,13 @@ def test_the_store_sees_every_leased_call(memory_app):
     assert all(_hit(app) for _ in range(20))
     limits = app.extensions[ratelimit._KEY]
     item = ratelimit.parse("50 per hour")
-    identifiers = (limits.namespace, "memory-lease-test", "127.0.5.1")
+    identifiers = (limits.namespace, "lease-test", "127.0.3.1")
     stats = limits.strategy.get_window_stats(item, *identifiers)
     assert 20 <= 50 - stats.remaining <= 20 + 50 // ratelimit.LEASE_SHARE
     assert all(_hit(app) for _ in range(30))
-    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.5.1"}):
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.3.1"}):
         with pytest.raises(RateLimited) as refused:
-            ratelimit.hit("memory-lease-test")
+            ratelimit.hit("lease-test")
         with pytest.raises(RateLimited):
-            ratelimit.check("memory-lease-test")
+            ratelimit.check("lease-test")
     assert 0 < refused.value.retry_after <= 3600
