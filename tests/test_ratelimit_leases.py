@@ -1,6 +1,7 @@
-"""Rate limits on Redis are counted in leases (core.ratelimit._Leases): a client well under its
-limit costs one Redis round trip per lease, not per call, and the limit still holds exactly
-across processes sharing Redis (two apps here, as two gunicorn workers or pods)."""
+"""Rate limits are counted in leases (core.ratelimit._Leases on Redis, _MemoryLeases in
+process): a client well under its limit costs one trip to the store per lease, not per call, and
+the limit still holds exactly, across processes sharing Redis too (two apps here, as two
+gunicorn workers or pods)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,24 @@ def redis_apps(make_app, redis_url, monkeypatch):
     def build(limit: str):
         return [make_app(REDIS_URL=redis_url, CACHE_PREFIX=prefix, RATE_LIMIT_PUBLIC=limit)
                 for _ in range(2)]
+
+    return build
+
+
+@pytest.fixture(params=["redis", "in process"])
+def lease_app(request, make_app, monkeypatch):
+    """One app whose limits are counted in leases on Redis or, without it, in process."""
+    monkeypatch.setattr(ratelimit, "LEASE_SECONDS", 600.0)
+    on_redis = request.param == "redis"
+    redis_url = request.getfixturevalue("redis_url") if on_redis else ""
+
+    def build(limit: str):
+        app = make_app(REDIS_URL=redis_url, CACHE_PREFIX=f"test-{uuid.uuid4().hex}:",
+                       RATE_LIMIT_PUBLIC=limit)
+        leases = app.extensions[ratelimit._KEY].leases
+        assert isinstance(leases, ratelimit._Leases)
+        assert isinstance(leases, ratelimit._MemoryLeases) is not on_redis
+        return app
 
     return build
 
@@ -52,8 +71,8 @@ def _count_round_trips(app, monkeypatch) -> list[int]:
     return taken
 
 
-def test_a_busy_client_costs_one_round_trip_per_lease(redis_apps, monkeypatch):
-    app, _ = redis_apps("1000000 per hour")
+def test_a_busy_client_costs_one_round_trip_per_lease(lease_app, monkeypatch):
+    app = lease_app("1000000 per hour")
     taken = _count_round_trips(app, monkeypatch)
     assert all(_hit(app) for _ in range(1000))
     # Leases of 1, 2, 4 ... 64: 1000 calls in 21 round trips (one per call before).
@@ -112,18 +131,18 @@ def test_threads_of_a_process_wait_for_one_round_trip_instead_of_each_taking_a_l
     assert taken == [1, 2, 4, 8]  # one after the other, each twice the last (8 before: 1 each)
 
 
-def test_leases_never_take_more_than_a_share_of_what_is_left(redis_apps, monkeypatch):
-    app, _ = redis_apps("100 per hour")
+@pytest.mark.parametrize("limit", [5, 100, 1000])
+def test_leases_never_take_more_than_a_share_of_what_is_left(lease_app, monkeypatch, limit):
+    app = lease_app(f"{limit} per hour")
     taken = _count_round_trips(app, monkeypatch)
-    outcomes = [_hit(app) for _ in range(130)]
-    assert outcomes == [True] * 100 + [False] * 30
-    assert max(taken) <= 100 // ratelimit.LEASE_SHARE
+    outcomes = [_hit(app) for _ in range(limit + 30)]
+    assert outcomes == [True] * limit + [False] * 30
     # Never more than a sixteenth of what was left: under 2 x 16 left, one call per round trip.
-    left = 100
+    left = limit
     for lease in taken[:taken.index(0)]:
         assert 1 <= lease <= max(1, left // ratelimit.LEASE_SHARE)
         left -= lease
-    assert left == 0 and set(taken[taken.index(0):]) == {0}  # each refusal asks Redis again
+    assert left == 0 and set(taken[taken.index(0):]) == {0}  # each refusal asks the store again
 
 
 @pytest.mark.parametrize("limit", [30, 100, 1000])
@@ -133,31 +152,46 @@ def test_two_processes_taking_turns_share_the_limit_exactly(redis_apps, limit):
     assert outcomes == [True] * limit + [False] * 130
 
 
-def test_two_processes_under_concurrency_never_exceed_the_limit(redis_apps):
-    """Sixteen threads in each of two processes, one client, 3,000 calls against 2,000: every
-    leased call is served (a process refuses only with its lease used up), none beyond."""
-    apps = redis_apps("2000 per hour")
+def _hits_under_threads(apps: list, threads: int, calls: int) -> list[bool]:
+    """``calls`` calls of one client from ``threads`` threads started together, spread over
+    ``apps`` (processes) in turn; the outcome of each."""
     outcomes: list[bool] = []
-    barrier = threading.Barrier(32)
+    barrier = threading.Barrier(threads)
 
     def work(i):
         barrier.wait()
-        for _ in range(3000 // 32 + 1):
-            outcomes.append(_hit(apps[i % 2]))
+        for _ in range(calls // threads + 1):
+            outcomes.append(_hit(apps[i % len(apps)]))
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(32)]
-    for thread in threads:
+    started = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+    for thread in started:
         thread.start()
-    for thread in threads:
+    for thread in started:
         thread.join(timeout=120)
+    return outcomes
+
+
+def test_two_processes_under_concurrency_never_exceed_the_limit(redis_apps):
+    """Sixteen threads in each of two processes, one client, 3,000 calls in each against 2,000:
+    every leased call is served (a process refuses only with its lease used up), none beyond.
+    Each process alone calls more than the limit, so each ends refused, holding no lease: with
+    1,500 calls each, one that finished early could keep leased calls it never served (counted,
+    not served: the module's trade-off) and the count fell short (1,998 seen)."""
+    outcomes = _hits_under_threads(redis_apps("2000 per hour"), 32, 6000)
     assert outcomes.count(True) == 2000
     assert outcomes.count(False) == len(outcomes) - 2000
 
 
-def test_limits_reads_what_the_leases_counted(redis_apps):
+def test_threads_of_one_process_never_exceed_the_limit(lease_app):
+    outcomes = _hits_under_threads([lease_app("2000 per hour")], 16, 3000)
+    assert outcomes.count(True) == 2000
+    assert outcomes.count(False) == len(outcomes) - 2000
+
+
+def test_limits_reads_what_the_leases_counted(lease_app):
     """The leases write limits' own sliding-window counters: its ``test`` and window stats (the
     Retry-After of a refusal, ``core.ratelimit.check``) see every call leased."""
-    app, _ = redis_apps("50 per hour")
+    app = lease_app("50 per hour")
     assert all(_hit(app) for _ in range(20))
     limits = app.extensions[ratelimit._KEY]
     item = ratelimit.parse("50 per hour")
@@ -170,10 +204,12 @@ def test_limits_reads_what_the_leases_counted(redis_apps):
     with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.3.1"}):
         with pytest.raises(RateLimited) as refused:
             ratelimit.hit("lease-test")
+        with pytest.raises(RateLimited):
+            ratelimit.check("lease-test")
     assert 0 < refused.value.retry_after <= 3600
 
 
-def test_a_client_at_its_limit_on_another_address_is_not_affected(redis_apps):
-    app, _ = redis_apps("5 per hour")
+def test_a_client_at_its_limit_on_another_address_is_not_affected(lease_app):
+    app = lease_app("5 per hour")
     assert [_hit(app, "127.0.4.1") for _ in range(7)] == [True] * 5 + [False] * 2
     assert _hit(app, "127.0.4.2")
