@@ -292,7 +292,7 @@ class StderrHandler(logging.StreamHandler):
                 return passed
             stream = self.stream
             if stream is sys.__stderr__:
-                if self._write_whole(stream, line, record.levelno):
+                if self._to_line_writer(stream, line, record.levelno):
                     return passed
                 _LINES.flush()  # what is queued goes first
             with self.lock:
@@ -306,7 +306,7 @@ class StderrHandler(logging.StreamHandler):
         return passed
 
     @staticmethod
-    def _write_whole(stream, line: str, level: int = logging.INFO) -> bool:
+    def _to_line_writer(stream, line: str, level: int = logging.INFO) -> bool:
         """Hand ``line`` for the process's standard error to the line writer when it fits in
         ``PIPE_BUF`` (a pipe's writes that size are never interleaved with another writer's):
         queued below WARNING, written at once from WARNING up; False when it does not fit or
