@@ -4,11 +4,9 @@ run at a time, the release's Secret without the secret key, its own NetworkPolic
 
 from __future__ import annotations
 
+from tests.deploy.cronjobs import assert_like_the_web_pod_and_closed, env_names
+
 LOTTERY = "cowin-kit-lottery"
-
-
-def env_names(container: dict) -> set[str]:
-    return {e["name"] for e in container.get("env", [])}
 
 
 def test_the_lottery_cronjob_is_off_until_enabled(render):
@@ -30,14 +28,7 @@ def test_the_lottery_cronjob_runs_the_draw_and_lapses_every_few_minutes(render):
     env = env_names(container)
     assert "COWIN_KIT_DATABASE_URL" in env
     assert not {"COWIN_KIT_SECRET_KEY", "COWIN_KIT_REDIS_URL"} & env
-    web = rendered.pod_template("Deployment")["spec"]
-    assert template["spec"]["securityContext"] == web["securityContext"]
-    assert container["image"] == web["containers"][0]["image"]
-    [policy] = [p for p in rendered.of_kind("NetworkPolicy")
-                if p["metadata"]["name"] == LOTTERY]
-    assert policy["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == \
-        "lottery"
-    assert "Ingress" in policy["spec"]["policyTypes"] and not policy["spec"].get("ingress")
+    assert_like_the_web_pod_and_closed(rendered, LOTTERY, "lottery")
 
 
 def test_the_lottery_cronjob_follows_its_values_and_refuses_bad_ones(render):

@@ -4,11 +4,9 @@ its own NetworkPolicy) but with the secret key: mobiles are kept as keyed hashes
 
 from __future__ import annotations
 
+from tests.deploy.cronjobs import assert_like_the_web_pod_and_closed, env_names
+
 REMINDERS = "cowin-kit-reminders"
-
-
-def env_names(container: dict) -> set[str]:
-    return {e["name"] for e in container.get("env", [])}
 
 
 def test_the_reminders_cronjob_is_off_until_enabled(render):
@@ -30,14 +28,7 @@ def test_the_reminders_cronjob_sends_hourly_one_run_at_a_time(render):
     env = env_names(container)
     assert {"COWIN_KIT_DATABASE_URL", "COWIN_KIT_SECRET_KEY"} <= env
     assert not {"COWIN_KIT_REDIS_URL", "COWIN_KIT_KEYS_DIR", "COWIN_KIT_ENV"} & env
-    web = rendered.pod_template("Deployment")["spec"]
-    assert template["spec"]["securityContext"] == web["securityContext"]
-    assert container["image"] == web["containers"][0]["image"]
-    [policy] = [p for p in rendered.of_kind("NetworkPolicy")
-                if p["metadata"]["name"] == REMINDERS]
-    assert policy["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == \
-        "reminders"
-    assert "Ingress" in policy["spec"]["policyTypes"] and not policy["spec"].get("ingress")
+    assert_like_the_web_pod_and_closed(rendered, REMINDERS, "reminders")
 
 
 def test_the_reminders_cronjob_follows_its_values_and_refuses_bad_ones(render):

@@ -5,6 +5,8 @@ the release's Secret, its own NetworkPolicy, no secret key)."""
 
 from __future__ import annotations
 
+from tests.deploy.cronjobs import assert_like_the_web_pod_and_closed
+
 ROUTINE = "cowin-kit-routine-due"
 
 
@@ -27,14 +29,7 @@ def test_the_refresh_runs_daily_one_run_at_a_time(render):
     assert "COWIN_KIT_DATABASE_URL" in env
     assert not {"COWIN_KIT_SECRET_KEY", "COWIN_KIT_REDIS_URL", "COWIN_KIT_KEYS_DIR",
                 "COWIN_KIT_ENV"} & env
-    web = rendered.pod_template("Deployment")["spec"]
-    assert template["spec"]["securityContext"] == web["securityContext"]
-    assert container["image"] == web["containers"][0]["image"]
-    [policy] = [p for p in rendered.of_kind("NetworkPolicy")
-                if p["metadata"]["name"] == ROUTINE]
-    assert policy["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == \
-        "routine-due"
-    assert "Ingress" in policy["spec"]["policyTypes"] and not policy["spec"].get("ingress")
+    assert_like_the_web_pod_and_closed(rendered, ROUTINE, "routine-due")
 
 
 def test_the_refresh_is_off_without_a_routine_schedule_or_by_its_flag(render):
